@@ -1,0 +1,292 @@
+//! "Ça m'intéresse": a person asks to be called back about an offer, without an account.
+
+use crate::error::ValidationError;
+use crate::offer::OfferId;
+use serde::{Deserialize, Serialize};
+
+/// When the person prefers to be called.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BestTime {
+    Any,
+    Morning,
+    Noon,
+    Afternoon,
+    Evening,
+}
+
+impl BestTime {
+    pub const ALL: [BestTime; 5] = [
+        Self::Any,
+        Self::Morning,
+        Self::Noon,
+        Self::Afternoon,
+        Self::Evening,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Any => "indifferent",
+            Self::Morning => "matin",
+            Self::Noon => "midi",
+            Self::Afternoon => "apres-midi",
+            Self::Evening => "soir",
+        }
+    }
+    pub fn parse(s: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|b| b.as_str() == s.trim())
+            .ok_or_else(|| "Choisissez un moment pour vous appeler.".to_string())
+    }
+    pub fn label_fr(self) -> &'static str {
+        match self {
+            Self::Any => "N'importe quand",
+            Self::Morning => "Le matin (9 h à 12 h)",
+            Self::Noon => "À midi (12 h à 14 h)",
+            Self::Afternoon => "L'après-midi (14 h à 17 h)",
+            Self::Evening => "En fin de journée (17 h à 19 h)",
+        }
+    }
+}
+
+/// Where a person came from when they said they were interested.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// The public website, found by browsing or searching.
+    Website,
+    /// The QR code or short link shown on a bus screen.
+    BusScreen,
+    /// A printed poster's QR code or short link.
+    Poster,
+    /// A short link typed by hand (`/o/CODE`) without any other clue.
+    ShortLink,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 4] = [Self::Website, Self::BusScreen, Self::Poster, Self::ShortLink];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Website => "site",
+            Self::BusScreen => "ecran",
+            Self::Poster => "affiche",
+            Self::ShortLink => "lien",
+        }
+    }
+    /// Unknown values fall back to the website: the source is a clue, never a reason to refuse.
+    pub fn parse_lenient(s: &str) -> Self {
+        Self::ALL
+            .into_iter()
+            .find(|c| c.as_str() == s.trim())
+            .unwrap_or(Self::Website)
+    }
+    pub fn label_fr(self) -> &'static str {
+        match self {
+            Self::Website => "Site internet",
+            Self::BusScreen => "Écran de bus",
+            Self::Poster => "Affiche",
+            Self::ShortLink => "Lien court",
+        }
+    }
+}
+
+/// The version of the consent wording shown beside the form; stored with each record.
+pub const INTEREST_CONSENT_VERSION: &str = "interet-2026-11";
+pub const INTEREST_CONSENT_TEXT: &str = "J'accepte qu'un conseiller DKLIK m'appelle ou m'écrive au sujet de cette offre. Mes coordonnées servent seulement à cela.";
+
+/// A validated call-back request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewInterest {
+    pub offer_id: Option<OfferId>,
+    pub first_name: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub best_time: BestTime,
+    pub consent_version: String,
+    pub channel: Channel,
+    /// Free detail of the source (vehicle and stop, poster campaign…), 200 characters at most.
+    pub channel_detail: String,
+}
+
+/// What the form sent, unchecked.
+#[derive(Debug, Clone, Default)]
+pub struct InterestForm {
+    pub first_name: String,
+    pub phone: String,
+    pub email: String,
+    pub best_time: String,
+    pub consent: bool,
+}
+
+/// Normalises a French phone number to "0X XX XX XX XX" (or +33 written as 0).
+pub fn normalize_phone(s: &str) -> Result<String, String> {
+    let digits: String = s.chars().filter(|c| c.is_ascii_digit() || *c == '+').collect();
+    let other = s
+        .chars()
+        .any(|c| !(c.is_ascii_digit() || c == '+' || c == ' ' || c == '.' || c == '-'));
+    let national = if let Some(rest) = digits.strip_prefix("+33") {
+        format!("0{rest}")
+    } else if let Some(rest) = digits.strip_prefix("0033") {
+        format!("0{rest}")
+    } else {
+        digits
+    };
+    if other
+        || national.len() != 10
+        || !national.starts_with('0')
+        || national.contains('+')
+        || national.as_bytes()[1] == b'0'
+    {
+        return Err(
+            "Ce numéro de téléphone n'est pas valide. Écrivez 10 chiffres, par exemple 06 12 34 56 78."
+                .into(),
+        );
+    }
+    let b = national.as_bytes();
+    Ok(b.chunks(2)
+        .map(|c| std::str::from_utf8(c).unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join(" "))
+}
+
+/// A light check of an email address: one @, something on each side, a dot in the domain.
+pub fn normalize_email(s: &str) -> Result<String, String> {
+    let t = s.trim();
+    let bad = || "Cette adresse e-mail n'est pas valide. Exemple : prenom@exemple.fr".to_string();
+    let (local, domain) = t.split_once('@').ok_or_else(bad)?;
+    if local.is_empty()
+        || domain.len() < 3
+        || !domain.contains('.')
+        || domain.starts_with('.')
+        || domain.ends_with('.')
+        || domain.contains('@')
+        || t.len() > 254
+        || t.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err(bad());
+    }
+    Ok(t.to_lowercase())
+}
+
+impl NewInterest {
+    pub fn from_form(
+        f: &InterestForm,
+        offer_id: Option<OfferId>,
+        channel: Channel,
+        channel_detail: &str,
+    ) -> Result<Self, ValidationError> {
+        let mut err = ValidationError::default();
+        let first_name = f.first_name.trim().to_string();
+        if first_name.is_empty() {
+            err.push("prenom", "Écrivez votre prénom.");
+        } else if first_name.chars().count() > 60 {
+            err.push("prenom", "Le prénom est trop long (60 caractères au plus).");
+        } else if first_name.chars().any(|c| c.is_control() || c == '<' || c == '>') {
+            err.push("prenom", "Le prénom contient des caractères non permis.");
+        }
+        let phone = if f.phone.trim().is_empty() {
+            None
+        } else {
+            err.check("telephone", normalize_phone(&f.phone))
+        };
+        let email = if f.email.trim().is_empty() {
+            None
+        } else {
+            err.check("email", normalize_email(&f.email))
+        };
+        if f.phone.trim().is_empty() && f.email.trim().is_empty() {
+            err.push(
+                "telephone",
+                "Donnez un numéro de téléphone ou une adresse e-mail pour qu'on vous recontacte.",
+            );
+        }
+        let best_time = err.check("moment", BestTime::parse(&f.best_time));
+        if !f.consent {
+            err.push(
+                "consentement",
+                "Cochez la case pour accepter d'être recontacté. Sans votre accord, nous ne pouvons pas vous appeler.",
+            );
+        }
+        err.into_result()?;
+        Ok(Self {
+            offer_id,
+            first_name,
+            phone,
+            email,
+            best_time: best_time.unwrap_or(BestTime::Any),
+            consent_version: INTEREST_CONSENT_VERSION.into(),
+            channel,
+            channel_detail: channel_detail.chars().take(200).collect(),
+        })
+    }
+}
+
+/// A stored call-back request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Interest {
+    pub id: i64,
+    pub offer_id: Option<OfferId>,
+    pub first_name: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub best_time: BestTime,
+    pub consent_version: String,
+    pub channel: Channel,
+    pub channel_detail: String,
+    /// Unix seconds.
+    pub created_at: i64,
+    pub status: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form() -> InterestForm {
+        InterestForm {
+            first_name: "Samia".into(),
+            phone: "+33 6 12 34 56 78".into(),
+            email: String::new(),
+            best_time: "matin".into(),
+            consent: true,
+        }
+    }
+
+    #[test]
+    fn good_form() {
+        let i = NewInterest::from_form(&form(), Some(OfferId(3)), Channel::BusScreen, "").unwrap();
+        assert_eq!(i.phone.as_deref(), Some("06 12 34 56 78"));
+        assert_eq!(i.consent_version, INTEREST_CONSENT_VERSION);
+    }
+
+    #[test]
+    fn bad_form_lists_each_field() {
+        let f = InterestForm {
+            first_name: " ".into(),
+            phone: "12".into(),
+            email: "pas-un-mail".into(),
+            best_time: "jamais".into(),
+            consent: false,
+        };
+        let e = NewInterest::from_form(&f, None, Channel::Website, "").unwrap_err();
+        let fields: Vec<&str> = e.errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["prenom", "telephone", "email", "moment", "consentement"]);
+    }
+
+    #[test]
+    fn needs_a_way_to_call_back() {
+        let mut f = form();
+        f.phone.clear();
+        assert!(NewInterest::from_form(&f, None, Channel::Website, "").is_err());
+        f.email = "samia@exemple.fr".into();
+        assert!(NewInterest::from_form(&f, None, Channel::Website, "").is_ok());
+    }
+
+    #[test]
+    fn phones() {
+        assert_eq!(normalize_phone("0612345678").unwrap(), "06 12 34 56 78");
+        assert!(normalize_phone("0012345678").is_err());
+        assert!(normalize_phone("06 12 34 56 7a").is_err());
+        assert!(normalize_phone("061234567").is_err());
+    }
+}

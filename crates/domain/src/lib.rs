@@ -1,0 +1,24 @@
+//! DKLIK domain: the types and rules of the programme, with no I/O.
+//!
+//! Every value that comes from outside (a form, a file, an API call) enters through a `parse`
+//! or `new` constructor that refuses invalid input with a French message, so the rest of the
+//! code can trust what it holds: a `RomeCode` is always a valid code shape, a `Coordinates` is
+//! always on the globe, an `Offer` always has at least one shift and one open position.
+
+pub mod employer;
+pub mod error;
+pub mod geo;
+pub mod interest;
+pub mod offer;
+pub mod rome;
+pub mod text;
+
+pub use employer::{Employer, EmployerId, NewEmployer, NewSite, Site, SiteId};
+pub use error::{FieldError, ValidationError};
+pub use geo::{Coordinates, InseeCode};
+pub use interest::{BestTime, Channel, Interest, InterestForm, NewInterest};
+pub use offer::{
+    ContractType, Days, Importance, Level, NewOffer, NewOfferInput, Offer, OfferFilter, OfferId, OfferStatus,
+    RequiredItem, Shift, ShiftPeriod, ShortCode, TimeOfDay,
+};
+pub use rome::{ItemKind, OgrCode, RomeCode};
