@@ -1,1 +1,68 @@
-//! placeholder
+//! DKLIK use cases, written once over the [`Store`] contract.
+//!
+//! The web server and the command line both call these functions; neither talks to a database
+//! directly. A use case checks its input (through the domain constructors), reads what it needs
+//! from the store, and writes in one transaction, so nothing is ever half-written.
+
+pub mod interests;
+pub mod offers;
+pub mod rome;
+pub mod store;
+
+pub use store::{EmployerSummary, Facets, OfferPage, OfferToSave, SaveOutcome, Store, StoreError};
+
+/// Today's date in Europe/Paris. Close enough with a fixed offset for dates shown to people;
+/// the exact rule (last Sundays of March and October) is applied.
+pub fn today_paris() -> time::Date {
+    now_paris().date()
+}
+
+/// Now in Europe/Paris (UTC+1, UTC+2 in summer time).
+pub fn now_paris() -> time::OffsetDateTime {
+    let utc = time::OffsetDateTime::now_utc();
+    let offset = if is_summer_time(utc) { 2 } else { 1 };
+    utc.to_offset(time::UtcOffset::from_hms(offset, 0, 0).unwrap_or(time::UtcOffset::UTC))
+}
+
+/// EU summer time: from the last Sunday of March 01:00 UTC to the last Sunday of October 01:00 UTC.
+fn is_summer_time(utc: time::OffsetDateTime) -> bool {
+    fn last_sunday(year: i32, month: time::Month) -> time::Date {
+        let next = if month == time::Month::December {
+            time::Date::from_calendar_date(year + 1, time::Month::January, 1)
+        } else {
+            time::Date::from_calendar_date(year, month.next(), 1)
+        };
+        let mut d = next
+            .map(|d| d - time::Duration::days(1))
+            .unwrap_or(time::Date::MIN);
+        while d.weekday() != time::Weekday::Sunday {
+            d -= time::Duration::days(1);
+        }
+        d
+    }
+    let y = utc.year();
+    let start = last_sunday(y, time::Month::March).with_hms(1, 0, 0);
+    let end = last_sunday(y, time::Month::October).with_hms(1, 0, 0);
+    match (start, end) {
+        (Ok(s), Ok(e)) => {
+            let t = time::PrimitiveDateTime::new(utc.date(), utc.time());
+            t >= s && t < e
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn summer_time_rule() {
+        assert!(!is_summer_time(datetime!(2026-03-29 00:59 UTC)));
+        assert!(is_summer_time(datetime!(2026-03-29 01:00 UTC)));
+        assert!(is_summer_time(datetime!(2026-10-25 00:59 UTC)));
+        assert!(!is_summer_time(datetime!(2026-10-25 01:00 UTC)));
+        assert!(!is_summer_time(datetime!(2026-11-29 12:00 UTC)));
+    }
+}

@@ -73,7 +73,10 @@ impl NewSite {
             err.push("commune", "Le nom de la commune est obligatoire.");
         }
         if address.chars().count() > 300 {
-            err.push("adresse", "L'adresse est trop longue (300 caractères au plus).");
+            err.push(
+                "adresse",
+                "L'adresse est trop longue (300 caractères au plus).",
+            );
         }
         err.into_result()?;
         Ok(Self {

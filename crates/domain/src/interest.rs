@@ -64,7 +64,12 @@ pub enum Channel {
 }
 
 impl Channel {
-    pub const ALL: [Channel; 4] = [Self::Website, Self::BusScreen, Self::Poster, Self::ShortLink];
+    pub const ALL: [Channel; 4] = [
+        Self::Website,
+        Self::BusScreen,
+        Self::Poster,
+        Self::ShortLink,
+    ];
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Website => "site",
@@ -120,7 +125,10 @@ pub struct InterestForm {
 
 /// Normalises a French phone number to "0X XX XX XX XX" (or +33 written as 0).
 pub fn normalize_phone(s: &str) -> Result<String, String> {
-    let digits: String = s.chars().filter(|c| c.is_ascii_digit() || *c == '+').collect();
+    let digits: String = s
+        .chars()
+        .filter(|c| c.is_ascii_digit() || *c == '+')
+        .collect();
     let other = s
         .chars()
         .any(|c| !(c.is_ascii_digit() || c == '+' || c == ' ' || c == '.' || c == '-'));
@@ -181,7 +189,10 @@ impl NewInterest {
             err.push("prenom", "Écrivez votre prénom.");
         } else if first_name.chars().count() > 60 {
             err.push("prenom", "Le prénom est trop long (60 caractères au plus).");
-        } else if first_name.chars().any(|c| c.is_control() || c == '<' || c == '>') {
+        } else if first_name
+            .chars()
+            .any(|c| c.is_control() || c == '<' || c == '>')
+        {
             err.push("prenom", "Le prénom contient des caractères non permis.");
         }
         let phone = if f.phone.trim().is_empty() {
@@ -270,7 +281,10 @@ mod tests {
         };
         let e = NewInterest::from_form(&f, None, Channel::Website, "").unwrap_err();
         let fields: Vec<&str> = e.errors.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["prenom", "telephone", "email", "moment", "consentement"]);
+        assert_eq!(
+            fields,
+            ["prenom", "telephone", "email", "moment", "consentement"]
+        );
     }
 
     #[test]

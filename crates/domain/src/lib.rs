@@ -18,7 +18,7 @@ pub use error::{FieldError, ValidationError};
 pub use geo::{Coordinates, InseeCode};
 pub use interest::{BestTime, Channel, Interest, InterestForm, NewInterest};
 pub use offer::{
-    ContractType, Days, Importance, Level, NewOffer, NewOfferInput, Offer, OfferFilter, OfferId, OfferStatus,
-    RequiredItem, Shift, ShiftPeriod, ShortCode, TimeOfDay,
+    ContractType, Days, Importance, Level, NewOffer, NewOfferInput, Offer, OfferFilter, OfferId,
+    OfferStatus, RequiredItem, Shift, ShiftPeriod, ShortCode, TimeOfDay,
 };
 pub use rome::{ItemKind, OgrCode, RomeCode};

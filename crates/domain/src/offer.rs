@@ -32,6 +32,19 @@ impl ShortCode {
             ))
         }
     }
+    /// A fresh random code. Codes are public, so std's randomly seeded hasher is random enough.
+    pub fn random() -> Self {
+        use std::hash::{BuildHasher, Hasher};
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or(0),
+        );
+        Self::from_number(h.finish())
+    }
+
     /// Builds a code from any 64-bit number (a random one, in practice).
     pub fn from_number(mut n: u64) -> Self {
         let base = SHORT_CODE_ALPHABET.len() as u64;
@@ -70,6 +83,9 @@ impl fmt::Display for ShortCode {
 pub struct Level(u8);
 
 impl Level {
+    /// Level 2, "with some experience": what a file that gives no level is read as.
+    pub const DEFAULT: Level = Level(2);
+
     pub fn new(n: u8) -> Result<Self, String> {
         if (1..=4).contains(&n) {
             Ok(Self(n))
@@ -80,7 +96,9 @@ impl Level {
     pub fn parse(s: &str) -> Result<Self, String> {
         match s.trim().parse::<u8>() {
             Ok(n) => Self::new(n),
-            Err(_) => Err(format!("« {s} » n'est pas un niveau : il faut un chiffre de 1 à 4.")),
+            Err(_) => Err(format!(
+                "« {s} » n'est pas un niveau : il faut un chiffre de 1 à 4."
+            )),
         }
     }
     pub fn get(self) -> u8 {
@@ -227,7 +245,11 @@ impl Days {
         let idx: Vec<usize> = (0..7).filter(|i| self.0 & (1 << i) != 0).collect();
         let contiguous = idx.windows(2).all(|w| w[1] == w[0] + 1);
         if idx.len() >= 3 && contiguous {
-            return format!("du {} au {}", DAY_LONG[idx[0]], DAY_LONG[idx[idx.len() - 1]]);
+            return format!(
+                "du {} au {}",
+                DAY_LONG[idx[0]],
+                DAY_LONG[idx[idx.len() - 1]]
+            );
         }
         let names: Vec<&str> = idx.iter().map(|&i| DAY_LONG[i]).collect();
         match names.len() {
@@ -249,7 +271,10 @@ impl Days {
         } else if idx.len() >= 2 && contiguous {
             format!("{}-{}", DAY_NAMES[idx[0]], DAY_NAMES[idx[idx.len() - 1]])
         } else {
-            idx.iter().map(|&i| DAY_NAMES[i]).collect::<Vec<_>>().join(",")
+            idx.iter()
+                .map(|&i| DAY_NAMES[i])
+                .collect::<Vec<_>>()
+                .join(",")
         }
     }
 }
@@ -276,7 +301,9 @@ impl TimeOfDay {
         if minutes < 24 * 60 {
             Ok(Self(minutes))
         } else {
-            Err(format!("{minutes} minutes : une heure va de 00:00 à 23:59."))
+            Err(format!(
+                "{minutes} minutes : une heure va de 00:00 à 23:59."
+            ))
         }
     }
     /// Reads "05:30", "5h30", "5h" or "05:30:00".
@@ -402,15 +429,15 @@ impl Shift {
     }
     /// Reads "lun-ven 05:00-13:00".
     pub fn parse(s: &str) -> Result<Self, String> {
-        let bad = || {
-            format!(
-                "« {s} » : écrivez un poste comme « lun-ven 05:00-13:00 »."
-            )
-        };
+        let bad = || format!("« {s} » : écrivez un poste comme « lun-ven 05:00-13:00 ».");
         let s = s.trim();
         let (days, hours) = s.rsplit_once(' ').ok_or_else(bad)?;
         let (a, b) = hours.split_once('-').ok_or_else(bad)?;
-        Self::new(Days::parse(days)?, TimeOfDay::parse(a)?, TimeOfDay::parse(b)?)
+        Self::new(
+            Days::parse(days)?,
+            TimeOfDay::parse(a)?,
+            TimeOfDay::parse(b)?,
+        )
     }
     pub fn overnight(&self) -> bool {
         self.end < self.start
@@ -424,7 +451,11 @@ impl Shift {
     }
     /// "du lundi au vendredi, de 5 h à 13 h"
     pub fn describe_fr(&self) -> String {
-        let next = if self.overnight() { " le lendemain" } else { "" };
+        let next = if self.overnight() {
+            " le lendemain"
+        } else {
+            ""
+        };
         format!(
             "{}, de {} à {}{}",
             self.days.describe_fr(),
@@ -434,7 +465,12 @@ impl Shift {
         )
     }
     pub fn to_code(&self) -> String {
-        format!("{} {}-{}", self.days.to_code(), self.start.hhmm(), self.end.hhmm())
+        format!(
+            "{} {}-{}",
+            self.days.to_code(),
+            self.start.hhmm(),
+            self.end.hhmm()
+        )
     }
 }
 
@@ -617,7 +653,10 @@ impl NewOffer {
         if title.is_empty() {
             err.push("intitule", "L'intitulé du poste est obligatoire.");
         } else if title.chars().count() > 200 {
-            err.push("intitule", "L'intitulé est trop long (200 caractères au plus).");
+            err.push(
+                "intitule",
+                "L'intitulé est trop long (200 caractères au plus).",
+            );
         }
         if i.description.chars().count() > 10_000 {
             err.push(
@@ -636,12 +675,6 @@ impl NewOffer {
         if i.rome.is_none() {
             err.push("code_rome", "Le code ROME est obligatoire.");
         }
-        if i.shifts.is_empty() {
-            err.push(
-                "horaires",
-                "Indiquez au moins un poste de travail (jours et heures).",
-            );
-        }
         if i.contract.is_none() {
             err.push("contrat", "Le type de contrat est obligatoire.");
         }
@@ -654,10 +687,7 @@ impl NewOffer {
             }
         }
         if i.positions == 0 || i.positions > 1000 {
-            err.push(
-                "postes",
-                "Le nombre de postes doit être entre 1 et 1 000.",
-            );
+            err.push("postes", "Le nombre de postes doit être entre 1 et 1 000.");
         }
         let mut seen = std::collections::HashSet::new();
         for it in &i.items {
@@ -838,7 +868,7 @@ mod tests {
     fn new_offer_lists_every_problem() {
         let err = NewOffer::new(NewOfferInput::default()).unwrap_err();
         let fields: Vec<&str> = err.errors.iter().map(|e| e.field.as_str()).collect();
-        for f in ["intitule", "code_rome", "horaires", "contrat", "postes"] {
+        for f in ["intitule", "code_rome", "contrat", "postes"] {
             assert!(fields.contains(&f), "{fields:?} lacks {f}");
         }
     }

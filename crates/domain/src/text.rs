@@ -68,7 +68,8 @@ fn is_stop_word(w: &str) -> bool {
     w.len() < 2
         || matches!(
             w,
-            "de" | "du" | "des"
+            "de" | "du"
+                | "des"
                 | "le"
                 | "la"
                 | "les"
@@ -125,7 +126,10 @@ mod tests {
     #[test]
     fn fold_removes_accents_and_case() {
         assert_eq!(fold("Électricité Œuvre"), "electricite oeuvre");
-        assert_eq!(fold("Chaudronnier/Chaudronnière"), "chaudronnier chaudronniere");
+        assert_eq!(
+            fold("Chaudronnier/Chaudronnière"),
+            "chaudronnier chaudronniere"
+        );
     }
 
     #[test]
@@ -140,7 +144,10 @@ mod tests {
 
     #[test]
     fn terms_drop_stop_words() {
-        assert_eq!(terms("Agent de nettoyage des Locaux"), vec!["agent", "nettoyag", "local"]);
+        assert_eq!(
+            terms("Agent de nettoyage des Locaux"),
+            vec!["agent", "nettoyag", "local"]
+        );
     }
 
     #[test]

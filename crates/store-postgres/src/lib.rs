@@ -1,1 +1,28 @@
-//! placeholder
+//! DKLIK's Store on PostgreSQL, chosen by a `postgres://` URL: for several servers and scale.
+
+use sqlx::postgres::PgPoolOptions;
+use sqlx::Postgres;
+use std::time::Duration;
+
+const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_init.sql"))];
+/// Two servers starting together must not both migrate: the first holds this lock until its
+/// transaction ends, the second then finds the migrations applied.
+const MIGRATION_LOCK: &str = "SELECT pg_advisory_xact_lock(746175)";
+
+pub struct PgStore {
+    pool: sqlx::Pool<Postgres>,
+}
+
+impl PgStore {
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(url)
+            .await
+            .map_err(db_err)?;
+        Ok(Self { pool })
+    }
+}
+
+dklik_store_sql::impl_sql_store!(PgStore, Postgres, sqlx::postgres::PgRow, "postgres");

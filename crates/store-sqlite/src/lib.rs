@@ -1,1 +1,50 @@
-//! placeholder
+//! DKLIK's Store on SQLite: the embedded default. One file (WAL journal), no server to run.
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::Sqlite;
+use std::str::FromStr;
+use std::time::Duration;
+
+const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_init.sql"))];
+/// SQLite serialises writers itself; the migration transaction needs no extra lock.
+const MIGRATION_LOCK: &str = "SELECT 1";
+
+pub struct SqliteStore {
+    pool: sqlx::Pool<Sqlite>,
+}
+
+impl SqliteStore {
+    /// Opens (and creates when missing) the database at a `sqlite:` URL, e.g.
+    /// `sqlite://data/dklik.db`. The folder is created too.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url);
+        let path = path.split('?').next().unwrap_or(path);
+        if !path.is_empty() && path != ":memory:" {
+            if let Some(dir) = std::path::Path::new(path).parent() {
+                if !dir.as_os_str().is_empty() {
+                    std::fs::create_dir_all(dir).map_err(|e| {
+                        StoreError::Backend(format!("dossier {} : {e}", dir.display()))
+                    })?;
+                }
+            }
+        }
+        let opts = SqliteConnectOptions::from_str(url)
+            .map_err(db_err)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(opts)
+            .await
+            .map_err(db_err)?;
+        Ok(Self { pool })
+    }
+}
+
+dklik_store_sql::impl_sql_store!(SqliteStore, Sqlite, sqlx::sqlite::SqliteRow, "sqlite");

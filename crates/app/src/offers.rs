@@ -1,0 +1,272 @@
+//! Offers: import from files, search for the public list.
+
+use crate::store::{OfferPage, OfferToSave, SaveOutcome, Store, StoreError};
+use dklik_domain::text::{fold, terms};
+use dklik_domain::{
+    ContractType, ItemKind, NewEmployer, NewOffer, NewSite, OfferFilter, OgrCode, RequiredItem,
+    RomeCode, ShiftPeriod,
+};
+use dklik_imports::offers::RawOffer;
+use dklik_imports::ImportErrors;
+use std::collections::{HashMap, HashSet};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("{0}")]
+    Invalid(ImportErrors),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Checks raw offers against the ROME reference and writes them all, or nothing when any is bad.
+pub async fn import_offers(
+    store: &dyn Store,
+    raw: Vec<RawOffer>,
+    fictional: bool,
+) -> Result<SaveOutcome, ImportError> {
+    let mut errs = ImportErrors::default();
+    let romes: Vec<RomeCode> = raw
+        .iter()
+        .filter_map(|r| r.input.rome.clone())
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let codes: Vec<OgrCode> = raw
+        .iter()
+        .flat_map(|r| r.items.iter().filter_map(|i| i.code))
+        .chain(raw.iter().filter_map(|r| r.input.appellation))
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let known_jobs: HashSet<RomeCode> = store
+        .rome_jobs(&romes)
+        .await?
+        .into_iter()
+        .map(|j| j.code)
+        .collect();
+    let items: HashMap<OgrCode, dklik_domain::rome::RomeItem> = store
+        .rome_items(&codes)
+        .await?
+        .into_iter()
+        .map(|i| (i.code, i))
+        .collect();
+    let savoir_etre: HashMap<String, dklik_domain::rome::RomeItem> = store
+        .rome_savoir_etre()
+        .await?
+        .into_iter()
+        .map(|i| {
+            (
+                fold(&i.label)
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                i,
+            )
+        })
+        .collect();
+    let appellations = store.rome_appellations(&romes).await?;
+    if known_jobs.is_empty() && !romes.is_empty() && savoir_etre.is_empty() {
+        errs.push(
+            "référentiel",
+            "",
+            "le référentiel ROME n'est pas chargé : lancez d'abord « dklik import rome DOSSIER ».",
+        );
+        return Err(ImportError::Invalid(errs));
+    }
+
+    let mut out = Vec::with_capacity(raw.len());
+    for r in raw {
+        let place = r.place.clone();
+        let mut input = r.input;
+        if let Some(rome) = &input.rome {
+            if !known_jobs.contains(rome) {
+                errs.push(
+                    &place,
+                    "code_rome",
+                    format!("le code ROME {rome} n'existe pas dans le référentiel."),
+                );
+            }
+        }
+        // Appellation: a code must belong to the offer's job sheet; a label is matched when it can be.
+        if let Some(code) = input.appellation {
+            match appellations.iter().find(|a| a.code == code) {
+                Some(a) if Some(&a.rome) == input.rome.as_ref() => {
+                    input.appellation_label = a.label.clone();
+                }
+                Some(a) => errs.push(
+                    &place,
+                    "appellation",
+                    format!(
+                        "l'appellation {code} appartient à la fiche {}, pas à celle de l'offre.",
+                        a.rome
+                    ),
+                ),
+                None => errs.push(
+                    &place,
+                    "appellation",
+                    format!("l'appellation {code} n'existe pas dans le référentiel."),
+                ),
+            }
+        } else if !input.appellation_label.is_empty() {
+            let wanted = fold(&input.appellation_label);
+            if let Some(a) = appellations.iter().find(|a| {
+                Some(&a.rome) == input.rome.as_ref()
+                    && (fold(&a.label) == wanted || fold(&a.short_label) == wanted)
+            }) {
+                input.appellation = Some(a.code);
+            }
+        }
+        let mut required = Vec::new();
+        for it in &r.items {
+            let found = match it.code {
+                Some(code) => match items.get(&code) {
+                    Some(i) => Some(i),
+                    None => {
+                        errs.push(
+                            &place,
+                            "competences",
+                            format!("l'élément ROME {code} n'existe pas dans le référentiel."),
+                        );
+                        None
+                    }
+                },
+                None => {
+                    let key = fold(&it.label)
+                        .split_whitespace()
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    match savoir_etre.get(&key) {
+                        Some(i) => Some(i),
+                        None => {
+                            errs.push(
+                                &place,
+                                "qualitesProfessionnelles",
+                                format!(
+                                    "« {} » n'est pas un des 16 savoir-être du ROME.",
+                                    it.label
+                                ),
+                            );
+                            None
+                        }
+                    }
+                }
+            };
+            if let Some(i) = found {
+                if !i.kind.requirable() {
+                    errs.push(
+                        &place,
+                        "competences",
+                        format!("l'élément {} (« {} ») est un {} : une offre demande des savoir-faire, des savoirs ou des savoir-être.", i.code, i.label, i.kind.label_fr().to_lowercase()),
+                    );
+                    continue;
+                }
+                required.push(RequiredItem {
+                    code: i.code,
+                    kind: i.kind,
+                    label: i.label.clone(),
+                    level: it.level,
+                    importance: it.importance,
+                });
+            }
+        }
+        input.items = required;
+        let employer = NewEmployer::new(&r.employer, "", fictional);
+        let site = NewSite::new(&r.site_name, &r.address, &r.commune, r.insee, r.coordinates);
+        let offer = NewOffer::new(input);
+        match (employer, site, offer) {
+            (Ok(employer), Ok(site), Ok(offer)) => {
+                let search_text = offer.search_text(&employer.name, &site.commune);
+                out.push(OfferToSave {
+                    employer,
+                    site,
+                    offer,
+                    search_text,
+                });
+            }
+            (e, s, o) => {
+                for v in [e.err(), s.err(), o.err()].into_iter().flatten() {
+                    for fe in v.errors {
+                        errs.push(&place, &fe.field, fe.message);
+                    }
+                }
+            }
+        }
+    }
+    if !errs.is_empty() {
+        return Err(ImportError::Invalid(errs));
+    }
+    Ok(store.save_offers(&out).await?)
+}
+
+/// The public list's query, as typed in the address bar; every field is optional.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct OfferQuery {
+    #[serde(default)]
+    pub q: String,
+    #[serde(default)]
+    pub commune: String,
+    #[serde(default)]
+    pub famille: String,
+    #[serde(default)]
+    pub contrat: String,
+    #[serde(default)]
+    pub horaire: String,
+    #[serde(default)]
+    pub sans_diplome: String,
+    #[serde(default)]
+    pub page: String,
+}
+
+pub const PAGE_SIZE: u32 = 20;
+
+impl OfferQuery {
+    /// Builds the store filter. Unknown filter values are ignored rather than refused: a link
+    /// copied with a stale value still shows offers.
+    pub fn to_filter(&self) -> OfferFilter {
+        let q: String = self.q.chars().take(200).collect();
+        let page = self
+            .page
+            .trim()
+            .parse::<u32>()
+            .unwrap_or(1)
+            .clamp(1, 10_000);
+        OfferFilter {
+            terms: terms(&q).into_iter().take(8).collect(),
+            insee: dklik_domain::InseeCode::parse(&self.commune)
+                .ok()
+                .map(|c| c.as_str().to_string()),
+            family: {
+                let f = self.famille.trim();
+                (f.len() == 1 && f.chars().all(|c| c.is_ascii_uppercase()))
+                    .then(|| f.chars().next())
+                    .flatten()
+            },
+            contract: ContractType::parse(&self.contrat).ok(),
+            period: ShiftPeriod::parse(self.horaire.trim()),
+            no_diploma: matches!(self.sans_diplome.as_str(), "1" | "on" | "oui" | "true"),
+            employer: None,
+            limit: PAGE_SIZE,
+            offset: (page - 1) * PAGE_SIZE,
+        }
+    }
+    pub fn page(&self) -> u32 {
+        self.page
+            .trim()
+            .parse::<u32>()
+            .unwrap_or(1)
+            .clamp(1, 10_000)
+    }
+}
+
+pub async fn search_offers(store: &dyn Store, q: &OfferQuery) -> Result<OfferPage, StoreError> {
+    store.list_offers(&q.to_filter()).await
+}
+
+/// The savoir-être of an offer come last on its page; this keeps the ROME order otherwise.
+pub fn kinds_in_page_order() -> [ItemKind; 3] {
+    [
+        ItemKind::SavoirFaire,
+        ItemKind::Savoir,
+        ItemKind::SavoirEtre,
+    ]
+}

@@ -1,0 +1,861 @@
+/// Implements `dklik_app::Store` for `$store`, whose `pool` field is a `sqlx::Pool<$db>`.
+/// See the crate documentation for what the invoking crate provides.
+#[macro_export]
+macro_rules! impl_sql_store {
+    ($store:ident, $db:ty, $row:ty, $backend:literal) => {
+        use ::dklik_app::store::{
+            EmployerSummary, Facets, OfferPage, OfferToSave, SaveOutcome, Store, StoreError,
+        };
+        use ::dklik_domain::rome::{
+            RomeAppellation, RomeCounts, RomeDomain, RomeItem, RomeJob, RomeReference,
+        };
+        use ::dklik_domain::{
+            BestTime, Channel, ContractType, Coordinates, Employer, EmployerId, Importance,
+            InseeCode, Interest, ItemKind, Level, NewInterest, Offer, OfferFilter, OfferId,
+            OfferStatus, OgrCode, RequiredItem, RomeCode, Shift, ShortCode, Site, SiteId,
+        };
+        use ::sqlx::Row as _;
+
+        fn db_err(e: ::sqlx::Error) -> StoreError {
+            match e {
+                ::sqlx::Error::RowNotFound => StoreError::NotFound,
+                ::sqlx::Error::Database(d) if d.is_unique_violation() => {
+                    StoreError::Conflict(format!("doublon : {}", d.message()))
+                }
+                other => StoreError::Backend(other.to_string()),
+            }
+        }
+
+        fn corrupt(what: &str, e: impl ::std::fmt::Display) -> StoreError {
+            StoreError::Backend(format!("valeur stockée invalide ({what}) : {e}"))
+        }
+
+        const DATE_FMT: &[::time::format_description::FormatItem<'static>] =
+            ::time::macros::format_description!("[year]-[month]-[day]");
+
+        fn date_to_text(d: ::time::Date) -> String {
+            d.format(DATE_FMT).unwrap_or_default()
+        }
+
+        fn text_to_date(s: &str) -> Result<::time::Date, StoreError> {
+            ::time::Date::parse(s, DATE_FMT).map_err(|e| corrupt("date", e))
+        }
+
+        fn opt_date(s: Option<String>) -> Result<Option<::time::Date>, StoreError> {
+            s.as_deref().map(text_to_date).transpose()
+        }
+
+        /// Rows per multi-row INSERT: far under both backends' bound-parameter limits.
+        const CHUNK: usize = 1000;
+
+        const OFFER_SELECT: &str = "SELECT o.id, o.code, o.employer_id, e.name AS employer_name, \
+            e.fictional AS employer_fictional, s.id AS site_id, s.name AS site_name, s.address, \
+            s.commune, s.insee, s.lat, s.lon, o.external_id, o.title, o.description, o.rome, \
+            COALESCE(j.label, '') AS rome_label, o.appellation, o.appellation_label, o.shifts, \
+            o.contract, o.weekly_hours, o.positions, o.no_diploma, o.status, o.created_on, \
+            o.published_on, o.ended_on, o.expires_on \
+            FROM offers o JOIN employers e ON e.id = o.employer_id \
+            JOIN sites s ON s.id = o.site_id LEFT JOIN rome_jobs j ON j.code = o.rome";
+
+        fn offer_from_row(r: &$row) -> Result<Offer, StoreError> {
+            let g = |e: ::sqlx::Error| db_err(e);
+            let shifts: Vec<Shift> =
+                ::serde_json::from_str(&r.try_get::<String, _>("shifts").map_err(g)?)
+                    .map_err(|e| corrupt("horaires", e))?;
+            let employer_id = EmployerId(r.try_get("employer_id").map_err(g)?);
+            Ok(Offer {
+                id: OfferId(r.try_get("id").map_err(g)?),
+                code: ShortCode::parse(&r.try_get::<String, _>("code").map_err(g)?)
+                    .map_err(|e| corrupt("code", e))?,
+                employer_id,
+                employer_name: r.try_get("employer_name").map_err(g)?,
+                employer_fictional: r.try_get("employer_fictional").map_err(g)?,
+                site: Site {
+                    id: SiteId(r.try_get("site_id").map_err(g)?),
+                    employer_id,
+                    name: r.try_get("site_name").map_err(g)?,
+                    address: r.try_get("address").map_err(g)?,
+                    commune: r.try_get("commune").map_err(g)?,
+                    insee: InseeCode::parse(&r.try_get::<String, _>("insee").map_err(g)?)
+                        .map_err(|e| corrupt("insee", e))?,
+                    coordinates: Coordinates::new(
+                        r.try_get("lat").map_err(g)?,
+                        r.try_get("lon").map_err(g)?,
+                    )
+                    .map_err(|e| corrupt("coordonnées", e))?,
+                },
+                external_id: r.try_get("external_id").map_err(g)?,
+                title: r.try_get("title").map_err(g)?,
+                description: r.try_get("description").map_err(g)?,
+                rome: RomeCode::parse(&r.try_get::<String, _>("rome").map_err(g)?)
+                    .map_err(|e| corrupt("rome", e))?,
+                rome_label: r.try_get("rome_label").map_err(g)?,
+                appellation: r.try_get::<Option<i64>, _>("appellation").map_err(g)?.map(OgrCode),
+                appellation_label: r.try_get("appellation_label").map_err(g)?,
+                items: Vec::new(),
+                shifts,
+                contract: ContractType::parse(&r.try_get::<String, _>("contract").map_err(g)?)
+                    .map_err(|e| corrupt("contrat", e))?,
+                weekly_hours: r
+                    .try_get::<Option<f64>, _>("weekly_hours")
+                    .map_err(g)?
+                    .map(|h| h as f32),
+                positions: r.try_get::<i64, _>("positions").map_err(g)?.max(0) as u32,
+                no_diploma: r.try_get("no_diploma").map_err(g)?,
+                status: OfferStatus::parse(&r.try_get::<String, _>("status").map_err(g)?)
+                    .map_err(|e| corrupt("état", e))?,
+                created_on: text_to_date(&r.try_get::<String, _>("created_on").map_err(g)?)?,
+                published_on: opt_date(r.try_get("published_on").map_err(g)?)?,
+                ended_on: opt_date(r.try_get("ended_on").map_err(g)?)?,
+                expires_on: opt_date(r.try_get("expires_on").map_err(g)?)?,
+            })
+        }
+
+        /// The one bound value of `offers_where_one`.
+        enum Key {
+            Id(i64),
+            Text(String),
+        }
+
+        impl $store {
+            /// Reads offers chosen by a WHERE clause with one bound parameter, with their items.
+            async fn offers_where_one(&self, clause: &str, key: Key) -> Result<Vec<Offer>, StoreError> {
+                let sql = format!("{OFFER_SELECT} WHERE {clause}");
+                let q = ::sqlx::query(&sql);
+                let q = match key {
+                    Key::Id(i) => q.bind(i),
+                    Key::Text(t) => q.bind(t),
+                };
+                let rows = q.fetch_all(&self.pool).await.map_err(db_err)?;
+                let mut offers = rows.iter().map(offer_from_row).collect::<Result<Vec<_>, _>>()?;
+                self.attach_items(&mut offers).await?;
+                Ok(offers)
+            }
+
+            async fn attach_items(&self, offers: &mut [Offer]) -> Result<(), StoreError> {
+                if offers.is_empty() {
+                    return Ok(());
+                }
+                let mut qb = ::sqlx::QueryBuilder::<$db>::new(
+                    "SELECT offer_id, code, kind, label, level, importance FROM offer_items WHERE offer_id IN (",
+                );
+                let mut sep = qb.separated(", ");
+                for o in offers.iter() {
+                    sep.push_bind(o.id.0);
+                }
+                qb.push(") ORDER BY offer_id, position");
+                let rows = qb.build().fetch_all(&self.pool).await.map_err(db_err)?;
+                let mut by_offer: ::std::collections::HashMap<i64, Vec<RequiredItem>> =
+                    ::std::collections::HashMap::new();
+                for r in &rows {
+                    let g = |e: ::sqlx::Error| db_err(e);
+                    let item = RequiredItem {
+                        code: OgrCode(r.try_get("code").map_err(g)?),
+                        kind: ItemKind::parse(&r.try_get::<String, _>("kind").map_err(g)?)
+                            .map_err(|e| corrupt("type", e))?,
+                        label: r.try_get("label").map_err(g)?,
+                        level: Level::new(r.try_get::<i64, _>("level").map_err(g)? as u8)
+                            .map_err(|e| corrupt("niveau", e))?,
+                        importance: match r.try_get::<String, _>("importance").map_err(g)?.as_str() {
+                            "nice" => Importance::Nice,
+                            _ => Importance::Must,
+                        },
+                    };
+                    by_offer
+                        .entry(r.try_get("offer_id").map_err(g)?)
+                        .or_default()
+                        .push(item);
+                }
+                for o in offers.iter_mut() {
+                    o.items = by_offer.remove(&o.id.0).unwrap_or_default();
+                }
+                Ok(())
+            }
+
+            async fn count(&self, sql: &str) -> Result<u64, StoreError> {
+                let n: i64 = ::sqlx::query_scalar(sql)
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(db_err)?;
+                Ok(n.max(0) as u64)
+            }
+        }
+
+        fn push_offer_filter(qb: &mut ::sqlx::QueryBuilder<'_, $db>, f: &OfferFilter) {
+            qb.push(" WHERE o.status = 'published'");
+            for t in &f.terms {
+                qb.push(" AND o.search_text LIKE ").push_bind(format!("% {t}%"));
+            }
+            if let Some(insee) = &f.insee {
+                qb.push(" AND s.insee = ").push_bind(insee.clone());
+            }
+            if let Some(fam) = f.family {
+                qb.push(" AND substr(o.rome, 1, 1) = ").push_bind(fam.to_string());
+            }
+            if let Some(c) = f.contract {
+                qb.push(" AND o.contract = ").push_bind(c.as_str());
+            }
+            if let Some(p) = f.period {
+                qb.push(" AND (o.shift_periods & ").push_bind(p.bit()).push(") <> 0");
+            }
+            if f.no_diploma {
+                qb.push(" AND o.no_diploma = ").push_bind(true);
+            }
+            if let Some(e) = f.employer {
+                qb.push(" AND o.employer_id = ").push_bind(e.0);
+            }
+        }
+
+        async fn find_or_create_ids(
+            conn: &mut <$db as ::sqlx::Database>::Connection,
+            o: &OfferToSave,
+            now: i64,
+        ) -> Result<(i64, i64), StoreError> {
+            let employer_id: i64 = ::sqlx::query_scalar(
+                "INSERT INTO employers (name, description, fictional, created_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (name) DO UPDATE SET fictional = excluded.fictional RETURNING id",
+            )
+            .bind(&o.employer.name)
+            .bind(&o.employer.description)
+            .bind(o.employer.fictional)
+            .bind(now)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(db_err)?;
+            let site_id: i64 = ::sqlx::query_scalar(
+                "INSERT INTO sites (employer_id, name, address, commune, insee, lat, lon) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                 ON CONFLICT (employer_id, insee, address, name) DO UPDATE SET \
+                 commune = excluded.commune, lat = excluded.lat, lon = excluded.lon RETURNING id",
+            )
+            .bind(employer_id)
+            .bind(&o.site.name)
+            .bind(&o.site.address)
+            .bind(&o.site.commune)
+            .bind(o.site.insee.as_str())
+            .bind(o.site.coordinates.lat())
+            .bind(o.site.coordinates.lon())
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(db_err)?;
+            Ok((employer_id, site_id))
+        }
+
+        async fn write_items(
+            conn: &mut <$db as ::sqlx::Database>::Connection,
+            offer_id: i64,
+            items: &[RequiredItem],
+        ) -> Result<(), StoreError> {
+            ::sqlx::query("DELETE FROM offer_items WHERE offer_id = $1")
+                .bind(offer_id)
+                .execute(&mut *conn)
+                .await
+                .map_err(db_err)?;
+            if items.is_empty() {
+                return Ok(());
+            }
+            let mut qb = ::sqlx::QueryBuilder::<$db>::new(
+                "INSERT INTO offer_items (offer_id, code, kind, label, level, importance, position) ",
+            );
+            qb.push_values(items.iter().enumerate(), |mut b, (i, it)| {
+                b.push_bind(offer_id)
+                    .push_bind(it.code.0)
+                    .push_bind(it.kind.as_str())
+                    .push_bind(it.label.clone())
+                    .push_bind(it.level.get() as i64)
+                    .push_bind(it.importance.as_str())
+                    .push_bind(i as i64);
+            });
+            qb.build().execute(&mut *conn).await.map_err(db_err)?;
+            Ok(())
+        }
+
+        fn rome_item_from_row(r: &$row) -> Result<RomeItem, StoreError> {
+            let g = |e: ::sqlx::Error| db_err(e);
+            Ok(RomeItem {
+                code: OgrCode(r.try_get("code").map_err(g)?),
+                kind: ItemKind::parse(&r.try_get::<String, _>("kind").map_err(g)?)
+                    .map_err(|e| corrupt("type", e))?,
+                label: r.try_get("label").map_err(g)?,
+                macro_code: r.try_get::<Option<i64>, _>("macro_code").map_err(g)?.map(OgrCode),
+                category: r.try_get("category").map_err(g)?,
+            })
+        }
+
+        fn unix_now() -> i64 {
+            ::std::time::SystemTime::now()
+                .duration_since(::std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs() as i64)
+                .unwrap_or(0)
+        }
+
+        #[::async_trait::async_trait]
+        impl Store for $store {
+            fn backend(&self) -> &'static str {
+                $backend
+            }
+
+            async fn migrate(&self) -> Result<(), StoreError> {
+                let mut tx = self.pool.begin().await.map_err(db_err)?;
+                ::sqlx::query(MIGRATION_LOCK).execute(&mut *tx).await.map_err(db_err)?;
+                ::sqlx::query(
+                    "CREATE TABLE IF NOT EXISTS dklik_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)",
+                )
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+                let done: Vec<i64> = ::sqlx::query_scalar("SELECT version FROM dklik_migrations")
+                    .fetch_all(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                for (version, sql) in MIGRATIONS {
+                    if done.contains(version) {
+                        continue;
+                    }
+                    // One statement at a time (`raw_sql` futures are not `Send` enough for
+                    // async-trait); migration files hold no `;` inside literals.
+                    for stmt in sql.split(';') {
+                        let body: String = stmt
+                            .lines()
+                            .filter(|l| !l.trim_start().starts_with("--"))
+                            .collect::<Vec<_>>()
+                            .join("\n");
+                        if body.trim().is_empty() {
+                            continue;
+                        }
+                        ::sqlx::query(&body).execute(&mut *tx).await.map_err(db_err)?;
+                    }
+                    ::sqlx::query("INSERT INTO dklik_migrations (version, applied_at) VALUES ($1, $2)")
+                        .bind(*version)
+                        .bind(unix_now())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db_err)?;
+                }
+                tx.commit().await.map_err(db_err)
+            }
+
+            async fn ping(&self) -> Result<(), StoreError> {
+                ::sqlx::query("SELECT 1").execute(&self.pool).await.map_err(db_err)?;
+                Ok(())
+            }
+
+            async fn save_rome(
+                &self,
+                r: &RomeReference,
+                progress: &(dyn Fn(u64) + Send + Sync),
+            ) -> Result<u64, StoreError> {
+                /// Upserts rows into a ROME table in chunks, counting rows inserted or changed.
+                macro_rules! for_chunks {
+                    ($tx:ident, $changed:ident, $done:ident, $progress:ident, $rows:expr, $head:expr, $tail:expr,
+                     |$b:ident, $r:ident| $bind:block) => {
+                        for chunk in $rows.chunks(CHUNK) {
+                            let mut qb = ::sqlx::QueryBuilder::<$db>::new($head);
+                            qb.push_values(chunk, |mut $b, $r| $bind);
+                            qb.push($tail);
+                            $changed += qb.build().execute(&mut *$tx).await.map_err(db_err)?.rows_affected();
+                            $done += chunk.len() as u64;
+                            $progress($done);
+                        }
+                    };
+                }
+                let mut tx = self.pool.begin().await.map_err(db_err)?;
+                let mut done = 0u64;
+                let mut changed = 0u64;
+                for_chunks!(tx, changed, done, progress, &r.domains,
+                    "INSERT INTO rome_domains (code, label) ",
+                    " ON CONFLICT (code) DO UPDATE SET label = excluded.label WHERE rome_domains.label <> excluded.label",
+                    |b, d| { b.push_bind(d.code.clone()).push_bind(d.label.clone()); });
+                for_chunks!(tx, changed, done, progress, &r.jobs,
+                    "INSERT INTO rome_jobs (code, label, parent) ",
+                    " ON CONFLICT (code) DO UPDATE SET label = excluded.label, parent = excluded.parent \
+                     WHERE rome_jobs.label <> excluded.label OR rome_jobs.parent IS DISTINCT FROM excluded.parent",
+                    |b, j| { b.push_bind(j.code.as_str().to_string()).push_bind(j.label.clone()).push_bind(j.parent.as_ref().map(|p| p.as_str().to_string())); });
+                for_chunks!(tx, changed, done, progress, &r.appellations,
+                    "INSERT INTO rome_appellations (code, label, short_label, rome) ",
+                    " ON CONFLICT (code) DO UPDATE SET label = excluded.label, short_label = excluded.short_label, rome = excluded.rome \
+                     WHERE rome_appellations.label <> excluded.label OR rome_appellations.short_label <> excluded.short_label \
+                     OR rome_appellations.rome <> excluded.rome",
+                    |b, a| { b.push_bind(a.code.0).push_bind(a.label.clone()).push_bind(a.short_label.clone()).push_bind(a.rome.as_str().to_string()); });
+                for_chunks!(tx, changed, done, progress, &r.items,
+                    "INSERT INTO rome_items (code, kind, label, macro_code, category) ",
+                    " ON CONFLICT (code) DO UPDATE SET kind = excluded.kind, label = excluded.label, \
+                     macro_code = excluded.macro_code, category = excluded.category \
+                     WHERE rome_items.kind <> excluded.kind OR rome_items.label <> excluded.label \
+                     OR rome_items.macro_code IS DISTINCT FROM excluded.macro_code OR rome_items.category <> excluded.category",
+                    |b, i| { b.push_bind(i.code.0).push_bind(i.kind.as_str()).push_bind(i.label.clone()).push_bind(i.macro_code.map(|m| m.0)).push_bind(i.category.clone()); });
+                for_chunks!(tx, changed, done, progress, &r.job_items,
+                    "INSERT INTO rome_job_items (rome, item, core) ",
+                    " ON CONFLICT (rome, item) DO UPDATE SET core = excluded.core WHERE rome_job_items.core <> excluded.core",
+                    |b, l| { b.push_bind(l.rome.as_str().to_string()).push_bind(l.item.0).push_bind(l.core); });
+                for_chunks!(tx, changed, done, progress, &r.mobility,
+                    "INSERT INTO rome_mobility (from_rome, to_rome, rank) ",
+                    " ON CONFLICT (from_rome, to_rome) DO UPDATE SET rank = excluded.rank WHERE rome_mobility.rank <> excluded.rank",
+                    |b, m| { b.push_bind(m.from.as_str().to_string()).push_bind(m.to.as_str().to_string()).push_bind(m.rank as i64); });
+                tx.commit().await.map_err(db_err)?;
+                Ok(changed)
+            }
+
+            async fn rome_counts(&self) -> Result<RomeCounts, StoreError> {
+                Ok(RomeCounts {
+                    jobs: self.count("SELECT COUNT(*) FROM rome_jobs").await?,
+                    appellations: self.count("SELECT COUNT(*) FROM rome_appellations").await?,
+                    competences: self
+                        .count("SELECT COUNT(*) FROM rome_items WHERE kind IN ('savoir_faire', 'macro_competence', 'savoir_etre')")
+                        .await?,
+                    savoir_etre: self.count("SELECT COUNT(*) FROM rome_items WHERE kind = 'savoir_etre'").await?,
+                    savoirs: self.count("SELECT COUNT(*) FROM rome_items WHERE kind = 'savoir'").await?,
+                    contexts: self.count("SELECT COUNT(*) FROM rome_items WHERE kind = 'context'").await?,
+                    job_items: self.count("SELECT COUNT(*) FROM rome_job_items").await?,
+                    mobility: self.count("SELECT COUNT(*) FROM rome_mobility").await?,
+                })
+            }
+
+            async fn rome_items(&self, codes: &[OgrCode]) -> Result<Vec<RomeItem>, StoreError> {
+                let mut out = Vec::new();
+                for chunk in codes.chunks(CHUNK) {
+                    let mut qb = ::sqlx::QueryBuilder::<$db>::new(
+                        "SELECT code, kind, label, macro_code, category FROM rome_items WHERE code IN (",
+                    );
+                    let mut sep = qb.separated(", ");
+                    for c in chunk {
+                        sep.push_bind(c.0);
+                    }
+                    qb.push(") ORDER BY code");
+                    let rows = qb.build().fetch_all(&self.pool).await.map_err(db_err)?;
+                    for r in &rows {
+                        out.push(rome_item_from_row(r)?);
+                    }
+                }
+                Ok(out)
+            }
+
+            async fn rome_savoir_etre(&self) -> Result<Vec<RomeItem>, StoreError> {
+                let rows = ::sqlx::query(
+                    "SELECT code, kind, label, macro_code, category FROM rome_items WHERE kind = 'savoir_etre' ORDER BY code",
+                )
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_err)?;
+                rows.iter().map(rome_item_from_row).collect()
+            }
+
+            async fn rome_jobs(&self, codes: &[RomeCode]) -> Result<Vec<RomeJob>, StoreError> {
+                let mut out = Vec::new();
+                for chunk in codes.chunks(CHUNK) {
+                    let mut qb = ::sqlx::QueryBuilder::<$db>::new(
+                        "SELECT code, label, parent FROM rome_jobs WHERE code IN (",
+                    );
+                    let mut sep = qb.separated(", ");
+                    for c in chunk {
+                        sep.push_bind(c.as_str().to_string());
+                    }
+                    qb.push(") ORDER BY code");
+                    for r in qb.build().fetch_all(&self.pool).await.map_err(db_err)? {
+                        let code: String = r.try_get("code").map_err(db_err)?;
+                        let parent: Option<String> = r.try_get("parent").map_err(db_err)?;
+                        out.push(RomeJob {
+                            code: RomeCode::parse(&code).map_err(|e| corrupt("rome", e))?,
+                            label: r.try_get("label").map_err(db_err)?,
+                            parent: parent.and_then(|p| RomeCode::parse(&p).ok()),
+                        });
+                    }
+                }
+                Ok(out)
+            }
+
+            async fn rome_appellations(&self, romes: &[RomeCode]) -> Result<Vec<RomeAppellation>, StoreError> {
+                let mut out = Vec::new();
+                for chunk in romes.chunks(CHUNK) {
+                    let mut qb = ::sqlx::QueryBuilder::<$db>::new(
+                        "SELECT code, label, short_label, rome FROM rome_appellations WHERE rome IN (",
+                    );
+                    let mut sep = qb.separated(", ");
+                    for c in chunk {
+                        sep.push_bind(c.as_str().to_string());
+                    }
+                    qb.push(") ORDER BY code");
+                    for r in qb.build().fetch_all(&self.pool).await.map_err(db_err)? {
+                        let rome: String = r.try_get("rome").map_err(db_err)?;
+                        out.push(RomeAppellation {
+                            code: OgrCode(r.try_get("code").map_err(db_err)?),
+                            label: r.try_get("label").map_err(db_err)?,
+                            short_label: r.try_get("short_label").map_err(db_err)?,
+                            rome: RomeCode::parse(&rome).map_err(|e| corrupt("rome", e))?,
+                        });
+                    }
+                }
+                Ok(out)
+            }
+
+            async fn rome_domains(&self) -> Result<Vec<RomeDomain>, StoreError> {
+                let rows = ::sqlx::query("SELECT code, label FROM rome_domains ORDER BY code")
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(db_err)?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(RomeDomain {
+                            code: r.try_get("code").map_err(db_err)?,
+                            label: r.try_get("label").map_err(db_err)?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn save_offers(&self, offers: &[OfferToSave]) -> Result<SaveOutcome, StoreError> {
+                let mut tx = self.pool.begin().await.map_err(db_err)?;
+                let mut outcome = SaveOutcome::default();
+                let now = unix_now();
+                let today = date_to_text(::dklik_app::today_paris());
+                for o in offers {
+                    let (employer_id, site_id) = find_or_create_ids(&mut *tx, o, now).await?;
+                    let n = &o.offer;
+                    let shifts = ::serde_json::to_string(&n.shifts)
+                        .map_err(|e| StoreError::Backend(e.to_string()))?;
+                    let existing: Option<(i64, String)> = match &n.external_id {
+                        Some(x) => ::sqlx::query_as("SELECT id, status FROM offers WHERE external_id = $1")
+                            .bind(x)
+                            .fetch_optional(&mut *tx)
+                            .await
+                            .map_err(db_err)?,
+                        None => None,
+                    };
+                    let offer_id = if let Some((id, status)) = existing {
+                        let current = OfferStatus::parse(&status).map_err(|e| corrupt("état", e))?;
+                        if current != n.status && !current.can_become(n.status) {
+                            return Err(StoreError::Conflict(format!(
+                                "l'offre « {} » est « {} » : elle ne peut pas redevenir « {} ».",
+                                n.external_id.as_deref().unwrap_or(""),
+                                current.label_fr(),
+                                n.status.label_fr()
+                            )));
+                        }
+                        ::sqlx::query(
+                            "UPDATE offers SET employer_id = $1, site_id = $2, title = $3, description = $4, rome = $5, \
+                             appellation = $6, appellation_label = $7, shifts = $8, shift_periods = $9, contract = $10, \
+                             weekly_hours = $11, positions = $12, no_diploma = $13, status = $14, expires_on = $15, \
+                             search_text = $16, updated_at = $17, \
+                             published_on = CASE WHEN $14 = 'published' AND published_on IS NULL THEN $18 ELSE published_on END \
+                             WHERE id = $19",
+                        )
+                        .bind(employer_id)
+                        .bind(site_id)
+                        .bind(&n.title)
+                        .bind(&n.description)
+                        .bind(n.rome.as_str())
+                        .bind(n.appellation.map(|a| a.0))
+                        .bind(&n.appellation_label)
+                        .bind(&shifts)
+                        .bind(n.shift_periods())
+                        .bind(n.contract.as_str())
+                        .bind(n.weekly_hours.map(f64::from))
+                        .bind(n.positions as i64)
+                        .bind(n.no_diploma)
+                        .bind(n.status.as_str())
+                        .bind(n.expires_on.map(date_to_text))
+                        .bind(&o.search_text)
+                        .bind(now)
+                        .bind(&today)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db_err)?;
+                        outcome.updated += 1;
+                        id
+                    } else {
+                        let mut code = ShortCode::random();
+                        for _ in 0..20 {
+                            let taken: Option<i64> = ::sqlx::query_scalar("SELECT id FROM offers WHERE code = $1")
+                                .bind(code.as_str())
+                                .fetch_optional(&mut *tx)
+                                .await
+                                .map_err(db_err)?;
+                            if taken.is_none() {
+                                break;
+                            }
+                            code = ShortCode::random();
+                        }
+                        let published_on = (n.status == OfferStatus::Published).then(|| today.clone());
+                        let id: i64 = ::sqlx::query_scalar(
+                            "INSERT INTO offers (code, employer_id, site_id, external_id, title, description, rome, \
+                             appellation, appellation_label, shifts, shift_periods, contract, weekly_hours, positions, \
+                             no_diploma, status, created_on, published_on, expires_on, search_text, updated_at) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) \
+                             RETURNING id",
+                        )
+                        .bind(code.as_str())
+                        .bind(employer_id)
+                        .bind(site_id)
+                        .bind(&n.external_id)
+                        .bind(&n.title)
+                        .bind(&n.description)
+                        .bind(n.rome.as_str())
+                        .bind(n.appellation.map(|a| a.0))
+                        .bind(&n.appellation_label)
+                        .bind(&shifts)
+                        .bind(n.shift_periods())
+                        .bind(n.contract.as_str())
+                        .bind(n.weekly_hours.map(f64::from))
+                        .bind(n.positions as i64)
+                        .bind(n.no_diploma)
+                        .bind(n.status.as_str())
+                        .bind(&today)
+                        .bind(published_on)
+                        .bind(n.expires_on.map(date_to_text))
+                        .bind(&o.search_text)
+                        .bind(now)
+                        .fetch_one(&mut *tx)
+                        .await
+                        .map_err(db_err)?;
+                        outcome.created += 1;
+                        id
+                    };
+                    write_items(&mut *tx, offer_id, &n.items).await?;
+                }
+                tx.commit().await.map_err(db_err)?;
+                Ok(outcome)
+            }
+
+            async fn offer(&self, id: OfferId) -> Result<Option<Offer>, StoreError> {
+                Ok(self.offers_where_one("o.id = $1", Key::Id(id.0)).await?.pop())
+            }
+
+            async fn offer_by_code(&self, code: &ShortCode) -> Result<Option<Offer>, StoreError> {
+                Ok(self
+                    .offers_where_one("o.code = $1", Key::Text(code.as_str().to_string()))
+                    .await?
+                    .pop())
+            }
+
+            async fn offer_by_external_id(&self, external_id: &str) -> Result<Option<Offer>, StoreError> {
+                Ok(self
+                    .offers_where_one("o.external_id = $1", Key::Text(external_id.to_string()))
+                    .await?
+                    .pop())
+            }
+
+            async fn list_offers(&self, f: &OfferFilter) -> Result<OfferPage, StoreError> {
+                let mut qb = ::sqlx::QueryBuilder::<$db>::new(
+                    "SELECT COUNT(*) FROM offers o JOIN sites s ON s.id = o.site_id",
+                );
+                push_offer_filter(&mut qb, f);
+                let total: i64 = qb
+                    .build_query_scalar()
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(db_err)?;
+                let mut qb = ::sqlx::QueryBuilder::<$db>::new(OFFER_SELECT);
+                push_offer_filter(&mut qb, f);
+                qb.push(" ORDER BY o.published_on DESC, o.id DESC LIMIT ")
+                    .push_bind(f.limit.clamp(1, 500) as i64)
+                    .push(" OFFSET ")
+                    .push_bind(f.offset as i64);
+                let rows = qb.build().fetch_all(&self.pool).await.map_err(db_err)?;
+                let mut offers = rows.iter().map(offer_from_row).collect::<Result<Vec<_>, _>>()?;
+                self.attach_items(&mut offers).await?;
+                Ok(OfferPage {
+                    offers,
+                    total: total.max(0) as u64,
+                })
+            }
+
+            async fn offer_facets(&self) -> Result<Facets, StoreError> {
+                let communes = ::sqlx::query(
+                    "SELECT s.insee, MIN(s.commune) AS commune, COUNT(*) AS n FROM offers o \
+                     JOIN sites s ON s.id = o.site_id WHERE o.status = 'published' \
+                     GROUP BY s.insee ORDER BY MIN(s.commune)",
+                )
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_err)?
+                .iter()
+                .map(|r| {
+                    Ok((
+                        r.try_get::<String, _>("insee").map_err(db_err)?,
+                        r.try_get::<String, _>("commune").map_err(db_err)?,
+                        r.try_get::<i64, _>("n").map_err(db_err)?.max(0) as u64,
+                    ))
+                })
+                .collect::<Result<Vec<_>, StoreError>>()?;
+                let families = ::sqlx::query(
+                    "SELECT f.family, COALESCE(d.label, '') AS label, f.n FROM \
+                     (SELECT substr(rome, 1, 1) AS family, COUNT(*) AS n FROM offers \
+                      WHERE status = 'published' GROUP BY substr(rome, 1, 1)) f \
+                     LEFT JOIN rome_domains d ON d.code = f.family ORDER BY f.family",
+                )
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_err)?
+                .iter()
+                .map(|r| {
+                    let fam: String = r.try_get("family").map_err(db_err)?;
+                    Ok((
+                        fam.chars().next().unwrap_or('?'),
+                        r.try_get::<String, _>("label").map_err(db_err)?,
+                        r.try_get::<i64, _>("n").map_err(db_err)?.max(0) as u64,
+                    ))
+                })
+                .collect::<Result<Vec<_>, StoreError>>()?;
+                Ok(Facets { communes, families })
+            }
+
+            async fn set_offer_status(
+                &self,
+                id: OfferId,
+                status: OfferStatus,
+                on: ::time::Date,
+            ) -> Result<(), StoreError> {
+                let mut tx = self.pool.begin().await.map_err(db_err)?;
+                let current: Option<String> = ::sqlx::query_scalar("SELECT status FROM offers WHERE id = $1")
+                    .bind(id.0)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                let current = OfferStatus::parse(&current.ok_or(StoreError::NotFound)?)
+                    .map_err(|e| corrupt("état", e))?;
+                if !current.can_become(status) {
+                    return Err(StoreError::Conflict(format!(
+                        "Une offre « {} » ne peut pas devenir « {} ».",
+                        current.label_fr(),
+                        status.label_fr()
+                    )));
+                }
+                let day = date_to_text(on);
+                let sql = if status == OfferStatus::Published {
+                    "UPDATE offers SET status = $1, published_on = $2, updated_at = $3 WHERE id = $4"
+                } else {
+                    "UPDATE offers SET status = $1, ended_on = $2, updated_at = $3 WHERE id = $4"
+                };
+                ::sqlx::query(sql)
+                    .bind(status.as_str())
+                    .bind(day)
+                    .bind(unix_now())
+                    .bind(id.0)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                tx.commit().await.map_err(db_err)
+            }
+
+            async fn employers(&self) -> Result<Vec<EmployerSummary>, StoreError> {
+                let rows = ::sqlx::query(
+                    "SELECT e.id, e.name, e.description, e.fictional, \
+                     COALESCE(SUM(CASE WHEN o.status = 'published' THEN 1 ELSE 0 END), 0) AS n \
+                     FROM employers e LEFT JOIN offers o ON o.employer_id = e.id \
+                     GROUP BY e.id, e.name, e.description, e.fictional ORDER BY e.name",
+                )
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_err)?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(EmployerSummary {
+                            employer: Employer {
+                                id: EmployerId(r.try_get("id").map_err(db_err)?),
+                                name: r.try_get("name").map_err(db_err)?,
+                                description: r.try_get("description").map_err(db_err)?,
+                                fictional: r.try_get("fictional").map_err(db_err)?,
+                            },
+                            published_offers: r.try_get::<i64, _>("n").map_err(db_err)?.max(0) as u64,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn employer(&self, id: EmployerId) -> Result<Option<Employer>, StoreError> {
+                let r = ::sqlx::query("SELECT id, name, description, fictional FROM employers WHERE id = $1")
+                    .bind(id.0)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(db_err)?;
+                r.map(|r| {
+                    Ok(Employer {
+                        id: EmployerId(r.try_get("id").map_err(db_err)?),
+                        name: r.try_get("name").map_err(db_err)?,
+                        description: r.try_get("description").map_err(db_err)?,
+                        fictional: r.try_get("fictional").map_err(db_err)?,
+                    })
+                })
+                .transpose()
+            }
+
+            async fn sites(&self, employer: EmployerId) -> Result<Vec<Site>, StoreError> {
+                let rows = ::sqlx::query(
+                    "SELECT id, employer_id, name, address, commune, insee, lat, lon FROM sites WHERE employer_id = $1 ORDER BY id",
+                )
+                .bind(employer.0)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_err)?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(Site {
+                            id: SiteId(r.try_get("id").map_err(db_err)?),
+                            employer_id: EmployerId(r.try_get("employer_id").map_err(db_err)?),
+                            name: r.try_get("name").map_err(db_err)?,
+                            address: r.try_get("address").map_err(db_err)?,
+                            commune: r.try_get("commune").map_err(db_err)?,
+                            insee: InseeCode::parse(&r.try_get::<String, _>("insee").map_err(db_err)?)
+                                .map_err(|e| corrupt("insee", e))?,
+                            coordinates: Coordinates::new(
+                                r.try_get("lat").map_err(db_err)?,
+                                r.try_get("lon").map_err(db_err)?,
+                            )
+                            .map_err(|e| corrupt("coordonnées", e))?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn add_interest(&self, i: &NewInterest, at: i64) -> Result<i64, StoreError> {
+                ::sqlx::query_scalar(
+                    "INSERT INTO interests (offer_id, first_name, phone, email, best_time, consent_version, \
+                     channel, channel_detail, created_at, status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'new') \
+                     RETURNING id",
+                )
+                .bind(i.offer_id.map(|o| o.0))
+                .bind(&i.first_name)
+                .bind(&i.phone)
+                .bind(&i.email)
+                .bind(i.best_time.as_str())
+                .bind(&i.consent_version)
+                .bind(i.channel.as_str())
+                .bind(&i.channel_detail)
+                .bind(at)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(db_err)
+            }
+
+            async fn interests(&self, limit: u32) -> Result<Vec<Interest>, StoreError> {
+                let rows = ::sqlx::query(
+                    "SELECT id, offer_id, first_name, phone, email, best_time, consent_version, channel, \
+                     channel_detail, created_at, status FROM interests ORDER BY id DESC LIMIT $1",
+                )
+                .bind(limit as i64)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_err)?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(Interest {
+                            id: r.try_get("id").map_err(db_err)?,
+                            offer_id: r.try_get::<Option<i64>, _>("offer_id").map_err(db_err)?.map(OfferId),
+                            first_name: r.try_get("first_name").map_err(db_err)?,
+                            phone: r.try_get("phone").map_err(db_err)?,
+                            email: r.try_get("email").map_err(db_err)?,
+                            best_time: BestTime::parse(&r.try_get::<String, _>("best_time").map_err(db_err)?)
+                                .unwrap_or(BestTime::Any),
+                            consent_version: r.try_get("consent_version").map_err(db_err)?,
+                            channel: Channel::parse_lenient(&r.try_get::<String, _>("channel").map_err(db_err)?),
+                            channel_detail: r.try_get("channel_detail").map_err(db_err)?,
+                            created_at: r.try_get("created_at").map_err(db_err)?,
+                            status: r.try_get("status").map_err(db_err)?,
+                        })
+                    })
+                    .collect()
+            }
+        }
+    };
+}

@@ -1,0 +1,38 @@
+//! Runs every contract case on SQLite and on PostgreSQL.
+
+macro_rules! contract {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    let db = dklik_store_tests::fresh_sqlite().await;
+                    dklik_store_tests::cases::$case(db.store.as_ref()).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    let db = dklik_store_tests::fresh_postgres().await;
+                    dklik_store_tests::cases::$case(db.store.as_ref()).await;
+                }
+            )*
+        }
+    };
+}
+
+contract!(
+    migrations_are_idempotent,
+    rome_import_counts_and_is_idempotent,
+    rome_changes_are_applied,
+    offers_import_then_upsert_by_external_id,
+    bad_offer_file_writes_nothing,
+    search_ignores_accents_and_plurals,
+    list_filters,
+    lifecycle_rules,
+    reimport_cannot_reopen_a_closed_offer,
+    interests_are_recorded,
+    employers_and_sites,
+);
