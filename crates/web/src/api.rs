@@ -1,0 +1,150 @@
+//! The JSON API, read-only for now: published offers and employers. Described by the OpenAPI
+//! document at `/api/v1/openapi.json`.
+
+use crate::error::{ApiError, AppError};
+use crate::SharedState;
+use axum::extract::{Path, Query, State};
+use axum::Json;
+use dklik_app::offers::{search_offers, OfferQuery};
+use dklik_domain::{EmployerId, Offer, OfferStatus, ShortCode};
+use serde_json::{json, Value};
+
+pub async fn offers(
+    State(st): State<SharedState>,
+    Query(q): Query<OfferQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let page = search_offers(st.store.as_ref(), &q).await?;
+    Ok(Json(json!({
+        "total": page.total,
+        "page": q.page(),
+        "offers": page.offers,
+    })))
+}
+
+pub async fn offer(
+    State(st): State<SharedState>,
+    Path(code): Path<String>,
+) -> Result<Json<Offer>, ApiError> {
+    let code = ShortCode::parse(&code).map_err(|_| ApiError(AppError::NotFound))?;
+    match st.store.offer_by_code(&code).await? {
+        Some(o) if o.status == OfferStatus::Published => Ok(Json(o)),
+        _ => Err(ApiError(AppError::NotFound)),
+    }
+}
+
+pub async fn employers(State(st): State<SharedState>) -> Result<Json<Value>, ApiError> {
+    Ok(Json(json!({ "employers": st.store.employers().await? })))
+}
+
+pub async fn employer(
+    State(st): State<SharedState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id = id
+        .parse::<i64>()
+        .map_err(|_| ApiError(AppError::NotFound))?;
+    let e = st
+        .store
+        .employer(EmployerId(id))
+        .await?
+        .ok_or(ApiError(AppError::NotFound))?;
+    let sites = st.store.sites(e.id).await?;
+    Ok(Json(json!({ "employer": e, "sites": sites })))
+}
+
+pub async fn openapi() -> Json<Value> {
+    Json(openapi_document())
+}
+
+/// The OpenAPI 3.1 description of `/api/v1`.
+pub fn openapi_document() -> Value {
+    let filters = json!([
+        {"name": "q", "in": "query", "schema": {"type": "string"}, "description": "Mots cherchés (accents, majuscules et pluriels ignorés)"},
+        {"name": "commune", "in": "query", "schema": {"type": "string", "pattern": "^[0-9][0-9AB][0-9]{3}$"}, "description": "Code commune INSEE"},
+        {"name": "famille", "in": "query", "schema": {"type": "string", "pattern": "^[A-Z]$"}, "description": "Lettre du grand domaine ROME"},
+        {"name": "contrat", "in": "query", "schema": {"type": "string", "enum": ["cdi", "cdd", "interim", "apprentissage", "professionnalisation", "saisonnier", "autre"]}},
+        {"name": "horaire", "in": "query", "schema": {"type": "string", "enum": ["tot", "matin", "apres-midi", "nuit"]}, "description": "Heure de début d'un des postes"},
+        {"name": "sans_diplome", "in": "query", "schema": {"type": "string", "enum": ["1"]}},
+        {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}}
+    ]);
+    let not_found = json!({"description": "Introuvable", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "DKLIK API",
+            "version": "1",
+            "description": "Offres d'emploi publiées et entreprises du programme DKLIK."
+        },
+        "paths": {
+            "/api/v1/offers": {"get": {
+                "summary": "Offres publiées, les plus récentes d'abord (20 par page)",
+                "operationId": "listOffers",
+                "parameters": filters,
+                "responses": {"200": {"description": "Une page d'offres", "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["total", "page", "offers"],
+                    "properties": {"total": {"type": "integer"}, "page": {"type": "integer"},
+                        "offers": {"type": "array", "items": {"$ref": "#/components/schemas/Offer"}}}}}}}}
+            }},
+            "/api/v1/offers/{code}": {"get": {
+                "summary": "Une offre publiée, par son code court",
+                "operationId": "getOffer",
+                "parameters": [{"name": "code", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[A-HJKMNP-Z2-9]{6}$"}}],
+                "responses": {"200": {"description": "L'offre", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Offer"}}}}, "404": not_found}
+            }},
+            "/api/v1/employers": {"get": {
+                "summary": "Les entreprises et leur nombre d'offres publiées",
+                "operationId": "listEmployers",
+                "responses": {"200": {"description": "Les entreprises", "content": {"application/json": {"schema": {
+                    "type": "object", "properties": {"employers": {"type": "array", "items": {"type": "object",
+                        "properties": {"employer": {"$ref": "#/components/schemas/Employer"}, "published_offers": {"type": "integer"}}}}}}}}}}
+            }},
+            "/api/v1/employers/{id}": {"get": {
+                "summary": "Une entreprise et ses sites",
+                "operationId": "getEmployer",
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+                "responses": {"200": {"description": "L'entreprise", "content": {"application/json": {"schema": {
+                    "type": "object", "properties": {"employer": {"$ref": "#/components/schemas/Employer"},
+                        "sites": {"type": "array", "items": {"$ref": "#/components/schemas/Site"}}}}}}}, "404": not_found}
+            }},
+            "/api/v1/openapi.json": {"get": {
+                "summary": "Ce document",
+                "operationId": "openapi",
+                "responses": {"200": {"description": "OpenAPI 3.1"}}
+            }}
+        },
+        "components": {"schemas": {
+            "Error": {"type": "object", "properties": {"error": {"type": "string"}}},
+            "Employer": {"type": "object", "required": ["id", "name", "fictional"], "properties": {
+                "id": {"type": "integer"}, "name": {"type": "string"}, "description": {"type": "string"},
+                "fictional": {"type": "boolean", "description": "Entreprise de démonstration"}}},
+            "Coordinates": {"type": "object", "properties": {"lat": {"type": "number", "minimum": -90, "maximum": 90}, "lon": {"type": "number", "minimum": -180, "maximum": 180}}},
+            "Site": {"type": "object", "properties": {
+                "id": {"type": "integer"}, "employer_id": {"type": "integer"}, "name": {"type": "string"},
+                "address": {"type": "string"}, "commune": {"type": "string"}, "insee": {"type": "string"},
+                "coordinates": {"$ref": "#/components/schemas/Coordinates"}}},
+            "RequiredItem": {"type": "object", "properties": {
+                "code": {"type": "integer", "description": "code_ogr ROME"},
+                "kind": {"type": "string", "enum": ["savoir_faire", "savoir", "savoir_etre"]},
+                "label": {"type": "string"}, "level": {"type": "integer", "minimum": 1, "maximum": 4},
+                "importance": {"type": "string", "enum": ["must", "nice"]}}},
+            "Shift": {"type": "object", "properties": {
+                "days": {"type": "integer", "description": "Jours (bit 0 = lundi … bit 6 = dimanche)"},
+                "start": {"type": "integer", "description": "Minutes après minuit"},
+                "end": {"type": "integer", "description": "Minutes après minuit ; avant start = le lendemain"}}},
+            "Offer": {"type": "object", "required": ["id", "code", "title", "rome", "status"], "properties": {
+                "id": {"type": "integer"}, "code": {"type": "string"}, "employer_id": {"type": "integer"},
+                "employer_name": {"type": "string"}, "employer_fictional": {"type": "boolean"},
+                "site": {"$ref": "#/components/schemas/Site"}, "external_id": {"type": ["string", "null"]},
+                "title": {"type": "string"}, "description": {"type": "string"},
+                "rome": {"type": "string"}, "rome_label": {"type": "string"},
+                "appellation": {"type": ["integer", "null"]}, "appellation_label": {"type": "string"},
+                "items": {"type": "array", "items": {"$ref": "#/components/schemas/RequiredItem"}},
+                "shifts": {"type": "array", "items": {"$ref": "#/components/schemas/Shift"}},
+                "contract": {"type": "string"}, "weekly_hours": {"type": ["number", "null"]},
+                "positions": {"type": "integer"}, "no_diploma": {"type": "boolean"},
+                "status": {"type": "string", "enum": ["draft", "published", "filled", "closed", "expired"]},
+                "created_on": {"type": "string", "format": "date"}, "published_on": {"type": ["string", "null"], "format": "date"},
+                "ended_on": {"type": ["string", "null"], "format": "date"}, "expires_on": {"type": ["string", "null"], "format": "date"}}}
+        }}
+    })
+}

@@ -1,0 +1,436 @@
+//! The public pages.
+
+use crate::error::AppError;
+use crate::views::{job_posting_json_ld, OfferCard, OfferView};
+use crate::SharedState;
+use askama::Template;
+use axum::extract::{ConnectInfo, Form, Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use dklik_app::interests::{submit_interest, InterestError};
+use dklik_app::offers::{search_offers, OfferQuery, PAGE_SIZE};
+use dklik_domain::interest::{InterestForm, INTEREST_CONSENT_TEXT};
+use dklik_domain::{BestTime, Channel, ContractType, FieldError, ShiftPeriod, ShortCode};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+fn render(t: &impl Template) -> Result<Response, AppError> {
+    Ok(Html(t.render()?).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+struct MessagePage<'a> {
+    title: &'a str,
+    paragraphs: Vec<&'a str>,
+    show_code_form: bool,
+    code: &'a str,
+    links: Vec<(&'a str, &'a str)>,
+}
+
+/// A short page with a title, a few sentences and the ways on; used for errors too.
+pub fn message_page(
+    status: StatusCode,
+    title: &str,
+    paragraphs: &[&str],
+    show_code_form: bool,
+    code: &str,
+) -> Response {
+    let page = MessagePage {
+        title,
+        paragraphs: paragraphs.to_vec(),
+        show_code_form,
+        code,
+        links: vec![
+            ("/offres", "Voir toutes les offres"),
+            ("/", "Revenir à l'accueil"),
+        ],
+    };
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(_) => (status, title.to_string()).into_response(),
+    }
+}
+
+pub async fn healthz(State(st): State<SharedState>) -> Response {
+    match st.store.ping().await {
+        Ok(()) => axum::Json(serde_json::json!({"status": "ok", "db": st.store.backend()}))
+            .into_response(),
+        Err(e) => {
+            eprintln!("healthz : {e}");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                axum::Json(serde_json::json!({"status": "error"})),
+            )
+                .into_response()
+        }
+    }
+}
+
+pub async fn css() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../static/dklik.css"),
+    )
+        .into_response()
+}
+
+pub async fn not_found() -> AppError {
+    AppError::NotFound
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    total: u64,
+    families: Vec<(char, String, u64)>,
+}
+
+pub async fn home(State(st): State<SharedState>) -> Result<Response, AppError> {
+    let facets = st.store.offer_facets().await?;
+    let total = facets.communes.iter().map(|c| c.2).sum();
+    render(&HomePage {
+        total,
+        families: facets.families.into_iter().map(family_label).collect(),
+    })
+}
+
+fn family_label((c, label, n): (char, String, u64)) -> (char, String, u64) {
+    let label = if label.is_empty() {
+        format!("Métiers {c}")
+    } else {
+        label
+    };
+    (c, label, n)
+}
+
+#[derive(Template)]
+#[template(path = "offers.html")]
+struct OffersPage {
+    query: OfferQuery,
+    no_diploma: bool,
+    communes: Vec<(String, String, u64)>,
+    families: Vec<(char, String, u64)>,
+    contracts: Vec<(&'static str, &'static str)>,
+    periods: Vec<(&'static str, &'static str)>,
+    offers: Vec<OfferCard>,
+    total: u64,
+    page: u32,
+    pages: u32,
+    prev_link: String,
+    next_link: String,
+}
+
+fn page_link(q: &OfferQuery, page: u32) -> String {
+    let mut parts = Vec::new();
+    for (k, v) in [
+        ("q", &q.q),
+        ("commune", &q.commune),
+        ("famille", &q.famille),
+        ("contrat", &q.contrat),
+        ("horaire", &q.horaire),
+        ("sans_diplome", &q.sans_diplome),
+    ] {
+        if !v.is_empty() {
+            parts.push(format!("{k}={}", encode(v)));
+        }
+    }
+    parts.push(format!("page={page}"));
+    format!("/offres?{}", parts.join("&"))
+}
+
+/// Percent-encoding for a query value.
+fn encode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+pub async fn offers(
+    State(st): State<SharedState>,
+    Query(q): Query<OfferQuery>,
+) -> Result<Response, AppError> {
+    let page = search_offers(st.store.as_ref(), &q).await?;
+    let facets = st.store.offer_facets().await?;
+    let pages = (page.total as u32).div_ceil(PAGE_SIZE).max(1);
+    let current = q.page().min(pages);
+    render(&OffersPage {
+        no_diploma: q.to_filter().no_diploma,
+        prev_link: page_link(&q, current.saturating_sub(1).max(1)),
+        next_link: page_link(&q, current + 1),
+        query: q,
+        communes: facets.communes,
+        families: facets.families.into_iter().map(family_label).collect(),
+        contracts: ContractType::ALL
+            .iter()
+            .map(|c| (c.as_str(), c.label_fr()))
+            .collect(),
+        periods: ShiftPeriod::ALL
+            .iter()
+            .map(|p| (p.as_str(), p.label_fr()))
+            .collect(),
+        offers: page.offers.iter().map(OfferCard::from).collect(),
+        total: page.total,
+        page: current,
+        pages,
+    })
+}
+
+/// What the interest form holds, to show it again with its errors.
+#[derive(Default)]
+pub struct FormState {
+    pub prenom: String,
+    pub telephone: String,
+    pub email: String,
+    pub moment: String,
+    pub consentement: bool,
+    pub errors: Vec<FieldError>,
+}
+
+impl FormState {
+    pub fn error(&self, field: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
+    }
+    pub fn has_error(&self, field: &str) -> bool {
+        self.error(field).is_some()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "offer.html")]
+struct OfferPage {
+    o: OfferView,
+    json_ld: String,
+    src: String,
+    form: FormState,
+    errors: Vec<FieldError>,
+    best_times: Vec<(&'static str, &'static str)>,
+    consent_text: &'static str,
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct SourceQuery {
+    #[serde(default)]
+    src: String,
+}
+
+async fn published_offer(
+    st: &SharedState,
+    code: &str,
+) -> Result<Option<dklik_domain::Offer>, AppError> {
+    let Ok(code) = ShortCode::parse(code) else {
+        return Ok(None);
+    };
+    Ok(st
+        .store
+        .offer_by_code(&code)
+        .await?
+        .filter(|o| o.status == dklik_domain::OfferStatus::Published))
+}
+
+fn unknown_code_page(code: &str) -> Response {
+    let shown: String = code.chars().take(12).collect();
+    message_page(
+        StatusCode::NOT_FOUND,
+        "Nous ne trouvons pas cette offre",
+        &[
+            "Le code ne correspond à aucune offre ouverte. L'offre est peut-être déjà pourvue.",
+            "Vérifiez le code : il a 6 lettres ou chiffres. Il n'y a jamais de O, de 0, de I, de 1 ni de L.",
+        ],
+        true,
+        &shown,
+    )
+}
+
+fn offer_page(
+    o: &dklik_domain::Offer,
+    base_url: &str,
+    src: &str,
+    form: FormState,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let page = OfferPage {
+        o: OfferView::from(o),
+        json_ld: job_posting_json_ld(o, base_url),
+        src: Channel::parse_lenient(src).as_str().to_string(),
+        errors: form.errors.clone(),
+        form,
+        best_times: BestTime::ALL
+            .iter()
+            .map(|b| (b.as_str(), b.label_fr()))
+            .collect(),
+        consent_text: INTEREST_CONSENT_TEXT,
+    };
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+pub async fn offer(
+    State(st): State<SharedState>,
+    Path(code): Path<String>,
+    Query(src): Query<SourceQuery>,
+) -> Result<Response, AppError> {
+    match published_offer(&st, &code).await? {
+        Some(o) => offer_page(
+            &o,
+            &st.base_url,
+            &src.src,
+            FormState {
+                moment: BestTime::Any.as_str().into(),
+                ..Default::default()
+            },
+            StatusCode::OK,
+        ),
+        None => Ok(unknown_code_page(&code)),
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct InterestFields {
+    #[serde(default)]
+    prenom: String,
+    #[serde(default)]
+    telephone: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    moment: String,
+    #[serde(default)]
+    consentement: String,
+    #[serde(default)]
+    src: String,
+    /// The honeypot: people never see it; robots fill it.
+    #[serde(default)]
+    site_web: String,
+}
+
+fn client_ip(ci: Option<&ConnectInfo<SocketAddr>>) -> IpAddr {
+    ci.map(|c| c.0.ip())
+        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+}
+
+pub async fn interest(
+    State(st): State<SharedState>,
+    Path(code): Path<String>,
+    req_parts: axum::http::request::Parts,
+    Form(f): Form<InterestFields>,
+) -> Result<Response, AppError> {
+    let Some(o) = published_offer(&st, &code).await? else {
+        return Ok(unknown_code_page(&code));
+    };
+    let thanks = Redirect::to(&format!("/offres/{}/merci", o.code)).into_response();
+    if !f.site_web.trim().is_empty() {
+        // A robot: answer as if it worked, keep nothing.
+        return Ok(thanks);
+    }
+    let ip = client_ip(req_parts.extensions.get::<ConnectInfo<SocketAddr>>());
+    if !st.interest_limiter.allow(ip) {
+        return Err(AppError::TooManyRequests);
+    }
+    let form = InterestForm {
+        first_name: f.prenom.clone(),
+        phone: f.telephone.clone(),
+        email: f.email.clone(),
+        best_time: f.moment.clone(),
+        consent: f.consentement == "oui",
+    };
+    let channel = Channel::parse_lenient(&f.src);
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    match submit_interest(st.store.as_ref(), &form, Some(o.id), channel, "", now).await {
+        Ok(_) => Ok(thanks),
+        Err(InterestError::Invalid(v)) => {
+            let state = FormState {
+                prenom: f.prenom.chars().take(60).collect(),
+                telephone: f.telephone.chars().take(20).collect(),
+                email: f.email.chars().take(254).collect(),
+                moment: f.moment,
+                consentement: form.consent,
+                errors: v.errors,
+            };
+            offer_page(
+                &o,
+                &st.base_url,
+                &f.src,
+                state,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+        }
+        Err(InterestError::Store(e)) => Err(e.into()),
+    }
+}
+
+pub async fn thanks(
+    State(st): State<SharedState>,
+    Path(code): Path<String>,
+) -> Result<Response, AppError> {
+    let title = match published_offer(&st, &code).await? {
+        Some(o) => o.title,
+        None => String::new(),
+    };
+    let line = if title.is_empty() {
+        "Nous avons bien reçu votre demande.".to_string()
+    } else {
+        format!("Nous avons bien reçu votre demande pour l'offre « {title} ».")
+    };
+    Ok(message_page(
+        StatusCode::OK,
+        "Merci, c'est envoyé",
+        &[
+            &line,
+            "Un conseiller vous appelle dans les 2 jours ouvrés, au moment que vous avez choisi.",
+            "Gardez votre téléphone près de vous.",
+        ],
+        false,
+        "",
+    ))
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct CodeQuery {
+    #[serde(default)]
+    code: String,
+}
+
+/// `/o?code=…`: the form where a person types the code read off a screen or poster.
+pub async fn code_form(Query(q): Query<CodeQuery>) -> Response {
+    let typed: String = q
+        .code
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .collect();
+    if typed.is_empty() {
+        return message_page(
+            StatusCode::OK,
+            "Voir une offre avec son code",
+            &["Le code est écrit à côté de l'offre, sur l'écran du bus ou sur l'affiche."],
+            true,
+            "",
+        );
+    }
+    match ShortCode::parse(&typed) {
+        Ok(c) => Redirect::to(&format!("/o/{c}")).into_response(),
+        Err(_) => unknown_code_page(&typed),
+    }
+}
+
+/// `/o/CODE`: the short link printed beside each offer.
+pub async fn short_link(
+    State(st): State<SharedState>,
+    Path(code): Path<String>,
+) -> Result<Response, AppError> {
+    match published_offer(&st, &code).await? {
+        Some(o) => Ok(Redirect::to(&format!("/offres/{}?src=lien", o.code)).into_response()),
+        None => Ok(unknown_code_page(&code)),
+    }
+}
