@@ -1,0 +1,188 @@
+//! The `dklik` binary, run as a person would run it.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn dklik(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_dklik"))
+        .args(args)
+        .output()
+        .expect("run dklik")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
+}
+
+fn temp_db() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    (dir, url)
+}
+
+/// The value printed after "label : " in the import report.
+fn count(out: &str, label: &str) -> u64 {
+    out.lines()
+        .find_map(|l| l.strip_prefix(&format!("{label} : ")))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no « {label} » in:\n{out}"))
+}
+
+fn full_rome_import(db: &str) {
+    let dir = std::env::var("DKLIK_ROME_DIR").unwrap_or_else(|_| {
+        panic!("DKLIK_ROME_DIR must name the official ROME 4.0 export (the test command sets it)")
+    });
+    let first = dklik(&["import", "rome", &dir, "--db", db]);
+    let out = text(&first);
+    assert!(first.status.success(), "{out}");
+    assert_eq!(count(&out, "fiches métiers"), 1_584);
+    assert_eq!(count(&out, "compétences"), 18_317);
+    assert!(out.contains("dont savoir-être : 16)"), "{out}");
+    assert_eq!(count(&out, "savoirs"), 15_354);
+    assert_eq!(count(&out, "appellations"), 13_120);
+    assert_eq!(count(&out, "liens fiche-élément"), 104_219);
+    let second = dklik(&["import", "rome", &dir, "--db", db]);
+    let out2 = text(&second);
+    assert!(second.status.success(), "{out2}");
+    assert!(
+        out2.contains("importé : 0 lignes ajoutées ou modifiées"),
+        "{out2}"
+    );
+    assert_eq!(count(&out2, "liens fiche-élément"), 104_219);
+}
+
+#[test]
+fn full_rome_release_on_sqlite() {
+    let (_d, db) = temp_db();
+    full_rome_import(&db);
+}
+
+#[test]
+fn full_rome_release_on_postgres() {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    let admin = std::env::var("DKLIK_TEST_PG_URL")
+        .expect("DKLIK_TEST_PG_URL must name the throwaway PostgreSQL (the test command sets it)");
+    let name = format!(
+        "dklik_cli_{}_{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    );
+    let (base, _) = admin.rsplit_once('/').expect("URL ends with /DATABASE");
+    let psql = Command::new("psql")
+        .args([&admin, "-qc", &format!("CREATE DATABASE {name}")])
+        .output()
+        .expect("psql");
+    assert!(psql.status.success(), "{}", text(&psql));
+    full_rome_import(&format!("{base}/{name}"));
+}
+
+#[test]
+fn offers_import_from_csv_and_france_travail_json() {
+    let (_d, db) = temp_db();
+    let rome = fixtures().join("rome");
+    let o = dklik(&["import", "rome", rome.to_str().expect("path"), "--db", &db]);
+    assert!(o.status.success(), "{}", text(&o));
+    let csv = fixtures().join("offers/demo-offres.csv");
+    let o = dklik(&[
+        "import",
+        "offers",
+        csv.to_str().expect("path"),
+        "--db",
+        &db,
+        "--fictional",
+    ]);
+    assert!(
+        text(&o).contains("64 créées, 0 mises à jour"),
+        "{}",
+        text(&o)
+    );
+    let o = dklik(&["import", "offers", csv.to_str().expect("path"), "--db", &db]);
+    assert!(
+        text(&o).contains("0 créées, 64 mises à jour"),
+        "{}",
+        text(&o)
+    );
+    let json = fixtures().join("offers/france-travail-sample.json");
+    let o = dklik(&[
+        "import",
+        "offers",
+        json.to_str().expect("path"),
+        "--db",
+        &db,
+    ]);
+    assert!(text(&o).contains("2 créées"), "{}", text(&o));
+}
+
+#[test]
+fn a_bad_offer_file_is_refused_whole_with_every_error() {
+    let (dir, db) = temp_db();
+    let rome = fixtures().join("rome");
+    assert!(
+        dklik(&["import", "rome", rome.to_str().expect("path"), "--db", &db])
+            .status
+            .success()
+    );
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "id_externe;entreprise;site;adresse;commune;code_insee;latitude;longitude;intitule;description;code_rome;appellation;competences;horaires;contrat;heures_semaine;postes;sans_diplome;etat;date_fin\n\
+         X1;Acier;;;Dunkerque;59183;51.03;2.37;Soudeur;;H2913;;300490:2;lun-ven 05:00-13:00;cdi;35;1;non;;\n\
+         X1;Acier;;;Dunkerque;59183;151.03;2.37;Soudeur;;H2913;;300490:9;lun-ven 05:00-13:00;cdi;35;1;non;;\n",
+    )
+    .expect("write");
+    let o = dklik(&["import", "offers", bad.to_str().expect("path"), "--db", &db]);
+    let out = text(&o);
+    assert!(!o.status.success());
+    assert!(out.contains("Rien n'a été enregistré"), "{out}");
+    assert!(out.contains("ligne 3, champ « id_externe »"), "{out}");
+    assert!(out.contains("ligne 3, champ « latitude »"), "{out}");
+    assert!(out.contains("ligne 3, champ « competences »"), "{out}");
+    let listed = dklik(&["interests", "--db", &db]);
+    assert!(listed.status.success());
+    // Nothing was written: a good import of the first line alone now creates it.
+    let good = dir.path().join("good.csv");
+    let content = std::fs::read_to_string(&bad).expect("read");
+    let mut lines = content.lines();
+    std::fs::write(
+        &good,
+        format!(
+            "{}\n{}\n",
+            lines.next().unwrap_or(""),
+            lines.next().unwrap_or("")
+        ),
+    )
+    .expect("write");
+    let o = dklik(&[
+        "import",
+        "offers",
+        good.to_str().expect("path"),
+        "--db",
+        &db,
+    ]);
+    assert!(
+        text(&o).contains("1 créées, 0 mises à jour"),
+        "{}",
+        text(&o)
+    );
+}
+
+#[test]
+fn unknown_database_scheme_is_explained() {
+    let o = dklik(&["migrate", "--db", "mysql://x"]);
+    assert!(!o.status.success());
+    assert!(
+        text(&o).contains("adresse de base inconnue"),
+        "{}",
+        text(&o)
+    );
+}

@@ -1,0 +1,363 @@
+//! In-process HTTP tests: the real router over a real SQLite store holding the demo data.
+
+use axum::body::Body;
+use axum::extract::connect_info::MockConnectInfo;
+use axum::http::{header, Request, StatusCode};
+use axum::Router;
+use dklik_app::Store;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tower::ServiceExt;
+
+struct App {
+    router: Router,
+    store: Arc<dyn Store>,
+    _dir: tempfile::TempDir,
+}
+
+async fn app() -> App {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let store = dklik_store_sqlite::SqliteStore::connect(&url)
+        .await
+        .expect("open");
+    store.migrate().await.expect("migrate");
+    store
+        .save_rome(&dklik_store_tests::rome_fixture(), &|_| {})
+        .await
+        .expect("rome");
+    let csv = std::fs::read(dklik_store_tests::fixtures_dir().join("offers/demo-offres.csv"))
+        .expect("csv");
+    let raw = dklik_imports::offers::read("demo.csv", &csv).expect("reads");
+    dklik_app::offers::import_offers(&store, raw, true)
+        .await
+        .expect("import");
+    let store: Arc<dyn Store> = Arc::new(store);
+    let router = dklik_web::router(dklik_web::AppState::new(
+        store.clone(),
+        "https://dklik.example",
+    ))
+    .layer(MockConnectInfo(SocketAddr::from(([192, 0, 2, 7], 4000))));
+    App {
+        router,
+        store,
+        _dir: dir,
+    }
+}
+
+struct Answer {
+    status: StatusCode,
+    location: Option<String>,
+    headers: axum::http::HeaderMap,
+    body: String,
+}
+
+async fn send(app: &App, req: Request<Body>) -> Answer {
+    let res = app.router.clone().oneshot(req).await.expect("answer");
+    let status = res.status();
+    let headers = res.headers().clone();
+    let location = headers
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .map(String::from);
+    let bytes = axum::body::to_bytes(res.into_body(), 1 << 22)
+        .await
+        .expect("body");
+    Answer {
+        status,
+        location,
+        headers,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+    }
+}
+
+async fn get(app: &App, uri: &str) -> Answer {
+    send(app, Request::get(uri).body(Body::empty()).expect("request")).await
+}
+
+async fn post_form(app: &App, uri: &str, form: &str) -> Answer {
+    send(
+        app,
+        Request::post(uri)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(form.to_string()))
+            .expect("request"),
+    )
+    .await
+}
+
+async fn some_code(app: &App) -> String {
+    let o = app
+        .store
+        .offer_by_external_id("DEMO-001")
+        .await
+        .expect("query")
+        .expect("offer");
+    o.code.to_string()
+}
+
+#[tokio::test]
+async fn health_and_home() {
+    let app = app().await;
+    let h = get(&app, "/healthz").await;
+    assert_eq!(h.status, StatusCode::OK);
+    assert!(h.body.contains("\"sqlite\""));
+    let home = get(&app, "/").await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(
+        home.body.contains("62 offres sont ouvertes"),
+        "{}",
+        home.body
+    );
+    assert!(home.body.contains("lang=\"fr\""));
+}
+
+#[tokio::test]
+async fn offers_list_filters_and_search() {
+    let app = app().await;
+    let all = get(&app, "/offres").await;
+    assert!(all.body.contains("62 offres trouvées"), "{}", all.body);
+    assert!(all.body.contains("Page 1 sur 4"));
+    let welders = get(&app, "/offres?q=Soudeuses").await;
+    assert!(
+        welders.body.contains("Soudeur / Soudeuse à l&#39;arc")
+            || welders.body.contains("Soudeur / Soudeuse à l'arc"),
+        "{}",
+        welders.body
+    );
+    assert!(!welders.body.contains("Cariste"));
+    let nights = get(&app, "/offres?horaire=nuit&sans_diplome=1&famille=N").await;
+    assert!(nights.body.contains("Cariste de nuit"), "{}", nights.body);
+    assert!(!nights.body.contains("Chaudronnier"));
+    let bad = get(&app, "/offres?commune=xx&contrat=zz&page=-3").await;
+    assert_eq!(
+        bad.status,
+        StatusCode::OK,
+        "stale filter values are ignored"
+    );
+}
+
+#[tokio::test]
+async fn offer_page_in_plain_words_with_json_ld() {
+    let app = app().await;
+    let code = some_code(&app).await;
+    let page = get(&app, &format!("/offres/{code}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("application/ld+json"));
+    assert!(page.body.contains("\"@type\":\"JobPosting\""));
+    assert!(page
+        .body
+        .contains(&format!("https://dklik.example/offres/{code}")));
+    assert!(
+        page.body.contains("Du lundi au vendredi, de 5 h à 13 h"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("Ce qu&#39;il faut savoir faire")
+            || page.body.contains("Ce qu'il faut savoir faire")
+    );
+    assert!(page.body.contains("exemple fictif"));
+    // A draft is not public.
+    let draft = app
+        .store
+        .offer_by_external_id("DEMO-031")
+        .await
+        .expect("q")
+        .expect("draft");
+    assert_eq!(
+        get(&app, &format!("/offres/{}", draft.code)).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn short_links() {
+    let app = app().await;
+    let code = some_code(&app).await;
+    let r = get(&app, &format!("/o/{}", code.to_lowercase())).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        r.location.as_deref(),
+        Some(format!("/offres/{code}?src=lien").as_str())
+    );
+    let unknown = get(&app, "/o/ABCDEF").await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    assert!(unknown.body.contains("Nous ne trouvons pas cette offre"));
+    assert!(
+        unknown.body.contains("name=\"code\""),
+        "a form to try again"
+    );
+    let typed = get(&app, &format!("/o?code={}", code.to_lowercase())).await;
+    assert_eq!(
+        typed.location.as_deref(),
+        Some(format!("/o/{code}").as_str())
+    );
+    let garbage = get(&app, "/o/%3Cscript%3E").await;
+    assert_eq!(garbage.status, StatusCode::NOT_FOUND);
+    assert!(
+        !garbage.body.contains("<script>"),
+        "the typed code is escaped"
+    );
+}
+
+#[tokio::test]
+async fn interest_form_errors_then_success() {
+    let app = app().await;
+    let code = some_code(&app).await;
+    let uri = format!("/offres/{code}/interet");
+    let bad = post_form(
+        &app,
+        &uri,
+        "prenom=Samia&telephone=12&email=&moment=matin&src=ecran",
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("class=\"error-summary\""));
+    assert!(bad.body.contains("href=\"#telephone\""));
+    assert!(bad.body.contains("href=\"#consentement\""));
+    assert!(
+        bad.body.contains("value=\"Samia\""),
+        "typed values are kept"
+    );
+    assert!(bad.body.contains("value=\"12\""));
+    assert!(app.store.interests(10).await.expect("list").is_empty());
+    let good = post_form(
+        &app,
+        &uri,
+        "prenom=Samia&telephone=0612345678&email=&moment=matin&consentement=oui&src=ecran",
+    )
+    .await;
+    assert_eq!(good.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        good.location.as_deref(),
+        Some(format!("/offres/{code}/merci").as_str())
+    );
+    let list = app.store.interests(10).await.expect("list");
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].channel, dklik_domain::Channel::BusScreen);
+    assert_eq!(list[0].phone.as_deref(), Some("06 12 34 56 78"));
+    let thanks = get(&app, &format!("/offres/{code}/merci")).await;
+    assert!(thanks.body.contains("Merci"));
+}
+
+#[tokio::test]
+async fn honeypot_and_rate_limit() {
+    let app = app().await;
+    let code = some_code(&app).await;
+    let uri = format!("/offres/{code}/interet");
+    let form = "prenom=Bot&telephone=0612345678&moment=matin&consentement=oui";
+    let robot = post_form(&app, &uri, &format!("{form}&site_web=http%3A%2F%2Fspam")).await;
+    assert_eq!(robot.status, StatusCode::SEE_OTHER, "robots see a success");
+    assert!(
+        app.store.interests(10).await.expect("list").is_empty(),
+        "and nothing is kept"
+    );
+    for _ in 0..5 {
+        assert_eq!(
+            post_form(&app, &uri, form).await.status,
+            StatusCode::SEE_OTHER
+        );
+    }
+    let sixth = post_form(&app, &uri, form).await;
+    assert_eq!(sixth.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(sixth.body.contains("Trop de demandes"));
+    assert_eq!(app.store.interests(10).await.expect("list").len(), 5);
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_refused() {
+    let app = app().await;
+    let code = some_code(&app).await;
+    let big = format!("prenom={}", "a".repeat(100 * 1024));
+    let r = post_form(&app, &format!("/offres/{code}/interet"), &big).await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+#[tokio::test]
+async fn security_headers_everywhere_and_no_internal_text() {
+    let app = app().await;
+    let code = some_code(&app).await;
+    for (method, path) in dklik_web::ROUTES {
+        let path = path.replace("{code}", &code).replace("{id}", "1");
+        let req = Request::builder()
+            .method(*method)
+            .uri(&path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::empty())
+            .expect("request");
+        let r = send(&app, req).await;
+        assert!(r.status.as_u16() < 500, "{method} {path}: {}", r.status);
+        let csp = r.headers.get(header::CONTENT_SECURITY_POLICY).expect("CSP");
+        assert!(csp
+            .to_str()
+            .unwrap_or("")
+            .contains("frame-ancestors 'none'"));
+        assert_eq!(
+            r.headers
+                .get(header::X_CONTENT_TYPE_OPTIONS)
+                .map(|v| v.as_bytes()),
+            Some(&b"nosniff"[..])
+        );
+        assert!(r.headers.get(header::REFERRER_POLICY).is_some());
+    }
+    let nf = get(&app, "/nimporte/quoi").await;
+    assert_eq!(nf.status, StatusCode::NOT_FOUND);
+    assert!(nf.body.contains("Page introuvable"));
+}
+
+#[tokio::test]
+async fn json_api_and_openapi() {
+    let app = app().await;
+    let list = get(&app, "/api/v1/offers?q=cariste&contrat=cdi").await;
+    assert_eq!(list.status, StatusCode::OK);
+    let v: serde_json::Value = serde_json::from_str(&list.body).expect("json");
+    let offers = v["offers"].as_array().expect("offers");
+    assert!(!offers.is_empty());
+    assert!(offers.iter().all(|o| o["contract"] == "cdi"));
+    let code = some_code(&app).await;
+    let one: serde_json::Value =
+        serde_json::from_str(&get(&app, &format!("/api/v1/offers/{code}")).await.body)
+            .expect("json");
+    assert_eq!(one["rome"], "H2913");
+    assert!(one["items"].as_array().is_some_and(|i| !i.is_empty()));
+    assert_eq!(
+        get(&app, "/api/v1/offers/ABCDEF").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get(&app, "/api/v1/employers/99999").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get(&app, "/api/v1/employers/abc").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let emps: serde_json::Value =
+        serde_json::from_str(&get(&app, "/api/v1/employers").await.body).expect("json");
+    let id = emps["employers"][0]["employer"]["id"].as_i64().expect("id");
+    let e: serde_json::Value =
+        serde_json::from_str(&get(&app, &format!("/api/v1/employers/{id}")).await.body)
+            .expect("json");
+    assert_eq!(e["sites"].as_array().map(|s| s.len()), Some(1));
+    // Every API route of the router is in the OpenAPI document, and nothing else is.
+    let doc: serde_json::Value =
+        serde_json::from_str(&get(&app, "/api/v1/openapi.json").await.body).expect("json");
+    assert_eq!(doc["openapi"], "3.1.0");
+    let documented: Vec<String> = doc["paths"]
+        .as_object()
+        .expect("paths")
+        .keys()
+        .cloned()
+        .collect();
+    let routed: Vec<String> = dklik_web::ROUTES
+        .iter()
+        .filter(|(_, p)| p.starts_with("/api/v1"))
+        .map(|(_, p)| p.to_string())
+        .collect();
+    let mut a = documented.clone();
+    a.sort();
+    let mut b = routed.clone();
+    b.sort();
+    assert_eq!(a, b);
+}
