@@ -23,6 +23,8 @@ pub use error::AppError;
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub interest_limiter: RateLimiter,
+    /// Rendered public pages, kept a few seconds (see `PageCache`).
+    pub pages: PageCache,
     /// The public address of the site (for absolute links in JSON-LD), without final slash.
     pub base_url: String,
 }
@@ -35,7 +37,45 @@ impl AppState {
             store,
             base_url: base_url.trim_end_matches('/').to_string(),
             interest_limiter: RateLimiter::new(5, Duration::from_secs(600)),
+            pages: PageCache::new(Duration::from_secs(5), 2_000),
         })
+    }
+}
+
+/// Public pages (offers list, offer pages) rendered in the last few seconds, by address.
+/// Under load most requests are then answered from memory; a change (an offer closed) shows
+/// within the time to live.
+pub struct PageCache {
+    ttl: Duration,
+    max: usize,
+    entries: Mutex<HashMap<String, (Instant, Arc<String>)>>,
+}
+
+impl PageCache {
+    pub fn new(ttl: Duration, max: usize) -> Self {
+        Self {
+            ttl,
+            max,
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+    pub fn get(&self, key: &str) -> Option<Arc<String>> {
+        let e = self.entries.lock().ok()?;
+        e.get(key)
+            .filter(|(at, _)| at.elapsed() < self.ttl)
+            .map(|(_, html)| html.clone())
+    }
+    pub fn put(&self, key: String, html: Arc<String>) {
+        if let Ok(mut e) = self.entries.lock() {
+            if e.len() >= self.max {
+                let ttl = self.ttl;
+                e.retain(|_, (at, _)| at.elapsed() < ttl);
+                if e.len() >= self.max {
+                    e.clear();
+                }
+            }
+            e.insert(key, (Instant::now(), html));
+        }
     }
 }
 

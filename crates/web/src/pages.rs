@@ -12,6 +12,7 @@ use dklik_app::offers::{search_offers, OfferQuery, PAGE_SIZE};
 use dklik_domain::interest::{InterestForm, INTEREST_CONSENT_TEXT};
 use dklik_domain::{BestTime, Channel, ContractType, FieldError, ShiftPeriod, ShortCode};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
 
 fn render(t: &impl Template) -> Result<Response, AppError> {
     Ok(Html(t.render()?).into_response())
@@ -155,34 +156,51 @@ fn encode(s: &str) -> String {
     out
 }
 
+fn cached_html(html: Arc<String>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        html.as_str().to_owned(),
+    )
+        .into_response()
+}
+
 pub async fn offers(
     State(st): State<SharedState>,
     Query(q): Query<OfferQuery>,
 ) -> Result<Response, AppError> {
+    let key = page_link(&q, q.page());
+    if let Some(html) = st.pages.get(&key) {
+        return Ok(cached_html(html));
+    }
     let page = search_offers(st.store.as_ref(), &q).await?;
     let facets = st.store.offer_facets().await?;
     let pages = (page.total as u32).div_ceil(PAGE_SIZE).max(1);
     let current = q.page().min(pages);
-    render(&OffersPage {
-        no_diploma: q.to_filter().no_diploma,
-        prev_link: page_link(&q, current.saturating_sub(1).max(1)),
-        next_link: page_link(&q, current + 1),
-        query: q,
-        communes: facets.communes,
-        families: facets.families.into_iter().map(family_label).collect(),
-        contracts: ContractType::ALL
-            .iter()
-            .map(|c| (c.as_str(), c.label_fr()))
-            .collect(),
-        periods: ShiftPeriod::ALL
-            .iter()
-            .map(|p| (p.as_str(), p.label_fr()))
-            .collect(),
-        offers: page.offers.iter().map(OfferCard::from).collect(),
-        total: page.total,
-        page: current,
-        pages,
-    })
+    let html = Arc::new(
+        OffersPage {
+            no_diploma: q.to_filter().no_diploma,
+            prev_link: page_link(&q, current.saturating_sub(1).max(1)),
+            next_link: page_link(&q, current + 1),
+            query: q,
+            communes: facets.communes,
+            families: facets.families.into_iter().map(family_label).collect(),
+            contracts: ContractType::ALL
+                .iter()
+                .map(|c| (c.as_str(), c.label_fr()))
+                .collect(),
+            periods: ShiftPeriod::ALL
+                .iter()
+                .map(|p| (p.as_str(), p.label_fr()))
+                .collect(),
+            offers: page.offers.iter().map(OfferCard::from).collect(),
+            total: page.total,
+            page: current,
+            pages,
+        }
+        .render()?,
+    );
+    st.pages.put(key, html.clone());
+    Ok(cached_html(html))
 }
 
 /// What the interest form holds, to show it again with its errors.
@@ -281,17 +299,29 @@ pub async fn offer(
     Path(code): Path<String>,
     Query(src): Query<SourceQuery>,
 ) -> Result<Response, AppError> {
+    let key = format!("offre:{code}:{}", Channel::parse_lenient(&src.src).as_str());
+    if let Some(html) = st.pages.get(&key) {
+        return Ok(cached_html(html));
+    }
     match published_offer(&st, &code).await? {
-        Some(o) => offer_page(
-            &o,
-            &st.base_url,
-            &src.src,
-            FormState {
-                moment: BestTime::Any.as_str().into(),
-                ..Default::default()
-            },
-            StatusCode::OK,
-        ),
+        Some(o) => {
+            let res = offer_page(
+                &o,
+                &st.base_url,
+                &src.src,
+                FormState {
+                    moment: BestTime::Any.as_str().into(),
+                    ..Default::default()
+                },
+                StatusCode::OK,
+            )?;
+            let bytes = axum::body::to_bytes(res.into_body(), 4 << 20)
+                .await
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+            let html = Arc::new(String::from_utf8_lossy(&bytes).into_owned());
+            st.pages.put(key, html.clone());
+            Ok(cached_html(html))
+        }
         None => Ok(unknown_code_page(&code)),
     }
 }
