@@ -47,6 +47,48 @@ impl ImportErrors {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+    /// `Ok(value)` when no problem was found.
+    pub fn or_ok<T>(self, value: T) -> Result<T, ImportErrors> {
+        if self.0.is_empty() {
+            Ok(value)
+        } else {
+            Err(self)
+        }
+    }
+}
+
+/// A CSV header as column name → index (names trimmed, and lower-cased when asked).
+pub(crate) fn header_index(
+    headers: &csv::StringRecord,
+    lowercase: bool,
+) -> std::collections::HashMap<String, usize> {
+    headers
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            let h = h.trim();
+            (
+                if lowercase {
+                    h.to_lowercase()
+                } else {
+                    h.to_string()
+                },
+                i,
+            )
+        })
+        .collect()
+}
+
+/// The names of `needed` that the header lacks.
+pub(crate) fn missing_columns<'n>(
+    cols: &std::collections::HashMap<String, usize>,
+    needed: &[&'n str],
+) -> Vec<&'n str> {
+    needed
+        .iter()
+        .copied()
+        .filter(|c| !cols.contains_key(*c))
+        .collect()
 }
 
 impl fmt::Display for ImportErrors {

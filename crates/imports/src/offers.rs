@@ -157,16 +157,8 @@ pub fn read_csv(bytes: &[u8]) -> Result<Vec<RawOffer>, ImportErrors> {
             return Err(errs);
         }
     };
-    let cols: HashMap<String, usize> = headers
-        .iter()
-        .enumerate()
-        .map(|(i, h)| (h.trim().to_lowercase(), i))
-        .collect();
-    let missing: Vec<&str> = CSV_REQUIRED
-        .iter()
-        .copied()
-        .filter(|c| !cols.contains_key(*c))
-        .collect();
+    let cols = crate::header_index(&headers, true);
+    let missing = crate::missing_columns(&cols, &CSV_REQUIRED);
     if !missing.is_empty() {
         errs.push(
             "ligne 1",
@@ -309,14 +301,15 @@ pub fn read_csv(bytes: &[u8]) -> Result<Vec<RawOffer>, ImportErrors> {
             items,
         });
     }
+    finish(out, errs)
+}
+
+/// The offers read, or every problem; an empty file is a problem too.
+fn finish(out: Vec<RawOffer>, mut errs: ImportErrors) -> Result<Vec<RawOffer>, ImportErrors> {
     if out.is_empty() && errs.is_empty() {
         errs.push("fichier", "", "aucune offre dans le fichier.");
     }
-    if errs.is_empty() {
-        Ok(out)
-    } else {
-        Err(errs)
-    }
+    errs.or_ok(out)
 }
 
 /// "100007:3:obligatoire" → code 100007, level 3, must. The level defaults to 2 and the
@@ -631,14 +624,7 @@ pub fn read_france_travail_json(bytes: &[u8]) -> Result<Vec<RawOffer>, ImportErr
             items,
         });
     }
-    if out.is_empty() && errs.is_empty() {
-        errs.push("fichier", "", "aucune offre dans le fichier.");
-    }
-    if errs.is_empty() {
-        Ok(out)
-    } else {
-        Err(errs)
-    }
+    finish(out, errs)
 }
 
 #[cfg(test)]

@@ -69,7 +69,14 @@ struct Table<'a> {
 }
 
 impl<'a> Table<'a> {
-    fn read(file: &'a str, bytes: &[u8], needed: &[&str], errs: &mut ImportErrors) -> Option<Self> {
+    /// Reads a file when present; None (with the problem recorded) when it is unusable.
+    fn read(
+        file: &'a str,
+        files: &HashMap<String, Vec<u8>>,
+        needed: &[&str],
+        errs: &mut ImportErrors,
+    ) -> Option<Self> {
+        let bytes = files.get(file)?;
         let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
         let mut r = csv::ReaderBuilder::new()
             .has_headers(true)
@@ -82,16 +89,8 @@ impl<'a> Table<'a> {
                 return None;
             }
         };
-        let cols: HashMap<String, usize> = headers
-            .iter()
-            .enumerate()
-            .map(|(i, h)| (h.trim().to_string(), i))
-            .collect();
-        let missing: Vec<&str> = needed
-            .iter()
-            .copied()
-            .filter(|c| !cols.contains_key(*c))
-            .collect();
+        let cols = crate::header_index(&headers, false);
+        let missing = crate::missing_columns(&cols, needed);
         if !missing.is_empty() {
             errs.push(
                 file,
@@ -117,7 +116,7 @@ impl<'a> Table<'a> {
                         "",
                         format!("ligne CSV illisible ({e})."),
                     );
-                    if errs.0.len() > 200 {
+                    if errs.0.len() >= MAX_PROBLEMS {
                         return None;
                     }
                 }
@@ -126,79 +125,133 @@ impl<'a> Table<'a> {
         Some(Self { file, cols, rows })
     }
 
-    fn get<'r>(&self, rec: &'r csv::StringRecord, col: &str) -> &'r str {
-        self.cols
+    fn rows(&self) -> impl Iterator<Item = Row<'_>> {
+        self.rows.iter().map(move |(line, rec)| Row {
+            table: self,
+            rec,
+            line: *line,
+        })
+    }
+}
+
+/// One line of a table, with the checks that record a problem at its place.
+struct Row<'t> {
+    table: &'t Table<'t>,
+    rec: &'t csv::StringRecord,
+    line: u64,
+}
+
+impl<'t> Row<'t> {
+    /// A column's value, trimmed; "" when absent.
+    fn get(&self, col: &str) -> &'t str {
+        self.table
+            .cols
             .get(col)
-            .and_then(|&i| rec.get(i))
+            .and_then(|&i| self.rec.get(i))
             .map(str::trim)
             .unwrap_or("")
     }
-
-    fn place(&self, line: u64) -> String {
-        format!("{}, ligne {line}", self.file)
+    fn place(&self) -> String {
+        format!("{}, ligne {}", self.table.file, self.line)
+    }
+    fn problem(&self, errs: &mut ImportErrors, col: &str, message: impl Into<String>) {
+        errs.push(&self.place(), col, message);
+    }
+    fn required(&self, col: &str, errs: &mut ImportErrors) -> Option<&'t str> {
+        let v = self.get(col);
+        if v.is_empty() {
+            self.problem(errs, col, "valeur vide.");
+            None
+        } else {
+            Some(v)
+        }
+    }
+    fn parsed<T>(
+        &self,
+        col: &str,
+        errs: &mut ImportErrors,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Option<T> {
+        let v = self.required(col, errs)?;
+        parse(v).map_err(|m| self.problem(errs, col, m)).ok()
+    }
+    fn rome(&self, col: &str, errs: &mut ImportErrors) -> Option<RomeCode> {
+        self.parsed(col, errs, RomeCode::parse)
+    }
+    fn ogr(&self, col: &str, errs: &mut ImportErrors) -> Option<OgrCode> {
+        self.parsed(col, errs, OgrCode::parse)
     }
 }
 
 /// Stops collecting after this many problems: past that the file is plainly not the format.
 const MAX_PROBLEMS: usize = 200;
 
-fn required<'r>(
-    t: &Table,
-    rec: &'r csv::StringRecord,
-    line: u64,
-    col: &str,
-    errs: &mut ImportErrors,
-) -> Option<&'r str> {
-    let v = t.get(rec, col);
-    if v.is_empty() {
-        errs.push(&t.place(line), col, "valeur vide.");
-        None
+/// One of the files that list items (competences, savoirs, work contexts).
+struct ItemFile {
+    file: &'static str,
+    code: &'static str,
+    label: &'static str,
+    category: &'static str,
+    /// Other columns the file must have.
+    also: &'static [&'static str],
+    kind: fn(&Row) -> ItemKind,
+    macro_col: Option<&'static str>,
+}
+
+fn competence_kind(r: &Row) -> ItemKind {
+    let cat = r.get("cat_comp");
+    if cat.starts_with("Savoir-être") || cat.starts_with("Savoir-etre") {
+        ItemKind::SavoirEtre
+    } else if r.get("nature").starts_with("Macro") {
+        ItemKind::MacroCompetence
     } else {
-        Some(v)
+        ItemKind::SavoirFaire
     }
 }
 
-fn rome_code(
-    t: &Table,
-    rec: &csv::StringRecord,
-    line: u64,
-    col: &str,
-    errs: &mut ImportErrors,
-) -> Option<RomeCode> {
-    let v = required(t, rec, line, col, errs)?;
-    match RomeCode::parse(v) {
-        Ok(c) => Some(c),
-        Err(m) => {
-            errs.push(&t.place(line), col, m);
-            None
-        }
-    }
-}
-
-fn ogr(
-    t: &Table,
-    rec: &csv::StringRecord,
-    line: u64,
-    col: &str,
-    errs: &mut ImportErrors,
-) -> Option<OgrCode> {
-    let v = required(t, rec, line, col, errs)?;
-    match OgrCode::parse(v) {
-        Ok(c) => Some(c),
-        Err(m) => {
-            errs.push(&t.place(line), col, m);
-            None
-        }
-    }
-}
+const ITEM_FILES: [ItemFile; 3] = [
+    ItemFile {
+        file: COMPETENCES,
+        code: "code_ogr",
+        label: "libelle_competence",
+        category: "sous_cat_comp",
+        also: &["nature", "cat_comp", "code_ogr_macro_comp"],
+        kind: competence_kind,
+        macro_col: Some("code_ogr_macro_comp"),
+    },
+    ItemFile {
+        file: SAVOIRS,
+        code: "code_ogr_savoir",
+        label: "libelle_savoir",
+        category: "categorie_savoir",
+        also: &[],
+        kind: |_| ItemKind::Savoir,
+        macro_col: None,
+    },
+    ItemFile {
+        file: CONTEXTS,
+        code: "code_ogr",
+        label: "libelle_cont_travail",
+        category: "libelle_type_cont_trav",
+        also: &[],
+        kind: |_| ItemKind::Context,
+        macro_col: None,
+    },
+];
 
 /// Parses a release given as file name → bytes.
 pub fn parse_files(files: &HashMap<String, Vec<u8>>) -> Result<RomeReference, ImportErrors> {
     let mut errs = ImportErrors::default();
     let mut out = RomeReference::default();
-    let file = |n: &str| files.get(n).map(|b| b.as_slice());
-
-    let check = |errs: &ImportErrors| errs.0.len() >= MAX_PROBLEMS;
+    let too_many = |errs: &ImportErrors| errs.0.len() >= MAX_PROBLEMS;
+    for name in REQUIRED {
+        if !files.contains_key(name) {
+            errs.push(name, "", "fichier obligatoire absent.");
+        }
+    }
+    if !errs.is_empty() {
+        return Err(errs);
+    }
 
     // Classification tree, when present.
     for (name, code_col, label_col) in [
@@ -213,286 +266,173 @@ pub fn parse_files(files: &HashMap<String, Vec<u8>>) -> Result<RomeReference, Im
             "libelle_domaine_professionnel",
         ),
     ] {
-        if let Some(b) = file(name) {
-            if let Some(t) = Table::read(name, b, &[code_col, label_col], &mut errs) {
-                for (line, rec) in &t.rows {
-                    let (Some(code), Some(label)) = (
-                        required(&t, rec, *line, code_col, &mut errs),
-                        required(&t, rec, *line, label_col, &mut errs),
-                    ) else {
-                        continue;
-                    };
-                    out.domains.push(RomeDomain {
-                        code: code.to_string(),
-                        label: label.to_string(),
-                    });
-                }
+        let Some(t) = Table::read(name, files, &[code_col, label_col], &mut errs) else {
+            continue;
+        };
+        for r in t.rows() {
+            if let (Some(code), Some(label)) = (
+                r.required(code_col, &mut errs),
+                r.required(label_col, &mut errs),
+            ) {
+                out.domains.push(RomeDomain {
+                    code: code.to_string(),
+                    label: label.to_string(),
+                });
             }
         }
     }
 
     let mut job_codes = HashSet::new();
-    if let Some(t) =
-        file(JOBS).and_then(|b| Table::read(JOBS, b, &["code_rome", "libelle_rome"], &mut errs))
-    {
-        for (line, rec) in &t.rows {
-            let Some(code) = rome_code(&t, rec, *line, "code_rome", &mut errs) else {
+    if let Some(t) = Table::read(JOBS, files, &["code_rome", "libelle_rome"], &mut errs) {
+        for r in t.rows() {
+            let (Some(code), Some(label)) = (
+                r.rome("code_rome", &mut errs),
+                r.required("libelle_rome", &mut errs),
+            ) else {
                 continue;
             };
-            let Some(label) = required(&t, rec, *line, "libelle_rome", &mut errs) else {
-                continue;
-            };
-            let parent = RomeCode::parse(t.get(rec, "code_rome_parent")).ok();
             if !job_codes.insert(code.clone()) {
-                errs.push(
-                    &t.place(*line),
-                    "code_rome",
-                    format!("fiche {code} en double."),
-                );
+                r.problem(&mut errs, "code_rome", format!("fiche {code} en double."));
                 continue;
             }
             out.jobs.push(RomeJob {
                 code,
                 label: label.to_string(),
-                parent,
+                parent: RomeCode::parse(r.get("code_rome_parent")).ok(),
             });
         }
     }
-    if check(&errs) {
+    if too_many(&errs) {
         return Err(errs);
     }
 
-    if let Some(t) = file(APPELLATIONS).and_then(|b| {
-        Table::read(
-            APPELLATIONS,
-            b,
-            &[
-                "code_ogr",
-                "libelle_appellation_long",
-                "libelle_appellation_court",
-                "code_rome",
-            ],
-            &mut errs,
-        )
-    }) {
+    let appellation_cols = [
+        "code_ogr",
+        "libelle_appellation_long",
+        "libelle_appellation_court",
+        "code_rome",
+    ];
+    if let Some(t) = Table::read(APPELLATIONS, files, &appellation_cols, &mut errs) {
         let mut seen = HashSet::new();
-        for (line, rec) in &t.rows {
+        for r in t.rows() {
             let (Some(code), Some(rome), Some(label)) = (
-                ogr(&t, rec, *line, "code_ogr", &mut errs),
-                rome_code(&t, rec, *line, "code_rome", &mut errs),
-                required(&t, rec, *line, "libelle_appellation_long", &mut errs),
+                r.ogr("code_ogr", &mut errs),
+                r.rome("code_rome", &mut errs),
+                r.required("libelle_appellation_long", &mut errs),
             ) else {
                 continue;
             };
             if !job_codes.contains(&rome) {
-                errs.push(
-                    &t.place(*line),
+                r.problem(
+                    &mut errs,
                     "code_rome",
                     format!("la fiche {rome} n'existe pas dans {JOBS}."),
                 );
-                continue;
-            }
-            if !seen.insert(code) {
-                errs.push(
-                    &t.place(*line),
+            } else if !seen.insert(code) {
+                r.problem(
+                    &mut errs,
                     "code_ogr",
                     format!("appellation {code} en double."),
                 );
-                continue;
+            } else {
+                let short = r.get("libelle_appellation_court");
+                out.appellations.push(RomeAppellation {
+                    code,
+                    label: label.to_string(),
+                    short_label: if short.is_empty() { label } else { short }.to_string(),
+                    rome,
+                });
             }
-            let short = t.get(rec, "libelle_appellation_court");
-            out.appellations.push(RomeAppellation {
-                code,
-                label: label.to_string(),
-                short_label: if short.is_empty() { label } else { short }.to_string(),
-                rome,
-            });
         }
     }
-    if check(&errs) {
+    if too_many(&errs) {
         return Err(errs);
     }
 
     let mut item_codes = HashSet::new();
-    if let Some(t) = file(COMPETENCES).and_then(|b| {
-        Table::read(
-            COMPETENCES,
-            b,
-            &[
-                "code_ogr",
-                "nature",
-                "libelle_competence",
-                "code_ogr_macro_comp",
-                "cat_comp",
-                "sous_cat_comp",
-            ],
-            &mut errs,
-        )
-    }) {
-        for (line, rec) in &t.rows {
+    for spec in &ITEM_FILES {
+        let mut needed = vec![spec.code, spec.label, spec.category];
+        needed.extend_from_slice(spec.also);
+        let Some(t) = Table::read(spec.file, files, &needed, &mut errs) else {
+            continue;
+        };
+        for r in t.rows() {
             let (Some(code), Some(label)) = (
-                ogr(&t, rec, *line, "code_ogr", &mut errs),
-                required(&t, rec, *line, "libelle_competence", &mut errs),
-            ) else {
-                continue;
-            };
-            let nature = t.get(rec, "nature");
-            let cat = t.get(rec, "cat_comp");
-            let kind = if cat.starts_with("Savoir-être") || cat.starts_with("Savoir-etre") {
-                ItemKind::SavoirEtre
-            } else if nature.starts_with("Macro") {
-                ItemKind::MacroCompetence
-            } else {
-                ItemKind::SavoirFaire
-            };
-            if !item_codes.insert(code) {
-                errs.push(
-                    &t.place(*line),
-                    "code_ogr",
-                    format!("élément {code} en double."),
-                );
-                continue;
-            }
-            out.items.push(RomeItem {
-                code,
-                kind,
-                label: label.to_string(),
-                macro_code: OgrCode::parse(t.get(rec, "code_ogr_macro_comp")).ok(),
-                category: t.get(rec, "sous_cat_comp").to_string(),
-            });
-        }
-    }
-    if check(&errs) {
-        return Err(errs);
-    }
-
-    if let Some(t) = file(SAVOIRS).and_then(|b| {
-        Table::read(
-            SAVOIRS,
-            b,
-            &["code_ogr_savoir", "libelle_savoir", "categorie_savoir"],
-            &mut errs,
-        )
-    }) {
-        for (line, rec) in &t.rows {
-            let (Some(code), Some(label)) = (
-                ogr(&t, rec, *line, "code_ogr_savoir", &mut errs),
-                required(&t, rec, *line, "libelle_savoir", &mut errs),
+                r.ogr(spec.code, &mut errs),
+                r.required(spec.label, &mut errs),
             ) else {
                 continue;
             };
             if !item_codes.insert(code) {
-                errs.push(
-                    &t.place(*line),
-                    "code_ogr_savoir",
-                    format!("élément {code} en double."),
-                );
+                r.problem(&mut errs, spec.code, format!("élément {code} en double."));
                 continue;
             }
             out.items.push(RomeItem {
                 code,
-                kind: ItemKind::Savoir,
+                kind: (spec.kind)(&r),
                 label: label.to_string(),
-                macro_code: None,
-                category: t.get(rec, "categorie_savoir").to_string(),
+                macro_code: spec.macro_col.and_then(|c| OgrCode::parse(r.get(c)).ok()),
+                category: r.get(spec.category).to_string(),
             });
+        }
+        if too_many(&errs) {
+            return Err(errs);
         }
     }
 
-    if let Some(t) = file(CONTEXTS).and_then(|b| {
-        Table::read(
-            CONTEXTS,
-            b,
-            &["code_ogr", "libelle_cont_travail", "libelle_type_cont_trav"],
-            &mut errs,
-        )
-    }) {
-        for (line, rec) in &t.rows {
-            let (Some(code), Some(label)) = (
-                ogr(&t, rec, *line, "code_ogr", &mut errs),
-                required(&t, rec, *line, "libelle_cont_travail", &mut errs),
-            ) else {
-                continue;
-            };
-            if !item_codes.insert(code) {
-                errs.push(
-                    &t.place(*line),
-                    "code_ogr",
-                    format!("élément {code} en double."),
-                );
-                continue;
-            }
-            out.items.push(RomeItem {
-                code,
-                kind: ItemKind::Context,
-                label: label.to_string(),
-                macro_code: None,
-                category: t.get(rec, "libelle_type_cont_trav").to_string(),
-            });
-        }
-    }
-    if check(&errs) {
-        return Err(errs);
-    }
-
-    if let Some(t) = file(JOB_ITEMS).and_then(|b| {
-        Table::read(
-            JOB_ITEMS,
-            b,
-            &["code_rome", "code_ogr", "coeur_metier"],
-            &mut errs,
-        )
-    }) {
+    if let Some(t) = Table::read(
+        JOB_ITEMS,
+        files,
+        &["code_rome", "code_ogr", "coeur_metier"],
+        &mut errs,
+    ) {
         let mut seen = HashSet::new();
-        for (line, rec) in &t.rows {
-            let (Some(rome), Some(item)) = (
-                rome_code(&t, rec, *line, "code_rome", &mut errs),
-                ogr(&t, rec, *line, "code_ogr", &mut errs),
-            ) else {
+        for r in t.rows() {
+            let (Some(rome), Some(item)) =
+                (r.rome("code_rome", &mut errs), r.ogr("code_ogr", &mut errs))
+            else {
                 continue;
             };
             if !job_codes.contains(&rome) {
-                errs.push(
-                    &t.place(*line),
+                r.problem(
+                    &mut errs,
                     "code_rome",
                     format!("la fiche {rome} n'existe pas dans {JOBS}."),
                 );
             } else if !item_codes.contains(&item) {
-                errs.push(
-                    &t.place(*line),
+                r.problem(
+                    &mut errs,
                     "code_ogr",
                     format!("l'élément {item} n'existe dans aucun fichier d'éléments."),
                 );
             } else if seen.insert((rome.clone(), item)) {
-                let core = !t.get(rec, "coeur_metier").is_empty();
+                let core = !r.get("coeur_metier").is_empty();
                 out.job_items.push(RomeJobItem { rome, item, core });
             }
-            if check(&errs) {
+            if too_many(&errs) {
                 return Err(errs);
             }
         }
     }
 
-    if let Some(t) = file(MOBILITY).and_then(|b| {
-        Table::read(
-            MOBILITY,
-            b,
-            &["code_rome", "code_rome_cible", "numero_ordre"],
-            &mut errs,
-        )
-    }) {
+    if let Some(t) = Table::read(
+        MOBILITY,
+        files,
+        &["code_rome", "code_rome_cible", "numero_ordre"],
+        &mut errs,
+    ) {
         let mut seen = HashSet::new();
-        for (line, rec) in &t.rows {
+        for r in t.rows() {
             let (Some(from), Some(to)) = (
-                rome_code(&t, rec, *line, "code_rome", &mut errs),
-                rome_code(&t, rec, *line, "code_rome_cible", &mut errs),
+                r.rome("code_rome", &mut errs),
+                r.rome("code_rome_cible", &mut errs),
             ) else {
                 continue;
             };
-            let rank = t.get(rec, "numero_ordre").parse::<i32>().unwrap_or(0);
+            let rank = r.get("numero_ordre").parse::<i32>().unwrap_or(0);
             if !job_codes.contains(&from) || !job_codes.contains(&to) {
-                errs.push(
-                    &t.place(*line),
+                r.problem(
+                    &mut errs,
                     "code_rome_cible",
                     format!("lien {from} → {to} vers une fiche inconnue."),
                 );
@@ -502,11 +442,7 @@ pub fn parse_files(files: &HashMap<String, Vec<u8>>) -> Result<RomeReference, Im
         }
     }
 
-    if errs.is_empty() {
-        Ok(out)
-    } else {
-        Err(errs)
-    }
+    errs.or_ok(out)
 }
 
 #[cfg(test)]
@@ -547,6 +483,14 @@ mod tests {
         assert_eq!(e.0.len(), 2, "{e}");
         assert!(e.0[0].place.ends_with("ligne 2"), "{e}");
         assert!(e.0[1].message.contains("code ROME"), "{e}");
+    }
+
+    #[test]
+    fn a_missing_required_file_is_named() {
+        let mut f = fixture();
+        f.remove(SAVOIRS);
+        let e = parse_files(&f).unwrap_err();
+        assert!(e.to_string().contains(SAVOIRS), "{e}");
     }
 
     #[test]

@@ -111,7 +111,7 @@ macro_rules! impl_sql_store {
             })
         }
 
-        /// The one bound value of `offers_where_one`.
+        /// A bound key value (`offers_where_one`, `rows_in`).
         enum Key {
             Id(i64),
             Text(String),
@@ -132,19 +132,36 @@ macro_rules! impl_sql_store {
                 Ok(offers)
             }
 
+            /// Rows of `SELECT … WHERE col IN (keys) tail`, queried by chunks of keys.
+            async fn rows_in(&self, head: &str, keys: Vec<Key>, tail: &str) -> Result<Vec<$row>, StoreError> {
+                let mut out = Vec::new();
+                for chunk in keys.chunks(CHUNK) {
+                    let mut qb = ::sqlx::QueryBuilder::<$db>::new(head);
+                    qb.push(" IN (");
+                    let mut sep = qb.separated(", ");
+                    for k in chunk {
+                        match k {
+                            Key::Id(i) => sep.push_bind(*i),
+                            Key::Text(t) => sep.push_bind(t.clone()),
+                        };
+                    }
+                    qb.push(") ").push(tail);
+                    out.extend(qb.build().fetch_all(&self.pool).await.map_err(db_err)?);
+                }
+                Ok(out)
+            }
+
             async fn attach_items(&self, offers: &mut [Offer]) -> Result<(), StoreError> {
                 if offers.is_empty() {
                     return Ok(());
                 }
-                let mut qb = ::sqlx::QueryBuilder::<$db>::new(
-                    "SELECT offer_id, code, kind, label, level, importance FROM offer_items WHERE offer_id IN (",
-                );
-                let mut sep = qb.separated(", ");
-                for o in offers.iter() {
-                    sep.push_bind(o.id.0);
-                }
-                qb.push(") ORDER BY offer_id, position");
-                let rows = qb.build().fetch_all(&self.pool).await.map_err(db_err)?;
+                let rows = self
+                    .rows_in(
+                        "SELECT offer_id, code, kind, label, level, importance FROM offer_items WHERE offer_id",
+                        offers.iter().map(|o| Key::Id(o.id.0)).collect(),
+                        "ORDER BY offer_id, position",
+                    )
+                    .await?;
                 let mut by_offer: ::std::collections::HashMap<i64, Vec<RequiredItem>> =
                     ::std::collections::HashMap::new();
                 for r in &rows {
@@ -412,22 +429,15 @@ macro_rules! impl_sql_store {
             }
 
             async fn rome_items(&self, codes: &[OgrCode]) -> Result<Vec<RomeItem>, StoreError> {
-                let mut out = Vec::new();
-                for chunk in codes.chunks(CHUNK) {
-                    let mut qb = ::sqlx::QueryBuilder::<$db>::new(
-                        "SELECT code, kind, label, macro_code, category FROM rome_items WHERE code IN (",
-                    );
-                    let mut sep = qb.separated(", ");
-                    for c in chunk {
-                        sep.push_bind(c.0);
-                    }
-                    qb.push(") ORDER BY code");
-                    let rows = qb.build().fetch_all(&self.pool).await.map_err(db_err)?;
-                    for r in &rows {
-                        out.push(rome_item_from_row(r)?);
-                    }
-                }
-                Ok(out)
+                self.rows_in(
+                    "SELECT code, kind, label, macro_code, category FROM rome_items WHERE code",
+                    codes.iter().map(|c| Key::Id(c.0)).collect(),
+                    "ORDER BY code",
+                )
+                .await?
+                .iter()
+                .map(rome_item_from_row)
+                .collect()
             }
 
             async fn rome_savoir_etre(&self) -> Result<Vec<RomeItem>, StoreError> {
@@ -441,51 +451,45 @@ macro_rules! impl_sql_store {
             }
 
             async fn rome_jobs(&self, codes: &[RomeCode]) -> Result<Vec<RomeJob>, StoreError> {
-                let mut out = Vec::new();
-                for chunk in codes.chunks(CHUNK) {
-                    let mut qb = ::sqlx::QueryBuilder::<$db>::new(
-                        "SELECT code, label, parent FROM rome_jobs WHERE code IN (",
-                    );
-                    let mut sep = qb.separated(", ");
-                    for c in chunk {
-                        sep.push_bind(c.as_str().to_string());
-                    }
-                    qb.push(") ORDER BY code");
-                    for r in qb.build().fetch_all(&self.pool).await.map_err(db_err)? {
-                        let code: String = r.try_get("code").map_err(db_err)?;
+                let rows = self
+                    .rows_in(
+                        "SELECT code, label, parent FROM rome_jobs WHERE code",
+                        codes.iter().map(|c| Key::Text(c.as_str().to_string())).collect(),
+                        "ORDER BY code",
+                    )
+                    .await?;
+                rows.iter()
+                    .map(|r| {
                         let parent: Option<String> = r.try_get("parent").map_err(db_err)?;
-                        out.push(RomeJob {
-                            code: RomeCode::parse(&code).map_err(|e| corrupt("rome", e))?,
+                        Ok(RomeJob {
+                            code: RomeCode::parse(&r.try_get::<String, _>("code").map_err(db_err)?)
+                                .map_err(|e| corrupt("rome", e))?,
                             label: r.try_get("label").map_err(db_err)?,
                             parent: parent.and_then(|p| RomeCode::parse(&p).ok()),
-                        });
-                    }
-                }
-                Ok(out)
+                        })
+                    })
+                    .collect()
             }
 
             async fn rome_appellations(&self, romes: &[RomeCode]) -> Result<Vec<RomeAppellation>, StoreError> {
-                let mut out = Vec::new();
-                for chunk in romes.chunks(CHUNK) {
-                    let mut qb = ::sqlx::QueryBuilder::<$db>::new(
-                        "SELECT code, label, short_label, rome FROM rome_appellations WHERE rome IN (",
-                    );
-                    let mut sep = qb.separated(", ");
-                    for c in chunk {
-                        sep.push_bind(c.as_str().to_string());
-                    }
-                    qb.push(") ORDER BY code");
-                    for r in qb.build().fetch_all(&self.pool).await.map_err(db_err)? {
-                        let rome: String = r.try_get("rome").map_err(db_err)?;
-                        out.push(RomeAppellation {
+                let rows = self
+                    .rows_in(
+                        "SELECT code, label, short_label, rome FROM rome_appellations WHERE rome",
+                        romes.iter().map(|c| Key::Text(c.as_str().to_string())).collect(),
+                        "ORDER BY code",
+                    )
+                    .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(RomeAppellation {
                             code: OgrCode(r.try_get("code").map_err(db_err)?),
                             label: r.try_get("label").map_err(db_err)?,
                             short_label: r.try_get("short_label").map_err(db_err)?,
-                            rome: RomeCode::parse(&rome).map_err(|e| corrupt("rome", e))?,
-                        });
-                    }
-                }
-                Ok(out)
+                            rome: RomeCode::parse(&r.try_get::<String, _>("rome").map_err(db_err)?)
+                                .map_err(|e| corrupt("rome", e))?,
+                        })
+                    })
+                    .collect()
             }
 
             async fn rome_domains(&self) -> Result<Vec<RomeDomain>, StoreError> {

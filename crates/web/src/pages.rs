@@ -86,6 +86,7 @@ pub async fn not_found() -> AppError {
 #[template(path = "home.html")]
 struct HomePage {
     total: u64,
+    code: &'static str,
     families: Vec<(char, String, u64)>,
 }
 
@@ -94,6 +95,7 @@ pub async fn home(State(st): State<SharedState>) -> Result<Response, AppError> {
     let total = facets.communes.iter().map(|c| c.2).sum();
     render(&HomePage {
         total,
+        code: "",
         families: facets.families.into_iter().map(family_label).collect(),
     })
 }
