@@ -57,6 +57,50 @@ macro_rules! impl_sql_store {
             FROM offers o JOIN employers e ON e.id = o.employer_id \
             JOIN sites s ON s.id = o.site_id LEFT JOIN rome_jobs j ON j.code = o.rome";
 
+        /// The columns of an offer that an import writes, in `bind_content`'s order.
+        const OFFER_CONTENT: [&str; 17] = [
+            "employer_id", "site_id", "title", "description", "rome", "appellation",
+            "appellation_label", "shifts", "shift_periods", "contract", "weekly_hours", "positions",
+            "no_diploma", "status", "expires_on", "search_text", "updated_at",
+        ];
+
+        /// The parameter number of the new status in the UPDATE of `save_offers`.
+        const STATUS_PARAM: usize = 3 + 13;
+
+        /// What an import writes of one offer.
+        struct OfferContent<'a> {
+            employer_id: i64,
+            site_id: i64,
+            offer: &'a ::dklik_domain::NewOffer,
+            shifts: String,
+            search_text: &'a str,
+            now: i64,
+        }
+
+        fn bind_content<'q>(
+            q: ::sqlx::query::Query<'q, $db, <$db as ::sqlx::Database>::Arguments<'q>>,
+            c: &'q OfferContent<'q>,
+        ) -> ::sqlx::query::Query<'q, $db, <$db as ::sqlx::Database>::Arguments<'q>> {
+            let n = c.offer;
+            q.bind(c.employer_id)
+                .bind(c.site_id)
+                .bind(&n.title)
+                .bind(&n.description)
+                .bind(n.rome.as_str())
+                .bind(n.appellation.map(|a| a.0))
+                .bind(&n.appellation_label)
+                .bind(&c.shifts)
+                .bind(n.shift_periods())
+                .bind(n.contract.as_str())
+                .bind(n.weekly_hours.map(f64::from))
+                .bind(n.positions as i64)
+                .bind(n.no_diploma)
+                .bind(n.status.as_str())
+                .bind(n.expires_on.map(date_to_text))
+                .bind(c.search_text)
+                .bind(c.now)
+        }
+
         fn offer_from_row(r: &$row) -> Result<Offer, StoreError> {
             let g = |e: ::sqlx::Error| db_err(e);
             let shifts: Vec<Shift> =
@@ -525,6 +569,14 @@ macro_rules! impl_sql_store {
                             .map_err(db_err)?,
                         None => None,
                     };
+                    let content = OfferContent {
+                        employer_id,
+                        site_id,
+                        offer: n,
+                        shifts,
+                        search_text: &o.search_text,
+                        now,
+                    };
                     let offer_id = if let Some((id, status)) = existing {
                         let current = OfferStatus::parse(&status).map_err(|e| corrupt("état", e))?;
                         if current != n.status && !current.can_become(n.status) {
@@ -535,36 +587,24 @@ macro_rules! impl_sql_store {
                                 n.status.label_fr()
                             )));
                         }
-                        ::sqlx::query(
-                            "UPDATE offers SET employer_id = $1, site_id = $2, title = $3, description = $4, rome = $5, \
-                             appellation = $6, appellation_label = $7, shifts = $8, shift_periods = $9, contract = $10, \
-                             weekly_hours = $11, positions = $12, no_diploma = $13, status = $14, expires_on = $15, \
-                             search_text = $16, updated_at = $17, \
-                             published_on = CASE WHEN $14 = 'published' AND published_on IS NULL THEN $18 ELSE published_on END \
-                             WHERE id = $19",
-                        )
-                        .bind(employer_id)
-                        .bind(site_id)
-                        .bind(&n.title)
-                        .bind(&n.description)
-                        .bind(n.rome.as_str())
-                        .bind(n.appellation.map(|a| a.0))
-                        .bind(&n.appellation_label)
-                        .bind(&shifts)
-                        .bind(n.shift_periods())
-                        .bind(n.contract.as_str())
-                        .bind(n.weekly_hours.map(f64::from))
-                        .bind(n.positions as i64)
-                        .bind(n.no_diploma)
-                        .bind(n.status.as_str())
-                        .bind(n.expires_on.map(date_to_text))
-                        .bind(&o.search_text)
-                        .bind(now)
-                        .bind(&today)
-                        .bind(id)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(db_err)?;
+                        let sql = format!(
+                            "UPDATE offers SET {}, \
+                             published_on = CASE WHEN ${} = 'published' AND published_on IS NULL THEN $1 ELSE published_on END \
+                             WHERE id = $2",
+                            OFFER_CONTENT
+                                .iter()
+                                .enumerate()
+                                .map(|(i, c)| format!("{c} = ${}", i + 3))
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                            STATUS_PARAM
+                        );
+                        debug_assert_eq!(OFFER_CONTENT[STATUS_PARAM - 3], "status");
+                        let q = ::sqlx::query(&sql).bind(&today).bind(id);
+                        bind_content(q, &content)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(db_err)?;
                         outcome.updated += 1;
                         id
                     } else {
@@ -581,37 +621,22 @@ macro_rules! impl_sql_store {
                             code = ShortCode::random();
                         }
                         let published_on = (n.status == OfferStatus::Published).then(|| today.clone());
-                        let id: i64 = ::sqlx::query_scalar(
-                            "INSERT INTO offers (code, employer_id, site_id, external_id, title, description, rome, \
-                             appellation, appellation_label, shifts, shift_periods, contract, weekly_hours, positions, \
-                             no_diploma, status, created_on, published_on, expires_on, search_text, updated_at) \
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) \
-                             RETURNING id",
-                        )
-                        .bind(code.as_str())
-                        .bind(employer_id)
-                        .bind(site_id)
-                        .bind(&n.external_id)
-                        .bind(&n.title)
-                        .bind(&n.description)
-                        .bind(n.rome.as_str())
-                        .bind(n.appellation.map(|a| a.0))
-                        .bind(&n.appellation_label)
-                        .bind(&shifts)
-                        .bind(n.shift_periods())
-                        .bind(n.contract.as_str())
-                        .bind(n.weekly_hours.map(f64::from))
-                        .bind(n.positions as i64)
-                        .bind(n.no_diploma)
-                        .bind(n.status.as_str())
-                        .bind(&today)
-                        .bind(published_on)
-                        .bind(n.expires_on.map(date_to_text))
-                        .bind(&o.search_text)
-                        .bind(now)
-                        .fetch_one(&mut *tx)
-                        .await
-                        .map_err(db_err)?;
+                        let sql = format!(
+                            "INSERT INTO offers (code, external_id, created_on, published_on, {}) VALUES ($1, $2, $3, $4, {}) RETURNING id",
+                            OFFER_CONTENT.join(", "),
+                            (5..5 + OFFER_CONTENT.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+                        );
+                        let q = ::sqlx::query(&sql)
+                            .bind(code.as_str())
+                            .bind(&n.external_id)
+                            .bind(&today)
+                            .bind(published_on);
+                        let id: i64 = bind_content(q, &content)
+                            .fetch_one(&mut *tx)
+                            .await
+                            .map_err(db_err)?
+                            .try_get("id")
+                            .map_err(db_err)?;
                         outcome.created += 1;
                         id
                     };

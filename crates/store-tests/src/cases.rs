@@ -109,11 +109,24 @@ pub async fn offers_import_then_upsert_by_external_id(store: &dyn Store) {
         .expect("by code");
     assert_eq!(by_code.id, o.id);
     assert_eq!(by_code.items, o.items);
-    // A changed title in the file updates the same offer.
-    let csv = String::from_utf8(demo_csv()).expect("utf-8").replace(
-        "Soudeur / Soudeuse à l'arc",
-        "Soudeur / Soudeuse à l'arc (MAG)",
+    let draft = store
+        .offer_by_external_id("DEMO-031")
+        .await
+        .expect("query")
+        .expect("draft");
+    assert_eq!(
+        (draft.status, draft.published_on),
+        (OfferStatus::Draft, None)
     );
+    // A changed title in the file updates the same offer; a draft published by the file gets
+    // its publication date.
+    let csv = String::from_utf8(demo_csv())
+        .expect("utf-8")
+        .replace(
+            "Soudeur / Soudeuse à l'arc",
+            "Soudeur / Soudeuse à l'arc (MAG)",
+        )
+        .replace(";brouillon;", ";publiee;");
     let out = import_offers(store, read("x.csv", csv.as_bytes()).expect("reads"), true)
         .await
         .expect("third import");
@@ -121,6 +134,17 @@ pub async fn offers_import_then_upsert_by_external_id(store: &dyn Store) {
     let o2 = store.offer(o.id).await.expect("query").expect("same id");
     assert_eq!(o2.title, "Soudeur / Soudeuse à l'arc (MAG)");
     assert_eq!(o2.code, o.code, "the short code never changes");
+    assert_eq!(
+        o2.published_on, o.published_on,
+        "an update keeps the publication date"
+    );
+    let published = store
+        .offer(draft.id)
+        .await
+        .expect("query")
+        .expect("same id");
+    assert_eq!(published.status, OfferStatus::Published);
+    assert_eq!(published.published_on, Some(dklik_app::today_paris()));
 }
 
 pub async fn bad_offer_file_writes_nothing(store: &dyn Store) {
