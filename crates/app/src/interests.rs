@@ -12,6 +12,9 @@ pub enum InterestError {
     Store(#[from] StoreError),
 }
 
+/// An advisor calls back within this many working days.
+pub const CALLBACK_WORKING_DAYS: u32 = 2;
+
 /// Checks the form and records the request. `at` is the time in Unix seconds.
 pub async fn submit_interest(
     store: &dyn Store,
@@ -23,5 +26,6 @@ pub async fn submit_interest(
 ) -> Result<i64, InterestError> {
     let interest = NewInterest::from_form(form, offer, channel, channel_detail)
         .map_err(InterestError::Invalid)?;
-    Ok(store.add_interest(&interest, at).await?)
+    let due = dklik_domain::calendar::add_working_days(crate::today_paris(), CALLBACK_WORKING_DAYS);
+    Ok(store.add_interest(&interest, at, due).await?)
 }

@@ -4,12 +4,24 @@
 //! directly. A use case checks its input (through the domain constructors), reads what it needs
 //! from the store, and writes in one transaction, so nothing is ever half-written.
 
+pub mod auth;
+pub mod inbox;
 pub mod interests;
+pub mod mail;
 pub mod offers;
+pub mod privacy;
 pub mod rome;
 pub mod store;
 
-pub use store::{EmployerSummary, Facets, OfferPage, OfferToSave, SaveOutcome, Store, StoreError};
+pub use store::{
+    ApiToken, EmployerSummary, Facets, InboxFilter, InboxRow, OfferPage, OfferToSave,
+    OutboxMessage, SaveOutcome, SessionRecord, Store, StoreError,
+};
+
+/// Now, in Unix seconds.
+pub fn unix_now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
 
 /// Today's date in Europe/Paris. Close enough with a fixed offset for dates shown to people;
 /// the exact rule (last Sundays of March and October) is applied.

@@ -6,8 +6,9 @@ use dklik_domain::rome::{
     RomeAppellation, RomeCounts, RomeDomain, RomeItem, RomeJob, RomeReference,
 };
 use dklik_domain::{
-    Employer, EmployerId, Interest, NewEmployer, NewInterest, NewOffer, NewSite, Offer,
-    OfferFilter, OfferId, OfferStatus, OgrCode, RomeCode, ShortCode, Site,
+    AuditEntry, Consent, Employer, EmployerId, Interest, InterestStatus, NewEmployer, NewInterest,
+    NewOffer, NewSite, NewUser, Offer, OfferFilter, OfferId, OfferStatus, OgrCode, Person, Role,
+    RomeCode, ShortCode, Site, User,
 };
 use serde::Serialize;
 
@@ -61,6 +62,58 @@ pub struct EmployerSummary {
     pub published_offers: u64,
 }
 
+/// A signed-in session: a user (password account) or a person (passwordless).
+#[derive(Debug, Clone)]
+pub struct SessionRecord {
+    pub user: Option<User>,
+    pub person_id: Option<i64>,
+    pub csrf: String,
+    pub expires_at: i64,
+}
+
+/// An API token (screens, feed senders); only its hash is stored.
+#[derive(Debug, Clone, Serialize)]
+pub struct ApiToken {
+    pub id: i64,
+    pub name: String,
+    pub role: Role,
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+    pub last_used_at: Option<i64>,
+}
+
+/// An email waiting in (or gone from) the outbox.
+#[derive(Debug, Clone, Serialize)]
+pub struct OutboxMessage {
+    pub id: i64,
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+    pub attempts: i64,
+    pub sent_at: Option<i64>,
+    pub last_error: Option<String>,
+}
+
+/// What the advisors' inbox lists.
+#[derive(Debug, Clone, Default)]
+pub struct InboxFilter {
+    pub assigned_to: Option<i64>,
+    pub unassigned: bool,
+    pub status: Option<InterestStatus>,
+    /// Only requests still awaiting a call whose deadline is before this day.
+    pub overdue_on: Option<time::Date>,
+    pub limit: u32,
+}
+
+/// One call-back request with what the inbox shows beside it.
+#[derive(Debug, Clone, Serialize)]
+pub struct InboxRow {
+    pub interest: Interest,
+    pub offer_code: Option<String>,
+    pub offer_title: Option<String>,
+    pub assigned_name: Option<String>,
+}
+
 #[async_trait]
 pub trait Store: Send + Sync {
     /// "sqlite" or "postgres", for logs and the health page.
@@ -109,8 +162,133 @@ pub trait Store: Send + Sync {
     async fn employer(&self, id: EmployerId) -> Result<Option<Employer>, StoreError>;
     async fn sites(&self, employer: EmployerId) -> Result<Vec<Site>, StoreError>;
 
-    // --- Interest records ("Ça m'intéresse") ---
-    async fn add_interest(&self, interest: &NewInterest, at: i64) -> Result<i64, StoreError>;
+    // --- Interest records ("Ça m'intéresse") and the advisors' inbox ---
+    /// Records a request in one transaction: the person (found by email or phone among those
+    /// not anonymised, or created), their consent, and the request.
+    async fn add_interest(
+        &self,
+        interest: &NewInterest,
+        at: i64,
+        callback_due: time::Date,
+    ) -> Result<i64, StoreError>;
     /// Newest first.
     async fn interests(&self, limit: u32) -> Result<Vec<Interest>, StoreError>;
+    async fn inbox(&self, filter: &InboxFilter) -> Result<Vec<InboxRow>, StoreError>;
+    async fn interest(&self, id: i64) -> Result<Option<InboxRow>, StoreError>;
+    async fn assign_interest(&self, id: i64, user: Option<i64>, at: i64) -> Result<(), StoreError>;
+    /// `Conflict` when the workflow does not allow the change.
+    async fn set_interest_status(
+        &self,
+        id: i64,
+        status: InterestStatus,
+        at: i64,
+    ) -> Result<(), StoreError>;
+    /// True the first time a job claims a day: daily jobs run once even with several servers.
+    async fn claim_job_run(&self, job: &str, day: time::Date) -> Result<bool, StoreError>;
+
+    // --- Accounts and sessions ---
+    /// `Conflict` when the email is taken.
+    async fn create_user(&self, user: &NewUser, at: i64) -> Result<i64, StoreError>;
+    async fn user(&self, id: i64) -> Result<Option<User>, StoreError>;
+    async fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError>;
+    async fn users(&self) -> Result<Vec<User>, StoreError>;
+    async fn set_login_state(
+        &self,
+        id: i64,
+        failed_logins: i64,
+        locked_until: Option<i64>,
+    ) -> Result<(), StoreError>;
+    async fn set_password(&self, id: i64, hash: &str) -> Result<(), StoreError>;
+    async fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: Option<i64>,
+        person_id: Option<i64>,
+        csrf: &str,
+        at: i64,
+        expires_at: i64,
+    ) -> Result<(), StoreError>;
+    /// The session if it exists and has not expired at `now`.
+    async fn session(
+        &self,
+        token_hash: &str,
+        now: i64,
+    ) -> Result<Option<SessionRecord>, StoreError>;
+    async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError>;
+    async fn delete_user_sessions(&self, user_id: i64) -> Result<(), StoreError>;
+    /// A one-use link or code: `purpose` is `password_reset` or `person_login`.
+    async fn create_one_time_token(
+        &self,
+        token_hash: &str,
+        purpose: &str,
+        user_id: Option<i64>,
+        person_id: Option<i64>,
+        at: i64,
+        expires_at: i64,
+    ) -> Result<(), StoreError>;
+    /// Marks the token used and returns its (user, person), or None when it is unknown,
+    /// expired or already used. Atomic: two uses at once cannot both succeed.
+    async fn use_one_time_token(
+        &self,
+        token_hash: &str,
+        purpose: &str,
+        now: i64,
+    ) -> Result<Option<(Option<i64>, Option<i64>)>, StoreError>;
+    async fn create_api_token(
+        &self,
+        name: &str,
+        role: Role,
+        token_hash: &str,
+        at: i64,
+    ) -> Result<i64, StoreError>;
+    /// The token if it exists and is not revoked; records its use.
+    async fn api_token(&self, token_hash: &str, now: i64) -> Result<Option<ApiToken>, StoreError>;
+    async fn revoke_api_token(&self, id: i64, at: i64) -> Result<(), StoreError>;
+    async fn api_tokens(&self) -> Result<Vec<ApiToken>, StoreError>;
+
+    // --- Outgoing email ---
+    async fn enqueue_mail(
+        &self,
+        to: &str,
+        subject: &str,
+        body: &str,
+        at: i64,
+    ) -> Result<i64, StoreError>;
+    /// Unsent messages whose next attempt is due.
+    async fn due_mails(&self, now: i64, limit: u32) -> Result<Vec<OutboxMessage>, StoreError>;
+    async fn mail_sent(&self, id: i64, at: i64) -> Result<(), StoreError>;
+    async fn mail_failed(
+        &self,
+        id: i64,
+        error: &str,
+        next_attempt_at: i64,
+    ) -> Result<(), StoreError>;
+    /// Newest first, sent or not.
+    async fn outbox(&self, limit: u32) -> Result<Vec<OutboxMessage>, StoreError>;
+
+    // --- People and privacy ---
+    async fn person(&self, id: i64) -> Result<Option<Person>, StoreError>;
+    /// A person not anonymised, by email.
+    async fn person_by_email(&self, email: &str) -> Result<Option<Person>, StoreError>;
+    async fn consents(&self, person_id: i64) -> Result<Vec<Consent>, StoreError>;
+    async fn person_interests(&self, person_id: i64) -> Result<Vec<Interest>, StoreError>;
+    /// Empties the personal fields, ends the person's sessions and links; keeps anonymous rows.
+    async fn erase_person(&self, id: i64, at: i64) -> Result<(), StoreError>;
+    /// People not anonymised whose last activity is before `before`.
+    async fn inactive_people(&self, before: i64) -> Result<Vec<i64>, StoreError>;
+    async fn add_audit(
+        &self,
+        actor_user_id: Option<i64>,
+        actor: &str,
+        action: &str,
+        subject: &str,
+        detail: &str,
+        at: i64,
+    ) -> Result<(), StoreError>;
+    /// Newest first; all subjects when `subject` is None.
+    async fn audit_log(
+        &self,
+        subject: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<AuditEntry>, StoreError>;
 }

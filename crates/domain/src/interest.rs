@@ -232,11 +232,12 @@ impl NewInterest {
     }
 }
 
-/// A stored call-back request.
+/// A stored call-back request, with the person's contact details (empty once erased).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Interest {
     pub id: i64,
     pub offer_id: Option<OfferId>,
+    pub person_id: i64,
     pub first_name: String,
     pub phone: Option<String>,
     pub email: Option<String>,
@@ -246,7 +247,11 @@ pub struct Interest {
     pub channel_detail: String,
     /// Unix seconds.
     pub created_at: i64,
-    pub status: String,
+    pub status: crate::account::InterestStatus,
+    /// The advisor in charge, if any.
+    pub assigned_to: Option<i64>,
+    /// The day by which the person should have been called.
+    pub callback_due: Option<time::Date>,
 }
 
 #[cfg(test)]

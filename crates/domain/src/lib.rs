@@ -5,14 +5,18 @@
 //! code can trust what it holds: a `RomeCode` is always a valid code shape, a `Coordinates` is
 //! always on the globe, an `Offer` always has at least one shift and one open position.
 
+pub mod account;
+pub mod calendar;
 pub mod employer;
 pub mod error;
 pub mod geo;
 pub mod interest;
 pub mod offer;
+pub mod privacy;
 pub mod rome;
 pub mod text;
 
+pub use account::{InterestStatus, NewUser, Role, User};
 pub use employer::{Employer, EmployerId, NewEmployer, NewSite, Site, SiteId};
 pub use error::{FieldError, ValidationError};
 pub use geo::{Coordinates, InseeCode};
@@ -21,4 +25,5 @@ pub use offer::{
     ContractType, Days, Importance, Level, NewOffer, NewOfferInput, Offer, OfferFilter, OfferId,
     OfferStatus, RequiredItem, Shift, ShiftPeriod, ShortCode, TimeOfDay,
 };
+pub use privacy::{AuditEntry, Consent, Person};
 pub use rome::{ItemKind, OgrCode, RomeCode};

@@ -4,7 +4,10 @@ use sqlx::postgres::PgPoolOptions;
 use sqlx::Postgres;
 use std::time::Duration;
 
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/0001_init.sql")),
+    (2, include_str!("../migrations/0002_accounts.sql")),
+];
 /// Two servers starting together must not both migrate: the first holds this lock until its
 /// transaction ends, the second then finds the migrations applied.
 const MIGRATION_LOCK: &str = "SELECT pg_advisory_xact_lock(746175)";

@@ -4,15 +4,17 @@
 macro_rules! impl_sql_store {
     ($store:ident, $db:ty, $row:ty, $backend:literal) => {
         use ::dklik_app::store::{
-            EmployerSummary, Facets, OfferPage, OfferToSave, SaveOutcome, Store, StoreError,
+            ApiToken, EmployerSummary, Facets, InboxFilter, InboxRow, OfferPage, OfferToSave,
+            OutboxMessage, SaveOutcome, SessionRecord, Store, StoreError,
         };
         use ::dklik_domain::rome::{
             RomeAppellation, RomeCounts, RomeDomain, RomeItem, RomeJob, RomeReference,
         };
         use ::dklik_domain::{
-            BestTime, Channel, ContractType, Coordinates, Employer, EmployerId, Importance,
-            InseeCode, Interest, ItemKind, Level, NewInterest, Offer, OfferFilter, OfferId,
-            OfferStatus, OgrCode, RequiredItem, RomeCode, Shift, ShortCode, Site, SiteId,
+            AuditEntry, BestTime, Channel, Consent, ContractType, Coordinates, Employer, EmployerId,
+            Importance, InseeCode, Interest, InterestStatus, ItemKind, Level, NewInterest, NewUser,
+            Offer, OfferFilter, OfferId, OfferStatus, OgrCode, Person, RequiredItem, Role, RomeCode,
+            Shift, ShortCode, Site, SiteId, User,
         };
         use ::sqlx::Row as _;
 
@@ -340,6 +342,105 @@ macro_rules! impl_sql_store {
                 label: r.try_get("label").map_err(g)?,
                 macro_code: r.try_get::<Option<i64>, _>("macro_code").map_err(g)?.map(OgrCode),
                 category: r.try_get("category").map_err(g)?,
+            })
+        }
+
+
+        const INBOX_SELECT: &str = "SELECT i.id, i.offer_id, i.person_id, p.first_name, p.phone, p.email, \
+            i.best_time, i.consent_version, i.channel, i.channel_detail, i.created_at, i.status, i.assigned_to, \
+            i.callback_due, o.code AS offer_code, o.title AS offer_title, u.display_name AS assigned_name \
+            FROM interests i JOIN people p ON p.id = i.person_id LEFT JOIN offers o ON o.id = i.offer_id \
+            LEFT JOIN users u ON u.id = i.assigned_to";
+
+        fn inbox_row(r: &$row) -> Result<InboxRow, StoreError> {
+            let g = |e: ::sqlx::Error| db_err(e);
+            Ok(InboxRow {
+                interest: Interest {
+                    id: r.try_get("id").map_err(g)?,
+                    offer_id: r.try_get::<Option<i64>, _>("offer_id").map_err(g)?.map(OfferId),
+                    person_id: r.try_get("person_id").map_err(g)?,
+                    first_name: r.try_get::<Option<String>, _>("first_name").map_err(g)?.unwrap_or_default(),
+                    phone: r.try_get("phone").map_err(g)?,
+                    email: r.try_get("email").map_err(g)?,
+                    best_time: BestTime::parse(&r.try_get::<String, _>("best_time").map_err(g)?)
+                        .unwrap_or(BestTime::Any),
+                    consent_version: r.try_get("consent_version").map_err(g)?,
+                    channel: Channel::parse_lenient(&r.try_get::<String, _>("channel").map_err(g)?),
+                    channel_detail: r.try_get("channel_detail").map_err(g)?,
+                    created_at: r.try_get("created_at").map_err(g)?,
+                    status: InterestStatus::parse(&r.try_get::<String, _>("status").map_err(g)?)
+                        .map_err(|e| corrupt("état", e))?,
+                    assigned_to: r.try_get("assigned_to").map_err(g)?,
+                    callback_due: opt_date(r.try_get("callback_due").map_err(g)?)?,
+                },
+                offer_code: r.try_get("offer_code").map_err(g)?,
+                offer_title: r.try_get("offer_title").map_err(g)?,
+                assigned_name: r.try_get("assigned_name").map_err(g)?,
+            })
+        }
+
+        const USER_SELECT: &str = "SELECT id, email, display_name, password_hash, role, employer_id, \
+            failed_logins, locked_until, disabled FROM users";
+
+        fn user_from_row(r: &$row) -> Result<User, StoreError> {
+            let g = |e: ::sqlx::Error| db_err(e);
+            Ok(User {
+                id: r.try_get("id").map_err(g)?,
+                email: r.try_get("email").map_err(g)?,
+                display_name: r.try_get("display_name").map_err(g)?,
+                password_hash: r.try_get("password_hash").map_err(g)?,
+                role: Role::parse(&r.try_get::<String, _>("role").map_err(g)?).map_err(|e| corrupt("rôle", e))?,
+                employer_id: r.try_get::<Option<i64>, _>("employer_id").map_err(g)?.map(EmployerId),
+                failed_logins: r.try_get("failed_logins").map_err(g)?,
+                locked_until: r.try_get("locked_until").map_err(g)?,
+                disabled: r.try_get("disabled").map_err(g)?,
+            })
+        }
+
+        const API_TOKEN_SELECT: &str =
+            "SELECT id, name, role, created_at, revoked_at, last_used_at FROM api_tokens";
+
+        fn api_token_from_row(r: &$row) -> Result<ApiToken, StoreError> {
+            let g = |e: ::sqlx::Error| db_err(e);
+            Ok(ApiToken {
+                id: r.try_get("id").map_err(g)?,
+                name: r.try_get("name").map_err(g)?,
+                role: Role::parse(&r.try_get::<String, _>("role").map_err(g)?).map_err(|e| corrupt("rôle", e))?,
+                created_at: r.try_get("created_at").map_err(g)?,
+                revoked_at: r.try_get("revoked_at").map_err(g)?,
+                last_used_at: r.try_get("last_used_at").map_err(g)?,
+            })
+        }
+
+        const OUTBOX_SELECT: &str =
+            "SELECT id, to_addr, subject, body, attempts, sent_at, last_error FROM outbox";
+
+        fn outbox_from_row(r: &$row) -> Result<OutboxMessage, StoreError> {
+            let g = |e: ::sqlx::Error| db_err(e);
+            Ok(OutboxMessage {
+                id: r.try_get("id").map_err(g)?,
+                to: r.try_get("to_addr").map_err(g)?,
+                subject: r.try_get("subject").map_err(g)?,
+                body: r.try_get("body").map_err(g)?,
+                attempts: r.try_get("attempts").map_err(g)?,
+                sent_at: r.try_get("sent_at").map_err(g)?,
+                last_error: r.try_get("last_error").map_err(g)?,
+            })
+        }
+
+        const PERSON_SELECT: &str =
+            "SELECT id, first_name, phone, email, created_at, last_activity_at, anonymised_at FROM people";
+
+        fn person_from_row(r: &$row) -> Result<Person, StoreError> {
+            let g = |e: ::sqlx::Error| db_err(e);
+            Ok(Person {
+                id: r.try_get("id").map_err(g)?,
+                first_name: r.try_get("first_name").map_err(g)?,
+                phone: r.try_get("phone").map_err(g)?,
+                email: r.try_get("email").map_err(g)?,
+                created_at: r.try_get("created_at").map_err(g)?,
+                last_activity_at: r.try_get("last_activity_at").map_err(g)?,
+                anonymised_at: r.try_get("anonymised_at").map_err(g)?,
             })
         }
 
@@ -837,54 +938,580 @@ macro_rules! impl_sql_store {
                     .collect()
             }
 
-            async fn add_interest(&self, i: &NewInterest, at: i64) -> Result<i64, StoreError> {
-                ::sqlx::query_scalar(
-                    "INSERT INTO interests (offer_id, first_name, phone, email, best_time, consent_version, \
-                     channel, channel_detail, created_at, status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'new') \
-                     RETURNING id",
+            async fn add_interest(
+                &self,
+                i: &NewInterest,
+                at: i64,
+                callback_due: ::time::Date,
+            ) -> Result<i64, StoreError> {
+                let mut tx = self.pool.begin().await.map_err(db_err)?;
+                let existing: Option<i64> = ::sqlx::query_scalar(
+                    "SELECT id FROM people WHERE anonymised_at IS NULL AND \
+                     ((email IS NOT NULL AND email = $1) OR (phone IS NOT NULL AND phone = $2)) \
+                     ORDER BY id LIMIT 1",
+                )
+                .bind(&i.email)
+                .bind(&i.phone)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_err)?;
+                let person_id = match existing {
+                    Some(id) => {
+                        ::sqlx::query(
+                            "UPDATE people SET first_name = $1, phone = COALESCE($2, phone), \
+                             email = COALESCE($3, email), last_activity_at = $4 WHERE id = $5",
+                        )
+                        .bind(&i.first_name)
+                        .bind(&i.phone)
+                        .bind(&i.email)
+                        .bind(at)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db_err)?;
+                        id
+                    }
+                    None => ::sqlx::query_scalar(
+                        "INSERT INTO people (first_name, phone, email, created_at, last_activity_at) \
+                         VALUES ($1, $2, $3, $4, $4) RETURNING id",
+                    )
+                    .bind(&i.first_name)
+                    .bind(&i.phone)
+                    .bind(&i.email)
+                    .bind(at)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(db_err)?,
+                };
+                ::sqlx::query(
+                    "INSERT INTO consents (person_id, purpose, wording_version, given_at) VALUES ($1, $2, $3, $4)",
+                )
+                .bind(person_id)
+                .bind(::dklik_domain::privacy::PURPOSE_CALLBACK)
+                .bind(&i.consent_version)
+                .bind(at)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+                let id: i64 = ::sqlx::query_scalar(
+                    "INSERT INTO interests (offer_id, person_id, best_time, consent_version, channel, \
+                     channel_detail, created_at, status, callback_due, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, 'new', $8, $7) RETURNING id",
                 )
                 .bind(i.offer_id.map(|o| o.0))
-                .bind(&i.first_name)
-                .bind(&i.phone)
-                .bind(&i.email)
+                .bind(person_id)
                 .bind(i.best_time.as_str())
                 .bind(&i.consent_version)
                 .bind(i.channel.as_str())
                 .bind(&i.channel_detail)
+                .bind(at)
+                .bind(date_to_text(callback_due))
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(db_err)?;
+                tx.commit().await.map_err(db_err)?;
+                Ok(id)
+            }
+
+            async fn interests(&self, limit: u32) -> Result<Vec<Interest>, StoreError> {
+                let sql = format!("{INBOX_SELECT} ORDER BY i.id DESC LIMIT $1");
+                let rows = ::sqlx::query(&sql)
+                    .bind(limit as i64)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(db_err)?;
+                rows.iter().map(|r| Ok(inbox_row(r)?.interest)).collect()
+            }
+
+            async fn inbox(&self, f: &InboxFilter) -> Result<Vec<InboxRow>, StoreError> {
+                let mut qb = ::sqlx::QueryBuilder::<$db>::new(INBOX_SELECT);
+                qb.push(" WHERE p.id = i.person_id");
+                if let Some(u) = f.assigned_to {
+                    qb.push(" AND i.assigned_to = ").push_bind(u);
+                }
+                if f.unassigned {
+                    qb.push(" AND i.assigned_to IS NULL");
+                }
+                if let Some(st) = f.status {
+                    qb.push(" AND i.status = ").push_bind(st.as_str());
+                }
+                if let Some(day) = f.overdue_on {
+                    qb.push(" AND i.status IN ('new', 'unreachable') AND i.callback_due < ")
+                        .push_bind(date_to_text(day));
+                }
+                qb.push(" ORDER BY i.callback_due, i.id LIMIT ").push_bind(f.limit.clamp(1, 1000) as i64);
+                let rows = qb.build().fetch_all(&self.pool).await.map_err(db_err)?;
+                rows.iter().map(inbox_row).collect()
+            }
+
+            async fn interest(&self, id: i64) -> Result<Option<InboxRow>, StoreError> {
+                let sql = format!("{INBOX_SELECT} WHERE i.id = $1");
+                let r = ::sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await.map_err(db_err)?;
+                r.as_ref().map(inbox_row).transpose()
+            }
+
+            async fn assign_interest(&self, id: i64, user: Option<i64>, at: i64) -> Result<(), StoreError> {
+                let n = ::sqlx::query("UPDATE interests SET assigned_to = $1, updated_at = $2 WHERE id = $3")
+                    .bind(user)
+                    .bind(at)
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(db_err)?
+                    .rows_affected();
+                if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+            }
+
+            async fn set_interest_status(&self, id: i64, status: InterestStatus, at: i64) -> Result<(), StoreError> {
+                let mut tx = self.pool.begin().await.map_err(db_err)?;
+                let current: Option<String> = ::sqlx::query_scalar("SELECT status FROM interests WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                let current = InterestStatus::parse(&current.ok_or(StoreError::NotFound)?)
+                    .map_err(|e| corrupt("état", e))?;
+                if !current.can_become(status) {
+                    return Err(StoreError::Conflict(format!(
+                        "Une demande « {} » ne peut pas passer à « {} ».",
+                        current.label_fr(),
+                        status.label_fr()
+                    )));
+                }
+                ::sqlx::query("UPDATE interests SET status = $1, updated_at = $2 WHERE id = $3")
+                    .bind(status.as_str())
+                    .bind(at)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                ::sqlx::query("UPDATE people SET last_activity_at = $1 WHERE id = (SELECT person_id FROM interests WHERE id = $2)")
+                    .bind(at)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                tx.commit().await.map_err(db_err)
+            }
+
+            async fn claim_job_run(&self, job: &str, day: ::time::Date) -> Result<bool, StoreError> {
+                let n = ::sqlx::query("INSERT INTO job_runs (job, day) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                    .bind(job)
+                    .bind(date_to_text(day))
+                    .execute(&self.pool)
+                    .await
+                    .map_err(db_err)?
+                    .rows_affected();
+                Ok(n == 1)
+            }
+
+            async fn create_user(&self, u: &NewUser, at: i64) -> Result<i64, StoreError> {
+                ::sqlx::query_scalar(
+                    "INSERT INTO users (email, display_name, password_hash, role, employer_id, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                )
+                .bind(&u.email)
+                .bind(&u.display_name)
+                .bind(&u.password_hash)
+                .bind(u.role.as_str())
+                .bind(u.employer_id.map(|e| e.0))
+                .bind(at)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(|e| match db_err(e) {
+                    StoreError::Conflict(_) => StoreError::Conflict(format!("Un compte existe déjà pour {}.", u.email)),
+                    other => other,
+                })
+            }
+
+            async fn user(&self, id: i64) -> Result<Option<User>, StoreError> {
+                let sql = format!("{USER_SELECT} WHERE id = $1");
+                let r = ::sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await.map_err(db_err)?;
+                r.as_ref().map(user_from_row).transpose()
+            }
+
+            async fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
+                let sql = format!("{USER_SELECT} WHERE email = $1");
+                let r = ::sqlx::query(&sql)
+                    .bind(email.trim().to_lowercase())
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(db_err)?;
+                r.as_ref().map(user_from_row).transpose()
+            }
+
+            async fn users(&self) -> Result<Vec<User>, StoreError> {
+                let sql = format!("{USER_SELECT} ORDER BY role, display_name");
+                let rows = ::sqlx::query(&sql).fetch_all(&self.pool).await.map_err(db_err)?;
+                rows.iter().map(user_from_row).collect()
+            }
+
+            async fn set_login_state(&self, id: i64, failed: i64, locked_until: Option<i64>) -> Result<(), StoreError> {
+                ::sqlx::query("UPDATE users SET failed_logins = $1, locked_until = $2 WHERE id = $3")
+                    .bind(failed)
+                    .bind(locked_until)
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(db_err)?;
+                Ok(())
+            }
+
+            async fn set_password(&self, id: i64, hash: &str) -> Result<(), StoreError> {
+                ::sqlx::query("UPDATE users SET password_hash = $1, failed_logins = 0, locked_until = NULL WHERE id = $2")
+                    .bind(hash)
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(db_err)?;
+                Ok(())
+            }
+
+            async fn create_session(
+                &self,
+                token_hash: &str,
+                user_id: Option<i64>,
+                person_id: Option<i64>,
+                csrf: &str,
+                at: i64,
+                expires_at: i64,
+            ) -> Result<(), StoreError> {
+                ::sqlx::query(
+                    "INSERT INTO sessions (token_hash, user_id, person_id, csrf, created_at, expires_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(token_hash)
+                .bind(user_id)
+                .bind(person_id)
+                .bind(csrf)
+                .bind(at)
+                .bind(expires_at)
+                .execute(&self.pool)
+                .await
+                .map_err(db_err)?;
+                Ok(())
+            }
+
+            async fn session(&self, token_hash: &str, now: i64) -> Result<Option<SessionRecord>, StoreError> {
+                let r = ::sqlx::query(
+                    "SELECT user_id, person_id, csrf, expires_at FROM sessions WHERE token_hash = $1 AND expires_at > $2",
+                )
+                .bind(token_hash)
+                .bind(now)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db_err)?;
+                let Some(r) = r else { return Ok(None) };
+                let user_id: Option<i64> = r.try_get("user_id").map_err(db_err)?;
+                let user = match user_id {
+                    Some(id) => match self.user(id).await? {
+                        Some(u) if !u.disabled => Some(u),
+                        _ => return Ok(None),
+                    },
+                    None => None,
+                };
+                Ok(Some(SessionRecord {
+                    user,
+                    person_id: r.try_get("person_id").map_err(db_err)?,
+                    csrf: r.try_get("csrf").map_err(db_err)?,
+                    expires_at: r.try_get("expires_at").map_err(db_err)?,
+                }))
+            }
+
+            async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
+                ::sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+                    .bind(token_hash)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(db_err)?;
+                Ok(())
+            }
+
+            async fn delete_user_sessions(&self, user_id: i64) -> Result<(), StoreError> {
+                ::sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                    .bind(user_id)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(db_err)?;
+                Ok(())
+            }
+
+            async fn create_one_time_token(
+                &self,
+                token_hash: &str,
+                purpose: &str,
+                user_id: Option<i64>,
+                person_id: Option<i64>,
+                at: i64,
+                expires_at: i64,
+            ) -> Result<(), StoreError> {
+                ::sqlx::query(
+                    "INSERT INTO one_time_tokens (token_hash, purpose, user_id, person_id, created_at, expires_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(token_hash)
+                .bind(purpose)
+                .bind(user_id)
+                .bind(person_id)
+                .bind(at)
+                .bind(expires_at)
+                .execute(&self.pool)
+                .await
+                .map_err(db_err)?;
+                Ok(())
+            }
+
+            async fn use_one_time_token(
+                &self,
+                token_hash: &str,
+                purpose: &str,
+                now: i64,
+            ) -> Result<Option<(Option<i64>, Option<i64>)>, StoreError> {
+                let r = ::sqlx::query(
+                    "UPDATE one_time_tokens SET used_at = $1 WHERE token_hash = $2 AND purpose = $3 \
+                     AND used_at IS NULL AND expires_at > $1 RETURNING user_id, person_id",
+                )
+                .bind(now)
+                .bind(token_hash)
+                .bind(purpose)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db_err)?;
+                r.map(|r| Ok((r.try_get("user_id").map_err(db_err)?, r.try_get("person_id").map_err(db_err)?)))
+                    .transpose()
+            }
+
+            async fn create_api_token(&self, name: &str, role: Role, token_hash: &str, at: i64) -> Result<i64, StoreError> {
+                ::sqlx::query_scalar(
+                    "INSERT INTO api_tokens (name, role, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+                )
+                .bind(name)
+                .bind(role.as_str())
+                .bind(token_hash)
                 .bind(at)
                 .fetch_one(&self.pool)
                 .await
                 .map_err(db_err)
             }
 
-            async fn interests(&self, limit: u32) -> Result<Vec<Interest>, StoreError> {
-                let rows = ::sqlx::query(
-                    "SELECT id, offer_id, first_name, phone, email, best_time, consent_version, channel, \
-                     channel_detail, created_at, status FROM interests ORDER BY id DESC LIMIT $1",
+            async fn api_token(&self, token_hash: &str, now: i64) -> Result<Option<ApiToken>, StoreError> {
+                let sql = format!("{API_TOKEN_SELECT} WHERE token_hash = $1 AND revoked_at IS NULL");
+                let r = ::sqlx::query(&sql).bind(token_hash).fetch_optional(&self.pool).await.map_err(db_err)?;
+                let Some(r) = r else { return Ok(None) };
+                let t = api_token_from_row(&r)?;
+                ::sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
+                    .bind(now)
+                    .bind(t.id)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(db_err)?;
+                Ok(Some(t))
+            }
+
+            async fn revoke_api_token(&self, id: i64, at: i64) -> Result<(), StoreError> {
+                let n = ::sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+                    .bind(at)
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(db_err)?
+                    .rows_affected();
+                if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+            }
+
+            async fn api_tokens(&self) -> Result<Vec<ApiToken>, StoreError> {
+                let sql = format!("{API_TOKEN_SELECT} ORDER BY id");
+                let rows = ::sqlx::query(&sql).fetch_all(&self.pool).await.map_err(db_err)?;
+                rows.iter().map(api_token_from_row).collect()
+            }
+
+            async fn enqueue_mail(&self, to: &str, subject: &str, body: &str, at: i64) -> Result<i64, StoreError> {
+                ::sqlx::query_scalar(
+                    "INSERT INTO outbox (to_addr, subject, body, created_at, next_attempt_at) VALUES ($1, $2, $3, $4, $4) RETURNING id",
                 )
-                .bind(limit as i64)
+                .bind(to)
+                .bind(subject)
+                .bind(body)
+                .bind(at)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(db_err)
+            }
+
+            async fn due_mails(&self, now: i64, limit: u32) -> Result<Vec<OutboxMessage>, StoreError> {
+                let sql = format!("{OUTBOX_SELECT} WHERE sent_at IS NULL AND next_attempt_at <= $1 ORDER BY id LIMIT $2");
+                let rows = ::sqlx::query(&sql)
+                    .bind(now)
+                    .bind(limit as i64)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(db_err)?;
+                rows.iter().map(outbox_from_row).collect()
+            }
+
+            async fn mail_sent(&self, id: i64, at: i64) -> Result<(), StoreError> {
+                ::sqlx::query("UPDATE outbox SET sent_at = $1, attempts = attempts + 1, last_error = NULL WHERE id = $2")
+                    .bind(at)
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(db_err)?;
+                Ok(())
+            }
+
+            async fn mail_failed(&self, id: i64, error: &str, next_attempt_at: i64) -> Result<(), StoreError> {
+                ::sqlx::query("UPDATE outbox SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2 WHERE id = $3")
+                    .bind(error)
+                    .bind(next_attempt_at)
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(db_err)?;
+                Ok(())
+            }
+
+            async fn outbox(&self, limit: u32) -> Result<Vec<OutboxMessage>, StoreError> {
+                let sql = format!("{OUTBOX_SELECT} ORDER BY id DESC LIMIT $1");
+                let rows = ::sqlx::query(&sql).bind(limit as i64).fetch_all(&self.pool).await.map_err(db_err)?;
+                rows.iter().map(outbox_from_row).collect()
+            }
+
+            async fn person(&self, id: i64) -> Result<Option<Person>, StoreError> {
+                let sql = format!("{PERSON_SELECT} WHERE id = $1");
+                let r = ::sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await.map_err(db_err)?;
+                r.as_ref().map(person_from_row).transpose()
+            }
+
+            async fn person_by_email(&self, email: &str) -> Result<Option<Person>, StoreError> {
+                let sql = format!("{PERSON_SELECT} WHERE email = $1 AND anonymised_at IS NULL ORDER BY id LIMIT 1");
+                let r = ::sqlx::query(&sql)
+                    .bind(email.trim().to_lowercase())
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(db_err)?;
+                r.as_ref().map(person_from_row).transpose()
+            }
+
+            async fn consents(&self, person_id: i64) -> Result<Vec<Consent>, StoreError> {
+                let rows = ::sqlx::query(
+                    "SELECT id, person_id, purpose, wording_version, given_at, withdrawn_at FROM consents \
+                     WHERE person_id = $1 ORDER BY id",
+                )
+                .bind(person_id)
                 .fetch_all(&self.pool)
                 .await
                 .map_err(db_err)?;
                 rows.iter()
                     .map(|r| {
-                        Ok(Interest {
+                        Ok(Consent {
                             id: r.try_get("id").map_err(db_err)?,
-                            offer_id: r.try_get::<Option<i64>, _>("offer_id").map_err(db_err)?.map(OfferId),
-                            first_name: r.try_get("first_name").map_err(db_err)?,
-                            phone: r.try_get("phone").map_err(db_err)?,
-                            email: r.try_get("email").map_err(db_err)?,
-                            best_time: BestTime::parse(&r.try_get::<String, _>("best_time").map_err(db_err)?)
-                                .unwrap_or(BestTime::Any),
-                            consent_version: r.try_get("consent_version").map_err(db_err)?,
-                            channel: Channel::parse_lenient(&r.try_get::<String, _>("channel").map_err(db_err)?),
-                            channel_detail: r.try_get("channel_detail").map_err(db_err)?,
-                            created_at: r.try_get("created_at").map_err(db_err)?,
-                            status: r.try_get("status").map_err(db_err)?,
+                            person_id: r.try_get("person_id").map_err(db_err)?,
+                            purpose: r.try_get("purpose").map_err(db_err)?,
+                            wording_version: r.try_get("wording_version").map_err(db_err)?,
+                            given_at: r.try_get("given_at").map_err(db_err)?,
+                            withdrawn_at: r.try_get("withdrawn_at").map_err(db_err)?,
                         })
                     })
                     .collect()
             }
+
+            async fn person_interests(&self, person_id: i64) -> Result<Vec<Interest>, StoreError> {
+                let sql = format!("{INBOX_SELECT} WHERE i.person_id = $1 ORDER BY i.id");
+                let rows = ::sqlx::query(&sql).bind(person_id).fetch_all(&self.pool).await.map_err(db_err)?;
+                rows.iter().map(|r| Ok(inbox_row(r)?.interest)).collect()
+            }
+
+            async fn erase_person(&self, id: i64, at: i64) -> Result<(), StoreError> {
+                let mut tx = self.pool.begin().await.map_err(db_err)?;
+                let n = ::sqlx::query(
+                    "UPDATE people SET first_name = NULL, phone = NULL, email = NULL, anonymised_at = $1 \
+                     WHERE id = $2",
+                )
+                .bind(at)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?
+                .rows_affected();
+                if n == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                ::sqlx::query("UPDATE interests SET channel_detail = '' WHERE person_id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                ::sqlx::query("DELETE FROM sessions WHERE person_id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                ::sqlx::query("DELETE FROM one_time_tokens WHERE person_id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                tx.commit().await.map_err(db_err)
+            }
+
+            async fn inactive_people(&self, before: i64) -> Result<Vec<i64>, StoreError> {
+                ::sqlx::query_scalar(
+                    "SELECT id FROM people WHERE anonymised_at IS NULL AND last_activity_at < $1 ORDER BY id",
+                )
+                .bind(before)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_err)
+            }
+
+            async fn add_audit(
+                &self,
+                actor_user_id: Option<i64>,
+                actor: &str,
+                action: &str,
+                subject: &str,
+                detail: &str,
+                at: i64,
+            ) -> Result<(), StoreError> {
+                ::sqlx::query(
+                    "INSERT INTO audit_log (at, actor_user_id, actor, action, subject, detail) VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(at)
+                .bind(actor_user_id)
+                .bind(actor)
+                .bind(action)
+                .bind(subject)
+                .bind(detail)
+                .execute(&self.pool)
+                .await
+                .map_err(db_err)?;
+                Ok(())
+            }
+
+            async fn audit_log(&self, subject: Option<&str>, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
+                let mut qb = ::sqlx::QueryBuilder::<$db>::new(
+                    "SELECT id, at, actor_user_id, actor, action, subject, detail FROM audit_log",
+                );
+                if let Some(s) = subject {
+                    qb.push(" WHERE subject = ").push_bind(s.to_string());
+                }
+                qb.push(" ORDER BY id DESC LIMIT ").push_bind(limit.clamp(1, 10_000) as i64);
+                let rows = qb.build().fetch_all(&self.pool).await.map_err(db_err)?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(AuditEntry {
+                            id: r.try_get("id").map_err(db_err)?,
+                            at: r.try_get("at").map_err(db_err)?,
+                            actor_user_id: r.try_get("actor_user_id").map_err(db_err)?,
+                            actor: r.try_get("actor").map_err(db_err)?,
+                            action: r.try_get("action").map_err(db_err)?,
+                            subject: r.try_get("subject").map_err(db_err)?,
+                            detail: r.try_get("detail").map_err(db_err)?,
+                        })
+                    })
+                    .collect()
+            }
+
         }
     };
 }

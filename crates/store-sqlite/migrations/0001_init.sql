@@ -86,18 +86,35 @@ CREATE TABLE offer_items (
     PRIMARY KEY (offer_id, code)
 );
 
+-- A person known to the programme. Erasure empties the personal fields and keeps the row,
+-- so that anonymous figures stay right.
+CREATE TABLE people (
+    id INTEGER PRIMARY KEY,
+    first_name TEXT,
+    phone TEXT,
+    email TEXT,
+    created_at INTEGER NOT NULL,
+    last_activity_at INTEGER NOT NULL,
+    anonymised_at INTEGER
+);
+CREATE INDEX people_email ON people (email);
+CREATE INDEX people_phone ON people (phone);
+CREATE INDEX people_activity ON people (last_activity_at);
+
+-- "Ça m'intéresse": the personal data lives in people, never here.
 CREATE TABLE interests (
     id INTEGER PRIMARY KEY,
     offer_id INTEGER REFERENCES offers (id),
-    first_name TEXT NOT NULL,
-    phone TEXT,
-    email TEXT,
+    person_id INTEGER NOT NULL REFERENCES people (id),
     best_time TEXT NOT NULL,
     consent_version TEXT NOT NULL,
     channel TEXT NOT NULL,
     channel_detail TEXT NOT NULL,
     created_at INTEGER NOT NULL,
     status TEXT NOT NULL,
-    CHECK (phone IS NOT NULL OR email IS NOT NULL)
+    assigned_to INTEGER,
+    callback_due TEXT,
+    updated_at INTEGER NOT NULL
 );
 CREATE INDEX interests_created ON interests (created_at);
+CREATE INDEX interests_person ON interests (person_id);

@@ -5,7 +5,10 @@ use sqlx::Sqlite;
 use std::str::FromStr;
 use std::time::Duration;
 
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/0001_init.sql")),
+    (2, include_str!("../migrations/0002_accounts.sql")),
+];
 /// SQLite serialises writers itself; the migration transaction needs no extra lock.
 const MIGRATION_LOCK: &str = "SELECT 1";
 

@@ -2,10 +2,12 @@
 
 use crate::{fixtures_dir, rome_fixture};
 use dklik_app::offers::{import_offers, ImportError, OfferQuery};
+use dklik_app::InboxFilter;
 use dklik_app::Store;
 use dklik_domain::interest::InterestForm;
 use dklik_domain::{
-    Channel, ContractType, ItemKind, NewInterest, OfferFilter, OfferStatus, ShiftPeriod,
+    Channel, ContractType, InterestStatus, ItemKind, NewInterest, OfferFilter, OfferStatus, Role,
+    ShiftPeriod,
 };
 use dklik_imports::offers::read;
 
@@ -388,6 +390,27 @@ pub async fn reimport_cannot_reopen_a_closed_offer(store: &dyn Store) {
     assert_eq!(store.employers().await.expect("employers").len(), before);
 }
 
+fn interest_form(first_name: &str, phone: &str, email: &str) -> InterestForm {
+    InterestForm {
+        first_name: first_name.into(),
+        phone: phone.into(),
+        email: email.into(),
+        best_time: "matin".into(),
+        consent: true,
+    }
+}
+
+async fn add(
+    store: &dyn Store,
+    f: &InterestForm,
+    offer: Option<dklik_domain::OfferId>,
+    at: i64,
+    due: &str,
+) -> i64 {
+    let i = NewInterest::from_form(f, offer, Channel::BusScreen, "ligne 2").expect("valid");
+    store.add_interest(&i, at, day(due)).await.expect("insert")
+}
+
 pub async fn interests_are_recorded(store: &dyn Store) {
     load_demo(store).await;
     let o = store
@@ -395,29 +418,538 @@ pub async fn interests_are_recorded(store: &dyn Store) {
         .await
         .expect("query")
         .expect("offer");
-    let form = InterestForm {
-        first_name: "Samia".into(),
-        phone: "06 12 34 56 78".into(),
-        email: String::new(),
-        best_time: "matin".into(),
-        consent: true,
-    };
-    let i =
-        NewInterest::from_form(&form, Some(o.id), Channel::BusScreen, "ligne 2").expect("valid");
-    let id = store.add_interest(&i, 1_790_000_000).await.expect("insert");
+    let id = add(
+        store,
+        &interest_form("Samia", "06 12 34 56 78", ""),
+        Some(o.id),
+        1_790_000_000,
+        "2026-12-01",
+    )
+    .await;
     let list = store.interests(10).await.expect("list");
     assert_eq!(list.len(), 1);
     let got = &list[0];
     assert_eq!(got.id, id);
     assert_eq!(got.offer_id, Some(o.id));
+    assert_eq!(got.first_name, "Samia");
     assert_eq!(got.phone.as_deref(), Some("06 12 34 56 78"));
     assert_eq!(got.channel, Channel::BusScreen);
     assert_eq!(got.channel_detail, "ligne 2");
-    assert_eq!(got.status, "new");
+    assert_eq!(got.status, InterestStatus::New);
+    assert_eq!(got.callback_due, Some(day("2026-12-01")));
     assert_eq!(
         got.consent_version,
         dklik_domain::interest::INTEREST_CONSENT_VERSION
     );
+    // The same phone again: the same person, a second consent record.
+    add(
+        store,
+        &interest_form("Samia", "0612345678", "samia@exemple.fr"),
+        None,
+        1_790_000_100,
+        "2026-12-01",
+    )
+    .await;
+    let list = store.interests(10).await.expect("list");
+    assert_eq!(list[0].person_id, list[1].person_id);
+    let consents = store.consents(got.person_id).await.expect("consents");
+    assert_eq!(consents.len(), 2);
+    assert!(consents
+        .iter()
+        .all(|c| c.purpose == dklik_domain::privacy::PURPOSE_CALLBACK));
+    let p = store
+        .person(got.person_id)
+        .await
+        .expect("q")
+        .expect("person");
+    assert_eq!(p.email.as_deref(), Some("samia@exemple.fr"));
+    assert_eq!(p.last_activity_at, 1_790_000_100);
+    assert_eq!(
+        store
+            .person_by_email("SAMIA@exemple.fr")
+            .await
+            .expect("q")
+            .map(|p| p.id),
+        Some(p.id)
+    );
+}
+
+async fn staff(store: &dyn Store, email: &str, role: Role) -> i64 {
+    dklik_app::auth::create_user(
+        store,
+        email,
+        email.split('@').next().unwrap_or("x"),
+        "une phrase de passe",
+        role,
+        None,
+        1_790_000_000,
+    )
+    .await
+    .expect("user")
+}
+
+pub async fn inbox_filters_and_workflow(store: &dyn Store) {
+    load_demo(store).await;
+    let camille = staff(store, "camille@dklik.fr", Role::Advisor).await;
+    let a = add(
+        store,
+        &interest_form("Ana", "0611111111", ""),
+        None,
+        1_790_000_000,
+        "2026-11-20",
+    )
+    .await;
+    let b = add(
+        store,
+        &interest_form("Bilal", "0622222222", ""),
+        None,
+        1_790_000_000,
+        "2026-12-10",
+    )
+    .await;
+    store
+        .assign_interest(a, Some(camille), 1_790_000_010)
+        .await
+        .expect("assign");
+    let mine = store
+        .inbox(&InboxFilter {
+            assigned_to: Some(camille),
+            limit: 50,
+            ..Default::default()
+        })
+        .await
+        .expect("inbox");
+    assert_eq!(
+        mine.iter().map(|r| r.interest.id).collect::<Vec<_>>(),
+        vec![a]
+    );
+    assert_eq!(mine[0].assigned_name.as_deref(), Some("camille"));
+    let free = store
+        .inbox(&InboxFilter {
+            unassigned: true,
+            limit: 50,
+            ..Default::default()
+        })
+        .await
+        .expect("inbox");
+    assert_eq!(
+        free.iter().map(|r| r.interest.id).collect::<Vec<_>>(),
+        vec![b]
+    );
+    let late = store
+        .inbox(&InboxFilter {
+            overdue_on: Some(day("2026-11-29")),
+            limit: 50,
+            ..Default::default()
+        })
+        .await
+        .expect("inbox");
+    assert_eq!(
+        late.iter().map(|r| r.interest.id).collect::<Vec<_>>(),
+        vec![a]
+    );
+    store
+        .set_interest_status(a, InterestStatus::Contacted, 1_790_000_020)
+        .await
+        .expect("contacted");
+    let late = store
+        .inbox(&InboxFilter {
+            overdue_on: Some(day("2026-11-29")),
+            limit: 50,
+            ..Default::default()
+        })
+        .await
+        .expect("inbox");
+    assert!(late.is_empty(), "a contacted person is no longer overdue");
+    let err = store
+        .set_interest_status(a, InterestStatus::New, 1_790_000_030)
+        .await
+        .expect_err("no way back to new");
+    assert!(matches!(err, dklik_app::StoreError::Conflict(_)));
+    assert!(matches!(
+        store.assign_interest(999_999, None, 0).await,
+        Err(dklik_app::StoreError::NotFound)
+    ));
+    assert!(store
+        .claim_job_run("daily_reminders", day("2026-11-29"))
+        .await
+        .expect("claim"));
+    assert!(!store
+        .claim_job_run("daily_reminders", day("2026-11-29"))
+        .await
+        .expect("claim"));
+    assert!(store
+        .claim_job_run("daily_reminders", day("2026-11-30"))
+        .await
+        .expect("claim"));
+}
+
+pub async fn accounts_sessions_and_lockout(store: &dyn Store) {
+    use dklik_app::auth::{self, AuthError};
+    let id = staff(store, "Admin@DKLIK.fr", Role::Admin).await;
+    let dup = auth::create_user(
+        store,
+        "admin@dklik.fr",
+        "Autre",
+        "une phrase de passe",
+        Role::Advisor,
+        None,
+        0,
+    )
+    .await;
+    assert!(
+        matches!(
+            dup,
+            Err(AuthError::Store(dklik_app::StoreError::Conflict(_)))
+        ),
+        "{dup:?}"
+    );
+    let now = 1_790_000_000;
+    let (u, s) = auth::login(store, "admin@dklik.fr", "une phrase de passe", now)
+        .await
+        .expect("login");
+    assert_eq!((u.id, u.role), (id, Role::Admin));
+    let rec = auth::session(store, &s.token, now + 10)
+        .await
+        .expect("q")
+        .expect("session");
+    assert_eq!(rec.user.map(|u| u.id), Some(id));
+    assert_eq!(rec.csrf, s.csrf);
+    assert!(
+        auth::session(store, &s.token, now + auth::SESSION_SECONDS + 1)
+            .await
+            .expect("q")
+            .is_none(),
+        "expired"
+    );
+    assert!(auth::session(store, "forged", now)
+        .await
+        .expect("q")
+        .is_none());
+    auth::logout(store, &s.token).await.expect("logout");
+    assert!(
+        auth::session(store, &s.token, now + 10)
+            .await
+            .expect("q")
+            .is_none(),
+        "logged out"
+    );
+    // Wrong passwords lock the account for 15 minutes, even for the right password.
+    for k in 1..auth::MAX_FAILED_LOGINS {
+        let e = auth::login(store, "admin@dklik.fr", "mauvais mot de passe", now + k).await;
+        assert!(matches!(e, Err(AuthError::BadCredentials)), "{e:?}");
+    }
+    let e = auth::login(store, "admin@dklik.fr", "mauvais mot de passe", now + 10).await;
+    assert!(matches!(e, Err(AuthError::Locked)), "{e:?}");
+    let e = auth::login(store, "admin@dklik.fr", "une phrase de passe", now + 20).await;
+    assert!(matches!(e, Err(AuthError::Locked)), "{e:?}");
+    auth::login(
+        store,
+        "admin@dklik.fr",
+        "une phrase de passe",
+        now + 20 + auth::LOCKOUT_SECONDS,
+    )
+    .await
+    .expect("unlocked later");
+    let e = auth::login(store, "personne@dklik.fr", "une phrase de passe", now).await;
+    assert!(matches!(e, Err(AuthError::BadCredentials)));
+}
+
+pub async fn password_reset_links_work_once(store: &dyn Store) {
+    use dklik_app::auth::{self, AuthError};
+    let id = staff(store, "camille@dklik.fr", Role::Advisor).await;
+    let now = 1_790_000_000;
+    let (_, s) = auth::login(store, "camille@dklik.fr", "une phrase de passe", now)
+        .await
+        .expect("login");
+    auth::request_password_reset(store, "camille@dklik.fr", "https://dklik.example", now)
+        .await
+        .expect("request");
+    auth::request_password_reset(store, "inconnu@dklik.fr", "https://dklik.example", now)
+        .await
+        .expect("same answer");
+    let mails = store.outbox(10).await.expect("outbox");
+    assert_eq!(mails.len(), 1, "no mail for an unknown address");
+    let link = mails[0]
+        .body
+        .lines()
+        .find(|l| l.contains("jeton="))
+        .expect("link");
+    let token = link.split("jeton=").nth(1).expect("token").trim();
+    let e = auth::complete_password_reset(store, token, "court", now + 60).await;
+    assert!(
+        matches!(e, Err(AuthError::Invalid(_))),
+        "a short password is refused first"
+    );
+    assert_eq!(
+        auth::complete_password_reset(store, token, "nouvelle phrase de passe", now + 60)
+            .await
+            .expect("reset"),
+        id
+    );
+    assert!(
+        auth::session(store, &s.token, now + 70)
+            .await
+            .expect("q")
+            .is_none(),
+        "old sessions closed"
+    );
+    let again =
+        auth::complete_password_reset(store, token, "encore une autre phrase", now + 80).await;
+    assert!(
+        matches!(again, Err(AuthError::InvalidLink)),
+        "a link works once"
+    );
+    auth::login(
+        store,
+        "camille@dklik.fr",
+        "nouvelle phrase de passe",
+        now + 90,
+    )
+    .await
+    .expect("new password");
+    // An expired link.
+    auth::request_password_reset(store, "camille@dklik.fr", "https://x", now)
+        .await
+        .expect("request");
+    let body = store.outbox(1).await.expect("outbox")[0].body.clone();
+    let token = body
+        .split("jeton=")
+        .nth(1)
+        .and_then(|t| t.split_whitespace().next())
+        .expect("token")
+        .to_string();
+    let late = auth::complete_password_reset(
+        store,
+        &token,
+        "nouvelle phrase de passe",
+        now + auth::RESET_SECONDS + 1,
+    )
+    .await;
+    assert!(matches!(late, Err(AuthError::InvalidLink)));
+    // Two uses at the same time: exactly one wins.
+    auth::request_password_reset(store, "camille@dklik.fr", "https://x", now)
+        .await
+        .expect("request");
+    let body = store.outbox(1).await.expect("outbox")[0].body.clone();
+    let token = body
+        .split("jeton=")
+        .nth(1)
+        .and_then(|t| t.split_whitespace().next())
+        .expect("token")
+        .to_string();
+    let h = dklik_app::auth::token_hash(&token);
+    let (x, y) = tokio::join!(
+        store.use_one_time_token(&h, "password_reset", now + 5),
+        store.use_one_time_token(&h, "password_reset", now + 5)
+    );
+    assert_eq!(
+        [x.expect("x").is_some(), y.expect("y").is_some()]
+            .iter()
+            .filter(|b| **b)
+            .count(),
+        1
+    );
+}
+
+pub async fn person_login_by_code(store: &dyn Store) {
+    use dklik_app::auth::{self, AuthError};
+    add(
+        store,
+        &interest_form("Léa", "", "lea@exemple.fr"),
+        None,
+        1_790_000_000,
+        "2026-12-01",
+    )
+    .await;
+    let now = 1_790_000_500;
+    auth::request_person_code(store, "lea@exemple.fr", now)
+        .await
+        .expect("code");
+    auth::request_person_code(store, "inconnue@exemple.fr", now)
+        .await
+        .expect("same answer");
+    let mails = store.outbox(10).await.expect("outbox");
+    assert_eq!(mails.len(), 1);
+    let code: String = mails[0]
+        .body
+        .split(": ")
+        .nth(1)
+        .expect("code")
+        .chars()
+        .take(6)
+        .collect();
+    let wrong = auth::person_login(store, "lea@exemple.fr", "000000", now + 5).await;
+    if code != "000000" {
+        assert!(matches!(wrong, Err(AuthError::InvalidLink)));
+    }
+    let (pid, s) = auth::person_login(store, "lea@exemple.fr", &code, now + 10)
+        .await
+        .expect("login");
+    let rec = auth::session(store, &s.token, now + 20)
+        .await
+        .expect("q")
+        .expect("session");
+    assert_eq!(rec.person_id, Some(pid));
+    assert!(rec.user.is_none());
+    assert!(
+        auth::person_login(store, "lea@exemple.fr", &code, now + 30)
+            .await
+            .is_err(),
+        "once only"
+    );
+}
+
+pub async fn api_tokens_are_hashed_and_revocable(store: &dyn Store) {
+    use dklik_app::auth;
+    let now = 1_790_000_000;
+    let (id, token) = auth::create_api_token(store, "Écran bus 12", Role::Screen, now)
+        .await
+        .expect("token");
+    assert!(auth::create_api_token(store, "x", Role::Admin, now)
+        .await
+        .is_err());
+    assert_eq!(
+        auth::check_api_token(store, &token, now + 1)
+            .await
+            .expect("q"),
+        Some(Role::Screen)
+    );
+    assert_eq!(
+        auth::check_api_token(store, "dk_nope", now)
+            .await
+            .expect("q"),
+        None
+    );
+    let listed = store.api_tokens().await.expect("list");
+    assert_eq!(listed[0].last_used_at, Some(now + 1));
+    store.revoke_api_token(id, now + 2).await.expect("revoke");
+    assert_eq!(
+        auth::check_api_token(store, &token, now + 3)
+            .await
+            .expect("q"),
+        None,
+        "revoked"
+    );
+    assert!(matches!(
+        store.revoke_api_token(id, now + 4).await,
+        Err(dklik_app::StoreError::NotFound)
+    ));
+}
+
+pub async fn outbox_retries_with_backoff(store: &dyn Store) {
+    use dklik_app::mail::{deliver_due, Mailer};
+    struct Flaky(std::sync::atomic::AtomicU32);
+    #[async_trait::async_trait]
+    impl Mailer for Flaky {
+        async fn send(&self, _: &dklik_app::OutboxMessage) -> Result<(), String> {
+            if self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+                Err("serveur indisponible".into())
+            } else {
+                Ok(())
+            }
+        }
+    }
+    let now = 1_790_000_000;
+    store
+        .enqueue_mail("a@exemple.fr", "Sujet", "Corps", now)
+        .await
+        .expect("enqueue");
+    let mailer = Flaky(std::sync::atomic::AtomicU32::new(0));
+    let r = deliver_due(store, &mailer, now).await.expect("round 1");
+    assert_eq!((r.sent, r.failed), (0, 1));
+    let m = &store.outbox(1).await.expect("outbox")[0];
+    assert_eq!((m.attempts, m.sent_at), (1, None));
+    assert_eq!(m.last_error.as_deref(), Some("serveur indisponible"));
+    let r = deliver_due(store, &mailer, now + 30)
+        .await
+        .expect("too early");
+    assert_eq!((r.sent, r.failed), (0, 0), "not retried before its delay");
+    let r = deliver_due(store, &mailer, now + 61)
+        .await
+        .expect("round 2");
+    assert_eq!(r.sent, 1);
+    let m = &store.outbox(1).await.expect("outbox")[0];
+    assert_eq!(m.sent_at, Some(now + 61));
+    assert!(
+        store
+            .due_mails(now + 10_000, 10)
+            .await
+            .expect("due")
+            .is_empty(),
+        "never sent twice"
+    );
+}
+
+pub async fn erasure_keeps_anonymous_figures(store: &dyn Store) {
+    use dklik_app::privacy;
+    load_demo(store).await;
+    let o = store
+        .offer_by_external_id("DEMO-014")
+        .await
+        .expect("q")
+        .expect("offer");
+    let old = add(
+        store,
+        &interest_form("Ana", "0611111111", "ana@exemple.fr"),
+        Some(o.id),
+        1_700_000_000,
+        "2023-11-20",
+    )
+    .await;
+    let recent = add(
+        store,
+        &interest_form("Bilal", "0622222222", ""),
+        Some(o.id),
+        1_790_000_000,
+        "2026-12-01",
+    )
+    .await;
+    let ana = store
+        .interest(old)
+        .await
+        .expect("q")
+        .expect("row")
+        .interest
+        .person_id;
+    let export = privacy::export_person(store, ana, None, "test", 1_790_000_001)
+        .await
+        .expect("export");
+    assert_eq!(export["person"]["first_name"], "Ana");
+    assert_eq!(export["interests"].as_array().map(|a| a.len()), Some(1));
+    assert_eq!(export["consents"].as_array().map(|a| a.len()), Some(1));
+    // Retention: 24 months without activity → anonymised; the recent person stays.
+    let n = privacy::retention_job(store, 24, 1_790_000_002)
+        .await
+        .expect("retention");
+    assert_eq!(n, 1);
+    let p = store.person(ana).await.expect("q").expect("row kept");
+    assert_eq!((p.first_name, p.phone, p.email), (None, None, None));
+    assert!(p.anonymised_at.is_some());
+    let rows = store.interests(10).await.expect("interests");
+    assert_eq!(rows.len(), 2, "requests stay for the figures");
+    assert!(rows
+        .iter()
+        .any(|r| r.id == old && r.first_name.is_empty() && r.offer_id == Some(o.id)));
+    assert!(rows
+        .iter()
+        .any(|r| r.id == recent && r.first_name == "Bilal"));
+    assert!(store
+        .person_by_email("ana@exemple.fr")
+        .await
+        .expect("q")
+        .is_none());
+    let audit = store
+        .audit_log(Some(&format!("person:{ana}")), 10)
+        .await
+        .expect("audit");
+    let actions: Vec<&str> = audit.iter().map(|a| a.action.as_str()).collect();
+    assert_eq!(actions, vec!["erase", "export"]);
+    assert_eq!(audit[0].actor, "tâche de rétention");
+    assert!(matches!(
+        store.erase_person(424_242, 0).await,
+        Err(dklik_app::StoreError::NotFound)
+    ));
 }
 
 pub async fn employers_and_sites(store: &dyn Store) {

@@ -34,5 +34,12 @@ contract!(
     lifecycle_rules,
     reimport_cannot_reopen_a_closed_offer,
     interests_are_recorded,
+    inbox_filters_and_workflow,
+    accounts_sessions_and_lockout,
+    password_reset_links_work_once,
+    person_login_by_code,
+    api_tokens_are_hashed_and_revocable,
+    outbox_retries_with_backoff,
+    erasure_keeps_anonymous_figures,
     employers_and_sites,
 );

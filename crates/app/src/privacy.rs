@@ -1,0 +1,80 @@
+//! GDPR by design: export, erasure, retention, and the audit of every read of a person.
+
+use crate::store::{Store, StoreError};
+use serde_json::json;
+
+/// People inactive for this many months are anonymised (configurable; 24 by default).
+pub const DEFAULT_RETENTION_MONTHS: u32 = 24;
+
+/// Everything DKLIK holds about a person, as JSON. Recorded in the audit log.
+pub async fn export_person(
+    store: &dyn Store,
+    person_id: i64,
+    actor_user_id: Option<i64>,
+    actor: &str,
+    now: i64,
+) -> Result<serde_json::Value, StoreError> {
+    let person = store.person(person_id).await?.ok_or(StoreError::NotFound)?;
+    let consents = store.consents(person_id).await?;
+    let interests = store.person_interests(person_id).await?;
+    let subject = format!("person:{person_id}");
+    let audit = store.audit_log(Some(&subject), 1000).await?;
+    store
+        .add_audit(actor_user_id, actor, "export", &subject, "export JSON", now)
+        .await?;
+    Ok(json!({
+        "format": "dklik-export-personne-1",
+        "exported_at": now,
+        "person": person,
+        "consents": consents,
+        "interests": interests,
+        "reads_and_changes": audit,
+    }))
+}
+
+/// Removes a person's personal fields; anonymous figures (requests, channels, dates) stay.
+pub async fn erase_person(
+    store: &dyn Store,
+    person_id: i64,
+    actor_user_id: Option<i64>,
+    actor: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    store.erase_person(person_id, now).await?;
+    store
+        .add_audit(
+            actor_user_id,
+            actor,
+            "erase",
+            &format!("person:{person_id}"),
+            "données personnelles effacées",
+            now,
+        )
+        .await
+}
+
+/// Anonymises every person inactive for `months`. Returns how many were anonymised.
+pub async fn retention_job(store: &dyn Store, months: u32, now: i64) -> Result<u32, StoreError> {
+    // An average month: 365.2425 / 12 days.
+    let before = now - (f64::from(months) * 30.436_875 * 86_400.0) as i64;
+    let mut n = 0;
+    for id in store.inactive_people(before).await? {
+        erase_person(store, id, None, "tâche de rétention", now).await?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// Records that someone read a person's data.
+pub async fn audit_read(
+    store: &dyn Store,
+    actor_user_id: Option<i64>,
+    actor: &str,
+    subject: &str,
+    detail: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    store
+        .add_audit(actor_user_id, actor, "read", subject, detail, now)
+        .await
+}

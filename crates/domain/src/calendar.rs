@@ -1,0 +1,95 @@
+//! Working days in France: weekends and public holidays are not working days.
+
+use time::{Date, Duration, Month, Weekday};
+
+/// Easter Sunday (Gregorian calendar, anonymous algorithm).
+pub fn easter(year: i32) -> Option<Date> {
+    let a = year % 19;
+    let b = year / 100;
+    let c = year % 100;
+    let d = b / 4;
+    let e = b % 4;
+    let f = (b + 8) / 25;
+    let g = (b - f + 1) / 3;
+    let h = (19 * a + b - d - g + 15) % 30;
+    let i = c / 4;
+    let k = c % 4;
+    let l = (32 + 2 * e + 2 * i - h - k) % 7;
+    let m = (a + 11 * h + 22 * l) / 451;
+    let month = (h + l - 7 * m + 114) / 31;
+    let day = (h + l - 7 * m + 114) % 31 + 1;
+    Date::from_calendar_date(year, Month::try_from(month as u8).ok()?, day as u8).ok()
+}
+
+/// The 11 French public holidays (metropolitan France).
+pub fn is_public_holiday(d: Date) -> bool {
+    let fixed = [
+        (Month::January, 1),
+        (Month::May, 1),
+        (Month::May, 8),
+        (Month::July, 14),
+        (Month::August, 15),
+        (Month::November, 1),
+        (Month::November, 11),
+        (Month::December, 25),
+    ];
+    if fixed
+        .iter()
+        .any(|&(m, day)| d.month() == m && d.day() == day)
+    {
+        return true;
+    }
+    match easter(d.year()) {
+        Some(e) => [1, 39, 50].iter().any(|&n| d == e + Duration::days(n)),
+        None => false,
+    }
+}
+
+pub fn is_working_day(d: Date) -> bool {
+    !matches!(d.weekday(), Weekday::Saturday | Weekday::Sunday) && !is_public_holiday(d)
+}
+
+/// The date `n` working days after `d` (a request made on Friday with n = 2 is due Tuesday).
+pub fn add_working_days(d: Date, n: u32) -> Date {
+    let mut day = d;
+    let mut left = n;
+    while left > 0 {
+        day += Duration::days(1);
+        if is_working_day(day) {
+            left -= 1;
+        }
+    }
+    day
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn easter_dates() {
+        assert_eq!(easter(2026), Some(date!(2026 - 04 - 05)));
+        assert_eq!(easter(2027), Some(date!(2027 - 03 - 28)));
+    }
+
+    #[test]
+    fn working_days_skip_weekends_and_holidays() {
+        // Friday 2026-11-27 + 2 → Tuesday 2026-12-01.
+        assert_eq!(
+            add_working_days(date!(2026 - 11 - 27), 2),
+            date!(2026 - 12 - 01)
+        );
+        // Tuesday 2026-11-10 + 1 skips Armistice day (Wednesday 11th).
+        assert_eq!(
+            add_working_days(date!(2026 - 11 - 10), 1),
+            date!(2026 - 11 - 12)
+        );
+        // Easter Monday 2026-04-06 is a holiday.
+        assert!(!is_working_day(date!(2026 - 04 - 06)));
+        assert_eq!(
+            add_working_days(date!(2026 - 04 - 03), 1),
+            date!(2026 - 04 - 07)
+        );
+    }
+}
