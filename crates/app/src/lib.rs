@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod inbox;
 pub mod interests;
+pub mod jobs;
 pub mod mail;
 pub mod offers;
 pub mod privacy;

@@ -28,8 +28,36 @@ const ROME_FILES: [(&str, &[u8]); 8] = [
 
 const DEMO_OFFERS: &[u8] = include_bytes!("../../../fixtures/offers/demo-offres.csv");
 
+/// The demo's accounts, printed when it starts.
+pub struct DemoAccounts {
+    pub base: String,
+    pub lines: Vec<String>,
+}
+
+impl DemoAccounts {
+    pub fn print(&self) {
+        println!("Comptes de démonstration (mot de passe pour tous : {DEMO_PASSWORD}) :");
+        for l in &self.lines {
+            println!("  {l}");
+        }
+        println!("  Connexion : {}/connexion", self.base);
+    }
+}
+
+/// The demo writes its email as files beside its database.
+pub fn mail_dir(db: &str) -> std::path::PathBuf {
+    let path = db.strip_prefix("sqlite://").unwrap_or(db);
+    std::path::Path::new(path)
+        .parent()
+        .map(|p| p.join("mails"))
+        .unwrap_or_else(|| "mails".into())
+}
+
+/// The password of every demo account: a demo, never a real deployment.
+pub const DEMO_PASSWORD: &str = "demo-dklik-2026";
+
 /// Removes the demo database, then fills a new one.
-pub async fn prepare(db: &str) -> Result<Arc<dyn Store>> {
+pub async fn prepare(db: &str, listen: &str) -> Result<(Arc<dyn Store>, DemoAccounts)> {
     let Some(path) = db.strip_prefix("sqlite://") else {
         bail!("la démo utilise une base SQLite (sqlite://FICHIER)");
     };
@@ -60,5 +88,94 @@ pub async fn prepare(db: &str) -> Result<Arc<dyn Store>> {
         "Démo prête : {} offres d'entreprises fictives, base {path}.",
         out.created
     );
-    Ok(store)
+    let accounts = demo_accounts(store.as_ref(), listen, db).await?;
+    Ok((store, accounts))
+}
+
+async fn demo_accounts(store: &dyn Store, listen: &str, db: &str) -> Result<DemoAccounts> {
+    use dklik_domain::Role;
+    let now = dklik_app::unix_now();
+    let employer = store
+        .employers()
+        .await?
+        .into_iter()
+        .next()
+        .map(|e| e.employer)
+        .context("la démo n'a pas d'entreprise")?;
+    let mut lines = Vec::new();
+    for (email, name, role, emp) in [
+        ("admin@dklik.demo", "Alex (admin)", Role::Admin, None),
+        (
+            "conseil@dklik.demo",
+            "Camille (conseillère)",
+            Role::Advisor,
+            None,
+        ),
+        (
+            "mobile@dklik.demo",
+            "Yanis (équipe mobile)",
+            Role::MobileTeam,
+            None,
+        ),
+        (
+            "rh@dklik.demo",
+            "Nadia (RH)",
+            Role::Employer,
+            Some(employer.id),
+        ),
+    ] {
+        dklik_app::auth::create_user(store, email, name, DEMO_PASSWORD, role, emp, now)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let extra = if role == Role::Employer {
+            format!(" – {}", employer.name)
+        } else {
+            String::new()
+        };
+        lines.push(format!("{:<12} {email}{extra}", role.label_fr()));
+    }
+    // A person with a call-back request, who can open their space with the emailed code.
+    let offer = store
+        .list_offers(&dklik_domain::OfferFilter {
+            limit: 1,
+            ..Default::default()
+        })
+        .await?
+        .offers
+        .into_iter()
+        .next();
+    let form = dklik_domain::interest::InterestForm {
+        first_name: "Léa".into(),
+        phone: "06 00 00 00 01".into(),
+        email: "lea@dklik.demo".into(),
+        best_time: "matin".into(),
+        consent: true,
+    };
+    dklik_app::interests::submit_interest(
+        store,
+        &form,
+        offer.map(|o| o.id),
+        dklik_domain::Channel::BusScreen,
+        "démo",
+        now,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    lines.push(format!(
+        "Personne     lea@dklik.demo – sans mot de passe : /mon-espace envoie un code, lisible dans {}",
+        mail_dir(db).display()
+    ));
+    for (name, role) in [
+        ("Écran démo bus 1", Role::Screen),
+        ("Flux démo positions", Role::Feed),
+    ] {
+        let (_, token) = dklik_app::auth::create_api_token(store, name, role, now)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        lines.push(format!("{:<12} jeton {token}", role.label_fr()));
+    }
+    Ok(DemoAccounts {
+        base: format!("http://{listen}"),
+        lines,
+    })
 }

@@ -35,6 +35,26 @@ enum Command {
         /// The site's public address, for absolute links (defaults to http://LISTEN).
         #[arg(long, env = "DKLIK_PUBLIC_URL")]
         public_url: Option<String>,
+        #[command(flatten)]
+        mail: MailArgs,
+        /// Months without activity after which a person is anonymised.
+        #[arg(long, env = "DKLIK_RETENTION_MONTHS", default_value_t = dklik_app::privacy::DEFAULT_RETENTION_MONTHS)]
+        retention_months: u32,
+    },
+    /// Create an administrator account (the password is read from DKLIK_ADMIN_PASSWORD or the
+    /// first line of standard input).
+    CreateAdmin {
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "Administrateur")]
+        name: String,
+        #[arg(long, env = "DKLIK_DB", default_value = DEFAULT_DB)]
+        db: String,
+    },
+    /// API tokens for bus screens and vehicle-position feeds.
+    Token {
+        #[command(subcommand)]
+        what: TokenWhat,
     },
     /// Start a fresh demo (SQLite under ./data/) with fictional employers of the Dunkerque area.
     Demo {
@@ -62,6 +82,43 @@ enum Command {
         db: String,
         #[arg(long, default_value_t = 50)]
         limit: u32,
+    },
+}
+
+#[derive(clap::Args)]
+struct MailArgs {
+    /// SMTP relay (host:port) for outgoing email. Without it, email is written to --mail-dir.
+    #[arg(long, env = "DKLIK_SMTP")]
+    smtp: Option<String>,
+    #[arg(long, env = "DKLIK_MAIL_FROM", default_value = "dklik@localhost")]
+    mail_from: String,
+    /// Folder for outgoing email when no SMTP relay is set.
+    #[arg(long, env = "DKLIK_MAIL_DIR", default_value = "data/mails")]
+    mail_dir: PathBuf,
+}
+
+#[derive(Subcommand)]
+enum TokenWhat {
+    /// Create a token; it is printed once.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// screen or feed
+        #[arg(long)]
+        role: String,
+        #[arg(long, env = "DKLIK_DB", default_value = DEFAULT_DB)]
+        db: String,
+    },
+    /// Revoke a token by its number.
+    Revoke {
+        id: i64,
+        #[arg(long, env = "DKLIK_DB", default_value = DEFAULT_DB)]
+        db: String,
+    },
+    /// List the tokens (never their values).
+    List {
+        #[arg(long, env = "DKLIK_DB", default_value = DEFAULT_DB)]
+        db: String,
     },
 }
 
@@ -124,21 +181,64 @@ async fn run(cli: Cli) -> Result<()> {
             db,
             listen,
             public_url,
+            mail,
+            retention_months,
         } => {
             let store = open_store(&db).await?;
-            serve(store, &listen, public_url).await
+            serve(store, &listen, public_url, &mail, retention_months).await
         }
         Command::Demo {
             listen,
             no_serve,
             db,
         } => {
-            let store = demo::prepare(&db).await?;
+            let (store, accounts) = demo::prepare(&db, &listen).await?;
             if no_serve {
                 return Ok(());
             }
-            serve(store, &listen, None).await
+            accounts.print();
+            let mail = MailArgs {
+                smtp: None,
+                mail_from: "dklik@localhost".into(),
+                mail_dir: demo::mail_dir(&db),
+            };
+            serve(
+                store,
+                &listen,
+                None,
+                &mail,
+                dklik_app::privacy::DEFAULT_RETENTION_MONTHS,
+            )
+            .await
         }
+        Command::CreateAdmin { email, name, db } => {
+            let password = match std::env::var("DKLIK_ADMIN_PASSWORD") {
+                Ok(p) => p,
+                Err(_) => {
+                    eprintln!("Mot de passe (12 caractères au moins), puis Entrée :");
+                    let mut line = String::new();
+                    std::io::stdin()
+                        .read_line(&mut line)
+                        .context("lecture du mot de passe")?;
+                    line.trim_end_matches(['\r', '\n']).to_string()
+                }
+            };
+            let store = open_store(&db).await?;
+            let id = dklik_app::auth::create_user(
+                store.as_ref(),
+                &email,
+                &name,
+                &password,
+                dklik_domain::Role::Admin,
+                None,
+                dklik_app::unix_now(),
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("Compte administrateur n° {id} créé pour {email}.");
+            Ok(())
+        }
+        Command::Token { what } => tokens(what).await,
         Command::Migrate { db } => {
             let store = open_store(&db).await?;
             println!("Base {} à jour.", store.backend());
@@ -165,18 +265,93 @@ async fn run(cli: Cli) -> Result<()> {
     }
 }
 
-async fn serve(store: Arc<dyn Store>, listen: &str, public_url: Option<String>) -> Result<()> {
+async fn tokens(what: TokenWhat) -> Result<()> {
+    match what {
+        TokenWhat::Create { name, role, db } => {
+            let role = dklik_domain::Role::parse(&role).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let store = open_store(&db).await?;
+            let (id, token) = dklik_app::auth::create_api_token(
+                store.as_ref(),
+                &name,
+                role,
+                dklik_app::unix_now(),
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("Jeton n° {id} ({}) : {token}", role.as_str());
+            println!("Il ne sera plus affiché : gardez-le dans la configuration de l'appareil.");
+        }
+        TokenWhat::Revoke { id, db } => {
+            let store = open_store(&db).await?;
+            match store.revoke_api_token(id, dklik_app::unix_now()).await {
+                Ok(()) => println!("Jeton n° {id} révoqué."),
+                Err(dklik_app::StoreError::NotFound) => bail!("aucun jeton actif n° {id}"),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        TokenWhat::List { db } => {
+            let store = open_store(&db).await?;
+            for t in store.api_tokens().await? {
+                println!("{}", serde_json::to_string(&t)?);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn mailer(mail: &MailArgs) -> Arc<dyn dklik_app::mail::Mailer> {
+    match &mail.smtp {
+        Some(addr) => Arc::new(dklik_app::mail::SmtpMailer {
+            addr: addr.clone(),
+            from: mail.mail_from.clone(),
+            helo: "dklik".into(),
+        }),
+        None => Arc::new(dklik_app::mail::FolderMailer {
+            dir: mail.mail_dir.clone(),
+            from: mail.mail_from.clone(),
+        }),
+    }
+}
+
+async fn serve(
+    store: Arc<dyn Store>,
+    listen: &str,
+    public_url: Option<String>,
+    mail: &MailArgs,
+    retention_months: u32,
+) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("impossible d'écouter sur {listen}"))?;
     let addr = listener.local_addr()?;
     let base = public_url.unwrap_or_else(|| format!("http://{addr}"));
+    match &mail.smtp {
+        Some(s) => println!("Courriels : relais SMTP {s}"),
+        None => println!(
+            "Courriels : écrits dans {} (pas de relais SMTP configuré)",
+            mail.mail_dir.display()
+        ),
+    }
+    let jobs_store = store.clone();
+    let jobs_mailer = mailer(mail);
+    let settings = dklik_app::jobs::JobSettings {
+        base_url: base.clone(),
+        retention_months,
+        daily_hour: 8,
+    };
+    tokio::spawn(async move {
+        loop {
+            dklik_app::jobs::tick(jobs_store.as_ref(), jobs_mailer.as_ref(), &settings).await;
+            tokio::time::sleep(std::time::Duration::from_secs(10)).await;
+        }
+    });
     println!("DKLIK écoute sur http://{addr} (base {})", store.backend());
     println!("  Site public : {base}/");
     println!("  Offres      : {base}/offres");
     println!("  API         : {base}/api/v1/openapi.json");
     println!("Arrêt : Ctrl+C");
-    dklik_web::serve(store, &base, listener).await?;
+    let state = dklik_web::AppState::new(store, &base, retention_months);
+    dklik_web::serve(state, listener).await?;
     Ok(())
 }
 

@@ -106,13 +106,21 @@ pub fn openapi_document() -> Value {
                     "type": "object", "properties": {"employer": {"$ref": "#/components/schemas/Employer"},
                         "sites": {"type": "array", "items": {"$ref": "#/components/schemas/Site"}}}}}}}, "404": not_found}
             }},
+            "/api/v1/whoami": {"get": {
+                "summary": "Le rôle du jeton d'API envoyé (écran ou flux de positions)",
+                "operationId": "whoami",
+                "security": [{"bearer": []}],
+                "responses": {"200": {"description": "Le rôle", "content": {"application/json": {"schema": {
+                    "type": "object", "properties": {"role": {"type": "string", "enum": ["screen", "feed"]}}}}}},
+                    "401": {"description": "Jeton manquant, inconnu ou révoqué"}}
+            }},
             "/api/v1/openapi.json": {"get": {
                 "summary": "Ce document",
                 "operationId": "openapi",
                 "responses": {"200": {"description": "OpenAPI 3.1"}}
             }}
         },
-        "components": {"schemas": {
+        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}, "schemas": {
             "Error": {"type": "object", "properties": {"error": {"type": "string"}}},
             "Employer": {"type": "object", "required": ["id", "name", "fictional"], "properties": {
                 "id": {"type": "integer"}, "name": {"type": "string"}, "description": {"type": "string"},

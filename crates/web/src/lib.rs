@@ -3,8 +3,12 @@
 //! API under `/api/v1`, and `/healthz`. Handlers are thin: they read the request, call a use
 //! case of `dklik_app`, and render a template or JSON.
 
+mod access;
+mod account;
 mod api;
+mod backoffice;
 mod error;
+mod forms;
 mod pages;
 mod security;
 mod views;
@@ -17,12 +21,17 @@ use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+pub use access::{lookup, Who, ACCESS};
 pub use error::AppError;
 
 /// Shared by every request.
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub interest_limiter: RateLimiter,
+    /// Logins, password resets and a person's codes: 20 per 10 minutes per address.
+    pub login_limiter: RateLimiter,
+    /// People inactive this many months are anonymised (shown on the privacy page).
+    pub retention_months: u32,
     /// Rendered public pages, kept a few seconds (see `PageCache`).
     pub pages: PageCache,
     /// The public address of the site (for absolute links in JSON-LD), without final slash.
@@ -32,11 +41,13 @@ pub struct AppState {
 pub type SharedState = Arc<AppState>;
 
 impl AppState {
-    pub fn new(store: Arc<dyn Store>, base_url: &str) -> SharedState {
+    pub fn new(store: Arc<dyn Store>, base_url: &str, retention_months: u32) -> SharedState {
         Arc::new(Self {
             store,
             base_url: base_url.trim_end_matches('/').to_string(),
             interest_limiter: RateLimiter::new(5, Duration::from_secs(600)),
+            login_limiter: RateLimiter::new(20, Duration::from_secs(600)),
+            retention_months,
             pages: PageCache::new(Duration::from_secs(5), 2_000),
         })
     }
@@ -116,24 +127,6 @@ impl RateLimiter {
 /// The largest request body accepted (forms and JSON).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// Every route of the server, for the router and for tests that walk them all.
-pub const ROUTES: &[(&str, &str)] = &[
-    ("GET", "/healthz"),
-    ("GET", "/"),
-    ("GET", "/offres"),
-    ("GET", "/offres/{code}"),
-    ("POST", "/offres/{code}/interet"),
-    ("GET", "/offres/{code}/merci"),
-    ("GET", "/o"),
-    ("GET", "/o/{code}"),
-    ("GET", "/static/dklik.css"),
-    ("GET", "/api/v1/openapi.json"),
-    ("GET", "/api/v1/offers"),
-    ("GET", "/api/v1/offers/{code}"),
-    ("GET", "/api/v1/employers"),
-    ("GET", "/api/v1/employers/{id}"),
-];
-
 pub fn router(state: SharedState) -> Router {
     Router::new()
         .route("/healthz", get(pages::healthz))
@@ -150,6 +143,55 @@ pub fn router(state: SharedState) -> Router {
         .route("/api/v1/offers/{code}", get(api::offer))
         .route("/api/v1/employers", get(api::employers))
         .route("/api/v1/employers/{id}", get(api::employer))
+        .route("/api/v1/whoami", get(backoffice::whoami))
+        .route("/confidentialite", get(account::privacy))
+        .route("/connexion", get(account::login_page).post(account::login))
+        .route(
+            "/connexion/oubli",
+            get(account::forgot_page).post(account::forgot),
+        )
+        .route(
+            "/connexion/nouveau-mot-de-passe",
+            get(account::reset_page).post(account::reset),
+        )
+        .route(
+            "/deconnexion",
+            get(account::logout_page).post(account::logout),
+        )
+        .route(
+            "/mon-espace",
+            get(account::person_page).post(account::person_request_code),
+        )
+        .route("/mon-espace/code", post(account::person_login))
+        .route("/mon-espace/donnees", get(account::person_data))
+        .route("/mon-espace/export", get(account::person_export))
+        .route("/mon-espace/effacer", post(account::person_erase))
+        .route("/conseil/demandes", get(backoffice::inbox))
+        .route("/conseil/demandes/{id}", get(backoffice::interest))
+        .route("/conseil/demandes/{id}/etat", post(backoffice::set_status))
+        .route("/conseil/demandes/{id}/attribuer", post(backoffice::assign))
+        .route(
+            "/conseil/personnes/{id}/export",
+            get(backoffice::export_person),
+        )
+        .route(
+            "/conseil/personnes/{id}/effacer",
+            post(backoffice::erase_person),
+        )
+        .route("/admin", get(backoffice::admin))
+        .route("/admin/journal", get(backoffice::journal))
+        .route("/admin/comptes", post(backoffice::create_account))
+        .route("/admin/jetons", post(backoffice::create_token))
+        .route(
+            "/admin/jetons/{id}/revoquer",
+            post(backoffice::revoke_token),
+        )
+        .route("/entreprise", get(backoffice::employer_home))
+        .route("/entreprise/offres/{code}", get(backoffice::employer_offer))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            access::guard,
+        ))
         .fallback(pages::not_found)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(security::headers))
@@ -157,12 +199,8 @@ pub fn router(state: SharedState) -> Router {
 }
 
 /// Serves until ctrl-c.
-pub async fn serve(
-    store: Arc<dyn Store>,
-    base_url: &str,
-    listener: tokio::net::TcpListener,
-) -> std::io::Result<()> {
-    let app = router(AppState::new(store, base_url));
+pub async fn serve(state: SharedState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    let app = router(state);
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),

@@ -145,7 +145,7 @@ fn page_link(q: &OfferQuery, page: u32) -> String {
 }
 
 /// Percent-encoding for a query value.
-fn encode(s: &str) -> String {
+pub(crate) fn encode(s: &str) -> String {
     let mut out = String::new();
     for b in s.bytes() {
         match b {
@@ -347,7 +347,7 @@ pub struct InterestFields {
     site_web: String,
 }
 
-fn client_ip(ci: Option<&ConnectInfo<SocketAddr>>) -> IpAddr {
+pub(crate) fn client_ip(ci: Option<&ConnectInfo<SocketAddr>>) -> IpAddr {
     ci.map(|c| c.0.ip())
         .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
 }

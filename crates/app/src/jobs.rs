@@ -1,0 +1,38 @@
+//! Background work of a running server: deliver email, send the daily reminder, anonymise
+//! people past the retention period. Each step is safe to run from several servers.
+
+use crate::mail::Mailer;
+use crate::store::Store;
+
+/// What the server runs in the background.
+pub struct JobSettings {
+    pub base_url: String,
+    pub retention_months: u32,
+    /// The daily jobs run from this hour (Europe/Paris) on.
+    pub daily_hour: u8,
+}
+
+/// One round: called every few seconds by `dklik serve`.
+pub async fn tick(store: &dyn Store, mailer: &dyn Mailer, s: &JobSettings) {
+    let now = crate::unix_now();
+    if let Err(e) = crate::mail::deliver_due(store, mailer, now).await {
+        eprintln!("envoi des courriels : {e}");
+    }
+    let paris = crate::now_paris();
+    if paris.hour() < s.daily_hour {
+        return;
+    }
+    let today = paris.date();
+    if let Err(e) = crate::inbox::daily_reminders(store, today, &s.base_url, now).await {
+        eprintln!("rappel quotidien : {e}");
+    }
+    match store.claim_job_run("retention", today).await {
+        Ok(true) => match crate::privacy::retention_job(store, s.retention_months, now).await {
+            Ok(n) if n > 0 => eprintln!("rétention : {n} personne(s) anonymisée(s)"),
+            Ok(_) => {}
+            Err(e) => eprintln!("rétention : {e}"),
+        },
+        Ok(false) => {}
+        Err(e) => eprintln!("rétention : {e}"),
+    }
+}

@@ -1,0 +1,736 @@
+//! The back office: the advisors' inbox, administration, the employer's own space.
+
+use crate::access::Identity;
+use crate::account::{format_time, TablePage};
+use crate::error::AppError;
+use crate::forms::json_download;
+use crate::pages::message_page;
+use crate::SharedState;
+use askama::Template;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::{Extension, Json};
+use dklik_app::inbox::{actor_label, is_overdue};
+use dklik_app::{InboxFilter, InboxRow, StoreError};
+use dklik_domain::{FieldError, InterestStatus, Role, User};
+
+fn me(id: &Identity) -> Result<&User, AppError> {
+    id.user().ok_or(AppError::NotFound)
+}
+
+fn day_fr(d: Option<time::Date>) -> String {
+    d.and_then(|d| {
+        d.format(time::macros::format_description!("[day]/[month]/[year]"))
+            .ok()
+    })
+    .unwrap_or_else(|| "?".into())
+}
+
+fn store_err(e: StoreError) -> Result<Response, AppError> {
+    match e {
+        StoreError::Conflict(m) => Ok(message_page(
+            StatusCode::CONFLICT,
+            "Changement impossible",
+            &[&m],
+            false,
+            "",
+        )),
+        other => Err(other.into()),
+    }
+}
+
+struct InboxCard {
+    id: i64,
+    name: String,
+    offer: String,
+    status: &'static str,
+    channel: &'static str,
+    due: String,
+    overdue: bool,
+    assigned: String,
+}
+
+#[derive(Template)]
+#[template(path = "inbox.html")]
+struct InboxPage {
+    me: String,
+    is_admin: bool,
+    filters: Vec<(String, &'static str, bool)>,
+    rows: Vec<InboxCard>,
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct InboxQuery {
+    #[serde(default)]
+    filtre: String,
+    #[serde(default)]
+    retard: String,
+}
+
+pub async fn inbox(
+    State(st): State<SharedState>,
+    Extension(id): Extension<Identity>,
+    Query(q): Query<InboxQuery>,
+) -> Result<Response, AppError> {
+    let u = me(&id)?;
+    let today = dklik_app::today_paris();
+    let filtre = if q.retard == "1" {
+        "retard"
+    } else {
+        q.filtre.as_str()
+    };
+    let mut f = InboxFilter {
+        limit: 500,
+        ..Default::default()
+    };
+    let current = match filtre {
+        "miennes" => {
+            f.assigned_to = Some(u.id);
+            "miennes"
+        }
+        "libres" => {
+            f.unassigned = true;
+            "libres"
+        }
+        "retard" => {
+            f.overdue_on = Some(today);
+            "retard"
+        }
+        _ => {
+            f.status = Some(InterestStatus::New);
+            "nouvelles"
+        }
+    };
+    let rows = st.store.inbox(&f).await?;
+    let filters = [
+        ("nouvelles", "Nouvelles"),
+        ("miennes", "Confiées à moi"),
+        ("libres", "Confiées à personne"),
+        ("retard", "En retard"),
+    ]
+    .into_iter()
+    .map(|(k, label)| (format!("/conseil/demandes?filtre={k}"), label, k == current))
+    .collect();
+    let page = InboxPage {
+        me: actor_label(u),
+        is_admin: u.role == Role::Admin,
+        filters,
+        rows: rows
+            .iter()
+            .map(|r| InboxCard {
+                id: r.interest.id,
+                name: if r.interest.first_name.is_empty() {
+                    "(données effacées)".into()
+                } else {
+                    r.interest.first_name.clone()
+                },
+                offer: r
+                    .offer_title
+                    .clone()
+                    .unwrap_or_else(|| "Sans offre précise".into()),
+                status: r.interest.status.label_fr(),
+                channel: r.interest.channel.label_fr(),
+                due: day_fr(r.interest.callback_due),
+                overdue: is_overdue(r.interest.status, r.interest.callback_due, today),
+                assigned: r
+                    .assigned_name
+                    .clone()
+                    .map(|n| format!("Suivie par {n}"))
+                    .unwrap_or_else(|| "Confiée à personne".into()),
+            })
+            .collect(),
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "interest.html")]
+struct InterestPage {
+    id: i64,
+    person_id: i64,
+    name: String,
+    offer: String,
+    offer_code: Option<String>,
+    phone: String,
+    email: String,
+    best_time: &'static str,
+    channel: String,
+    status: &'static str,
+    assigned: String,
+    due: String,
+    overdue: bool,
+    next_statuses: Vec<(&'static str, &'static str)>,
+    advisors: Vec<(i64, String, bool)>,
+    csrf: String,
+    can_manage_data: bool,
+    errors: Vec<FieldError>,
+}
+
+async fn load_interest(st: &SharedState, id: i64) -> Result<InboxRow, AppError> {
+    st.store.interest(id).await?.ok_or(AppError::NotFound)
+}
+
+pub async fn interest(
+    State(st): State<SharedState>,
+    Extension(ident): Extension<Identity>,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let u = me(&ident)?;
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let r = load_interest(&st, id).await?;
+    let now = dklik_app::unix_now();
+    dklik_app::privacy::audit_read(
+        st.store.as_ref(),
+        Some(u.id),
+        &actor_label(u),
+        &format!("person:{}", r.interest.person_id),
+        &format!("demande {id}"),
+        now,
+    )
+    .await?;
+    let i = &r.interest;
+    let advisors = st
+        .store
+        .users()
+        .await?
+        .into_iter()
+        .filter(|a| a.role.is_staff() && !a.disabled)
+        .map(|a| (a.id, a.display_name.clone(), Some(a.id) == i.assigned_to))
+        .collect();
+    let channel = if i.channel_detail.is_empty() {
+        i.channel.label_fr().to_string()
+    } else {
+        format!("{} ({})", i.channel.label_fr(), i.channel_detail)
+    };
+    let page = InterestPage {
+        id,
+        person_id: i.person_id,
+        name: if i.first_name.is_empty() {
+            "(données effacées)".into()
+        } else {
+            i.first_name.clone()
+        },
+        offer: r
+            .offer_title
+            .clone()
+            .unwrap_or_else(|| "Sans offre précise".into()),
+        offer_code: r.offer_code.clone(),
+        phone: i.phone.clone().unwrap_or_else(|| "—".into()),
+        email: i.email.clone().unwrap_or_else(|| "—".into()),
+        best_time: i.best_time.label_fr(),
+        channel,
+        status: i.status.label_fr(),
+        assigned: r.assigned_name.clone().unwrap_or_else(|| "Personne".into()),
+        due: day_fr(i.callback_due),
+        overdue: is_overdue(i.status, i.callback_due, dklik_app::today_paris()),
+        next_statuses: InterestStatus::ALL
+            .into_iter()
+            .filter(|s| i.status.can_become(*s))
+            .map(|s| (s.as_str(), s.label_fr()))
+            .collect(),
+        advisors,
+        csrf: ident.csrf().to_string(),
+        can_manage_data: matches!(u.role, Role::Admin | Role::Advisor),
+        errors: vec![],
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct StatusField {
+    #[serde(default)]
+    etat: String,
+}
+
+pub async fn set_status(
+    State(st): State<SharedState>,
+    Extension(ident): Extension<Identity>,
+    Path(id): Path<String>,
+    Form(f): Form<StatusField>,
+) -> Result<Response, AppError> {
+    let u = me(&ident)?;
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let Ok(status) = InterestStatus::parse(&f.etat) else {
+        return Ok(message_page(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "État inconnu",
+            &["Choisissez un état dans la liste."],
+            false,
+            "",
+        ));
+    };
+    match dklik_app::inbox::set_status(st.store.as_ref(), u, id, status, dklik_app::unix_now())
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/conseil/demandes/{id}")).into_response()),
+        Err(e) => store_err(e),
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct AssignField {
+    #[serde(default)]
+    conseiller: String,
+}
+
+pub async fn assign(
+    State(st): State<SharedState>,
+    Extension(ident): Extension<Identity>,
+    Path(id): Path<String>,
+    Form(f): Form<AssignField>,
+) -> Result<Response, AppError> {
+    let u = me(&ident)?;
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let to = if f.conseiller.trim().is_empty() {
+        None
+    } else {
+        Some(
+            f.conseiller
+                .trim()
+                .parse::<i64>()
+                .map_err(|_| AppError::NotFound)?,
+        )
+    };
+    match dklik_app::inbox::assign(st.store.as_ref(), u, id, to, dklik_app::unix_now()).await {
+        Ok(()) => Ok(Redirect::to(&format!("/conseil/demandes/{id}")).into_response()),
+        Err(e) => store_err(e),
+    }
+}
+
+pub async fn export_person(
+    State(st): State<SharedState>,
+    Extension(ident): Extension<Identity>,
+    Path(pid): Path<String>,
+) -> Result<Response, AppError> {
+    let u = me(&ident)?;
+    let pid: i64 = pid.parse().map_err(|_| AppError::NotFound)?;
+    let v = dklik_app::privacy::export_person(
+        st.store.as_ref(),
+        pid,
+        Some(u.id),
+        &actor_label(u),
+        dklik_app::unix_now(),
+    )
+    .await?;
+    Ok(json_download(&format!("personne-{pid}.json"), &v))
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct ConfirmField {
+    #[serde(default)]
+    confirmer: String,
+}
+
+pub async fn erase_person(
+    State(st): State<SharedState>,
+    Extension(ident): Extension<Identity>,
+    Path(pid): Path<String>,
+    Form(f): Form<ConfirmField>,
+) -> Result<Response, AppError> {
+    let u = me(&ident)?;
+    let pid: i64 = pid.parse().map_err(|_| AppError::NotFound)?;
+    if f.confirmer != "oui" {
+        return Ok(message_page(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Rien n'a été effacé",
+            &["Cochez la case de confirmation, puis recommencez."],
+            false,
+            "",
+        ));
+    }
+    dklik_app::privacy::erase_person(
+        st.store.as_ref(),
+        pid,
+        Some(u.id),
+        &actor_label(u),
+        dklik_app::unix_now(),
+    )
+    .await?;
+    Ok(message_page(
+        StatusCode::OK,
+        "Données effacées",
+        &["Le nom et les coordonnées de la personne sont effacés. Les chiffres anonymes restent."],
+        false,
+        "",
+    ))
+}
+
+// --- Administration -------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "admin.html")]
+struct AdminPage {
+    me: String,
+    notice: String,
+    users: Vec<(String, String, &'static str)>,
+    roles: Vec<(&'static str, &'static str)>,
+    employers: Vec<(i64, String)>,
+    tokens: Vec<(i64, String, &'static str, String, bool)>,
+    outbox: Vec<String>,
+    csrf: String,
+    errors: Vec<FieldError>,
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct NoticeQuery {
+    #[serde(default)]
+    ok: String,
+}
+
+async fn admin_page(
+    st: &SharedState,
+    ident: &Identity,
+    notice: &str,
+    errors: Vec<FieldError>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let u = me(ident)?;
+    let page = AdminPage {
+        me: actor_label(u),
+        notice: notice.to_string(),
+        users: st
+            .store
+            .users()
+            .await?
+            .into_iter()
+            .map(|x| (x.display_name, x.email, x.role.label_fr()))
+            .collect(),
+        roles: Role::STAFF
+            .iter()
+            .map(|r| (r.as_str(), r.label_fr()))
+            .collect(),
+        employers: st
+            .store
+            .employers()
+            .await?
+            .into_iter()
+            .map(|e| (e.employer.id.0, e.employer.name))
+            .collect(),
+        tokens: st
+            .store
+            .api_tokens()
+            .await?
+            .into_iter()
+            .map(|t| {
+                let state = match (t.revoked_at, t.last_used_at) {
+                    (Some(r), _) => format!("révoqué le {}", format_time(r)),
+                    (None, Some(u)) => format!("actif, utilisé le {}", format_time(u)),
+                    (None, None) => "actif, jamais utilisé".into(),
+                };
+                (
+                    t.id,
+                    t.name,
+                    t.role.label_fr(),
+                    state,
+                    t.revoked_at.is_none(),
+                )
+            })
+            .collect(),
+        outbox: st
+            .store
+            .outbox(50)
+            .await?
+            .into_iter()
+            .filter(|m| m.sent_at.is_none())
+            .map(|m| {
+                format!(
+                    "{} – {} – {} essai(s){}",
+                    m.to,
+                    m.subject,
+                    m.attempts,
+                    m.last_error.map(|e| format!(" – {e}")).unwrap_or_default()
+                )
+            })
+            .collect(),
+        csrf: ident.csrf().to_string(),
+        errors,
+    };
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+pub async fn admin(
+    State(st): State<SharedState>,
+    Extension(ident): Extension<Identity>,
+    Query(q): Query<NoticeQuery>,
+) -> Result<Response, AppError> {
+    let notice = match q.ok.as_str() {
+        "compte" => "Le compte est créé.",
+        "revoque" => "Le jeton est révoqué : il ne marche plus.",
+        _ => "",
+    };
+    admin_page(&st, &ident, notice, vec![], StatusCode::OK).await
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct NewAccountFields {
+    #[serde(default)]
+    nom: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    entreprise: String,
+    #[serde(default)]
+    mot_de_passe: String,
+}
+
+pub async fn create_account(
+    State(st): State<SharedState>,
+    Extension(ident): Extension<Identity>,
+    Form(f): Form<NewAccountFields>,
+) -> Result<Response, AppError> {
+    let u = me(&ident)?;
+    let now = dklik_app::unix_now();
+    let role = match Role::parse(&f.role) {
+        Ok(r) => r,
+        Err(m) => {
+            return admin_page(
+                &st,
+                &ident,
+                "",
+                vec![FieldError::new("role", m)],
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    };
+    let employer = f
+        .entreprise
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .map(dklik_domain::EmployerId);
+    match dklik_app::auth::create_user(
+        st.store.as_ref(),
+        &f.email,
+        &f.nom,
+        &f.mot_de_passe,
+        role,
+        employer,
+        now,
+    )
+    .await
+    {
+        Ok(new_id) => {
+            st.store
+                .add_audit(
+                    Some(u.id),
+                    &actor_label(u),
+                    "update",
+                    &format!("user:{new_id}"),
+                    "compte créé",
+                    now,
+                )
+                .await?;
+            Ok(Redirect::to("/admin?ok=compte").into_response())
+        }
+        Err(dklik_app::auth::AuthError::Invalid(m)) => {
+            admin_page(
+                &st,
+                &ident,
+                "",
+                vec![FieldError::new("email", m)],
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(dklik_app::auth::AuthError::Store(StoreError::Conflict(m))) => {
+            admin_page(
+                &st,
+                &ident,
+                "",
+                vec![FieldError::new("email", m)],
+                StatusCode::CONFLICT,
+            )
+            .await
+        }
+        Err(e) => Err(AppError::Internal(e.to_string())),
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct NewTokenFields {
+    #[serde(default)]
+    nom: String,
+    #[serde(default)]
+    role: String,
+}
+
+pub async fn create_token(
+    State(st): State<SharedState>,
+    Extension(ident): Extension<Identity>,
+    Form(f): Form<NewTokenFields>,
+) -> Result<Response, AppError> {
+    let u = me(&ident)?;
+    let now = dklik_app::unix_now();
+    let role = Role::parse(&f.role).unwrap_or(Role::Admin);
+    match dklik_app::auth::create_api_token(st.store.as_ref(), &f.nom, role, now).await {
+        Ok((tid, token)) => {
+            st.store
+                .add_audit(
+                    Some(u.id),
+                    &actor_label(u),
+                    "update",
+                    &format!("api_token:{tid}"),
+                    "jeton créé",
+                    now,
+                )
+                .await?;
+            Ok(message_page(
+                StatusCode::OK,
+                "Jeton créé",
+                &[
+                    "Copiez ce jeton maintenant : il ne sera plus jamais affiché.",
+                    &token,
+                    "L'appareil l'envoie dans l'en-tête « Authorization: Bearer … ».",
+                ],
+                false,
+                "",
+            ))
+        }
+        Err(dklik_app::auth::AuthError::Invalid(m)) => {
+            admin_page(
+                &st,
+                &ident,
+                "",
+                vec![FieldError::new("jeton_nom", m)],
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(AppError::Internal(e.to_string())),
+    }
+}
+
+pub async fn revoke_token(
+    State(st): State<SharedState>,
+    Extension(ident): Extension<Identity>,
+    Path(tid): Path<String>,
+) -> Result<Response, AppError> {
+    let u = me(&ident)?;
+    let tid: i64 = tid.parse().map_err(|_| AppError::NotFound)?;
+    let now = dklik_app::unix_now();
+    st.store.revoke_api_token(tid, now).await?;
+    st.store
+        .add_audit(
+            Some(u.id),
+            &actor_label(u),
+            "update",
+            &format!("api_token:{tid}"),
+            "jeton révoqué",
+            now,
+        )
+        .await?;
+    Ok(Redirect::to("/admin?ok=revoque").into_response())
+}
+
+pub async fn journal(
+    State(st): State<SharedState>,
+    Extension(ident): Extension<Identity>,
+) -> Result<Response, AppError> {
+    let rows = st
+        .store
+        .audit_log(None, 300)
+        .await?
+        .into_iter()
+        .map(|a| vec![format_time(a.at), a.actor, a.action, a.subject, a.detail])
+        .collect();
+    TablePage {
+        title: "Journal des accès aux données personnelles".into(),
+        intro: vec![
+            "Chaque lecture, modification, export ou effacement des données d'une personne.".into(),
+        ],
+        links: vec![("/admin".into(), "Administration".into())],
+        headers: vec!["Quand", "Qui", "Action", "Sujet", "Détail"],
+        rows,
+        empty: "Rien pour l'instant.",
+        forms: vec![],
+        csrf: ident.csrf().to_string(),
+    }
+    .respond()
+}
+
+// --- The employer's space -------------------------------------------------------------------
+
+fn employer_of(ident: &Identity) -> Result<dklik_domain::EmployerId, AppError> {
+    me(ident)?.employer_id.ok_or(AppError::NotFound)
+}
+
+pub async fn employer_home(
+    State(st): State<SharedState>,
+    Extension(ident): Extension<Identity>,
+) -> Result<Response, AppError> {
+    let eid = employer_of(&ident)?;
+    let e = st.store.employer(eid).await?.ok_or(AppError::NotFound)?;
+    let page = st
+        .store
+        .list_offers(&dklik_domain::OfferFilter {
+            employer: Some(eid),
+            limit: 500,
+            ..Default::default()
+        })
+        .await?;
+    TablePage {
+        title: format!("Les offres de {}", e.name),
+        intro: vec![format!("{} offre(s) publiée(s).", page.total)],
+        links: vec![("/deconnexion".into(), "Se déconnecter".into())],
+        headers: vec!["Code", "Poste", "Commune", "Postes ouverts"],
+        rows: page
+            .offers
+            .iter()
+            .map(|o| {
+                vec![
+                    o.code.to_string(),
+                    o.title.clone(),
+                    o.site.commune.clone(),
+                    o.positions.to_string(),
+                ]
+            })
+            .collect(),
+        empty: "Aucune offre publiée.",
+        forms: vec![],
+        csrf: ident.csrf().to_string(),
+    }
+    .respond()
+}
+
+/// One of the employer's own offers. Another employer's offer is answered exactly like an
+/// unknown code, so that its existence is not revealed.
+pub async fn employer_offer(
+    State(st): State<SharedState>,
+    Extension(ident): Extension<Identity>,
+    Path(code): Path<String>,
+) -> Result<Response, AppError> {
+    let eid = employer_of(&ident)?;
+    let code = dklik_domain::ShortCode::parse(&code).map_err(|_| AppError::NotFound)?;
+    let o = st
+        .store
+        .offer_by_code(&code)
+        .await?
+        .filter(|o| o.employer_id == eid)
+        .ok_or(AppError::NotFound)?;
+    TablePage {
+        title: o.title.clone(),
+        intro: vec![],
+        links: vec![("/entreprise".into(), "Toutes mes offres".into())],
+        headers: vec!["Information", "Valeur"],
+        rows: vec![
+            vec!["Code".into(), o.code.to_string()],
+            vec!["État".into(), o.status.label_fr().into()],
+            vec!["Postes ouverts".into(), o.positions.to_string()],
+            vec!["Lieu".into(), o.site.commune.clone()],
+            vec!["Compétences demandées".into(), o.items.len().to_string()],
+        ],
+        empty: "",
+        forms: vec![],
+        csrf: ident.csrf().to_string(),
+    }
+    .respond()
+}
+
+/// For screens and feed senders: checks their token.
+pub async fn whoami(Extension(ident): Extension<Identity>) -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "role": ident.role().map(|r| r.as_str()) }))
+}

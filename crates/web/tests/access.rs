@@ -1,0 +1,209 @@
+//! The access table, checked: every route of the router is in it, and every route answers
+//! every role (and anonymous callers) as the table says.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use common::{app, send, staff_accounts, App, PASSWORD};
+use dklik_domain::{InterestStatus, Role};
+use dklik_web::{Who, ACCESS};
+
+/// The routes registered in the router's source, as (method, path).
+fn routes_in_source() -> Vec<(String, String)> {
+    let src = include_str!("../src/lib.rs");
+    let mut out = Vec::new();
+    for chunk in src.split(".route(\"").skip(1) {
+        let Some((path, rest)) = chunk.split_once('"') else {
+            continue;
+        };
+        let call = rest.split("\n        .").next().unwrap_or(rest);
+        for (needle, method) in [("get(", "GET"), ("post(", "POST")] {
+            if call.contains(needle) {
+                out.push((method.to_string(), path.to_string()));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn every_route_is_in_the_table_and_back() {
+    let routed = routes_in_source();
+    assert!(routed.len() >= 40, "{routed:?}");
+    for (m, p) in &routed {
+        assert!(
+            dklik_web::lookup(m, p).is_some(),
+            "{m} {p} is routed but missing from ACCESS"
+        );
+    }
+    for (m, p, _) in ACCESS {
+        assert!(
+            routed.iter().any(|(rm, rp)| rm == m && rp == p),
+            "{m} {p} is in ACCESS but not routed"
+        );
+    }
+}
+
+/// How a caller presents itself.
+enum Caller {
+    Anonymous,
+    Session { cookie: String, csrf: String },
+    Bearer(String),
+}
+
+async fn caller(app: &App, role: Option<Role>) -> Caller {
+    let store = app.store.as_ref();
+    match role {
+        None => Caller::Anonymous,
+        Some(Role::Screen | Role::Feed) => {
+            let r = role.unwrap_or(Role::Screen);
+            let (_, token) = dklik_app::auth::create_api_token(store, "t", r, 1)
+                .await
+                .expect("token");
+            Caller::Bearer(token)
+        }
+        Some(Role::Person) => {
+            let now = dklik_app::unix_now();
+            dklik_app::auth::request_person_code(store, "lea@t.fr", now)
+                .await
+                .expect("code");
+            let mail = store.outbox(1).await.expect("outbox").remove(0);
+            let code: String = mail
+                .body
+                .split(": ")
+                .nth(1)
+                .expect("code")
+                .chars()
+                .take(6)
+                .collect();
+            let (_, s) = dklik_app::auth::person_login(store, "lea@t.fr", &code, now)
+                .await
+                .expect("person login");
+            Caller::Session {
+                cookie: format!("dklik_session={}", s.token),
+                csrf: s.csrf,
+            }
+        }
+        Some(r) => {
+            let email = match r {
+                Role::Admin => "admin@t.fr",
+                Role::Advisor => "conseil@t.fr",
+                Role::MobileTeam => "mobile@t.fr",
+                _ => "rh@t.fr",
+            };
+            let (_, s) = dklik_app::auth::login(store, email, PASSWORD, dklik_app::unix_now())
+                .await
+                .expect("login");
+            Caller::Session {
+                cookie: format!("dklik_session={}", s.token),
+                csrf: s.csrf,
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_route_answers_every_role_as_the_table_says() {
+    let app = app().await;
+    let store = app.store.clone();
+    let offer = store
+        .offer_by_external_id("DEMO-001")
+        .await
+        .expect("q")
+        .expect("offer");
+    staff_accounts(&app, offer.employer_id).await;
+    let form = dklik_domain::interest::InterestForm {
+        first_name: "Léa".into(),
+        phone: String::new(),
+        email: "lea@t.fr".into(),
+        best_time: "matin".into(),
+        consent: true,
+    };
+    let interest = dklik_app::interests::submit_interest(
+        store.as_ref(),
+        &form,
+        Some(offer.id),
+        dklik_domain::Channel::Website,
+        "",
+        1,
+    )
+    .await
+    .expect("interest");
+    let person = store
+        .interest(interest)
+        .await
+        .expect("q")
+        .expect("row")
+        .interest
+        .person_id;
+    let mut roles: Vec<Option<Role>> = vec![None];
+    roles.extend(Role::ALL.iter().copied().map(Some));
+    let mut checked = 0;
+    for role in roles {
+        for (method, path, who) in ACCESS {
+            let id = if path.starts_with("/conseil/demandes") {
+                interest.to_string()
+            } else if path.starts_with("/conseil/personnes") {
+                person.to_string()
+            } else if path.starts_with("/api/v1/employers") {
+                offer.employer_id.0.to_string()
+            } else {
+                "999999".into()
+            };
+            let uri = path
+                .replace("{code}", offer.code.as_str())
+                .replace("{id}", &id);
+            let c = caller(&app, role).await;
+            let mut req = Request::builder().method(*method).uri(&uri);
+            let mut body = String::new();
+            match &c {
+                Caller::Anonymous => {}
+                Caller::Session { cookie, csrf } => {
+                    req = req.header(header::COOKIE, cookie);
+                    body = format!("csrf={csrf}");
+                }
+                Caller::Bearer(t) => req = req.header(header::AUTHORIZATION, format!("Bearer {t}")),
+            }
+            if *method == "POST" {
+                req = req.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+            }
+            let r = send(&app, req.body(Body::from(body)).expect("request")).await;
+            let allowed = match who {
+                Who::Anyone => true,
+                Who::Roles(rs) => role.is_some_and(|r| rs.contains(&r)),
+            };
+            let to_login = r.status == StatusCode::SEE_OTHER
+                && r.location
+                    .as_deref()
+                    .is_some_and(|l| l.starts_with("/connexion?suite="));
+            let denied = r.status == StatusCode::FORBIDDEN
+                || r.status == StatusCode::UNAUTHORIZED
+                || to_login;
+            assert_eq!(
+                !denied,
+                allowed,
+                "{method} {uri} as {role:?}: {} {:?}\n{}",
+                r.status,
+                r.location,
+                r.body.chars().take(300).collect::<String>()
+            );
+            assert!(
+                r.status.as_u16() < 500,
+                "{method} {uri} as {role:?}: {}",
+                r.status
+            );
+            if denied && role.is_none() && !path.starts_with("/api/") {
+                assert!(
+                    to_login,
+                    "anonymous callers of {path} are sent to the login page"
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, ACCESS.len() * 8);
+    // The walk changed nothing it should not have: the request is still new.
+    let row = store.interest(interest).await.expect("q").expect("row");
+    assert_eq!(row.interest.status, InterestStatus::New);
+}

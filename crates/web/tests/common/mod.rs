@@ -1,0 +1,165 @@
+//! Helpers shared by the in-process HTTP tests.
+#![allow(dead_code)]
+
+use axum::body::Body;
+use axum::extract::connect_info::MockConnectInfo;
+use axum::http::{header, Request, StatusCode};
+use axum::Router;
+use dklik_app::Store;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tower::ServiceExt;
+
+pub struct App {
+    pub router: Router,
+    pub store: Arc<dyn Store>,
+    _dir: tempfile::TempDir,
+}
+
+pub async fn app() -> App {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let store = dklik_store_sqlite::SqliteStore::connect(&url)
+        .await
+        .expect("open");
+    store.migrate().await.expect("migrate");
+    store
+        .save_rome(&dklik_store_tests::rome_fixture(), &|_| {})
+        .await
+        .expect("rome");
+    let csv = std::fs::read(dklik_store_tests::fixtures_dir().join("offers/demo-offres.csv"))
+        .expect("csv");
+    let raw = dklik_imports::offers::read("demo.csv", &csv).expect("reads");
+    dklik_app::offers::import_offers(&store, raw, true)
+        .await
+        .expect("import");
+    let store: Arc<dyn Store> = Arc::new(store);
+    let router = dklik_web::router(dklik_web::AppState::new(
+        store.clone(),
+        "https://dklik.example",
+        24,
+    ))
+    .layer(MockConnectInfo(SocketAddr::from(([192, 0, 2, 7], 4000))));
+    App {
+        router,
+        store,
+        _dir: dir,
+    }
+}
+
+pub struct Answer {
+    pub status: StatusCode,
+    pub location: Option<String>,
+    pub headers: axum::http::HeaderMap,
+    pub body: String,
+}
+
+pub async fn send(app: &App, req: Request<Body>) -> Answer {
+    let res = app.router.clone().oneshot(req).await.expect("answer");
+    let status = res.status();
+    let headers = res.headers().clone();
+    let location = headers
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .map(String::from);
+    let bytes = axum::body::to_bytes(res.into_body(), 1 << 22)
+        .await
+        .expect("body");
+    Answer {
+        status,
+        location,
+        headers,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+    }
+}
+
+pub async fn get(app: &App, uri: &str) -> Answer {
+    send(app, Request::get(uri).body(Body::empty()).expect("request")).await
+}
+
+pub async fn post_form(app: &App, uri: &str, form: &str) -> Answer {
+    send(
+        app,
+        Request::post(uri)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(form.to_string()))
+            .expect("request"),
+    )
+    .await
+}
+
+/// A request with a session cookie (and, for forms, the session's CSRF token).
+pub async fn get_as(app: &App, uri: &str, cookie: &str) -> Answer {
+    send(
+        app,
+        Request::get(uri)
+            .header(header::COOKIE, cookie)
+            .body(Body::empty())
+            .expect("request"),
+    )
+    .await
+}
+
+pub async fn post_as(app: &App, uri: &str, cookie: &str, form: &str) -> Answer {
+    send(
+        app,
+        Request::post(uri)
+            .header(header::COOKIE, cookie)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(form.to_string()))
+            .expect("request"),
+    )
+    .await
+}
+
+/// Signs in through the login form; returns the cookie header value and the session's CSRF
+/// token (read from the logout form).
+pub async fn sign_in(app: &App, email: &str, password: &str) -> (String, String) {
+    let r = post_form(
+        app,
+        "/connexion",
+        &format!("email={email}&mot_de_passe={password}"),
+    )
+    .await;
+    assert_eq!(
+        r.status,
+        StatusCode::SEE_OTHER,
+        "login of {email}: {}",
+        r.body
+    );
+    let set = r
+        .headers
+        .get(header::SET_COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .expect("session cookie");
+    let cookie = set.split(';').next().expect("cookie").to_string();
+    let csrf = csrf_of(app, &cookie).await;
+    (cookie, csrf)
+}
+
+pub async fn csrf_of(app: &App, cookie: &str) -> String {
+    let page = get_as(app, "/deconnexion", cookie).await;
+    page.body
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("csrf in the logout form")
+        .to_string()
+}
+
+pub const PASSWORD: &str = "une phrase de passe";
+
+/// Creates a password account of each staff role (and an employer user for `employer`).
+pub async fn staff_accounts(app: &App, employer: dklik_domain::EmployerId) {
+    use dklik_domain::Role;
+    for (email, role, emp) in [
+        ("admin@t.fr", Role::Admin, None),
+        ("conseil@t.fr", Role::Advisor, None),
+        ("mobile@t.fr", Role::MobileTeam, None),
+        ("rh@t.fr", Role::Employer, Some(employer)),
+    ] {
+        dklik_app::auth::create_user(app.store.as_ref(), email, email, PASSWORD, role, emp, 1)
+            .await
+            .expect("account");
+    }
+}
