@@ -11,13 +11,14 @@ use dklik_web::{Who, ACCESS};
 
 /// The routes registered in the router's source, as (method, path).
 fn routes_in_source() -> Vec<(String, String)> {
-    let src = include_str!("../src/lib.rs");
+    let src: String = include_str!("../src/lib.rs").split_whitespace().collect();
     let mut out = Vec::new();
     for chunk in src.split(".route(\"").skip(1) {
         let Some((path, rest)) = chunk.split_once('"') else {
             continue;
         };
-        let call = rest.split("\n        .").next().unwrap_or(rest);
+        let call = rest.split(".route").next().unwrap_or(rest);
+        let call = call.split(".fallback").next().unwrap_or(call);
         for (needle, method) in [("get(", "GET"), ("post(", "POST")] {
             if call.contains(needle) {
                 out.push((method.to_string(), path.to_string()));
