@@ -80,7 +80,8 @@ async function firstOfferCode() {
 test('every public page at 360x640 passes the axe audit, does not scroll sideways, loads nothing from elsewhere', async () => {
   const code = await firstOfferCode();
   const pages = ['/', '/offres', '/offres?q=soudeurs&sans_diplome=1', `/offres/${code}`, '/o', '/o/ZZZZZZ',
-    `/offres/${code}/merci`, '/page-qui-n-existe-pas'];
+    `/offres/${code}/merci`, '/page-qui-n-existe-pas', '/connexion', '/connexion/oubli', '/mon-espace',
+    '/confidentialite'];
   for (const path of pages) {
     const { ctx, page, outside } = await phonePage();
     await page.goto(base + path);
@@ -146,5 +147,47 @@ test('an unknown short code gives a helpful page, not a bare 404', async () => {
   assert.equal(res.status(), 404);
   assert.match(await page.textContent('h1'), /ne trouvons pas/);
   assert.ok(await page.$('form.code-form input#code'), 'a form to type the code again');
+  await ctx.close();
+});
+
+async function signIn(page, email) {
+  await page.goto(`${base}/connexion`);
+  await page.fill('#email', email);
+  await page.fill('#mot_de_passe', 'demo-dklik-2026');
+  await page.click('button:has-text("Se connecter")');
+}
+
+test('the back office pages pass the axe audit at 360x640, for each role', async () => {
+  const visits = [
+    ['conseil@dklik.demo', ['/conseil/demandes', '/conseil/demandes?retard=1', '/conseil/demandes/1']],
+    ['admin@dklik.demo', ['/admin', '/admin/journal', '/deconnexion']],
+    ['rh@dklik.demo', ['/entreprise']],
+  ];
+  for (const [email, paths] of visits) {
+    const { ctx, page, outside } = await phonePage();
+    await signIn(page, email);
+    await page.waitForLoadState();
+    assert.ok(!page.url().includes('/connexion'), `${email} is signed in (${page.url()})`);
+    for (const path of paths) {
+      const res = await page.goto(base + path);
+      assert.equal(res.status(), 200, `${email} ${path}`);
+      const bad = await audit(page);
+      assert.deepEqual(bad.map(v => `${v.id}: ${v.help}`), [], `axe violations on ${path} for ${email}`);
+      const sideways = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+      assert.equal(sideways, false, `${path} scrolls sideways`);
+    }
+    assert.deepEqual(outside, []);
+    await ctx.close();
+  }
+});
+
+test('an advisor marks a request as contacted from a phone', async () => {
+  const { ctx, page } = await phonePage();
+  await signIn(page, 'conseil@dklik.demo');
+  await page.goto(`${base}/conseil/demandes/1`);
+  await page.selectOption('#etat', 'contacted');
+  await page.click('button:has-text("Enregistrer l\'état")');
+  await page.waitForURL(`${base}/conseil/demandes/1`);
+  assert.match(await page.textContent('.details'), /Contactée/);
   await ctx.close();
 });

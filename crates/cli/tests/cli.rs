@@ -186,3 +186,57 @@ fn unknown_database_scheme_is_explained() {
         text(&o)
     );
 }
+
+fn dklik_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_dklik"));
+    c.args(args);
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().expect("run dklik")
+}
+
+#[test]
+fn create_admin_and_api_tokens() {
+    let (_d, db) = temp_db();
+    let short = dklik_env(
+        &["create-admin", "--email", "admin@exemple.fr", "--db", &db],
+        &[("DKLIK_ADMIN_PASSWORD", "court")],
+    );
+    assert!(!short.status.success());
+    assert!(
+        text(&short).contains("au moins 12 caractères"),
+        "{}",
+        text(&short)
+    );
+    let ok = dklik_env(
+        &["create-admin", "--email", "admin@exemple.fr", "--db", &db],
+        &[("DKLIK_ADMIN_PASSWORD", "une phrase de passe")],
+    );
+    assert!(ok.status.success(), "{}", text(&ok));
+    let again = dklik_env(
+        &["create-admin", "--email", "ADMIN@exemple.fr", "--db", &db],
+        &[("DKLIK_ADMIN_PASSWORD", "une phrase de passe")],
+    );
+    assert!(text(&again).contains("existe déjà"), "{}", text(&again));
+    let t = dklik(&[
+        "token", "create", "--name", "Bus 4", "--role", "screen", "--db", &db,
+    ]);
+    let out = text(&t);
+    assert!(out.contains(" : dk_"), "{out}");
+    let bad = dklik(&[
+        "token", "create", "--name", "X", "--role", "admin", "--db", &db,
+    ]);
+    assert!(!bad.status.success());
+    let list = text(&dklik(&["token", "list", "--db", &db]));
+    assert!(
+        list.contains("\"Bus 4\"") && !list.contains("dk_"),
+        "values never listed: {list}"
+    );
+    assert!(dklik(&["token", "revoke", "1", "--db", &db])
+        .status
+        .success());
+    let twice = dklik(&["token", "revoke", "1", "--db", &db]);
+    assert!(!twice.status.success());
+    assert!(text(&twice).contains("aucun jeton actif"));
+}

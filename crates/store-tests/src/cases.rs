@@ -584,6 +584,63 @@ pub async fn inbox_filters_and_workflow(store: &dyn Store) {
         .expect("claim"));
 }
 
+pub async fn daily_reminder_once_a_day(store: &dyn Store) {
+    load_demo(store).await;
+    let camille = staff(store, "camille@dklik.fr", Role::Advisor).await;
+    staff(store, "yanis@dklik.fr", Role::MobileTeam).await;
+    let a = add(
+        store,
+        &interest_form("Ana", "0611111111", ""),
+        None,
+        1_790_000_000,
+        "2026-11-20",
+    )
+    .await;
+    add(
+        store,
+        &interest_form("Bilal", "0622222222", ""),
+        None,
+        1_790_000_000,
+        "2026-11-21",
+    )
+    .await;
+    add(
+        store,
+        &interest_form("Chloé", "0633333333", ""),
+        None,
+        1_790_000_000,
+        "2026-12-20",
+    )
+    .await;
+    store
+        .assign_interest(a, Some(camille), 1_790_000_001)
+        .await
+        .expect("assign");
+    let today = day("2026-11-30");
+    let n = dklik_app::inbox::daily_reminders(store, today, "https://dklik.example", 1_790_000_002)
+        .await
+        .expect("reminders");
+    assert_eq!(
+        n, 1,
+        "the advisor gets one email; the mobile team has nothing overdue"
+    );
+    let m = &store.outbox(5).await.expect("outbox")[0];
+    assert_eq!(m.to, "camille@dklik.fr");
+    assert!(m.body.contains("Ana"), "{}", m.body);
+    assert!(!m.body.contains("Chloé"), "not overdue yet");
+    assert!(
+        m.body
+            .contains("1 demande(s) en retard ne sont confiées à personne"),
+        "{}",
+        m.body
+    );
+    let again =
+        dklik_app::inbox::daily_reminders(store, today, "https://dklik.example", 1_790_000_003)
+            .await
+            .expect("again");
+    assert_eq!(again, 0, "once a day, even with several servers");
+}
+
 pub async fn accounts_sessions_and_lockout(store: &dyn Store) {
     use dklik_app::auth::{self, AuthError};
     let id = staff(store, "Admin@DKLIK.fr", Role::Admin).await;

@@ -35,6 +35,7 @@ contract!(
     reimport_cannot_reopen_a_closed_offer,
     interests_are_recorded,
     inbox_filters_and_workflow,
+    daily_reminder_once_a_day,
     accounts_sessions_and_lockout,
     password_reset_links_work_once,
     person_login_by_code,
