@@ -153,6 +153,8 @@ struct InterestPage {
     offer: String,
     offer_code: Option<String>,
     phone: String,
+    /// The number as digits, for a tel: link that dials from a phone.
+    phone_link: Option<String>,
     email: String,
     best_time: &'static str,
     channel: String,
@@ -217,6 +219,10 @@ pub async fn interest(
             .unwrap_or_else(|| "Sans offre précise".into()),
         offer_code: r.offer_code.clone(),
         phone: i.phone.clone().unwrap_or_else(|| "—".into()),
+        phone_link: i
+            .phone
+            .as_ref()
+            .map(|p| p.chars().filter(char::is_ascii_digit).collect()),
         email: i.email.clone().unwrap_or_else(|| "—".into()),
         best_time: i.best_time.label_fr(),
         channel,
