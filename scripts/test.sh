@@ -33,6 +33,15 @@ else
   echo "== No ROME export at $ROME_DIR: the full-import check will fail; set DKLIK_ROME_DIR"
 fi
 
+FORMATS_DIR=${DKLIK_FORMATS_DIR:-$ROOT/../shared/formats}
+if [ -d "$FORMATS_DIR" ]; then
+  export DKLIK_FORMATS_DIR=$FORMATS_DIR
+elif [ "$CI" = "true" ]; then
+  fail "the transit-format samples are not at $FORMATS_DIR"
+else
+  echo "== No transit samples at $FORMATS_DIR: the real-feed tests will fail; set DKLIK_FORMATS_DIR"
+fi
+
 # --- 1 and 2: Rust tests (one build, dev profile) ----------------------------------------------
 echo "== Rust tests (SQLite and PostgreSQL)"
 cargo nextest run --workspace --no-fail-fast
