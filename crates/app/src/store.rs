@@ -140,6 +140,16 @@ pub trait Store: Send + Sync {
     ) -> Result<Vec<RomeAppellation>, StoreError>;
     async fn rome_domains(&self) -> Result<Vec<RomeDomain>, StoreError>;
 
+    // --- Public transport (GTFS static) ---
+    /// Replaces the stored feed by this one, in one transaction. Returns the rows written.
+    async fn save_gtfs(
+        &self,
+        feed: &dklik_transit::gtfs::Feed,
+        progress: &(dyn Fn(u64) + Send + Sync),
+    ) -> Result<u64, StoreError>;
+    /// The stored feed (empty when none was imported), sorted as the reader sorts it.
+    async fn load_gtfs(&self) -> Result<dklik_transit::gtfs::Feed, StoreError>;
+
     // --- Employers and offers ---
     /// Writes offers in one transaction, upserting by external id (offers without one are
     /// always created). Employers are matched by name, sites by employer, INSEE code, address

@@ -26,6 +26,28 @@ const ROME_FILES: [(&str, &[u8]); 8] = [
     rome_file!("unix_grand_domaine.csv"),
 ];
 
+macro_rules! gtfs_file {
+    ($name:literal) => {
+        (
+            $name,
+            include_bytes!(concat!("../../../fixtures/gtfs/dunkerque-demo/", $name)).as_slice(),
+        )
+    };
+}
+
+/// The fictional bus network of the demo (see scripts/make-demo-gtfs.py).
+const GTFS_FILES: [(&str, &[u8]); 9] = [
+    gtfs_file!("agency.txt"),
+    gtfs_file!("feed_info.txt"),
+    gtfs_file!("routes.txt"),
+    gtfs_file!("stops.txt"),
+    gtfs_file!("trips.txt"),
+    gtfs_file!("stop_times.txt"),
+    gtfs_file!("calendar.txt"),
+    gtfs_file!("calendar_dates.txt"),
+    gtfs_file!("shapes.txt"),
+];
+
 const DEMO_OFFERS: &[u8] = include_bytes!("../../../fixtures/offers/demo-offres.csv");
 
 /// The demo's accounts, printed when it starts.
@@ -87,6 +109,21 @@ pub async fn prepare(db: &str, listen: &str) -> Result<(Arc<dyn Store>, DemoAcco
     println!(
         "Démo prête : {} offres d'entreprises fictives, base {path}.",
         out.created
+    );
+    let files: HashMap<String, Vec<u8>> = GTFS_FILES
+        .iter()
+        .map(|(n, b)| (n.to_string(), b.to_vec()))
+        .collect();
+    let feed = match dklik_transit::gtfs::parse(&files) {
+        Ok(f) => f,
+        Err(e) => bail!("réseau de démonstration illisible : {e}"),
+    };
+    store.save_gtfs(&feed, &|_| {}).await?;
+    println!(
+        "Réseau de bus fictif : {} lignes, {} arrêts, {} courses.",
+        feed.routes.len(),
+        feed.stops.len(),
+        feed.trips.len()
     );
     let accounts = demo_accounts(store.as_ref(), listen, db).await?;
     Ok((store, accounts))

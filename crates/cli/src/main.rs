@@ -124,6 +124,12 @@ enum TokenWhat {
 
 #[derive(Subcommand)]
 enum ImportWhat {
+    /// A GTFS static feed (folder or .zip); it replaces the feed in use.
+    Gtfs {
+        path: PathBuf,
+        #[arg(long, env = "DKLIK_DB", default_value = DEFAULT_DB)]
+        db: String,
+    },
     /// A ROME 4.0 CSV export folder (France Travail).
     Rome {
         dir: PathBuf,
@@ -255,6 +261,9 @@ async fn run(cli: Cli) -> Result<()> {
             what: ImportWhat::Rome { dir, db },
         } => import_rome(&dir, &db).await,
         Command::Import {
+            what: ImportWhat::Gtfs { path, db },
+        } => import_gtfs(&path, &db).await,
+        Command::Import {
             what:
                 ImportWhat::Offers {
                     file,
@@ -355,6 +364,37 @@ async fn serve(
     Ok(())
 }
 
+async fn import_gtfs(path: &std::path::Path, db: &str) -> Result<()> {
+    eprintln!("Lecture de {}…", path.display());
+    let feed = match dklik_transit::gtfs::read(path) {
+        Ok(f) => f,
+        Err(e) => bail!("{e}"),
+    };
+    let store = open_store(db).await?;
+    let total: u64 = feed.counts().iter().map(|(_, n)| *n as u64).sum();
+    let bar = progress_bar(total);
+    let progress = |n: u64| bar.set_position(n);
+    store.save_gtfs(&feed, &progress).await?;
+    bar.finish_and_clear();
+    println!("Flux GTFS importé (il remplace le précédent) :");
+    for (what, n) in feed.counts() {
+        println!("{what} : {n}");
+    }
+    for note in &feed.notes {
+        println!("À savoir : {note}");
+    }
+    Ok(())
+}
+
+fn progress_bar(total: u64) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(total);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} lignes ({eta})")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar
+}
+
 async fn import_rome(dir: &std::path::Path, db: &str) -> Result<()> {
     eprintln!("Lecture de {}…", dir.display());
     let rome = match dklik_imports::rome::read_dir(dir) {
@@ -363,11 +403,7 @@ async fn import_rome(dir: &std::path::Path, db: &str) -> Result<()> {
     };
     let store = open_store(db).await?;
     let total = dklik_app::rome::row_total(&rome);
-    let bar = indicatif::ProgressBar::new(total);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} lignes ({eta})")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
+    let bar = progress_bar(total);
     let progress = |n: u64| bar.set_position(n);
     let report = dklik_app::rome::import_rome(store.as_ref(), &rome, &progress).await?;
     bar.finish_and_clear();

@@ -240,3 +240,36 @@ fn create_admin_and_api_tokens() {
     assert!(!twice.status.success());
     assert!(text(&twice).contains("aucun jeton actif"));
 }
+
+#[test]
+fn gtfs_import_from_a_folder_and_a_bad_feed() {
+    let (dir, db) = temp_db();
+    let demo = fixtures().join("gtfs/dunkerque-demo");
+    let o = dklik(&["import", "gtfs", demo.to_str().expect("path"), "--db", &db]);
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(out.contains("lignes : 10"), "{out}");
+    assert!(out.contains("arrêts : 30"), "{out}");
+    let bad = dir.path().join("bad");
+    std::fs::create_dir(&bad).expect("dir");
+    std::fs::write(
+        bad.join("agency.txt"),
+        "agency_name,agency_timezone\nX,Europe/Paris\n",
+    )
+    .expect("w");
+    std::fs::write(bad.join("stops.txt"), "stop_id,stop_lat,stop_lon\nA,99,2\n").expect("w");
+    let o = dklik(&["import", "gtfs", bad.to_str().expect("path"), "--db", &db]);
+    let out = text(&o);
+    assert!(!o.status.success());
+    assert!(
+        out.contains("routes.txt") && out.contains("fichier obligatoire absent"),
+        "{out}"
+    );
+    // The feed in use is untouched.
+    let o = dklik(&["import", "gtfs", "/nulle/part", "--db", &db]);
+    assert!(
+        text(&o).contains("ni dossier ni fichier zip"),
+        "{}",
+        text(&o)
+    );
+}

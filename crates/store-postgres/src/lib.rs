@@ -7,6 +7,7 @@ use std::time::Duration;
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_init.sql")),
     (2, include_str!("../migrations/0002_accounts.sql")),
+    (3, include_str!("../migrations/0003_gtfs.sql")),
 ];
 /// Two servers starting together must not both migrate: the first holds this lock until its
 /// transaction ends, the second then finds the migrations applied.

@@ -451,6 +451,22 @@ macro_rules! impl_sql_store {
                 .unwrap_or(0)
         }
 
+        /// Writes rows into a table in chunks of multi-row INSERTs, counting rows inserted or
+        /// changed and reporting progress.
+        macro_rules! for_chunks {
+            ($tx:ident, $changed:ident, $done:ident, $progress:ident, $rows:expr, $head:expr, $tail:expr,
+             |$b:ident, $r:ident| $bind:block) => {
+                for chunk in $rows.chunks(CHUNK) {
+                    let mut qb = ::sqlx::QueryBuilder::<$db>::new($head);
+                    qb.push_values(chunk, |mut $b, $r| $bind);
+                    qb.push($tail);
+                    $changed += qb.build().execute(&mut *$tx).await.map_err(db_err)?.rows_affected();
+                    $done += chunk.len() as u64;
+                    $progress($done);
+                }
+            };
+        }
+
         #[::async_trait::async_trait]
         impl Store for $store {
             fn backend(&self) -> &'static str {
@@ -507,20 +523,6 @@ macro_rules! impl_sql_store {
                 r: &RomeReference,
                 progress: &(dyn Fn(u64) + Send + Sync),
             ) -> Result<u64, StoreError> {
-                /// Upserts rows into a ROME table in chunks, counting rows inserted or changed.
-                macro_rules! for_chunks {
-                    ($tx:ident, $changed:ident, $done:ident, $progress:ident, $rows:expr, $head:expr, $tail:expr,
-                     |$b:ident, $r:ident| $bind:block) => {
-                        for chunk in $rows.chunks(CHUNK) {
-                            let mut qb = ::sqlx::QueryBuilder::<$db>::new($head);
-                            qb.push_values(chunk, |mut $b, $r| $bind);
-                            qb.push($tail);
-                            $changed += qb.build().execute(&mut *$tx).await.map_err(db_err)?.rows_affected();
-                            $done += chunk.len() as u64;
-                            $progress($done);
-                        }
-                    };
-                }
                 let mut tx = self.pool.begin().await.map_err(db_err)?;
                 let mut done = 0u64;
                 let mut changed = 0u64;
@@ -556,6 +558,136 @@ macro_rules! impl_sql_store {
                     |b, m| { b.push_bind(m.from.as_str().to_string()).push_bind(m.to.as_str().to_string()).push_bind(m.rank as i64); });
                 tx.commit().await.map_err(db_err)?;
                 Ok(changed)
+            }
+
+            async fn save_gtfs(
+                &self,
+                f: &::dklik_transit::gtfs::Feed,
+                progress: &(dyn Fn(u64) + Send + Sync),
+            ) -> Result<u64, StoreError> {
+                let mut tx = self.pool.begin().await.map_err(db_err)?;
+                for table in [
+                    "gtfs_agencies", "gtfs_routes", "gtfs_stops", "gtfs_trips", "gtfs_stop_times",
+                    "gtfs_calendars", "gtfs_calendar_dates", "gtfs_shapes",
+                ] {
+                    ::sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *tx).await.map_err(db_err)?;
+                }
+                let mut done = 0u64;
+                let mut written = 0u64;
+                for_chunks!(tx, written, done, progress, &f.agencies,
+                    "INSERT INTO gtfs_agencies (id, name, timezone) ", "",
+                    |b, a| { b.push_bind(a.id.clone()).push_bind(a.name.clone()).push_bind(a.timezone.clone()); });
+                for_chunks!(tx, written, done, progress, &f.routes,
+                    "INSERT INTO gtfs_routes (id, agency_id, short_name, long_name, route_type, color, text_color) ", "",
+                    |b, r| { b.push_bind(r.id.clone()).push_bind(r.agency_id.clone()).push_bind(r.short_name.clone())
+                        .push_bind(r.long_name.clone()).push_bind(i64::from(r.route_type)).push_bind(r.color.clone())
+                        .push_bind(r.text_color.clone()); });
+                for_chunks!(tx, written, done, progress, &f.stops,
+                    "INSERT INTO gtfs_stops (id, code, name, lat, lon, location_type, parent_station) ", "",
+                    |b, s| { b.push_bind(s.id.clone()).push_bind(s.code.clone()).push_bind(s.name.clone()).push_bind(s.lat)
+                        .push_bind(s.lon).push_bind(i64::from(s.location_type)).push_bind(s.parent_station.clone()); });
+                for_chunks!(tx, written, done, progress, &f.trips,
+                    "INSERT INTO gtfs_trips (id, route_id, service_id, shape_id, headsign, direction_id) ", "",
+                    |b, t| { b.push_bind(t.id.clone()).push_bind(t.route_id.clone()).push_bind(t.service_id.clone())
+                        .push_bind(t.shape_id.clone()).push_bind(t.headsign.clone()).push_bind(i64::from(t.direction_id)); });
+                for_chunks!(tx, written, done, progress, &f.stop_times,
+                    "INSERT INTO gtfs_stop_times (trip_id, stop_id, sequence, arrival, departure) ", "",
+                    |b, s| { b.push_bind(s.trip_id.clone()).push_bind(s.stop_id.clone()).push_bind(i64::from(s.sequence))
+                        .push_bind(i64::from(s.arrival)).push_bind(i64::from(s.departure)); });
+                for_chunks!(tx, written, done, progress, &f.calendars,
+                    "INSERT INTO gtfs_calendars (service_id, days, start_date, end_date) ", "",
+                    |b, c| { b.push_bind(c.service_id.clone())
+                        .push_bind(c.days.iter().enumerate().fold(0i64, |acc, (i, d)| if *d { acc | (1 << i) } else { acc }))
+                        .push_bind(i64::from(c.start)).push_bind(i64::from(c.end)); });
+                for_chunks!(tx, written, done, progress, &f.calendar_dates,
+                    "INSERT INTO gtfs_calendar_dates (service_id, date, added) ", " ON CONFLICT (service_id, date) DO NOTHING",
+                    |b, c| { b.push_bind(c.service_id.clone()).push_bind(i64::from(c.date)).push_bind(c.added); });
+                for_chunks!(tx, written, done, progress, &f.shapes,
+                    "INSERT INTO gtfs_shapes (shape_id, sequence, lat, lon) ", " ON CONFLICT (shape_id, sequence) DO NOTHING",
+                    |b, p| { b.push_bind(p.shape_id.clone()).push_bind(i64::from(p.sequence)).push_bind(p.lat).push_bind(p.lon); });
+                tx.commit().await.map_err(db_err)?;
+                Ok(written)
+            }
+
+            async fn load_gtfs(&self) -> Result<::dklik_transit::gtfs::Feed, StoreError> {
+                use ::dklik_transit::gtfs::*;
+                let g = |e: ::sqlx::Error| db_err(e);
+                let mut f = Feed::default();
+                for r in ::sqlx::query("SELECT id, name, timezone FROM gtfs_agencies").fetch_all(&self.pool).await.map_err(g)? {
+                    f.agencies.push(Agency { id: r.try_get("id").map_err(g)?, name: r.try_get("name").map_err(g)?, timezone: r.try_get("timezone").map_err(g)? });
+                }
+                for r in ::sqlx::query("SELECT id, agency_id, short_name, long_name, route_type, color, text_color FROM gtfs_routes ORDER BY id")
+                    .fetch_all(&self.pool).await.map_err(g)?
+                {
+                    f.routes.push(Route {
+                        id: r.try_get("id").map_err(g)?, agency_id: r.try_get("agency_id").map_err(g)?,
+                        short_name: r.try_get("short_name").map_err(g)?, long_name: r.try_get("long_name").map_err(g)?,
+                        route_type: r.try_get::<i64, _>("route_type").map_err(g)? as i32,
+                        color: r.try_get("color").map_err(g)?, text_color: r.try_get("text_color").map_err(g)?,
+                    });
+                }
+                for r in ::sqlx::query("SELECT id, code, name, lat, lon, location_type, parent_station FROM gtfs_stops ORDER BY id")
+                    .fetch_all(&self.pool).await.map_err(g)?
+                {
+                    f.stops.push(Stop {
+                        id: r.try_get("id").map_err(g)?, code: r.try_get("code").map_err(g)?, name: r.try_get("name").map_err(g)?,
+                        lat: r.try_get("lat").map_err(g)?, lon: r.try_get("lon").map_err(g)?,
+                        location_type: r.try_get::<i64, _>("location_type").map_err(g)? as i32,
+                        parent_station: r.try_get("parent_station").map_err(g)?,
+                    });
+                }
+                for r in ::sqlx::query("SELECT id, route_id, service_id, shape_id, headsign, direction_id FROM gtfs_trips ORDER BY id")
+                    .fetch_all(&self.pool).await.map_err(g)?
+                {
+                    f.trips.push(Trip {
+                        id: r.try_get("id").map_err(g)?, route_id: r.try_get("route_id").map_err(g)?,
+                        service_id: r.try_get("service_id").map_err(g)?, shape_id: r.try_get("shape_id").map_err(g)?,
+                        headsign: r.try_get("headsign").map_err(g)?, direction_id: r.try_get::<i64, _>("direction_id").map_err(g)? as i32,
+                    });
+                }
+                for r in ::sqlx::query("SELECT trip_id, stop_id, sequence, arrival, departure FROM gtfs_stop_times ORDER BY trip_id, sequence")
+                    .fetch_all(&self.pool).await.map_err(g)?
+                {
+                    f.stop_times.push(StopTime {
+                        trip_id: r.try_get("trip_id").map_err(g)?, stop_id: r.try_get("stop_id").map_err(g)?,
+                        sequence: r.try_get::<i64, _>("sequence").map_err(g)? as u32,
+                        arrival: r.try_get::<i64, _>("arrival").map_err(g)? as u32,
+                        departure: r.try_get::<i64, _>("departure").map_err(g)? as u32,
+                    });
+                }
+                for r in ::sqlx::query("SELECT service_id, days, start_date, end_date FROM gtfs_calendars ORDER BY service_id")
+                    .fetch_all(&self.pool).await.map_err(g)?
+                {
+                    let bits: i64 = r.try_get("days").map_err(g)?;
+                    let mut days = [false; 7];
+                    for (i, d) in days.iter_mut().enumerate() {
+                        *d = bits & (1 << i) != 0;
+                    }
+                    f.calendars.push(Calendar {
+                        service_id: r.try_get("service_id").map_err(g)?, days,
+                        start: r.try_get::<i64, _>("start_date").map_err(g)? as u32,
+                        end: r.try_get::<i64, _>("end_date").map_err(g)? as u32,
+                    });
+                }
+                for r in ::sqlx::query("SELECT service_id, date, added FROM gtfs_calendar_dates ORDER BY service_id, date")
+                    .fetch_all(&self.pool).await.map_err(g)?
+                {
+                    f.calendar_dates.push(CalendarDate {
+                        service_id: r.try_get("service_id").map_err(g)?,
+                        date: r.try_get::<i64, _>("date").map_err(g)? as u32,
+                        added: r.try_get("added").map_err(g)?,
+                    });
+                }
+                for r in ::sqlx::query("SELECT shape_id, sequence, lat, lon FROM gtfs_shapes ORDER BY shape_id, sequence")
+                    .fetch_all(&self.pool).await.map_err(g)?
+                {
+                    f.shapes.push(ShapePoint {
+                        shape_id: r.try_get("shape_id").map_err(g)?,
+                        sequence: r.try_get::<i64, _>("sequence").map_err(g)? as u32,
+                        lat: r.try_get("lat").map_err(g)?, lon: r.try_get("lon").map_err(g)?,
+                    });
+                }
+                Ok(f)
             }
 
             async fn rome_counts(&self) -> Result<RomeCounts, StoreError> {

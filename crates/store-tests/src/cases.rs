@@ -584,6 +584,40 @@ pub async fn inbox_filters_and_workflow(store: &dyn Store) {
         .expect("claim"));
 }
 
+fn demo_gtfs() -> dklik_transit::gtfs::Feed {
+    dklik_transit::gtfs::read(&fixtures_dir().join("gtfs/dunkerque-demo")).expect("demo feed")
+}
+
+pub async fn gtfs_feed_round_trip_and_replace(store: &dyn Store) {
+    assert!(store.load_gtfs().await.expect("empty").stops.is_empty());
+    let mut feed = demo_gtfs();
+    let n = store.save_gtfs(&feed, &|_| {}).await.expect("save");
+    assert!(n > 10_000, "{n}");
+    let mut back = store.load_gtfs().await.expect("load");
+    for f in [&mut feed, &mut back] {
+        f.calendars.sort_by(|a, b| a.service_id.cmp(&b.service_id));
+        f.calendar_dates
+            .sort_by(|a, b| (&a.service_id, a.date).cmp(&(&b.service_id, b.date)));
+        f.stops.sort_by(|a, b| a.id.cmp(&b.id));
+        f.routes.sort_by(|a, b| a.id.cmp(&b.id));
+        f.trips.sort_by(|a, b| a.id.cmp(&b.id));
+        f.notes.clear();
+    }
+    assert_eq!(back, feed, "what is loaded is what was imported");
+    // A second import replaces the first whole.
+    let mut small = demo_gtfs();
+    small.routes.truncate(1);
+    let keep = small.routes[0].id.clone();
+    small.trips.retain(|t| t.route_id == keep);
+    let trips: std::collections::HashSet<String> =
+        small.trips.iter().map(|t| t.id.clone()).collect();
+    small.stop_times.retain(|s| trips.contains(&s.trip_id));
+    store.save_gtfs(&small, &|_| {}).await.expect("replace");
+    let back = store.load_gtfs().await.expect("load");
+    assert_eq!(back.routes.len(), 1);
+    assert_eq!(back.trips.len(), small.trips.len());
+}
+
 pub async fn daily_reminder_once_a_day(store: &dyn Store) {
     load_demo(store).await;
     let camille = staff(store, "camille@dklik.fr", Role::Advisor).await;

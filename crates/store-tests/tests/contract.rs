@@ -43,4 +43,5 @@ contract!(
     outbox_retries_with_backoff,
     erasure_keeps_anonymous_figures,
     employers_and_sites,
+    gtfs_feed_round_trip_and_replace,
 );

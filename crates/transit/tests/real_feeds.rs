@@ -74,3 +74,19 @@ fn a_zipped_feed_reads_like_the_folder() {
         .to_string();
     assert!(e.contains("zip"), "{e}");
 }
+
+#[test]
+fn the_demo_feed_serves_shift_work() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/gtfs/dunkerque-demo");
+    let f = gtfs::read(&dir).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(f.routes.len(), 10);
+    assert!(f.agencies[0].name.contains("fictif"));
+    let first = f.stop_times.iter().map(|s| s.departure).min().unwrap_or(0);
+    let last = f.stop_times.iter().map(|s| s.arrival).max().unwrap_or(0);
+    assert!(first <= 4 * 3600 + 45 * 60, "an early bus for 5:00 shifts");
+    assert!(
+        last > 24 * 3600,
+        "late buses after 21:00–24:00 shifts, past midnight"
+    );
+    assert!(f.trips.iter().all(|t| !t.shape_id.is_empty()));
+}
