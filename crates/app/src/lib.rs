@@ -15,8 +15,8 @@ pub mod rome;
 pub mod store;
 
 pub use store::{
-    ApiToken, EmployerSummary, Facets, InboxFilter, InboxRow, OfferPage, OfferToSave,
-    OutboxMessage, SaveOutcome, SessionRecord, Store, StoreError,
+    ApiToken, DisplayReportRow, EmployerSummary, Facets, Impression, InboxFilter, InboxRow,
+    OfferPage, OfferToSave, OutboxMessage, SaveOutcome, SessionRecord, Store, StoreError,
 };
 
 /// Now, in Unix seconds.

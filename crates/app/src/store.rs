@@ -62,6 +62,34 @@ pub struct EmployerSummary {
     pub published_offers: u64,
 }
 
+/// One slide shown on a vehicle's screens (proof of display).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Impression {
+    /// Its identity and the end of its short link (`/s/CODE`).
+    pub code: String,
+    pub vehicle: String,
+    pub trip_id: Option<String>,
+    pub stop_id: Option<String>,
+    pub stop_name: String,
+    pub offer_id: Option<OfferId>,
+    /// "offer" or "fallback".
+    pub slide: String,
+    pub shown_at: i64,
+    pub duration_s: i64,
+    pub scans: i64,
+}
+
+/// Where and how often an employer's offers were shown and scanned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DisplayReportRow {
+    pub offer_code: String,
+    pub offer_title: String,
+    pub stop_name: String,
+    pub impressions: i64,
+    pub vehicles: i64,
+    pub scans: i64,
+}
+
 /// A signed-in session: a user (password account) or a person (passwordless).
 #[derive(Debug, Clone)]
 pub struct SessionRecord {
@@ -149,6 +177,21 @@ pub trait Store: Send + Sync {
     ) -> Result<u64, StoreError>;
     /// The stored feed (empty when none was imported), sorted as the reader sorts it.
     async fn load_gtfs(&self) -> Result<dklik_transit::gtfs::Feed, StoreError>;
+
+    // --- Bus screens ---
+    /// Records impressions; one already recorded (same code) is left alone. Returns how many
+    /// were new.
+    async fn record_impressions(&self, rows: &[Impression]) -> Result<u64, StoreError>;
+    async fn impression(&self, code: &str) -> Result<Option<Impression>, StoreError>;
+    /// Counts a scan of an impression's QR code; false when the code is unknown.
+    async fn record_scan(&self, code: &str, at: i64) -> Result<bool, StoreError>;
+    /// Per offer and stop, between two instants (Unix seconds), for one employer.
+    async fn display_report(
+        &self,
+        employer: EmployerId,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<DisplayReportRow>, StoreError>;
 
     // --- Employers and offers ---
     /// Writes offers in one transaction, upserting by external id (offers without one are

@@ -4,7 +4,7 @@
 macro_rules! impl_sql_store {
     ($store:ident, $db:ty, $row:ty, $backend:literal) => {
         use ::dklik_app::store::{
-            ApiToken, EmployerSummary, Facets, InboxFilter, InboxRow, OfferPage, OfferToSave,
+            ApiToken, DisplayReportRow, EmployerSummary, Facets, Impression, InboxFilter, InboxRow, OfferPage, OfferToSave,
             OutboxMessage, SaveOutcome, SessionRecord, Store, StoreError,
         };
         use ::dklik_domain::rome::{
@@ -688,6 +688,93 @@ macro_rules! impl_sql_store {
                     });
                 }
                 Ok(f)
+            }
+
+            async fn record_impressions(&self, rows: &[Impression]) -> Result<u64, StoreError> {
+                if rows.is_empty() {
+                    return Ok(0);
+                }
+                let mut tx = self.pool.begin().await.map_err(db_err)?;
+                let (mut written, mut done) = (0u64, 0u64);
+                let progress = |_: u64| {};
+                for_chunks!(tx, written, done, progress, rows,
+                    "INSERT INTO impressions (code, vehicle, trip_id, stop_id, stop_name, offer_id, slide, shown_at, duration_s) ",
+                    " ON CONFLICT (code) DO NOTHING",
+                    |b, i| { b.push_bind(i.code.clone()).push_bind(i.vehicle.clone()).push_bind(i.trip_id.clone())
+                        .push_bind(i.stop_id.clone()).push_bind(i.stop_name.clone()).push_bind(i.offer_id.map(|o| o.0))
+                        .push_bind(i.slide.clone()).push_bind(i.shown_at).push_bind(i.duration_s); });
+                let _ = done;
+                tx.commit().await.map_err(db_err)?;
+                Ok(written)
+            }
+
+            async fn impression(&self, code: &str) -> Result<Option<Impression>, StoreError> {
+                let r = ::sqlx::query(
+                    "SELECT code, vehicle, trip_id, stop_id, stop_name, offer_id, slide, shown_at, duration_s, scans \
+                     FROM impressions WHERE code = $1",
+                )
+                .bind(code)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db_err)?;
+                let g = |e: ::sqlx::Error| db_err(e);
+                r.map(|r| {
+                    Ok(Impression {
+                        code: r.try_get("code").map_err(g)?,
+                        vehicle: r.try_get("vehicle").map_err(g)?,
+                        trip_id: r.try_get("trip_id").map_err(g)?,
+                        stop_id: r.try_get("stop_id").map_err(g)?,
+                        stop_name: r.try_get("stop_name").map_err(g)?,
+                        offer_id: r.try_get::<Option<i64>, _>("offer_id").map_err(g)?.map(OfferId),
+                        slide: r.try_get("slide").map_err(g)?,
+                        shown_at: r.try_get("shown_at").map_err(g)?,
+                        duration_s: r.try_get("duration_s").map_err(g)?,
+                        scans: r.try_get("scans").map_err(g)?,
+                    })
+                })
+                .transpose()
+            }
+
+            async fn record_scan(&self, code: &str, at: i64) -> Result<bool, StoreError> {
+                let n = ::sqlx::query(
+                    "UPDATE impressions SET scans = scans + 1, first_scan_at = COALESCE(first_scan_at, $1) WHERE code = $2",
+                )
+                .bind(at)
+                .bind(code)
+                .execute(&self.pool)
+                .await
+                .map_err(db_err)?
+                .rows_affected();
+                Ok(n == 1)
+            }
+
+            async fn display_report(&self, employer: EmployerId, from: i64, to: i64) -> Result<Vec<DisplayReportRow>, StoreError> {
+                let rows = ::sqlx::query(
+                    "SELECT o.code AS offer_code, o.title AS offer_title, i.stop_name, COUNT(*) AS impressions, \
+                     COUNT(DISTINCT i.vehicle) AS vehicles, CAST(COALESCE(SUM(i.scans), 0) AS BIGINT) AS scans \
+                     FROM impressions i JOIN offers o ON o.id = i.offer_id \
+                     WHERE o.employer_id = $1 AND i.shown_at >= $2 AND i.shown_at < $3 \
+                     GROUP BY o.code, o.title, i.stop_name ORDER BY o.code, COUNT(*) DESC, i.stop_name",
+                )
+                .bind(employer.0)
+                .bind(from)
+                .bind(to)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_err)?;
+                let g = |e: ::sqlx::Error| db_err(e);
+                rows.iter()
+                    .map(|r| {
+                        Ok(DisplayReportRow {
+                            offer_code: r.try_get("offer_code").map_err(g)?,
+                            offer_title: r.try_get("offer_title").map_err(g)?,
+                            stop_name: r.try_get("stop_name").map_err(g)?,
+                            impressions: r.try_get("impressions").map_err(g)?,
+                            vehicles: r.try_get("vehicles").map_err(g)?,
+                            scans: r.try_get("scans").map_err(g)?,
+                        })
+                    })
+                    .collect()
             }
 
             async fn rome_counts(&self) -> Result<RomeCounts, StoreError> {

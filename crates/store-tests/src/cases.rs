@@ -618,6 +618,82 @@ pub async fn gtfs_feed_round_trip_and_replace(store: &dyn Store) {
     assert_eq!(back.trips.len(), small.trips.len());
 }
 
+pub async fn impressions_are_idempotent_and_scans_attributed(store: &dyn Store) {
+    use dklik_app::Impression;
+    load_demo(store).await;
+    let o = store
+        .offer_by_external_id("DEMO-001")
+        .await
+        .expect("q")
+        .expect("offer");
+    let imp = |code: &str, vehicle: &str, stop: &str, at: i64| Impression {
+        code: code.into(),
+        vehicle: vehicle.into(),
+        trip_id: Some("T1".into()),
+        stop_id: Some("S1".into()),
+        stop_name: stop.into(),
+        offer_id: Some(o.id),
+        slide: "offer".into(),
+        shown_at: at,
+        duration_s: 10,
+        scans: 0,
+    };
+    let batch = vec![
+        imp("AAAA1111", "bus-1", "Mardyck Usine", 1_790_000_000),
+        imp("AAAA2222", "bus-2", "Mardyck Usine", 1_790_000_100),
+        imp("AAAA3333", "bus-1", "Gare", 1_790_000_200),
+    ];
+    assert_eq!(store.record_impressions(&batch).await.expect("first"), 3);
+    assert_eq!(
+        store.record_impressions(&batch).await.expect("again"),
+        0,
+        "a batch sent twice counts once"
+    );
+    assert!(store
+        .record_scan("AAAA1111", 1_790_000_050)
+        .await
+        .expect("scan"));
+    assert!(store
+        .record_scan("AAAA1111", 1_790_000_060)
+        .await
+        .expect("scan"));
+    assert!(!store
+        .record_scan("ZZZZ0000", 1_790_000_060)
+        .await
+        .expect("unknown"));
+    let got = store.impression("AAAA1111").await.expect("q").expect("row");
+    assert_eq!(
+        (got.scans, got.vehicle.as_str(), got.offer_id),
+        (2, "bus-1", Some(o.id))
+    );
+    let report = store
+        .display_report(o.employer_id, 1_789_999_000, 1_790_001_000)
+        .await
+        .expect("report");
+    let mardyck = report
+        .iter()
+        .find(|r| r.stop_name == "Mardyck Usine")
+        .expect("row");
+    assert_eq!(
+        (mardyck.impressions, mardyck.vehicles, mardyck.scans),
+        (2, 2, 2)
+    );
+    assert_eq!(report.iter().map(|r| r.impressions).sum::<i64>(), 3);
+    let other = store
+        .offer_by_external_id("DEMO-014")
+        .await
+        .expect("q")
+        .expect("offer");
+    assert!(
+        store
+            .display_report(other.employer_id, 0, i64::MAX)
+            .await
+            .expect("report")
+            .is_empty(),
+        "only the employer's own offers"
+    );
+}
+
 pub async fn daily_reminder_once_a_day(store: &dyn Store) {
     load_demo(store).await;
     let camille = staff(store, "camille@dklik.fr", Role::Advisor).await;

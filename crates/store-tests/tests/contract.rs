@@ -44,4 +44,5 @@ contract!(
     erasure_keeps_anonymous_figures,
     employers_and_sites,
     gtfs_feed_round_trip_and_replace,
+    impressions_are_idempotent_and_scans_attributed,
 );
