@@ -12,6 +12,7 @@ pub mod mail;
 pub mod offers;
 pub mod privacy;
 pub mod rome;
+pub mod screens;
 pub mod store;
 
 pub use store::{

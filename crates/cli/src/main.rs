@@ -359,7 +359,26 @@ async fn serve(
     println!("  Offres      : {base}/offres");
     println!("  API         : {base}/api/v1/openapi.json");
     println!("Arrêt : Ctrl+C");
-    let state = dklik_web::AppState::new(store, &base, retention_months);
+    let screens = Arc::new(
+        dklik_app::screens::ScreenHub::load(
+            store.as_ref(),
+            dklik_screens::EngineConfig::default(),
+            dklik_app::screens::DEFAULT_SLIDE_SECONDS,
+        )
+        .await
+        .context("chargement du réseau et des offres pour les écrans")?,
+    );
+    // Offers published, closed or filled reach the screens within 30 seconds.
+    let (hub, hub_store) = (screens.clone(), store.clone());
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+            if let Err(e) = hub.refresh_offers(hub_store.as_ref()).await {
+                eprintln!("écrans : {e}");
+            }
+        }
+    });
+    let state = dklik_web::AppState::new(store, &base, retention_months, screens);
     dklik_web::serve(state, listener).await?;
     Ok(())
 }

@@ -36,6 +36,7 @@ const SIGNED_IN: &[Role] = &[
     Role::Person,
 ];
 const DEVICES: &[Role] = &[Role::Screen, Role::Feed];
+const FEED: &[Role] = &[Role::Feed];
 
 /// The access table: (method, route, who).
 pub const ACCESS: &[(&str, &str, Who)] = &[
@@ -92,6 +93,17 @@ pub const ACCESS: &[(&str, &str, Who)] = &[
     ("POST", "/admin/comptes", Who::Roles(ADMIN)),
     ("POST", "/admin/jetons", Who::Roles(ADMIN)),
     ("POST", "/admin/jetons/{id}/revoquer", Who::Roles(ADMIN)),
+    ("GET", "/ecran/{vehicle}", Who::Anyone),
+    ("GET", "/ecran/{vehicle}/flux", Who::Anyone),
+    ("GET", "/s/{code}", Who::Anyone),
+    ("GET", "/qr/{file}", Who::Anyone),
+    ("GET", "/static/ecran.css", Who::Anyone),
+    ("GET", "/static/ecran.js", Who::Anyone),
+    ("POST", "/api/v1/positions", Who::Roles(FEED)),
+    ("GET", "/api/v1/positions/counters", Who::Roles(ADMIN)),
+    ("GET", "/api/v1/stops/{stop}/offers", Who::Anyone),
+    ("GET", "/entreprise/diffusion", Who::Roles(EMPLOYER)),
+    ("GET", "/entreprise/diffusion.csv", Who::Roles(EMPLOYER)),
     ("GET", "/entreprise", Who::Roles(EMPLOYER)),
     ("GET", "/entreprise/offres/{code}", Who::Roles(EMPLOYER)),
 ];

@@ -114,6 +114,32 @@ pub fn openapi_document() -> Value {
                     "type": "object", "properties": {"role": {"type": "string", "enum": ["screen", "feed"]}}}}}},
                     "401": {"description": "Jeton manquant, inconnu ou révoqué"}}
             }},
+            "/api/v1/positions": {"post": {
+                "summary": "Positions de véhicules (flux JSON simple), par un jeton de rôle feed",
+                "operationId": "postPositions",
+                "security": [{"bearer": []}],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"oneOf": [
+                    {"$ref": "#/components/schemas/Position"},
+                    {"type": "array", "maxItems": 10000, "items": {"$ref": "#/components/schemas/Position"}}]}}}},
+                "responses": {"200": {"description": "Ce qui a été accepté ou refusé, par raison", "content": {"application/json": {"schema": {
+                    "type": "object", "properties": {"accepted": {"type": "integer"}, "screens_changed": {"type": "integer"},
+                        "rejected": {"type": "object", "additionalProperties": {"type": "integer"},
+                            "description": "out_of_range, stale, future, out_of_order, duplicate, impossible_jump, off_network"}}}}}},
+                    "400": {"description": "JSON illisible"}, "401": {"description": "Jeton manquant ou invalide"}}
+            }},
+            "/api/v1/positions/counters": {"get": {
+                "summary": "Positions acceptées et refusées depuis le démarrage (administrateurs)",
+                "operationId": "positionCounters",
+                "responses": {"200": {"description": "Compteurs"}}
+            }},
+            "/api/v1/stops/{stop}/offers": {"get": {
+                "summary": "Les offres à distance de marche d'un arrêt, pour d'autres systèmes d'affichage (JSON, ou RSS avec format=rss)",
+                "operationId": "stopOffers",
+                "parameters": [{"name": "stop", "in": "path", "required": true, "schema": {"type": "string"}},
+                    {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "rss"]}}],
+                "responses": {"200": {"description": "L'arrêt et ses offres, avec lien court et QR", "content": {
+                    "application/json": {}, "application/rss+xml": {}}}, "404": not_found}
+            }},
             "/api/v1/openapi.json": {"get": {
                 "summary": "Ce document",
                 "operationId": "openapi",
@@ -122,6 +148,10 @@ pub fn openapi_document() -> Value {
         },
         "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}, "schemas": {
             "Error": {"type": "object", "properties": {"error": {"type": "string"}}},
+            "Position": {"type": "object", "required": ["vehicle", "lat", "lon", "timestamp"], "properties": {
+                "vehicle": {"type": "string", "maxLength": 100}, "lat": {"type": "number"}, "lon": {"type": "number"},
+                "timestamp": {"type": "integer", "description": "Secondes Unix"},
+                "trip_id": {"type": "string"}, "route_id": {"type": "string"}, "stop_id": {"type": "string"}}},
             "Employer": {"type": "object", "required": ["id", "name", "fictional"], "properties": {
                 "id": {"type": "integer"}, "name": {"type": "string"}, "description": {"type": "string"},
                 "fictional": {"type": "boolean", "description": "Entreprise de démonstration"}}},

@@ -10,6 +10,7 @@ mod backoffice;
 mod error;
 mod forms;
 mod pages;
+mod screens;
 mod security;
 mod views;
 
@@ -34,6 +35,8 @@ pub struct AppState {
     pub retention_months: u32,
     /// Rendered public pages, kept a few seconds (see `PageCache`).
     pub pages: PageCache,
+    /// The bus screens: engine, current slides, live updates.
+    pub screens: Arc<dklik_app::screens::ScreenHub>,
     /// The public address of the site (for absolute links in JSON-LD), without final slash.
     pub base_url: String,
 }
@@ -41,9 +44,15 @@ pub struct AppState {
 pub type SharedState = Arc<AppState>;
 
 impl AppState {
-    pub fn new(store: Arc<dyn Store>, base_url: &str, retention_months: u32) -> SharedState {
+    pub fn new(
+        store: Arc<dyn Store>,
+        base_url: &str,
+        retention_months: u32,
+        screens: Arc<dklik_app::screens::ScreenHub>,
+    ) -> SharedState {
         Arc::new(Self {
             store,
+            screens,
             base_url: base_url.trim_end_matches('/').to_string(),
             interest_limiter: RateLimiter::new(5, Duration::from_secs(600)),
             login_limiter: RateLimiter::new(20, Duration::from_secs(600)),
@@ -188,6 +197,20 @@ pub fn router(state: SharedState) -> Router {
         )
         .route("/entreprise", get(backoffice::employer_home))
         .route("/entreprise/offres/{code}", get(backoffice::employer_offer))
+        .route("/ecran/{vehicle}", get(screens::screen_page))
+        .route("/ecran/{vehicle}/flux", get(screens::screen_stream))
+        .route("/s/{code}", get(screens::scan))
+        .route("/qr/{file}", get(screens::offer_qr))
+        .route("/static/ecran.css", get(pages::screen_css))
+        .route("/static/ecran.js", get(pages::screen_js))
+        .route("/api/v1/positions", post(screens::positions))
+        .route("/api/v1/positions/counters", get(screens::counters))
+        .route("/api/v1/stops/{stop}/offers", get(screens::stop_feed))
+        .route("/entreprise/diffusion", get(screens::display_report_html))
+        .route(
+            "/entreprise/diffusion.csv",
+            get(screens::display_report_csv),
+        )
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             access::guard,

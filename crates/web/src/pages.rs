@@ -78,6 +78,28 @@ pub async fn css() -> Response {
         .into_response()
 }
 
+pub async fn screen_css() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../static/ecran.css"),
+    )
+        .into_response()
+}
+
+pub async fn screen_js() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../static/ecran.js"),
+    )
+        .into_response()
+}
+
 pub async fn not_found() -> AppError {
     AppError::NotFound
 }
@@ -234,6 +256,7 @@ struct OfferPage {
     o: OfferView,
     json_ld: String,
     src: String,
+    imp: String,
     form: FormState,
     errors: Vec<FieldError>,
     best_times: Vec<(&'static str, &'static str)>,
@@ -244,6 +267,22 @@ struct OfferPage {
 pub struct SourceQuery {
     #[serde(default)]
     src: String,
+    /// The impression a bus-screen QR scan came from.
+    #[serde(default)]
+    imp: String,
+}
+
+/// An impression code as found in a link: 8 characters of the short-code alphabet.
+fn clean_impression(s: &str) -> String {
+    let t: String = s.trim().to_ascii_uppercase();
+    if t.len() == 8
+        && t.bytes()
+            .all(|b| dklik_domain::offer::SHORT_CODE_ALPHABET.contains(&b))
+    {
+        t
+    } else {
+        String::new()
+    }
 }
 
 async fn published_offer(
@@ -278,6 +317,7 @@ fn offer_page(
     o: &dklik_domain::Offer,
     base_url: &str,
     src: &str,
+    imp: &str,
     form: FormState,
     status: StatusCode,
 ) -> Result<Response, AppError> {
@@ -285,6 +325,7 @@ fn offer_page(
         o: OfferView::from(o),
         json_ld: job_posting_json_ld(o, base_url),
         src: Channel::parse_lenient(src).as_str().to_string(),
+        imp: clean_impression(imp),
         errors: form.errors.clone(),
         form,
         best_times: BestTime::ALL
@@ -301,9 +342,13 @@ pub async fn offer(
     Path(code): Path<String>,
     Query(src): Query<SourceQuery>,
 ) -> Result<Response, AppError> {
+    // A page reached from a screen's QR carries its impression: it is not cached.
+    let imp = clean_impression(&src.imp);
     let key = format!("offre:{code}:{}", Channel::parse_lenient(&src.src).as_str());
-    if let Some(html) = st.pages.get(&key) {
-        return Ok(cached_html(html));
+    if imp.is_empty() {
+        if let Some(html) = st.pages.get(&key) {
+            return Ok(cached_html(html));
+        }
     }
     match published_offer(&st, &code).await? {
         Some(o) => {
@@ -311,6 +356,7 @@ pub async fn offer(
                 &o,
                 &st.base_url,
                 &src.src,
+                &imp,
                 FormState {
                     moment: BestTime::Any.as_str().into(),
                     ..Default::default()
@@ -321,7 +367,9 @@ pub async fn offer(
                 .await
                 .map_err(|e| AppError::Internal(e.to_string()))?;
             let html = Arc::new(String::from_utf8_lossy(&bytes).into_owned());
-            st.pages.put(key, html.clone());
+            if imp.is_empty() {
+                st.pages.put(key, html.clone());
+            }
             Ok(cached_html(html))
         }
         None => Ok(unknown_code_page(&code)),
@@ -342,6 +390,8 @@ pub struct InterestFields {
     consentement: String,
     #[serde(default)]
     src: String,
+    #[serde(default)]
+    imp: String,
     /// The honeypot: people never see it; robots fill it.
     #[serde(default)]
     site_web: String,
@@ -377,9 +427,21 @@ pub async fn interest(
         best_time: f.moment.clone(),
         consent: f.consentement == "oui",
     };
-    let channel = Channel::parse_lenient(&f.src);
+    let mut channel = Channel::parse_lenient(&f.src);
+    // A scan of a bus screen's QR: the request says which bus and which stop.
+    let imp = clean_impression(&f.imp);
+    let mut detail = String::new();
+    if !imp.is_empty() {
+        if let Some(i) = st.store.impression(&imp).await? {
+            channel = Channel::BusScreen;
+            detail = format!(
+                "bus {}, arrêt {} (affichage {})",
+                i.vehicle, i.stop_name, i.code
+            );
+        }
+    }
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    match submit_interest(st.store.as_ref(), &form, Some(o.id), channel, "", now).await {
+    match submit_interest(st.store.as_ref(), &form, Some(o.id), channel, &detail, now).await {
         Ok(_) => Ok(thanks),
         Err(InterestError::Invalid(v)) => {
             let state = FormState {
@@ -394,6 +456,7 @@ pub async fn interest(
                 &o,
                 &st.base_url,
                 &f.src,
+                &f.imp,
                 state,
                 StatusCode::UNPROCESSABLE_ENTITY,
             )

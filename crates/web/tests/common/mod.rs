@@ -33,11 +33,25 @@ pub async fn app() -> App {
     dklik_app::offers::import_offers(&store, raw, true)
         .await
         .expect("import");
+    let feed =
+        dklik_transit::gtfs::read(&dklik_store_tests::fixtures_dir().join("gtfs/dunkerque-demo"))
+            .expect("feed");
+    store.save_gtfs(&feed, &|_| {}).await.expect("gtfs");
     let store: Arc<dyn Store> = Arc::new(store);
+    let screens = Arc::new(
+        dklik_app::screens::ScreenHub::load(
+            store.as_ref(),
+            dklik_screens::EngineConfig::default(),
+            10,
+        )
+        .await
+        .expect("screens"),
+    );
     let router = dklik_web::router(dklik_web::AppState::new(
         store.clone(),
         "https://dklik.example",
         24,
+        screens,
     ))
     .layer(MockConnectInfo(SocketAddr::from(([192, 0, 2, 7], 4000))));
     App {

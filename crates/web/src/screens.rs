@@ -1,0 +1,501 @@
+//! Bus screen pages with live updates, QR scans, vehicle-position intake, the per-stop feed
+//! for other signage systems, and the employer's display report.
+
+use crate::access::Identity;
+use crate::error::{ApiError, AppError};
+use crate::pages::message_page;
+use crate::SharedState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::{Extension, Json};
+use dklik_app::screens::{IngestError, ScreenState};
+use dklik_screens::{Position, Slide};
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::convert::Infallible;
+
+/// A vehicle or screen id: letters, digits, '-', '_' and '.', 64 at most.
+pub fn valid_vehicle(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+}
+
+/// The QR code of a URL, as an SVG element (no XML prologue), black on white.
+pub fn qr_svg(url: &str) -> String {
+    match qrcode::QrCode::with_error_correction_level(url.as_bytes(), qrcode::EcLevel::M) {
+        Ok(code) => {
+            let svg = code
+                .render::<qrcode::render::svg::Color>()
+                .min_dimensions(240, 240)
+                .dark_color(qrcode::render::svg::Color("#000000"))
+                .light_color(qrcode::render::svg::Color("#ffffff"))
+                .quiet_zone(true)
+                .build();
+            match svg.find("<svg") {
+                Some(i) => svg[i..].to_string(),
+                None => svg,
+            }
+        }
+        Err(_) => String::new(),
+    }
+}
+
+struct SlideView {
+    kicker: String,
+    headline: String,
+    sub: String,
+    qr_svg: String,
+    url: String,
+    url_short: String,
+    code: String,
+}
+
+#[derive(Template)]
+#[template(path = "screen_slides.html")]
+struct SlidesFragment {
+    slides: Vec<SlideView>,
+}
+
+#[derive(Template)]
+#[template(path = "screen.html")]
+struct ScreenPage<'a> {
+    vehicle: &'a str,
+    seconds: i64,
+    slides_html: String,
+}
+
+fn short(url: &str) -> String {
+    url.split("://").nth(1).unwrap_or(url).to_string()
+}
+
+fn slides_html(state: Option<&ScreenState>, base_url: &str) -> Result<String, AppError> {
+    let mut slides = Vec::new();
+    if let Some(st) = state {
+        for s in &st.slides {
+            match &s.slide {
+                Slide::Offer {
+                    code,
+                    title,
+                    employer,
+                    distance_m,
+                    ..
+                } => {
+                    let url = format!("{base_url}/s/{}", s.impression);
+                    let near = if st.stop_name.is_empty() {
+                        format!("{employer}, à {distance_m} m")
+                    } else {
+                        format!("{employer}, à {distance_m} m de l'arrêt {}", st.stop_name)
+                    };
+                    slides.push(SlideView {
+                        kicker: "On recrute près d'ici".into(),
+                        headline: title.clone(),
+                        sub: near,
+                        qr_svg: qr_svg(&url),
+                        url_short: short(&url),
+                        url,
+                        code: code.clone(),
+                    });
+                }
+                Slide::Fallback { text } => slides.push(SlideView {
+                    kicker: String::new(),
+                    headline: text.clone(),
+                    sub: String::new(),
+                    qr_svg: String::new(),
+                    url: String::new(),
+                    url_short: String::new(),
+                    code: String::new(),
+                }),
+            }
+        }
+    }
+    if slides.is_empty() {
+        let url = format!("{base_url}/offres");
+        slides.push(SlideView {
+            kicker: "DKLIK".into(),
+            headline: "Des entreprises recrutent près de chez vous".into(),
+            sub: "Scannez pour voir les offres".into(),
+            qr_svg: qr_svg(&url),
+            url_short: short(&url),
+            url,
+            code: String::new(),
+        });
+    }
+    Ok(SlidesFragment { slides }.render()?)
+}
+
+pub async fn screen_page(
+    State(st): State<SharedState>,
+    Path(vehicle): Path<String>,
+) -> Result<Response, AppError> {
+    if !valid_vehicle(&vehicle) {
+        return Ok(message_page(
+            StatusCode::NOT_FOUND,
+            "Cet écran n'existe pas",
+            &["L'identifiant de l'écran n'est pas valide : lettres, chiffres, tiret, point ou souligné, 64 au plus."],
+            false,
+            "",
+        ));
+    }
+    let current = st.screens.current(&vehicle);
+    let page = ScreenPage {
+        vehicle: &vehicle,
+        seconds: st.screens.slide_seconds,
+        slides_html: slides_html(current.as_deref(), &st.base_url)?,
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+/// Server-sent events: each change of the vehicle's slides, as the HTML of the slides.
+pub async fn screen_stream(State(st): State<SharedState>, Path(vehicle): Path<String>) -> Response {
+    if !valid_vehicle(&vehicle) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let rx = st.screens.subscribe();
+    let base = st.base_url.clone();
+    let stream =
+        futures_util::stream::unfold((rx, vehicle, base), |(mut rx, vehicle, base)| async move {
+            loop {
+                match rx.recv().await {
+                    Ok(state) if state.vehicle == vehicle => {
+                        let html = slides_html(Some(&state), &base).unwrap_or_default();
+                        let ev = Event::default().event("slides").data(html);
+                        return Some((Ok::<Event, Infallible>(ev), (rx, vehicle, base)));
+                    }
+                    Ok(_) => continue,
+                    // A slow page missed updates: the next one will do.
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+                }
+            }
+        });
+    Sse::new(stream)
+        .keep_alive(KeepAlive::default())
+        .into_response()
+}
+
+/// `/s/CODE`: a QR scan. Counts it on its impression, then opens the offer page.
+pub async fn scan(
+    State(st): State<SharedState>,
+    Path(code): Path<String>,
+) -> Result<Response, AppError> {
+    let code: String = code
+        .chars()
+        .take(16)
+        .collect::<String>()
+        .to_ascii_uppercase();
+    let Some(imp) = st.store.impression(&code).await? else {
+        return Ok(message_page(
+            StatusCode::NOT_FOUND,
+            "Ce lien n'est pas reconnu",
+            &[
+                "Le lien scanné est incomplet ou trop ancien.",
+                "Vous pouvez taper le code de l'offre écrit sur l'écran.",
+            ],
+            true,
+            "",
+        ));
+    };
+    st.store.record_scan(&code, dklik_app::unix_now()).await?;
+    let to = match imp.offer_id {
+        Some(id) => match st.store.offer(id).await? {
+            Some(o) => format!("/offres/{}?src=ecran&imp={code}", o.code),
+            None => "/offres".into(),
+        },
+        None => "/offres".into(),
+    };
+    Ok(Redirect::to(&to).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct PositionIn {
+    vehicle: String,
+    lat: f64,
+    lon: f64,
+    /// Unix seconds.
+    timestamp: i64,
+    #[serde(default)]
+    trip_id: Option<String>,
+    #[serde(default)]
+    route_id: Option<String>,
+    #[serde(default)]
+    stop_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+pub enum PositionsIn {
+    Many(Vec<PositionIn>),
+    One(PositionIn),
+}
+
+/// POST of vehicle positions as JSON (one object or an array), by a feed sender's token.
+pub async fn positions(
+    State(st): State<SharedState>,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let parsed: PositionsIn = match serde_json::from_slice(&body) {
+        Ok(p) => p,
+        Err(e) => {
+            return Ok((
+                StatusCode::BAD_REQUEST,
+                Json(serde_json::json!({"error": format!("JSON illisible : {e}")})),
+            )
+                .into_response())
+        }
+    };
+    let list = match parsed {
+        PositionsIn::Many(v) => v,
+        PositionsIn::One(p) => vec![p],
+    };
+    if list.len() > 10_000 {
+        return Ok((
+            StatusCode::PAYLOAD_TOO_LARGE,
+            Json(serde_json::json!({"error": "10 000 positions au plus par envoi"})),
+        )
+            .into_response());
+    }
+    let positions: Vec<Position> = list
+        .into_iter()
+        .map(|p| Position {
+            vehicle: p.vehicle,
+            trip_id: p.trip_id,
+            route_id: p.route_id,
+            stop_id: p.stop_id,
+            lat: p.lat,
+            lon: p.lon,
+            timestamp: p.timestamp,
+        })
+        .collect();
+    Ok(Json(ingest_all(&st, &positions).await?).into_response())
+}
+
+/// Feeds positions to the hub; the answer counts what was accepted and refused.
+pub async fn ingest_all(
+    st: &SharedState,
+    positions: &[Position],
+) -> Result<serde_json::Value, ApiError> {
+    let now = dklik_app::unix_now();
+    let (mut accepted, mut changed) = (0u64, 0u64);
+    let mut rejected: HashMap<String, u64> = HashMap::new();
+    for p in positions {
+        match st.screens.ingest(st.store.as_ref(), p, now).await {
+            Ok(c) => {
+                accepted += 1;
+                changed += u64::from(c.is_some());
+            }
+            Err(IngestError::Rejected(r)) => {
+                let key = serde_json::to_value(r)
+                    .ok()
+                    .and_then(|v| v.as_str().map(String::from))
+                    .unwrap_or_default();
+                *rejected.entry(key).or_default() += 1;
+            }
+            Err(IngestError::Store(e)) => return Err(e.into()),
+            Err(IngestError::Busy) => {
+                return Err(ApiError(AppError::Internal("moteur indisponible".into())))
+            }
+        }
+    }
+    Ok(
+        serde_json::json!({ "accepted": accepted, "rejected": rejected, "screens_changed": changed }),
+    )
+}
+
+#[derive(Deserialize, Default)]
+pub struct FeedQuery {
+    #[serde(default)]
+    format: String,
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The offers near a stop, for other signage systems: JSON, or RSS 2.0 with `?format=rss`.
+pub async fn stop_feed(
+    State(st): State<SharedState>,
+    Path(stop): Path<String>,
+    Query(q): Query<FeedQuery>,
+) -> Result<Response, ApiError> {
+    let Some((stop, offers)) = st.screens.stop_with_offers(&stop) else {
+        return Err(ApiError(AppError::NotFound));
+    };
+    let base = &st.base_url;
+    if q.format == "rss" {
+        let mut items = String::new();
+        for (o, d) in &offers {
+            items.push_str(&format!(
+                "<item><title>{}</title><link>{base}/o/{}</link><guid isPermaLink=\"false\">dklik-offre-{}</guid><description>{} – à {d} m de l'arrêt {}</description><enclosure url=\"{base}/qr/{}.svg\" type=\"image/svg+xml\" length=\"0\"/></item>",
+                xml_escape(&o.title), o.code, o.offer_id, xml_escape(&o.employer), xml_escape(&stop.name), o.code
+            ));
+        }
+        let rss = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\"><channel><title>Offres près de l'arrêt {}</title><link>{base}/offres</link><description>Offres d'emploi à distance de marche de l'arrêt {}</description><language>fr</language>{items}</channel></rss>",
+            xml_escape(&stop.name), xml_escape(&stop.name)
+        );
+        return Ok((
+            [(header::CONTENT_TYPE, "application/rss+xml; charset=utf-8")],
+            rss,
+        )
+            .into_response());
+    }
+    let list: Vec<serde_json::Value> = offers
+        .iter()
+        .map(|(o, d)| {
+            serde_json::json!({
+                "offer_code": o.code, "title": o.title, "employer": o.employer, "distance_m": d,
+                "short_url": format!("{base}/o/{}", o.code), "qr_svg_url": format!("{base}/qr/{}.svg", o.code),
+            })
+        })
+        .collect();
+    Ok(Json(serde_json::json!({
+        "stop": {"id": stop.id, "name": stop.name, "lat": stop.lat, "lon": stop.lon},
+        "offers": list,
+    }))
+    .into_response())
+}
+
+/// The QR code of an offer's short link, as an SVG image.
+pub async fn offer_qr(State(st): State<SharedState>, Path(file): Path<String>) -> Response {
+    let code = file.strip_suffix(".svg").unwrap_or("");
+    match dklik_domain::ShortCode::parse(code) {
+        Ok(c) => (
+            [
+                (header::CONTENT_TYPE, "image/svg+xml"),
+                (header::CACHE_CONTROL, "public, max-age=86400"),
+            ],
+            format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>{}",
+                qr_svg(&format!("{}/o/{c}", st.base_url))
+            ),
+        )
+            .into_response(),
+        Err(_) => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct ReportQuery {
+    #[serde(default)]
+    jours: String,
+}
+
+/// Where and how often the employer's offers were shown and scanned (HTML, or CSV).
+pub async fn display_report(
+    State(st): State<SharedState>,
+    Extension(ident): Extension<Identity>,
+    Query(q): Query<ReportQuery>,
+    csv: bool,
+) -> Result<Response, AppError> {
+    let eid = ident
+        .user()
+        .and_then(|u| u.employer_id)
+        .ok_or(AppError::NotFound)?;
+    let days: i64 = q.jours.parse().unwrap_or(30).clamp(1, 366);
+    let now = dklik_app::unix_now();
+    let rows = st
+        .store
+        .display_report(eid, now - days * 86_400, now + 1)
+        .await?;
+    if csv {
+        let mut out = String::from("code_offre;offre;arret;affichages;vehicules;scans\r\n");
+        for r in &rows {
+            let cell = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+            out.push_str(&format!(
+                "{};{};{};{};{};{}\r\n",
+                r.offer_code,
+                cell(&r.offer_title),
+                cell(&r.stop_name),
+                r.impressions,
+                r.vehicles,
+                r.scans
+            ));
+        }
+        return Ok((
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"diffusion-{days}-jours.csv\""),
+                ),
+            ],
+            out,
+        )
+            .into_response());
+    }
+    crate::account::TablePage {
+        title: format!("Vos offres sur les écrans des bus ({days} derniers jours)"),
+        intro: vec![
+            "Chaque ligne : une offre, un arrêt, combien de fois elle a été affichée et scannée."
+                .into(),
+        ],
+        links: vec![
+            ("/entreprise".into(), "Mes offres".into()),
+            (
+                format!("/entreprise/diffusion.csv?jours={days}"),
+                "Télécharger en CSV".into(),
+            ),
+        ],
+        headers: vec!["Code", "Offre", "Arrêt", "Affichages", "Bus", "Scans"],
+        rows: rows
+            .iter()
+            .map(|r| {
+                vec![
+                    r.offer_code.clone(),
+                    r.offer_title.clone(),
+                    r.stop_name.clone(),
+                    r.impressions.to_string(),
+                    r.vehicles.to_string(),
+                    r.scans.to_string(),
+                ]
+            })
+            .collect(),
+        empty: "Vos offres n'ont pas encore été affichées sur cette période.",
+        forms: vec![],
+        csrf: ident.csrf().to_string(),
+    }
+    .respond()
+}
+
+pub async fn display_report_html(
+    st: State<SharedState>,
+    id: Extension<Identity>,
+    q: Query<ReportQuery>,
+) -> Result<Response, AppError> {
+    display_report(st, id, q, false).await
+}
+
+pub async fn display_report_csv(
+    st: State<SharedState>,
+    id: Extension<Identity>,
+    q: Query<ReportQuery>,
+) -> Result<Response, AppError> {
+    display_report(st, id, q, true).await
+}
+
+/// What the engine has accepted and refused since the server started (for operators).
+pub async fn counters(State(st): State<SharedState>) -> Json<serde_json::Value> {
+    let (accepted, rejected) = st.screens.counters();
+    let rejected: HashMap<String, u64> = rejected
+        .into_iter()
+        .map(|(k, v)| {
+            (
+                serde_json::to_value(k)
+                    .ok()
+                    .and_then(|v| v.as_str().map(String::from))
+                    .unwrap_or_default(),
+                v,
+            )
+        })
+        .collect();
+    Json(serde_json::json!({"accepted": accepted, "rejected": rejected}))
+}
