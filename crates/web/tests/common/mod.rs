@@ -13,6 +13,7 @@ use tower::ServiceExt;
 pub struct App {
     pub router: Router,
     pub store: Arc<dyn Store>,
+    pub screens: Arc<dklik_app::screens::ScreenHub>,
     _dir: tempfile::TempDir,
 }
 
@@ -51,12 +52,13 @@ pub async fn app() -> App {
         store.clone(),
         "https://dklik.example",
         24,
-        screens,
+        screens.clone(),
     ))
     .layer(MockConnectInfo(SocketAddr::from(([192, 0, 2, 7], 4000))));
     App {
         router,
         store,
+        screens,
         _dir: dir,
     }
 }
@@ -176,4 +178,12 @@ pub async fn staff_accounts(app: &App, employer: dklik_domain::EmployerId) {
             .await
             .expect("account");
     }
+}
+
+/// What the server's background task does every 30 seconds.
+pub async fn refresh_screens(app: &App) {
+    app.screens
+        .refresh_offers(app.store.as_ref())
+        .await
+        .expect("refresh");
 }
