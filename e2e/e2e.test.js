@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import { chromium } from 'playwright-core';
+import jsQR from 'jsqr';
+import { PNG } from 'pngjs';
 
 const require = createRequire(import.meta.url);
 const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -16,7 +18,7 @@ const BIN = process.env.DKLIK_BIN;
 const CHROME = process.env.CHROMIUM || '/usr/bin/chromium';
 assert.ok(BIN, 'DKLIK_BIN must name the dklik binary');
 
-let server, browser, base, dir, db;
+let server, browser, base, dir, db, feedToken;
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -41,7 +43,12 @@ before(async () => {
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
   server = spawn(BIN, ['demo', '--listen', `127.0.0.1:${port}`, '--db', db], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  server.stdout.on('data', d => { out += d; });
   await waitFor(`${base}/healthz`);
+  const m = out.match(/Flux de positions jeton (dk_[0-9a-f]+)/);
+  assert.ok(m, `the demo prints a feed token:\n${out}`);
+  feedToken = m[1];
   browser = await chromium.launch({
     executablePath: CHROME,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -189,5 +196,80 @@ test('an advisor marks a request as contacted from a phone', async () => {
   await page.click('button:has-text("Enregistrer l\'état")');
   await page.waitForURL(`${base}/conseil/demandes/1`);
   assert.match(await page.textContent('.details'), /Contactée/);
+  await ctx.close();
+});
+
+async function sendPosition(vehicle, lat, lon, t) {
+  const r = await fetch(`${base}/api/v1/positions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${feedToken}` },
+    body: JSON.stringify({ vehicle, lat, lon, timestamp: t }),
+  });
+  const body = await r.text();
+  assert.equal(r.status, 200, body);
+  return JSON.parse(body);
+}
+
+function contrast(fg, bg) {
+  const lum = c => {
+    const [r, g, b] = c.match(/\d+/g).slice(0, 3).map(Number).map(v => v / 255)
+      .map(v => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const [a, b] = [lum(fg), lum(bg)].sort((x, y) => y - x);
+  return (a + 0.05) / (b + 0.05);
+}
+
+test('a screen page at three sizes: big headline, no scroll, 7:1 contrast, a QR that leads to the offer and counts the scan', async () => {
+  const now = Math.floor(Date.now() / 1000);
+  await sendPosition('bus-e2e', 51.0250, 2.2585, now - 30);
+  const res = await sendPosition('bus-e2e', 51.0301, 2.2691, now);
+  assert.equal(res.accepted, 1);
+  for (const [w, h] of [[1920, 1080], [1920, 540], [1920, 360]]) {
+    const ctx = await browser.newContext({ viewport: { width: w, height: h } });
+    const page = await ctx.newPage();
+    await page.goto(`${base}/ecran/bus-e2e`);
+    const m = await page.evaluate(() => {
+      const slide = [...document.querySelectorAll('.slide')].find(s => !s.hidden);
+      const h1 = slide.querySelector('h1');
+      const cs = getComputedStyle(h1);
+      return {
+        font: parseFloat(cs.fontSize), color: cs.color, bg: getComputedStyle(document.body).backgroundColor,
+        scrollH: document.documentElement.scrollHeight, scrollW: document.documentElement.scrollWidth,
+        url: slide.querySelector('.url')?.textContent, code: slide.querySelector('.code strong')?.textContent,
+      };
+    });
+    assert.ok(m.font >= 0.08 * h, `${w}x${h}: headline ${m.font}px is under 8 % of the height`);
+    assert.ok(m.scrollH <= h && m.scrollW <= w, `${w}x${h}: the page scrolls (${m.scrollW}x${m.scrollH})`);
+    assert.ok(contrast(m.color, m.bg) >= 7, `${w}x${h}: contrast ${contrast(m.color, m.bg)}`);
+    assert.match(m.url, /\/s\/[A-Z0-9]{8}$/);
+    assert.match(m.code, /^[A-Z0-9]{6}$/);
+    // Decode the QR from a screenshot, as a phone would.
+    const shot = PNG.sync.read(await page.screenshot());
+    const qr = jsQR(new Uint8ClampedArray(shot.data), shot.width, shot.height);
+    assert.ok(qr, `${w}x${h}: the QR code could not be decoded from the screen`);
+    assert.ok(qr.data.endsWith(m.url.split('/s/')[1]), `${qr.data} vs ${m.url}`);
+    if (h === 1080) {
+      const phone = await (await browser.newContext({ viewport: { width: 360, height: 640 } })).newPage();
+      const path = new URL(qr.data).pathname;
+      await phone.goto(base + path);
+      assert.match(phone.url(), /\/offres\/[A-Z0-9]{6}\?src=ecran&imp=/);
+      const imp = path.split('/s/')[1];
+      assert.equal(await phone.getAttribute('input[name=imp]', 'value'), imp);
+      await phone.context().close();
+    }
+    await ctx.close();
+  }
+});
+
+test('a screen page takes new slides pushed by the server without reloading', async () => {
+  const ctx = await browser.newContext({ viewport: { width: 1920, height: 540 } });
+  const page = await ctx.newPage();
+  await page.goto(`${base}/ecran/bus-live`);
+  assert.match(await page.textContent('h1'), /Des entreprises recrutent/);
+  await page.waitForTimeout(500);
+  const now = Math.floor(Date.now() / 1000);
+  await sendPosition('bus-live', 51.0301, 2.2691, now);
+  await page.waitForSelector('text=On recrute près d\'ici', { timeout: 5000 });
   await ctx.close();
 });
