@@ -3,3 +3,4 @@
 //! Plain Rust, no I/O besides reading the feed: the rest of DKLIK gets a checked [`gtfs::Feed`].
 
 pub mod gtfs;
+pub mod realtime;

@@ -100,6 +100,8 @@ pub const ACCESS: &[(&str, &str, Who)] = &[
     ("GET", "/static/ecran.css", Who::Anyone),
     ("GET", "/static/ecran.js", Who::Anyone),
     ("POST", "/api/v1/positions", Who::Roles(FEED)),
+    ("POST", "/api/v1/positions/gtfs-rt", Who::Roles(FEED)),
+    ("POST", "/api/v1/positions/siri", Who::Roles(FEED)),
     ("GET", "/api/v1/positions/counters", Who::Roles(ADMIN)),
     ("GET", "/api/v1/stops/{stop}/offers", Who::Anyone),
     ("GET", "/entreprise/diffusion", Who::Roles(EMPLOYER)),

@@ -127,6 +127,20 @@ pub fn openapi_document() -> Value {
                             "description": "out_of_range, stale, future, out_of_order, duplicate, impossible_jump, off_network"}}}}}},
                     "400": {"description": "JSON illisible"}, "401": {"description": "Jeton manquant ou invalide"}}
             }},
+            "/api/v1/positions/gtfs-rt": {"post": {
+                "summary": "Positions en GTFS-realtime (FeedMessage VehiclePositions, protobuf), par un jeton feed",
+                "operationId": "postGtfsRt",
+                "security": [{"bearer": []}],
+                "requestBody": {"required": true, "content": {"application/x-protobuf": {}}},
+                "responses": {"200": {"description": "Acceptées, refusées par raison, entités ignorées"}, "400": {"description": "Message illisible"}}
+            }},
+            "/api/v1/positions/siri": {"post": {
+                "summary": "Positions en SIRI Vehicle Monitoring (XML), par un jeton feed",
+                "operationId": "postSiri",
+                "security": [{"bearer": []}],
+                "requestBody": {"required": true, "content": {"application/xml": {}}},
+                "responses": {"200": {"description": "Acceptées, refusées par raison, activités ignorées"}, "400": {"description": "XML illisible"}}
+            }},
             "/api/v1/positions/counters": {"get": {
                 "summary": "Positions acceptées et refusées depuis le démarrage (administrateurs)",
                 "operationId": "positionCounters",

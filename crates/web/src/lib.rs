@@ -204,6 +204,8 @@ pub fn router(state: SharedState) -> Router {
         .route("/static/ecran.css", get(pages::screen_css))
         .route("/static/ecran.js", get(pages::screen_js))
         .route("/api/v1/positions", post(screens::positions))
+        .route("/api/v1/positions/gtfs-rt", post(screens::gtfs_rt))
+        .route("/api/v1/positions/siri", post(screens::siri))
         .route("/api/v1/positions/counters", get(screens::counters))
         .route("/api/v1/stops/{stop}/offers", get(screens::stop_feed))
         .route("/entreprise/diffusion", get(screens::display_report_html))

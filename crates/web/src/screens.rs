@@ -275,6 +275,61 @@ pub async fn positions(
     Ok(Json(ingest_all(&st, &positions).await?).into_response())
 }
 
+/// Turns decoded reports into positions; a report without time is taken as of now.
+fn to_positions(reports: Vec<dklik_transit::realtime::VehicleReport>) -> Vec<Position> {
+    let now = dklik_app::unix_now();
+    reports
+        .into_iter()
+        .map(|r| Position {
+            vehicle: r.vehicle,
+            trip_id: r.trip_id,
+            route_id: r.route_id,
+            stop_id: r.stop_id,
+            lat: r.lat,
+            lon: r.lon,
+            timestamp: r.timestamp.unwrap_or(now),
+        })
+        .collect()
+}
+
+fn decode_refused(e: dklik_transit::realtime::DecodeError) -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        Json(serde_json::json!({"error": e.to_string()})),
+    )
+        .into_response()
+}
+
+/// POST of a GTFS-realtime FeedMessage (protobuf) of vehicle positions.
+pub async fn gtfs_rt(
+    State(st): State<SharedState>,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    match dklik_transit::realtime::gtfs_rt::decode(&body) {
+        Ok(d) => {
+            let mut v = ingest_all(&st, &to_positions(d.reports)).await?;
+            v["skipped"] = serde_json::json!(d.skipped);
+            Ok(Json(v).into_response())
+        }
+        Err(e) => Ok(decode_refused(e)),
+    }
+}
+
+/// POST of a SIRI Vehicle Monitoring delivery (XML).
+pub async fn siri(
+    State(st): State<SharedState>,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    match dklik_transit::realtime::siri::decode(&body) {
+        Ok(d) => {
+            let mut v = ingest_all(&st, &to_positions(d.reports)).await?;
+            v["skipped"] = serde_json::json!(d.skipped);
+            Ok(Json(v).into_response())
+        }
+        Err(e) => Ok(decode_refused(e)),
+    }
+}
+
 /// Feeds positions to the hub; the answer counts what was accepted and refused.
 pub async fn ingest_all(
     st: &SharedState,

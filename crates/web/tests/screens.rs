@@ -300,3 +300,78 @@ async fn employers_see_where_their_offers_were_shown() {
         .starts_with("code_offre;offre;arret;affichages;vehicules;scans"));
     assert!(csv.body.contains("\"Mardyck Usine\";"));
 }
+
+#[tokio::test]
+async fn positions_in_gtfs_realtime_and_siri_reach_the_screens() {
+    use dklik_transit::realtime::{gtfs_rt, VehicleReport};
+    let app = app().await;
+    let token = feed_token(&app).await;
+    let t = now();
+    let pb = gtfs_rt::encode(
+        &[VehicleReport {
+            vehicle: "rt-1".into(),
+            trip_id: None,
+            route_id: Some("11".into()),
+            stop_id: None,
+            lat: MARDYCK.0,
+            lon: MARDYCK.1,
+            timestamp: Some(t),
+        }],
+        t as u64,
+    );
+    let send_body = |path: &'static str, ct: &'static str, body: Vec<u8>| {
+        let token = token.clone();
+        let app = &app;
+        async move {
+            send(
+                app,
+                Request::post(path)
+                    .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                    .header(header::CONTENT_TYPE, ct)
+                    .body(Body::from(body))
+                    .expect("request"),
+            )
+            .await
+        }
+    };
+    let r = send_body("/api/v1/positions/gtfs-rt", "application/x-protobuf", pb).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("\"accepted\":1"), "{}", r.body);
+    assert!(get(&app, "/ecran/rt-1")
+        .await
+        .body
+        .contains("Mardyck Usine"));
+    let garbage = send_body(
+        "/api/v1/positions/gtfs-rt",
+        "application/x-protobuf",
+        vec![0xff; 20],
+    )
+    .await;
+    assert_eq!(garbage.status, StatusCode::BAD_REQUEST);
+    let iso = time::OffsetDateTime::from_unix_timestamp(t)
+        .expect("time")
+        .format(&time::format_description::well_known::Rfc3339)
+        .expect("format");
+    let xml = format!(
+        r#"<?xml version="1.0"?><Siri xmlns="http://www.siri.org.uk/siri" version="2.0"><ServiceDelivery><VehicleMonitoringDelivery><VehicleActivity><RecordedAtTime>{iso}</RecordedAtTime><MonitoredVehicleJourney><LineRef>11</LineRef><VehicleLocation><Longitude>{}</Longitude><Latitude>{}</Latitude></VehicleLocation><VehicleRef>siri-1</VehicleRef><UnknownField>ignored</UnknownField></MonitoredVehicleJourney></VehicleActivity></VehicleMonitoringDelivery></ServiceDelivery></Siri>"#,
+        MARDYCK.1, MARDYCK.0
+    );
+    let r = send_body(
+        "/api/v1/positions/siri",
+        "application/xml",
+        xml.into_bytes(),
+    )
+    .await;
+    assert!(r.body.contains("\"accepted\":1"), "{}", r.body);
+    assert!(get(&app, "/ecran/siri-1")
+        .await
+        .body
+        .contains("Mardyck Usine"));
+    let bad = send_body(
+        "/api/v1/positions/siri",
+        "application/xml",
+        b"<Siri><unclosed>".to_vec(),
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+}
