@@ -211,6 +211,17 @@ impl ScreenHub {
         self.current.read().ok()?.get(vehicle).cloned()
     }
 
+    /// The vehicles whose screens show something, most recent first.
+    pub fn vehicles(&self) -> Vec<Arc<ScreenState>> {
+        let mut v: Vec<Arc<ScreenState>> = self
+            .current
+            .read()
+            .map(|c| c.values().cloned().collect())
+            .unwrap_or_default();
+        v.sort_by(|a, b| b.at.cmp(&a.at).then(a.vehicle.cmp(&b.vehicle)));
+        v
+    }
+
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<ScreenState>> {
         self.tx.subscribe()
     }

@@ -54,6 +54,18 @@ const DEMO_OFFERS: &[u8] = include_bytes!("../../../fixtures/offers/demo-offres.
 pub struct DemoAccounts {
     pub base: String,
     pub lines: Vec<String>,
+    /// The demo feed sender's token, used by the simulated buses.
+    pub feed_token: String,
+}
+
+/// The demo's bus network, parsed.
+pub fn feed() -> Result<dklik_transit::gtfs::Feed> {
+    let files: HashMap<String, Vec<u8>> = GTFS_FILES
+        .iter()
+        .map(|(n, b)| (n.to_string(), b.to_vec()))
+        .collect();
+    dklik_transit::gtfs::parse(&files)
+        .map_err(|e| anyhow::anyhow!("réseau de démonstration illisible : {e}"))
 }
 
 impl DemoAccounts {
@@ -64,6 +76,23 @@ impl DemoAccounts {
         }
         println!("  Connexion : {}/connexion", self.base);
     }
+}
+
+/// Where the demo's buses start: the current time of day on a weekday timetable (the next
+/// working day when today is a weekend or a holiday), so that buses run whenever the demo is
+/// opened; at night, from 7:00.
+pub fn replay_start(now: time::OffsetDateTime) -> (time::Date, u32) {
+    let mut day = now.date();
+    while !dklik_domain::calendar::is_working_day(day) {
+        day += time::Duration::days(1);
+    }
+    let t = u32::from(now.hour()) * 3600 + u32::from(now.minute()) * 60;
+    let t = if (5 * 3600..23 * 3600).contains(&t) {
+        t
+    } else {
+        7 * 3600
+    };
+    (day, t)
 }
 
 /// The demo writes its email as files beside its database.
@@ -110,14 +139,7 @@ pub async fn prepare(db: &str, listen: &str) -> Result<(Arc<dyn Store>, DemoAcco
         "Démo prête : {} offres d'entreprises fictives, base {path}.",
         out.created
     );
-    let files: HashMap<String, Vec<u8>> = GTFS_FILES
-        .iter()
-        .map(|(n, b)| (n.to_string(), b.to_vec()))
-        .collect();
-    let feed = match dklik_transit::gtfs::parse(&files) {
-        Ok(f) => f,
-        Err(e) => bail!("réseau de démonstration illisible : {e}"),
-    };
+    let feed = feed()?;
     store.save_gtfs(&feed, &|_| {}).await?;
     println!(
         "Réseau de bus fictif : {} lignes, {} arrêts, {} courses.",
@@ -202,6 +224,7 @@ async fn demo_accounts(store: &dyn Store, listen: &str, db: &str) -> Result<Demo
         "Personne     lea@dklik.demo – sans mot de passe : /mon-espace envoie un code, lisible dans {}",
         mail_dir(db).display()
     ));
+    let mut feed_token = String::new();
     for (name, role) in [
         ("Écran démo bus 1", Role::Screen),
         ("Flux démo positions", Role::Feed),
@@ -210,9 +233,13 @@ async fn demo_accounts(store: &dyn Store, listen: &str, db: &str) -> Result<Demo
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         lines.push(format!("{:<12} jeton {token}", role.label_fr()));
+        if role == Role::Feed {
+            feed_token = token;
+        }
     }
     Ok(DemoAccounts {
         base: format!("http://{listen}"),
         lines,
+        feed_token,
     })
 }

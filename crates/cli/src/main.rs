@@ -2,6 +2,7 @@
 //! `import` reads ROME releases and offer files, `migrate` prepares a database.
 
 mod demo;
+mod replay;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
@@ -50,6 +51,35 @@ enum Command {
         name: String,
         #[arg(long, env = "DKLIK_DB", default_value = DEFAULT_DB)]
         db: String,
+    },
+    /// Drive simulated buses along a GTFS timetable and send their positions to a server.
+    Replay {
+        /// GTFS feed (folder or zip).
+        gtfs: PathBuf,
+        /// The day to simulate, AAAA-MM-JJ (today by default).
+        #[arg(long)]
+        date: Option<String>,
+        /// Start time of day, HH:MM (now by default).
+        #[arg(long)]
+        from: Option<String>,
+        /// Simulated seconds per real second (above about 3 the jump filter refuses the buses).
+        #[arg(long, default_value_t = 1.0)]
+        speed: f64,
+        /// Stop after this many simulated minutes.
+        #[arg(long = "for")]
+        minutes: Option<u32>,
+        /// Send one round and stop.
+        #[arg(long)]
+        once: bool,
+        /// Send JSON instead of GTFS-realtime.
+        #[arg(long)]
+        json: bool,
+        /// The server, http://HOST:PORT.
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        to: String,
+        /// A feed sender's API token.
+        #[arg(long, env = "DKLIK_FEED_TOKEN")]
+        token: String,
     },
     /// API tokens for bus screens and vehicle-position feeds.
     Token {
@@ -203,6 +233,30 @@ async fn run(cli: Cli) -> Result<()> {
                 return Ok(());
             }
             accounts.print();
+            // Buses of the fictional network drive along today's timetable, through the real
+            // GTFS-realtime intake, so that screen pages move when opened.
+            let (feed, token, base) = (
+                demo::feed()?,
+                accounts.feed_token.clone(),
+                format!("http://{listen}"),
+            );
+            tokio::spawn(async move {
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                let (day, from) = demo::replay_start(dklik_app::now_paris());
+                let args = replay::ReplayArgs {
+                    day,
+                    from,
+                    speed: 1.0,
+                    minutes: None,
+                    once: false,
+                    json: false,
+                    quiet: true,
+                };
+                if let Err(e) = replay::run(&feed, &base, &token, &args).await {
+                    eprintln!("bus simulés : {e}");
+                }
+            });
+            println!("Bus simulés sur les horaires du jour : la page {}/ecrans liste les bus en circulation.", format!("http://{listen}"));
             let mail = MailArgs {
                 smtp: None,
                 mail_from: "dklik@localhost".into(),
@@ -245,6 +299,58 @@ async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Token { what } => tokens(what).await,
+        Command::Replay {
+            gtfs,
+            date,
+            from,
+            speed,
+            minutes,
+            once,
+            json,
+            to,
+            token,
+        } => {
+            let feed = match dklik_transit::gtfs::read(&gtfs) {
+                Ok(f) => f,
+                Err(e) => bail!("{e}"),
+            };
+            let now = dklik_app::now_paris();
+            let day = match date {
+                Some(d) => time::Date::parse(
+                    &d,
+                    time::macros::format_description!("[year]-[month]-[day]"),
+                )
+                .map_err(|_| anyhow::anyhow!("« {d} » n'est pas une date AAAA-MM-JJ"))?,
+                None => now.date(),
+            };
+            let from = match from {
+                Some(f) => {
+                    u32::from(
+                        dklik_domain::TimeOfDay::parse(&f)
+                            .map_err(|e| anyhow::anyhow!("{e}"))?
+                            .minutes(),
+                    ) * 60
+                }
+                None => {
+                    u32::from(now.hour()) * 3600
+                        + u32::from(now.minute()) * 60
+                        + u32::from(now.second())
+                }
+            };
+            if !(speed > 0.0 && speed <= 100.0) {
+                bail!("la vitesse doit être entre 0 et 100");
+            }
+            let args = replay::ReplayArgs {
+                day,
+                from,
+                speed,
+                minutes,
+                once,
+                json,
+                quiet: false,
+            };
+            replay::run(&feed, &to, &token, &args).await
+        }
         Command::Migrate { db } => {
             let store = open_store(&db).await?;
             println!("Base {} à jour.", store.backend());

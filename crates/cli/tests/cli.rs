@@ -273,3 +273,123 @@ fn gtfs_import_from_a_folder_and_a_bad_feed() {
         text(&o)
     );
 }
+
+/// A running `dklik demo`, stopped when dropped.
+struct Demo {
+    child: std::process::Child,
+    base: String,
+    feed_token: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_demo() -> Demo {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().expect("tmp");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("port")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let db = format!("sqlite://{}", dir.path().join("demo.db").display());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dklik"))
+        .args([
+            "demo",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--db",
+            &db,
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("demo");
+    let out = child.stdout.take().expect("stdout");
+    let mut feed_token = String::new();
+    for line in BufReader::new(out).lines() {
+        let line = line.expect("line");
+        if let Some(t) = line.split("Flux de positions jeton ").nth(1) {
+            feed_token = t.trim().to_string();
+        }
+        if line.starts_with("DKLIK écoute") {
+            break;
+        }
+    }
+    assert!(
+        feed_token.starts_with("dk_"),
+        "the demo prints a feed token"
+    );
+    Demo {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+        feed_token,
+        _dir: dir,
+    }
+}
+
+#[test]
+fn replay_drives_buses_through_the_gtfs_realtime_intake() {
+    let demo = start_demo();
+    let feed = fixtures().join("gtfs/dunkerque-demo");
+    let o = dklik(&[
+        "replay",
+        feed.to_str().expect("path"),
+        "--date",
+        "2026-11-30",
+        "--from",
+        "08:00",
+        "--once",
+        "--to",
+        &demo.base,
+        "--token",
+        &demo.feed_token,
+    ]);
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    let json = out
+        .lines()
+        .find_map(|l| l.split(" bus : ").nth(1))
+        .expect("an answer");
+    let v: serde_json::Value = serde_json::from_str(json).expect("json");
+    assert!(v["accepted"].as_u64().unwrap_or(0) > 10, "{v}");
+    assert!(v["screens_changed"].as_u64().unwrap_or(0) > 0, "{v}");
+    let bad = dklik(&[
+        "replay",
+        feed.to_str().expect("path"),
+        "--date",
+        "2026-11-30",
+        "--from",
+        "09:00",
+        "--once",
+        "--to",
+        &demo.base,
+        "--token",
+        "dk_nope",
+    ]);
+    assert!(!bad.status.success());
+    assert!(text(&bad).contains("401"), "{}", text(&bad));
+    let night = dklik(&[
+        "replay",
+        feed.to_str().expect("path"),
+        "--date",
+        "2026-12-25",
+        "--from",
+        "03:00",
+        "--once",
+        "--to",
+        &demo.base,
+        "--token",
+        &demo.feed_token,
+    ]);
+    assert!(
+        night.status.success(),
+        "Christmas runs the Sunday service: {}",
+        text(&night)
+    );
+}

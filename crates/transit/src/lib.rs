@@ -4,3 +4,4 @@
 
 pub mod gtfs;
 pub mod realtime;
+pub mod replay;

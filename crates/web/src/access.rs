@@ -93,6 +93,7 @@ pub const ACCESS: &[(&str, &str, Who)] = &[
     ("POST", "/admin/comptes", Who::Roles(ADMIN)),
     ("POST", "/admin/jetons", Who::Roles(ADMIN)),
     ("POST", "/admin/jetons/{id}/revoquer", Who::Roles(ADMIN)),
+    ("GET", "/ecrans", Who::Anyone),
     ("GET", "/ecran/{vehicle}", Who::Anyone),
     ("GET", "/ecran/{vehicle}/flux", Who::Anyone),
     ("GET", "/s/{code}", Who::Anyone),

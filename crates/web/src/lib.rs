@@ -197,6 +197,7 @@ pub fn router(state: SharedState) -> Router {
         )
         .route("/entreprise", get(backoffice::employer_home))
         .route("/entreprise/offres/{code}", get(backoffice::employer_offer))
+        .route("/ecrans", get(screens::screens_list))
         .route("/ecran/{vehicle}", get(screens::screen_page))
         .route("/ecran/{vehicle}/flux", get(screens::screen_stream))
         .route("/s/{code}", get(screens::scan))

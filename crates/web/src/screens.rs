@@ -151,6 +151,40 @@ pub async fn screen_page(
     Ok(Html(page.render()?).into_response())
 }
 
+/// The vehicles whose screens show something now, with a link to each screen page.
+pub async fn screens_list(State(st): State<SharedState>) -> Result<Response, AppError> {
+    let rows: Vec<Vec<String>> = st
+        .screens
+        .vehicles()
+        .iter()
+        .take(300)
+        .map(|s| {
+            let offers = s
+                .slides
+                .iter()
+                .filter(|x| matches!(x.slide, Slide::Offer { .. }))
+                .count();
+            vec![
+                format!("/ecran/{}", s.vehicle),
+                s.stop_name.clone(),
+                offers.to_string(),
+                crate::account::format_time(s.at),
+            ]
+        })
+        .collect();
+    crate::account::TablePage {
+        title: "Les écrans des bus en ce moment".into(),
+        intro: vec!["Chaque bus affiche les offres des entreprises proches de son prochain arrêt. Ouvrez l'adresse d'un écran pour le voir.".into()],
+        links: vec![("/".into(), "Accueil".into())],
+        headers: vec!["Page de l'écran", "Arrêt", "Offres affichées", "Depuis"],
+        rows,
+        empty: "Aucun bus n'envoie sa position en ce moment.",
+        forms: vec![],
+        csrf: String::new(),
+    }
+    .respond()
+}
+
 /// Server-sent events: each change of the vehicle's slides, as the HTML of the slides.
 pub async fn screen_stream(State(st): State<SharedState>, Path(vehicle): Path<String>) -> Response {
     if !valid_vehicle(&vehicle) {
