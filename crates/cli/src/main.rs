@@ -256,7 +256,7 @@ async fn run(cli: Cli) -> Result<()> {
                     eprintln!("bus simulés : {e}");
                 }
             });
-            println!("Bus simulés sur les horaires du jour : la page {}/ecrans liste les bus en circulation.", format!("http://{listen}"));
+            println!("Bus simulés sur les horaires du jour : la page http://{listen}/ecrans liste les bus en circulation.");
             let mail = MailArgs {
                 smtp: None,
                 mail_from: "dklik@localhost".into(),
