@@ -1,6 +1,7 @@
 //! `dklik`: the one binary. `serve` runs the web server, `demo` a demo on a fresh SQLite file,
 //! `import` reads ROME releases and offer files, `migrate` prepares a database.
 
+mod bench;
 mod demo;
 mod replay;
 
@@ -81,6 +82,11 @@ enum Command {
         #[arg(long, env = "DKLIK_FEED_TOKEN")]
         token: String,
     },
+    /// Benchmarks (results are written by hand in BENCHMARKS.md).
+    Bench {
+        #[command(subcommand)]
+        what: BenchWhat,
+    },
     /// API tokens for bus screens and vehicle-position feeds.
     Token {
         #[command(subcommand)]
@@ -125,6 +131,19 @@ struct MailArgs {
     /// Folder for outgoing email when no SMTP relay is set.
     #[arg(long, env = "DKLIK_MAIL_DIR", default_value = "data/mails")]
     mail_dir: PathBuf,
+}
+
+#[derive(Subcommand)]
+enum BenchWhat {
+    /// Position updates through the trigger engine, beside a brute-force scan.
+    Engine {
+        #[arg(long, default_value_t = 10_000)]
+        sites: usize,
+        #[arg(long, default_value_t = 2_000)]
+        vehicles: usize,
+        #[arg(long, default_value_t = 2_000_000)]
+        updates: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -299,6 +318,17 @@ async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Token { what } => tokens(what).await,
+        Command::Bench {
+            what:
+                BenchWhat::Engine {
+                    sites,
+                    vehicles,
+                    updates,
+                },
+        } => {
+            bench::engine(sites, vehicles, updates);
+            Ok(())
+        }
         Command::Replay {
             gtfs,
             date,

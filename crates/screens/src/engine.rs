@@ -1,6 +1,6 @@
 //! The engine itself. See the crate documentation for what it decides.
 
-use crate::geo::{dist, dist_to_segment, Grid, Projection, Xy};
+use crate::geo::{dist, dist_to_segment, FxMap, Grid, Projection, Xy};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -170,6 +170,8 @@ struct VehicleState {
     trip: Option<String>,
     inside_fences: Vec<u32>,
     fallback_turn: usize,
+    /// A small number for this vehicle, so that per-vehicle counters need no string keys.
+    idx: u32,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -185,8 +187,10 @@ pub struct Engine {
     stops: Vec<StopPoint>,
     stop_xy: Vec<Xy>,
     stop_grid: Grid,
-    stop_by_id: HashMap<String, u32>,
-    trips: HashMap<String, Vec<u32>>,
+    /// The stops' bounding box (south-west, north-east), in plane metres.
+    bbox: (Xy, Xy),
+    stop_by_id: FxMap<String, u32>,
+    trips: FxMap<String, Vec<u32>>,
     offers: Vec<HiringOffer>,
     /// Offers within walking distance of each stop, with the distance.
     near_stop: Vec<Vec<(u32, u32)>>,
@@ -195,10 +199,11 @@ pub struct Engine {
     fence_grid: Grid,
     max_fence_radius: f64,
     campaigns: Vec<Campaign>,
-    vehicles: HashMap<String, VehicleState>,
-    per_vehicle: HashMap<(String, i64), Shown>,
-    per_day: HashMap<i64, Shown>,
-    employer_last: HashMap<(String, i64), i64>,
+    vehicles: FxMap<String, VehicleState>,
+    per_vehicle: FxMap<(u32, i64), Shown>,
+    next_vehicle: u32,
+    per_day: FxMap<i64, Shown>,
+    employer_last: FxMap<(u32, i64), i64>,
     rejected: HashMap<Rejection, u64>,
     accepted: u64,
 }
@@ -221,7 +226,31 @@ impl Engine {
         let proj = Projection::new(ref_lat);
         let stop_xy: Vec<Xy> = stops.iter().map(|s| proj.xy(s.lat, s.lon)).collect();
         let stop_grid = Grid::new(cfg.stop_approach_m.max(100.0), stop_xy.clone());
-        let stop_by_id: HashMap<String, u32> = stops
+        let bbox = stop_xy.iter().fold(
+            (
+                Xy {
+                    x: f64::MAX,
+                    y: f64::MAX,
+                },
+                Xy {
+                    x: f64::MIN,
+                    y: f64::MIN,
+                },
+            ),
+            |(lo, hi), p| {
+                (
+                    Xy {
+                        x: lo.x.min(p.x),
+                        y: lo.y.min(p.y),
+                    },
+                    Xy {
+                        x: hi.x.max(p.x),
+                        y: hi.y.max(p.y),
+                    },
+                )
+            },
+        );
+        let stop_by_id: FxMap<String, u32> = stops
             .iter()
             .enumerate()
             .map(|(i, s)| (s.id.clone(), i as u32))
@@ -246,6 +275,7 @@ impl Engine {
             stops,
             stop_xy,
             stop_grid,
+            bbox,
             stop_by_id,
             trips,
             offers: Vec::new(),
@@ -255,10 +285,11 @@ impl Engine {
             fence_grid,
             max_fence_radius,
             campaigns,
-            vehicles: HashMap::new(),
-            per_vehicle: HashMap::new(),
-            per_day: HashMap::new(),
-            employer_last: HashMap::new(),
+            vehicles: FxMap::default(),
+            per_vehicle: FxMap::default(),
+            next_vehicle: 0,
+            per_day: FxMap::default(),
+            employer_last: FxMap::default(),
             rejected: HashMap::new(),
             accepted: 0,
         };
@@ -339,15 +370,14 @@ impl Engine {
             return self.reject(Rejection::Stale);
         }
         let xy = self.proj.xy(p.lat, p.lon);
-        if self
-            .stop_grid
-            .nearest(xy, self.cfg.network_margin_m)
-            .is_none()
-        {
+        // Off the network: outside the stops' bounding box grown by the margin. (A search of
+        // the grid over 20 km would cost thousands of cells per update.)
+        let (lo, hi) = self.bbox;
+        let m = self.cfg.network_margin_m;
+        if xy.x < lo.x - m || xy.x > hi.x + m || xy.y < lo.y - m || xy.y > hi.y + m {
             return self.reject(Rejection::OffNetwork);
         }
-        let state = self.vehicles.get(&p.vehicle).cloned().unwrap_or_default();
-        let prev = state.last;
+        let prev = self.vehicles.get(&p.vehicle).and_then(|v| v.last);
         if let Some((last_xy, last_t)) = prev {
             if p.timestamp == last_t {
                 return self.reject(Rejection::Duplicate);
@@ -361,7 +391,18 @@ impl Engine {
             }
         }
         self.accepted += 1;
-        let mut state = state;
+        // Taken out and put back with its own key: no allocation per update.
+        let (key, mut state) = self.vehicles.remove_entry(&p.vehicle).unwrap_or_else(|| {
+            let idx = self.next_vehicle;
+            self.next_vehicle += 1;
+            (
+                p.vehicle.clone(),
+                VehicleState {
+                    idx,
+                    ..Default::default()
+                },
+            )
+        });
         state.last = Some((xy, p.timestamp));
         if state.trip != p.trip_id {
             state.trip = p.trip_id.clone();
@@ -401,7 +442,7 @@ impl Engine {
             state.stop = stop;
         }
         if !stop_changed && entered.is_empty() {
-            self.vehicles.insert(p.vehicle.clone(), state);
+            self.vehicles.insert(key, state);
             return Ok(None);
         }
         // Candidates: offers near the stop, then offers of the sites whose fence was entered.
@@ -419,7 +460,7 @@ impl Engine {
             }
         }
         let slides = self.select(
-            &p.vehicle,
+            state.idx,
             p.route_id.as_deref(),
             &candidates,
             p.timestamp,
@@ -433,7 +474,7 @@ impl Engine {
             ),
             None => (None, String::new()),
         };
-        self.vehicles.insert(p.vehicle.clone(), state);
+        self.vehicles.insert(key, state);
         Ok(Some(Trigger {
             vehicle: p.vehicle.clone(),
             trip_id: p.trip_id.clone(),
@@ -484,7 +525,7 @@ impl Engine {
 
     fn select(
         &mut self,
-        vehicle: &str,
+        vehicle: u32,
         route: Option<&str>,
         candidates: &[(u32, u32)],
         at: i64,
@@ -497,7 +538,7 @@ impl Engine {
             let Some(w) = self.weight(o.offer_id, route, local) else {
                 continue;
             };
-            let pv = self.per_vehicle.get(&(vehicle.to_string(), o.offer_id));
+            let pv = self.per_vehicle.get(&(vehicle, o.offer_id));
             let shown_today = pv.filter(|s| s.day == local.day).map_or(0, |s| s.count);
             if shown_today >= self.cfg.per_vehicle_day_cap {
                 continue;
@@ -514,7 +555,7 @@ impl Engine {
             }
             let last_employer = self
                 .employer_last
-                .get(&(vehicle.to_string(), o.employer_id))
+                .get(&(vehicle, o.employer_id))
                 .copied()
                 .unwrap_or(i64::MIN);
             scored.push((last_employer, w / (1.0 + f64::from(shown_today)), i, d));
@@ -555,10 +596,7 @@ impl Engine {
         let mut slides = Vec::new();
         for (i, d) in picked {
             let o = self.offers[i as usize].clone();
-            let pv = self
-                .per_vehicle
-                .entry((vehicle.to_string(), o.offer_id))
-                .or_default();
+            let pv = self.per_vehicle.entry((vehicle, o.offer_id)).or_default();
             if pv.day != local.day {
                 *pv = Shown {
                     day: local.day,
@@ -575,8 +613,7 @@ impl Engine {
                 };
             }
             pd.count += 1;
-            self.employer_last
-                .insert((vehicle.to_string(), o.employer_id), at);
+            self.employer_last.insert((vehicle, o.employer_id), at);
             slides.push(Slide::Offer {
                 offer_id: o.offer_id,
                 code: o.code,

@@ -1,5 +1,47 @@
 //! Distances and a uniform grid for "what is within R metres of here".
 
+/// A fast hasher for the engine's maps (grid cells, vehicles, counters), in the manner of
+/// rustc's FxHash. Not resistant to chosen-key flooding, which is acceptable here: keys are
+/// cell numbers, offer ids, and vehicle ids sent by authenticated feed senders.
+#[derive(Default, Clone, Copy)]
+pub struct Fx(u64);
+
+impl Fx {
+    fn add(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl std::hash::Hasher for Fx {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut b = [0u8; 8];
+            b[..chunk.len()].copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(b));
+        }
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+    fn write_i64(&mut self, i: i64) {
+        self.add(i as u64);
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+}
+
+pub type FxMap<K, V> = std::collections::HashMap<K, V, std::hash::BuildHasherDefault<Fx>>;
+
 /// Metres per degree of latitude.
 const M_PER_DEG: f64 = 111_195.0;
 
@@ -56,13 +98,13 @@ pub fn dist_to_segment(p: Xy, a: Xy, b: Xy) -> f64 {
 #[derive(Debug, Clone, Default)]
 pub struct Grid {
     cell: f64,
-    cells: std::collections::HashMap<(i64, i64), Vec<u32>>,
+    cells: FxMap<(i64, i64), Vec<u32>>,
     points: Vec<Xy>,
 }
 
 impl Grid {
     pub fn new(cell: f64, points: Vec<Xy>) -> Self {
-        let mut cells: std::collections::HashMap<(i64, i64), Vec<u32>> = Default::default();
+        let mut cells: FxMap<(i64, i64), Vec<u32>> = Default::default();
         for (i, p) in points.iter().enumerate() {
             cells.entry(Self::key(cell, *p)).or_default().push(i as u32);
         }

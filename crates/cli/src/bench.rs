@@ -1,0 +1,191 @@
+//! `dklik bench engine`: position updates per second through the trigger engine, side by side
+//! with a brute-force scan of the same data, in the same run. Figures go to BENCHMARKS.md.
+
+use dklik_screens::engine::LocalTime;
+use dklik_screens::{Engine, EngineConfig, HiringOffer, Position, StopPoint};
+use std::collections::HashMap;
+use std::time::Instant;
+
+/// A small deterministic generator (xorshift), so that runs compare.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> f64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+struct World {
+    stops: Vec<StopPoint>,
+    offers: Vec<HiringOffer>,
+    /// Per vehicle, its positions in order.
+    paths: Vec<Vec<(f64, f64)>>,
+}
+
+fn world(sites: usize, vehicles: usize, updates: usize) -> World {
+    let mut r = Rng(0x5eed_d00d);
+    // A 40 km × 40 km area around Dunkerque; a stop every ~300 m along 60 lines.
+    let (lat0, lon0) = (50.85, 2.05);
+    let (dlat, dlon) = (0.36, 0.57);
+    let mut stops = Vec::new();
+    for line in 0..60 {
+        let (mut la, mut lo) = (lat0 + r.next() * dlat, lon0 + r.next() * dlon);
+        let (ha, ho) = (r.next() - 0.5, r.next() - 0.5);
+        for k in 0..50 {
+            stops.push(StopPoint {
+                id: format!("L{line}S{k}"),
+                name: format!("L{line}S{k}"),
+                lat: la,
+                lon: lo,
+            });
+            la += ha * 0.005;
+            lo += ho * 0.008;
+        }
+    }
+    let offers = (0..sites)
+        .map(|i| HiringOffer {
+            offer_id: i as i64,
+            code: format!("{i}"),
+            title: format!("Offre {i}"),
+            employer_id: (i / 3) as i64,
+            employer: format!("E{}", i / 3),
+            site_id: (i / 3) as i64,
+            lat: lat0 + r.next() * dlat,
+            lon: lon0 + r.next() * dlon,
+        })
+        .collect();
+    let per = updates / vehicles.max(1);
+    let paths = (0..vehicles)
+        .map(|v| {
+            // Each vehicle follows one line's stops back and forth, 8 updates between stops.
+            let line = v % 60;
+            let line_stops = &stops[line * 50..line * 50 + 50];
+            (0..per)
+                .map(|k| {
+                    let seg = (k / 8) % 49;
+                    let f = (k % 8) as f64 / 8.0;
+                    let (a, b) = (&line_stops[seg], &line_stops[seg + 1]);
+                    (a.lat + (b.lat - a.lat) * f, a.lon + (b.lon - a.lon) * f)
+                })
+                .collect()
+        })
+        .collect();
+    World {
+        stops,
+        offers,
+        paths,
+    }
+}
+
+fn percentile(v: &mut [u64], p: f64) -> u64 {
+    v.sort_unstable();
+    v[((v.len() as f64 * p) as usize).min(v.len() - 1)]
+}
+
+fn dist_m(a: (f64, f64), b: (f64, f64)) -> f64 {
+    let k = 111_195.0;
+    let dx = (a.1 - b.1) * k * a.0.to_radians().cos();
+    let dy = (a.0 - b.0) * k;
+    (dx * dx + dy * dy).sqrt()
+}
+
+pub fn engine(sites: usize, vehicles: usize, updates: usize) {
+    let w = world(sites, vehicles, updates);
+    let day = LocalTime {
+        day: 20261130,
+        minute: 9 * 60,
+    };
+    let t0 = 1_800_000_000i64;
+    let cfg = EngineConfig {
+        max_speed_mps: 1e9,
+        stale_after_s: i64::MAX / 4,
+        future_tolerance_s: i64::MAX / 4,
+        ..Default::default()
+    };
+    let mut engine = Engine::new(
+        w.stops.clone(),
+        HashMap::new(),
+        w.offers.clone(),
+        vec![],
+        vec![],
+        cfg,
+    );
+    let per = w.paths.first().map_or(0, Vec::len);
+    let mut lat_ns = Vec::with_capacity(per * w.paths.len());
+    let mut triggers = 0u64;
+    // One Position per vehicle, moved in place: the loop measures the engine, not allocation.
+    let mut positions: Vec<Position> = (0..w.paths.len())
+        .map(|v| Position {
+            vehicle: format!("v{v}"),
+            trip_id: None,
+            route_id: None,
+            stop_id: None,
+            lat: 0.0,
+            lon: 0.0,
+            timestamp: 0,
+        })
+        .collect();
+    let start = Instant::now();
+    for k in 0..per {
+        for (path, p) in w.paths.iter().zip(positions.iter_mut()) {
+            (p.lat, p.lon) = path[k];
+            p.timestamp = t0 + k as i64 * 20;
+            let s = Instant::now();
+            if let Ok(Some(_)) = engine.update(p, t0 + k as i64 * 20, day) {
+                triggers += 1;
+            }
+            lat_ns.push(s.elapsed().as_nanos() as u64);
+        }
+    }
+    let total = start.elapsed().as_secs_f64();
+    let n = lat_ns.len() as f64;
+    let (p50, p99) = (percentile(&mut lat_ns, 0.5), percentile(&mut lat_ns, 0.99));
+    println!("engine      : {:>10.0} updates/s  p50 {:>6.2} µs  p99 {:>6.2} µs  ({} updates, {} triggers)", n / total, p50 as f64 / 1000.0, p99 as f64 / 1000.0, n, triggers);
+
+    // The same work by brute force: nearest stop by scanning every stop, then, when the stop
+    // changes, the offers within 500 m by scanning every offer. It is much slower, so it runs
+    // on the first tenth of the updates only (the rate is per update either way).
+    let mut current: Vec<Option<usize>> = vec![None; w.paths.len()];
+    let mut lat_ns = Vec::with_capacity(per * w.paths.len() / 10 + 1);
+    let mut found = 0u64;
+    let start = Instant::now();
+    for k in 0..per.div_ceil(10) {
+        for (v, path) in w.paths.iter().enumerate() {
+            let s = Instant::now();
+            let here = path[k];
+            let mut best = (usize::MAX, f64::MAX);
+            for (i, st) in w.stops.iter().enumerate() {
+                let d = dist_m(here, (st.lat, st.lon));
+                if d < best.1 {
+                    best = (i, d);
+                }
+            }
+            if best.1 <= 400.0 && current[v] != Some(best.0) {
+                current[v] = Some(best.0);
+                let stop = (w.stops[best.0].lat, w.stops[best.0].lon);
+                found += w
+                    .offers
+                    .iter()
+                    .filter(|o| dist_m(stop, (o.lat, o.lon)) <= 500.0)
+                    .count() as u64;
+            }
+            lat_ns.push(s.elapsed().as_nanos() as u64);
+        }
+    }
+    let total_b = start.elapsed().as_secs_f64();
+    let nb = lat_ns.len() as f64;
+    let (b50, b99) = (percentile(&mut lat_ns, 0.5), percentile(&mut lat_ns, 0.99));
+    println!("brute force : {:>10.0} updates/s  p50 {:>6.2} µs  p99 {:>6.2} µs  ({} updates, {} offers found)", nb / total_b, b50 as f64 / 1000.0, b99 as f64 / 1000.0, nb, found);
+    println!(
+        "ratio       : engine is {:.1}× the brute-force rate",
+        (n / total) / (nb / total_b)
+    );
+    println!(
+        "data        : {} stops, {} sites with one offer each, {} vehicles",
+        w.stops.len(),
+        w.offers.len(),
+        w.paths.len()
+    );
+}
