@@ -189,3 +189,72 @@ pub fn engine(sites: usize, vehicles: usize, updates: usize) {
         w.paths.len()
     );
 }
+
+/// The same kind of query in PostGIS: the sites within 500 m of each position, by `ST_DWithin`
+/// over a GiST index, sent one at a time over loopback (as a server would).
+pub async fn postgis(
+    url: &str,
+    sites: usize,
+    vehicles: usize,
+    queries: usize,
+) -> anyhow::Result<()> {
+    use sqlx::Connection;
+    let w = world(sites, vehicles, queries.max(vehicles));
+    let mut c = sqlx::PgConnection::connect(url).await?;
+    sqlx::query("CREATE EXTENSION IF NOT EXISTS postgis")
+        .execute(&mut c)
+        .await?;
+    sqlx::query("DROP TABLE IF EXISTS bench_sites")
+        .execute(&mut c)
+        .await?;
+    sqlx::query(
+        "CREATE TABLE bench_sites (id BIGINT PRIMARY KEY, geom geography(Point, 4326) NOT NULL)",
+    )
+    .execute(&mut c)
+    .await?;
+    for chunk in w.offers.chunks(1000) {
+        let mut qb =
+            sqlx::QueryBuilder::<sqlx::Postgres>::new("INSERT INTO bench_sites (id, geom) ");
+        qb.push_values(chunk, |mut b, o| {
+            b.push_bind(o.offer_id)
+                .push("ST_SetSRID(ST_MakePoint(")
+                .push_bind_unseparated(o.lon)
+                .push_unseparated(", ")
+                .push_bind_unseparated(o.lat)
+                .push_unseparated("), 4326)::geography");
+        });
+        qb.build().execute(&mut c).await?;
+    }
+    sqlx::query("CREATE INDEX bench_sites_geom ON bench_sites USING GIST (geom)")
+        .execute(&mut c)
+        .await?;
+    sqlx::query("ANALYZE bench_sites").execute(&mut c).await?;
+    let mut lat_ns = Vec::with_capacity(queries);
+    let mut found = 0i64;
+    let start = Instant::now();
+    'outer: for k in 0.. {
+        for path in &w.paths {
+            if lat_ns.len() >= queries {
+                break 'outer;
+            }
+            let Some(&(lat, lon)) = path.get(k) else {
+                break 'outer;
+            };
+            let s = Instant::now();
+            let n: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM bench_sites WHERE ST_DWithin(geom, ST_SetSRID(ST_MakePoint($1, $2), 4326)::geography, 500)",
+            )
+            .bind(lon)
+            .bind(lat)
+            .fetch_one(&mut c)
+            .await?;
+            found += n;
+            lat_ns.push(s.elapsed().as_nanos() as u64);
+        }
+    }
+    let total = start.elapsed().as_secs_f64();
+    let n = lat_ns.len() as f64;
+    let (p50, p99) = (percentile(&mut lat_ns, 0.5), percentile(&mut lat_ns, 0.99));
+    println!("PostGIS     : {:>10.0} queries/s  p50 {:>6.2} µs  p99 {:>6.2} µs  ({} queries, {} sites found)", n / total, p50 as f64 / 1000.0, p99 as f64 / 1000.0, n, found);
+    Ok(())
+}

@@ -143,6 +143,12 @@ enum BenchWhat {
         vehicles: usize,
         #[arg(long, default_value_t = 2_000_000)]
         updates: usize,
+        /// Also time PostGIS ST_DWithin on the same sites (a PostgreSQL URL with PostGIS).
+        #[arg(long)]
+        postgis: Option<String>,
+        /// How many PostGIS queries.
+        #[arg(long, default_value_t = 20_000)]
+        postgis_queries: usize,
     },
 }
 
@@ -324,9 +330,14 @@ async fn run(cli: Cli) -> Result<()> {
                     sites,
                     vehicles,
                     updates,
+                    postgis,
+                    postgis_queries,
                 },
         } => {
             bench::engine(sites, vehicles, updates);
+            if let Some(url) = postgis {
+                bench::postgis(&url, sites, vehicles, postgis_queries).await?;
+            }
             Ok(())
         }
         Command::Replay {
