@@ -17,7 +17,8 @@ pub mod store;
 
 pub use store::{
     ApiToken, DisplayReportRow, EmployerSummary, Facets, Impression, InboxFilter, InboxRow,
-    OfferPage, OfferToSave, OutboxMessage, SaveOutcome, SessionRecord, Store, StoreError,
+    Notifications, OfferPage, OfferToSave, OutboxMessage, SaveOutcome, SessionRecord, Store,
+    StoreError,
 };
 
 /// Now, in Unix seconds.

@@ -5,21 +5,21 @@ use crate::store::{Impression, Store, StoreError};
 use dklik_domain::{OfferFilter, OfferId};
 use dklik_screens::engine::LocalTime;
 use dklik_screens::{Engine, EngineConfig, HiringOffer, Position, Rejection, Slide, StopPoint};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 use tokio::sync::broadcast;
 
 /// A slide as shown, with the impression that proves it and its QR link.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ShownSlide {
     pub impression: String,
     pub slide: Slide,
 }
 
 /// What one vehicle's screens show now.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ScreenState {
     pub vehicle: String,
     pub stop_name: String,
@@ -36,6 +36,15 @@ pub struct ScreenHub {
     current: RwLock<HashMap<String, Arc<ScreenState>>>,
     tx: broadcast::Sender<Arc<ScreenState>>,
     pub slide_seconds: i64,
+    /// This server's name in messages to the others sharing the database.
+    origin: String,
+}
+
+/// What a server tells the others when a vehicle's screens change.
+#[derive(Serialize, Deserialize)]
+struct Shared {
+    origin: String,
+    state: ScreenState,
 }
 
 /// Every published offer, with its site's place, as the engine wants them.
@@ -128,6 +137,7 @@ impl ScreenHub {
             current: RwLock::new(HashMap::new()),
             tx,
             slide_seconds,
+            origin: crate::auth::random_token().map_err(|e| StoreError::Backend(e.to_string()))?,
         })
     }
 
@@ -204,7 +214,43 @@ impl ScreenHub {
         }
         // Nobody listening is fine.
         let _ = self.tx.send(state.clone());
+        // The other servers on the same database update their screen pages too.
+        if let Ok(payload) = serde_json::to_string(&Shared {
+            origin: self.origin.clone(),
+            state: (*state).clone(),
+        }) {
+            if let Err(e) = store.notify_screens(&payload).await {
+                eprintln!("écrans : message aux autres serveurs impossible : {e}");
+            }
+        }
         Ok(Some(state))
+    }
+
+    /// Applies a change told by another server (its impressions are already recorded).
+    pub fn apply_shared(&self, payload: &str) {
+        let Ok(shared) = serde_json::from_str::<Shared>(payload) else {
+            eprintln!("écrans : message illisible d'un autre serveur");
+            return;
+        };
+        if shared.origin == self.origin {
+            return;
+        }
+        let state = Arc::new(shared.state);
+        if let Ok(mut cur) = self.current.write() {
+            cur.insert(state.vehicle.clone(), state.clone());
+        }
+        let _ = self.tx.send(state);
+    }
+
+    /// Listens to the other servers until the listener fails for good.
+    pub async fn follow_others(&self, store: &dyn Store) -> Result<(), StoreError> {
+        let Some(mut l) = store.listen_screens().await? else {
+            return Ok(());
+        };
+        loop {
+            let payload = l.next().await?;
+            self.apply_shared(&payload);
+        }
     }
 
     pub fn current(&self, vehicle: &str) -> Option<Arc<ScreenState>> {

@@ -142,6 +142,13 @@ pub struct InboxRow {
     pub assigned_name: Option<String>,
 }
 
+/// Messages from the other servers sharing the database (PostgreSQL LISTEN/NOTIFY).
+#[async_trait]
+pub trait Notifications: Send {
+    /// The next message's payload; waits until one comes.
+    async fn next(&mut self) -> Result<String, StoreError>;
+}
+
 #[async_trait]
 pub trait Store: Send + Sync {
     /// "sqlite" or "postgres", for logs and the health page.
@@ -177,6 +184,12 @@ pub trait Store: Send + Sync {
     ) -> Result<u64, StoreError>;
     /// The stored feed (empty when none was imported), sorted as the reader sorts it.
     async fn load_gtfs(&self) -> Result<dklik_transit::gtfs::Feed, StoreError>;
+
+    // --- Several servers on one database ---
+    /// Tells the other servers that a vehicle's screens changed (no-op on SQLite: one server).
+    async fn notify_screens(&self, payload: &str) -> Result<(), StoreError>;
+    /// Listens to what the other servers say; None when the backend has only one server.
+    async fn listen_screens(&self) -> Result<Option<Box<dyn Notifications>>, StoreError>;
 
     // --- Bus screens ---
     /// Records impressions; one already recorded (same code) is left alone. Returns how many

@@ -515,6 +515,20 @@ async fn serve(
         .await
         .context("chargement du réseau et des offres pour les écrans")?,
     );
+    // Several servers on one PostgreSQL: each tells the others of screen changes.
+    let (hub, hub_store) = (screens.clone(), store.clone());
+    tokio::spawn(async move {
+        loop {
+            if let Err(e) = hub.follow_others(hub_store.as_ref()).await {
+                eprintln!(
+                    "écrans : écoute des autres serveurs interrompue ({e}), reprise dans 5 s"
+                );
+            } else {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+        }
+    });
     // Offers published, closed or filled reach the screens within 30 seconds.
     let (hub, hub_store) = (screens.clone(), store.clone());
     tokio::spawn(async move {

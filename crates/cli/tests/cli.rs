@@ -393,3 +393,163 @@ fn replay_drives_buses_through_the_gtfs_realtime_intake() {
         text(&night)
     );
 }
+
+/// A plain HTTP GET on loopback: (status, body).
+fn http_get(base: &str, path: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let host = base.trim_start_matches("http://");
+    let Ok(mut s) = std::net::TcpStream::connect(host) else {
+        return (0, String::new());
+    };
+    let _ = s.write_all(
+        format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").as_bytes(),
+    );
+    let mut out = String::new();
+    let _ = s.read_to_string(&mut out);
+    let status = out
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    (
+        status,
+        out.split("\r\n\r\n").nth(1).unwrap_or("").to_string(),
+    )
+}
+
+struct Server(std::process::Child);
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn two_servers_on_postgres_share_the_screens() {
+    let admin =
+        std::env::var("DKLIK_TEST_PG_URL").expect("DKLIK_TEST_PG_URL (the test command sets it)");
+    let name = format!("dklik_two_{}", std::process::id());
+    let psql = Command::new("psql")
+        .args([&admin, "-qc", &format!("CREATE DATABASE {name}")])
+        .output()
+        .expect("psql");
+    assert!(psql.status.success(), "{}", text(&psql));
+    let db = format!("{}/{name}", admin.rsplit_once('/').expect("url").0);
+    let f = fixtures();
+    for args in [
+        vec![
+            "import",
+            "rome",
+            f.join("rome").to_str().expect("p"),
+            "--db",
+            &db,
+        ],
+        vec![
+            "import",
+            "offers",
+            f.join("offers/demo-offres.csv").to_str().expect("p"),
+            "--fictional",
+            "--db",
+            &db,
+        ],
+        vec![
+            "import",
+            "gtfs",
+            f.join("gtfs/dunkerque-demo").to_str().expect("p"),
+            "--db",
+            &db,
+        ],
+    ] {
+        let o = dklik(&args);
+        assert!(o.status.success(), "{}", text(&o));
+    }
+    let t = text(&dklik(&[
+        "token", "create", "--name", "flux", "--role", "feed", "--db", &db,
+    ]));
+    let token = t
+        .split(" : ")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .expect("token")
+        .to_string();
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut servers = Vec::new();
+    let mut bases = Vec::new();
+    for _ in 0..2 {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .expect("port")
+            .local_addr()
+            .expect("addr")
+            .port();
+        let child = Command::new(env!("CARGO_BIN_EXE_dklik"))
+            .args([
+                "serve",
+                "--db",
+                &db,
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--mail-dir",
+                dir.path().to_str().expect("p"),
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("serve");
+        servers.push(Server(child));
+        bases.push(format!("http://127.0.0.1:{port}"));
+    }
+    for b in &bases {
+        let up = (0..100).any(|_| {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            http_get(b, "/healthz").0 == 200
+        });
+        assert!(up, "{b} did not start");
+    }
+    // Let both servers start listening to each other.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let o = dklik(&[
+        "replay",
+        f.join("gtfs/dunkerque-demo").to_str().expect("p"),
+        "--date",
+        "2026-11-30",
+        "--from",
+        "08:00",
+        "--once",
+        "--to",
+        &bases[0],
+        "--token",
+        &token,
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let seen_on_b = (0..50).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        http_get(&bases[1], "/ecrans").1.contains("/ecran/V-")
+    });
+    assert!(
+        seen_on_b,
+        "a position received by one server changes the screens of the other"
+    );
+    let screens_b = http_get(&bases[1], "/ecrans").1;
+    let vehicle = screens_b
+        .split("/ecran/")
+        .nth(1)
+        .and_then(|s| s.split('<').next())
+        .expect("a vehicle")
+        .to_string();
+    let page_b = http_get(&bases[1], &format!("/ecran/{vehicle}")).1;
+    let page_a = http_get(&bases[0], &format!("/ecran/{vehicle}")).1;
+    let codes = |page: &str| -> Vec<String> {
+        page.split("<p class=\"url\">")
+            .skip(1)
+            .filter_map(|s| s.split("/s/").nth(1))
+            .map(|s| s.chars().take(8).collect())
+            .collect()
+    };
+    assert!(!codes(&page_b).is_empty(), "server B shows offer slides");
+    assert!(
+        codes(&page_a) == codes(&page_b),
+        "both servers show the same slides (same impressions)"
+    );
+    drop(servers);
+}

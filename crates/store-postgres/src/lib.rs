@@ -30,4 +30,38 @@ impl PgStore {
     }
 }
 
+/// The channel servers use to tell each other that a vehicle's screens changed.
+const SCREENS_CHANNEL: &str = "dklik_screens";
+
+async fn notify_screens_impl(pool: &sqlx::Pool<Postgres>, payload: &str) -> Result<(), StoreError> {
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(SCREENS_CHANNEL)
+        .bind(payload)
+        .execute(pool)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
+struct PgNotifications(sqlx::postgres::PgListener);
+
+#[async_trait::async_trait]
+impl dklik_app::Notifications for PgNotifications {
+    async fn next(&mut self) -> Result<String, StoreError> {
+        // PgListener reconnects by itself after a lost connection.
+        let n = self.0.recv().await.map_err(db_err)?;
+        Ok(n.payload().to_string())
+    }
+}
+
+async fn listen_screens_impl(
+    pool: &sqlx::Pool<Postgres>,
+) -> Result<Option<Box<dyn dklik_app::Notifications>>, StoreError> {
+    let mut l = sqlx::postgres::PgListener::connect_with(pool)
+        .await
+        .map_err(db_err)?;
+    l.listen(SCREENS_CHANNEL).await.map_err(db_err)?;
+    Ok(Some(Box::new(PgNotifications(l))))
+}
+
 dklik_store_sql::impl_sql_store!(PgStore, Postgres, sqlx::postgres::PgRow, "postgres");

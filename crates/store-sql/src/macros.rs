@@ -690,6 +690,14 @@ macro_rules! impl_sql_store {
                 Ok(f)
             }
 
+            async fn notify_screens(&self, payload: &str) -> Result<(), StoreError> {
+                notify_screens_impl(&self.pool, payload).await
+            }
+
+            async fn listen_screens(&self) -> Result<Option<Box<dyn ::dklik_app::Notifications>>, StoreError> {
+                listen_screens_impl(&self.pool).await
+            }
+
             async fn record_impressions(&self, rows: &[Impression]) -> Result<u64, StoreError> {
                 if rows.is_empty() {
                     return Ok(0);

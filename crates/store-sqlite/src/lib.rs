@@ -52,4 +52,15 @@ impl SqliteStore {
     }
 }
 
+/// One SQLite file serves one server: nobody else to tell.
+async fn notify_screens_impl(_: &sqlx::Pool<Sqlite>, _: &str) -> Result<(), StoreError> {
+    Ok(())
+}
+
+async fn listen_screens_impl(
+    _: &sqlx::Pool<Sqlite>,
+) -> Result<Option<Box<dyn dklik_app::Notifications>>, StoreError> {
+    Ok(None)
+}
+
 dklik_store_sql::impl_sql_store!(SqliteStore, Sqlite, sqlx::sqlite::SqliteRow, "sqlite");
