@@ -258,3 +258,106 @@ pub async fn postgis(
     println!("PostGIS     : {:>10.0} queries/s  p50 {:>6.2} µs  p99 {:>6.2} µs  ({} queries, {} sites found)", n / total, p50 as f64 / 1000.0, p99 as f64 / 1000.0, n, found);
     Ok(())
 }
+
+/// From a position POST to the new slides arriving at `n` screen pages connected by SSE, on
+/// loopback, with the real server and the demo data.
+pub async fn screens(n: usize, rounds: usize) -> anyhow::Result<()> {
+    use std::sync::Arc;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = tempfile::tempdir()?;
+    let db = format!("sqlite://{}", dir.path().join("bench.db").display());
+    let (store, accounts) = crate::demo::prepare(&db, "127.0.0.1:0").await?;
+    // Positions come faster than buses move: the jump filter is off for the benchmark.
+    let cfg = dklik_screens::EngineConfig {
+        max_speed_mps: 1e9,
+        per_vehicle_interval_s: 0,
+        per_vehicle_day_cap: u32::MAX,
+        per_day_cap: u32::MAX,
+        ..Default::default()
+    };
+    let hub = Arc::new(dklik_app::screens::ScreenHub::load(store.as_ref(), cfg, 10).await?);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let base = format!("http://{addr}");
+    let state = dklik_web::AppState::new(store.clone(), &base, 24, hub);
+    tokio::spawn(dklik_web::serve(state, listener));
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Instant>();
+    let (ready_tx, mut ready_rx) = tokio::sync::mpsc::unbounded_channel::<()>();
+    for _ in 0..n {
+        let (tx, ready_tx) = (tx.clone(), ready_tx.clone());
+        let mut s = tokio::net::TcpStream::connect(addr).await?;
+        tokio::spawn(async move {
+            if s.write_all(b"GET /ecran/bench/flux HTTP/1.1\r\nHost: bench\r\n\r\n")
+                .await
+                .is_err()
+            {
+                return;
+            }
+            let mut buf = vec![0u8; 64 * 1024];
+            let mut seen_headers = false;
+            let mut carry = Vec::new();
+            loop {
+                let Ok(k) = s.read(&mut buf).await else {
+                    return;
+                };
+                if k == 0 {
+                    return;
+                }
+                carry.extend_from_slice(&buf[..k]);
+                if !seen_headers && carry.windows(4).any(|w| w == b"\r\n\r\n") {
+                    seen_headers = true;
+                    let _ = ready_tx.send(());
+                }
+                let needle = b"event: slides";
+                while let Some(p) = carry.windows(needle.len()).position(|w| w == needle) {
+                    let _ = tx.send(Instant::now());
+                    carry.drain(..p + needle.len());
+                }
+                if carry.len() > needle.len() {
+                    let keep = carry.len() - needle.len();
+                    carry.drain(..keep);
+                }
+            }
+        });
+    }
+    for _ in 0..n {
+        ready_rx.recv().await;
+    }
+    // Two stops of the demo network with offers near each, visited in turn.
+    let stops = [(51.0301, 2.2691), (51.0470, 2.3560)];
+    let mut lat_ms = Vec::with_capacity(n * rounds);
+    for r in 0..rounds {
+        let (lat, lon) = stops[r % 2];
+        let body = format!(
+            r#"{{"vehicle":"bench","lat":{lat},"lon":{lon},"timestamp":{}}}"#,
+            dklik_app::unix_now() + r as i64
+        );
+        let t0 = Instant::now();
+        let (status, answer) = crate::replay::post(
+            &base,
+            "/api/v1/positions",
+            &accounts.feed_token,
+            "application/json",
+            body.as_bytes(),
+        )
+        .await?;
+        anyhow::ensure!(
+            status == 200 && answer.contains("\"screens_changed\":1"),
+            "position not taken: {status} {answer}"
+        );
+        for _ in 0..n {
+            let Some(at) = tokio::time::timeout(std::time::Duration::from_secs(10), rx.recv())
+                .await
+                .ok()
+                .flatten()
+            else {
+                anyhow::bail!("a screen did not get the slides within 10 s");
+            };
+            lat_ms.push(at.duration_since(t0).as_micros() as u64);
+        }
+    }
+    let (p50, p99) = (percentile(&mut lat_ms, 0.5), percentile(&mut lat_ms, 0.99));
+    let max = lat_ms.iter().max().copied().unwrap_or(0);
+    println!("screens     : {n} SSE connections, {rounds} position changes; POST → slides at each screen: p50 {:.1} ms  p99 {:.1} ms  max {:.1} ms", p50 as f64 / 1000.0, p99 as f64 / 1000.0, max as f64 / 1000.0);
+    Ok(())
+}

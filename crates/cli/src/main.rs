@@ -135,6 +135,13 @@ struct MailArgs {
 
 #[derive(Subcommand)]
 enum BenchWhat {
+    /// From a position POST to the new slides at many connected screen pages (SSE, loopback).
+    Screens {
+        #[arg(long, default_value_t = 1000)]
+        screens: usize,
+        #[arg(long, default_value_t = 20)]
+        rounds: usize,
+    },
     /// Position updates through the trigger engine, beside a brute-force scan.
     Engine {
         #[arg(long, default_value_t = 10_000)]
@@ -324,6 +331,9 @@ async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Token { what } => tokens(what).await,
+        Command::Bench {
+            what: BenchWhat::Screens { screens, rounds },
+        } => bench::screens(screens, rounds).await,
         Command::Bench {
             what:
                 BenchWhat::Engine {

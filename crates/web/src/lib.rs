@@ -37,6 +37,8 @@ pub struct AppState {
     pub pages: PageCache,
     /// The bus screens: engine, current slides, live updates.
     pub screens: Arc<dklik_app::screens::ScreenHub>,
+    /// The slides' HTML per (vehicle, time), rendered once for all the pages listening.
+    pub slides_cache: SlidesCache,
     /// The public address of the site (for absolute links in JSON-LD), without final slash.
     pub base_url: String,
 }
@@ -53,6 +55,7 @@ impl AppState {
         Arc::new(Self {
             store,
             screens,
+            slides_cache: Mutex::new(HashMap::new()),
             base_url: base_url.trim_end_matches('/').to_string(),
             interest_limiter: RateLimiter::new(5, Duration::from_secs(600)),
             login_limiter: RateLimiter::new(20, Duration::from_secs(600)),
@@ -98,6 +101,8 @@ impl PageCache {
         }
     }
 }
+
+pub type SlidesCache = Mutex<HashMap<(String, i64), Arc<tokio::sync::OnceCell<Arc<String>>>>>;
 
 /// A per-address sliding-window limit (the interest form: 5 requests per 10 minutes).
 pub struct RateLimiter {

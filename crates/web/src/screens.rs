@@ -185,21 +185,44 @@ pub async fn screens_list(State(st): State<SharedState>) -> Result<Response, App
     .respond()
 }
 
+/// The slides' HTML of a state, rendered once however many screen pages wait for it (drawing
+/// the QR codes for each of 1,000 connected pages would take seconds).
+async fn rendered(
+    st: &SharedState,
+    state: &dklik_app::screens::ScreenState,
+) -> std::sync::Arc<String> {
+    let key = (state.vehicle.clone(), state.at);
+    let cell = {
+        let Ok(mut cache) = st.slides_cache.lock() else {
+            return std::sync::Arc::new(slides_html(Some(state), &st.base_url).unwrap_or_default());
+        };
+        if cache.len() > 512 {
+            cache.clear();
+        }
+        cache.entry(key).or_default().clone()
+    };
+    cell.get_or_init(|| async {
+        std::sync::Arc::new(slides_html(Some(state), &st.base_url).unwrap_or_default())
+    })
+    .await
+    .clone()
+}
+
 /// Server-sent events: each change of the vehicle's slides, as the HTML of the slides.
 pub async fn screen_stream(State(st): State<SharedState>, Path(vehicle): Path<String>) -> Response {
     if !valid_vehicle(&vehicle) {
         return StatusCode::NOT_FOUND.into_response();
     }
     let rx = st.screens.subscribe();
-    let base = st.base_url.clone();
+    let st2 = st.clone();
     let stream =
-        futures_util::stream::unfold((rx, vehicle, base), |(mut rx, vehicle, base)| async move {
+        futures_util::stream::unfold((rx, vehicle, st2), |(mut rx, vehicle, st)| async move {
             loop {
                 match rx.recv().await {
                     Ok(state) if state.vehicle == vehicle => {
-                        let html = slides_html(Some(&state), &base).unwrap_or_default();
-                        let ev = Event::default().event("slides").data(html);
-                        return Some((Ok::<Event, Infallible>(ev), (rx, vehicle, base)));
+                        let html = rendered(&st, &state).await;
+                        let ev = Event::default().event("slides").data(html.as_str());
+                        return Some((Ok::<Event, Infallible>(ev), (rx, vehicle, st)));
                     }
                     Ok(_) => continue,
                     // A slow page missed updates: the next one will do.
