@@ -6,6 +6,7 @@
 
 pub mod offers;
 pub mod rome;
+pub mod table;
 
 use std::fmt;
 

@@ -2,6 +2,7 @@
 //!
 //! Columns are found by their header name, so a release that adds columns still reads.
 
+use crate::table::{Row, Table, MAX_PROBLEMS};
 use crate::ImportErrors;
 use dklik_domain::rome::{
     RomeAppellation, RomeDomain, RomeItem, RomeJob, RomeJobItem, RomeMobility, RomeReference,
@@ -24,6 +25,9 @@ pub const DOMAINES: &str = "unix_domaine_professionnel.csv";
 pub const REQUIRED: [&str; 5] = [JOBS, APPELLATIONS, COMPETENCES, SAVOIRS, JOB_ITEMS];
 /// Files read when present.
 pub const OPTIONAL: [&str; 4] = [CONTEXTS, MOBILITY, GRANDS_DOMAINES, DOMAINES];
+
+/// Ends the missing-columns message of every ROME file.
+const ROME_HINT: &str = " Est-ce bien un export ROME 4.0 ?";
 
 /// Reads a ROME export folder.
 pub fn read_dir(dir: &Path) -> Result<RomeReference, ImportErrors> {
@@ -60,131 +64,6 @@ pub fn read_dir(dir: &Path) -> Result<RomeReference, ImportErrors> {
     }
     parse_files(&files)
 }
-
-/// A CSV table addressed by column names.
-struct Table<'a> {
-    file: &'a str,
-    cols: HashMap<String, usize>,
-    rows: Vec<(u64, csv::StringRecord)>,
-}
-
-impl<'a> Table<'a> {
-    /// Reads a file when present; None (with the problem recorded) when it is unusable.
-    fn read(
-        file: &'a str,
-        files: &HashMap<String, Vec<u8>>,
-        needed: &[&str],
-        errs: &mut ImportErrors,
-    ) -> Option<Self> {
-        let bytes = files.get(file)?;
-        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-        let mut r = csv::ReaderBuilder::new()
-            .has_headers(true)
-            .flexible(true)
-            .from_reader(bytes);
-        let headers = match r.headers() {
-            Ok(h) => h.clone(),
-            Err(e) => {
-                errs.push(file, "", format!("en-tête illisible ({e})."));
-                return None;
-            }
-        };
-        let cols = crate::header_index(&headers, false);
-        let missing = crate::missing_columns(&cols, needed);
-        if !missing.is_empty() {
-            errs.push(
-                file,
-                "",
-                format!(
-                    "colonne(s) absente(s) de l'en-tête : {}. Est-ce bien un export ROME 4.0 ?",
-                    missing.join(", ")
-                ),
-            );
-            return None;
-        }
-        let mut rows = Vec::new();
-        for rec in r.records() {
-            match rec {
-                Ok(rec) => {
-                    let line = rec.position().map(|p| p.line()).unwrap_or(0);
-                    rows.push((line, rec));
-                }
-                Err(e) => {
-                    let line = e.position().map(|p| p.line()).unwrap_or(0);
-                    errs.push(
-                        &format!("{file}, ligne {line}"),
-                        "",
-                        format!("ligne CSV illisible ({e})."),
-                    );
-                    if errs.0.len() >= MAX_PROBLEMS {
-                        return None;
-                    }
-                }
-            }
-        }
-        Some(Self { file, cols, rows })
-    }
-
-    fn rows(&self) -> impl Iterator<Item = Row<'_>> {
-        self.rows.iter().map(move |(line, rec)| Row {
-            table: self,
-            rec,
-            line: *line,
-        })
-    }
-}
-
-/// One line of a table, with the checks that record a problem at its place.
-struct Row<'t> {
-    table: &'t Table<'t>,
-    rec: &'t csv::StringRecord,
-    line: u64,
-}
-
-impl<'t> Row<'t> {
-    /// A column's value, trimmed; "" when absent.
-    fn get(&self, col: &str) -> &'t str {
-        self.table
-            .cols
-            .get(col)
-            .and_then(|&i| self.rec.get(i))
-            .map(str::trim)
-            .unwrap_or("")
-    }
-    fn place(&self) -> String {
-        format!("{}, ligne {}", self.table.file, self.line)
-    }
-    fn problem(&self, errs: &mut ImportErrors, col: &str, message: impl Into<String>) {
-        errs.push(&self.place(), col, message);
-    }
-    fn required(&self, col: &str, errs: &mut ImportErrors) -> Option<&'t str> {
-        let v = self.get(col);
-        if v.is_empty() {
-            self.problem(errs, col, "valeur vide.");
-            None
-        } else {
-            Some(v)
-        }
-    }
-    fn parsed<T>(
-        &self,
-        col: &str,
-        errs: &mut ImportErrors,
-        parse: impl FnOnce(&str) -> Result<T, String>,
-    ) -> Option<T> {
-        let v = self.required(col, errs)?;
-        parse(v).map_err(|m| self.problem(errs, col, m)).ok()
-    }
-    fn rome(&self, col: &str, errs: &mut ImportErrors) -> Option<RomeCode> {
-        self.parsed(col, errs, RomeCode::parse)
-    }
-    fn ogr(&self, col: &str, errs: &mut ImportErrors) -> Option<OgrCode> {
-        self.parsed(col, errs, OgrCode::parse)
-    }
-}
-
-/// Stops collecting after this many problems: past that the file is plainly not the format.
-const MAX_PROBLEMS: usize = 200;
 
 /// One of the files that list items (competences, savoirs, work contexts).
 struct ItemFile {
@@ -266,7 +145,14 @@ pub fn parse_files(files: &HashMap<String, Vec<u8>>) -> Result<RomeReference, Im
             "libelle_domaine_professionnel",
         ),
     ] {
-        let Some(t) = Table::read(name, files, &[code_col, label_col], &mut errs) else {
+        let Some(t) = Table::read(
+            name,
+            files,
+            &[code_col, label_col],
+            false,
+            ROME_HINT,
+            &mut errs,
+        ) else {
             continue;
         };
         for r in t.rows() {
@@ -283,10 +169,17 @@ pub fn parse_files(files: &HashMap<String, Vec<u8>>) -> Result<RomeReference, Im
     }
 
     let mut job_codes = HashSet::new();
-    if let Some(t) = Table::read(JOBS, files, &["code_rome", "libelle_rome"], &mut errs) {
+    if let Some(t) = Table::read(
+        JOBS,
+        files,
+        &["code_rome", "libelle_rome"],
+        false,
+        ROME_HINT,
+        &mut errs,
+    ) {
         for r in t.rows() {
             let (Some(code), Some(label)) = (
-                r.rome("code_rome", &mut errs),
+                r.parsed("code_rome", &mut errs, RomeCode::parse),
                 r.required("libelle_rome", &mut errs),
             ) else {
                 continue;
@@ -312,12 +205,19 @@ pub fn parse_files(files: &HashMap<String, Vec<u8>>) -> Result<RomeReference, Im
         "libelle_appellation_court",
         "code_rome",
     ];
-    if let Some(t) = Table::read(APPELLATIONS, files, &appellation_cols, &mut errs) {
+    if let Some(t) = Table::read(
+        APPELLATIONS,
+        files,
+        &appellation_cols,
+        false,
+        ROME_HINT,
+        &mut errs,
+    ) {
         let mut seen = HashSet::new();
         for r in t.rows() {
             let (Some(code), Some(rome), Some(label)) = (
-                r.ogr("code_ogr", &mut errs),
-                r.rome("code_rome", &mut errs),
+                r.parsed("code_ogr", &mut errs, OgrCode::parse),
+                r.parsed("code_rome", &mut errs, RomeCode::parse),
                 r.required("libelle_appellation_long", &mut errs),
             ) else {
                 continue;
@@ -353,12 +253,12 @@ pub fn parse_files(files: &HashMap<String, Vec<u8>>) -> Result<RomeReference, Im
     for spec in &ITEM_FILES {
         let mut needed = vec![spec.code, spec.label, spec.category];
         needed.extend_from_slice(spec.also);
-        let Some(t) = Table::read(spec.file, files, &needed, &mut errs) else {
+        let Some(t) = Table::read(spec.file, files, &needed, false, ROME_HINT, &mut errs) else {
             continue;
         };
         for r in t.rows() {
             let (Some(code), Some(label)) = (
-                r.ogr(spec.code, &mut errs),
+                r.parsed(spec.code, &mut errs, OgrCode::parse),
                 r.required(spec.label, &mut errs),
             ) else {
                 continue;
@@ -384,13 +284,16 @@ pub fn parse_files(files: &HashMap<String, Vec<u8>>) -> Result<RomeReference, Im
         JOB_ITEMS,
         files,
         &["code_rome", "code_ogr", "coeur_metier"],
+        false,
+        ROME_HINT,
         &mut errs,
     ) {
         let mut seen = HashSet::new();
         for r in t.rows() {
-            let (Some(rome), Some(item)) =
-                (r.rome("code_rome", &mut errs), r.ogr("code_ogr", &mut errs))
-            else {
+            let (Some(rome), Some(item)) = (
+                r.parsed("code_rome", &mut errs, RomeCode::parse),
+                r.parsed("code_ogr", &mut errs, OgrCode::parse),
+            ) else {
                 continue;
             };
             if !job_codes.contains(&rome) {
@@ -419,13 +322,15 @@ pub fn parse_files(files: &HashMap<String, Vec<u8>>) -> Result<RomeReference, Im
         MOBILITY,
         files,
         &["code_rome", "code_rome_cible", "numero_ordre"],
+        false,
+        ROME_HINT,
         &mut errs,
     ) {
         let mut seen = HashSet::new();
         for r in t.rows() {
             let (Some(from), Some(to)) = (
-                r.rome("code_rome", &mut errs),
-                r.rome("code_rome_cible", &mut errs),
+                r.parsed("code_rome", &mut errs, RomeCode::parse),
+                r.parsed("code_rome_cible", &mut errs, RomeCode::parse),
             ) else {
                 continue;
             };

@@ -5,6 +5,7 @@
 //! trip after midnight belongs to the previous service day). A feed with any malformed row is
 //! refused whole, every problem listed by file, line and column.
 
+use dklik_imports::table::{Table, MAX_PROBLEMS};
 use dklik_imports::ImportErrors;
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
@@ -229,131 +230,6 @@ fn read_zip(path: &Path, errs: &mut ImportErrors) -> Option<HashMap<String, Vec<
     Some(out)
 }
 
-/// One GTFS file addressed by column name.
-struct Table<'a> {
-    file: &'a str,
-    cols: HashMap<String, usize>,
-    rows: Vec<(u64, csv::StringRecord)>,
-}
-
-const MAX_PROBLEMS: usize = 200;
-
-impl<'a> Table<'a> {
-    fn read(
-        file: &'a str,
-        files: &HashMap<String, Vec<u8>>,
-        needed: &[&str],
-        errs: &mut ImportErrors,
-    ) -> Option<Self> {
-        let bytes = files.get(file)?;
-        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-        let mut r = csv::ReaderBuilder::new()
-            .flexible(true)
-            .trim(csv::Trim::All)
-            .from_reader(bytes);
-        let headers = match r.headers() {
-            Ok(h) => h.clone(),
-            Err(e) => {
-                errs.push(file, "", format!("en-tête illisible ({e})."));
-                return None;
-            }
-        };
-        let cols: HashMap<String, usize> = headers
-            .iter()
-            .enumerate()
-            .map(|(i, h)| (h.trim().to_string(), i))
-            .collect();
-        let missing: Vec<&str> = needed
-            .iter()
-            .copied()
-            .filter(|c| !cols.contains_key(*c))
-            .collect();
-        if !missing.is_empty() {
-            errs.push(
-                file,
-                "",
-                format!(
-                    "colonne(s) obligatoire(s) absente(s) : {}.",
-                    missing.join(", ")
-                ),
-            );
-            return None;
-        }
-        let mut rows = Vec::new();
-        for rec in r.records() {
-            match rec {
-                Ok(rec) => {
-                    if rec.iter().all(str::is_empty) {
-                        continue;
-                    }
-                    rows.push((rec.position().map(|p| p.line()).unwrap_or(0), rec));
-                }
-                Err(e) => {
-                    let line = e.position().map(|p| p.line()).unwrap_or(0);
-                    errs.push(
-                        &format!("{file}, ligne {line}"),
-                        "",
-                        format!("ligne illisible ({e})."),
-                    );
-                    if errs.0.len() >= MAX_PROBLEMS {
-                        return None;
-                    }
-                }
-            }
-        }
-        Some(Self { file, cols, rows })
-    }
-}
-
-/// One row, with checks that record problems at its place.
-struct Row<'t> {
-    t: &'t Table<'t>,
-    rec: &'t csv::StringRecord,
-    line: u64,
-}
-
-impl<'t> Row<'t> {
-    fn get(&self, col: &str) -> &'t str {
-        self.t
-            .cols
-            .get(col)
-            .and_then(|&i| self.rec.get(i))
-            .unwrap_or("")
-    }
-    fn problem(&self, errs: &mut ImportErrors, col: &str, m: impl Into<String>) {
-        errs.push(&format!("{}, ligne {}", self.t.file, self.line), col, m);
-    }
-    fn required(&self, col: &str, errs: &mut ImportErrors) -> Option<&'t str> {
-        let v = self.get(col);
-        if v.is_empty() {
-            self.problem(errs, col, "valeur obligatoire vide.");
-            None
-        } else {
-            Some(v)
-        }
-    }
-    fn parsed<T>(
-        &self,
-        col: &str,
-        errs: &mut ImportErrors,
-        f: impl FnOnce(&str) -> Result<T, String>,
-    ) -> Option<T> {
-        let v = self.required(col, errs)?;
-        f(v).map_err(|m| self.problem(errs, col, m)).ok()
-    }
-    /// An optional integer column with a default.
-    fn int_or(&self, col: &str, default: i32, errs: &mut ImportErrors) -> i32 {
-        let v = self.get(col);
-        if v.is_empty() {
-            return default;
-        }
-        v.parse().unwrap_or_else(|_| {
-            self.problem(errs, col, format!("« {v} » n'est pas un nombre entier."));
-            default
-        })
-    }
-}
-
 /// "5:03:00" or "25:10:00" → seconds.
 pub fn parse_time(s: &str) -> Result<u32, String> {
     let bad =
@@ -433,14 +309,11 @@ pub fn parse(files: &HashMap<String, Vec<u8>>) -> Result<Feed, ImportErrors> {
         "agency.txt",
         files,
         &["agency_name", "agency_timezone"],
+        true,
+        "",
         &mut errs,
     ) {
-        for (line, rec) in &t.rows {
-            let r = Row {
-                t: &t,
-                rec,
-                line: *line,
-            };
+        for r in t.rows() {
             let (Some(name), Some(tz)) = (
                 r.required("agency_name", &mut errs),
                 r.required("agency_timezone", &mut errs),
@@ -456,13 +329,15 @@ pub fn parse(files: &HashMap<String, Vec<u8>>) -> Result<Feed, ImportErrors> {
     }
 
     let mut route_ids = HashSet::new();
-    if let Some(t) = Table::read("routes.txt", files, &["route_id", "route_type"], &mut errs) {
-        for (line, rec) in &t.rows {
-            let r = Row {
-                t: &t,
-                rec,
-                line: *line,
-            };
+    if let Some(t) = Table::read(
+        "routes.txt",
+        files,
+        &["route_id", "route_type"],
+        true,
+        "",
+        &mut errs,
+    ) {
+        for r in t.rows() {
             let Some(id) = r.required("route_id", &mut errs) else {
                 continue;
             };
@@ -492,13 +367,8 @@ pub fn parse(files: &HashMap<String, Vec<u8>>) -> Result<Feed, ImportErrors> {
     }
 
     let mut stop_ids = HashSet::new();
-    if let Some(t) = Table::read("stops.txt", files, &["stop_id"], &mut errs) {
-        for (line, rec) in &t.rows {
-            let r = Row {
-                t: &t,
-                rec,
-                line: *line,
-            };
+    if let Some(t) = Table::read("stops.txt", files, &["stop_id"], true, "", &mut errs) {
+        for r in t.rows() {
             let Some(id) = r.required("stop_id", &mut errs) else {
                 continue;
             };
@@ -554,14 +424,11 @@ pub fn parse(files: &HashMap<String, Vec<u8>>) -> Result<Feed, ImportErrors> {
             "start_date",
             "end_date",
         ],
+        true,
+        "",
         &mut errs,
     ) {
-        for (line, rec) in &t.rows {
-            let r = Row {
-                t: &t,
-                rec,
-                line: *line,
-            };
+        for r in t.rows() {
             let Some(id) = r.required("service_id", &mut errs) else {
                 continue;
             };
@@ -613,14 +480,11 @@ pub fn parse(files: &HashMap<String, Vec<u8>>) -> Result<Feed, ImportErrors> {
         "calendar_dates.txt",
         files,
         &["service_id", "date", "exception_type"],
+        true,
+        "",
         &mut errs,
     ) {
-        for (line, rec) in &t.rows {
-            let r = Row {
-                t: &t,
-                rec,
-                line: *line,
-            };
+        for r in t.rows() {
             let (Some(id), Some(date)) = (
                 r.required("service_id", &mut errs),
                 r.parsed("date", &mut errs, parse_date),
@@ -658,14 +522,11 @@ pub fn parse(files: &HashMap<String, Vec<u8>>) -> Result<Feed, ImportErrors> {
             "shape_pt_lon",
             "shape_pt_sequence",
         ],
+        true,
+        "",
         &mut errs,
     ) {
-        for (line, rec) in &t.rows {
-            let r = Row {
-                t: &t,
-                rec,
-                line: *line,
-            };
+        for r in t.rows() {
             let (Some(id), Some(lat), Some(lon), Some(seq)) = (
                 r.required("shape_id", &mut errs),
                 r.parsed("shape_pt_lat", &mut errs, |s| coord(s, 90.0)),
@@ -700,14 +561,11 @@ pub fn parse(files: &HashMap<String, Vec<u8>>) -> Result<Feed, ImportErrors> {
         "trips.txt",
         files,
         &["route_id", "service_id", "trip_id"],
+        true,
+        "",
         &mut errs,
     ) {
-        for (line, rec) in &t.rows {
-            let r = Row {
-                t: &t,
-                rec,
-                line: *line,
-            };
+        for r in t.rows() {
             let (Some(id), Some(route), Some(service)) = (
                 r.required("trip_id", &mut errs),
                 r.required("route_id", &mut errs),
@@ -759,14 +617,11 @@ pub fn parse(files: &HashMap<String, Vec<u8>>) -> Result<Feed, ImportErrors> {
         "stop_times.txt",
         files,
         &["trip_id", "stop_id", "stop_sequence"],
+        true,
+        "",
         &mut errs,
     ) {
-        for (line, rec) in &t.rows {
-            let r = Row {
-                t: &t,
-                rec,
-                line: *line,
-            };
+        for r in t.rows() {
             let (Some(trip), Some(stop), Some(seq)) = (
                 r.required("trip_id", &mut errs),
                 r.required("stop_id", &mut errs),
