@@ -39,6 +39,12 @@ enum Command {
         public_url: Option<String>,
         #[command(flatten)]
         mail: MailArgs,
+        /// ITxPT GNSSLocation multicast group to listen to, GROUP:PORT (on board a vehicle).
+        #[arg(long, env = "DKLIK_ITXPT_GROUP", requires = "itxpt_vehicle")]
+        itxpt_group: Option<String>,
+        /// The vehicle this server runs in, for the ITxPT positions (they name no vehicle).
+        #[arg(long, env = "DKLIK_ITXPT_VEHICLE")]
+        itxpt_vehicle: Option<String>,
         /// Months without activity after which a person is anonymised.
         #[arg(long, env = "DKLIK_RETENTION_MONTHS", default_value_t = dklik_app::privacy::DEFAULT_RETENTION_MONTHS)]
         retention_months: u32,
@@ -250,10 +256,16 @@ async fn run(cli: Cli) -> Result<()> {
             listen,
             public_url,
             mail,
+            itxpt_group,
+            itxpt_vehicle,
             retention_months,
         } => {
             let store = open_store(&db).await?;
-            serve(store, &listen, public_url, &mail, retention_months).await
+            let itxpt = match (itxpt_group, itxpt_vehicle) {
+                (Some(g), Some(v)) => Some((g, v)),
+                _ => None,
+            };
+            serve(store, &listen, public_url, &mail, retention_months, itxpt).await
         }
         Command::Demo {
             listen,
@@ -300,6 +312,7 @@ async fn run(cli: Cli) -> Result<()> {
                 None,
                 &mail,
                 dklik_app::privacy::DEFAULT_RETENTION_MONTHS,
+                None,
             )
             .await
         }
@@ -465,6 +478,25 @@ async fn tokens(what: TokenWhat) -> Result<()> {
     Ok(())
 }
 
+/// A UDP socket joined to an ITxPT multicast group, "GROUP:PORT".
+async fn itxpt_socket(group: &str) -> Result<tokio::net::UdpSocket> {
+    let addr: std::net::SocketAddrV4 = group.parse().with_context(|| {
+        format!("« {group} » : il faut GROUPE:PORT, par exemple 239.255.42.1:5001")
+    })?;
+    if !addr.ip().is_multicast() {
+        bail!(
+            "{} n'est pas une adresse de groupe multicast (224.0.0.0/4)",
+            addr.ip()
+        );
+    }
+    let sock = tokio::net::UdpSocket::bind(("0.0.0.0", addr.port()))
+        .await
+        .with_context(|| format!("écoute UDP sur le port {} impossible", addr.port()))?;
+    sock.join_multicast_v4(*addr.ip(), std::net::Ipv4Addr::UNSPECIFIED)
+        .with_context(|| format!("adhésion au groupe {} impossible", addr.ip()))?;
+    Ok(sock)
+}
+
 fn mailer(mail: &MailArgs) -> Arc<dyn dklik_app::mail::Mailer> {
     match &mail.smtp {
         Some(addr) => Arc::new(dklik_app::mail::SmtpMailer {
@@ -485,6 +517,7 @@ async fn serve(
     public_url: Option<String>,
     mail: &MailArgs,
     retention_months: u32,
+    itxpt: Option<(String, String)>,
 ) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -525,6 +558,43 @@ async fn serve(
         .await
         .context("chargement du réseau et des offres pour les écrans")?,
     );
+    if let Some((group, vehicle)) = itxpt {
+        let sock = itxpt_socket(&group).await?;
+        println!("ITxPT : positions GNSSLocation du groupe {group}, véhicule {vehicle}");
+        let (hub, hub_store) = (screens.clone(), store.clone());
+        tokio::spawn(async move {
+            let mut buf = vec![0u8; 65_536];
+            loop {
+                let n = match sock.recv(&mut buf).await {
+                    Ok(n) => n,
+                    Err(e) => {
+                        eprintln!("ITxPT : réception impossible ({e})");
+                        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                        continue;
+                    }
+                };
+                match dklik_transit::realtime::itxpt::decode(&buf[..n], &vehicle) {
+                    Ok(d) => {
+                        for r in d.reports {
+                            let now = dklik_app::unix_now();
+                            let p = dklik_screens::Position {
+                                vehicle: r.vehicle,
+                                trip_id: None,
+                                route_id: None,
+                                stop_id: None,
+                                lat: r.lat,
+                                lon: r.lon,
+                                timestamp: r.timestamp.unwrap_or(now),
+                            };
+                            // Refused positions are counted by the engine; nothing to do here.
+                            let _ = hub.ingest(hub_store.as_ref(), &p, now).await;
+                        }
+                    }
+                    Err(e) => eprintln!("ITxPT : datagramme illisible ({e})"),
+                }
+            }
+        });
+    }
     // Several servers on one PostgreSQL: each tells the others of screen changes.
     let (hub, hub_store) = (screens.clone(), store.clone());
     tokio::spawn(async move {

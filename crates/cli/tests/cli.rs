@@ -553,3 +553,58 @@ fn two_servers_on_postgres_share_the_screens() {
     );
     drop(servers);
 }
+
+/// ITxPT GNSSLocation over UDP multicast, inside a network namespace made for the test: the
+/// datagram stays on that namespace's loopback and can never leave the machine.
+#[test]
+fn itxpt_multicast_positions_reach_the_screens() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = format!("sqlite://{}", dir.path().join("demo.db").display());
+    let o = dklik(&["demo", "--no-serve", "--db", &db]);
+    assert!(o.status.success(), "{}", text(&o));
+    let script = format!(
+        r#"set -e
+ip link set lo up multicast on
+ip route add 224.0.0.0/4 dev lo
+"{bin}" serve --db "{db}" --listen 127.0.0.1:18999 --mail-dir "{dir}/mails" --itxpt-group 239.255.42.1:5001 --itxpt-vehicle bus-itxpt > "{dir}/serve.log" 2>&1 &
+PID=$!
+trap 'kill $PID 2>/dev/null || true' EXIT
+for i in $(seq 100); do python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:18999/healthz')" 2>/dev/null && break; sleep 0.1; done
+python3 - <<'PY'
+import socket, time
+t = time.gmtime()
+xml = ('<?xml version="1.0" encoding="utf-8"?><GNSSLocationDelivery version="2.1.1"><GNSSLocation>'
+       '<Latitude><Degree>51.0301</Degree><Direction>N</Direction></Latitude>'
+       '<Longitude><Degree>2.2691</Degree><Direction>E</Direction></Longitude>'
+       + time.strftime('<Time>%H:%M:%S</Time><Date>%Y-%m-%d</Date>', t) + '</GNSSLocation></GNSSLocationDelivery>')
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 1)
+s.sendto(xml.encode(), ('239.255.42.1', 5001))
+PY
+sleep 1
+python3 -c "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:18999/ecran/bus-itxpt').read().decode())"
+"#,
+        bin = env!("CARGO_BIN_EXE_dklik"),
+        db = db,
+        dir = dir.path().display()
+    );
+    let o = Command::new("unshare")
+        .args(["-n", "sh", "-c", &script])
+        .output()
+        .expect("unshare");
+    let out = text(&o);
+    let log = std::fs::read_to_string(dir.path().join("serve.log")).unwrap_or_default();
+    assert!(
+        o.status.success(),
+        "{}\n{log}",
+        out.chars().take(2000).collect::<String>()
+    );
+    assert!(
+        log.contains("ITxPT : positions GNSSLocation du groupe 239.255.42.1:5001"),
+        "{log}"
+    );
+    assert!(
+        out.contains("Mardyck Usine"),
+        "the screen of bus-itxpt shows the offers near its stop\n{log}"
+    );
+}
