@@ -21,6 +21,12 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 command -v chromium >/dev/null 2>&1 || fail "Chromium is required for the browser tests"
 command -v node >/dev/null 2>&1 || fail "Node.js is required for the browser tests"
+# The ITxPT multicast test runs in a network namespace of its own (unshare, ip).
+if ! command -v ip >/dev/null 2>&1; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iproute2 >/dev/null
+fi
+command -v unshare >/dev/null 2>&1 || fail "unshare (util-linux) is required for the multicast test"
 command -v cargo-nextest >/dev/null 2>&1 || cargo install --locked cargo-nextest
 start_throwaway_pg || fail "the throwaway PostgreSQL did not start"
 
