@@ -197,6 +197,8 @@ impl ScreenHub {
                 shown_at: t.at,
                 duration_s: self.slide_seconds,
                 scans: 0,
+                screen: None,
+                source: "dklik".into(),
             })
             .collect();
         store

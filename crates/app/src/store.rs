@@ -8,7 +8,7 @@ use dklik_domain::rome::{
 use dklik_domain::{
     AuditEntry, Consent, Employer, EmployerId, Interest, InterestStatus, NewEmployer, NewInterest,
     NewOffer, NewSite, NewUser, Offer, OfferFilter, OfferId, OfferStatus, OgrCode, Person, Role,
-    RomeCode, ShortCode, Site, User,
+    RomeCode, ShortCode, Site, SiteId, User,
 };
 use serde::Serialize;
 
@@ -77,6 +77,55 @@ pub struct Impression {
     pub shown_at: i64,
     pub duration_s: i64,
     pub scans: i64,
+    /// The physical screen, when a player reported it.
+    pub screen: Option<String>,
+    /// "dklik" (shown by DKLIK's screen pages) or "player" (reported by another system).
+    pub source: String,
+}
+
+/// A campaign: which offers are pushed, when, on which lines and how strongly.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CampaignRecord {
+    pub id: i64,
+    pub name: String,
+    pub offer_ids: Vec<OfferId>,
+    pub from: time::Date,
+    pub to: time::Date,
+    /// Minutes of the local day, [from, to).
+    pub from_minute: u16,
+    pub to_minute: u16,
+    pub weight: f64,
+    /// Route ids; empty means every line.
+    pub lines: Vec<String>,
+}
+
+/// A GPS fence around a hiring site (its centre is the site).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FenceRecord {
+    pub id: i64,
+    pub site_id: SiteId,
+    pub site_name: String,
+    pub employer_name: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub radius_m: f64,
+}
+
+/// A physical screen on board a vehicle: `/ecran/ID` shows what its vehicle shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScreenRecord {
+    pub id: String,
+    pub vehicle: String,
+    pub label: String,
+}
+
+/// A message shown when no offer is near (the next Café de l'emploi, where the job bus is…).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScreenMessage {
+    pub id: i64,
+    pub text: String,
+    pub from: time::Date,
+    pub to: time::Date,
 }
 
 /// Where and how often an employer's offers were shown and scanned.
@@ -198,6 +247,24 @@ pub trait Store: Send + Sync {
     async fn impression(&self, code: &str) -> Result<Option<Impression>, StoreError>;
     /// Counts a scan of an impression's QR code; false when the code is unknown.
     async fn record_scan(&self, code: &str, at: i64) -> Result<bool, StoreError>;
+    // --- What the programme team sets for the screens ---
+    async fn campaigns(&self) -> Result<Vec<CampaignRecord>, StoreError>;
+    /// The id is ignored; returns the new one.
+    async fn add_campaign(&self, c: &CampaignRecord, at: i64) -> Result<i64, StoreError>;
+    async fn delete_campaign(&self, id: i64) -> Result<(), StoreError>;
+    async fn fences(&self) -> Result<Vec<FenceRecord>, StoreError>;
+    /// Sets the fence around a site (one per site; a new radius replaces the old one).
+    async fn set_fence(&self, site: SiteId, radius_m: f64, at: i64) -> Result<(), StoreError>;
+    async fn delete_fence(&self, id: i64) -> Result<(), StoreError>;
+    async fn screens(&self) -> Result<Vec<ScreenRecord>, StoreError>;
+    async fn screen(&self, id: &str) -> Result<Option<ScreenRecord>, StoreError>;
+    /// `Conflict` when the id is taken.
+    async fn add_screen(&self, s: &ScreenRecord, at: i64) -> Result<(), StoreError>;
+    async fn delete_screen(&self, id: &str) -> Result<(), StoreError>;
+    async fn screen_messages(&self) -> Result<Vec<ScreenMessage>, StoreError>;
+    async fn add_screen_message(&self, m: &ScreenMessage, at: i64) -> Result<i64, StoreError>;
+    async fn delete_screen_message(&self, id: i64) -> Result<(), StoreError>;
+
     /// Per offer and stop, between two instants (Unix seconds), for one employer.
     async fn display_report(
         &self,

@@ -266,9 +266,6 @@ impl Engine {
                 )
             })
             .collect();
-        let fence_xy: Vec<Xy> = fences.iter().map(|f| proj.xy(f.lat, f.lon)).collect();
-        let max_fence_radius = fences.iter().map(|f| f.radius_m).fold(0.0, f64::max);
-        let fence_grid = Grid::new(max_fence_radius.max(100.0), fence_xy.clone());
         let mut e = Self {
             cfg,
             proj,
@@ -280,10 +277,10 @@ impl Engine {
             trips,
             offers: Vec::new(),
             near_stop: Vec::new(),
-            fences,
-            fence_xy,
-            fence_grid,
-            max_fence_radius,
+            fences: Vec::new(),
+            fence_xy: Vec::new(),
+            fence_grid: Grid::new(100.0, Vec::new()),
+            max_fence_radius: 0.0,
             campaigns,
             vehicles: FxMap::default(),
             per_vehicle: FxMap::default(),
@@ -294,7 +291,27 @@ impl Engine {
             accepted: 0,
         };
         e.set_offers(offers);
+        e.set_fences(fences);
         e
+    }
+
+    /// Replaces the GPS fences. Vehicles inside a fence that is gone simply leave it.
+    pub fn set_fences(&mut self, fences: Vec<Fence>) {
+        if fences == self.fences {
+            return;
+        }
+        self.fence_xy = fences.iter().map(|f| self.proj.xy(f.lat, f.lon)).collect();
+        self.max_fence_radius = fences.iter().map(|f| f.radius_m).fold(0.0, f64::max);
+        self.fence_grid = Grid::new(self.max_fence_radius.max(100.0), self.fence_xy.clone());
+        for v in self.vehicles.values_mut() {
+            v.inside_fences.clear();
+        }
+        self.fences = fences;
+    }
+
+    /// Replaces the messages shown when no offer is near (none: the screens keep their slide).
+    pub fn set_fallback(&mut self, fallback: Vec<String>) {
+        self.cfg.fallback = fallback;
     }
 
     /// Replaces the published offers (an offer closed or filled leaves at the next trigger).

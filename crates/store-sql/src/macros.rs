@@ -4,7 +4,7 @@
 macro_rules! impl_sql_store {
     ($store:ident, $db:ty, $row:ty, $backend:literal) => {
         use ::dklik_app::store::{
-            ApiToken, DisplayReportRow, EmployerSummary, Facets, Impression, InboxFilter, InboxRow, OfferPage, OfferToSave,
+            ApiToken, CampaignRecord, DisplayReportRow, FenceRecord, ScreenMessage, ScreenRecord, EmployerSummary, Facets, Impression, InboxFilter, InboxRow, OfferPage, OfferToSave,
             OutboxMessage, SaveOutcome, SessionRecord, Store, StoreError,
         };
         use ::dklik_domain::rome::{
@@ -176,6 +176,20 @@ macro_rules! impl_sql_store {
                 let mut offers = rows.iter().map(offer_from_row).collect::<Result<Vec<_>, _>>()?;
                 self.attach_items(&mut offers).await?;
                 Ok(offers)
+            }
+
+            /// Runs a DELETE with one bound key; `NotFound` when it removed nothing.
+            async fn delete_by_id(&self, sql: &str, key: Key) -> Result<(), StoreError> {
+                let q = ::sqlx::query(sql);
+                let q = match key {
+                    Key::Id(i) => q.bind(i),
+                    Key::Text(t) => q.bind(t),
+                };
+                let n = q.execute(&self.pool).await.map_err(db_err)?.rows_affected();
+                if n == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                Ok(())
             }
 
             /// Rows of `SELECT … WHERE col IN (keys) tail`, queried by chunks of keys.
@@ -706,11 +720,12 @@ macro_rules! impl_sql_store {
                 let (mut written, mut done) = (0u64, 0u64);
                 let progress = |_: u64| {};
                 for_chunks!(tx, written, done, progress, rows,
-                    "INSERT INTO impressions (code, vehicle, trip_id, stop_id, stop_name, offer_id, slide, shown_at, duration_s) ",
+                    "INSERT INTO impressions (code, vehicle, trip_id, stop_id, stop_name, offer_id, slide, shown_at, duration_s, screen, source) ",
                     " ON CONFLICT (code) DO NOTHING",
                     |b, i| { b.push_bind(i.code.clone()).push_bind(i.vehicle.clone()).push_bind(i.trip_id.clone())
                         .push_bind(i.stop_id.clone()).push_bind(i.stop_name.clone()).push_bind(i.offer_id.map(|o| o.0))
-                        .push_bind(i.slide.clone()).push_bind(i.shown_at).push_bind(i.duration_s); });
+                        .push_bind(i.slide.clone()).push_bind(i.shown_at).push_bind(i.duration_s)
+                        .push_bind(i.screen.clone()).push_bind(i.source.clone()); });
                 let _ = done;
                 tx.commit().await.map_err(db_err)?;
                 Ok(written)
@@ -718,7 +733,7 @@ macro_rules! impl_sql_store {
 
             async fn impression(&self, code: &str) -> Result<Option<Impression>, StoreError> {
                 let r = ::sqlx::query(
-                    "SELECT code, vehicle, trip_id, stop_id, stop_name, offer_id, slide, shown_at, duration_s, scans \
+                    "SELECT code, vehicle, trip_id, stop_id, stop_name, offer_id, slide, shown_at, duration_s, scans, screen, source \
                      FROM impressions WHERE code = $1",
                 )
                 .bind(code)
@@ -738,9 +753,191 @@ macro_rules! impl_sql_store {
                         shown_at: r.try_get("shown_at").map_err(g)?,
                         duration_s: r.try_get("duration_s").map_err(g)?,
                         scans: r.try_get("scans").map_err(g)?,
+                        screen: r.try_get("screen").map_err(g)?,
+                        source: r.try_get("source").map_err(g)?,
                     })
                 })
                 .transpose()
+            }
+
+            async fn campaigns(&self) -> Result<Vec<CampaignRecord>, StoreError> {
+                let g = |e: ::sqlx::Error| db_err(e);
+                let rows = ::sqlx::query(
+                    "SELECT id, name, from_day, to_day, from_minute, to_minute, weight, lines FROM campaigns ORDER BY from_day DESC, id",
+                )
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_err)?;
+                let links = ::sqlx::query("SELECT campaign_id, offer_id FROM campaign_offers ORDER BY offer_id")
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(db_err)?;
+                let mut out = Vec::with_capacity(rows.len());
+                for r in rows {
+                    let id: i64 = r.try_get("id").map_err(g)?;
+                    let mut offer_ids = Vec::new();
+                    for l in &links {
+                        if l.try_get::<i64, _>("campaign_id").map_err(g)? == id {
+                            offer_ids.push(OfferId(l.try_get("offer_id").map_err(g)?));
+                        }
+                    }
+                    let lines: String = r.try_get("lines").map_err(g)?;
+                    out.push(CampaignRecord {
+                        id,
+                        name: r.try_get("name").map_err(g)?,
+                        offer_ids,
+                        from: text_to_date(&r.try_get::<String, _>("from_day").map_err(g)?)?,
+                        to: text_to_date(&r.try_get::<String, _>("to_day").map_err(g)?)?,
+                        from_minute: r.try_get::<i64, _>("from_minute").map_err(g)? as u16,
+                        to_minute: r.try_get::<i64, _>("to_minute").map_err(g)? as u16,
+                        weight: r.try_get("weight").map_err(g)?,
+                        lines: lines.split(',').filter(|l| !l.is_empty()).map(str::to_string).collect(),
+                    });
+                }
+                Ok(out)
+            }
+
+            async fn add_campaign(&self, c: &CampaignRecord, at: i64) -> Result<i64, StoreError> {
+                let mut tx = self.pool.begin().await.map_err(db_err)?;
+                let id: i64 = ::sqlx::query_scalar(
+                    "INSERT INTO campaigns (name, from_day, to_day, from_minute, to_minute, weight, lines, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                )
+                .bind(&c.name)
+                .bind(date_to_text(c.from))
+                .bind(date_to_text(c.to))
+                .bind(i64::from(c.from_minute))
+                .bind(i64::from(c.to_minute))
+                .bind(c.weight)
+                .bind(c.lines.join(","))
+                .bind(at)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(db_err)?;
+                for o in &c.offer_ids {
+                    ::sqlx::query("INSERT INTO campaign_offers (campaign_id, offer_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                        .bind(id)
+                        .bind(o.0)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db_err)?;
+                }
+                tx.commit().await.map_err(db_err)?;
+                Ok(id)
+            }
+
+            async fn delete_campaign(&self, id: i64) -> Result<(), StoreError> {
+                self.delete_by_id("DELETE FROM campaigns WHERE id = $1", Key::Id(id)).await
+            }
+
+            async fn fences(&self) -> Result<Vec<FenceRecord>, StoreError> {
+                let g = |e: ::sqlx::Error| db_err(e);
+                ::sqlx::query(
+                    "SELECT f.id, f.site_id, s.name AS site_name, e.name AS employer_name, s.lat, s.lon, f.radius_m \
+                     FROM fences f JOIN sites s ON s.id = f.site_id JOIN employers e ON e.id = s.employer_id ORDER BY e.name, s.name",
+                )
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_err)?
+                .iter()
+                .map(|r| {
+                    Ok(FenceRecord {
+                        id: r.try_get("id").map_err(g)?,
+                        site_id: SiteId(r.try_get("site_id").map_err(g)?),
+                        site_name: r.try_get("site_name").map_err(g)?,
+                        employer_name: r.try_get("employer_name").map_err(g)?,
+                        lat: r.try_get("lat").map_err(g)?,
+                        lon: r.try_get("lon").map_err(g)?,
+                        radius_m: r.try_get("radius_m").map_err(g)?,
+                    })
+                })
+                .collect()
+            }
+
+            async fn set_fence(&self, site: SiteId, radius_m: f64, at: i64) -> Result<(), StoreError> {
+                ::sqlx::query(
+                    "INSERT INTO fences (site_id, radius_m, created_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (site_id) DO UPDATE SET radius_m = excluded.radius_m",
+                )
+                .bind(site.0)
+                .bind(radius_m)
+                .bind(at)
+                .execute(&self.pool)
+                .await
+                .map_err(db_err)?;
+                Ok(())
+            }
+
+            async fn delete_fence(&self, id: i64) -> Result<(), StoreError> {
+                self.delete_by_id("DELETE FROM fences WHERE id = $1", Key::Id(id)).await
+            }
+
+            async fn screens(&self) -> Result<Vec<ScreenRecord>, StoreError> {
+                let g = |e: ::sqlx::Error| db_err(e);
+                ::sqlx::query("SELECT id, vehicle, label FROM screens ORDER BY vehicle, id")
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(db_err)?
+                    .iter()
+                    .map(|r| Ok(ScreenRecord {
+                        id: r.try_get("id").map_err(g)?,
+                        vehicle: r.try_get("vehicle").map_err(g)?,
+                        label: r.try_get("label").map_err(g)?,
+                    }))
+                    .collect()
+            }
+
+            async fn screen(&self, id: &str) -> Result<Option<ScreenRecord>, StoreError> {
+                Ok(self.screens().await?.into_iter().find(|s| s.id == id))
+            }
+
+            async fn add_screen(&self, s: &ScreenRecord, at: i64) -> Result<(), StoreError> {
+                ::sqlx::query("INSERT INTO screens (id, vehicle, label, created_at) VALUES ($1, $2, $3, $4)")
+                    .bind(&s.id)
+                    .bind(&s.vehicle)
+                    .bind(&s.label)
+                    .bind(at)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(db_err)?;
+                Ok(())
+            }
+
+            async fn delete_screen(&self, id: &str) -> Result<(), StoreError> {
+                self.delete_by_id("DELETE FROM screens WHERE id = $1", Key::Text(id.to_string())).await
+            }
+
+            async fn screen_messages(&self) -> Result<Vec<ScreenMessage>, StoreError> {
+                let g = |e: ::sqlx::Error| db_err(e);
+                ::sqlx::query("SELECT id, text, from_day, to_day FROM screen_messages ORDER BY from_day, id")
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(db_err)?
+                    .iter()
+                    .map(|r| Ok(ScreenMessage {
+                        id: r.try_get("id").map_err(g)?,
+                        text: r.try_get("text").map_err(g)?,
+                        from: text_to_date(&r.try_get::<String, _>("from_day").map_err(g)?)?,
+                        to: text_to_date(&r.try_get::<String, _>("to_day").map_err(g)?)?,
+                    }))
+                    .collect()
+            }
+
+            async fn add_screen_message(&self, m: &ScreenMessage, at: i64) -> Result<i64, StoreError> {
+                ::sqlx::query_scalar(
+                    "INSERT INTO screen_messages (text, from_day, to_day, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+                )
+                .bind(&m.text)
+                .bind(date_to_text(m.from))
+                .bind(date_to_text(m.to))
+                .bind(at)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(db_err)
+            }
+
+            async fn delete_screen_message(&self, id: i64) -> Result<(), StoreError> {
+                self.delete_by_id("DELETE FROM screen_messages WHERE id = $1", Key::Id(id)).await
             }
 
             async fn record_scan(&self, code: &str, at: i64) -> Result<bool, StoreError> {

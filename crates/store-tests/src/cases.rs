@@ -637,6 +637,8 @@ pub async fn impressions_are_idempotent_and_scans_attributed(store: &dyn Store) 
         shown_at: at,
         duration_s: 10,
         scans: 0,
+        screen: None,
+        source: "dklik".into(),
     };
     let batch = vec![
         imp("AAAA1111", "bus-1", "Mardyck Usine", 1_790_000_000),
@@ -1145,4 +1147,88 @@ pub async fn employers_and_sites(store: &dyn Store) {
         .await
         .expect("query")
         .is_none());
+}
+
+pub async fn screen_settings_round_trip(store: &dyn Store) {
+    use dklik_app::store::{CampaignRecord, ScreenMessage, ScreenRecord};
+    load_demo(store).await;
+    let o1 = store
+        .offer_by_external_id("DEMO-001")
+        .await
+        .expect("q")
+        .expect("o1");
+    let o2 = store
+        .offer_by_external_id("DEMO-002")
+        .await
+        .expect("q")
+        .expect("o2");
+    let day = |d: u8| time::Date::from_calendar_date(2026, time::Month::December, d).expect("d");
+    let c = CampaignRecord {
+        id: 0,
+        name: "Soudeurs de décembre".into(),
+        offer_ids: vec![o2.id, o1.id],
+        from: day(1),
+        to: day(20),
+        from_minute: 6 * 60,
+        to_minute: 9 * 60 + 30,
+        weight: 2.5,
+        lines: vec!["C1".into(), "L12".into()],
+    };
+    let id = store.add_campaign(&c, 1).await.expect("campaign");
+    let got = store.campaigns().await.expect("campaigns");
+    assert_eq!(got.len(), 1);
+    let mut want = c.clone();
+    want.id = id;
+    want.offer_ids.sort_by_key(|o| o.0);
+    assert_eq!(got[0], want);
+    store.delete_campaign(id).await.expect("delete");
+    assert!(store.campaigns().await.expect("c").is_empty());
+    assert!(matches!(
+        store.delete_campaign(id).await,
+        Err(dklik_app::StoreError::NotFound)
+    ));
+
+    let site = o1.site.id;
+    store.set_fence(site, 300.0, 1).await.expect("fence");
+    store.set_fence(site, 450.0, 2).await.expect("fence again");
+    let fences = store.fences().await.expect("fences");
+    assert_eq!(fences.len(), 1, "one fence per site");
+    assert_eq!(fences[0].radius_m, 450.0);
+    assert_eq!(fences[0].site_id, site);
+    assert_eq!(fences[0].lat, o1.site.coordinates.lat());
+    store
+        .delete_fence(fences[0].id)
+        .await
+        .expect("delete fence");
+    assert!(store.fences().await.expect("f").is_empty());
+
+    let scr = ScreenRecord {
+        id: "bus-214-avant".into(),
+        vehicle: "bus-214".into(),
+        label: "Écran avant".into(),
+    };
+    store.add_screen(&scr, 1).await.expect("screen");
+    assert!(matches!(
+        store.add_screen(&scr, 2).await,
+        Err(dklik_app::StoreError::Conflict(_))
+    ));
+    assert_eq!(
+        store.screen("bus-214-avant").await.expect("s"),
+        Some(scr.clone())
+    );
+    assert_eq!(store.screens().await.expect("s"), vec![scr]);
+    store.delete_screen("bus-214-avant").await.expect("del");
+    assert_eq!(store.screen("bus-214-avant").await.expect("s"), None);
+
+    let m = ScreenMessage {
+        id: 0,
+        text: "Café de l'emploi jeudi à 9 h".into(),
+        from: day(1),
+        to: day(3),
+    };
+    let mid = store.add_screen_message(&m, 1).await.expect("msg");
+    let msgs = store.screen_messages().await.expect("msgs");
+    assert_eq!(msgs, vec![ScreenMessage { id: mid, ..m }]);
+    store.delete_screen_message(mid).await.expect("del msg");
+    assert!(store.screen_messages().await.expect("m").is_empty());
 }

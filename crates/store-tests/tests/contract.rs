@@ -45,4 +45,5 @@ contract!(
     employers_and_sites,
     gtfs_feed_round_trip_and_replace,
     impressions_are_idempotent_and_scans_attributed,
+    screen_settings_round_trip,
 );
