@@ -5,6 +5,7 @@
 //! from the store, and writes in one transaction, so nothing is ever half-written.
 
 pub mod auth;
+pub mod diffusion;
 pub mod inbox;
 pub mod interests;
 pub mod jobs;

@@ -4,7 +4,9 @@
 use crate::store::{Impression, Store, StoreError};
 use dklik_domain::{OfferFilter, OfferId};
 use dklik_screens::engine::LocalTime;
-use dklik_screens::{Engine, EngineConfig, HiringOffer, Position, Rejection, Slide, StopPoint};
+use dklik_screens::{
+    Campaign, Engine, EngineConfig, Fence, HiringOffer, Position, Rejection, Slide, StopPoint,
+};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -36,6 +38,8 @@ pub struct ScreenHub {
     current: RwLock<HashMap<String, Arc<ScreenState>>>,
     tx: broadcast::Sender<Arc<ScreenState>>,
     pub slide_seconds: i64,
+    /// The general message, shown when the team set no message for today.
+    default_fallback: Vec<String>,
     /// This server's name in messages to the others sharing the database.
     origin: String,
 }
@@ -78,10 +82,71 @@ pub async fn published_offers(store: &dyn Store) -> Result<Vec<HiringOffer>, Sto
     Ok(out)
 }
 
+/// What the programme team set, as the engine wants it.
+pub struct EngineSettings {
+    pub campaigns: Vec<Campaign>,
+    pub fences: Vec<Fence>,
+    /// Messages running on `today`, in the order they were written.
+    pub fallback: Vec<String>,
+}
+
+fn day_number(d: time::Date) -> u32 {
+    d.year() as u32 * 10_000 + u32::from(u8::from(d.month())) * 100 + u32::from(d.day())
+}
+
+/// Reads the campaigns, fences and the messages running on `today`.
+pub async fn engine_settings(
+    store: &dyn Store,
+    today: time::Date,
+) -> Result<EngineSettings, StoreError> {
+    let campaigns = store
+        .campaigns()
+        .await?
+        .into_iter()
+        .map(|c| Campaign {
+            offer_ids: c.offer_ids.iter().map(|o| o.0).collect(),
+            from_day: day_number(c.from),
+            to_day: day_number(c.to),
+            from_minute: c.from_minute,
+            to_minute: c.to_minute,
+            weight: c.weight,
+            lines: c.lines,
+        })
+        .collect();
+    let fences = store
+        .fences()
+        .await?
+        .into_iter()
+        .map(|f| Fence {
+            site_id: f.site_id.0,
+            lat: f.lat,
+            lon: f.lon,
+            radius_m: f.radius_m,
+        })
+        .collect();
+    let fallback = store
+        .screen_messages()
+        .await?
+        .into_iter()
+        .filter(|m| m.from <= today && today <= m.to)
+        .map(|m| m.text)
+        .collect();
+    Ok(EngineSettings {
+        campaigns,
+        fences,
+        fallback,
+    })
+}
+
 /// The code of an impression: 8 characters from the same unambiguous alphabet as offer codes,
 /// derived from what was shown where and when, so that recording it twice counts once.
 pub fn impression_code(vehicle: &str, at: i64, slide_index: usize, offer: Option<i64>) -> String {
-    let h = Sha256::digest(format!("{vehicle}|{at}|{slide_index}|{offer:?}").as_bytes());
+    code_of(&format!("{vehicle}|{at}|{slide_index}|{offer:?}"))
+}
+
+/// 8 characters of the offer-code alphabet drawn from a hash of `key`.
+fn code_of(key: &str) -> String {
+    let h = Sha256::digest(key.as_bytes());
     let mut n = u64::from_le_bytes([h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7]]);
     let alphabet = dklik_domain::offer::SHORT_CODE_ALPHABET;
     let mut s = String::with_capacity(8);
@@ -96,9 +161,8 @@ fn local_time(now: i64) -> LocalTime {
     let paris = time::OffsetDateTime::from_unix_timestamp(now)
         .map(|t| t.to_offset(crate::now_paris().offset()))
         .unwrap_or_else(|_| crate::now_paris());
-    let d = paris.date();
     LocalTime {
-        day: d.year() as u32 * 10_000 + u32::from(u8::from(d.month())) * 100 + u32::from(d.day()),
+        day: day_number(paris.date()),
         minute: u16::from(paris.hour()) * 60 + u16::from(paris.minute()),
     }
 }
@@ -130,22 +194,44 @@ impl ScreenHub {
                 .push(st.stop_id.clone());
         }
         let offers = published_offers(store).await?;
-        let engine = Engine::new(stops, trips, offers, vec![], vec![], cfg);
+        let settings = engine_settings(store, crate::now_paris().date()).await?;
+        let default_fallback = cfg.fallback.clone();
+        let mut engine = Engine::new(
+            stops,
+            trips,
+            offers,
+            settings.fences,
+            settings.campaigns,
+            cfg,
+        );
+        if !settings.fallback.is_empty() {
+            engine.set_fallback(settings.fallback);
+        }
         let (tx, _) = broadcast::channel(1024);
         Ok(Self {
             engine: Mutex::new(engine),
             current: RwLock::new(HashMap::new()),
             tx,
             slide_seconds,
+            default_fallback,
             origin: crate::auth::random_token().map_err(|e| StoreError::Backend(e.to_string()))?,
         })
     }
 
-    /// Re-reads the published offers (a closed offer leaves the screens at the next trigger).
+    /// Re-reads the published offers and the team's settings (campaigns, fences, messages): a
+    /// closed offer leaves the screens at the next trigger.
     pub async fn refresh_offers(&self, store: &dyn Store) -> Result<(), StoreError> {
         let offers = published_offers(store).await?;
+        let settings = engine_settings(store, crate::now_paris().date()).await?;
         if let Ok(mut e) = self.engine.lock() {
             e.set_offers(offers);
+            e.set_campaigns(settings.campaigns);
+            e.set_fences(settings.fences);
+            if !settings.fallback.is_empty() || self.default_fallback.is_empty() {
+                e.set_fallback(settings.fallback);
+            } else {
+                e.set_fallback(self.default_fallback.clone());
+            }
         }
         Ok(())
     }
@@ -306,4 +392,182 @@ pub enum IngestError {
     Busy,
     #[error(transparent)]
     Store(StoreError),
+}
+
+/// One slide that another signage player reports having shown (`POST /api/v1/impressions`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct PlayerImpression {
+    /// The physical screen; when registered, its vehicle is known.
+    #[serde(default)]
+    pub screen: Option<String>,
+    #[serde(default)]
+    pub vehicle: Option<String>,
+    /// The player's own id of the slide; with the screen and the time, it makes the
+    /// impression unique, so a batch sent twice is counted once.
+    pub slide_id: String,
+    /// The DKLIK offer shown (its code), if the slide was an offer.
+    #[serde(default)]
+    pub offer_code: Option<String>,
+    #[serde(default)]
+    pub trip_id: Option<String>,
+    #[serde(default)]
+    pub stop_id: Option<String>,
+    /// Unix seconds.
+    pub shown_at: i64,
+    pub duration_s: i64,
+}
+
+/// What became of a batch of reported impressions.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct BatchOutcome {
+    pub received: u64,
+    /// New impressions written.
+    pub recorded: u64,
+    /// Already recorded by an earlier send.
+    pub already: u64,
+    /// (position in the batch, reason).
+    pub refused: Vec<(usize, String)>,
+}
+
+/// At most this many impressions per batch.
+pub const MAX_BATCH: usize = 5_000;
+/// Reports older than this are refused (players send within hours, not months).
+const MAX_REPORT_AGE_S: i64 = 31 * 86_400;
+
+fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+}
+
+/// Checks and records impressions reported by other players: valid ones are written (once),
+/// each refused one is listed with its reason in French.
+pub async fn record_player_impressions(
+    store: &dyn Store,
+    hub: &ScreenHub,
+    items: &[PlayerImpression],
+    now: i64,
+) -> Result<BatchOutcome, StoreError> {
+    let screens: HashMap<String, String> = store
+        .screens()
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.vehicle))
+        .collect();
+    let mut out = BatchOutcome {
+        received: items.len() as u64,
+        ..Default::default()
+    };
+    let mut rows = Vec::new();
+    let mut offers: HashMap<String, Option<OfferId>> = HashMap::new();
+    for (i, p) in items.iter().enumerate() {
+        let screen = p.screen.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        let vehicle = p
+            .vehicle
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty());
+        let vehicle = match (screen.and_then(|s| screens.get(s)), vehicle) {
+            (Some(reg), Some(v)) if reg != v => {
+                out.refused.push((
+                    i,
+                    format!(
+                        "l'écran {} est enregistré sur le véhicule {reg}, pas {v}",
+                        screen.unwrap_or_default()
+                    ),
+                ));
+                continue;
+            }
+            (Some(reg), _) => reg.clone(),
+            (None, Some(v)) => v.to_string(),
+            (None, None) => {
+                out.refused
+                    .push((i, "indiquez le véhicule ou un écran enregistré".into()));
+                continue;
+            }
+        };
+        let problem = if !valid_id(&vehicle) || screen.is_some_and(|s| !valid_id(s)) {
+            Some("identifiant d'écran ou de véhicule invalide (lettres, chiffres, - _ . :, 64 au plus)")
+        } else if !valid_id(p.slide_id.trim()) {
+            Some("slide_id manquant ou invalide (lettres, chiffres, - _ . :, 64 au plus)")
+        } else if p.shown_at > now + 300 {
+            Some("shown_at est dans le futur : l'horloge du lecteur est fausse")
+        } else if p.shown_at < now - MAX_REPORT_AGE_S {
+            Some("shown_at a plus de 31 jours")
+        } else if !(1..=3600).contains(&p.duration_s) {
+            Some("duration_s va de 1 à 3600 secondes")
+        } else if [&p.trip_id, &p.stop_id]
+            .iter()
+            .any(|x| x.as_deref().is_some_and(|x| x.len() > 128))
+        {
+            Some("trip_id ou stop_id trop long")
+        } else {
+            None
+        };
+        if let Some(m) = problem {
+            out.refused.push((i, m.into()));
+            continue;
+        }
+        let offer_id = match p
+            .offer_code
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+        {
+            None => None,
+            Some(c) => {
+                if !offers.contains_key(c) {
+                    let found = match dklik_domain::ShortCode::parse(c) {
+                        Ok(code) => store.offer_by_code(&code).await?.map(|o| o.id),
+                        Err(_) => None,
+                    };
+                    offers.insert(c.to_string(), found);
+                }
+                match offers.get(c).copied().flatten() {
+                    Some(id) => Some(id),
+                    None => {
+                        out.refused
+                            .push((i, format!("aucune offre n'a le code {c}")));
+                        continue;
+                    }
+                }
+            }
+        };
+        let stop_name = p
+            .stop_id
+            .as_deref()
+            .and_then(|s| hub.stop_with_offers(s))
+            .map(|(s, _)| s.name)
+            .unwrap_or_default();
+        let key = format!(
+            "player|{}|{}|{}",
+            screen.unwrap_or(&vehicle),
+            p.slide_id.trim(),
+            p.shown_at
+        );
+        rows.push(Impression {
+            code: code_of(&key),
+            vehicle,
+            trip_id: p.trip_id.clone(),
+            stop_id: p.stop_id.clone(),
+            stop_name,
+            offer_id,
+            slide: p.slide_id.trim().to_string(),
+            shown_at: p.shown_at,
+            duration_s: p.duration_s,
+            scans: 0,
+            screen: screen.map(str::to_string),
+            source: "player".into(),
+        });
+    }
+    // The same impression twice in one batch counts once too.
+    let mut seen = std::collections::HashSet::new();
+    let before = rows.len();
+    rows.retain(|r| seen.insert(r.code.clone()));
+    let dup_in_batch = (before - rows.len()) as u64;
+    out.recorded = store.record_impressions(&rows).await?;
+    out.already = rows.len() as u64 - out.recorded + dup_in_batch;
+    Ok(out)
 }

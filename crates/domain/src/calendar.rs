@@ -2,6 +2,18 @@
 
 use time::{Date, Duration, Month, Weekday};
 
+/// Reads a day written "2026-12-01" (as date fields send it) or "01/12/2026".
+pub fn parse_day(s: &str) -> Result<Date, String> {
+    let t = s.trim();
+    let bad =
+        || format!("« {s} » n'est pas une date : écrivez AAAA-MM-JJ, par exemple 2027-03-31.");
+    let iso = time::macros::format_description!("[year]-[month]-[day]");
+    let fr = time::macros::format_description!("[day]/[month]/[year]");
+    Date::parse(t, iso)
+        .or_else(|_| Date::parse(t, fr))
+        .map_err(|_| bad())
+}
+
 /// Easter Sunday (Gregorian calendar, anonymous algorithm).
 pub fn easter(year: i32) -> Option<Date> {
     let a = year % 19;
@@ -64,6 +76,17 @@ pub fn add_working_days(d: Date, n: u32) -> Date {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn days_in_both_spellings() {
+        let d = Date::from_calendar_date(2026, Month::December, 1).unwrap();
+        assert_eq!(super::parse_day("2026-12-01"), Ok(d));
+        assert_eq!(super::parse_day(" 01/12/2026 "), Ok(d));
+        assert!(super::parse_day("2026-13-01").is_err());
+        assert!(super::parse_day("demain")
+            .unwrap_err()
+            .contains("AAAA-MM-JJ"));
+    }
+
     use super::*;
     use time::macros::date;
 

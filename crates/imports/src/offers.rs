@@ -116,10 +116,7 @@ fn parse_bool_fr(s: &str) -> Result<bool, String> {
 }
 
 fn parse_date(s: &str) -> Result<time::Date, String> {
-    let fmt = time::macros::format_description!("[year]-[month]-[day]");
-    time::Date::parse(s.trim(), fmt).map_err(|_| {
-        format!("« {s} » n'est pas une date : écrivez AAAA-MM-JJ, par exemple 2027-03-31.")
-    })
+    dklik_domain::calendar::parse_day(s)
 }
 
 /// Reads the CSV template (see the README for the columns).

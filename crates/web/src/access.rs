@@ -37,6 +37,7 @@ const SIGNED_IN: &[Role] = &[
 ];
 const DEVICES: &[Role] = &[Role::Screen, Role::Feed];
 const FEED: &[Role] = &[Role::Feed];
+const SCREEN: &[Role] = &[Role::Screen];
 
 /// The access table: (method, route, who).
 pub const ACCESS: &[(&str, &str, Who)] = &[
@@ -93,6 +94,17 @@ pub const ACCESS: &[(&str, &str, Who)] = &[
     ("POST", "/admin/comptes", Who::Roles(ADMIN)),
     ("POST", "/admin/jetons", Who::Roles(ADMIN)),
     ("POST", "/admin/jetons/{id}/revoquer", Who::Roles(ADMIN)),
+    ("GET", "/admin/ecrans", Who::Roles(ADMIN)),
+    ("POST", "/admin/ecrans/campagnes", Who::Roles(ADMIN)),
+    ("POST", "/admin/ecrans/zones", Who::Roles(ADMIN)),
+    ("POST", "/admin/ecrans/ecrans", Who::Roles(ADMIN)),
+    ("POST", "/admin/ecrans/messages", Who::Roles(ADMIN)),
+    (
+        "POST",
+        "/admin/ecrans/{kind}/{id}/supprimer",
+        Who::Roles(ADMIN),
+    ),
+    ("POST", "/api/v1/impressions", Who::Roles(SCREEN)),
     ("GET", "/ecrans", Who::Anyone),
     ("GET", "/ecran/{vehicle}", Who::Anyone),
     ("GET", "/ecran/{vehicle}/flux", Who::Anyone),

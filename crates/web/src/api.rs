@@ -141,6 +141,23 @@ pub fn openapi_document() -> Value {
                 "requestBody": {"required": true, "content": {"application/xml": {}}},
                 "responses": {"200": {"description": "Acceptées, refusées par raison, activités ignorées"}, "400": {"description": "XML illisible"}}
             }},
+            "/api/v1/impressions": {"post": {
+                "summary": "Preuve de diffusion envoyée par un autre lecteur d'affichage, par un jeton de rôle screen ; une impression renvoyée (même écran, même slide_id, même instant) compte une fois",
+                "operationId": "postImpressions",
+                "security": [{"bearer": []}],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {
+                    "type": "array", "maxItems": 5000, "items": {"type": "object", "required": ["slide_id", "shown_at", "duration_s"], "properties": {
+                        "screen": {"type": "string", "description": "écran physique ; s'il est enregistré, son véhicule est connu"},
+                        "vehicle": {"type": "string"}, "slide_id": {"type": "string"},
+                        "offer_code": {"type": "string", "description": "code de l'offre DKLIK affichée"},
+                        "trip_id": {"type": "string"}, "stop_id": {"type": "string"},
+                        "shown_at": {"type": "integer", "description": "secondes Unix"},
+                        "duration_s": {"type": "integer", "minimum": 1, "maximum": 3600}}}}}}},
+                "responses": {"200": {"description": "Reçues, enregistrées, déjà connues, refusées (position et raison)", "content": {"application/json": {"schema": {
+                    "type": "object", "properties": {"received": {"type": "integer"}, "recorded": {"type": "integer"}, "already": {"type": "integer"},
+                        "refused": {"type": "array", "items": {"type": "object", "properties": {"index": {"type": "integer"}, "error": {"type": "string"}}}}}}}}},
+                    "400": {"description": "JSON illisible"}, "401": {"description": "Jeton manquant ou invalide"}, "413": {"description": "Trop d'impressions"}}
+            }},
             "/api/v1/positions/counters": {"get": {
                 "summary": "Positions acceptées et refusées depuis le démarrage (administrateurs)",
                 "operationId": "positionCounters",

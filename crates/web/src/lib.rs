@@ -7,6 +7,7 @@ mod access;
 mod account;
 mod api;
 mod backoffice;
+mod diffusion;
 mod error;
 mod forms;
 mod pages;
@@ -202,6 +203,16 @@ pub fn router(state: SharedState) -> Router {
         )
         .route("/entreprise", get(backoffice::employer_home))
         .route("/entreprise/offres/{code}", get(backoffice::employer_offer))
+        .route("/admin/ecrans", get(diffusion::page))
+        .route("/admin/ecrans/campagnes", post(diffusion::add_campaign))
+        .route("/admin/ecrans/zones", post(diffusion::set_fence))
+        .route("/admin/ecrans/ecrans", post(diffusion::add_screen))
+        .route("/admin/ecrans/messages", post(diffusion::add_message))
+        .route(
+            "/admin/ecrans/{kind}/{id}/supprimer",
+            post(diffusion::delete),
+        )
+        .route("/api/v1/impressions", post(screens::player_impressions))
         .route("/ecrans", get(screens::screens_list))
         .route("/ecran/{vehicle}", get(screens::screen_page))
         .route("/ecran/{vehicle}/flux", get(screens::screen_stream))

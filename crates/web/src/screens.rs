@@ -142,6 +142,11 @@ pub async fn screen_page(
             "",
         ));
     }
+    // A registered physical screen shows what its vehicle shows.
+    let vehicle = match st.store.screen(&vehicle).await? {
+        Some(s) => s.vehicle,
+        None => vehicle,
+    };
     let current = st.screens.current(&vehicle);
     let page = ScreenPage {
         vehicle: &vehicle,
@@ -330,6 +335,50 @@ pub async fn positions(
         })
         .collect();
     Ok(Json(ingest_all(&st, &positions).await?).into_response())
+}
+
+/// POST of impressions shown by another signage player (JSON array), by a screen token.
+/// Idempotent: an impression sent again (same screen, slide id and time) is counted once.
+pub async fn player_impressions(
+    State(st): State<SharedState>,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let items: Vec<dklik_app::screens::PlayerImpression> = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(e) => {
+            return Ok((
+                StatusCode::BAD_REQUEST,
+                Json(serde_json::json!({"error": format!("JSON illisible (un tableau d'impressions est attendu) : {e}")})),
+            )
+                .into_response())
+        }
+    };
+    if items.len() > dklik_app::screens::MAX_BATCH {
+        return Ok((
+            StatusCode::PAYLOAD_TOO_LARGE,
+            Json(serde_json::json!({"error": "5 000 impressions au plus par envoi"})),
+        )
+            .into_response());
+    }
+    let out = dklik_app::screens::record_player_impressions(
+        st.store.as_ref(),
+        &st.screens,
+        &items,
+        dklik_app::unix_now(),
+    )
+    .await?;
+    let refused: Vec<serde_json::Value> = out
+        .refused
+        .iter()
+        .map(|(i, m)| serde_json::json!({"index": i, "error": m}))
+        .collect();
+    Ok(Json(serde_json::json!({
+        "received": out.received,
+        "recorded": out.recorded,
+        "already": out.already,
+        "refused": refused,
+    }))
+    .into_response())
 }
 
 /// Turns decoded reports into positions; a report without time is taken as of now.
