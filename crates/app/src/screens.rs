@@ -314,6 +314,33 @@ impl ScreenHub {
         Ok(Some(state))
     }
 
+    /// Takes many positions; a store failure stops the batch (the rest would fail alike).
+    pub async fn ingest_many(
+        &self,
+        store: &dyn Store,
+        positions: &[Position],
+        now: i64,
+    ) -> Result<IngestSummary, IngestError> {
+        let mut sum = IngestSummary::default();
+        for p in positions {
+            match self.ingest(store, p, now).await {
+                Ok(c) => {
+                    sum.accepted += 1;
+                    sum.screens_changed += u64::from(c.is_some());
+                }
+                Err(IngestError::Rejected(r)) => {
+                    let key = serde_json::to_value(r)
+                        .ok()
+                        .and_then(|v| v.as_str().map(String::from))
+                        .unwrap_or_default();
+                    *sum.rejected.entry(key).or_default() += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(sum)
+    }
+
     /// Applies a change told by another server (its impressions are already recorded).
     pub fn apply_shared(&self, payload: &str) {
         let Ok(shared) = serde_json::from_str::<Shared>(payload) else {
@@ -382,6 +409,34 @@ impl ScreenHub {
             })
             .unwrap_or_default()
     }
+}
+
+/// What became of a batch of positions.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct IngestSummary {
+    pub accepted: u64,
+    /// Refused positions by reason (`stale`, `impossible_jump`…).
+    pub rejected: std::collections::BTreeMap<String, u64>,
+    pub screens_changed: u64,
+}
+
+/// Decoded feed reports as positions; a report without time is taken as of `now`.
+pub fn positions_of(
+    reports: Vec<dklik_transit::realtime::VehicleReport>,
+    now: i64,
+) -> Vec<Position> {
+    reports
+        .into_iter()
+        .map(|r| Position {
+            vehicle: r.vehicle,
+            trip_id: r.trip_id,
+            route_id: r.route_id,
+            stop_id: r.stop_id,
+            lat: r.lat,
+            lon: r.lon,
+            timestamp: r.timestamp.unwrap_or(now),
+        })
+        .collect()
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -3,6 +3,7 @@
 
 mod bench;
 mod demo;
+mod poll;
 mod replay;
 
 use anyhow::{bail, Context, Result};
@@ -39,12 +40,8 @@ enum Command {
         public_url: Option<String>,
         #[command(flatten)]
         mail: MailArgs,
-        /// ITxPT GNSSLocation multicast group to listen to, GROUP:PORT (on board a vehicle).
-        #[arg(long, env = "DKLIK_ITXPT_GROUP", requires = "itxpt_vehicle")]
-        itxpt_group: Option<String>,
-        /// The vehicle this server runs in, for the ITxPT positions (they name no vehicle).
-        #[arg(long, env = "DKLIK_ITXPT_VEHICLE")]
-        itxpt_vehicle: Option<String>,
+        #[command(flatten)]
+        screens: ScreenArgs,
         /// Months without activity after which a person is anonymised.
         #[arg(long, env = "DKLIK_RETENTION_MONTHS", default_value_t = dklik_app::privacy::DEFAULT_RETENTION_MONTHS)]
         retention_months: u32,
@@ -69,7 +66,8 @@ enum Command {
         /// Start time of day, HH:MM (now by default).
         #[arg(long)]
         from: Option<String>,
-        /// Simulated seconds per real second (above about 3 the jump filter refuses the buses).
+        /// Simulated seconds per real second (above 1, start the server with a higher
+        /// --max-speed-kmh, 150 × this speed, or its jump filter refuses the buses).
         #[arg(long, default_value_t = 1.0)]
         speed: f64,
         /// Stop after this many simulated minutes.
@@ -125,6 +123,57 @@ enum Command {
         #[arg(long, default_value_t = 50)]
         limit: u32,
     },
+}
+
+/// Where vehicle positions come from, and how the screens behave.
+#[derive(clap::Args, Clone)]
+struct ScreenArgs {
+    /// ITxPT GNSSLocation multicast group to listen to, GROUP:PORT (on board a vehicle).
+    #[arg(long, env = "DKLIK_ITXPT_GROUP", requires = "itxpt_vehicle")]
+    itxpt_group: Option<String>,
+    /// The vehicle this server runs in, for the ITxPT positions (they name no vehicle).
+    #[arg(long, env = "DKLIK_ITXPT_VEHICLE")]
+    itxpt_vehicle: Option<String>,
+    /// A GTFS-realtime VehiclePositions URL (http or https) to fetch at an interval.
+    #[arg(long, env = "DKLIK_GTFS_RT_URL")]
+    gtfs_rt_url: Option<String>,
+    /// Seconds between two fetches of --gtfs-rt-url.
+    #[arg(long, env = "DKLIK_GTFS_RT_EVERY", default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    gtfs_rt_every: u64,
+    /// Seconds each slide stays on screen.
+    #[arg(long, env = "DKLIK_SLIDE_SECONDS", default_value_t = dklik_app::screens::DEFAULT_SLIDE_SECONDS, value_parser = clap::value_parser!(i64).range(3..=120))]
+    slide_seconds: i64,
+    /// Walking distance between a stop and a hiring site, in metres.
+    #[arg(long, env = "DKLIK_WALK_RADIUS", default_value_t = 500, value_parser = clap::value_parser!(u32).range(50..=3000))]
+    walk_radius: u32,
+    /// A vehicle faster than this between two positions is a GPS jump (km/h). Raise it when a
+    /// replay runs faster than real time: 150 × its --speed.
+    #[arg(long, env = "DKLIK_MAX_SPEED_KMH", default_value_t = 144, value_parser = clap::value_parser!(u32).range(30..=100_000))]
+    max_speed_kmh: u32,
+}
+
+impl Default for ScreenArgs {
+    fn default() -> Self {
+        Self {
+            itxpt_group: None,
+            itxpt_vehicle: None,
+            gtfs_rt_url: None,
+            gtfs_rt_every: 15,
+            slide_seconds: dklik_app::screens::DEFAULT_SLIDE_SECONDS,
+            walk_radius: 500,
+            max_speed_kmh: 144,
+        }
+    }
+}
+
+impl ScreenArgs {
+    fn engine_config(&self) -> dklik_screens::EngineConfig {
+        dklik_screens::EngineConfig {
+            walk_radius_m: f64::from(self.walk_radius),
+            max_speed_mps: f64::from(self.max_speed_kmh) / 3.6,
+            ..Default::default()
+        }
+    }
 }
 
 #[derive(clap::Args)]
@@ -256,16 +305,19 @@ async fn run(cli: Cli) -> Result<()> {
             listen,
             public_url,
             mail,
-            itxpt_group,
-            itxpt_vehicle,
+            screens,
             retention_months,
         } => {
             let store = open_store(&db).await?;
-            let itxpt = match (itxpt_group, itxpt_vehicle) {
-                (Some(g), Some(v)) => Some((g, v)),
-                _ => None,
-            };
-            serve(store, &listen, public_url, &mail, retention_months, itxpt).await
+            serve(
+                store,
+                &listen,
+                public_url,
+                &mail,
+                retention_months,
+                &screens,
+            )
+            .await
         }
         Command::Demo {
             listen,
@@ -312,7 +364,7 @@ async fn run(cli: Cli) -> Result<()> {
                 None,
                 &mail,
                 dklik_app::privacy::DEFAULT_RETENTION_MONTHS,
-                None,
+                &ScreenArgs::default(),
             )
             .await
         }
@@ -517,7 +569,7 @@ async fn serve(
     public_url: Option<String>,
     mail: &MailArgs,
     retention_months: u32,
-    itxpt: Option<(String, String)>,
+    screen_args: &ScreenArgs,
 ) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -552,13 +604,25 @@ async fn serve(
     let screens = Arc::new(
         dklik_app::screens::ScreenHub::load(
             store.as_ref(),
-            dklik_screens::EngineConfig::default(),
-            dklik_app::screens::DEFAULT_SLIDE_SECONDS,
+            screen_args.engine_config(),
+            screen_args.slide_seconds,
         )
         .await
         .context("chargement du réseau et des offres pour les écrans")?,
     );
-    if let Some((group, vehicle)) = itxpt {
+    if let Some(url) = screen_args.gtfs_rt_url.clone() {
+        println!(
+            "GTFS-realtime : positions lues à {url} toutes les {} s",
+            screen_args.gtfs_rt_every
+        );
+        let (hub, hub_store) = (screens.clone(), store.clone());
+        let every = std::time::Duration::from_secs(screen_args.gtfs_rt_every);
+        tokio::spawn(async move { poll::gtfs_rt_forever(url, every, hub, hub_store).await });
+    }
+    if let (Some(group), Some(vehicle)) = (
+        screen_args.itxpt_group.clone(),
+        screen_args.itxpt_vehicle.clone(),
+    ) {
         let sock = itxpt_socket(&group).await?;
         println!("ITxPT : positions GNSSLocation du groupe {group}, véhicule {vehicle}");
         let (hub, hub_store) = (screens.clone(), store.clone());
@@ -575,19 +639,11 @@ async fn serve(
                 };
                 match dklik_transit::realtime::itxpt::decode(&buf[..n], &vehicle) {
                     Ok(d) => {
-                        for r in d.reports {
-                            let now = dklik_app::unix_now();
-                            let p = dklik_screens::Position {
-                                vehicle: r.vehicle,
-                                trip_id: None,
-                                route_id: None,
-                                stop_id: None,
-                                lat: r.lat,
-                                lon: r.lon,
-                                timestamp: r.timestamp.unwrap_or(now),
-                            };
-                            // Refused positions are counted by the engine; nothing to do here.
-                            let _ = hub.ingest(hub_store.as_ref(), &p, now).await;
+                        let now = dklik_app::unix_now();
+                        let positions = dklik_app::screens::positions_of(d.reports, now);
+                        // Refused positions are counted by the engine; nothing to do here.
+                        if let Err(e) = hub.ingest_many(hub_store.as_ref(), &positions, now).await {
+                            eprintln!("ITxPT : {e}");
                         }
                     }
                     Err(e) => eprintln!("ITxPT : datagramme illisible ({e})"),

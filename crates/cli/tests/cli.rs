@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
+use std::sync::{Arc, Mutex};
 
 fn dklik(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_dklik"))
@@ -607,4 +608,135 @@ python3 -c "import urllib.request; print(urllib.request.urlopen('http://127.0.0.
         out.contains("Mardyck Usine"),
         "the screen of bus-itxpt shows the offers near its stop\n{log}"
     );
+}
+
+/// A GTFS-realtime server on loopback: fails once, then serves the vehicle at one place, then
+/// near the Mardyck Usine stop, then answers 304 to the ETag it gave. Returns its URL and the
+/// If-None-Match values it received.
+fn gtfs_rt_source() -> (String, Arc<Mutex<Vec<String>>>) {
+    use dklik_transit::realtime::VehicleReport;
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!(
+        "http://{}/vehicle-positions.pb",
+        listener.local_addr().expect("addr")
+    );
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let seen2 = seen.clone();
+    std::thread::spawn(move || {
+        for (n, conn) in listener.incoming().enumerate() {
+            let Ok(mut conn) = conn else { continue };
+            let mut reader = BufReader::new(conn.try_clone().expect("clone"));
+            let mut if_none_match = String::new();
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("if-none-match:") {
+                    if_none_match = v.trim().to_string();
+                }
+            }
+            seen2.lock().expect("lock").push(if_none_match.clone());
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .expect("clock")
+                .as_secs();
+            let report = |lat: f64, lon: f64, at: u64| VehicleReport {
+                vehicle: "poll-1".into(),
+                trip_id: None,
+                route_id: None,
+                stop_id: None,
+                lat,
+                lon,
+                timestamp: Some(at as i64),
+            };
+            let (status, etag, body) = match n {
+                0 => ("503 Service Unavailable", "", Vec::new()),
+                _ if if_none_match == "\"v2\"" => ("304 Not Modified", "\"v2\"", Vec::new()),
+                1 => (
+                    "200 OK",
+                    "\"v1\"",
+                    dklik_transit::realtime::gtfs_rt::encode(
+                        &[report(51.0250, 2.2585, now - 30)],
+                        now,
+                    ),
+                ),
+                _ => (
+                    "200 OK",
+                    "\"v2\"",
+                    dklik_transit::realtime::gtfs_rt::encode(&[report(51.0301, 2.2691, now)], now),
+                ),
+            };
+            let etag = if etag.is_empty() {
+                String::new()
+            } else {
+                format!("ETag: {etag}\r\n")
+            };
+            let _ = conn.write_all(
+                format!(
+                    "HTTP/1.1 {status}\r\n{etag}Content-Type: application/x-protobuf\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                )
+                .as_bytes(),
+            );
+            let _ = conn.write_all(&body);
+        }
+    });
+    (url, seen)
+}
+
+#[test]
+fn a_gtfs_realtime_url_is_polled_and_reaches_the_screens() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = format!("sqlite://{}", dir.path().join("poll.db").display());
+    let o = dklik(&["demo", "--no-serve", "--db", &db]);
+    assert!(o.status.success(), "{}", text(&o));
+    let (url, seen) = gtfs_rt_source();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("port")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let base = format!("http://127.0.0.1:{port}");
+    let _server = Server(
+        Command::new(env!("CARGO_BIN_EXE_dklik"))
+            .args([
+                "serve",
+                "--db",
+                &db,
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--mail-dir",
+                dir.path().to_str().expect("p"),
+                "--gtfs-rt-url",
+                &url,
+                "--gtfs-rt-every",
+                "1",
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("serve"),
+    );
+    let shown = (0..150).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        http_get(&base, "/ecran/poll-1").1.contains("Mardyck Usine")
+    });
+    assert!(
+        shown,
+        "the polled position reached the screen page (requests: {:?})",
+        seen.lock().expect("l")
+    );
+    let sent_etag = (0..50).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        seen.lock().expect("l").iter().any(|v| v == "\"v2\"")
+    });
+    assert!(
+        sent_etag,
+        "an unchanged feed is asked with its ETag: {:?}",
+        seen.lock().expect("l")
+    );
+    let bad = dklik(&["serve", "--gtfs-rt-every", "0", "--db", &db]);
+    assert!(!bad.status.success());
 }

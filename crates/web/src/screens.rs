@@ -381,21 +381,8 @@ pub async fn player_impressions(
     .into_response())
 }
 
-/// Turns decoded reports into positions; a report without time is taken as of now.
 fn to_positions(reports: Vec<dklik_transit::realtime::VehicleReport>) -> Vec<Position> {
-    let now = dklik_app::unix_now();
-    reports
-        .into_iter()
-        .map(|r| Position {
-            vehicle: r.vehicle,
-            trip_id: r.trip_id,
-            route_id: r.route_id,
-            stop_id: r.stop_id,
-            lat: r.lat,
-            lon: r.lon,
-            timestamp: r.timestamp.unwrap_or(now),
-        })
-        .collect()
+    dklik_app::screens::positions_of(reports, dklik_app::unix_now())
 }
 
 fn decode_refused(e: dklik_transit::realtime::DecodeError) -> Response {
@@ -441,31 +428,15 @@ pub async fn ingest_all(
     st: &SharedState,
     positions: &[Position],
 ) -> Result<serde_json::Value, ApiError> {
-    let now = dklik_app::unix_now();
-    let (mut accepted, mut changed) = (0u64, 0u64);
-    let mut rejected: HashMap<String, u64> = HashMap::new();
-    for p in positions {
-        match st.screens.ingest(st.store.as_ref(), p, now).await {
-            Ok(c) => {
-                accepted += 1;
-                changed += u64::from(c.is_some());
-            }
-            Err(IngestError::Rejected(r)) => {
-                let key = serde_json::to_value(r)
-                    .ok()
-                    .and_then(|v| v.as_str().map(String::from))
-                    .unwrap_or_default();
-                *rejected.entry(key).or_default() += 1;
-            }
-            Err(IngestError::Store(e)) => return Err(e.into()),
-            Err(IngestError::Busy) => {
-                return Err(ApiError(AppError::Internal("moteur indisponible".into())))
-            }
-        }
+    match st
+        .screens
+        .ingest_many(st.store.as_ref(), positions, dklik_app::unix_now())
+        .await
+    {
+        Ok(sum) => Ok(serde_json::to_value(sum).unwrap_or_default()),
+        Err(IngestError::Store(e)) => Err(e.into()),
+        Err(_) => Err(ApiError(AppError::Internal("moteur indisponible".into()))),
     }
-    Ok(
-        serde_json::json!({ "accepted": accepted, "rejected": rejected, "screens_changed": changed }),
-    )
 }
 
 #[derive(Deserialize, Default)]
