@@ -167,8 +167,8 @@ async function signIn(page, email) {
 test('the back office pages pass the axe audit at 360x640, for each role', async () => {
   const visits = [
     ['conseil@dklik.demo', ['/conseil/demandes', '/conseil/demandes?retard=1', '/conseil/demandes/1']],
-    ['admin@dklik.demo', ['/admin', '/admin/journal', '/deconnexion']],
-    ['rh@dklik.demo', ['/entreprise']],
+    ['admin@dklik.demo', ['/admin', '/admin/journal', '/admin/ecrans', '/deconnexion']],
+    ['rh@dklik.demo', ['/entreprise', '/entreprise/diffusion']],
   ];
   for (const [email, paths] of visits) {
     const { ctx, page, outside } = await phonePage();

@@ -147,8 +147,51 @@ pub async fn prepare(db: &str, listen: &str) -> Result<(Arc<dyn Store>, DemoAcco
         feed.stops.len(),
         feed.trips.len()
     );
+    screen_settings(store.as_ref()).await?;
     let accounts = demo_accounts(store.as_ref(), listen, db).await?;
     Ok((store, accounts))
+}
+
+/// What the team would have set for the screens: this week's messages, two physical screens,
+/// a fence around the first employer's first site.
+async fn screen_settings(store: &dyn Store) -> Result<()> {
+    let now = dklik_app::unix_now();
+    let today = dklik_app::now_paris().date();
+    let week = today + time::Duration::days(6);
+    for text in [
+        "Café de l'emploi jeudi à 9 h, Maison de l'emploi de Grande-Synthe (démo)",
+        "Le bus de l'emploi est aujourd'hui place de la gare (démo)",
+    ] {
+        store
+            .add_screen_message(
+                &dklik_app::store::ScreenMessage {
+                    id: 0,
+                    text: text.into(),
+                    from: today,
+                    to: week,
+                },
+                now,
+            )
+            .await?;
+    }
+    for (id, label) in [("demo-ecran-avant", "Écran avant"), ("demo-ecran-arriere", "Écran arrière")] {
+        store
+            .add_screen(
+                &dklik_app::store::ScreenRecord {
+                    id: id.into(),
+                    vehicle: "demo-bus-1".into(),
+                    label: label.into(),
+                },
+                now,
+            )
+            .await?;
+    }
+    if let Some(e) = store.employers().await?.into_iter().next() {
+        if let Some(site) = store.sites(e.employer.id).await?.into_iter().next() {
+            store.set_fence(site.id, 400.0, now).await?;
+        }
+    }
+    Ok(())
 }
 
 async fn demo_accounts(store: &dyn Store, listen: &str, db: &str) -> Result<DemoAccounts> {
