@@ -14,8 +14,10 @@ pub mod offers;
 pub mod privacy;
 pub mod rome;
 pub mod screens;
+pub mod skills_store;
 pub mod store;
 
+pub use skills_store::SkillsStore;
 pub use store::{
     ApiToken, DisplayReportRow, EmployerSummary, Facets, Impression, InboxFilter, InboxRow,
     Notifications, OfferPage, OfferToSave, OutboxMessage, SaveOutcome, SessionRecord, Store,

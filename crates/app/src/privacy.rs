@@ -19,6 +19,12 @@ pub async fn export_person(
     let interests = store.person_interests(person_id).await?;
     let subject = format!("person:{person_id}");
     let audit = store.audit_log(Some(&subject), 1000).await?;
+    let record = store.person_profile(person_id).await?;
+    let skills = store.skill_evidence(person_id).await?;
+    let endorsements = store.endorsements(person_id).await?;
+    let tests = store.test_results(person_id).await?;
+    let activities = store.activities(person_id).await?;
+    let journey = store.journey(person_id).await?;
     store
         .add_audit(actor_user_id, actor, "export", &subject, "export JSON", now)
         .await?;
@@ -28,6 +34,12 @@ pub async fn export_person(
         "person": person,
         "consents": consents,
         "interests": interests,
+        "record": record,
+        "skills": skills,
+        "endorsements": endorsements,
+        "test_results": tests,
+        "observed_activities": activities,
+        "journey": journey,
         "reads_and_changes": audit,
     }))
 }

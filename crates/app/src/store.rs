@@ -199,7 +199,7 @@ pub trait Notifications: Send {
 }
 
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait Store: crate::skills_store::SkillsStore + Send + Sync {
     /// "sqlite" or "postgres", for logs and the health page.
     fn backend(&self) -> &'static str;
     /// Applies the embedded migrations not applied yet.

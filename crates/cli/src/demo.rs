@@ -174,7 +174,10 @@ async fn screen_settings(store: &dyn Store) -> Result<()> {
             )
             .await?;
     }
-    for (id, label) in [("demo-ecran-avant", "Écran avant"), ("demo-ecran-arriere", "Écran arrière")] {
+    for (id, label) in [
+        ("demo-ecran-avant", "Écran avant"),
+        ("demo-ecran-arriere", "Écran arrière"),
+    ] {
         store
             .add_screen(
                 &dklik_app::store::ScreenRecord {

@@ -14,6 +14,7 @@ pub mod interest;
 pub mod offer;
 pub mod privacy;
 pub mod rome;
+pub mod skills;
 pub mod text;
 
 pub use account::{InterestStatus, NewUser, Role, User};
@@ -27,3 +28,7 @@ pub use offer::{
 };
 pub use privacy::{AuditEntry, Consent, Person};
 pub use rome::{ItemKind, OgrCode, RomeCode};
+pub use skills::{
+    ActivityKind, Evidence, Habilete, JourneyEvent, Mobility, Modality, Neighbourhood, PersonForm,
+    PersonInput, PersonProfile, PersonSkill, SkillEvidence, SkillTest, TestItem, TestTarget,
+};

@@ -10,6 +10,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("../migrations/0003_gtfs.sql")),
     (4, include_str!("../migrations/0004_screens.sql")),
     (5, include_str!("../migrations/0005_diffusion.sql")),
+    (6, include_str!("../migrations/0006_skills.sql")),
 ];
 /// Two servers starting together must not both migrate: the first holds this lock until its
 /// transaction ends, the second then finds the migrations applied.
@@ -66,3 +67,4 @@ async fn listen_screens_impl(
 }
 
 dklik_store_sql::impl_sql_store!(PgStore, Postgres, sqlx::postgres::PgRow, "postgres");
+dklik_store_sql::impl_skills_store!(PgStore, Postgres, sqlx::postgres::PgRow);

@@ -16,3 +16,4 @@
 //!   how servers sharing the database tell each other of screen changes
 
 mod macros;
+mod skills;

@@ -506,16 +506,17 @@ macro_rules! impl_sql_store {
                     }
                     // One statement at a time (`raw_sql` futures are not `Send` enough for
                     // async-trait); migration files hold no `;` inside literals.
-                    for stmt in sql.split(';') {
-                        let body: String = stmt
-                            .lines()
-                            .filter(|l| !l.trim_start().starts_with("--"))
-                            .collect::<Vec<_>>()
-                            .join("\n");
+                    // Comment lines go first, so that a ';' in a comment splits nothing.
+                    let code: String = sql
+                        .lines()
+                        .filter(|l| !l.trim_start().starts_with("--"))
+                        .collect::<Vec<_>>()
+                        .join("\n");
+                    for body in code.split(';') {
                         if body.trim().is_empty() {
                             continue;
                         }
-                        ::sqlx::query(&body).execute(&mut *tx).await.map_err(db_err)?;
+                        ::sqlx::query(body).execute(&mut *tx).await.map_err(db_err)?;
                     }
                     ::sqlx::query("INSERT INTO dklik_migrations (version, applied_at) VALUES ($1, $2)")
                         .bind(*version)
@@ -1875,6 +1876,18 @@ macro_rules! impl_sql_store {
                     .execute(&mut *tx)
                     .await
                     .map_err(db_err)?;
+                // The record and every free text about the person go; the neighbourhood, the
+                // QPV flag, skills levels and the timeline's steps stay for anonymous figures.
+                for sql in [
+                    "DELETE FROM person_profiles WHERE person_id = $1",
+                    "UPDATE test_results SET notes = '' WHERE person_id = $1",
+                    "UPDATE observed_activities SET review = NULL, tutor = '' WHERE person_id = $1",
+                    "UPDATE observations SET comment = '' WHERE activity_id IN (SELECT id FROM observed_activities WHERE person_id = $1)",
+                    "UPDATE endorsements SET endorser_name = NULL, endorser_role = NULL, comment = NULL, context = '' WHERE person_id = $1",
+                    "UPDATE person_skills SET source = '' WHERE person_id = $1",
+                ] {
+                    ::sqlx::query(sql).bind(id).execute(&mut *tx).await.map_err(db_err)?;
+                }
                 tx.commit().await.map_err(db_err)
             }
 

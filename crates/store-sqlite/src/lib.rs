@@ -11,6 +11,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("../migrations/0003_gtfs.sql")),
     (4, include_str!("../migrations/0004_screens.sql")),
     (5, include_str!("../migrations/0005_diffusion.sql")),
+    (6, include_str!("../migrations/0006_skills.sql")),
 ];
 /// SQLite serialises writers itself; the migration transaction needs no extra lock.
 const MIGRATION_LOCK: &str = "SELECT 1";
@@ -65,3 +66,4 @@ async fn listen_screens_impl(
 }
 
 dklik_store_sql::impl_sql_store!(SqliteStore, Sqlite, sqlx::sqlite::SqliteRow, "sqlite");
+dklik_store_sql::impl_skills_store!(SqliteStore, Sqlite, sqlx::sqlite::SqliteRow);

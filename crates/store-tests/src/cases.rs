@@ -1232,3 +1232,410 @@ pub async fn screen_settings_round_trip(store: &dyn Store) {
     store.delete_screen_message(mid).await.expect("del msg");
     assert!(store.screen_messages().await.expect("m").is_empty());
 }
+
+fn sample_person(first: &str) -> dklik_domain::PersonInput {
+    dklik_domain::PersonForm {
+        prenom: first.into(),
+        nom: "Benali".into(),
+        telephone: "06 11 22 33 44".into(),
+        commune: "Grande-Synthe".into(),
+        mobilite: vec!["bus".into(), "permis".into()],
+        jours: vec!["0".into(), "1".into(), "2".into()],
+        horaires: vec!["tot".into(), "matin".into()],
+        contraintes: "Garde d'enfants le mercredi".into(),
+        ..Default::default()
+    }
+    .validate(|_| None)
+    .expect("valid")
+}
+
+pub async fn person_records_timeline_and_skills(store: &dyn Store) {
+    use dklik_domain::{Evidence, JourneyEvent, Level, OgrCode, SkillEvidence};
+    load_demo(store).await;
+    let n = store
+        .save_neighbourhoods(&[dklik_domain::Neighbourhood {
+            id: 0,
+            name: "Quartier de l'Europe".into(),
+            commune: "Grande-Synthe".into(),
+            insee: "59271".into(),
+            qpv: true,
+            lat: 51.013,
+            lon: 2.30,
+            fictional: true,
+        }])
+        .await
+        .expect("neighbourhoods");
+    assert_eq!(n, 1);
+    let hood = store.neighbourhoods().await.expect("n").remove(0);
+    let mut input = sample_person("Inès");
+    input.neighbourhood_id = Some(hood.id);
+    input.qpv = true;
+    let id = store.create_person(&input, 100).await.expect("create");
+    let profile = store.person_profile(id).await.expect("q").expect("profile");
+    assert_eq!(profile.last_name, "Benali");
+    assert!(profile.qpv && profile.mobility.bus && profile.mobility.licence);
+    assert_eq!(profile.neighbourhood_id, Some(hood.id));
+    assert_eq!(profile.days.bits(), 0b111);
+    input.constraints = "Aucune".into();
+    store.update_person(id, &input, 200).await.expect("update");
+    assert_eq!(
+        store
+            .person_profile(id)
+            .await
+            .expect("q")
+            .expect("p")
+            .constraints,
+        "Aucune"
+    );
+    assert!(matches!(
+        store.update_person(999_999, &input, 200).await,
+        Err(dklik_app::StoreError::NotFound)
+    ));
+    let found = store.search_people("benali", 10).await.expect("search");
+    assert_eq!(found.len(), 1);
+    assert_eq!(store.search_people("0611", 10).await.expect("s").len(), 1);
+    assert!(store
+        .search_people("dupont", 10)
+        .await
+        .expect("s")
+        .is_empty());
+
+    for (at, kind) in [(300, "test"), (250, "record")] {
+        store
+            .add_journey_event(&JourneyEvent {
+                id: 0,
+                person_id: id,
+                at,
+                kind: kind.into(),
+                channel: "conseiller".into(),
+                summary: format!("étape {kind}"),
+                reference: String::new(),
+                actor: "Camille".into(),
+            })
+            .await
+            .expect("event");
+    }
+    let j = store.journey(id).await.expect("journey");
+    assert_eq!(
+        j.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(),
+        ["record", "test"],
+        "oldest first"
+    );
+
+    let ev = |item: i64, evidence, level| SkillEvidence {
+        id: 0,
+        person_id: id,
+        item: OgrCode(item),
+        level: Level::new(level).expect("level"),
+        evidence,
+        source: "entretien".into(),
+        recorded_by: "Camille".into(),
+        at: 400,
+    };
+    store
+        .add_skill_evidence(&[
+            ev(300465, Evidence::Declared, 2),
+            ev(300490, Evidence::Suggested, 2),
+        ])
+        .await
+        .expect("evidence");
+    let bad = store
+        .add_skill_evidence(&[
+            ev(300465, Evidence::Tested, 3),
+            ev(1, Evidence::Declared, 2),
+        ])
+        .await;
+    assert!(
+        matches!(bad, Err(dklik_app::StoreError::Conflict(_))),
+        "unknown item"
+    );
+    let pieces = store.skill_evidence(id).await.expect("skills");
+    assert_eq!(pieces.len(), 2, "nothing half-written: {pieces:?}");
+    let suggestion = pieces
+        .iter()
+        .find(|p| p.evidence == Evidence::Suggested)
+        .expect("s");
+    store
+        .delete_skill_evidence(id, suggestion.id)
+        .await
+        .expect("delete");
+    assert!(
+        store
+            .delete_skill_evidence(id + 1, pieces[0].id)
+            .await
+            .is_err(),
+        "not another's"
+    );
+    assert_eq!(store.skill_evidence(id).await.expect("s").len(), 1);
+
+    // Endorsement links: once, before they expire.
+    let e = store
+        .create_endorsement(id, OgrCode(300465), "hash-1", "club de foot", 500, 1_000)
+        .await
+        .expect("endorse");
+    let row = store
+        .endorsement_by_hash("hash-1")
+        .await
+        .expect("q")
+        .expect("row");
+    assert_eq!(row.id, e);
+    assert!(!store
+        .complete_endorsement(e, "Karim", "coach", "", 1_001)
+        .await
+        .expect("late"));
+    assert!(store
+        .complete_endorsement(e, "Karim", "coach", "Toujours là", 900)
+        .await
+        .expect("ok"));
+    assert!(!store
+        .complete_endorsement(e, "Autre", "x", "", 950)
+        .await
+        .expect("twice"));
+    let list = store.endorsements(id).await.expect("list");
+    assert_eq!(list[0].endorser_name.as_deref(), Some("Karim"));
+
+    // Questionnaires count once and are sent once.
+    let q = dklik_app::skills_store::QuestionnaireResult {
+        token: "tok-1".into(),
+        answers: "{}".into(),
+        skills: "[]".into(),
+        created_at: 1,
+        person_id: None,
+    };
+    assert!(store.save_questionnaire(&q).await.expect("save"));
+    assert!(!store.save_questionnaire(&q).await.expect("again"));
+    store
+        .attach_questionnaire("tok-1", id)
+        .await
+        .expect("attach");
+    assert!(store.attach_questionnaire("tok-1", id).await.is_err());
+    assert_eq!(
+        store
+            .questionnaire("tok-1")
+            .await
+            .expect("q")
+            .expect("row")
+            .person_id,
+        Some(id)
+    );
+
+    // Erasure removes the record and the free texts, keeps the neighbourhood for figures.
+    store.erase_person(id, 2_000).await.expect("erase");
+    assert!(store.person_profile(id).await.expect("q").is_none());
+    assert_eq!(
+        store.endorsements(id).await.expect("e")[0].endorser_name,
+        None
+    );
+    assert!(store
+        .search_people("benali", 10)
+        .await
+        .expect("s")
+        .is_empty());
+}
+
+pub async fn tests_sessions_results_and_observations(store: &dyn Store) {
+    use dklik_app::skills_store::{Attendance, Observation, ObservedActivity, TestResult};
+    use dklik_domain::{
+        ActivityKind, Evidence, Level, Modality, OgrCode, SkillEvidence, SkillTest, TestItem,
+        TestTarget,
+    };
+    load_demo(store).await;
+    let employer = store.employers().await.expect("e")[0].employer.id.0;
+    let rubric = || {
+        [
+            "Avec aide".to_string(),
+            "Seul, lentement".into(),
+            "Seul, au bon rythme".into(),
+            "Peut montrer aux autres".into(),
+        ]
+    };
+    let t = SkillTest {
+        id: 0,
+        name: "Travail en équipe sur chaîne".into(),
+        description: "Mise en situation à quatre".into(),
+        modality: Modality::Simulation,
+        duration_min: 90,
+        capacity: 8,
+        items: vec![
+            TestItem {
+                target: TestTarget::Habilete(7),
+                label: "Travailler en équipe".into(),
+                rubric: rubric(),
+            },
+            TestItem {
+                target: TestTarget::Rome(OgrCode(300490)),
+                label: "Rigueur".into(),
+                rubric: rubric(),
+            },
+        ],
+        employers: vec![employer],
+    };
+    let tid = store.create_test(&t, 1).await.expect("test");
+    assert!(matches!(
+        store.create_test(&t, 2).await,
+        Err(dklik_app::StoreError::Conflict(_))
+    ));
+    let tests = store.tests().await.expect("tests");
+    assert_eq!(tests.len(), 1);
+    assert_eq!(tests[0].items, t.items);
+    assert_eq!(tests[0].employers, vec![employer]);
+    let sid = store
+        .create_test_session(tid, 10_000, "Chantier-école, Gravelines", 3, 1)
+        .await
+        .expect("session");
+    assert!(matches!(
+        store.create_test_session(tid + 99, 10_000, "x", 3, 1).await,
+        Err(dklik_app::StoreError::NotFound)
+    ));
+    let people: Vec<i64> = {
+        let mut v = Vec::new();
+        for i in 0..6 {
+            v.push(
+                store
+                    .create_person(&sample_person(&format!("P{i}")), 5)
+                    .await
+                    .expect("p"),
+            );
+        }
+        v
+    };
+    // Six registrations at once for three places: never more than three.
+    let outcomes =
+        futures_util::future::join_all(people.iter().map(|p| store.register_for_test(sid, *p, 6)))
+            .await;
+    assert_eq!(
+        outcomes.iter().filter(|o| o.is_ok()).count(),
+        3,
+        "{outcomes:?}"
+    );
+    assert!(outcomes
+        .iter()
+        .filter_map(|o| o.as_ref().err())
+        .all(|e| e.to_string().contains("complète")));
+    let listed = store.session_people(sid).await.expect("list");
+    assert_eq!(listed.len(), 3);
+    assert_eq!(
+        store.test_sessions(Some(tid)).await.expect("s")[0].registered,
+        3
+    );
+    let (present, absent) = (listed[0].person_id, listed[1].person_id);
+    store
+        .set_test_attendance(sid, present, Attendance::Present, 7)
+        .await
+        .expect("present");
+    store
+        .set_test_attendance(sid, absent, Attendance::Absent, 7)
+        .await
+        .expect("absent");
+    let not_on_list = people
+        .iter()
+        .find(|p| !listed.iter().any(|l| l.person_id == **p))
+        .copied()
+        .expect("p");
+    assert!(store
+        .set_test_attendance(sid, not_on_list, Attendance::Present, 7)
+        .await
+        .is_err());
+    let day = time::Date::from_calendar_date(2027, time::Month::March, 12).expect("d");
+    let result = |person| TestResult {
+        session_id: sid,
+        person_id: person,
+        target: TestTarget::Habilete(7),
+        level: Level::new(3).expect("l"),
+        evaluator: "Sophie".into(),
+        on_day: day,
+        notes: "A aidé un collègue".into(),
+    };
+    let tested = |person| SkillEvidence {
+        id: 0,
+        person_id: person,
+        item: OgrCode(300465),
+        level: Level::new(3).expect("l"),
+        evidence: Evidence::Tested,
+        source: "test".into(),
+        recorded_by: "Sophie".into(),
+        at: 8,
+    };
+    let refused = store
+        .save_test_results(&[result(absent)], &[tested(absent)], 8)
+        .await;
+    assert!(
+        matches!(refused, Err(dklik_app::StoreError::Conflict(ref m)) if m.contains("pas passé"))
+    );
+    assert!(
+        store.skill_evidence(absent).await.expect("e").is_empty(),
+        "nothing written"
+    );
+    store
+        .save_test_results(&[result(present)], &[tested(present)], 8)
+        .await
+        .expect("results");
+    assert_eq!(
+        store.test_results(present).await.expect("r"),
+        vec![result(present)]
+    );
+    assert_eq!(
+        store.skill_evidence(present).await.expect("e")[0].evidence,
+        Evidence::Tested
+    );
+
+    // A week of immersion: attendance per day, observations, review.
+    let monday = time::Date::from_calendar_date(2027, time::Month::March, 15).expect("d");
+    let a = ObservedActivity {
+        id: 0,
+        person_id: present,
+        kind: ActivityKind::Immersion,
+        title: "Semaine au chantier-école".into(),
+        place: "Gravelines".into(),
+        tutor: "Marc".into(),
+        starts_on: monday,
+        ends_on: monday + time::Duration::days(4),
+        review: None,
+        days: vec![],
+        observations: vec![],
+    };
+    let aid = store.create_activity(&a, 9).await.expect("activity");
+    store
+        .set_activity_day(aid, monday, true)
+        .await
+        .expect("day");
+    store
+        .set_activity_day(aid, monday + time::Duration::days(1), false)
+        .await
+        .expect("day");
+    store
+        .set_activity_day(aid, monday, false)
+        .await
+        .expect("changed");
+    let o = Observation {
+        id: 0,
+        item: OgrCode(300490),
+        level: Level::new(2).expect("l"),
+        comment: "Range ses outils".into(),
+        observer: "Marc".into(),
+        at: 10,
+    };
+    let observed = SkillEvidence {
+        item: OgrCode(300490),
+        evidence: Evidence::Observed,
+        level: Level::new(2).expect("l"),
+        ..tested(present)
+    };
+    store
+        .add_observation(aid, &o, &observed)
+        .await
+        .expect("observation");
+    store
+        .set_activity_review(aid, "Très bonne semaine", 11)
+        .await
+        .expect("review");
+    let got = store.activity(aid).await.expect("q").expect("activity");
+    assert_eq!(
+        got.days,
+        vec![(monday, false), (monday + time::Duration::days(1), false)]
+    );
+    assert_eq!(got.observations.len(), 1);
+    assert_eq!(got.review.as_deref(), Some("Très bonne semaine"));
+    assert_eq!(store.activities(present).await.expect("a").len(), 1);
+    assert_eq!(store.skill_evidence(present).await.expect("e").len(), 2);
+}

@@ -46,4 +46,6 @@ contract!(
     gtfs_feed_round_trip_and_replace,
     impressions_are_idempotent_and_scans_attributed,
     screen_settings_round_trip,
+    person_records_timeline_and_skills,
+    tests_sessions_results_and_observations,
 );

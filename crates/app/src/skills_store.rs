@@ -1,0 +1,275 @@
+//! The storage contract of the skills capability: people's records and timelines, skills with
+//! their evidence, the test catalogue, observed activities, endorsements and the public
+//! questionnaire. Part of [`crate::Store`]; implemented once for both databases by
+//! `dklik_store_sql::impl_skills_store!`.
+
+use crate::store::StoreError;
+use async_trait::async_trait;
+use dklik_domain::rome::{RomeAppellation, RomeItem, RomeJob, RomeJobItem};
+use dklik_domain::{
+    ActivityKind, JourneyEvent, Level, Neighbourhood, OfferId, OgrCode, Person, PersonInput,
+    PersonProfile, RequiredItem, SkillEvidence, SkillTest, TestTarget,
+};
+use serde::Serialize;
+
+/// The whole ROME reference in memory, for item search and suggestions from text.
+#[derive(Debug, Clone, Default)]
+pub struct RomeCatalogue {
+    pub jobs: Vec<RomeJob>,
+    /// Savoir-faire, savoir-être and savoirs (contexts left out).
+    pub items: Vec<RomeItem>,
+    pub appellations: Vec<RomeAppellation>,
+    pub job_items: Vec<RomeJobItem>,
+}
+
+/// A person in the advisors' list.
+#[derive(Debug, Clone, Serialize)]
+pub struct PersonRow {
+    pub person: Person,
+    pub profile: Option<PersonProfile>,
+}
+
+/// A session of a test.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TestSession {
+    pub id: i64,
+    pub test_id: i64,
+    pub test_name: String,
+    pub starts_at: i64,
+    pub place: String,
+    pub capacity: u32,
+    /// People registered or present.
+    pub registered: u32,
+}
+
+/// Whether a person came to a test session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Attendance {
+    Registered,
+    Present,
+    Absent,
+}
+
+impl Attendance {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Registered => "registered",
+            Self::Present => "present",
+            Self::Absent => "absent",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Registered, Self::Present, Self::Absent]
+            .into_iter()
+            .find(|a| a.as_str() == s)
+    }
+    pub fn label_fr(self) -> &'static str {
+        match self {
+            Self::Registered => "inscrit",
+            Self::Present => "présent",
+            Self::Absent => "absent",
+        }
+    }
+}
+
+/// A person on a session's list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SessionPerson {
+    pub person_id: i64,
+    pub name: String,
+    pub status: Attendance,
+}
+
+/// A result of a person on one assessed item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TestResult {
+    pub session_id: i64,
+    pub person_id: i64,
+    pub target: TestTarget,
+    pub level: Level,
+    pub evaluator: String,
+    pub on_day: time::Date,
+    pub notes: String,
+}
+
+/// A Job Labo session or week of immersion of one person, with what the tutor saw.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ObservedActivity {
+    pub id: i64,
+    pub person_id: i64,
+    pub kind: ActivityKind,
+    pub title: String,
+    pub place: String,
+    pub tutor: String,
+    pub starts_on: time::Date,
+    pub ends_on: time::Date,
+    pub review: Option<String>,
+    /// Attendance per day.
+    pub days: Vec<(time::Date, bool)>,
+    pub observations: Vec<Observation>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Observation {
+    pub id: i64,
+    pub item: OgrCode,
+    pub level: Level,
+    pub comment: String,
+    pub observer: String,
+    pub at: i64,
+}
+
+/// A link sent to a third party (coach, club president) to endorse a person's skill.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Endorsement {
+    pub id: i64,
+    pub person_id: i64,
+    pub item: OgrCode,
+    /// Where the third party saw the skill ("club de foot de Petite-Synthe").
+    pub context: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub used_at: Option<i64>,
+    pub endorser_name: Option<String>,
+    pub endorser_role: Option<String>,
+    pub comment: Option<String>,
+}
+
+/// A finished questionnaire.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct QuestionnaireResult {
+    pub token: String,
+    /// JSON: question id → option id.
+    pub answers: String,
+    /// JSON: the skills found, with their reasons.
+    pub skills: String,
+    pub created_at: i64,
+    pub person_id: Option<i64>,
+}
+
+#[async_trait]
+pub trait SkillsStore: Send + Sync {
+    // --- Reference ---
+    async fn rome_catalogue(&self) -> Result<RomeCatalogue, StoreError>;
+    async fn neighbourhoods(&self) -> Result<Vec<Neighbourhood>, StoreError>;
+    /// Upserts by (INSEE code, name); returns the rows written.
+    async fn save_neighbourhoods(&self, list: &[Neighbourhood]) -> Result<u64, StoreError>;
+
+    // --- People (advisor side) ---
+    /// Creates the person and their record in one transaction.
+    async fn create_person(&self, p: &PersonInput, at: i64) -> Result<i64, StoreError>;
+    /// `NotFound` for an unknown or anonymised person.
+    async fn update_person(&self, id: i64, p: &PersonInput, at: i64) -> Result<(), StoreError>;
+    async fn person_profile(&self, id: i64) -> Result<Option<PersonProfile>, StoreError>;
+    /// People not anonymised whose name, phone or email contains the words, newest first.
+    async fn search_people(&self, query: &str, limit: u32) -> Result<Vec<PersonRow>, StoreError>;
+
+    // --- Timeline ---
+    async fn add_journey_event(&self, e: &JourneyEvent) -> Result<i64, StoreError>;
+    /// Oldest first.
+    async fn journey(&self, person_id: i64) -> Result<Vec<JourneyEvent>, StoreError>;
+
+    // --- Skills and evidence ---
+    async fn add_skill_evidence(&self, rows: &[SkillEvidence]) -> Result<(), StoreError>;
+    async fn skill_evidence(&self, person_id: i64) -> Result<Vec<SkillEvidence>, StoreError>;
+    /// Removes one piece (a suggestion the advisor turned down); `NotFound` if not this person's.
+    async fn delete_skill_evidence(&self, person_id: i64, id: i64) -> Result<(), StoreError>;
+    /// Replaces an offer's required items.
+    async fn set_offer_items(
+        &self,
+        offer: OfferId,
+        items: &[RequiredItem],
+    ) -> Result<(), StoreError>;
+
+    // --- Endorsements ---
+    async fn create_endorsement(
+        &self,
+        person_id: i64,
+        item: OgrCode,
+        token_hash: &str,
+        context: &str,
+        at: i64,
+        expires_at: i64,
+    ) -> Result<i64, StoreError>;
+    async fn endorsement_by_hash(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<Endorsement>, StoreError>;
+    /// Records who endorsed; false when the link was used or expired meanwhile (atomic).
+    async fn complete_endorsement(
+        &self,
+        id: i64,
+        name: &str,
+        role: &str,
+        comment: &str,
+        now: i64,
+    ) -> Result<bool, StoreError>;
+    async fn endorsements(&self, person_id: i64) -> Result<Vec<Endorsement>, StoreError>;
+
+    // --- Test catalogue ---
+    /// `Conflict` when the name is taken.
+    async fn create_test(&self, t: &SkillTest, at: i64) -> Result<i64, StoreError>;
+    async fn tests(&self) -> Result<Vec<SkillTest>, StoreError>;
+    async fn create_test_session(
+        &self,
+        test_id: i64,
+        starts_at: i64,
+        place: &str,
+        capacity: u32,
+        at: i64,
+    ) -> Result<i64, StoreError>;
+    /// Sessions of one test, or of all tests, by start.
+    async fn test_sessions(&self, test_id: Option<i64>) -> Result<Vec<TestSession>, StoreError>;
+    /// Registers a person; `Conflict` when the session is full (never more than its capacity,
+    /// even with registrations at the same time) or the person is already on it.
+    async fn register_for_test(
+        &self,
+        session: i64,
+        person_id: i64,
+        at: i64,
+    ) -> Result<(), StoreError>;
+    /// `NotFound` when the person is not on the session's list.
+    async fn set_test_attendance(
+        &self,
+        session: i64,
+        person_id: i64,
+        status: Attendance,
+        at: i64,
+    ) -> Result<(), StoreError>;
+    async fn session_people(&self, session: i64) -> Result<Vec<SessionPerson>, StoreError>;
+    /// Writes results and the tested evidence they make, in one transaction; `Conflict` when
+    /// the person was not marked present.
+    async fn save_test_results(
+        &self,
+        results: &[TestResult],
+        evidence: &[SkillEvidence],
+        at: i64,
+    ) -> Result<(), StoreError>;
+    async fn test_results(&self, person_id: i64) -> Result<Vec<TestResult>, StoreError>;
+
+    // --- Observed activities ---
+    async fn create_activity(&self, a: &ObservedActivity, at: i64) -> Result<i64, StoreError>;
+    async fn activities(&self, person_id: i64) -> Result<Vec<ObservedActivity>, StoreError>;
+    async fn activity(&self, id: i64) -> Result<Option<ObservedActivity>, StoreError>;
+    async fn set_activity_day(
+        &self,
+        id: i64,
+        day: time::Date,
+        present: bool,
+    ) -> Result<(), StoreError>;
+    /// The observation and the observed evidence it makes, in one transaction.
+    async fn add_observation(
+        &self,
+        activity: i64,
+        o: &Observation,
+        evidence: &SkillEvidence,
+    ) -> Result<i64, StoreError>;
+    async fn set_activity_review(&self, id: i64, review: &str, at: i64) -> Result<(), StoreError>;
+
+    // --- Public questionnaire ---
+    /// False when this token was already recorded (a questionnaire sent twice counts once).
+    async fn save_questionnaire(&self, r: &QuestionnaireResult) -> Result<bool, StoreError>;
+    async fn questionnaire(&self, token: &str) -> Result<Option<QuestionnaireResult>, StoreError>;
+    /// Ties a questionnaire to the person it was sent for; `Conflict` when already sent.
+    async fn attach_questionnaire(&self, token: &str, person_id: i64) -> Result<(), StoreError>;
+}
