@@ -361,3 +361,38 @@ pub async fn screens(n: usize, rounds: usize) -> anyhow::Result<()> {
     println!("screens     : {n} SSE connections, {rounds} position changes; POST → slides at each screen: p50 {:.1} ms  p99 {:.1} ms  max {:.1} ms", p50 as f64 / 1000.0, p99 as f64 / 1000.0, max as f64 / 1000.0);
     Ok(())
 }
+
+/// Suggestions from sentences on the reference set, with the full ROME release.
+pub fn suggest(rome: &std::path::Path, gold: &std::path::Path, misses: bool) -> anyhow::Result<()> {
+    let t0 = Instant::now();
+    let r = match dklik_imports::rome::read_dir(rome) {
+        Ok(r) => r,
+        Err(e) => anyhow::bail!("{e}"),
+    };
+    let index = dklik_domain::suggest::SkillIndex::new(&r.items, &r.appellations, &r.job_items);
+    let built = t0.elapsed();
+    let text =
+        std::fs::read_to_string(gold).map_err(|e| anyhow::anyhow!("{} : {e}", gold.display()))?;
+    let set = dklik_domain::suggest::read_gold(&text).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let t1 = Instant::now();
+    let q = dklik_domain::suggest::evaluate(&index, &set);
+    let per = t1.elapsed() / set.len().max(1) as u32;
+    println!(
+        "{} phrases, {} éléments indexés (index construit en {:.2?}) : Recall@5 = {:.3}, MRR = {:.3}, {:.2?} par phrase",
+        q.sentences,
+        index.len(),
+        built,
+        q.recall_at_5,
+        q.mrr,
+        per
+    );
+    if misses {
+        for m in &q.misses {
+            println!("manquée : {m}");
+            for s in index.suggest(m, 3) {
+                println!("    {:.2} {} {} ({})", s.score, s.code, s.label, s.reason);
+            }
+        }
+    }
+    Ok(())
+}

@@ -197,6 +197,18 @@ enum BenchWhat {
         #[arg(long, default_value_t = 20)]
         rounds: usize,
     },
+    /// Skills suggested from sentences, measured on a reference set (Recall@5, MRR).
+    Suggest {
+        /// A ROME release folder (the official CSV files).
+        #[arg(long)]
+        rome: PathBuf,
+        /// The reference set: `phrase;codes` lines.
+        #[arg(long, default_value = "fixtures/skills/phrases-or.csv")]
+        gold: PathBuf,
+        /// Print each sentence whose expected items are not in the first 5.
+        #[arg(long)]
+        misses: bool,
+    },
     /// Position updates through the trigger engine, beside a brute-force scan.
     Engine {
         #[arg(long, default_value_t = 10_000)]
@@ -399,6 +411,9 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Bench {
             what: BenchWhat::Screens { screens, rounds },
         } => bench::screens(screens, rounds).await,
+        Command::Bench {
+            what: BenchWhat::Suggest { rome, gold, misses },
+        } => bench::suggest(&rome, &gold, misses),
         Command::Bench {
             what:
                 BenchWhat::Engine {

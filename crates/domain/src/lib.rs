@@ -15,6 +15,7 @@ pub mod offer;
 pub mod privacy;
 pub mod rome;
 pub mod skills;
+pub mod suggest;
 pub mod text;
 
 pub use account::{InterestStatus, NewUser, Role, User};

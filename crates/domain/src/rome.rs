@@ -150,6 +150,9 @@ pub struct RomeItem {
     pub macro_code: Option<OgrCode>,
     /// A finer category (technique, transverse, "Normes et procédés"…).
     pub category: String,
+    /// What the item means, when ROME says (the savoir-être and macro-competences have one).
+    #[serde(default)]
+    pub definition: String,
 }
 
 /// An item listed by a job sheet.

@@ -338,7 +338,7 @@ pub fn summarise(
     let mut out: Vec<PersonSkill> = by_item
         .into_iter()
         .filter_map(|(code, mut v)| {
-            v.sort_by(|a, b| (b.evidence, b.at).cmp(&(a.evidence, a.at)));
+            v.sort_by_key(|p| std::cmp::Reverse((p.evidence, p.at)));
             let best = v.first()?.clone();
             Some(PersonSkill {
                 item: OgrCode(code),

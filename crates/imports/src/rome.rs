@@ -273,6 +273,7 @@ pub fn parse_files(files: &HashMap<String, Vec<u8>>) -> Result<RomeReference, Im
                 label: label.to_string(),
                 macro_code: spec.macro_col.and_then(|c| OgrCode::parse(r.get(c)).ok()),
                 category: r.get(spec.category).to_string(),
+                definition: r.get("definition").to_string(),
             });
         }
         if too_many(&errs) {

@@ -356,6 +356,7 @@ macro_rules! impl_sql_store {
                 label: r.try_get("label").map_err(g)?,
                 macro_code: r.try_get::<Option<i64>, _>("macro_code").map_err(g)?.map(OgrCode),
                 category: r.try_get("category").map_err(g)?,
+                definition: r.try_get("definition").map_err(g)?,
             })
         }
 
@@ -557,12 +558,13 @@ macro_rules! impl_sql_store {
                      OR rome_appellations.rome <> excluded.rome",
                     |b, a| { b.push_bind(a.code.0).push_bind(a.label.clone()).push_bind(a.short_label.clone()).push_bind(a.rome.as_str().to_string()); });
                 for_chunks!(tx, changed, done, progress, &r.items,
-                    "INSERT INTO rome_items (code, kind, label, macro_code, category) ",
+                    "INSERT INTO rome_items (code, kind, label, macro_code, category, definition) ",
                     " ON CONFLICT (code) DO UPDATE SET kind = excluded.kind, label = excluded.label, \
-                     macro_code = excluded.macro_code, category = excluded.category \
+                     macro_code = excluded.macro_code, category = excluded.category, definition = excluded.definition \
                      WHERE rome_items.kind <> excluded.kind OR rome_items.label <> excluded.label \
-                     OR rome_items.macro_code IS DISTINCT FROM excluded.macro_code OR rome_items.category <> excluded.category",
-                    |b, i| { b.push_bind(i.code.0).push_bind(i.kind.as_str()).push_bind(i.label.clone()).push_bind(i.macro_code.map(|m| m.0)).push_bind(i.category.clone()); });
+                     OR rome_items.macro_code IS DISTINCT FROM excluded.macro_code OR rome_items.category <> excluded.category \
+                     OR rome_items.definition <> excluded.definition",
+                    |b, i| { b.push_bind(i.code.0).push_bind(i.kind.as_str()).push_bind(i.label.clone()).push_bind(i.macro_code.map(|m| m.0)).push_bind(i.category.clone()).push_bind(i.definition.clone()); });
                 for_chunks!(tx, changed, done, progress, &r.job_items,
                     "INSERT INTO rome_job_items (rome, item, core) ",
                     " ON CONFLICT (rome, item) DO UPDATE SET core = excluded.core WHERE rome_job_items.core <> excluded.core",
@@ -1000,7 +1002,7 @@ macro_rules! impl_sql_store {
 
             async fn rome_items(&self, codes: &[OgrCode]) -> Result<Vec<RomeItem>, StoreError> {
                 self.rows_in(
-                    "SELECT code, kind, label, macro_code, category FROM rome_items WHERE code",
+                    "SELECT code, kind, label, macro_code, category, definition FROM rome_items WHERE code",
                     codes.iter().map(|c| Key::Id(c.0)).collect(),
                     "ORDER BY code",
                 )
@@ -1012,7 +1014,7 @@ macro_rules! impl_sql_store {
 
             async fn rome_savoir_etre(&self) -> Result<Vec<RomeItem>, StoreError> {
                 let rows = ::sqlx::query(
-                    "SELECT code, kind, label, macro_code, category FROM rome_items WHERE kind = 'savoir_etre' ORDER BY code",
+                    "SELECT code, kind, label, macro_code, category, definition FROM rome_items WHERE kind = 'savoir_etre' ORDER BY code",
                 )
                 .fetch_all(&self.pool)
                 .await

@@ -224,7 +224,7 @@ macro_rules! impl_skills_store {
                     })
                     .collect::<Result<Vec<_>, StoreError>>()?;
                 let items = ::sqlx::query(
-                    "SELECT code, kind, label, macro_code, category FROM rome_items WHERE kind <> 'context' ORDER BY code",
+                    "SELECT code, kind, label, macro_code, category, definition FROM rome_items WHERE kind <> 'context' ORDER BY code",
                 )
                 .fetch_all(&self.pool)
                 .await

@@ -2,6 +2,9 @@
 -- activities (Job Labo, immersion), endorsements, the public questionnaire, and the journey
 -- timeline every step writes to.
 
+-- What ROME says an item means (savoir-être and macro-competences have a definition).
+ALTER TABLE rome_items ADD COLUMN definition TEXT NOT NULL DEFAULT '';
+
 -- Neighbourhoods people live in. `qpv` marks the priority neighbourhoods (quartiers
 -- prioritaires de la politique de la ville). The point is where journeys start from
 CREATE TABLE neighbourhoods (
