@@ -14,6 +14,7 @@ pub mod offers;
 pub mod privacy;
 pub mod rome;
 pub mod screens;
+pub mod skills;
 pub mod skills_store;
 pub mod store;
 
@@ -33,6 +34,20 @@ pub fn unix_now() -> i64 {
 /// the exact rule (last Sundays of March and October) is applied.
 pub fn today_paris() -> time::Date {
     now_paris().date()
+}
+
+/// The instant of a day and minute of the day in Europe/Paris, as Unix seconds.
+pub fn paris_instant(day: time::Date, minute: u16) -> i64 {
+    let naive = day
+        .with_hms(0, 0, 0)
+        .map(|t| t.assume_utc().unix_timestamp())
+        .unwrap_or(0)
+        + i64::from(minute) * 60;
+    // The offset in force at that moment (checked at noon UTC of the day: the change is at 01:00).
+    let noon = time::OffsetDateTime::from_unix_timestamp(naive - i64::from(minute) * 60 + 43_200)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let offset = if is_summer_time(noon) { 2 } else { 1 };
+    naive - offset * 3600
 }
 
 /// Now in Europe/Paris (UTC+1, UTC+2 in summer time).
