@@ -12,6 +12,7 @@ pub mod jobs;
 pub mod mail;
 pub mod offers;
 pub mod privacy;
+pub mod questionnaire;
 pub mod rome;
 pub mod screens;
 pub mod skills;

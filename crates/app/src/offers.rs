@@ -213,6 +213,9 @@ pub struct OfferQuery {
     pub horaire: String,
     #[serde(default)]
     pub sans_diplome: String,
+    /// A ROME job sheet code (links from the skills card's job ideas).
+    #[serde(default)]
+    pub metier: String,
     #[serde(default)]
     pub page: String,
 }
@@ -245,6 +248,7 @@ impl OfferQuery {
             period: ShiftPeriod::parse(self.horaire.trim()),
             no_diploma: matches!(self.sans_diplome.as_str(), "1" | "on" | "oui" | "true"),
             employer: None,
+            rome: dklik_domain::RomeCode::parse(&self.metier).ok(),
             limit: PAGE_SIZE,
             offset: (page - 1) * PAGE_SIZE,
         }

@@ -2,7 +2,7 @@
 //! tests and their results, observed activities, endorsements by a third party, and suggestions
 //! from free text. Every change writes the person's timeline.
 
-use crate::skills_store::{Attendance, ObservedActivity, Observation, TestResult};
+use crate::skills_store::{Attendance, Observation, ObservedActivity, TestResult};
 use crate::store::{Store, StoreError};
 use dklik_domain::rome::RomeJob;
 use dklik_domain::suggest::{SkillIndex, Suggestion};
@@ -142,9 +142,17 @@ pub async fn create_person(
         },
         actor,
         now,
-    ).await?;
+    )
+    .await?;
     store
-        .add_audit(Some(actor_id), actor, "update", &format!("person:{id}"), "dossier créé", now)
+        .add_audit(
+            Some(actor_id),
+            actor,
+            "update",
+            &format!("person:{id}"),
+            "dossier créé",
+            now,
+        )
         .await?;
     Ok(id)
 }
@@ -160,7 +168,14 @@ pub async fn update_person(
     let input = check_form(store, form).await?;
     store.update_person(id, &input, now).await?;
     store
-        .add_audit(Some(actor_id), actor, "update", &format!("person:{id}"), "dossier modifié", now)
+        .add_audit(
+            Some(actor_id),
+            actor,
+            "update",
+            &format!("person:{id}"),
+            "dossier modifié",
+            now,
+        )
         .await?;
     Ok(())
 }
@@ -297,7 +312,11 @@ pub fn need_candidates(
 ) -> Vec<(OgrCode, String, bool)> {
     let sheet: Vec<(OgrCode, bool)> = r.index.job_items(&offer.rome);
     let taken = |c: OgrCode| offer.items.iter().any(|i| i.code == c);
-    let kinds = [ItemKind::SavoirFaire, ItemKind::SavoirEtre, ItemKind::Savoir];
+    let kinds = [
+        ItemKind::SavoirFaire,
+        ItemKind::SavoirEtre,
+        ItemKind::Savoir,
+    ];
     let codes: Vec<(OgrCode, bool)> = if query.trim().is_empty() {
         sheet.clone()
     } else {
@@ -318,7 +337,9 @@ pub fn need_candidates(
         .filter(|(c, _)| !taken(*c))
         .filter_map(|(c, core)| {
             let it = r.index.item(c)?;
-            kinds.contains(&it.kind).then(|| (c, it.label.clone(), core))
+            kinds
+                .contains(&it.kind)
+                .then(|| (c, it.label.clone(), core))
         })
         .take(limit)
         .collect()
@@ -492,7 +513,10 @@ pub async fn create_test(
     let capacity = match f.capacite.trim().parse::<u32>() {
         Ok(c) if (1..=200).contains(&c) => Some(c),
         _ => {
-            errs.push("capacite", "La capacité est un nombre de personnes, de 1 à 200.");
+            errs.push(
+                "capacite",
+                "La capacité est un nombre de personnes, de 1 à 200.",
+            );
             None
         }
     };
@@ -529,7 +553,11 @@ pub async fn create_test(
                 .unwrap_or_default(),
         };
         let levels: Vec<String> = parts.map(str::to_string).collect();
-        if levels.len() != 4 || levels.iter().any(|l| l.is_empty() || l.chars().count() > 300) {
+        if levels.len() != 4
+            || levels
+                .iter()
+                .any(|l| l.is_empty() || l.chars().count() > 300)
+        {
             errs.push(
                 "elements",
                 format!(
@@ -760,11 +788,17 @@ pub async fn enter_results(
             continue;
         }
         let Ok(target) = TestTarget::parse_key(key) else {
-            errs.push("niveaux", format!("« {key} » n'est pas un élément de ce test."));
+            errs.push(
+                "niveaux",
+                format!("« {key} » n'est pas un élément de ce test."),
+            );
             continue;
         };
         let Some(item) = test.items.iter().find(|i| i.target == target) else {
-            errs.push("niveaux", format!("« {key} » n'est pas un élément de ce test."));
+            errs.push(
+                "niveaux",
+                format!("« {key} » n'est pas un élément de ce test."),
+            );
             continue;
         };
         let Some(level) = errs.check("niveaux", Level::parse(value)) else {
@@ -810,10 +844,10 @@ pub async fn enter_results(
             kind: "test",
             channel: "conseiller",
             summary: &format!(
-            "Résultats du test « {} » : {} élément(s)",
-            test.name,
-            results.len()
-        ),
+                "Résultats du test « {} » : {} élément(s)",
+                test.name,
+                results.len()
+            ),
             reference: &format!("test_session:{session}"),
         },
         evaluator,
@@ -915,7 +949,10 @@ pub async fn set_activity_day(
     let a = store.activity(id).await?.ok_or(StoreError::NotFound)?;
     let d = parse_day(day).map_err(|m| invalid("jour", m))?;
     if d < a.starts_on || d > a.ends_on {
-        return Err(invalid("jour", "Ce jour n'est pas dans les dates de l'activité."));
+        return Err(invalid(
+            "jour",
+            "Ce jour n'est pas dans les dates de l'activité.",
+        ));
     }
     store.set_activity_day(id, d, present).await?;
     Ok(())
@@ -935,7 +972,10 @@ pub async fn observe(
     let item = known_item(r, "element", code)?;
     let level = Level::parse(level).map_err(|m| invalid("niveau", m))?;
     if comment.chars().count() > 500 {
-        return Err(invalid("commentaire", "Le commentaire fait 500 caractères au plus."));
+        return Err(invalid(
+            "commentaire",
+            "Le commentaire fait 500 caractères au plus.",
+        ));
     }
     let observer = if observer.trim().is_empty() {
         a.tutor.clone()
@@ -991,7 +1031,10 @@ pub async fn review_activity(
     let a = store.activity(id).await?.ok_or(StoreError::NotFound)?;
     let review = review.trim();
     if review.is_empty() || review.chars().count() > 3000 {
-        return Err(invalid("bilan", "Écrivez le bilan (3 000 caractères au plus)."));
+        return Err(invalid(
+            "bilan",
+            "Écrivez le bilan (3 000 caractères au plus).",
+        ));
     }
     store.set_activity_review(id, review, now).await?;
     record_step(

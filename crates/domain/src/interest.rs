@@ -61,14 +61,17 @@ pub enum Channel {
     Poster,
     /// A short link typed by hand (`/o/CODE`) without any other clue.
     ShortLink,
+    /// The public soft-skills questionnaire, sent to an advisor.
+    Questionnaire,
 }
 
 impl Channel {
-    pub const ALL: [Channel; 4] = [
+    pub const ALL: [Channel; 5] = [
         Self::Website,
         Self::BusScreen,
         Self::Poster,
         Self::ShortLink,
+        Self::Questionnaire,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -76,6 +79,7 @@ impl Channel {
             Self::BusScreen => "ecran",
             Self::Poster => "affiche",
             Self::ShortLink => "lien",
+            Self::Questionnaire => "questionnaire",
         }
     }
     /// Unknown values fall back to the website: the source is a clue, never a reason to refuse.
@@ -91,6 +95,7 @@ impl Channel {
             Self::BusScreen => "Écran de bus",
             Self::Poster => "Affiche",
             Self::ShortLink => "Lien court",
+            Self::Questionnaire => "Questionnaire des qualités",
         }
     }
 }

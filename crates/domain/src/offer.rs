@@ -805,6 +805,8 @@ pub struct OfferFilter {
     pub period: Option<ShiftPeriod>,
     pub no_diploma: bool,
     pub employer: Option<EmployerId>,
+    /// One job sheet.
+    pub rome: Option<crate::RomeCode>,
     pub limit: u32,
     pub offset: u32,
 }

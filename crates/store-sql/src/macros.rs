@@ -281,6 +281,9 @@ macro_rules! impl_sql_store {
             if let Some(e) = f.employer {
                 qb.push(" AND o.employer_id = ").push_bind(e.0);
             }
+            if let Some(r) = &f.rome {
+                qb.push(" AND o.rome = ").push_bind(r.as_str().to_string());
+            }
         }
 
         async fn find_or_create_ids(

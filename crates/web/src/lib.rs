@@ -11,8 +11,10 @@ mod diffusion;
 mod error;
 mod forms;
 mod pages;
+mod questionnaire;
 mod screens;
 mod security;
+mod skills;
 mod views;
 
 use axum::routing::{get, post};
@@ -42,6 +44,8 @@ pub struct AppState {
     pub slides_cache: SlidesCache,
     /// The public address of the site (for absolute links in JSON-LD), without final slash.
     pub base_url: String,
+    /// The ROME reference in memory, for item search and suggestions.
+    pub skills: dklik_app::skills::SkillsCache,
 }
 
 pub type SharedState = Arc<AppState>;
@@ -62,6 +66,7 @@ impl AppState {
             login_limiter: RateLimiter::new(20, Duration::from_secs(600)),
             retention_months,
             pages: PageCache::new(Duration::from_secs(5), 2_000),
+            skills: Default::default(),
         })
     }
 }
@@ -203,6 +208,80 @@ pub fn router(state: SharedState) -> Router {
         )
         .route("/entreprise", get(backoffice::employer_home))
         .route("/entreprise/offres/{code}", get(backoffice::employer_offer))
+        .route("/conseil/personnes", get(skills::people))
+        .route(
+            "/conseil/personnes/nouvelle",
+            get(skills::new_person).post(skills::create_person),
+        )
+        .route("/conseil/personnes/{id}", get(skills::person))
+        .route(
+            "/conseil/personnes/{id}/modifier",
+            get(skills::edit_person).post(skills::update_person),
+        )
+        .route(
+            "/conseil/personnes/{id}/competences",
+            post(skills::add_skill),
+        )
+        .route(
+            "/conseil/personnes/{id}/competences/{eid}/supprimer",
+            post(skills::drop_skill),
+        )
+        .route("/conseil/personnes/{id}/suggestions", post(skills::suggest))
+        .route(
+            "/conseil/personnes/{id}/attestations",
+            post(skills::endorsement_link),
+        )
+        .route(
+            "/conseil/personnes/{id}/activites",
+            post(skills::add_activity),
+        )
+        .route("/conseil/personnes/{id}/tests", post(skills::register_test))
+        .route("/conseil/activites/{id}", get(skills::activity))
+        .route(
+            "/conseil/activites/{id}/{what}",
+            post(skills::activity_change),
+        )
+        .route(
+            "/conseil/tests",
+            get(skills::tests).post(skills::create_test),
+        )
+        .route("/conseil/tests/{id}/sessions", post(skills::create_session))
+        .route("/conseil/sessions/{id}", get(skills::session))
+        .route(
+            "/conseil/sessions/{id}/{what}",
+            post(skills::session_change),
+        )
+        .route(
+            "/conseil/offres/{code}/competences",
+            get(skills::needs).post(skills::add_need),
+        )
+        .route(
+            "/conseil/offres/{code}/competences/retirer",
+            post(skills::remove_need),
+        )
+        .route(
+            "/entreprise/offres/{code}/competences",
+            get(skills::needs).post(skills::add_need),
+        )
+        .route(
+            "/entreprise/offres/{code}/competences/retirer",
+            post(skills::remove_need),
+        )
+        .route("/conseil/questionnaire", get(questionnaire::review))
+        .route(
+            "/attester/{token}",
+            get(skills::endorse_form).post(skills::endorse),
+        )
+        .route(
+            "/questionnaire",
+            get(questionnaire::start).post(questionnaire::answer),
+        )
+        .route("/questionnaire/resultat/{token}", get(questionnaire::card))
+        .route(
+            "/questionnaire/resultat/{token}/envoyer",
+            post(questionnaire::send),
+        )
+        .route("/static/print.css", get(pages::print_css))
         .route("/admin/ecrans", get(diffusion::page))
         .route("/admin/ecrans/campagnes", post(diffusion::add_campaign))
         .route("/admin/ecrans/zones", post(diffusion::set_fence))

@@ -78,6 +78,17 @@ pub async fn css() -> Response {
         .into_response()
 }
 
+pub async fn print_css() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../static/print.css"),
+    )
+        .into_response()
+}
+
 pub async fn screen_css() -> Response {
     (
         [
@@ -157,6 +168,7 @@ fn page_link(q: &OfferQuery, page: u32) -> String {
         ("contrat", &q.contrat),
         ("horaire", &q.horaire),
         ("sans_diplome", &q.sans_diplome),
+        ("metier", &q.metier),
     ] {
         if !v.is_empty() {
             parts.push(format!("{k}={}", encode(v)));

@@ -1,0 +1,658 @@
+//! Skills through HTTP: a person's record, skills from a sentence, endorsement links, tests and
+//! their results, immersion observations, an offer's needs, and the public questionnaire.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::{app, get, get_as, post_as, post_form, sign_in, staff_accounts, App, PASSWORD};
+
+/// Percent-encodes a form value.
+fn enc(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+async fn advisor(app: &App) -> (String, String) {
+    let offer = app
+        .store
+        .offer_by_external_id("DEMO-001")
+        .await
+        .expect("q")
+        .expect("offer");
+    staff_accounts(app, offer.employer_id).await;
+    sign_in(app, "conseil@t.fr", PASSWORD).await
+}
+
+async fn new_person(app: &App, cookie: &str, csrf: &str) -> i64 {
+    let r = post_as(
+        app,
+        "/conseil/personnes/nouvelle",
+        cookie,
+        &format!(
+            "csrf={csrf}&prenom=In%C3%A8s&nom=Benali&telephone=0611223344&commune=Grande-Synthe&mobilite=bus&mobilite=permis&jours=0&jours=1&horaires=tot&contraintes=Garde+d%27enfants+le+mercredi"
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let loc = r.location.expect("location");
+    loc.trim_start_matches("/conseil/personnes/")
+        .split('?')
+        .next()
+        .and_then(|x| x.parse().ok())
+        .expect("id")
+}
+
+#[tokio::test]
+async fn an_advisor_keeps_a_record_and_skills_with_their_evidence() {
+    let app = app().await;
+    let (cookie, csrf) = advisor(&app).await;
+    // Bad input: every error in French, nothing written.
+    let bad = post_as(
+        &app,
+        "/conseil/personnes/nouvelle",
+        &cookie,
+        &format!("csrf={csrf}&prenom=&email=pas-un-mail&quartier=999&mobilite=fusee&jours=9"),
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for m in [
+        "Indiquez le prénom",
+        "Choisissez un quartier",
+        "moyen de déplacement",
+        "n&#39;est pas un jour",
+    ] {
+        assert!(bad.body.contains(m), "{m}: {}", bad.body);
+    }
+    assert!(app.store.search_people("", 10).await.expect("s").is_empty());
+    let id = new_person(&app, &cookie, &csrf).await;
+    let page = get_as(&app, &format!("/conseil/personnes/{id}"), &cookie).await;
+    assert_eq!(page.status, StatusCode::OK);
+    for s in [
+        "Inès Benali",
+        "Permis B, Bus et transports en commun",
+        "Garde d&#39;enfants",
+        "Dossier créé",
+        "lundi",
+    ] {
+        assert!(page.body.contains(s), "{s}");
+    }
+    assert!(!page.body.to_lowercase().contains("sécurité sociale"));
+    let list = get_as(&app, "/conseil/personnes?q=benali", &cookie).await;
+    assert!(list.body.contains(&format!("/conseil/personnes/{id}")));
+    // Who may see it.
+    let (employer, _) = sign_in(&app, "rh@t.fr", PASSWORD).await;
+    assert_eq!(
+        get_as(&app, &format!("/conseil/personnes/{id}"), &employer)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let (mobile, _) = sign_in(&app, "mobile@t.fr", PASSWORD).await;
+    assert_eq!(
+        get_as(&app, &format!("/conseil/personnes/{id}"), &mobile)
+            .await
+            .status,
+        StatusCode::OK
+    );
+
+    // Skills from a sentence: empty and huge texts are refused; a real one gives suggestions.
+    let empty = post_as(
+        &app,
+        &format!("/conseil/personnes/{id}/suggestions"),
+        &cookie,
+        &format!("csrf={csrf}&texte=+"),
+    )
+    .await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(empty.body.contains("Écrivez une phrase"));
+    let huge = post_as(
+        &app,
+        &format!("/conseil/personnes/{id}/suggestions"),
+        &cookie,
+        &format!("csrf={csrf}&texte={}", "mot+".repeat(600)),
+    )
+    .await;
+    assert!(huge.body.contains("trop long"));
+    let s = post_as(
+        &app,
+        &format!("/conseil/personnes/{id}/suggestions"),
+        &cookie,
+        &format!(
+            "csrf={csrf}&texte={}",
+            enc("Je fais des soudures et du pointage sur des tubes")
+        ),
+    )
+    .await;
+    assert_eq!(s.status, StatusCode::OK);
+    assert!(s.body.contains("soudure-pointage"), "{}", s.body);
+    // The advisor keeps one, as declared.
+    let r = post_as(
+        &app,
+        &format!("/conseil/personnes/{id}/competences"),
+        &cookie,
+        &format!("csrf={csrf}&element=105980&niveau=2&preuve=declared&source=phrase"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // Unknown codes and levels out of range are refused.
+    for (code, level, msg) in [
+        ("999999999", "2", "n&#39;est pas une compétence"),
+        ("105980", "7", "Le niveau 7 n&#39;existe pas"),
+    ] {
+        let r = post_as(
+            &app,
+            &format!("/conseil/personnes/{id}/competences"),
+            &cookie,
+            &format!("csrf={csrf}&element={code}&niveau={level}&preuve=declared"),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains(msg), "{msg}: {}", r.body);
+    }
+    // The ROME search ignores accents and plurals: "soudure" finds the welding items.
+    let found = get_as(
+        &app,
+        &format!("/conseil/personnes/{id}?chercher=Soudures"),
+        &cookie,
+    )
+    .await;
+    assert!(
+        found.body.contains("Superviser les opérations de soudage"),
+        "{}",
+        found.body
+    );
+
+    // An endorsement link: once, before it expires.
+    let link = post_as(
+        &app,
+        &format!("/conseil/personnes/{id}/attestations"),
+        &cookie,
+        &format!(
+            "csrf={csrf}&element=105980&contexte={}",
+            enc("atelier du club de karting")
+        ),
+    )
+    .await;
+    assert_eq!(link.status, StatusCode::OK, "{}", link.body);
+    let token = link
+        .body
+        .split("/attester/")
+        .nth(1)
+        .map(|s| s.chars().take(64).collect::<String>())
+        .expect("token");
+    let form = get(&app, &format!("/attester/{token}")).await;
+    assert!(form.body.contains("Inès") && form.body.contains("atelier du club de karting"));
+    let missing = post_form(&app, &format!("/attester/{token}"), "nom=&role=").await;
+    assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let ok = post_form(
+        &app,
+        &format!("/attester/{token}"),
+        "nom=Karim+Haddad&role=Pr%C3%A9sident+du+club&commentaire=Tr%C3%A8s+soigneuse",
+    )
+    .await;
+    assert_eq!(ok.status, StatusCode::OK);
+    assert!(ok.body.contains("Merci"));
+    let again = post_form(&app, &format!("/attester/{token}"), "nom=Autre&role=x").await;
+    assert_eq!(again.status, StatusCode::GONE);
+    assert_eq!(
+        get(&app, &format!("/attester/{}", "a".repeat(64)))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let page = get_as(&app, &format!("/conseil/personnes/{id}"), &cookie).await;
+    assert!(
+        page.body.contains("Karim Haddad (Président du club)"),
+        "who endorsed is shown"
+    );
+    // An expired link says so.
+    let expired = "b".repeat(64);
+    app.store
+        .create_endorsement(
+            id,
+            dklik_domain::OgrCode(105980),
+            &dklik_app::auth::token_hash(&expired),
+            "x",
+            1,
+            2,
+        )
+        .await
+        .expect("endorsement");
+    let r = get(&app, &format!("/attester/{expired}")).await;
+    assert_eq!(r.status, StatusCode::GONE);
+    assert!(r.body.contains("expiré"));
+}
+
+#[tokio::test]
+async fn tests_immersions_and_the_evidence_they_make() {
+    let app = app().await;
+    let (cookie, csrf) = advisor(&app).await;
+    let id = new_person(&app, &cookie, &csrf).await;
+    let bad = post_as(
+        &app,
+        "/conseil/tests",
+        &cookie,
+        &format!(
+            "csrf={csrf}&nom=&modalite=danse&duree=1&capacite=0&elements={}",
+            enc("mrs:99 | a | b | c | d\nogr:105980 | seulement deux | niveaux")
+        ),
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for m in [
+        "Donnez un nom",
+        "mise en situation pratique",
+        "de 5 à 2 400",
+        "de 1 à 200",
+        "mrs:NUMÉRO",
+        "Ligne 2",
+    ] {
+        assert!(bad.body.contains(m), "{m}");
+    }
+    let elements = "mrs:7 | Suit les autres | Participe | Coordonne | Entraîne le groupe\nogr:105980 | Avec aide | Seul, lentement | Seul, au rythme | Montre aux autres";
+    let r = post_as(&app, "/conseil/tests", &cookie, &format!("csrf={csrf}&nom={}&description=Chaine&modalite=simulation&duree=90&capacite=2&elements={}", enc("Assemblage en équipe"), enc(elements))).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let test = app.store.tests().await.expect("tests").remove(0);
+    assert_eq!(test.items.len(), 2);
+    let r = post_as(
+        &app,
+        &format!("/conseil/tests/{}/sessions", test.id),
+        &cookie,
+        &format!(
+            "csrf={csrf}&jour=2030-03-12&heure=09%3A00&lieu={}",
+            enc("Chantier-école de Gravelines")
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let session = app.store.test_sessions(None).await.expect("s").remove(0);
+    let r = post_as(
+        &app,
+        &format!("/conseil/personnes/{id}/tests"),
+        &cookie,
+        &format!("csrf={csrf}&session={}", session.id),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // Results for someone who did not attend: refused.
+    let results = format!(
+        "csrf={csrf}&personne={id}&{}=3&{}=2&evaluateur=Sophie&jour_resultat=2030-03-12&notes=",
+        enc("niveau:mrs:7"),
+        enc("niveau:ogr:105980")
+    );
+    let r = post_as(
+        &app,
+        &format!("/conseil/sessions/{}/resultats", session.id),
+        &cookie,
+        &results,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("pas passé ce test"), "{}", r.body);
+    let r = post_as(
+        &app,
+        &format!("/conseil/sessions/{}/presence", session.id),
+        &cookie,
+        &format!("csrf={csrf}&personne={id}&presence=present"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let r = post_as(
+        &app,
+        &format!("/conseil/sessions/{}/resultats", session.id),
+        &cookie,
+        &results,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let evidence = app.store.skill_evidence(id).await.expect("e");
+    assert!(
+        evidence
+            .iter()
+            .any(|e| e.item.0 == 300465 && e.evidence == dklik_domain::Evidence::Tested),
+        "the habileté reaches ROME through the crosswalk: {evidence:?}"
+    );
+    assert!(evidence
+        .iter()
+        .any(|e| e.item.0 == 105980 && e.evidence == dklik_domain::Evidence::Tested));
+    let level_bad = post_as(
+        &app,
+        &format!("/conseil/sessions/{}/resultats", session.id),
+        &cookie,
+        &format!(
+            "csrf={csrf}&personne={id}&{}=5&evaluateur=S&jour_resultat=2030-03-12",
+            enc("niveau:mrs:7")
+        ),
+    )
+    .await;
+    assert_eq!(level_bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // A week of immersion.
+    let r = post_as(&app, &format!("/conseil/personnes/{id}/activites"), &cookie, &format!("csrf={csrf}&type_activite=immersion&titre={}&lieu=Gravelines&tuteur=Marc&debut=2030-03-18&fin=2030-03-22", enc("Semaine au chantier-école"))).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let act = r.location.expect("loc");
+    let out = post_as(
+        &app,
+        &format!("{act}/jour"),
+        &cookie,
+        &format!("csrf={csrf}&jour=2030-03-25&present=oui"),
+    )
+    .await;
+    assert_eq!(out.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(out.body.contains("pas dans les dates"));
+    assert_eq!(
+        post_as(
+            &app,
+            &format!("{act}/jour"),
+            &cookie,
+            &format!("csrf={csrf}&jour=2030-03-18&present=oui")
+        )
+        .await
+        .status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        post_as(
+            &app,
+            &format!("{act}/observation"),
+            &cookie,
+            &format!(
+                "csrf={csrf}&element=300490&niveau=3&commentaire=Range+son+poste&observateur="
+            )
+        )
+        .await
+        .status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        post_as(
+            &app,
+            &format!("{act}/bilan"),
+            &cookie,
+            &format!("csrf={csrf}&bilan=Tr%C3%A8s+bonne+semaine")
+        )
+        .await
+        .status,
+        StatusCode::SEE_OTHER
+    );
+    let page = get_as(&app, &act, &cookie).await;
+    assert!(
+        page.body.contains("présent")
+            && page.body.contains("Range son poste")
+            && page.body.contains("Très bonne semaine")
+    );
+    let person = get_as(&app, &format!("/conseil/personnes/{id}"), &cookie).await;
+    for s in [
+        "testée",
+        "observée",
+        "Inscrit au test",
+        "Résultats du test",
+        "Immersion au chantier-école",
+        "Bilan de fin",
+    ] {
+        assert!(person.body.contains(s), "{s} in the page and its timeline");
+    }
+}
+
+#[tokio::test]
+async fn needs_of_a_post_by_advisors_and_its_employer_only() {
+    let app = app().await;
+    let (cookie, csrf) = advisor(&app).await;
+    let offer = app
+        .store
+        .offer_by_external_id("DEMO-001")
+        .await
+        .expect("q")
+        .expect("o");
+    let other = app
+        .store
+        .list_offers(&dklik_domain::OfferFilter {
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .expect("list")
+        .offers
+        .into_iter()
+        .find(|o| o.employer_id != offer.employer_id)
+        .expect("another employer's offer");
+    let base = format!("/conseil/offres/{}/competences", offer.code);
+    let page = get_as(&app, &base, &cookie).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("cœur de métier"),
+        "the job sheet's core items come first"
+    );
+    let search = get_as(&app, &format!("{base}?chercher=soudure"), &cookie).await;
+    assert!(search.body.contains("soudage"), "{}", search.body);
+    let r = post_as(
+        &app,
+        &base,
+        &cookie,
+        &format!("csrf={csrf}&element=106259&niveau=3&importance=must"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let o = app.store.offer(offer.id).await.expect("q").expect("o");
+    let it = o.items.iter().find(|i| i.code.0 == 106259).expect("added");
+    assert_eq!(
+        (it.level.get(), it.importance),
+        (3, dklik_domain::Importance::Must)
+    );
+    for (form, msg) in [
+        ("element=106259&niveau=0&importance=must", "Le niveau 0"),
+        ("element=abc&niveau=2&importance=must", "code OGR"),
+        (
+            "element=106259&niveau=2&importance=peut-etre",
+            "obligatoire",
+        ),
+    ] {
+        let r = post_as(&app, &base, &cookie, &format!("csrf={csrf}&{form}")).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{form}");
+        assert!(r.body.contains(msg), "{msg}: {}", r.body);
+    }
+    let r = post_as(
+        &app,
+        &format!("{base}/retirer"),
+        &cookie,
+        &format!("csrf={csrf}&element=106259"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(!app
+        .store
+        .offer(offer.id)
+        .await
+        .expect("q")
+        .expect("o")
+        .items
+        .iter()
+        .any(|i| i.code.0 == 106259));
+    // The employer changes its own offer's needs, and not another's.
+    let (rh, rh_csrf) = sign_in(&app, "rh@t.fr", PASSWORD).await;
+    let own = format!("/entreprise/offres/{}/competences", offer.code);
+    assert_eq!(get_as(&app, &own, &rh).await.status, StatusCode::OK);
+    let r = post_as(
+        &app,
+        &own,
+        &rh,
+        &format!("csrf={rh_csrf}&element=106259&niveau=2&importance=nice"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let theirs = format!("/entreprise/offres/{}/competences", other.code);
+    assert_eq!(
+        get_as(&app, &theirs, &rh).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        post_as(
+            &app,
+            &theirs,
+            &rh,
+            &format!("csrf={rh_csrf}&element=106259&niveau=2&importance=nice")
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+/// Walks the questionnaire page by page as a browser without JavaScript would.
+async fn answer_all(app: &App, pick: usize) -> (String, String) {
+    let start = get(app, "/questionnaire").await;
+    assert_eq!(start.status, StatusCode::OK);
+    assert!(start.body.contains("Commencer") && !start.body.contains("<script"));
+    let token = start
+        .body
+        .split("name=\"jeton\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("token")
+        .to_string();
+    let mut page = post_form(
+        app,
+        "/questionnaire",
+        &format!("jeton={token}&reponses=&etape=1&commencer=1"),
+    )
+    .await;
+    loop {
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        let field = |name: &str| {
+            page.body
+                .split(&format!("name=\"{name}\" value=\""))
+                .nth(1)
+                .and_then(|s| s.split('"').next())
+                .unwrap_or("")
+                .to_string()
+        };
+        let (answers, step) = (field("reponses"), field("etape"));
+        let options: Vec<String> = page
+            .body
+            .split("name=\"reponse\" type=\"radio\" value=\"")
+            .skip(1)
+            .filter_map(|s| s.split('"').next().map(String::from))
+            .collect();
+        assert!(
+            !options.is_empty(),
+            "a question with its answers: {}",
+            page.body
+        );
+        let choice = &options[pick.min(options.len() - 1)];
+        let last_form = format!(
+            "jeton={token}&reponses={}&etape={step}&reponse={choice}",
+            enc(&answers.replace("&#61;", "="))
+        );
+        page = post_form(app, "/questionnaire", &last_form).await;
+        if page.status == StatusCode::SEE_OTHER {
+            return (page.location.expect("card"), last_form);
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_questionnaire_gives_a_skills_card_with_reasons_and_job_ideas() {
+    let app = app().await;
+    // Nothing chosen: asked again, in plain words.
+    let start = get(&app, "/questionnaire").await;
+    let token = start
+        .body
+        .split("name=\"jeton\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("token")
+        .to_string();
+    let r = post_form(
+        &app,
+        "/questionnaire",
+        &format!("jeton={token}&reponses=&etape=1"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("Choisissez une réponse"));
+    let tampered = post_form(
+        &app,
+        "/questionnaire",
+        &format!("jeton={token}&reponses=sport%3Dfusee&etape=2&reponse=calme"),
+    )
+    .await;
+    assert_eq!(tampered.status, StatusCode::BAD_REQUEST);
+
+    let (card, last) = answer_all(&app, 0).await;
+    let page = get(&app, &card).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body
+            .contains("Vous entraînez une équipe → Faire preuve de leadership"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("métiers qui demandent ces qualités"));
+    assert!(
+        page.body.contains("/offres?metier="),
+        "job ideas link to open offers"
+    );
+    assert!(page.body.contains("/static/print.css"), "a printable card");
+    // Sent twice: counted once, the same card.
+    let again = post_form(&app, "/questionnaire", &last).await;
+    assert_eq!(again.location.as_deref(), Some(card.as_str()));
+    let token = card
+        .trim_start_matches("/questionnaire/resultat/")
+        .to_string();
+    let stored = app
+        .store
+        .questionnaire(&token)
+        .await
+        .expect("q")
+        .expect("stored");
+    assert!(stored.skills.contains("300489"));
+    // To an advisor: consent required, then a call-back request with the skills.
+    let no = post_form(
+        &app,
+        &format!("{card}/envoyer"),
+        "prenom=Samia&telephone=0611223344&moment=soir",
+    )
+    .await;
+    assert_eq!(no.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(no.body.contains("Cochez la case"));
+    let yes = post_form(
+        &app,
+        &format!("{card}/envoyer"),
+        "prenom=Samia&telephone=0611223344&moment=soir&consentement=oui",
+    )
+    .await;
+    assert_eq!(yes.status, StatusCode::SEE_OTHER);
+    let i = app.store.interests(1).await.expect("i").remove(0);
+    assert_eq!(i.channel, dklik_domain::Channel::Questionnaire);
+    let skills = app.store.skill_evidence(i.person_id).await.expect("s");
+    assert!(skills
+        .iter()
+        .any(|s| s.item.0 == 300489 && s.evidence == dklik_domain::Evidence::SelfAssessed));
+    let twice = post_form(
+        &app,
+        &format!("{card}/envoyer"),
+        "prenom=Samia&telephone=0611223344&moment=soir&consentement=oui",
+    )
+    .await;
+    assert_eq!(twice.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.store.interests(10).await.expect("i").len(),
+        1,
+        "sent once"
+    );
+    assert!(get(&app, &card).await.body.contains("est envoyé"));
+    // Advisors review the mapping.
+    let (cookie, _) = advisor(&app).await;
+    let review = get_as(&app, "/conseil/questionnaire", &cookie).await;
+    assert!(review
+        .body
+        .contains("Vous entraînez une équipe → Faire preuve de leadership"));
+    assert_eq!(
+        get(
+            &app,
+            "/questionnaire/resultat/0123456789abcdef0123456789abcdef"
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+}
