@@ -166,9 +166,12 @@ async function signIn(page, email) {
 
 test('the back office pages pass the axe audit at 360x640, for each role', async () => {
   const visits = [
-    ['conseil@dklik.demo', ['/conseil/demandes', '/conseil/demandes?retard=1', '/conseil/demandes/1']],
+    ['conseil@dklik.demo', ['/conseil/demandes', '/conseil/demandes?retard=1', '/conseil/demandes/1',
+      '/conseil/personnes', '/conseil/personnes/nouvelle', '/conseil/personnes/1', '/conseil/personnes/1?chercher=soudure',
+      '/conseil/personnes/1/modifier', '/conseil/tests', '/conseil/sessions/1', '/conseil/questionnaire']],
     ['admin@dklik.demo', ['/admin', '/admin/journal', '/admin/ecrans', '/deconnexion']],
     ['rh@dklik.demo', ['/entreprise', '/entreprise/diffusion']],
+    ['mobile@dklik.demo', ['/conseil/personnes', '/conseil/personnes/1']],
   ];
   for (const [email, paths] of visits) {
     const { ctx, page, outside } = await phonePage();
@@ -271,5 +274,58 @@ test('a screen page takes new slides pushed by the server without reloading', as
   const now = Math.floor(Date.now() / 1000);
   await sendPosition('bus-live', 51.0301, 2.2691, now);
   await page.waitForSelector('text=On recrute près d\'ici', { timeout: 5000 });
+  await ctx.close();
+});
+
+test('the skills questionnaire works on a phone without JavaScript, one question per screen, and passes the axe audit', async () => {
+  // The pages carry no script at all: they work the same with JavaScript off. (JavaScript
+  // stays on in this browser only so that the test can inject axe-core.)
+  const { ctx, page, outside } = await phonePage();
+  await page.goto(base + '/questionnaire');
+  assert.equal(await page.locator('script').count(), 0, 'no script on the questionnaire');
+  let bad = await audit(page);
+  assert.deepEqual(bad.map(v => `${v.id}: ${v.help}`), [], 'axe violations on the first page');
+  await page.click('button:has-text("Commencer")');
+  // Sending without a choice asks again, with the error linked to the answers.
+  await page.click('button:has-text("Suivant")');
+  assert.match(await page.textContent('.error-summary'), /Choisissez une réponse/);
+  bad = await audit(page);
+  assert.deepEqual(bad.map(v => `${v.id}: ${v.help}`), [], 'axe violations on a question with its error');
+  let questions = 0;
+  for (;;) {
+    const progress = await page.textContent('.progress');
+    assert.match(progress, /Question \d+ sur 12/);
+    assert.equal(await page.locator('fieldset').count(), 1, 'one question per screen');
+    if (questions === 0) {
+      const q = await audit(page);
+      assert.deepEqual(q.map(v => `${v.id}: ${v.help}`), [], 'axe violations on a question');
+    }
+    const sideways = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+    assert.equal(sideways, false, 'a question scrolls sideways');
+    await page.locator('input[name="reponse"]').first().check();
+    questions += 1;
+    const last = (await page.locator('button:has-text("Voir mes qualités")').count()) > 0;
+    await page.click('button[type="submit"]');
+    if (last) break;
+  }
+  assert.equal(questions, 12);
+  assert.match(page.url(), /\/questionnaire\/resultat\/[0-9a-f]{32}$/);
+  const card = await page.textContent('.skills-card');
+  assert.match(card, /Vous entraînez une équipe → Faire preuve de leadership/);
+  assert.ok((await page.locator('.ideas li').count()) >= 1, 'job ideas are listed');
+  bad = await audit(page);
+  assert.deepEqual(bad.map(v => `${v.id}: ${v.help}`), [], 'axe violations on the skills card');
+  // On paper, only the card: the forms and the site's header are hidden.
+  await page.emulateMedia({ media: 'print' });
+  assert.equal(await page.locator('header.top').isVisible(), false);
+  assert.equal(await page.locator('.skills-card').isVisible(), true);
+  await page.emulateMedia({ media: 'screen' });
+  // Sent to an advisor, with consent.
+  await page.fill('#prenom', 'Samia');
+  await page.fill('#telephone', '06 12 34 56 78');
+  await page.check('#consentement');
+  await page.click('button:has-text("Envoyer")');
+  assert.match(await page.textContent('[role="status"]'), /est envoyé/);
+  assert.deepEqual(outside, []);
   await ctx.close();
 });

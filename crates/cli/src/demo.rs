@@ -148,8 +148,260 @@ pub async fn prepare(db: &str, listen: &str) -> Result<(Arc<dyn Store>, DemoAcco
         feed.trips.len()
     );
     screen_settings(store.as_ref()).await?;
+    skills_demo(store.as_ref()).await?;
     let accounts = demo_accounts(store.as_ref(), listen, db).await?;
     Ok((store, accounts))
+}
+
+/// Neighbourhoods (fictional, placed on the demo network), two tests of the catalogue with a
+/// session, and one person followed by an advisor with skills of every kind of evidence.
+async fn skills_demo(store: &dyn Store) -> Result<()> {
+    use dklik_domain::{
+        Evidence, Level, Modality, OgrCode, SkillEvidence, SkillTest, TestItem, TestTarget,
+    };
+    let now = dklik_app::unix_now();
+    let hoods: Vec<dklik_domain::Neighbourhood> = [
+        (
+            "Europe (démo)",
+            "Grande-Synthe",
+            "59271",
+            true,
+            51.0117,
+            2.2920,
+        ),
+        (
+            "Moulin (démo)",
+            "Grande-Synthe",
+            "59271",
+            true,
+            51.0150,
+            2.3070,
+        ),
+        (
+            "Centre (démo)",
+            "Grande-Synthe",
+            "59271",
+            false,
+            51.0136,
+            2.3029,
+        ),
+        (
+            "Petite-Synthe (démo)",
+            "Dunkerque",
+            "59183",
+            false,
+            51.0212,
+            2.3140,
+        ),
+        (
+            "Basse-Ville (démo)",
+            "Dunkerque",
+            "59183",
+            true,
+            51.0305,
+            2.3684,
+        ),
+        (
+            "Rosendaël (démo)",
+            "Dunkerque",
+            "59183",
+            false,
+            51.0381,
+            2.4005,
+        ),
+        (
+            "Saint-Pol Centre (démo)",
+            "Saint-Pol-sur-Mer",
+            "59540",
+            true,
+            51.0296,
+            2.3385,
+        ),
+        (
+            "Coudekerque Mairie (démo)",
+            "Coudekerque-Branche",
+            "59155",
+            true,
+            51.0225,
+            2.3930,
+        ),
+        (
+            "Loon-Plage Centre (démo)",
+            "Loon-Plage",
+            "59359",
+            false,
+            50.9968,
+            2.2183,
+        ),
+        (
+            "Gravelines Centre (démo)",
+            "Gravelines",
+            "59273",
+            false,
+            50.9866,
+            2.1280,
+        ),
+    ]
+    .into_iter()
+    .map(
+        |(name, commune, insee, qpv, lat, lon)| dklik_domain::Neighbourhood {
+            id: 0,
+            name: name.into(),
+            commune: commune.into(),
+            insee: insee.into(),
+            qpv,
+            lat,
+            lon,
+            fictional: true,
+        },
+    )
+    .collect();
+    store.save_neighbourhoods(&hoods).await?;
+    let rubric = |a: &str, b: &str, c: &str, d: &str| [a.to_string(), b.into(), c.into(), d.into()];
+    let employers: Vec<i64> = store
+        .employers()
+        .await?
+        .iter()
+        .take(3)
+        .map(|e| e.employer.id.0)
+        .collect();
+    let t1 = store
+        .create_test(
+            &SkillTest {
+                id: 0,
+                name: "Assemblage sur ligne en équipe (démo)".into(),
+                description: "Une mise en situation de 90 minutes : monter un ensemble à quatre, au rythme d'une ligne.".into(),
+                modality: Modality::Simulation,
+                duration_min: 90,
+                capacity: 8,
+                items: vec![
+                    TestItem { target: TestTarget::Habilete(7), label: "Travailler en équipe".into(), rubric: rubric("Travaille à côté des autres", "Aide quand on le lui demande", "Se coordonne avec l'équipe", "Organise le travail du groupe") },
+                    TestItem { target: TestTarget::Habilete(6), label: "Respecter des normes et des consignes".into(), rubric: rubric("Oublie des consignes", "Suit les consignes avec rappel", "Suit toutes les consignes", "Repère une consigne mal appliquée") },
+                    TestItem { target: TestTarget::Habilete(10), label: "Exécuter des gestes avec dextérité".into(), rubric: rubric("Gestes hésitants", "Gestes justes, lents", "Gestes justes au rythme", "Gestes sûrs et rapides") },
+                ],
+                employers: employers.clone(),
+            },
+            now,
+        )
+        .await?;
+    store
+        .create_test(
+            &SkillTest {
+                id: 0,
+                name: "Soudure simple au poste (démo)".into(),
+                description:
+                    "Au chantier-école : préparer, pointer et souder un assemblage simple.".into(),
+                modality: Modality::Practical,
+                duration_min: 120,
+                capacity: 4,
+                items: vec![
+                    TestItem {
+                        target: TestTarget::Rome(OgrCode(105980)),
+                        label: "Assembler et positionner les pièces".into(),
+                        rubric: rubric(
+                            "Avec aide",
+                            "Seul, avec reprises",
+                            "Seul, conforme",
+                            "Seul, conforme et rapide",
+                        ),
+                    },
+                    TestItem {
+                        target: TestTarget::Habilete(3),
+                        label: "Maintenir son attention dans la durée".into(),
+                        rubric: rubric(
+                            "Se disperse",
+                            "Tient 30 minutes",
+                            "Tient toute l'épreuve",
+                            "Tient et vérifie son travail",
+                        ),
+                    },
+                ],
+                employers: employers.into_iter().take(1).collect(),
+            },
+            now,
+        )
+        .await?;
+    let next_week = dklik_app::today_paris() + time::Duration::days(7);
+    store
+        .create_test_session(
+            t1,
+            dklik_app::paris_instant(next_week, 9 * 60),
+            "Maison de l'emploi, Grande-Synthe (démo)",
+            8,
+            now,
+        )
+        .await?;
+    let hoods = store.neighbourhoods().await?;
+    let form = dklik_domain::PersonForm {
+        prenom: "Yasmine".into(),
+        nom: "Exemple".into(),
+        telephone: "06 00 00 00 01".into(),
+        commune: "Grande-Synthe".into(),
+        quartier: hoods.first().map(|h| h.id.to_string()).unwrap_or_default(),
+        mobilite: vec!["bus".into()],
+        jours: vec!["0".into(), "1".into(), "2".into(), "3".into(), "4".into()],
+        horaires: vec!["tot".into(), "matin".into()],
+        contraintes: "Personne fictive de démonstration.".into(),
+        ..Default::default()
+    };
+    let input = form
+        .validate(|id| hoods.iter().find(|h| h.id == id).map(|h| h.qpv))
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let person = store.create_person(&input, now).await?;
+    let ev = |item: i64, level: u8, evidence: Evidence, source: &str| SkillEvidence {
+        id: 0,
+        person_id: person,
+        item: OgrCode(item),
+        level: Level::new(level).unwrap_or(Level::DEFAULT),
+        evidence,
+        source: source.into(),
+        recorded_by: "Camille (conseillère)".into(),
+        at: now,
+    };
+    store
+        .add_skill_evidence(&[
+            ev(
+                300489,
+                3,
+                Evidence::SelfAssessed,
+                "Entraîne les U12 du club de foot",
+            ),
+            ev(
+                300465,
+                3,
+                Evidence::Observed,
+                "Job Labo : assemblage en équipe",
+            ),
+            ev(
+                105980,
+                2,
+                Evidence::Tested,
+                "Test « Soudure simple au poste »",
+            ),
+            ev(300490, 2, Evidence::Declared, "Entretien"),
+        ])
+        .await?;
+    for (kind, summary) in [
+        ("record", "Dossier créé"),
+        ("questionnaire", "Questionnaire des qualités : 4 qualité(s)"),
+        ("job_labo", "Job Labo : assemblage en équipe"),
+        ("test", "Résultats du test « Soudure simple au poste »"),
+    ] {
+        dklik_app::skills::record_step(
+            store,
+            person,
+            dklik_app::skills::Step {
+                kind,
+                channel: "conseiller",
+                summary,
+                reference: "",
+            },
+            "Camille (conseillère)",
+            now,
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// What the team would have set for the screens: this week's messages, two physical screens,

@@ -740,3 +740,33 @@ fn a_gtfs_realtime_url_is_polled_and_reaches_the_screens() {
     let bad = dklik(&["serve", "--gtfs-rt-every", "0", "--db", &db]);
     assert!(!bad.status.success());
 }
+
+/// Suggestions from sentences keep their quality on the 107-sentence reference set, with the
+/// full ROME release (figures in BENCHMARKS.md; this floor catches a regression).
+#[test]
+fn suggestions_from_sentences_hold_their_quality_on_the_reference_set() {
+    let dir = std::env::var("DKLIK_ROME_DIR").unwrap_or_else(|_| {
+        panic!("DKLIK_ROME_DIR must name the official ROME 4.0 export (the test command sets it)")
+    });
+    let gold = fixtures().join("skills/phrases-or.csv");
+    let o = dklik(&[
+        "bench",
+        "suggest",
+        "--rome",
+        &dir,
+        "--gold",
+        gold.to_str().expect("path"),
+    ]);
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    let figure = |name: &str| -> f64 {
+        out.split(&format!("{name} = "))
+            .nth(1)
+            .and_then(|s| s.split(|c: char| c == ',' || c.is_whitespace()).next())
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("{name} in {out}"))
+    };
+    assert!(out.starts_with("107 phrases"), "{out}");
+    assert!(figure("Recall@5") >= 0.70, "{out}");
+    assert!(figure("MRR") >= 0.65, "{out}");
+}

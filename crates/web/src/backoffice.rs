@@ -720,7 +720,13 @@ pub async fn employer_offer(
     TablePage {
         title: o.title.clone(),
         intro: vec![],
-        links: vec![("/entreprise".into(), "Toutes mes offres".into())],
+        links: vec![
+            ("/entreprise".into(), "Toutes mes offres".into()),
+            (
+                format!("/entreprise/offres/{}/competences", o.code),
+                "Les compétences demandées".into(),
+            ),
+        ],
         headers: vec!["Information", "Valeur"],
         rows: vec![
             vec!["Code".into(), o.code.to_string()],
