@@ -121,6 +121,9 @@ async fn check_form(
     Ok(form.validate(|id| hoods.iter().find(|h| h.id == id).map(|h| h.qpv))?)
 }
 
+const NO_CONSENT: &str =
+    "Lisez la phrase d'accord à la personne et cochez la case : sans son accord, pas de dossier.";
+
 /// Creates a person's record (advisor side).
 pub async fn create_person(
     store: &dyn Store,
@@ -129,7 +132,18 @@ pub async fn create_person(
     actor: &str,
     now: i64,
 ) -> Result<i64, SkillsError> {
-    let input = check_form(store, form).await?;
+    let consent = form.consentement == "oui";
+    let input = match check_form(store, form).await {
+        Ok(i) if consent => i,
+        Ok(_) => return Err(invalid("consentement", NO_CONSENT)),
+        Err(SkillsError::Invalid(mut v)) => {
+            if !consent {
+                v.push("consentement", NO_CONSENT);
+            }
+            return Err(SkillsError::Invalid(v));
+        }
+        Err(e) => return Err(e),
+    };
     let id = store.create_person(&input, now).await?;
     record_step(
         store,

@@ -156,7 +156,8 @@ pub trait SkillsStore: Send + Sync {
     async fn save_neighbourhoods(&self, list: &[Neighbourhood]) -> Result<u64, StoreError>;
 
     // --- People (advisor side) ---
-    /// Creates the person and their record in one transaction.
+    /// Creates the person, their record and their consent to be followed, in one transaction
+    /// (the caller has checked that the person agreed).
     async fn create_person(&self, p: &PersonInput, at: i64) -> Result<i64, StoreError>;
     /// `NotFound` for an unknown or anonymised person.
     async fn update_person(&self, id: i64, p: &PersonInput, at: i64) -> Result<(), StoreError>;

@@ -386,6 +386,13 @@ pub fn suggest(rome: &std::path::Path, gold: &std::path::Path, misses: bool) -> 
         q.mrr,
         per
     );
+    // The same without the job titles (appellations), to see what they bring.
+    let labels_only = dklik_domain::suggest::SkillIndex::new(&r.items, &[], &[]);
+    let b = dklik_domain::suggest::evaluate(&labels_only, &set);
+    println!(
+        "sans les intitulés de métier (libellés et définitions seuls) : Recall@5 = {:.3}, MRR = {:.3}",
+        b.recall_at_5, b.mrr
+    );
     if misses {
         for m in &q.misses {
             println!("manquée : {m}");

@@ -4,6 +4,11 @@ use serde::{Deserialize, Serialize};
 
 /// The purposes a person can consent to.
 pub const PURPOSE_CALLBACK: &str = "rappel_offre";
+/// Being followed by an advisor: the record, skills and timeline.
+pub const PURPOSE_SUPPORT: &str = "accompagnement";
+/// The version of the wording an advisor reads to the person before creating a record.
+pub const SUPPORT_CONSENT_VERSION: &str = "accompagnement-2026-11";
+pub const SUPPORT_CONSENT_TEXT: &str = "La personne accepte que DKLIK garde ces informations, ses compétences et son parcours pour l'accompagner vers l'emploi. Elle peut les voir, les télécharger et les effacer depuis « Mon espace ».";
 
 /// A person known to the programme. Once anonymised, the personal fields are empty.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -177,6 +177,8 @@ pub struct PersonForm {
     pub horaires: Vec<String>,
     pub contraintes: String,
     pub notes: String,
+    /// "oui" when the person agreed to be followed (asked when the record is created).
+    pub consentement: String,
 }
 
 fn short_text(errs: &mut ValidationError, field: &str, v: &str, max: usize, what: &str) -> String {

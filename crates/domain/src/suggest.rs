@@ -547,7 +547,7 @@ impl SkillIndex {
             let Some(list) = self.job_items.get(rome) else {
                 continue;
             };
-            let job_w = s * 0.5 / (rank as f32 + 1.0);
+            let job_w = s * 0.3 / (rank as f32 + 1.0);
             for (code, core) in list {
                 let Some(&i) = self.by_code.get(&code.0) else {
                     continue;

@@ -327,6 +327,16 @@ macro_rules! impl_skills_store {
                 .await
                 .map_err(db_err)?;
                 Self::write_person_fields(&mut tx, id, p, at).await?;
+                ::sqlx::query(
+                    "INSERT INTO consents (person_id, purpose, wording_version, given_at) VALUES ($1, $2, $3, $4)",
+                )
+                .bind(id)
+                .bind(::dklik_domain::privacy::PURPOSE_SUPPORT)
+                .bind(::dklik_domain::privacy::SUPPORT_CONSENT_VERSION)
+                .bind(at)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
                 tx.commit().await.map_err(db_err)?;
                 Ok(id)
             }

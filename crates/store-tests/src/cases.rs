@@ -1273,6 +1273,13 @@ pub async fn person_records_timeline_and_skills(store: &dyn Store) {
     let id = store.create_person(&input, 100).await.expect("create");
     let profile = store.person_profile(id).await.expect("q").expect("profile");
     assert_eq!(profile.last_name, "Benali");
+    let consents = store.consents(id).await.expect("consents");
+    assert_eq!(
+        consents.len(),
+        1,
+        "the consent to be followed is recorded with the record"
+    );
+    assert_eq!(consents[0].purpose, dklik_domain::privacy::PURPOSE_SUPPORT);
     assert!(profile.qpv && profile.mobility.bus && profile.mobility.licence);
     assert_eq!(profile.neighbourhood_id, Some(hood.id));
     assert_eq!(profile.days.bits(), 0b111);

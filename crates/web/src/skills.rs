@@ -91,6 +91,7 @@ fn person_form_of(d: &FormData) -> PersonForm {
         horaires: d.all("horaires"),
         contraintes: d.get("contraintes"),
         notes: d.get("notes"),
+        consentement: d.get("consentement"),
     }
 }
 
@@ -171,6 +172,8 @@ struct PersonFormPage {
     mobility: Vec<(&'static str, &'static str, bool)>,
     days: Vec<(u8, &'static str, bool)>,
     periods: Vec<(&'static str, &'static str, bool)>,
+    /// The consent sentence, on a new record only.
+    consent_text: &'static str,
 }
 
 async fn person_form_page(
@@ -181,6 +184,7 @@ async fn person_form_page(
     f: PersonForm,
     errors: Vec<FieldError>,
 ) -> Result<Response, AppError> {
+    let is_new = action.ends_with("/nouvelle");
     let hoods = st
         .store
         .neighbourhoods()
@@ -232,6 +236,11 @@ async fn person_form_page(
         mobility,
         days,
         periods,
+        consent_text: if is_new {
+            dklik_domain::privacy::SUPPORT_CONSENT_TEXT
+        } else {
+            ""
+        },
     };
     Ok((status, Html(page.render()?)).into_response())
 }
@@ -344,6 +353,7 @@ pub async fn edit_person(
             .map(|x| x.constraints.clone())
             .unwrap_or_default(),
         notes: prof.map(|x| x.notes).unwrap_or_default(),
+        consentement: String::new(),
     };
     person_form_page(
         &st,
@@ -489,6 +499,20 @@ async fn person_page(
             ("Contraintes".into(), x.constraints.clone()),
             ("Notes".into(), x.notes.clone()),
         ]);
+    }
+    for c in store.consents(id).await? {
+        record.push((
+            "Accord donné".into(),
+            format!(
+                "{} – le {} (texte {}){}",
+                c.purpose,
+                format_time(c.given_at),
+                c.wording_version,
+                c.withdrawn_at
+                    .map(|w| format!(", retiré le {}", format_time(w)))
+                    .unwrap_or_default()
+            ),
+        ));
     }
     let endorsements = store.endorsements(id).await?;
     let done: Vec<(OgrCode, String, String)> = endorsements

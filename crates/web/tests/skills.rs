@@ -28,7 +28,7 @@ async fn new_person(app: &App, cookie: &str, csrf: &str) -> i64 {
         "/conseil/personnes/nouvelle",
         cookie,
         &format!(
-            "csrf={csrf}&prenom=In%C3%A8s&nom=Benali&telephone=0611223344&commune=Grande-Synthe&mobilite=bus&mobilite=permis&jours=0&jours=1&horaires=tot&contraintes=Garde+d%27enfants+le+mercredi"
+            "csrf={csrf}&prenom=In%C3%A8s&nom=Benali&telephone=0611223344&commune=Grande-Synthe&mobilite=bus&mobilite=permis&jours=0&jours=1&horaires=tot&contraintes=Garde+d%27enfants+le+mercredi&consentement=oui"
         ),
     )
     .await;
@@ -55,6 +55,7 @@ async fn an_advisor_keeps_a_record_and_skills_with_their_evidence() {
     .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     for m in [
+        "sans son accord, pas de dossier",
         "Indiquez le prénom",
         "Choisissez un quartier",
         "moyen de déplacement",
@@ -71,6 +72,7 @@ async fn an_advisor_keeps_a_record_and_skills_with_their_evidence() {
         "Permis B, Bus et transports en commun",
         "Garde d&#39;enfants",
         "Dossier créé",
+        "accompagnement – le",
         "lundi",
     ] {
         assert!(page.body.contains(s), "{s}");
