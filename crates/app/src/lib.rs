@@ -11,6 +11,7 @@ pub mod interests;
 pub mod jobs;
 pub mod mail;
 pub mod offers;
+pub mod orientation_store;
 pub mod privacy;
 pub mod questionnaire;
 pub mod rome;
@@ -19,6 +20,7 @@ pub mod skills;
 pub mod skills_store;
 pub mod store;
 
+pub use orientation_store::OrientationStore;
 pub use skills_store::SkillsStore;
 pub use store::{
     ApiToken, DisplayReportRow, EmployerSummary, Facets, Impression, InboxFilter, InboxRow,

@@ -199,7 +199,9 @@ pub trait Notifications: Send {
 }
 
 #[async_trait]
-pub trait Store: crate::skills_store::SkillsStore + Send + Sync {
+pub trait Store:
+    crate::skills_store::SkillsStore + crate::orientation_store::OrientationStore + Send + Sync
+{
     /// "sqlite" or "postgres", for logs and the health page.
     fn backend(&self) -> &'static str;
     /// Applies the embedded migrations not applied yet.

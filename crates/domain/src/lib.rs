@@ -12,6 +12,7 @@ pub mod error;
 pub mod geo;
 pub mod interest;
 pub mod offer;
+pub mod orientation;
 pub mod privacy;
 pub mod rome;
 pub mod skills;

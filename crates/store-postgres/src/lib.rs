@@ -11,6 +11,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("../migrations/0004_screens.sql")),
     (5, include_str!("../migrations/0005_diffusion.sql")),
     (6, include_str!("../migrations/0006_skills.sql")),
+    (7, include_str!("../migrations/0007_orientation.sql")),
 ];
 /// Two servers starting together must not both migrate: the first holds this lock until its
 /// transaction ends, the second then finds the migrations applied.
@@ -68,3 +69,4 @@ async fn listen_screens_impl(
 
 dklik_store_sql::impl_sql_store!(PgStore, Postgres, sqlx::postgres::PgRow, "postgres");
 dklik_store_sql::impl_skills_store!(PgStore, Postgres, sqlx::postgres::PgRow);
+dklik_store_sql::impl_orientation_store!(PgStore, Postgres, sqlx::postgres::PgRow);

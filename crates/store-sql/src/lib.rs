@@ -16,4 +16,5 @@
 //!   how servers sharing the database tell each other of screen changes
 
 mod macros;
+mod orientation;
 mod skills;

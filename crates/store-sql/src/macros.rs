@@ -446,6 +446,55 @@ macro_rules! impl_sql_store {
             })
         }
 
+        /// The person with this email or phone among those not anonymised (their name and
+        /// contact brought up to date), or a new one.
+        async fn find_or_create_person_tx(
+            tx: &mut ::sqlx::Transaction<'_, $db>,
+            first_name: &str,
+            phone: Option<&str>,
+            email: Option<&str>,
+            at: i64,
+        ) -> Result<i64, StoreError> {
+            let existing: Option<i64> = ::sqlx::query_scalar(
+                "SELECT id FROM people WHERE anonymised_at IS NULL AND \
+                 ((email IS NOT NULL AND email = $1) OR (phone IS NOT NULL AND phone = $2)) \
+                 ORDER BY id LIMIT 1",
+            )
+            .bind(email)
+            .bind(phone)
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(db_err)?;
+            Ok(match existing {
+                Some(id) => {
+                    ::sqlx::query(
+                        "UPDATE people SET first_name = $1, phone = COALESCE($2, phone), \
+                         email = COALESCE($3, email), last_activity_at = $4 WHERE id = $5",
+                    )
+                    .bind(first_name)
+                    .bind(phone)
+                    .bind(email)
+                    .bind(at)
+                    .bind(id)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(db_err)?;
+                    id
+                }
+                None => ::sqlx::query_scalar(
+                    "INSERT INTO people (first_name, phone, email, created_at, last_activity_at) \
+                     VALUES ($1, $2, $3, $4, $4) RETURNING id",
+                )
+                .bind(first_name)
+                .bind(phone)
+                .bind(email)
+                .bind(at)
+                .fetch_one(&mut **tx)
+                .await
+                .map_err(db_err)?,
+            })
+        }
+
         const PERSON_SELECT: &str =
             "SELECT id, first_name, phone, email, created_at, last_activity_at, anonymised_at FROM people";
 
@@ -1375,44 +1424,14 @@ macro_rules! impl_sql_store {
                 callback_due: ::time::Date,
             ) -> Result<i64, StoreError> {
                 let mut tx = self.pool.begin().await.map_err(db_err)?;
-                let existing: Option<i64> = ::sqlx::query_scalar(
-                    "SELECT id FROM people WHERE anonymised_at IS NULL AND \
-                     ((email IS NOT NULL AND email = $1) OR (phone IS NOT NULL AND phone = $2)) \
-                     ORDER BY id LIMIT 1",
+                let person_id = find_or_create_person_tx(
+                    &mut tx,
+                    &i.first_name,
+                    i.phone.as_deref(),
+                    i.email.as_deref(),
+                    at,
                 )
-                .bind(&i.email)
-                .bind(&i.phone)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db_err)?;
-                let person_id = match existing {
-                    Some(id) => {
-                        ::sqlx::query(
-                            "UPDATE people SET first_name = $1, phone = COALESCE($2, phone), \
-                             email = COALESCE($3, email), last_activity_at = $4 WHERE id = $5",
-                        )
-                        .bind(&i.first_name)
-                        .bind(&i.phone)
-                        .bind(&i.email)
-                        .bind(at)
-                        .bind(id)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(db_err)?;
-                        id
-                    }
-                    None => ::sqlx::query_scalar(
-                        "INSERT INTO people (first_name, phone, email, created_at, last_activity_at) \
-                         VALUES ($1, $2, $3, $4, $4) RETURNING id",
-                    )
-                    .bind(&i.first_name)
-                    .bind(&i.phone)
-                    .bind(&i.email)
-                    .bind(at)
-                    .fetch_one(&mut *tx)
-                    .await
-                    .map_err(db_err)?,
-                };
+                .await?;
                 ::sqlx::query(
                     "INSERT INTO consents (person_id, purpose, wording_version, given_at) VALUES ($1, $2, $3, $4)",
                 )

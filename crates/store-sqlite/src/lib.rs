@@ -12,6 +12,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("../migrations/0004_screens.sql")),
     (5, include_str!("../migrations/0005_diffusion.sql")),
     (6, include_str!("../migrations/0006_skills.sql")),
+    (7, include_str!("../migrations/0007_orientation.sql")),
 ];
 /// SQLite serialises writers itself; the migration transaction needs no extra lock.
 const MIGRATION_LOCK: &str = "SELECT 1";
@@ -67,3 +68,4 @@ async fn listen_screens_impl(
 
 dklik_store_sql::impl_sql_store!(SqliteStore, Sqlite, sqlx::sqlite::SqliteRow, "sqlite");
 dklik_store_sql::impl_skills_store!(SqliteStore, Sqlite, sqlx::sqlite::SqliteRow);
+dklik_store_sql::impl_orientation_store!(SqliteStore, Sqlite, sqlx::sqlite::SqliteRow);

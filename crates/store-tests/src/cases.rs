@@ -1646,3 +1646,301 @@ pub async fn tests_sessions_results_and_observations(store: &dyn Store) {
     assert_eq!(store.activities(present).await.expect("a").len(), 1);
     assert_eq!(store.skill_evidence(present).await.expect("e").len(), 2);
 }
+
+fn contact(first: &str, phone: &str) -> dklik_app::orientation_store::Contact {
+    dklik_app::orientation_store::Contact {
+        first_name: first.into(),
+        phone: Some(phone.into()),
+        email: None,
+        purpose: "orientation".into(),
+        consent_version: "orientation-2026-11".into(),
+    }
+}
+
+fn sample_service(name: &str) -> dklik_domain::orientation::OrientationService {
+    use dklik_domain::orientation::{OrientationService, PlaceKind, ServiceKind};
+    OrientationService {
+        id: 0,
+        name: name.into(),
+        kind: ServiceKind::Vr,
+        audience: "Tout public".into(),
+        description: "Essayer le métier de soudeur avec un casque".into(),
+        duration_min: 45,
+        place_kind: PlaceKind::JobBus,
+        place: "Bus de l'emploi".into(),
+        equipment: "Casques".into(),
+        capacity: 6,
+        provider: "Chantier-école".into(),
+        trades: vec![dklik_domain::RomeCode::parse("H2913").expect("rome")],
+        fictional: true,
+    }
+}
+
+pub async fn orientation_sessions_never_overbook(store: &dyn Store) {
+    use dklik_domain::orientation::RegistrationStatus;
+    load_demo(store).await;
+    let sid = store
+        .create_service(&sample_service("Soudure en réalité virtuelle"), 1)
+        .await
+        .expect("service");
+    assert!(matches!(
+        store
+            .create_service(&sample_service("Soudure en réalité virtuelle"), 1)
+            .await,
+        Err(dklik_app::StoreError::Conflict(_))
+    ));
+    let f = dklik_app::orientation_store::ServiceFilter {
+        family: Some('H'),
+        ..Default::default()
+    };
+    assert_eq!(store.services(&f).await.expect("s").len(), 1);
+    let f = dklik_app::orientation_store::ServiceFilter {
+        family: Some('N'),
+        ..Default::default()
+    };
+    assert!(store.services(&f).await.expect("s").is_empty());
+    let s = store.service(sid).await.expect("q").expect("service");
+    assert_eq!(s.trades, vec![dklik_domain::RomeCode::parse("H2913").expect("rome")]);
+    let session = store
+        .create_orientation_session(sid, 10_000, 12_700, "Gare", 3, 1)
+        .await
+        .expect("session");
+    let mut people = Vec::new();
+    for i in 0..8 {
+        people.push(
+            store
+                .find_or_create_person(
+                    &contact(&format!("P{i}"), &format!("06 00 00 00 {i:02}")),
+                    5,
+                )
+                .await
+                .expect("p"),
+        );
+    }
+    // The same phone is the same person, with one more consent.
+    assert_eq!(
+        store
+            .find_or_create_person(&contact("P0", "06 00 00 00 00"), 6)
+            .await
+            .expect("p"),
+        people[0]
+    );
+    assert_eq!(store.consents(people[0]).await.expect("c").len(), 2);
+    // Eight at once for three places: three places, five waiting.
+    let out = futures_util::future::join_all(
+        people
+            .iter()
+            .map(|p| store.register(session, *p, "site", 100)),
+    )
+    .await;
+    let placed = out
+        .iter()
+        .filter(|o| matches!(o, Ok((_, RegistrationStatus::Registered))))
+        .count();
+    let waiting = out
+        .iter()
+        .filter(|o| matches!(o, Ok((_, RegistrationStatus::Waiting))))
+        .count();
+    assert_eq!((placed, waiting), (3, 5), "{out:?}");
+    let s = store
+        .orientation_session(session)
+        .await
+        .expect("q")
+        .expect("s");
+    assert_eq!((s.registered, s.waiting), (3, 5));
+    assert!(matches!(
+        store.register(session, people[0], "site", 101).await,
+        Err(dklik_app::StoreError::Conflict(_))
+    ));
+    // A place freed goes to the first waiting.
+    let regs = store.registrations(session).await.expect("r");
+    let holder = regs
+        .iter()
+        .find(|r| r.status == RegistrationStatus::Registered)
+        .expect("holder");
+    let first_waiting = regs
+        .iter()
+        .filter(|r| r.status == RegistrationStatus::Waiting)
+        .min_by_key(|r| (r.created_at, r.id))
+        .expect("w")
+        .id;
+    let promoted = store
+        .cancel_registration(holder.id, 200)
+        .await
+        .expect("cancel");
+    assert_eq!(promoted, Some(first_waiting));
+    let s = store
+        .orientation_session(session)
+        .await
+        .expect("q")
+        .expect("s");
+    assert_eq!((s.registered, s.waiting), (3, 4));
+    // Attendance only for those holding a place.
+    assert!(store
+        .set_registration_status(first_waiting, RegistrationStatus::Present, 300)
+        .await
+        .is_ok());
+    let still_waiting = store
+        .registrations(session)
+        .await
+        .expect("r")
+        .into_iter()
+        .find(|r| r.status == RegistrationStatus::Waiting)
+        .expect("w");
+    assert!(store
+        .set_registration_status(still_waiting.id, RegistrationStatus::Present, 300)
+        .await
+        .is_err());
+    // Reminders: the registered ones, once.
+    let due = store.due_reminders(9_000, 11_000).await.expect("due");
+    assert_eq!(due.len(), 2, "two still 'registered' (one is now present)");
+    store
+        .mark_reminded(due[0].registration_id, 301)
+        .await
+        .expect("mark");
+    assert_eq!(
+        store.due_reminders(9_000, 11_000).await.expect("due").len(),
+        1
+    );
+    // Surveys before and after.
+    store
+        .save_survey(first_waiting, false, [2, 1, 1], 302)
+        .await
+        .expect("before");
+    store
+        .save_survey(first_waiting, true, [4, 3, 4], 400)
+        .await
+        .expect("after");
+    store
+        .save_survey(first_waiting, true, [5, 3, 4], 401)
+        .await
+        .expect("after again replaces");
+    let pairs = store.survey_pairs().await.expect("pairs");
+    assert_eq!(pairs.len(), 1);
+    assert_eq!(
+        (pairs[0].before, pairs[0].after),
+        (Some([2, 1, 1]), Some([5, 3, 4]))
+    );
+    // Past or cancelled sessions refuse registrations; cancelling tells who was on it.
+    let late = store
+        .find_or_create_person(&contact("Tard", "06 99 99 99 99"), 5)
+        .await
+        .expect("p");
+    assert!(
+        matches!(store.register(session, late, "site", 20_000).await, Err(dklik_app::StoreError::Conflict(ref m)) if m.contains("commencé"))
+    );
+    let told = store
+        .cancel_orientation_session(session, 500)
+        .await
+        .expect("cancel");
+    assert_eq!(told.len(), 2 + 4, "registered and waiting people are told");
+    assert!(
+        matches!(store.register(session, late, "site", 600).await, Err(dklik_app::StoreError::Conflict(ref m)) if m.contains("annulée"))
+    );
+    assert_eq!(
+        store
+            .person_registrations(people[1])
+            .await
+            .expect("r")
+            .len(),
+        1
+    );
+}
+
+pub async fn events_and_outreach(store: &dyn Store) {
+    use dklik_app::orientation_store::OutreachContact;
+    use dklik_domain::orientation::{Event, EventKind};
+    load_demo(store).await;
+    let offer = store
+        .offer_by_external_id("DEMO-001")
+        .await
+        .expect("q")
+        .expect("o");
+    let e = Event {
+        id: 0,
+        code: String::new(),
+        kind: EventKind::CafeEmploi,
+        title: "Café de l'emploi industrie".into(),
+        description: "Rencontrer les recruteurs".into(),
+        starts_at: 10_000,
+        ends_at: 17_200,
+        place: "Maison de l'emploi".into(),
+        lat: Some(51.01),
+        lon: Some(2.3),
+        cancelled: false,
+        employers: vec![],
+        offers: vec![],
+        registrations: 0,
+    };
+    let (id, code) = store
+        .create_event(&e, &[offer.employer_id.0], &[offer.id.0], 1)
+        .await
+        .expect("event");
+    assert_eq!(code.len(), 6);
+    let got = store.event_by_code(&code).await.expect("q").expect("event");
+    assert_eq!(got.employers, vec![offer.employer_name.clone()]);
+    assert_eq!(
+        got.offers,
+        vec![(offer.code.to_string(), offer.title.clone())]
+    );
+    assert_eq!(
+        store
+            .events(Some(EventKind::CafeEmploi), 0)
+            .await
+            .expect("e")
+            .len(),
+        1
+    );
+    assert!(store
+        .events(Some(EventKind::Tournee), 0)
+        .await
+        .expect("e")
+        .is_empty());
+    assert!(
+        store.events(None, 20_000).await.expect("e").is_empty(),
+        "past events leave the calendar"
+    );
+    let p = store
+        .find_or_create_person(&contact("Léa", "06 10 10 10 10"), 5)
+        .await
+        .expect("p");
+    store.register_event(id, p, 6).await.expect("register");
+    assert!(store.register_event(id, p, 7).await.is_err(), "once");
+    assert_eq!(
+        store
+            .event_by_code(&code)
+            .await
+            .expect("q")
+            .expect("e")
+            .registrations,
+        1
+    );
+
+    let c = OutreachContact {
+        id: 0,
+        submission: "3f7c9a10b2d44e8f9a1b2c3d4e5f6a7b".into(),
+        at: 100,
+        recorded_by: None,
+        place_kind: "neighbourhood".into(),
+        place_ref: "1".into(),
+        place_label: "Europe".into(),
+        channel: "rue".into(),
+        people_count: 3,
+        person_id: None,
+        needs: "emploi,formation".into(),
+        next_step: "rappel".into(),
+        notes: String::new(),
+    };
+    let (cid, new) = store.add_outreach(&c).await.expect("contact");
+    assert!(new);
+    let (again, new) = store.add_outreach(&c).await.expect("again");
+    assert_eq!(
+        (again, new),
+        (cid, false),
+        "a submission sent twice counts once"
+    );
+    store.set_outreach_person(cid, p).await.expect("person");
+    let list = store.outreach_contacts(10).await.expect("list");
+    assert_eq!(list.len(), 1);
+    assert_eq!((list[0].people_count, list[0].person_id), (3, Some(p)));
+}

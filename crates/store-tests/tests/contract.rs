@@ -48,4 +48,6 @@ contract!(
     screen_settings_round_trip,
     person_records_timeline_and_skills,
     tests_sessions_results_and_observations,
+    orientation_sessions_never_overbook,
+    events_and_outreach,
 );

@@ -1,0 +1,185 @@
+//! The storage contract of OrientaKlik: the catalogue, sessions and registrations with their
+//! waiting list, surveys, events, and mobile teams' contacts. Part of [`crate::Store`];
+//! implemented once for both databases by `dklik_store_sql::impl_orientation_store!`.
+
+use crate::store::StoreError;
+use async_trait::async_trait;
+use dklik_domain::orientation::{
+    Event, EventKind, OrientationService, OrientationSession, RegistrationStatus, ServiceKind,
+};
+use serde::Serialize;
+
+/// Filters of the public catalogue; empty means all.
+#[derive(Debug, Clone, Default)]
+pub struct ServiceFilter {
+    pub kind: Option<ServiceKind>,
+    /// A ROME family letter (H: industry…).
+    pub family: Option<char>,
+    pub place_kind: Option<dklik_domain::orientation::PlaceKind>,
+}
+
+/// Someone registering without an account, or met by a mobile team, who agreed to be contacted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contact {
+    pub first_name: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    /// What they agreed to (`privacy::PURPOSE_…`) and the wording's version.
+    pub purpose: String,
+    pub consent_version: String,
+}
+
+/// A registration with who it is for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Registration {
+    pub id: i64,
+    pub session_id: i64,
+    pub person_id: i64,
+    pub first_name: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub status: RegistrationStatus,
+    pub channel: String,
+    pub created_at: i64,
+}
+
+/// A reminder to send the day before a session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reminder {
+    pub registration_id: i64,
+    pub first_name: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub service: String,
+    pub starts_at: i64,
+    pub place: String,
+}
+
+/// One person's before and after answers for a session of a service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SurveyPair {
+    pub service_id: i64,
+    pub service: String,
+    pub before: Option<[u8; 3]>,
+    pub after: Option<[u8; 3]>,
+}
+
+/// A contact made by a mobile team.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OutreachContact {
+    pub id: i64,
+    /// Made by the form page: the same submission sent twice counts once.
+    pub submission: String,
+    pub at: i64,
+    pub recorded_by: Option<i64>,
+    pub place_kind: String,
+    pub place_ref: String,
+    pub place_label: String,
+    pub channel: String,
+    /// How many people (an anonymous count), or 1 for a person who gave their contact.
+    pub people_count: u32,
+    pub person_id: Option<i64>,
+    /// Comma list of `orientation::Need` words.
+    pub needs: String,
+    pub next_step: String,
+    pub notes: String,
+}
+
+#[async_trait]
+pub trait OrientationStore: Send + Sync {
+    // --- Catalogue ---
+    /// The id is ignored; `Conflict` when the name is taken.
+    async fn create_service(&self, s: &OrientationService, at: i64) -> Result<i64, StoreError>;
+    async fn services(&self, f: &ServiceFilter) -> Result<Vec<OrientationService>, StoreError>;
+    async fn service(&self, id: i64) -> Result<Option<OrientationService>, StoreError>;
+
+    // --- Sessions and registrations ---
+    async fn create_orientation_session(
+        &self,
+        service_id: i64,
+        starts_at: i64,
+        ends_at: i64,
+        place: &str,
+        capacity: u32,
+        at: i64,
+    ) -> Result<i64, StoreError>;
+    /// Sessions of one service (or all) starting after `from`, by start.
+    async fn orientation_sessions(
+        &self,
+        service_id: Option<i64>,
+        from: i64,
+    ) -> Result<Vec<OrientationSession>, StoreError>;
+    async fn orientation_session(&self, id: i64) -> Result<Option<OrientationSession>, StoreError>;
+    /// The person, found by email or phone among those not anonymised, or created; with their
+    /// consent. One transaction.
+    async fn find_or_create_person(&self, c: &Contact, at: i64) -> Result<i64, StoreError>;
+    /// Registers a person: a place while there is one, else the waiting list — never more
+    /// registered than the capacity, even at the same instant. `Conflict` when already on it,
+    /// when the session is cancelled or has started.
+    async fn register(
+        &self,
+        session: i64,
+        person_id: i64,
+        channel: &str,
+        at: i64,
+    ) -> Result<(i64, RegistrationStatus), StoreError>;
+    /// Cancels a registration; the first on the waiting list takes the place freed. Returns
+    /// the registration promoted, if any.
+    async fn cancel_registration(&self, id: i64, at: i64) -> Result<Option<i64>, StoreError>;
+    /// Cancels a session; returns everyone who was registered or waiting, to tell them.
+    async fn cancel_orientation_session(
+        &self,
+        id: i64,
+        at: i64,
+    ) -> Result<Vec<Registration>, StoreError>;
+    async fn registrations(&self, session: i64) -> Result<Vec<Registration>, StoreError>;
+    async fn registration(&self, id: i64) -> Result<Option<Registration>, StoreError>;
+    async fn person_registrations(&self, person_id: i64) -> Result<Vec<Registration>, StoreError>;
+    /// Present or absent; `Conflict` for a registration not holding a place.
+    async fn set_registration_status(
+        &self,
+        id: i64,
+        status: RegistrationStatus,
+        at: i64,
+    ) -> Result<(), StoreError>;
+    /// Registrations holding a place in sessions starting in [from, to), not reminded yet.
+    async fn due_reminders(&self, from: i64, to: i64) -> Result<Vec<Reminder>, StoreError>;
+    async fn mark_reminded(&self, registration_id: i64, at: i64) -> Result<(), StoreError>;
+    /// Before or after answers; sending the same phase again replaces them.
+    async fn save_survey(
+        &self,
+        registration_id: i64,
+        after: bool,
+        answers: [u8; 3],
+        at: i64,
+    ) -> Result<(), StoreError>;
+    async fn survey_pairs(&self) -> Result<Vec<SurveyPair>, StoreError>;
+
+    // --- Events ---
+    /// The id, code and counts are ignored; the code is made here. Returns (id, code).
+    async fn create_event(
+        &self,
+        e: &Event,
+        employer_ids: &[i64],
+        offer_ids: &[i64],
+        at: i64,
+    ) -> Result<(i64, String), StoreError>;
+    /// Events of a kind (or all) ending after `from`, by start.
+    async fn events(&self, kind: Option<EventKind>, from: i64) -> Result<Vec<Event>, StoreError>;
+    async fn event_by_code(&self, code: &str) -> Result<Option<Event>, StoreError>;
+    /// `Conflict` when already registered or the event is cancelled.
+    async fn register_event(
+        &self,
+        event_id: i64,
+        person_id: i64,
+        at: i64,
+    ) -> Result<(), StoreError>;
+
+    // --- Outreach ---
+    /// Records a contact; returns its id and whether it was new (a submission sent again is
+    /// not counted twice).
+    async fn add_outreach(&self, c: &OutreachContact) -> Result<(i64, bool), StoreError>;
+    async fn outreach_contacts(&self, limit: u32) -> Result<Vec<OutreachContact>, StoreError>;
+    /// Ties a contact to the person record made when they consented.
+    async fn set_outreach_person(&self, id: i64, person_id: i64) -> Result<(), StoreError>;
+}

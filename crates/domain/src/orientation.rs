@@ -1,0 +1,340 @@
+//! OrientaKlik: orientation services and their sessions, events (Cafés de l'emploi, the job
+//! bus's stops, mobile-team rounds), and the contacts mobile teams make; their rules and the
+//! iCalendar they are published in.
+
+use crate::rome::RomeCode;
+use crate::ValidationError;
+use serde::{Deserialize, Serialize};
+
+macro_rules! word_enum {
+    ($(#[$m:meta])* $name:ident { $($v:ident = $s:literal : $l:literal),* $(,)? } $what:literal) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum $name { $($v),* }
+        impl $name {
+            pub const ALL: &'static [$name] = &[$(Self::$v),*];
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$v => $s),* }
+            }
+            pub fn label_fr(self) -> &'static str {
+                match self { $(Self::$v => $l),* }
+            }
+            pub fn parse(s: &str) -> Result<Self, String> {
+                Self::ALL
+                    .iter()
+                    .copied()
+                    .find(|x| x.as_str() == s.trim())
+                    .ok_or_else(|| format!("« {s} » : {}", $what))
+            }
+        }
+    };
+}
+
+word_enum!(
+    /// What kind of orientation service.
+    ServiceKind {
+        EscapeGame = "escape_game": "Escape game",
+        Vr = "realite_virtuelle": "Casque de réalité virtuelle",
+        SeriousGame = "serious_game": "Jeu sérieux grand format",
+        CompanyVisit = "visite_entreprise": "Visite d'entreprise",
+        JobLabo = "job_labo": "Job Labo",
+        Immersion = "immersion": "Une semaine d'immersion au chantier-école",
+        Workshop = "atelier": "Atelier",
+    } "choisissez un type de service de la liste."
+);
+
+word_enum!(
+    /// Where a service takes place.
+    PlaceKind {
+        Address = "adresse": "À une adresse",
+        JobBus = "bus_emploi": "À bord du bus de l'emploi",
+        Partner = "partenaire": "Chez un partenaire",
+    } "choisissez le type de lieu."
+);
+
+word_enum!(
+    /// What kind of event.
+    EventKind {
+        CafeEmploi = "cafe_emploi": "Café de l'emploi",
+        BusEmploi = "bus_emploi": "Bus de l'emploi",
+        Tournee = "tournee": "Tournée de l'équipe mobile",
+    } "ce type d'événement n'existe pas (cafe_emploi, bus_emploi ou tournee)."
+);
+
+word_enum!(
+    /// Where a registration stands.
+    RegistrationStatus {
+        Registered = "registered": "inscrit",
+        Waiting = "waiting": "sur liste d'attente",
+        Cancelled = "cancelled": "annulé",
+        Present = "present": "présent",
+        Absent = "absent": "absent",
+    } "état d'inscription inconnu."
+);
+
+word_enum!(
+    /// What a person met by a mobile team needs.
+    Need {
+        Job = "emploi": "Un emploi",
+        Training = "formation": "Une formation",
+        Orientation = "orientation": "Découvrir des métiers",
+        OtherHelp = "autre_aide": "Une autre aide (logement, santé, papiers…)",
+    } "besoin inconnu."
+);
+
+word_enum!(
+    /// What happens next after a contact.
+    NextStep {
+        CallBack = "rappel": "Un conseiller rappelle",
+        Appointment = "rendez_vous": "Rendez-vous fixé",
+        OrientaKlik = "orientaklik": "Inscription à une activité OrientaKlik",
+        Partner = "partenaire": "Orienté vers un partenaire",
+        Nothing = "aucune": "Rien pour l'instant",
+    } "suite inconnue."
+);
+
+word_enum!(
+    /// How the mobile team met the person.
+    OutreachChannel {
+        Street = "rue": "Dans la rue, au pied des immeubles",
+        Stand = "stand": "Sur un stand",
+        JobBus = "bus_emploi": "Au bus de l'emploi",
+        DoorToDoor = "porte_a_porte": "Porte-à-porte",
+        Partner = "partenaire": "Chez un partenaire (centre social, club…)",
+    } "canal inconnu."
+);
+
+word_enum!(
+    /// Where a contact was made.
+    OutreachPlace {
+        Neighbourhood = "neighbourhood": "Un quartier",
+        Event = "event": "Un événement",
+        Stop = "stop": "Un arrêt de bus",
+        Other = "other": "Ailleurs",
+    } "lieu inconnu."
+);
+
+/// An orientation service of the catalogue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrientationService {
+    pub id: i64,
+    pub name: String,
+    pub kind: ServiceKind,
+    /// Who it is for, in plain words.
+    pub audience: String,
+    pub description: String,
+    pub duration_min: u32,
+    pub place_kind: PlaceKind,
+    pub place: String,
+    pub equipment: String,
+    pub capacity: u32,
+    pub provider: String,
+    pub trades: Vec<RomeCode>,
+    pub fictional: bool,
+}
+
+/// A session of a service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrientationSession {
+    pub id: i64,
+    pub service_id: i64,
+    pub service_name: String,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub place: String,
+    pub capacity: u32,
+    pub cancelled: bool,
+    pub registered: u32,
+    pub waiting: u32,
+}
+
+impl OrientationSession {
+    pub fn places_left(&self) -> u32 {
+        self.capacity.saturating_sub(self.registered)
+    }
+}
+
+/// An event of the public calendar.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub id: i64,
+    /// Its short code: `/e/CODE` and its poster's QR.
+    pub code: String,
+    pub kind: EventKind,
+    pub title: String,
+    pub description: String,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub place: String,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub cancelled: bool,
+    /// Employers attending (Cafés de l'emploi).
+    pub employers: Vec<String>,
+    /// Offers presented: (code, title).
+    pub offers: Vec<(String, String)>,
+    pub registrations: u32,
+}
+
+/// The three questions of the before/after survey, each answered 1 (not at all) to 5.
+pub const SURVEY_QUESTIONS: [&str; 3] = [
+    "Ce métier m'intéresse.",
+    "Je me vois faire ce métier.",
+    "Je sais comment y accéder.",
+];
+
+/// Reads three answers of 1 to 5.
+pub fn parse_survey(a: &[String]) -> Result<[u8; 3], ValidationError> {
+    let mut errs = ValidationError::default();
+    let mut out = [0u8; 3];
+    for i in 0..3 {
+        match a.get(i).and_then(|v| v.trim().parse::<u8>().ok()) {
+            Some(n @ 1..=5) => out[i] = n,
+            _ => errs.push(
+                format!("q{}", i + 1),
+                format!("Question {} : choisissez une réponse de 1 à 5.", i + 1),
+            ),
+        }
+    }
+    errs.into_result()?;
+    Ok(out)
+}
+
+/// iCalendar (RFC 5545) text of events: CRLF line ends, lines folded at 75 octets, text escaped,
+/// times in UTC. `name` is the calendar's name; `base_url` makes each event's URL.
+pub fn to_icalendar(events: &[Event], name: &str, base_url: &str, now: i64) -> String {
+    fn esc(s: &str) -> String {
+        s.replace('\\', "\\\\")
+            .replace(';', "\\;")
+            .replace(',', "\\,")
+            .replace("\r\n", "\\n")
+            .replace('\n', "\\n")
+    }
+    fn stamp(t: i64) -> String {
+        let d = time::OffsetDateTime::from_unix_timestamp(t)
+            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+        format!(
+            "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+            d.year(),
+            u8::from(d.month()),
+            d.day(),
+            d.hour(),
+            d.minute(),
+            d.second()
+        )
+    }
+    fn fold(line: &str, out: &mut String) {
+        let mut count = 0;
+        for c in line.chars() {
+            if count + c.len_utf8() > 75 {
+                out.push_str("\r\n ");
+                count = 1;
+            }
+            out.push(c);
+            count += c.len_utf8();
+        }
+        out.push_str("\r\n");
+    }
+    let mut out = String::new();
+    for l in [
+        "BEGIN:VCALENDAR".to_string(),
+        "VERSION:2.0".into(),
+        "PRODID:-//DKLIK//Agenda//FR".into(),
+        "CALSCALE:GREGORIAN".into(),
+        "METHOD:PUBLISH".into(),
+        format!("X-WR-CALNAME:{}", esc(name)),
+    ] {
+        fold(&l, &mut out);
+    }
+    for e in events {
+        let mut desc = e.description.clone();
+        if !e.employers.is_empty() {
+            desc.push_str(&format!(
+                "\nEntreprises présentes : {}",
+                e.employers.join(", ")
+            ));
+        }
+        let mut lines = vec![
+            "BEGIN:VEVENT".to_string(),
+            format!("UID:dklik-evenement-{}@dklik", e.code),
+            format!("DTSTAMP:{}", stamp(now)),
+            format!("DTSTART:{}", stamp(e.starts_at)),
+            format!("DTEND:{}", stamp(e.ends_at)),
+            format!("SUMMARY:{}", esc(&e.title)),
+            format!("DESCRIPTION:{}", esc(&desc)),
+            format!("LOCATION:{}", esc(&e.place)),
+            format!("URL:{base_url}/e/{}", e.code),
+            format!("CATEGORIES:{}", esc(e.kind.label_fr())),
+            format!(
+                "STATUS:{}",
+                if e.cancelled {
+                    "CANCELLED"
+                } else {
+                    "CONFIRMED"
+                }
+            ),
+        ];
+        if let (Some(lat), Some(lon)) = (e.lat, e.lon) {
+            lines.push(format!("GEO:{lat:.5};{lon:.5}"));
+        }
+        lines.push("END:VEVENT".into());
+        for l in lines {
+            fold(&l, &mut out);
+        }
+    }
+    fold("END:VCALENDAR", &mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_round_trip() {
+        for k in ServiceKind::ALL {
+            assert_eq!(ServiceKind::parse(k.as_str()), Ok(*k));
+        }
+        assert_eq!(EventKind::parse("cafe_emploi"), Ok(EventKind::CafeEmploi));
+        assert!(EventKind::parse("concert")
+            .unwrap_err()
+            .contains("n'existe pas"));
+    }
+
+    #[test]
+    fn survey_answers_are_one_to_five() {
+        assert_eq!(
+            parse_survey(&["1".into(), "5".into(), "3".into()]),
+            Ok([1, 5, 3])
+        );
+        let e = parse_survey(&["0".into(), "x".into()]).unwrap_err();
+        assert_eq!(e.errors.len(), 3);
+    }
+
+    #[test]
+    fn icalendar_lines_are_folded_escaped_and_crlf() {
+        let e = Event {
+            id: 1,
+            code: "K7M3QH".into(),
+            kind: EventKind::CafeEmploi,
+            title: "Café de l'emploi, spécial industrie; venez nombreux".into(),
+            description: "Une très longue description ".repeat(10),
+            starts_at: 1_800_000_000,
+            ends_at: 1_800_007_200,
+            place: "Maison de l'emploi, Grande-Synthe".into(),
+            lat: Some(51.01),
+            lon: Some(2.3),
+            cancelled: false,
+            employers: vec!["Acier Nord".into()],
+            offers: vec![],
+            registrations: 0,
+        };
+        let ics = to_icalendar(&[e], "Cafés", "https://dklik.example", 1_799_000_000);
+        assert!(ics.starts_with("BEGIN:VCALENDAR\r\n"));
+        assert!(ics.ends_with("END:VCALENDAR\r\n"));
+        assert!(ics.split("\r\n").all(|l| l.len() <= 75), "folded");
+        assert!(!ics.replace("\r\n", "").contains('\n'), "only CRLF");
+        assert!(ics.contains("SUMMARY:Café de l'emploi\\, spécial industrie\\; venez nombreux"));
+        assert!(ics.contains("DTSTART:20270115T080000Z"));
+    }
+}
