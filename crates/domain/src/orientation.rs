@@ -187,9 +187,9 @@ pub const SURVEY_QUESTIONS: [&str; 3] = [
 pub fn parse_survey(a: &[String]) -> Result<[u8; 3], ValidationError> {
     let mut errs = ValidationError::default();
     let mut out = [0u8; 3];
-    for i in 0..3 {
+    for (i, slot) in out.iter_mut().enumerate() {
         match a.get(i).and_then(|v| v.trim().parse::<u8>().ok()) {
-            Some(n @ 1..=5) => out[i] = n,
+            Some(n @ 1..=5) => *slot = n,
             _ => errs.push(
                 format!("q{}", i + 1),
                 format!("Question {} : choisissez une réponse de 1 à 5.", i + 1),
