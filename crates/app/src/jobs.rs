@@ -10,6 +10,8 @@ pub struct JobSettings {
     pub retention_months: u32,
     /// The daily jobs run from this hour (Europe/Paris) on.
     pub daily_hour: u8,
+    /// Text messages (reminders the day before an OrientaKlik session).
+    pub sms: std::sync::Arc<dyn crate::orientation::SmsSender>,
 }
 
 /// One round: called every few seconds by `dklik serve`.
@@ -25,6 +27,17 @@ pub async fn tick(store: &dyn Store, mailer: &dyn Mailer, s: &JobSettings) {
     let today = paris.date();
     if let Err(e) = crate::inbox::daily_reminders(store, today, &s.base_url, now).await {
         eprintln!("rappel quotidien : {e}");
+    }
+    match store.claim_job_run("orientation_reminders", today).await {
+        Ok(true) => {
+            match crate::orientation::send_reminders(store, s.sms.as_ref(), today, now).await {
+                Ok(n) if n > 0 => eprintln!("OrientaKlik : {n} rappel(s) envoyé(s)"),
+                Ok(_) => {}
+                Err(e) => eprintln!("rappels OrientaKlik : {e}"),
+            }
+        }
+        Ok(false) => {}
+        Err(e) => eprintln!("rappels OrientaKlik : {e}"),
     }
     match store.claim_job_run("retention", today).await {
         Ok(true) => match crate::privacy::retention_job(store, s.retention_months, now).await {

@@ -11,6 +11,7 @@ pub mod interests;
 pub mod jobs;
 pub mod mail;
 pub mod offers;
+pub mod orientation;
 pub mod orientation_store;
 pub mod privacy;
 pub mod questionnaire;

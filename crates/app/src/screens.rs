@@ -387,6 +387,14 @@ impl ScreenHub {
         self.tx.subscribe()
     }
 
+    /// Every stop of the network.
+    pub fn stops(&self) -> Vec<StopPoint> {
+        self.engine
+            .lock()
+            .map(|e| e.stops().to_vec())
+            .unwrap_or_default()
+    }
+
     /// The stop, and the offers within walking distance of it, nearest first.
     pub fn stop_with_offers(&self, stop_id: &str) -> Option<(StopPoint, Vec<(HiringOffer, u32)>)> {
         let e = self.engine.lock().ok()?;

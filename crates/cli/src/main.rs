@@ -186,6 +186,9 @@ struct MailArgs {
     /// Folder for outgoing email when no SMTP relay is set.
     #[arg(long, env = "DKLIK_MAIL_DIR", default_value = "data/mails")]
     mail_dir: PathBuf,
+    /// Folder where text messages are written (plug an operator's gateway on it).
+    #[arg(long, env = "DKLIK_SMS_DIR", default_value = "data/sms")]
+    sms_dir: PathBuf,
 }
 
 #[derive(Subcommand)]
@@ -369,6 +372,7 @@ async fn run(cli: Cli) -> Result<()> {
                 smtp: None,
                 mail_from: "dklik@localhost".into(),
                 mail_dir: demo::mail_dir(&db),
+                sms_dir: demo::mail_dir(&db).with_file_name("sms"),
             };
             serve(
                 store,
@@ -604,6 +608,9 @@ async fn serve(
         base_url: base.clone(),
         retention_months,
         daily_hour: 8,
+        sms: Arc::new(dklik_app::orientation::FolderSms {
+            dir: mail.sms_dir.clone(),
+        }),
     };
     tokio::spawn(async move {
         loop {

@@ -291,6 +291,16 @@ impl Drop for Demo {
 }
 
 fn start_demo() -> Demo {
+    // A port found free may be taken by another test before the demo binds it: try again.
+    for _ in 0..3 {
+        if let Some(d) = try_start_demo() {
+            return d;
+        }
+    }
+    panic!("the demo did not start on three ports in a row");
+}
+
+fn try_start_demo() -> Option<Demo> {
     use std::io::{BufRead, BufReader};
     let dir = tempfile::tempdir().expect("tmp");
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -313,25 +323,36 @@ fn start_demo() -> Demo {
         .expect("demo");
     let out = child.stdout.take().expect("stdout");
     let mut feed_token = String::new();
+    let mut listening = false;
     for line in BufReader::new(out).lines() {
         let line = line.expect("line");
         if let Some(t) = line.split("Flux de positions jeton ").nth(1) {
             feed_token = t.trim().to_string();
         }
         if line.starts_with("DKLIK écoute") {
+            listening = true;
             break;
         }
     }
-    assert!(
-        feed_token.starts_with("dk_"),
-        "the demo prints a feed token"
-    );
-    Demo {
+    let base = format!("http://127.0.0.1:{port}");
+    let demo = Demo {
         child,
-        base: format!("http://127.0.0.1:{port}"),
+        base,
         feed_token,
         _dir: dir,
+    };
+    if !listening {
+        return None;
     }
+    assert!(
+        demo.feed_token.starts_with("dk_"),
+        "the demo prints a feed token"
+    );
+    let up = (0..100).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        http_get(&demo.base, "/healthz").0 == 200
+    });
+    up.then_some(demo)
 }
 
 #[test]

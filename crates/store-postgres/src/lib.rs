@@ -16,6 +16,8 @@ const MIGRATIONS: &[(i64, &str)] = &[
 /// Two servers starting together must not both migrate: the first holds this lock until its
 /// transaction ends, the second then finds the migrations applied.
 const MIGRATION_LOCK: &str = "SELECT pg_advisory_xact_lock(746175)";
+/// Row locks and constraints do the serialising on PostgreSQL: a plain transaction.
+const BEGIN_WRITE: &str = "BEGIN";
 
 pub struct PgStore {
     pool: sqlx::Pool<Postgres>,

@@ -12,6 +12,7 @@
 //! - `pub struct $store { pool: sqlx::Pool<$db> }`
 //! - `const MIGRATIONS: &[(i64, &str)]` — version and SQL text, applied in order
 //! - `const MIGRATION_LOCK: &str` — a statement run first in the migration transaction
+//! - `const BEGIN_WRITE: &str` — the statement that opens a write transaction
 //! - `async fn notify_screens_impl(pool, payload)` and `async fn listen_screens_impl(pool)` —
 //!   how servers sharing the database tell each other of screen changes
 

@@ -541,7 +541,7 @@ macro_rules! impl_sql_store {
             }
 
             async fn migrate(&self) -> Result<(), StoreError> {
-                let mut tx = self.pool.begin().await.map_err(db_err)?;
+                let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
                 ::sqlx::query(MIGRATION_LOCK).execute(&mut *tx).await.map_err(db_err)?;
                 ::sqlx::query(
                     "CREATE TABLE IF NOT EXISTS dklik_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)",
@@ -591,7 +591,7 @@ macro_rules! impl_sql_store {
                 r: &RomeReference,
                 progress: &(dyn Fn(u64) + Send + Sync),
             ) -> Result<u64, StoreError> {
-                let mut tx = self.pool.begin().await.map_err(db_err)?;
+                let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
                 let mut done = 0u64;
                 let mut changed = 0u64;
                 for_chunks!(tx, changed, done, progress, &r.domains,
@@ -634,7 +634,7 @@ macro_rules! impl_sql_store {
                 f: &::dklik_transit::gtfs::Feed,
                 progress: &(dyn Fn(u64) + Send + Sync),
             ) -> Result<u64, StoreError> {
-                let mut tx = self.pool.begin().await.map_err(db_err)?;
+                let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
                 for table in [
                     "gtfs_agencies", "gtfs_routes", "gtfs_stops", "gtfs_trips", "gtfs_stop_times",
                     "gtfs_calendars", "gtfs_calendar_dates", "gtfs_shapes",
@@ -771,7 +771,7 @@ macro_rules! impl_sql_store {
                 if rows.is_empty() {
                     return Ok(0);
                 }
-                let mut tx = self.pool.begin().await.map_err(db_err)?;
+                let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
                 let (mut written, mut done) = (0u64, 0u64);
                 let progress = |_: u64| {};
                 for_chunks!(tx, written, done, progress, rows,
@@ -853,7 +853,7 @@ macro_rules! impl_sql_store {
             }
 
             async fn add_campaign(&self, c: &CampaignRecord, at: i64) -> Result<i64, StoreError> {
-                let mut tx = self.pool.begin().await.map_err(db_err)?;
+                let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
                 let id: i64 = ::sqlx::query_scalar(
                     "INSERT INTO campaigns (name, from_day, to_day, from_minute, to_minute, weight, lines, created_at) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
@@ -1132,7 +1132,7 @@ macro_rules! impl_sql_store {
             }
 
             async fn save_offers(&self, offers: &[OfferToSave]) -> Result<SaveOutcome, StoreError> {
-                let mut tx = self.pool.begin().await.map_err(db_err)?;
+                let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
                 let mut outcome = SaveOutcome::default();
                 let now = unix_now();
                 let today = date_to_text(::dklik_app::today_paris());
@@ -1315,7 +1315,7 @@ macro_rules! impl_sql_store {
                 status: OfferStatus,
                 on: ::time::Date,
             ) -> Result<(), StoreError> {
-                let mut tx = self.pool.begin().await.map_err(db_err)?;
+                let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
                 let current: Option<String> = ::sqlx::query_scalar("SELECT status FROM offers WHERE id = $1")
                     .bind(id.0)
                     .fetch_optional(&mut *tx)
@@ -1423,7 +1423,7 @@ macro_rules! impl_sql_store {
                 at: i64,
                 callback_due: ::time::Date,
             ) -> Result<i64, StoreError> {
-                let mut tx = self.pool.begin().await.map_err(db_err)?;
+                let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
                 let person_id = find_or_create_person_tx(
                     &mut tx,
                     &i.first_name,
@@ -1512,7 +1512,7 @@ macro_rules! impl_sql_store {
             }
 
             async fn set_interest_status(&self, id: i64, status: InterestStatus, at: i64) -> Result<(), StoreError> {
-                let mut tx = self.pool.begin().await.map_err(db_err)?;
+                let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
                 let current: Option<String> = ::sqlx::query_scalar("SELECT status FROM interests WHERE id = $1")
                     .bind(id)
                     .fetch_optional(&mut *tx)
@@ -1871,7 +1871,7 @@ macro_rules! impl_sql_store {
             }
 
             async fn erase_person(&self, id: i64, at: i64) -> Result<(), StoreError> {
-                let mut tx = self.pool.begin().await.map_err(db_err)?;
+                let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
                 let n = ::sqlx::query(
                     "UPDATE people SET first_name = NULL, phone = NULL, email = NULL, anonymised_at = $1 \
                      WHERE id = $2",

@@ -174,7 +174,7 @@ macro_rules! impl_orientation_store {
         #[::async_trait::async_trait]
         impl OrientationStore for $store {
             async fn create_service(&self, s: &OrientationService, at: i64) -> Result<i64, StoreError> {
-                let mut tx = self.pool.begin().await.map_err(db_err)?;
+                let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
                 let id: i64 = ::sqlx::query_scalar(
                     "INSERT INTO orientation_services (name, kind, audience, description, duration_min, place_kind, \
                      place, equipment, capacity, provider, fictional, created_at) \
@@ -302,7 +302,7 @@ macro_rules! impl_orientation_store {
             }
 
             async fn find_or_create_person(&self, c: &Contact, at: i64) -> Result<i64, StoreError> {
-                let mut tx = self.pool.begin().await.map_err(db_err)?;
+                let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
                 let id = find_or_create_person_tx(&mut tx, &c.first_name, c.phone.as_deref(), c.email.as_deref(), at).await?;
                 ::sqlx::query("INSERT INTO consents (person_id, purpose, wording_version, given_at) VALUES ($1, $2, $3, $4)")
                     .bind(id)
@@ -324,7 +324,7 @@ macro_rules! impl_orientation_store {
                 at: i64,
             ) -> Result<(i64, RegistrationStatus), StoreError> {
                 let g = |e: ::sqlx::Error| db_err(e);
-                let mut tx = self.pool.begin().await.map_err(db_err)?;
+                let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
                 // Registrations to one session wait for each other: the row lock on
                 // PostgreSQL, the write lock this first write takes on SQLite.
                 let row = ::sqlx::query(
@@ -399,7 +399,7 @@ macro_rules! impl_orientation_store {
             }
 
             async fn cancel_registration(&self, id: i64, at: i64) -> Result<Option<i64>, StoreError> {
-                let mut tx = self.pool.begin().await.map_err(db_err)?;
+                let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
                 let row: Option<(i64, String)> = ::sqlx::query_as(
                     "SELECT session_id, status FROM registrations WHERE id = $1",
                 )
@@ -448,7 +448,7 @@ macro_rules! impl_orientation_store {
             }
 
             async fn cancel_orientation_session(&self, id: i64, at: i64) -> Result<Vec<Registration>, StoreError> {
-                let mut tx = self.pool.begin().await.map_err(db_err)?;
+                let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
                 let n = ::sqlx::query("UPDATE orientation_sessions SET status = 'cancelled' WHERE id = $1 AND status = 'open'")
                     .bind(id)
                     .execute(&mut *tx)
@@ -640,7 +640,7 @@ macro_rules! impl_orientation_store {
                 // A fresh short code; a clash with an existing one is retried.
                 for _ in 0..5 {
                     let code = ShortCode::random().to_string();
-                    let mut tx = self.pool.begin().await.map_err(db_err)?;
+                    let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
                     let id: Result<i64, StoreError> = ::sqlx::query_scalar(
                         "INSERT INTO events (code, kind, title, description, starts_at, ends_at, place, lat, lon, status, created_at) \
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",

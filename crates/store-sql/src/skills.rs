@@ -287,7 +287,7 @@ macro_rules! impl_skills_store {
             }
 
             async fn save_neighbourhoods(&self, list: &[Neighbourhood]) -> Result<u64, StoreError> {
-                let mut tx = self.pool.begin().await.map_err(db_err)?;
+                let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
                 let mut n = 0;
                 for q in list {
                     n += ::sqlx::query(
@@ -312,7 +312,7 @@ macro_rules! impl_skills_store {
             }
 
             async fn create_person(&self, p: &PersonInput, at: i64) -> Result<i64, StoreError> {
-                let mut tx = self.pool.begin().await.map_err(db_err)?;
+                let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
                 let id: i64 = ::sqlx::query_scalar(
                     "INSERT INTO people (first_name, phone, email, created_at, last_activity_at, neighbourhood_id, qpv) \
                      VALUES ($1, $2, $3, $4, $4, $5, $6) RETURNING id",
@@ -342,7 +342,7 @@ macro_rules! impl_skills_store {
             }
 
             async fn update_person(&self, id: i64, p: &PersonInput, at: i64) -> Result<(), StoreError> {
-                let mut tx = self.pool.begin().await.map_err(db_err)?;
+                let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
                 let n = ::sqlx::query(
                     "UPDATE people SET first_name = $1, phone = $2, email = $3, neighbourhood_id = $4, qpv = $5, \
                      last_activity_at = $6 WHERE id = $7 AND anonymised_at IS NULL",
@@ -460,7 +460,7 @@ macro_rules! impl_skills_store {
             }
 
             async fn add_skill_evidence(&self, rows: &[SkillEvidence]) -> Result<(), StoreError> {
-                let mut tx = self.pool.begin().await.map_err(db_err)?;
+                let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
                 Self::insert_evidence(&mut tx, rows).await?;
                 tx.commit().await.map_err(db_err)
             }
@@ -494,7 +494,7 @@ macro_rules! impl_skills_store {
             }
 
             async fn set_offer_items(&self, offer: OfferId, items: &[RequiredItem]) -> Result<(), StoreError> {
-                let mut tx = self.pool.begin().await.map_err(db_err)?;
+                let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
                 let n = ::sqlx::query("UPDATE offers SET updated_at = $1 WHERE id = $2")
                     .bind(unix_now())
                     .bind(offer.0)
@@ -602,7 +602,7 @@ macro_rules! impl_skills_store {
             }
 
             async fn create_test(&self, t: &SkillTest, at: i64) -> Result<i64, StoreError> {
-                let mut tx = self.pool.begin().await.map_err(db_err)?;
+                let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
                 let id: i64 = ::sqlx::query_scalar(
                     "INSERT INTO skill_tests (name, description, modality, duration_min, capacity, created_at) \
                      VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -738,7 +738,7 @@ macro_rules! impl_skills_store {
             }
 
             async fn register_for_test(&self, session: i64, person_id: i64, at: i64) -> Result<(), StoreError> {
-                let mut tx = self.pool.begin().await.map_err(db_err)?;
+                let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
                 // Serialise registrations to one session: on PostgreSQL the row lock, on SQLite
                 // the write lock taken by this first write.
                 let cap: Option<i64> = ::sqlx::query_scalar(
@@ -830,7 +830,7 @@ macro_rules! impl_skills_store {
                 evidence: &[SkillEvidence],
                 at: i64,
             ) -> Result<(), StoreError> {
-                let mut tx = self.pool.begin().await.map_err(db_err)?;
+                let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
                 for r in results {
                     let status: Option<String> = ::sqlx::query_scalar(
                         "SELECT status FROM test_attendance WHERE session_id = $1 AND person_id = $2",
@@ -953,7 +953,7 @@ macro_rules! impl_skills_store {
                 o: &Observation,
                 evidence: &SkillEvidence,
             ) -> Result<i64, StoreError> {
-                let mut tx = self.pool.begin().await.map_err(db_err)?;
+                let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
                 let id: i64 = ::sqlx::query_scalar(
                     "INSERT INTO observations (activity_id, item, level, comment, observer, at) \
                      VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",

@@ -16,6 +16,9 @@ const MIGRATIONS: &[(i64, &str)] = &[
 ];
 /// SQLite serialises writers itself; the migration transaction needs no extra lock.
 const MIGRATION_LOCK: &str = "SELECT 1";
+/// Write transactions take the write lock at once: a transaction that reads first and writes
+/// later could not wait for another writer (SQLite answers "busy" at once to avoid a deadlock).
+const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
 
 pub struct SqliteStore {
     pool: sqlx::Pool<Sqlite>,

@@ -1700,7 +1700,10 @@ pub async fn orientation_sessions_never_overbook(store: &dyn Store) {
     };
     assert!(store.services(&f).await.expect("s").is_empty());
     let s = store.service(sid).await.expect("q").expect("service");
-    assert_eq!(s.trades, vec![dklik_domain::RomeCode::parse("H2913").expect("rome")]);
+    assert_eq!(
+        s.trades,
+        vec![dklik_domain::RomeCode::parse("H2913").expect("rome")]
+    );
     let session = store
         .create_orientation_session(sid, 10_000, 12_700, "Gare", 3, 1)
         .await

@@ -10,6 +10,7 @@ mod backoffice;
 mod diffusion;
 mod error;
 mod forms;
+mod orientation;
 mod pages;
 mod questionnaire;
 mod screens;
@@ -46,6 +47,8 @@ pub struct AppState {
     pub base_url: String,
     /// The ROME reference in memory, for item search and suggestions.
     pub skills: dklik_app::skills::SkillsCache,
+    /// Text messages (cancellations, a place freed); the server sets it with `with_sms`.
+    pub sms: Arc<dyn dklik_app::orientation::SmsSender>,
 }
 
 pub type SharedState = Arc<AppState>;
@@ -67,7 +70,24 @@ impl AppState {
             retention_months,
             pages: PageCache::new(Duration::from_secs(5), 2_000),
             skills: Default::default(),
+            sms: Arc::new(dklik_app::orientation::FolderSms {
+                dir: std::env::temp_dir().join("dklik-sms"),
+            }),
         })
+    }
+
+    /// The same state with this text-message sender.
+    pub fn with_sms(
+        state: SharedState,
+        sms: Arc<dyn dklik_app::orientation::SmsSender>,
+    ) -> SharedState {
+        match Arc::try_unwrap(state) {
+            Ok(mut s) => {
+                s.sms = sms;
+                Arc::new(s)
+            }
+            Err(shared) => shared,
+        }
     }
 }
 
@@ -282,6 +302,44 @@ pub fn router(state: SharedState) -> Router {
             post(questionnaire::send),
         )
         .route("/static/print.css", get(pages::print_css))
+        .route("/static/equipe.js", get(pages::outreach_js))
+        .route("/orientaklik", get(orientation::catalogue))
+        .route("/orientaklik/{id}", get(orientation::service))
+        .route("/orientaklik/{id}/inscription", post(orientation::register))
+        .route("/agenda", get(orientation::agenda))
+        .route("/agenda/{file}", get(orientation::ics))
+        .route("/e/{code}", get(orientation::event))
+        .route("/e/{code}/inscription", post(orientation::register_event))
+        .route("/e/{code}/affiche", get(orientation::poster))
+        .route("/conseil/orientaklik", get(orientation::admin))
+        .route(
+            "/conseil/orientaklik/services",
+            post(orientation::create_service),
+        )
+        .route(
+            "/conseil/orientaklik/seances",
+            post(orientation::create_session),
+        )
+        .route(
+            "/conseil/orientaklik/seances/{id}",
+            get(orientation::session),
+        )
+        .route(
+            "/conseil/orientaklik/seances/{id}/{what}",
+            post(orientation::session_change),
+        )
+        .route(
+            "/conseil/orientaklik/bilan",
+            get(orientation::survey_report),
+        )
+        .route(
+            "/conseil/agenda",
+            get(orientation::agenda_admin).post(orientation::create_event),
+        )
+        .route(
+            "/equipe-mobile",
+            get(orientation::outreach).post(orientation::record_outreach),
+        )
         .route("/admin/ecrans", get(diffusion::page))
         .route("/admin/ecrans/campagnes", post(diffusion::add_campaign))
         .route("/admin/ecrans/zones", post(diffusion::set_fence))

@@ -89,6 +89,17 @@ pub async fn print_css() -> Response {
         .into_response()
 }
 
+pub async fn outreach_js() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../static/equipe.js"),
+    )
+        .into_response()
+}
+
 pub async fn screen_css() -> Response {
     (
         [
