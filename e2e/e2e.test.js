@@ -88,7 +88,10 @@ test('every public page at 360x640 passes the axe audit, does not scroll sideway
   const code = await firstOfferCode();
   const pages = ['/', '/offres', '/offres?q=soudeurs&sans_diplome=1', `/offres/${code}`, '/o', '/o/ZZZZZZ',
     `/offres/${code}/merci`, '/page-qui-n-existe-pas', '/connexion', '/connexion/oubli', '/mon-espace',
-    '/confidentialite'];
+    '/confidentialite', '/orientaklik', '/orientaklik?type=escape_game', '/orientaklik/1', '/agenda'];
+  const agenda = await (await fetch(`${base}/agenda`)).text();
+  const event = agenda.match(/\/e\/([A-Z0-9]{6})/)[1];
+  pages.push(`/e/${event}`, `/e/${event}/affiche`);
   for (const path of pages) {
     const { ctx, page, outside } = await phonePage();
     await page.goto(base + path);
@@ -168,10 +171,11 @@ test('the back office pages pass the axe audit at 360x640, for each role', async
   const visits = [
     ['conseil@dklik.demo', ['/conseil/demandes', '/conseil/demandes?retard=1', '/conseil/demandes/1',
       '/conseil/personnes', '/conseil/personnes/nouvelle', '/conseil/personnes/1', '/conseil/personnes/1?chercher=soudure',
-      '/conseil/personnes/1/modifier', '/conseil/tests', '/conseil/sessions/1', '/conseil/questionnaire']],
+      '/conseil/personnes/1/modifier', '/conseil/tests', '/conseil/sessions/1', '/conseil/questionnaire',
+      '/conseil/orientaklik', '/conseil/orientaklik/seances/1', '/conseil/orientaklik/bilan', '/conseil/agenda']],
     ['admin@dklik.demo', ['/admin', '/admin/journal', '/admin/ecrans', '/deconnexion']],
     ['rh@dklik.demo', ['/entreprise', '/entreprise/diffusion']],
-    ['mobile@dklik.demo', ['/conseil/personnes', '/conseil/personnes/1']],
+    ['mobile@dklik.demo', ['/conseil/personnes', '/conseil/personnes/1', '/equipe-mobile']],
   ];
   for (const [email, paths] of visits) {
     const { ctx, page, outside } = await phonePage();
@@ -326,6 +330,39 @@ test('the skills questionnaire works on a phone without JavaScript, one question
   await page.check('#consentement');
   await page.click('button:has-text("Envoyer")');
   assert.match(await page.textContent('[role="status"]'), /est envoyé/);
+  assert.deepEqual(outside, []);
+  await ctx.close();
+});
+
+test('the mobile team records a contact on a phone with no network: kept, sent when back, counted once', async () => {
+  const { ctx, page, outside } = await phonePage();
+  await signIn(page, 'mobile@dklik.demo');
+  await page.goto(base + '/equipe-mobile');
+  let bad = await audit(page);
+  assert.deepEqual(bad.map(v => `${v.id}: ${v.help}`), [], 'axe violations on the outreach form');
+  const sideways = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+  assert.equal(sideways, false, 'the form scrolls sideways');
+  const before = await page.locator('#dernieres li').count();
+  await ctx.setOffline(true);
+  await page.check('#lt-neighbourhood');
+  await page.fill('#lieu', 'Europe (démo)');
+  await page.selectOption('#canal', 'rue');
+  await page.check('#b-emploi');
+  await page.selectOption('#suite', 'rappel');
+  await page.fill('#nombre', '3');
+  await page.click('button:has-text("Enregistrer")');
+  await page.waitForFunction(() => /gardée\(s\) sur le téléphone/.test(document.getElementById('etat-envoi').textContent));
+  assert.equal(await page.inputValue('#nombre'), '', 'ready for the next contact');
+  assert.equal(await page.inputValue('#lieu'), 'Europe (démo)', 'the place stays for the next contact');
+  await ctx.setOffline(false);
+  await page.waitForFunction(() => /Tout est envoyé/.test(document.getElementById('etat-envoi').textContent), null, { timeout: 20000 });
+  await page.reload();
+  const items = await page.locator('#dernieres li').allTextContents();
+  const mine = items.filter(t => t.includes('Europe (démo)') && t.includes('3 personne(s)'));
+  assert.equal(mine.length, 1, `counted once: ${items.join(' | ')}`);
+  assert.ok(items.length >= 1 && (before === 1 || items.length >= before));
+  bad = await audit(page);
+  assert.deepEqual(bad.map(v => `${v.id}: ${v.help}`), [], 'axe violations after sending');
   assert.deepEqual(outside, []);
   await ctx.close();
 });

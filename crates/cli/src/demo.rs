@@ -149,8 +149,248 @@ pub async fn prepare(db: &str, listen: &str) -> Result<(Arc<dyn Store>, DemoAcco
     );
     screen_settings(store.as_ref()).await?;
     skills_demo(store.as_ref()).await?;
+    orientation_demo(store.as_ref()).await?;
     let accounts = demo_accounts(store.as_ref(), listen, db).await?;
     Ok((store, accounts))
+}
+
+/// The OrientaKlik catalogue of the demo: two services per trade of the demo's ROME (40), in
+/// turn of every kind, with sessions over the coming weeks; and the agenda: Cafés de l'emploi,
+/// the job bus's stops and mobile-team rounds.
+async fn orientation_demo(store: &dyn Store) -> Result<()> {
+    use dklik_domain::orientation::{Event, EventKind, OrientationService, PlaceKind, ServiceKind};
+    let now = dklik_app::unix_now();
+    let today = dklik_app::today_paris();
+    let trades = store.rome_catalogue().await?.jobs;
+    // (kind, how it is named, what it is, minutes, places, where, equipment)
+    let kinds: [(ServiceKind, &str, &str, u32, u32, PlaceKind, &str); 7] = [
+        (ServiceKind::EscapeGame, "Escape game", "En équipe de 4 à 6, résoudre les énigmes d'un atelier en panne avant la fin de la journée de production. On découvre les gestes et le vocabulaire du métier en jouant.", 60, 6, PlaceKind::JobBus, "Salle d'énigmes mobile"),
+        (ServiceKind::Vr, "Réalité virtuelle", "Avec un casque, on se met au poste : on voit, on entend et on fait les gestes du métier, sans risque.", 30, 4, PlaceKind::JobBus, "4 casques de réalité virtuelle"),
+        (ServiceKind::SeriousGame, "Jeu grand format", "Un jeu de plateau géant sur le parcours d'une pièce, de la commande à la livraison : chacun tient un poste.", 90, 12, PlaceKind::Partner, "Plateau de jeu 4 × 4 m"),
+        (ServiceKind::CompanyVisit, "Visite d'entreprise", "Une matinée dans une entreprise du territoire : l'atelier, les équipes, les horaires, les questions qu'on n'ose pas poser.", 180, 10, PlaceKind::Address, "Chaussures fermées fournies"),
+        (ServiceKind::JobLabo, "Job Labo", "Un atelier où l'on essaie pour de vrai, encadré par un tuteur qui note ce qu'il voit faire.", 180, 8, PlaceKind::Partner, "Postes d'essai et équipements de protection"),
+        (ServiceKind::Immersion, "Une semaine au chantier-école", "Cinq jours au chantier-école, comme un salarié : horaires, consignes, travail en équipe. Bilan le vendredi.", 5 * 7 * 60, 6, PlaceKind::Address, "Tenue de travail prêtée"),
+        (ServiceKind::Workshop, "Atelier découverte", "Deux heures pour comprendre le métier, ses horaires, son salaire, et comment y entrer sans diplôme.", 120, 15, PlaceKind::Partner, "Vidéos et objets du métier"),
+    ];
+    let places = [
+        "Maison de l'emploi, Grande-Synthe (démo)",
+        "Centre social de la Basse-Ville, Dunkerque (démo)",
+        "Chantier-école, Gravelines (démo)",
+        "Bus de l'emploi",
+    ];
+    let mut n = 0usize;
+    let mut services = Vec::new();
+    for (i, job) in trades.iter().enumerate() {
+        for round in 0..2 {
+            let (kind, prefix, what, minutes, capacity, place_kind, equipment) =
+                kinds[(i * 2 + round) % kinds.len()];
+            let place = match place_kind {
+                PlaceKind::JobBus => "Bus de l'emploi".to_string(),
+                _ => places[(i + round) % 3].to_string(),
+            };
+            let id = store
+                .create_service(
+                    &OrientationService {
+                        id: 0,
+                        name: format!("{prefix} : {} (démo)", job.label),
+                        kind,
+                        audience: if round == 0 {
+                            "Tout public, dès 16 ans, sans diplôme".into()
+                        } else {
+                            "Personnes accompagnées par un conseiller".into()
+                        },
+                        description: what.into(),
+                        duration_min: minutes,
+                        place_kind,
+                        place,
+                        equipment: equipment.into(),
+                        capacity,
+                        provider: "Réseau OrientaKlik (démo)".into(),
+                        trades: vec![job.code.clone()],
+                        fictional: true,
+                    },
+                    now,
+                )
+                .await?;
+            services.push((id, capacity, minutes));
+            n += 1;
+        }
+    }
+    for (k, (id, capacity, minutes)) in services.iter().enumerate() {
+        for week in 0..2i64 {
+            let day = today + time::Duration::days(2 + (k as i64 % 5) + week * 7);
+            let start = dklik_app::paris_instant(day, if k % 2 == 0 { 9 * 60 } else { 14 * 60 });
+            store
+                .create_orientation_session(
+                    *id,
+                    start,
+                    start + i64::from(*minutes) * 60,
+                    places[k % places.len()],
+                    *capacity,
+                    now,
+                )
+                .await?;
+        }
+    }
+    let employers: Vec<i64> = store
+        .employers()
+        .await?
+        .iter()
+        .take(4)
+        .map(|e| e.employer.id.0)
+        .collect();
+    let offers: Vec<i64> = store
+        .list_offers(&dklik_domain::OfferFilter {
+            limit: 6,
+            ..Default::default()
+        })
+        .await?
+        .offers
+        .iter()
+        .map(|o| o.id.0)
+        .collect();
+    let event = |kind,
+                 title: &str,
+                 description: &str,
+                 days: i64,
+                 from: u16,
+                 to: u16,
+                 place: &str,
+                 lat,
+                 lon| {
+        let day = today + time::Duration::days(days);
+        Event {
+            id: 0,
+            code: String::new(),
+            kind,
+            title: title.into(),
+            description: description.into(),
+            starts_at: dklik_app::paris_instant(day, from),
+            ends_at: dklik_app::paris_instant(day, to),
+            place: place.into(),
+            lat: Some(lat),
+            lon: Some(lon),
+            cancelled: false,
+            employers: vec![],
+            offers: vec![],
+            registrations: 0,
+        }
+    };
+    let list = [
+        event(
+            EventKind::CafeEmploi,
+            "Café de l'emploi : industrie (démo)",
+            "Des recruteurs de l'industrie, des offres, un café. Venez sans CV.",
+            3,
+            9 * 60,
+            12 * 60,
+            "Maison de l'emploi, Grande-Synthe (démo)",
+            51.0136,
+            2.3029,
+        ),
+        event(
+            EventKind::CafeEmploi,
+            "Café de l'emploi : logistique (démo)",
+            "Caristes, préparateurs de commandes : rencontrez les entreprises du port.",
+            10,
+            9 * 60,
+            12 * 60,
+            "Centre social de la Basse-Ville, Dunkerque (démo)",
+            51.0305,
+            2.3684,
+        ),
+        event(
+            EventKind::CafeEmploi,
+            "Café de l'emploi : tous métiers (démo)",
+            "Toutes les offres du moment et les conseillers.",
+            17,
+            14 * 60,
+            17 * 60,
+            "Mairie de Loon-Plage (démo)",
+            50.9968,
+            2.2183,
+        ),
+        event(
+            EventKind::BusEmploi,
+            "Le bus de l'emploi à Grande-Synthe Europe (démo)",
+            "À bord : les offres du jour, les casques de réalité virtuelle, un conseiller.",
+            1,
+            9 * 60,
+            12 * 60,
+            "Arrêt Grande-Synthe Europe",
+            51.0117,
+            2.2920,
+        ),
+        event(
+            EventKind::BusEmploi,
+            "Le bus de l'emploi à Saint-Pol Centre (démo)",
+            "À bord : les offres du jour et l'escape game.",
+            2,
+            14 * 60,
+            17 * 60,
+            "Arrêt Saint-Pol Centre",
+            51.0296,
+            2.3385,
+        ),
+        event(
+            EventKind::BusEmploi,
+            "Le bus de l'emploi à Coudekerque Mairie (démo)",
+            "À bord : les offres du jour et un conseiller.",
+            4,
+            9 * 60,
+            12 * 60,
+            "Arrêt Coudekerque Mairie",
+            51.0225,
+            2.3930,
+        ),
+        event(
+            EventKind::BusEmploi,
+            "Le bus de l'emploi à Gravelines Centre (démo)",
+            "À bord : le jeu grand format sur la logistique.",
+            8,
+            9 * 60,
+            16 * 60,
+            "Arrêt Gravelines Centre",
+            50.9866,
+            2.1280,
+        ),
+        event(
+            EventKind::Tournee,
+            "Tournée de l'équipe mobile : Moulin (démo)",
+            "L'équipe mobile passe au pied des immeubles.",
+            2,
+            16 * 60,
+            19 * 60,
+            "Quartier du Moulin, Grande-Synthe",
+            51.0150,
+            2.3070,
+        ),
+        event(
+            EventKind::Tournee,
+            "Tournée de l'équipe mobile : Basse-Ville (démo)",
+            "Porte-à-porte et stand devant le centre social.",
+            5,
+            10 * 60,
+            13 * 60,
+            "Basse-Ville, Dunkerque",
+            51.0305,
+            2.3684,
+        ),
+    ];
+    for e in &list {
+        let (emp, off): (&[i64], &[i64]) = if e.kind == EventKind::CafeEmploi {
+            (&employers, &offers)
+        } else {
+            (&[], &[])
+        };
+        store.create_event(e, emp, off, now).await?;
+    }
+    println!(
+        "OrientaKlik : {n} activités, {} séances, {} événements à l'agenda.",
+        n * 2,
+        list.len()
+    );
+    Ok(())
 }
 
 /// Neighbourhoods (fictional, placed on the demo network), two tests of the catalogue with a
