@@ -3,5 +3,6 @@
 //! Plain Rust, no I/O besides reading the feed: the rest of DKLIK gets a checked [`gtfs::Feed`].
 
 pub mod gtfs;
+pub mod journey;
 pub mod realtime;
 pub mod replay;
