@@ -11,6 +11,7 @@ pub mod employer;
 pub mod error;
 pub mod geo;
 pub mod interest;
+pub mod matching;
 pub mod offer;
 pub mod orientation;
 pub mod privacy;
