@@ -10,6 +10,7 @@ pub mod inbox;
 pub mod interests;
 pub mod jobs;
 pub mod mail;
+pub mod matching;
 pub mod offers;
 pub mod orientation;
 pub mod orientation_store;

@@ -255,6 +255,20 @@ pub async fn declare_skill(
     Ok(())
 }
 
+/// "lundi 30/11/2026".
+pub fn day_label(d: time::Date) -> String {
+    const DAYS: [&str; 7] = [
+        "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
+    ];
+    format!(
+        "{} {:02}/{:02}/{}",
+        DAYS[d.weekday().number_days_from_monday() as usize],
+        d.day(),
+        u8::from(d.month()),
+        d.year()
+    )
+}
+
 /// At most this many characters of free text are read for suggestions.
 pub const MAX_TEXT: usize = 1_000;
 

@@ -168,8 +168,7 @@ pub fn score(
         };
         // Items nearly every job sheet lists (a common soft skill) weigh less.
         let weight = importance * (1.0 - 0.6 * facts.spread(r.code).clamp(0.0, 1.0));
-        let level_ratio =
-            |l: Level| (f64::from(l.get()) / f64::from(r.level.get())).min(1.0);
+        let level_ratio = |l: Level| (f64::from(l.get()) / f64::from(r.level.get())).min(1.0);
         let (credit, how) = match skills.iter().find(|s| s.item == r.code) {
             Some(s) => {
                 let endorsed = !s.endorsed_by.is_empty();
@@ -264,9 +263,15 @@ pub fn required_certificates(needs: &[RequiredItem]) -> Vec<&RequiredItem> {
         .filter(|r| r.importance == Importance::Must)
         .filter(|r| {
             let l = crate::text::fold(&r.label);
-            ["caces", "permis", "habilitation", "certificat", "qualification soudage"]
-                .iter()
-                .any(|k| l.contains(k))
+            [
+                "caces",
+                "permis",
+                "habilitation",
+                "certificat",
+                "qualification soudage",
+            ]
+            .iter()
+            .any(|k| l.contains(k))
         })
         .collect()
 }
@@ -349,7 +354,12 @@ mod tests {
         let common = score(&[], &[need(9, 2, Importance::Must)], &Facts, vec![]);
         let specific = score(&[], &[need(3, 2, Importance::Must)], &Facts, vec![]);
         assert!(common.terms[0].weight < specific.terms[0].weight / 2.0);
-        let low = score(&[has(1, 1, Evidence::Tested)], &[need(1, 4, Importance::Must)], &Facts, vec![]);
+        let low = score(
+            &[has(1, 1, Evidence::Tested)],
+            &[need(1, 4, Importance::Must)],
+            &Facts,
+            vec![],
+        );
         assert!((low.value - 0.25).abs() < 1e-9, "level 1 of 4: a quarter");
     }
 

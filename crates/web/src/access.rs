@@ -134,6 +134,12 @@ pub const ACCESS: &[(&str, &str, Who)] = &[
         "/conseil/personnes/{id}/tests",
         Who::Roles(ADVISORS),
     ),
+    ("GET", "/conseil/personnes/{id}/emplois", Who::Roles(STAFF)),
+    (
+        "GET",
+        "/conseil/offres/{code}/candidats",
+        Who::Roles(ADVISORS),
+    ),
     ("GET", "/conseil/activites/{id}", Who::Roles(ADVISORS)),
     (
         "POST",

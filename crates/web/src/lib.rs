@@ -47,6 +47,8 @@ pub struct AppState {
     pub base_url: String,
     /// The ROME reference in memory, for item search and suggestions.
     pub skills: dklik_app::skills::SkillsCache,
+    /// Bus timetables per day, for journeys at shift time.
+    pub transit: dklik_app::matching::Transit,
     /// Text messages (cancellations, a place freed); the server sets it with `with_sms`.
     pub sms: Arc<dyn dklik_app::orientation::SmsSender>,
 }
@@ -70,6 +72,7 @@ impl AppState {
             retention_months,
             pages: PageCache::new(Duration::from_secs(5), 2_000),
             skills: Default::default(),
+            transit: Default::default(),
             sms: Arc::new(dklik_app::orientation::FolderSms {
                 dir: std::env::temp_dir().join("dklik-sms"),
             }),
@@ -256,6 +259,11 @@ pub fn router(state: SharedState) -> Router {
             post(skills::add_activity),
         )
         .route("/conseil/personnes/{id}/tests", post(skills::register_test))
+        .route("/conseil/personnes/{id}/emplois", get(skills::person_jobs))
+        .route(
+            "/conseil/offres/{code}/candidats",
+            get(skills::offer_people),
+        )
         .route("/conseil/activites/{id}", get(skills::activity))
         .route(
             "/conseil/activites/{id}/{what}",

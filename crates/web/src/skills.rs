@@ -1760,3 +1760,181 @@ pub async fn endorse(
         }
     }
 }
+
+// --- Matching ------------------------------------------------------------------------------
+
+struct JobRow {
+    code: String,
+    title: String,
+    employer: String,
+    badge: String,
+    badge_key: String,
+    percent: u32,
+    there: String,
+    back: String,
+    reasons: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "person_jobs.html")]
+struct PersonJobsPage {
+    id: i64,
+    name: String,
+    notice: String,
+    openings: Vec<(String, usize, String)>,
+    rows: Vec<JobRow>,
+}
+
+/// Open offers ranked for a person, with the bus journey and the reasons.
+pub async fn person_jobs(
+    State(st): State<SharedState>,
+    Extension(ident): Extension<Identity>,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let u = me(&ident)?;
+    let id = id_of(&id)?;
+    let store = st.store.as_ref();
+    let r = reference(&st).await?;
+    let p = dklik_app::matching::person_view(store, &r, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let today = dklik_app::today_paris();
+    let ranked = dklik_app::matching::offers_for_person(store, &r, &st.transit, &p, today).await?;
+    let services = store.services(&Default::default()).await?;
+    let tests = store.tests().await?;
+    let openings = dklik_app::matching::what_would_open_more(&ranked, 5)
+        .into_iter()
+        .map(|o| {
+            let romes: Vec<&dklik_domain::RomeCode> = ranked
+                .iter()
+                .filter(|x| {
+                    x.score
+                        .terms
+                        .iter()
+                        .any(|t| t.item == o.item && t.credit < 0.25)
+                })
+                .map(|x| &x.offer.rome)
+                .collect();
+            let mut ways: Vec<String> = services
+                .iter()
+                .filter(|s| s.trades.iter().any(|t| romes.contains(&t)))
+                .take(2)
+                .map(|s| format!("« {} » (OrientaKlik)", s.name))
+                .collect();
+            ways.extend(
+                tests
+                    .iter()
+                    .filter(|t| {
+                        t.items
+                            .iter()
+                            .any(|i| i.target.rome_items().contains(&o.item))
+                    })
+                    .take(2)
+                    .map(|t| format!("le test « {} »", t.name)),
+            );
+            (o.label, o.offers, ways.join(", "))
+        })
+        .collect();
+    let rows = ranked
+        .iter()
+        .map(|x| JobRow {
+            code: x.offer.code.to_string(),
+            title: x.offer.title.clone(),
+            employer: x.offer.employer_name.clone(),
+            badge: if x.score.eligible() {
+                x.score.badge.label_fr().into()
+            } else {
+                "hors d'atteinte".into()
+            },
+            badge_key: x.score.badge.as_str().into(),
+            percent: (x.score.value * 100.0).round() as u32,
+            there: x.there.clone().unwrap_or_default(),
+            back: x.back.clone().unwrap_or_default(),
+            reasons: x.score.reasons_fr(),
+        })
+        .collect();
+    let notice = if p.home.is_none() {
+        "Le quartier de la personne n'est pas renseigné : les trajets en bus ne sont pas vérifiés. Complétez son dossier."
+    } else {
+        ""
+    };
+    store
+        .add_audit(
+            Some(u.id),
+            &actor_label(u),
+            "read",
+            &format!("person:{id}"),
+            "offres classées",
+            dklik_app::unix_now(),
+        )
+        .await?;
+    Ok(Html(
+        PersonJobsPage {
+            id,
+            name: p.name,
+            notice: notice.into(),
+            openings,
+            rows,
+        }
+        .render()?,
+    )
+    .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "offer_people.html")]
+struct OfferPeoplePage {
+    code: String,
+    title: String,
+    employer: String,
+    place: String,
+    needs: usize,
+    rows: Vec<(i64, String, String, u32, String, Vec<String>)>,
+}
+
+/// The people advisors follow, ranked for one post.
+pub async fn offer_people(
+    State(st): State<SharedState>,
+    Extension(_ident): Extension<Identity>,
+    Path(code): Path<String>,
+) -> Result<Response, AppError> {
+    let code = dklik_domain::ShortCode::parse(&code).map_err(|_| AppError::NotFound)?;
+    let store = st.store.as_ref();
+    let o = store
+        .offer_by_code(&code)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let r = reference(&st).await?;
+    let ranked =
+        dklik_app::matching::people_for_offer(store, &r, &st.transit, &o, dklik_app::today_paris())
+            .await?;
+    let rows = ranked
+        .into_iter()
+        .map(|p| {
+            (
+                p.person_id,
+                p.name,
+                if p.score.eligible() {
+                    p.score.badge.label_fr().to_string()
+                } else {
+                    "hors d'atteinte".into()
+                },
+                (p.score.value * 100.0).round() as u32,
+                p.there.unwrap_or_default(),
+                p.score.reasons_fr(),
+            )
+        })
+        .collect();
+    Ok(Html(
+        OfferPeoplePage {
+            code: o.code.to_string(),
+            title: o.title.clone(),
+            employer: o.employer_name.clone(),
+            place: o.site.commune.clone(),
+            needs: o.items.len(),
+            rows,
+        }
+        .render()?,
+    )
+    .into_response())
+}

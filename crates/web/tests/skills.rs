@@ -658,3 +658,127 @@ async fn the_questionnaire_gives_a_skills_card_with_reasons_and_job_ideas() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn offers_are_ranked_for_a_person_with_the_bus_at_shift_time() {
+    use dklik_domain::{Evidence, Level, OgrCode, SkillEvidence};
+    let app = app().await;
+    let (cookie, csrf) = advisor(&app).await;
+    app.store
+        .save_neighbourhoods(&[dklik_domain::Neighbourhood {
+            id: 0,
+            name: "Europe".into(),
+            commune: "Grande-Synthe".into(),
+            insee: "59271".into(),
+            qpv: true,
+            lat: 51.0117,
+            lon: 2.2920,
+            fictional: true,
+        }])
+        .await
+        .expect("hood");
+    let hood = app.store.neighbourhoods().await.expect("h")[0].id;
+    // Bus only, early shifts possible, every weekday.
+    let r = post_as(
+        &app,
+        "/conseil/personnes/nouvelle",
+        &cookie,
+        &format!("csrf={csrf}&prenom=Sami&nom=Test&telephone=0611223300&quartier={hood}&mobilite=bus&jours=0&jours=1&jours=2&jours=3&jours=4&horaires=tot&horaires=matin&consentement=oui"),
+    )
+    .await;
+    let id: i64 = r
+        .location
+        .expect("loc")
+        .trim_start_matches("/conseil/personnes/")
+        .split('?')
+        .next()
+        .and_then(|x| x.parse().ok())
+        .expect("id");
+    let ev = |item: i64, level: u8, evidence| SkillEvidence {
+        id: 0,
+        person_id: id,
+        item: OgrCode(item),
+        level: Level::new(level).expect("l"),
+        evidence,
+        source: "test".into(),
+        recorded_by: "test".into(),
+        at: 1,
+    };
+    app.store
+        .add_skill_evidence(&[
+            ev(486593, 2, Evidence::Tested),
+            ev(114828, 2, Evidence::Observed),
+            ev(102828, 1, Evidence::Declared),
+            ev(300483, 3, Evidence::Tested),
+            ev(300465, 3, Evidence::Observed),
+        ])
+        .await
+        .expect("skills");
+    let page = get_as(&app, &format!("/conseil/personnes/{id}/emplois"), &cookie).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let first = page
+        .body
+        .split("<li class=\"card\">")
+        .nth(1)
+        .expect("a ranked offer");
+    assert!(
+        first.contains("Soudeur / Soudeuse à l&#39;arc"),
+        "the welding post first: {first}"
+    );
+    assert!(first.contains("correspond bien"), "{first}");
+    assert!(
+        first.contains("Aller : départ") && first.contains("ligne"),
+        "the bus journey is explained: {first}"
+    );
+    assert!(
+        first.contains("niveau 2 testée"),
+        "each term is explained: {first}"
+    );
+    assert!(page.body.contains("Ce qui ouvrirait le plus d'offres"));
+    // Offers out of reach or outside the person's hours come last, with the reason.
+    assert!(page.body.contains("hors d&#39;atteinte"));
+    assert!(
+        page.body.contains("ne peut pas travailler"),
+        "night and afternoon shifts are not for this person"
+    );
+    // The post's page ranks the people, for advisors.
+    let offer = app
+        .store
+        .offer_by_external_id("DEMO-001")
+        .await
+        .expect("q")
+        .expect("o");
+    let people = get_as(
+        &app,
+        &format!("/conseil/offres/{}/candidats", offer.code),
+        &cookie,
+    )
+    .await;
+    assert!(
+        people.body.contains("Sami Test") && people.body.contains("correspond bien"),
+        "{}",
+        people.body
+    );
+    let (rh, _) = sign_in(&app, "rh@t.fr", PASSWORD).await;
+    assert_eq!(
+        get_as(
+            &app,
+            &format!("/conseil/offres/{}/candidats", offer.code),
+            &rh
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    // Without a neighbourhood: said plainly, journeys not checked.
+    let other = new_person(&app, &cookie, &csrf).await;
+    let page = get_as(
+        &app,
+        &format!("/conseil/personnes/{other}/emplois"),
+        &cookie,
+    )
+    .await;
+    assert!(page
+        .body
+        .contains("quartier de la personne n&#39;est pas renseigné"));
+}

@@ -1,0 +1,444 @@
+//! Matching use cases: open offers ranked for a person and people ranked for a post, with the
+//! same score (`dklik_domain::matching`), the hard filters checked here (a bus at shift time
+//! from the person's neighbourhood and back after it, the days and hours they can work, the
+//! licences the post requires), and what would open more jobs.
+
+use crate::skills::SkillsRef;
+use crate::store::{Store, StoreError};
+use dklik_domain::matching::{required_certificates, score, Blocker, ItemFacts, Score};
+use dklik_domain::skills::{summarise, PersonSkill};
+use dklik_domain::{Evidence, Offer, OfferFilter, OgrCode, PersonProfile, Shift};
+use dklik_transit::gtfs::Feed;
+use dklik_transit::journey::{Journey, Leg, Timetable, WalkParams};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+impl ItemFacts for SkillsRef {
+    fn macro_of(&self, item: OgrCode) -> Option<OgrCode> {
+        self.index.item(item).and_then(|i| i.macro_code)
+    }
+    fn spread(&self, item: OgrCode) -> f64 {
+        let (n, total) = self.index.spread(item);
+        if total == 0 {
+            0.0
+        } else {
+            f64::from(n) / f64::from(total)
+        }
+    }
+}
+
+/// Timetables per day, built once from the stored network.
+#[derive(Default)]
+pub struct Transit {
+    feed: Mutex<Option<Arc<Feed>>>,
+    days: Mutex<HashMap<u32, Arc<Timetable>>>,
+}
+
+fn day_number(d: time::Date) -> u32 {
+    d.year() as u32 * 10_000 + u32::from(u8::from(d.month())) * 100 + u32::from(d.day())
+}
+
+impl Transit {
+    pub async fn day(
+        &self,
+        store: &dyn Store,
+        d: time::Date,
+    ) -> Result<Arc<Timetable>, StoreError> {
+        let key = day_number(d);
+        if let Some(t) = self.days.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return Ok(t);
+        }
+        let cached = self.feed.lock().ok().and_then(|f| f.clone());
+        let feed = match cached {
+            Some(f) => f,
+            None => {
+                let f = Arc::new(store.load_gtfs().await?);
+                if let Ok(mut g) = self.feed.lock() {
+                    *g = Some(f.clone());
+                }
+                f
+            }
+        };
+        let weekday = d.weekday().number_days_from_monday() as usize;
+        let tt = Arc::new(Timetable::for_day(
+            &feed,
+            key,
+            weekday,
+            WalkParams::default(),
+        ));
+        if let Ok(mut m) = self.days.lock() {
+            if m.len() > 14 {
+                m.clear();
+            }
+            m.insert(key, tt.clone());
+        }
+        Ok(tt)
+    }
+}
+
+/// A journey explained: "ligne C1 à 4h52 de Grande-Synthe Europe, arrivée 5h31 à Mardyck Usine".
+pub fn journey_fr(tt: &Timetable, j: &Journey) -> String {
+    let hm = |s: u32| format!("{}h{:02}", (s / 3600) % 24, (s % 3600) / 60);
+    let rides: Vec<String> = j
+        .legs
+        .iter()
+        .filter_map(|l| match l {
+            Leg::Ride {
+                route,
+                from,
+                to,
+                depart,
+                arrive,
+                ..
+            } => Some(format!(
+                "ligne {} à {} de {} jusqu'à {} ({})",
+                tt.route_name(route),
+                hm(*depart),
+                tt.stops[*from as usize].name,
+                tt.stops[*to as usize].name,
+                hm(*arrive)
+            )),
+            _ => None,
+        })
+        .collect();
+    if rides.is_empty() {
+        format!("à pied, départ {} arrivée {}", hm(j.depart), hm(j.arrive))
+    } else {
+        format!(
+            "départ {} : {} ; arrivée {}",
+            hm(j.depart),
+            rides.join(", puis "),
+            hm(j.arrive)
+        )
+    }
+}
+
+/// A person as the matching sees them.
+pub struct PersonView {
+    pub id: i64,
+    pub name: String,
+    pub profile: Option<PersonProfile>,
+    pub home: Option<(f64, f64)>,
+    pub skills: Vec<PersonSkill>,
+}
+
+pub async fn person_view(
+    store: &dyn Store,
+    r: &SkillsRef,
+    person_id: i64,
+) -> Result<Option<PersonView>, StoreError> {
+    let Some(p) = store.person(person_id).await? else {
+        return Ok(None);
+    };
+    if p.anonymised_at.is_some() {
+        return Ok(None);
+    }
+    let profile = store.person_profile(person_id).await?;
+    let hoods = store.neighbourhoods().await?;
+    let home = profile
+        .as_ref()
+        .and_then(|x| x.neighbourhood_id)
+        .and_then(|n| hoods.iter().find(|h| h.id == n))
+        .map(|h| (h.lat, h.lon));
+    let done: Vec<(OgrCode, String, String)> = store
+        .endorsements(person_id)
+        .await?
+        .into_iter()
+        .filter(|e| e.used_at.is_some())
+        .map(|e| {
+            (
+                e.item,
+                e.endorser_name.unwrap_or_default(),
+                e.endorser_role.unwrap_or_default(),
+            )
+        })
+        .collect();
+    let skills = summarise(store.skill_evidence(person_id).await?, &done, |c| {
+        r.label(c)
+    });
+    Ok(Some(PersonView {
+        id: person_id,
+        name: format!(
+            "{} {}",
+            p.first_name.unwrap_or_default(),
+            profile
+                .as_ref()
+                .map(|x| x.last_name.clone())
+                .unwrap_or_default()
+        )
+        .trim()
+        .to_string(),
+        profile,
+        home,
+        skills,
+    }))
+}
+
+/// The next day on or after `from` that a shift works.
+fn next_shift_day(shift: &Shift, from: time::Date) -> time::Date {
+    let mut d = from;
+    for _ in 0..7 {
+        if shift
+            .days
+            .contains(d.weekday().number_days_from_monday())
+        {
+            return d;
+        }
+        d = d.next_day().unwrap_or(d);
+    }
+    from
+}
+
+/// What the hard filters found for one shift: blockers, and the journeys there and back.
+pub struct ShiftCheck {
+    pub blockers: Vec<Blocker>,
+    pub there: Option<String>,
+    pub back: Option<String>,
+}
+
+/// Checks availability, licences and (without a car) a bus at shift time there and back.
+pub async fn hard_filters(
+    store: &dyn Store,
+    transit: &Transit,
+    person: &PersonView,
+    offer: &Offer,
+    today: time::Date,
+) -> Result<ShiftCheck, StoreError> {
+    let mut blockers = Vec::new();
+    let (mut there, mut back) = (None, None);
+    // Licences and certificates the post requires.
+    for c in required_certificates(&offer.items) {
+        let held = person
+            .skills
+            .iter()
+            .any(|s| s.item == c.code && s.evidence > Evidence::Suggested);
+        let licence = dklik_domain::text::fold(&c.label).contains("permis")
+            && person.profile.as_ref().is_some_and(|p| p.mobility.licence);
+        if !held && !licence {
+            blockers.push(Blocker(format!(
+                "Demande : {} (la personne ne l'a pas)",
+                c.label
+            )));
+        }
+    }
+    let Some(shift) = offer.shifts.first() else {
+        return Ok(ShiftCheck {
+            blockers,
+            there,
+            back,
+        });
+    };
+    if let Some(p) = &person.profile {
+        let days_ok = (0u8..7).any(|d| shift.days.contains(d) && p.days.contains(d));
+        if !days_ok {
+            blockers.push(Blocker(format!(
+                "Horaires : {} ; la personne ne peut pas travailler ces jours-là",
+                shift.describe_fr()
+            )));
+        }
+        let period = dklik_domain::ShiftPeriod::of(shift.start);
+        if p.periods != 0 && p.periods & period.bit() == 0 {
+            blockers.push(Blocker(format!(
+                "Horaires : {} ; la personne ne peut pas travailler {}",
+                shift.describe_fr(),
+                period.label_fr().to_lowercase()
+            )));
+        }
+    }
+    let by_car = person
+        .profile
+        .as_ref()
+        .is_some_and(|p| p.mobility.car && p.mobility.licence);
+    if by_car {
+        there = Some("en voiture".into());
+        return Ok(ShiftCheck {
+            blockers,
+            there,
+            back,
+        });
+    }
+    let Some(home) = person.home else {
+        return Ok(ShiftCheck {
+            blockers,
+            there: Some(
+                "trajet non vérifié : le quartier de la personne n'est pas renseigné".into(),
+            ),
+            back,
+        });
+    };
+    let site = (offer.site.coordinates.lat(), offer.site.coordinates.lon());
+    let day = next_shift_day(shift, today);
+    let tt = transit.day(store, day).await?;
+    let start = u32::from(shift.start.minutes()) * 60;
+    if !tt.has_service() {
+        blockers.push(Blocker(format!(
+            "Pas de bus ce jour-là ({}) pour l'embauche de {}",
+            crate::skills::day_label(day),
+            shift.start.hhmm()
+        )));
+        return Ok(ShiftCheck {
+            blockers,
+            there,
+            back,
+        });
+    }
+    match tt.arrive_by(home, site, start, 5400, 4) {
+        Some(j) => there = Some(journey_fr(&tt, &j)),
+        None => blockers.push(Blocker(format!(
+            "Pas de bus pour arriver avant {} ({})",
+            shift.start.hhmm(),
+            crate::skills::day_label(day)
+        ))),
+    }
+    // Home after the shift (the next morning for a night shift).
+    let (end_day, end) = if shift.overnight() {
+        (
+            day.next_day().unwrap_or(day),
+            u32::from(shift.end.minutes()) * 60,
+        )
+    } else {
+        (day, u32::from(shift.end.minutes()) * 60)
+    };
+    let tt_back = transit.day(store, end_day).await?;
+    match tt_back.earliest_arrival(site, home, end, 4) {
+        Some(j) if j.arrive <= end + 2 * 3600 => back = Some(journey_fr(&tt_back, &j)),
+        _ => blockers.push(Blocker(format!(
+            "Pas de bus pour rentrer après {} (moins de 2 h d'attente)",
+            shift.end.hhmm()
+        ))),
+    }
+    Ok(ShiftCheck {
+        blockers,
+        there,
+        back,
+    })
+}
+
+/// An offer ranked for a person.
+pub struct RankedOffer {
+    pub offer: Offer,
+    pub score: Score,
+    pub there: Option<String>,
+    pub back: Option<String>,
+}
+
+/// Every published offer, best first; ineligible offers come last with their reasons.
+pub async fn offers_for_person(
+    store: &dyn Store,
+    r: &SkillsRef,
+    transit: &Transit,
+    person: &PersonView,
+    today: time::Date,
+) -> Result<Vec<RankedOffer>, StoreError> {
+    let mut out = Vec::new();
+    let mut offset = 0;
+    loop {
+        let page = store
+            .list_offers(&OfferFilter {
+                limit: 500,
+                offset,
+                ..Default::default()
+            })
+            .await?;
+        let n = page.offers.len() as u32;
+        for o in page.offers {
+            let check = hard_filters(store, transit, person, &o, today).await?;
+            let s = score(&person.skills, &o.items, r, check.blockers);
+            out.push(RankedOffer {
+                offer: o,
+                score: s,
+                there: check.there,
+                back: check.back,
+            });
+        }
+        if n < 500 {
+            break;
+        }
+        offset += n;
+    }
+    out.sort_by(|a, b| {
+        b.score
+            .eligible()
+            .cmp(&a.score.eligible())
+            .then(b.score.value.total_cmp(&a.score.value))
+            .then(a.offer.title.cmp(&b.offer.title))
+    });
+    Ok(out)
+}
+
+/// A missing item that would open offers, and how many.
+pub struct Opening {
+    pub item: OgrCode,
+    pub label: String,
+    pub offers: usize,
+}
+
+/// The missing must items that hold back the most offers the person could otherwise reach.
+pub fn what_would_open_more(ranked: &[RankedOffer], n: usize) -> Vec<Opening> {
+    let mut counts: HashMap<i64, (String, usize)> = HashMap::new();
+    for r in ranked {
+        if r.score.badge == dklik_domain::matching::Badge::Strong {
+            continue;
+        }
+        for t in &r.score.terms {
+            if t.importance == dklik_domain::Importance::Must && t.credit < 0.25 {
+                let e = counts.entry(t.item.0).or_insert((t.label.clone(), 0));
+                e.1 += 1;
+            }
+        }
+    }
+    let mut v: Vec<Opening> = counts
+        .into_iter()
+        .map(|(c, (label, offers))| Opening {
+            item: OgrCode(c),
+            label,
+            offers,
+        })
+        .collect();
+    v.sort_by(|a, b| b.offers.cmp(&a.offers).then(a.label.cmp(&b.label)));
+    v.truncate(n);
+    v
+}
+
+/// A person ranked for a post.
+pub struct RankedPerson {
+    pub person_id: i64,
+    pub name: String,
+    pub score: Score,
+    pub there: Option<String>,
+}
+
+/// The people advisors follow, ranked for one post.
+pub async fn people_for_offer(
+    store: &dyn Store,
+    r: &SkillsRef,
+    transit: &Transit,
+    offer: &Offer,
+    today: time::Date,
+) -> Result<Vec<RankedPerson>, StoreError> {
+    let mut out = Vec::new();
+    for row in store.search_people("", 500).await? {
+        if row.profile.is_none() {
+            continue;
+        }
+        let Some(p) = person_view(store, r, row.person.id).await? else {
+            continue;
+        };
+        let check = hard_filters(store, transit, &p, offer, today).await?;
+        let s = score(&p.skills, &offer.items, r, check.blockers);
+        out.push(RankedPerson {
+            person_id: p.id,
+            name: p.name,
+            score: s,
+            there: check.there,
+        });
+    }
+    out.sort_by(|a, b| {
+        b.score
+            .eligible()
+            .cmp(&a.score.eligible())
+            .then(b.score.value.total_cmp(&a.score.value))
+            .then(a.name.cmp(&b.name))
+    });
+    Ok(out)
+}
