@@ -172,9 +172,10 @@ test('the back office pages pass the axe audit at 360x640, for each role', async
     ['conseil@dklik.demo', ['/conseil/demandes', '/conseil/demandes?retard=1', '/conseil/demandes/1',
       '/conseil/personnes', '/conseil/personnes/nouvelle', '/conseil/personnes/1', '/conseil/personnes/1?chercher=soudure',
       '/conseil/personnes/1/modifier', '/conseil/tests', '/conseil/sessions/1', '/conseil/questionnaire',
-      '/conseil/orientaklik', '/conseil/orientaklik/seances/1', '/conseil/orientaklik/bilan', '/conseil/agenda']],
+      '/conseil/orientaklik', '/conseil/orientaklik/seances/1', '/conseil/orientaklik/bilan', '/conseil/agenda',
+      '/conseil/personnes/1/emplois']],
     ['admin@dklik.demo', ['/admin', '/admin/journal', '/admin/ecrans', '/deconnexion']],
-    ['rh@dklik.demo', ['/entreprise', '/entreprise/diffusion']],
+    ['rh@dklik.demo', ['/entreprise', '/entreprise/diffusion', '/entreprise/mises-en-relation']],
     ['mobile@dklik.demo', ['/conseil/personnes', '/conseil/personnes/1', '/equipe-mobile']],
   ];
   for (const [email, paths] of visits) {

@@ -39,6 +39,17 @@ pub async fn tick(store: &dyn Store, mailer: &dyn Mailer, s: &JobSettings) {
         Ok(false) => {}
         Err(e) => eprintln!("rappels OrientaKlik : {e}"),
     }
+    match store.claim_job_run("introductions", today).await {
+        Ok(true) => match crate::introductions::daily(store, &s.base_url, now).await {
+            Ok((r, e, f)) if r + e + f > 0 => {
+                eprintln!("mises en relation : {r} rappel(s), {e} expirée(s), {f} suivi(s)")
+            }
+            Ok(_) => {}
+            Err(e) => eprintln!("mises en relation : {e}"),
+        },
+        Ok(false) => {}
+        Err(e) => eprintln!("mises en relation : {e}"),
+    }
     match store.claim_job_run("retention", today).await {
         Ok(true) => match crate::privacy::retention_job(store, s.retention_months, now).await {
             Ok(n) if n > 0 => eprintln!("rétention : {n} personne(s) anonymisée(s)"),

@@ -8,6 +8,8 @@ pub mod auth;
 pub mod diffusion;
 pub mod inbox;
 pub mod interests;
+pub mod introduction_store;
+pub mod introductions;
 pub mod jobs;
 pub mod mail;
 pub mod matching;
@@ -22,6 +24,7 @@ pub mod skills;
 pub mod skills_store;
 pub mod store;
 
+pub use introduction_store::IntroductionStore;
 pub use orientation_store::OrientationStore;
 pub use skills_store::SkillsStore;
 pub use store::{

@@ -178,10 +178,7 @@ pub async fn person_view(
 fn next_shift_day(shift: &Shift, from: time::Date) -> time::Date {
     let mut d = from;
     for _ in 0..7 {
-        if shift
-            .days
-            .contains(d.weekday().number_days_from_monday())
-        {
+        if shift.days.contains(d.weekday().number_days_from_monday()) {
             return d;
         }
         d = d.next_day().unwrap_or(d);

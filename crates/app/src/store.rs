@@ -200,7 +200,11 @@ pub trait Notifications: Send {
 
 #[async_trait]
 pub trait Store:
-    crate::skills_store::SkillsStore + crate::orientation_store::OrientationStore + Send + Sync
+    crate::skills_store::SkillsStore
+    + crate::orientation_store::OrientationStore
+    + crate::introduction_store::IntroductionStore
+    + Send
+    + Sync
 {
     /// "sqlite" or "postgres", for logs and the health page.
     fn backend(&self) -> &'static str;

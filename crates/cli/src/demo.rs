@@ -621,6 +621,44 @@ async fn skills_demo(store: &dyn Store) -> Result<()> {
             ev(300490, 2, Evidence::Declared, "Entretien"),
         ])
         .await?;
+    // An introduction of the demo person, taken from suggestion to hire.
+    if let Some(o) = store.offer_by_external_id("DEMO-005").await? {
+        use dklik_domain::matching::IntroStatus::*;
+        let intro = store
+            .create_introduction(&dklik_app::introduction_store::NewIntroduction {
+                person_id: person,
+                offer_id: o.id.0,
+                score: 0.72,
+                created_by: None,
+                at: now - 20 * 86_400,
+                due_at: now - 13 * 86_400,
+                actor: "Camille (conseillère)".into(),
+            })
+            .await?;
+        let mut from = Suggested;
+        for (to, days, actor) in [
+            (Discussed, 18, "Camille (conseillère)"),
+            (Agreed, 17, "Camille (conseillère)"),
+            (Sent, 16, "Camille (conseillère)"),
+            (Interview, 10, "Nadia (RH)"),
+            (Hired, 3, "Nadia (RH)"),
+        ] {
+            store
+                .change_introduction(&dklik_app::introduction_store::IntroChange {
+                    id: intro,
+                    from,
+                    to,
+                    at: now - days * 86_400,
+                    due_at: to.deadline_days().map(|d| now - days * 86_400 + d * 86_400),
+                    actor: actor.into(),
+                    note: String::new(),
+                    reason: String::new(),
+                    feedback: String::new(),
+                })
+                .await?;
+            from = to;
+        }
+    }
     for (kind, summary) in [
         ("record", "Dossier créé"),
         ("questionnaire", "Questionnaire des qualités : 4 qualité(s)"),

@@ -383,3 +383,121 @@ mod tests {
         assert_eq!(required_certificates(&needs).len(), 1);
     }
 }
+
+/// Where an introduction (mise en relation) stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum IntroStatus {
+    Suggested,
+    Discussed,
+    Agreed,
+    Sent,
+    Interview,
+    Hired,
+    NotHired,
+    Withdrawn,
+}
+
+impl IntroStatus {
+    pub const ALL: [IntroStatus; 8] = [
+        Self::Suggested,
+        Self::Discussed,
+        Self::Agreed,
+        Self::Sent,
+        Self::Interview,
+        Self::Hired,
+        Self::NotHired,
+        Self::Withdrawn,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Suggested => "suggested",
+            Self::Discussed => "discussed",
+            Self::Agreed => "agreed",
+            Self::Sent => "sent",
+            Self::Interview => "interview",
+            Self::Hired => "hired",
+            Self::NotHired => "not_hired",
+            Self::Withdrawn => "withdrawn",
+        }
+    }
+    pub fn parse(s: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|x| x.as_str() == s.trim())
+            .ok_or_else(|| format!("« {s} » n'est pas une étape de mise en relation."))
+    }
+    pub fn label_fr(self) -> &'static str {
+        match self {
+            Self::Suggested => "proposée",
+            Self::Discussed => "discutée avec la personne",
+            Self::Agreed => "la personne est d'accord",
+            Self::Sent => "envoyée à l'entreprise",
+            Self::Interview => "entretien fixé",
+            Self::Hired => "embauche",
+            Self::NotHired => "pas d'embauche",
+            Self::Withdrawn => "abandonnée",
+        }
+    }
+    /// The steps that may follow this one.
+    pub fn next(self) -> &'static [IntroStatus] {
+        use IntroStatus::*;
+        match self {
+            Suggested => &[Discussed, Withdrawn],
+            Discussed => &[Agreed, Withdrawn],
+            Agreed => &[Sent, Withdrawn],
+            Sent => &[Interview, NotHired, Withdrawn],
+            Interview => &[Hired, NotHired, Withdrawn],
+            Hired | NotHired | Withdrawn => &[],
+        }
+    }
+    pub fn can_become(self, to: IntroStatus) -> bool {
+        self.next().contains(&to)
+    }
+    /// Days allowed in this step before a reminder; twice that and it expires.
+    pub fn deadline_days(self) -> Option<i64> {
+        match self {
+            Self::Suggested | Self::Discussed => Some(7),
+            Self::Agreed => Some(3),
+            Self::Sent => Some(10),
+            Self::Interview => Some(14),
+            _ => None,
+        }
+    }
+    /// From this step on, the employer sees the person (who agreed).
+    pub fn employer_sees(self) -> bool {
+        matches!(
+            self,
+            Self::Sent | Self::Interview | Self::Hired | Self::NotHired
+        )
+    }
+}
+
+/// Why a person was not hired (chosen from a list).
+pub const NOT_HIRED_REASONS: [&str; 6] = [
+    "Compétences insuffisantes pour le poste",
+    "Absence à l'entretien",
+    "Poste pourvu par quelqu'un d'autre",
+    "La personne a refusé",
+    "Horaires ou trajet impossibles",
+    "Autre",
+];
+
+#[cfg(test)]
+mod intro_tests {
+    use super::IntroStatus::*;
+
+    #[test]
+    fn the_workflow_goes_forward_only() {
+        assert!(Suggested.can_become(Discussed));
+        assert!(
+            !Suggested.can_become(Sent),
+            "not sent before the person agrees"
+        );
+        assert!(Interview.can_become(Hired));
+        assert!(Hired.next().is_empty());
+        assert!(!Agreed.employer_sees() && Sent.employer_sees());
+        for s in super::IntroStatus::ALL {
+            assert_eq!(super::IntroStatus::parse(s.as_str()), Ok(s));
+        }
+    }
+}

@@ -12,6 +12,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (5, include_str!("../migrations/0005_diffusion.sql")),
     (6, include_str!("../migrations/0006_skills.sql")),
     (7, include_str!("../migrations/0007_orientation.sql")),
+    (8, include_str!("../migrations/0008_introductions.sql")),
 ];
 /// Two servers starting together must not both migrate: the first holds this lock until its
 /// transaction ends, the second then finds the migrations applied.
@@ -72,3 +73,4 @@ async fn listen_screens_impl(
 dklik_store_sql::impl_sql_store!(PgStore, Postgres, sqlx::postgres::PgRow, "postgres");
 dklik_store_sql::impl_skills_store!(PgStore, Postgres, sqlx::postgres::PgRow);
 dklik_store_sql::impl_orientation_store!(PgStore, Postgres, sqlx::postgres::PgRow);
+dklik_store_sql::impl_introduction_store!(PgStore, Postgres, sqlx::postgres::PgRow);

@@ -13,6 +13,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (5, include_str!("../migrations/0005_diffusion.sql")),
     (6, include_str!("../migrations/0006_skills.sql")),
     (7, include_str!("../migrations/0007_orientation.sql")),
+    (8, include_str!("../migrations/0008_introductions.sql")),
 ];
 /// SQLite serialises writers itself; the migration transaction needs no extra lock.
 const MIGRATION_LOCK: &str = "SELECT 1";
@@ -72,3 +73,4 @@ async fn listen_screens_impl(
 dklik_store_sql::impl_sql_store!(SqliteStore, Sqlite, sqlx::sqlite::SqliteRow, "sqlite");
 dklik_store_sql::impl_skills_store!(SqliteStore, Sqlite, sqlx::sqlite::SqliteRow);
 dklik_store_sql::impl_orientation_store!(SqliteStore, Sqlite, sqlx::sqlite::SqliteRow);
+dklik_store_sql::impl_introduction_store!(SqliteStore, Sqlite, sqlx::sqlite::SqliteRow);

@@ -1947,3 +1947,98 @@ pub async fn events_and_outreach(store: &dyn Store) {
     assert_eq!(list.len(), 1);
     assert_eq!((list[0].people_count, list[0].person_id), (3, Some(p)));
 }
+
+pub async fn introductions_take_positions_and_fill_posts(store: &dyn Store) {
+    use dklik_app::introduction_store::{IntroChange, NewIntroduction};
+    use dklik_domain::matching::IntroStatus::*;
+    load_demo(store).await;
+    let offer = store
+        .offer_by_external_id("DEMO-001")
+        .await
+        .expect("q")
+        .expect("o");
+    let positions = i64::from(offer.positions);
+    let mut ids = Vec::new();
+    for i in 0..=positions {
+        let p = store
+            .create_person(&sample_person(&format!("P{i}")), 1)
+            .await
+            .expect("p");
+        let n = NewIntroduction {
+            person_id: p,
+            offer_id: offer.id.0,
+            score: 0.7,
+            created_by: None,
+            at: 10,
+            due_at: 100,
+            actor: "test".into(),
+        };
+        let id = store.create_introduction(&n).await.expect("intro");
+        assert!(matches!(
+            store.create_introduction(&n).await,
+            Err(dklik_app::StoreError::Conflict(_))
+        ));
+        ids.push(id);
+    }
+    let change = |id, from, to| IntroChange {
+        id,
+        from,
+        to,
+        at: 20,
+        due_at: None,
+        actor: "test".into(),
+        note: String::new(),
+        reason: String::new(),
+        feedback: String::new(),
+    };
+    // A stale change (the introduction moved meanwhile) is refused.
+    store
+        .change_introduction(&change(ids[0], Suggested, Discussed))
+        .await
+        .expect("step");
+    assert!(store
+        .change_introduction(&change(ids[0], Suggested, Discussed))
+        .await
+        .is_err());
+    for (k, id) in ids.iter().enumerate() {
+        let out = store
+            .change_introduction(&change(
+                *id,
+                if k == 0 { Discussed } else { Suggested },
+                Hired,
+            ))
+            .await;
+        if (k as i64) < positions {
+            out.expect("hire");
+        } else {
+            assert!(
+                matches!(out, Err(dklik_app::StoreError::Conflict(ref m)) if m.contains("pourvu")),
+                "{out:?}"
+            );
+        }
+    }
+    let o = store.offer(offer.id).await.expect("q").expect("o");
+    assert_eq!(o.positions, 0);
+    assert_eq!(
+        o.status,
+        dklik_domain::OfferStatus::Filled,
+        "the last hire fills the post"
+    );
+    assert_eq!(store.introduction_steps(ids[0]).await.expect("s").len(), 3);
+    assert_eq!(
+        store
+            .due_followups(20 + 31 * 86_400)
+            .await
+            .expect("f")
+            .len(),
+        positions as usize
+    );
+    assert_eq!(
+        store
+            .employer_introductions(Some(offer.employer_id.0))
+            .await
+            .expect("e")
+            .len(),
+        ids.len()
+    );
+}

@@ -50,4 +50,5 @@ contract!(
     tests_sessions_results_and_observations,
     orientation_sessions_never_overbook,
     events_and_outreach,
+    introductions_take_positions_and_fill_posts,
 );

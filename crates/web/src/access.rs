@@ -136,6 +136,22 @@ pub const ACCESS: &[(&str, &str, Who)] = &[
     ),
     ("GET", "/conseil/personnes/{id}/emplois", Who::Roles(STAFF)),
     (
+        "POST",
+        "/conseil/personnes/{id}/mises-en-relation",
+        Who::Roles(ADVISORS),
+    ),
+    (
+        "POST",
+        "/conseil/mises-en-relation/{id}/etape",
+        Who::Roles(ADVISORS),
+    ),
+    ("GET", "/entreprise/mises-en-relation", Who::Roles(EMPLOYER)),
+    (
+        "POST",
+        "/entreprise/mises-en-relation/{id}/etape",
+        Who::Roles(EMPLOYER),
+    ),
+    (
         "GET",
         "/conseil/offres/{code}/candidats",
         Who::Roles(ADVISORS),

@@ -261,6 +261,22 @@ pub fn router(state: SharedState) -> Router {
         .route("/conseil/personnes/{id}/tests", post(skills::register_test))
         .route("/conseil/personnes/{id}/emplois", get(skills::person_jobs))
         .route(
+            "/conseil/personnes/{id}/mises-en-relation",
+            post(skills::propose),
+        )
+        .route(
+            "/conseil/mises-en-relation/{id}/etape",
+            post(skills::intro_step),
+        )
+        .route(
+            "/entreprise/mises-en-relation",
+            get(skills::employer_intros),
+        )
+        .route(
+            "/entreprise/mises-en-relation/{id}/etape",
+            post(skills::employer_intro_step),
+        )
+        .route(
             "/conseil/offres/{code}/candidats",
             get(skills::offer_people),
         )

@@ -426,6 +426,17 @@ struct PersonPage {
     tests: Vec<String>,
     sessions: Vec<(i64, String)>,
     journey: Vec<(String, String, String)>,
+    intros: Vec<IntroView>,
+    reasons: [&'static str; 6],
+}
+
+struct IntroView {
+    id: i64,
+    code: String,
+    title: String,
+    status: String,
+    steps: Vec<String>,
+    next: Vec<(&'static str, &'static str)>,
 }
 
 /// What the person's page shows beside the record.
@@ -598,6 +609,40 @@ async fn person_page(
             )
         })
         .collect();
+    let mut intros = Vec::new();
+    for i in store.person_introductions(id).await? {
+        let steps = store
+            .introduction_steps(i.id)
+            .await?
+            .into_iter()
+            .map(|s| {
+                format!(
+                    "{} – {} ({}){}",
+                    format_time(s.at),
+                    s.to.label_fr(),
+                    s.actor,
+                    if s.note.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" : {}", s.note)
+                    }
+                )
+            })
+            .collect();
+        intros.push(IntroView {
+            id: i.id,
+            code: i.offer_code,
+            title: i.offer_title,
+            status: i.status.label_fr().into(),
+            steps,
+            next: i
+                .status
+                .next()
+                .iter()
+                .map(|s| (s.as_str(), s.label_fr()))
+                .collect(),
+        });
+    }
     let journey = store
         .journey(id)
         .await?
@@ -641,6 +686,8 @@ async fn person_page(
         tests,
         sessions,
         journey,
+        intros,
+        reasons: dklik_domain::matching::NOT_HIRED_REASONS,
     };
     Ok((status, Html(page.render()?)).into_response())
 }
@@ -671,6 +718,8 @@ pub async fn person(
         "ecartee" => "La suggestion est écartée.",
         "activite" => "L'activité est ajoutée.",
         "inscrit" => "La personne est inscrite à la session.",
+        "propose" => "La mise en relation est proposée : parlez-en avec la personne.",
+        "etape" => "L'étape est enregistrée.",
         _ => "",
     };
     let search: String = q.chercher.chars().take(100).collect();
@@ -1764,6 +1813,7 @@ pub async fn endorse(
 // --- Matching ------------------------------------------------------------------------------
 
 struct JobRow {
+    eligible: bool,
     code: String,
     title: String,
     employer: String,
@@ -1779,6 +1829,7 @@ struct JobRow {
 #[template(path = "person_jobs.html")]
 struct PersonJobsPage {
     id: i64,
+    csrf: String,
     name: String,
     notice: String,
     openings: Vec<(String, usize, String)>,
@@ -1838,6 +1889,7 @@ pub async fn person_jobs(
     let rows = ranked
         .iter()
         .map(|x| JobRow {
+            eligible: x.score.eligible(),
             code: x.offer.code.to_string(),
             title: x.offer.title.clone(),
             employer: x.offer.employer_name.clone(),
@@ -1871,6 +1923,7 @@ pub async fn person_jobs(
     Ok(Html(
         PersonJobsPage {
             id,
+            csrf: ident.csrf().to_string(),
             name: p.name,
             notice: notice.into(),
             openings,
@@ -1937,4 +1990,251 @@ pub async fn offer_people(
         .render()?,
     )
     .into_response())
+}
+
+// --- Introductions -------------------------------------------------------------------------
+
+fn intro_errors(e: dklik_app::introductions::IntroError) -> Result<Vec<FieldError>, AppError> {
+    match e {
+        dklik_app::introductions::IntroError::Invalid(v) => Ok(v.errors),
+        dklik_app::introductions::IntroError::Store(StoreError::NotFound) => {
+            Err(AppError::NotFound)
+        }
+        dklik_app::introductions::IntroError::Store(s) => Err(s.into()),
+    }
+}
+
+/// `POST /conseil/personnes/{id}/mises-en-relation`: proposes the person for a post.
+pub async fn propose(
+    State(st): State<SharedState>,
+    Extension(ident): Extension<Identity>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let u = me(&ident)?;
+    let id = id_of(&id)?;
+    let d = FormData::parse(&body);
+    let r = reference(&st).await?;
+    match dklik_app::introductions::propose(
+        st.store.as_ref(),
+        &r,
+        &st.transit,
+        id,
+        &d.get("offre"),
+        (u.id, &actor_label(u)),
+        dklik_app::unix_now(),
+    )
+    .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/conseil/personnes/{id}?ok=propose")).into_response()),
+        Err(e) => {
+            let errors = intro_errors(e)?;
+            person_page(
+                &st,
+                &ident,
+                id,
+                Extras {
+                    errors,
+                    ..Default::default()
+                },
+            )
+            .await
+        }
+    }
+}
+
+fn step_input(d: &FormData) -> dklik_app::introductions::StepInput {
+    dklik_app::introductions::StepInput {
+        to: d.get("vers"),
+        note: d.get("note"),
+        reason: d.get("raison"),
+        feedback: d.get("retour"),
+    }
+}
+
+/// `POST /conseil/mises-en-relation/{id}/etape` (advisors).
+pub async fn intro_step(
+    State(st): State<SharedState>,
+    Extension(ident): Extension<Identity>,
+    Path(iid): Path<String>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let u = me(&ident)?;
+    let iid = id_of(&iid)?;
+    let d = FormData::parse(&body);
+    let person = st
+        .store
+        .introduction(iid)
+        .await?
+        .ok_or(AppError::NotFound)?
+        .person_id;
+    match dklik_app::introductions::advance(
+        st.store.as_ref(),
+        iid,
+        dklik_app::introductions::Mover::Advisor(u.id),
+        &step_input(&d),
+        &actor_label(u),
+        dklik_app::unix_now(),
+    )
+    .await
+    {
+        Ok(i) => {
+            if i.status == dklik_domain::matching::IntroStatus::Hired {
+                // A filled post leaves the screens now.
+                st.screens.refresh_offers(st.store.as_ref()).await?;
+            }
+            Ok(Redirect::to(&format!("/conseil/personnes/{person}?ok=etape")).into_response())
+        }
+        Err(e) => {
+            let errors = intro_errors(e)?;
+            person_page(
+                &st,
+                &ident,
+                person,
+                Extras {
+                    errors,
+                    ..Default::default()
+                },
+            )
+            .await
+        }
+    }
+}
+
+/// `GET /entreprise/mises-en-relation`: the people proposed for the employer's posts, once
+/// they agreed and were sent.
+pub async fn employer_intros(
+    State(st): State<SharedState>,
+    Extension(ident): Extension<Identity>,
+) -> Result<Response, AppError> {
+    let u = me(&ident)?;
+    let employer = u.employer_id.ok_or(AppError::NotFound)?;
+    let store = st.store.as_ref();
+    let r = reference(&st).await?;
+    let mut rows = Vec::new();
+    for i in store.employer_introductions(Some(employer.0)).await? {
+        if !i.status.employer_sees() {
+            continue;
+        }
+        let skills = dklik_app::matching::person_view(store, &r, i.person_id)
+            .await?
+            .map(|p| {
+                p.skills
+                    .iter()
+                    .take(8)
+                    .map(|s| {
+                        format!(
+                            "{} ({}, niveau {})",
+                            s.label,
+                            s.evidence.label_fr(),
+                            s.level.get()
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" ; ")
+            })
+            .unwrap_or_default();
+        let first_name = i
+            .person_name
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+            .to_string();
+        rows.push(vec![
+            i.offer_title.clone(),
+            first_name,
+            i.status.label_fr().to_string(),
+            skills,
+            format!("/entreprise/mises-en-relation/{}/etape", i.id),
+        ]);
+    }
+    let forms = rows
+        .iter()
+        .flat_map(|r| {
+            [
+                (
+                    format!("{}?vers=interview", r[4]),
+                    "Entretien fixé",
+                    "",
+                    false,
+                ),
+                (
+                    format!("{}?vers=hired", r[4]),
+                    "Embauche",
+                    "Confirmer l'embauche ?",
+                    false,
+                ),
+            ]
+        })
+        .collect();
+    let rows = rows
+        .into_iter()
+        .map(|mut r| {
+            r.pop();
+            r
+        })
+        .collect();
+    crate::account::TablePage {
+        title: "Personnes proposées par DKLIK".into(),
+        intro: vec!["Des personnes d'accord pour être présentées, avec leurs compétences et leurs preuves. Indiquez l'entretien puis votre décision.".into()],
+        links: vec![("/entreprise".into(), "Mes offres".into())],
+        headers: vec!["Poste", "Prénom", "Étape", "Compétences"],
+        rows,
+        empty: "Personne pour l'instant.",
+        forms,
+        csrf: ident.csrf().to_string(),
+    }
+    .respond()
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct VersQuery {
+    #[serde(default)]
+    vers: String,
+}
+
+/// `POST /entreprise/mises-en-relation/{id}/etape` (the employer, its own posts only).
+pub async fn employer_intro_step(
+    State(st): State<SharedState>,
+    Extension(ident): Extension<Identity>,
+    Path(iid): Path<String>,
+    Query(q): Query<VersQuery>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let u = me(&ident)?;
+    let employer = u.employer_id.ok_or(AppError::NotFound)?;
+    let iid = id_of(&iid)?;
+    let d = FormData::parse(&body);
+    let mut input = step_input(&d);
+    if input.to.is_empty() {
+        input.to = q.vers;
+    }
+    match dklik_app::introductions::advance(
+        st.store.as_ref(),
+        iid,
+        dklik_app::introductions::Mover::Employer(employer.0),
+        &input,
+        &actor_label(u),
+        dklik_app::unix_now(),
+    )
+    .await
+    {
+        Ok(i) => {
+            if i.status == dklik_domain::matching::IntroStatus::Hired {
+                st.screens.refresh_offers(st.store.as_ref()).await?;
+            }
+            Ok(Redirect::to("/entreprise/mises-en-relation").into_response())
+        }
+        Err(e) => {
+            let errors = intro_errors(e)?;
+            let msgs: Vec<&str> = errors.iter().map(|e| e.message.as_str()).collect();
+            Ok(crate::pages::message_page(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Étape refusée",
+                &msgs,
+                false,
+                "",
+            ))
+        }
+    }
 }

@@ -782,3 +782,306 @@ async fn offers_are_ranked_for_a_person_with_the_bus_at_shift_time() {
         .body
         .contains("quartier de la personne n&#39;est pas renseigné"));
 }
+
+/// A followed person living near the demo network, with welding skills. Returns their id.
+async fn welder(app: &App, cookie: &str, csrf: &str, phone: &str) -> i64 {
+    use dklik_domain::{Evidence, Level, OgrCode, SkillEvidence};
+    if app.store.neighbourhoods().await.expect("h").is_empty() {
+        app.store
+            .save_neighbourhoods(&[dklik_domain::Neighbourhood {
+                id: 0,
+                name: "Europe".into(),
+                commune: "Grande-Synthe".into(),
+                insee: "59271".into(),
+                qpv: true,
+                lat: 51.0117,
+                lon: 2.2920,
+                fictional: true,
+            }])
+            .await
+            .expect("hood");
+    }
+    let hood = app.store.neighbourhoods().await.expect("h")[0].id;
+    let r = post_as(
+        app,
+        "/conseil/personnes/nouvelle",
+        cookie,
+        &format!("csrf={csrf}&prenom=Sami&nom=Zebulon&telephone={phone}&quartier={hood}&mobilite=bus&horaires=tot&horaires=matin&consentement=oui"),
+    )
+    .await;
+    let id: i64 = r
+        .location
+        .expect("loc")
+        .trim_start_matches("/conseil/personnes/")
+        .split('?')
+        .next()
+        .and_then(|x| x.parse().ok())
+        .expect("id");
+    let ev = |item: i64| SkillEvidence {
+        id: 0,
+        person_id: id,
+        item: OgrCode(item),
+        level: Level::new(3).expect("l"),
+        evidence: Evidence::Tested,
+        source: "test".into(),
+        recorded_by: "test".into(),
+        at: 1,
+    };
+    app.store
+        .add_skill_evidence(&[ev(486593), ev(114828), ev(102828), ev(300483), ev(300465)])
+        .await
+        .expect("skills");
+    id
+}
+
+async fn step(
+    app: &App,
+    cookie: &str,
+    csrf: &str,
+    intro: i64,
+    to: &str,
+    extra: &str,
+) -> common::Answer {
+    post_as(
+        app,
+        &format!("/conseil/mises-en-relation/{intro}/etape"),
+        cookie,
+        &format!("csrf={csrf}&vers={to}{extra}"),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn an_introduction_goes_from_suggestion_to_hire_and_the_post_fills() {
+    let app = app().await;
+    let (cookie, csrf) = advisor(&app).await;
+    let offer = app
+        .store
+        .offer_by_external_id("DEMO-001")
+        .await
+        .expect("q")
+        .expect("o");
+    let positions = offer.positions;
+    let sami = welder(&app, &cookie, &csrf, "0611000001").await;
+    let jobs = get_as(&app, &format!("/conseil/personnes/{sami}/emplois"), &cookie).await;
+    assert!(
+        jobs.body.contains(&format!("value=\"{}\"", offer.code)),
+        "a proposal button"
+    );
+    let r = post_as(
+        &app,
+        &format!("/conseil/personnes/{sami}/mises-en-relation"),
+        &cookie,
+        &format!("csrf={csrf}&offre={}", offer.code),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let again = post_as(
+        &app,
+        &format!("/conseil/personnes/{sami}/mises-en-relation"),
+        &cookie,
+        &format!("csrf={csrf}&offre={}", offer.code),
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(again.body.contains("déjà mise en relation"));
+    let intro = app.store.person_introductions(sami).await.expect("i")[0].clone();
+    assert_eq!(intro.status, dklik_domain::matching::IntroStatus::Suggested);
+    assert!(intro.score > 0.5, "{}", intro.score);
+    // Not sent before the person agrees.
+    let skip = step(&app, &cookie, &csrf, intro.id, "sent", "").await;
+    assert_eq!(skip.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(skip.body.contains("Étape impossible"));
+    let (rh, rh_csrf) = sign_in(&app, "rh@t.fr", PASSWORD).await;
+    assert!(
+        !get_as(&app, "/entreprise/mises-en-relation", &rh)
+            .await
+            .body
+            .contains("Sami"),
+        "the employer sees nobody before consent"
+    );
+    for to in ["discussed", "agreed", "sent"] {
+        assert_eq!(
+            step(&app, &cookie, &csrf, intro.id, to, "&note=ok")
+                .await
+                .status,
+            StatusCode::SEE_OTHER,
+            "{to}"
+        );
+    }
+    let list = get_as(&app, "/entreprise/mises-en-relation", &rh).await;
+    assert!(
+        list.body.contains("Sami") && !list.body.contains("Zebulon"),
+        "first name and skills only: {}",
+        list.body
+    );
+    assert!(list.body.contains("testée"));
+    // The employer: interview, then hire.
+    for to in ["interview", "hired"] {
+        let r = post_as(
+            &app,
+            &format!("/entreprise/mises-en-relation/{}/etape?vers={to}", intro.id),
+            &rh,
+            &format!("csrf={rh_csrf}"),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{to}: {}", r.body);
+    }
+    let o = app.store.offer(offer.id).await.expect("q").expect("o");
+    assert_eq!(o.positions, positions - 1, "a hire takes an open position");
+    let steps = app.store.introduction_steps(intro.id).await.expect("s");
+    assert_eq!(steps.len(), 6, "every step recorded: {steps:?}");
+    assert!(
+        steps
+            .iter()
+            .any(|s| s.to == dklik_domain::matching::IntroStatus::Hired
+                && s.actor.contains("rh@t.fr"))
+    );
+    let person = get_as(&app, &format!("/conseil/personnes/{sami}"), &cookie).await;
+    assert!(person.body.contains("Mise en relation « ") && person.body.contains("embauche"));
+
+    // Another person for a post that fills meanwhile: the hire is refused.
+    let lea = welder(&app, &cookie, &csrf, "0611000002").await;
+    post_as(
+        &app,
+        &format!("/conseil/personnes/{lea}/mises-en-relation"),
+        &cookie,
+        &format!("csrf={csrf}&offre={}", offer.code),
+    )
+    .await;
+    let second = app.store.person_introductions(lea).await.expect("i")[0].id;
+    for to in ["discussed", "agreed", "sent", "interview"] {
+        assert_eq!(
+            step(&app, &cookie, &csrf, second, to, "").await.status,
+            StatusCode::SEE_OTHER
+        );
+    }
+    app.store
+        .set_offer_status(
+            offer.id,
+            dklik_domain::OfferStatus::Filled,
+            dklik_app::today_paris(),
+        )
+        .await
+        .expect("filled");
+    let late = step(&app, &cookie, &csrf, second, "hired", "").await;
+    assert_eq!(late.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(late.body.contains("déjà pourvu"), "{}", late.body);
+    // Not hired needs a reason from the list.
+    let no_reason = step(&app, &cookie, &csrf, second, "not_hired", "").await;
+    assert!(no_reason.body.contains("raison dans la liste"));
+    let r = step(
+        &app,
+        &cookie,
+        &csrf,
+        second,
+        "not_hired",
+        &format!("&raison={}", enc("Poste pourvu par quelqu'un d'autre")),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    // A post with no skills cannot be proposed.
+    let bare = app
+        .store
+        .offer_by_external_id("DEMO-003")
+        .await
+        .expect("q")
+        .expect("o");
+    app.store
+        .set_offer_items(bare.id, &[])
+        .await
+        .expect("no items");
+    let r = post_as(
+        &app,
+        &format!("/conseil/personnes/{lea}/mises-en-relation"),
+        &cookie,
+        &format!("csrf={csrf}&offre={}", bare.code),
+    )
+    .await;
+    assert!(r.body.contains("pas de compétences demandées"));
+}
+
+#[tokio::test]
+async fn introductions_are_reminded_expire_and_hires_are_followed_up() {
+    let app = app().await;
+    let (cookie, csrf) = advisor(&app).await;
+    let offer = app
+        .store
+        .offer_by_external_id("DEMO-001")
+        .await
+        .expect("q")
+        .expect("o");
+    let a = welder(&app, &cookie, &csrf, "0611000003").await;
+    let b = welder(&app, &cookie, &csrf, "0611000004").await;
+    for p in [a, b] {
+        post_as(
+            &app,
+            &format!("/conseil/personnes/{p}/mises-en-relation"),
+            &cookie,
+            &format!("csrf={csrf}&offre={}", offer.code),
+        )
+        .await;
+    }
+    let ia = app.store.person_introductions(a).await.expect("i")[0].id;
+    for to in ["discussed", "agreed", "sent", "interview", "hired"] {
+        assert_eq!(
+            step(&app, &cookie, &csrf, ia, to, "").await.status,
+            StatusCode::SEE_OTHER
+        );
+    }
+    let now = dklik_app::unix_now();
+    // 8 days later: b's suggestion is past due, a reminder goes to its advisor.
+    let (r, e, f) = dklik_app::introductions::daily(
+        app.store.as_ref(),
+        "https://dklik.example",
+        now + 8 * 86_400,
+    )
+    .await
+    .expect("daily");
+    assert_eq!((r, e, f), (1, 0, 0));
+    assert!(app
+        .store
+        .outbox(10)
+        .await
+        .expect("o")
+        .iter()
+        .any(|m| m.subject == "Mise en relation en attente" && m.to == "conseil@t.fr"));
+    // 15 days later it expires; a month after the hire, the first follow-up.
+    let (r, e, f) = dklik_app::introductions::daily(
+        app.store.as_ref(),
+        "https://dklik.example",
+        now + 31 * 86_400,
+    )
+    .await
+    .expect("daily");
+    assert_eq!((r, e, f), (0, 1, 1));
+    assert_eq!(
+        app.store.person_introductions(b).await.expect("i")[0].status,
+        dklik_domain::matching::IntroStatus::Withdrawn
+    );
+    let (_, _, f) = dklik_app::introductions::daily(
+        app.store.as_ref(),
+        "https://dklik.example",
+        now + 40 * 86_400,
+    )
+    .await
+    .expect("daily");
+    assert_eq!(f, 0, "the one-month follow-up once");
+    let (_, _, f) = dklik_app::introductions::daily(
+        app.store.as_ref(),
+        "https://dklik.example",
+        now + 91 * 86_400,
+    )
+    .await
+    .expect("daily");
+    assert_eq!(f, 1, "then the three-month one");
+    let journey = app.store.journey(a).await.expect("j");
+    assert!(
+        journey
+            .iter()
+            .any(|e| e.summary.contains("Suivi à un mois"))
+            && journey
+                .iter()
+                .any(|e| e.summary.contains("Suivi à trois mois"))
+    );
+}
