@@ -403,3 +403,297 @@ pub fn suggest(rome: &std::path::Path, gold: &std::path::Path, misses: bool) -> 
     }
     Ok(())
 }
+
+impl Rng {
+    fn below(&mut self, n: usize) -> usize {
+        ((self.next() * n.max(1) as f64) as usize).min(n.max(1) - 1)
+    }
+}
+
+/// Item facts read from a ROME release.
+struct RomeFacts {
+    macro_of: std::collections::HashMap<i64, i64>,
+    spread: std::collections::HashMap<i64, f64>,
+}
+
+impl dklik_domain::matching::ItemFacts for RomeFacts {
+    fn macro_of(&self, item: dklik_domain::OgrCode) -> Option<dklik_domain::OgrCode> {
+        self.macro_of
+            .get(&item.0)
+            .map(|m| dklik_domain::OgrCode(*m))
+    }
+    fn spread(&self, item: dklik_domain::OgrCode) -> f64 {
+        self.spread.get(&item.0).copied().unwrap_or(0.0)
+    }
+}
+
+/// Ranking quality: profiles built from job sheets (some items removed, noise added) must
+/// rank their source sheet high; the sheet's neighbouring jobs (ROME mobility links) count as
+/// relevant too. DKLIK's score beside plain cosine similarity over item sets.
+pub fn matching_quality(rome: &std::path::Path, profiles: usize) -> anyhow::Result<()> {
+    use dklik_domain::matching::score;
+    use dklik_domain::{Evidence, Importance, ItemKind, Level, OgrCode, RequiredItem};
+    use std::collections::{HashMap, HashSet};
+    let r = match dklik_imports::rome::read_dir(rome) {
+        Ok(r) => r,
+        Err(e) => anyhow::bail!("{e}"),
+    };
+    let kinds: HashMap<i64, (ItemKind, String, Option<i64>)> = r
+        .items
+        .iter()
+        .map(|i| {
+            (
+                i.code.0,
+                (i.kind, i.label.clone(), i.macro_code.map(|m| m.0)),
+            )
+        })
+        .collect();
+    let mut sheets: HashMap<String, Vec<(i64, bool)>> = HashMap::new();
+    for ji in &r.job_items {
+        if kinds
+            .get(&ji.item.0)
+            .is_some_and(|(k, _, _)| *k != ItemKind::Context && *k != ItemKind::MacroCompetence)
+        {
+            sheets
+                .entry(ji.rome.as_str().to_string())
+                .or_default()
+                .push((ji.item.0, ji.core));
+        }
+    }
+    let mut codes: Vec<String> = sheets.keys().cloned().collect();
+    codes.sort();
+    let total = codes.len() as f64;
+    let mut count: HashMap<i64, f64> = HashMap::new();
+    for items in sheets.values() {
+        for (i, _) in items {
+            *count.entry(*i).or_default() += 1.0;
+        }
+    }
+    let facts = RomeFacts {
+        macro_of: kinds
+            .iter()
+            .filter_map(|(c, (_, _, m))| m.map(|m| (*c, m)))
+            .collect(),
+        spread: count.iter().map(|(c, n)| (*c, n / total)).collect(),
+    };
+    // Each sheet as a post: core items are musts (level 2), the others nice to have.
+    let posts: Vec<Vec<RequiredItem>> = codes
+        .iter()
+        .map(|c| {
+            sheets[c]
+                .iter()
+                .map(|(i, core)| RequiredItem {
+                    code: OgrCode(*i),
+                    kind: kinds[i].0,
+                    label: kinds[i].1.clone(),
+                    level: Level::DEFAULT,
+                    importance: if *core {
+                        Importance::Must
+                    } else {
+                        Importance::Nice
+                    },
+                })
+                .collect()
+        })
+        .collect();
+    let mut neighbours: HashMap<&str, Vec<(&str, i32)>> = HashMap::new();
+    for m in &r.mobility {
+        neighbours
+            .entry(m.from.as_str())
+            .or_default()
+            .push((m.to.as_str(), m.rank));
+    }
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let evidences = [
+        Evidence::Declared,
+        Evidence::SelfAssessed,
+        Evidence::Observed,
+        Evidence::Tested,
+    ];
+    let (mut ndcg, mut mrr, mut recall) = ([0.0f64; 2], [0.0f64; 2], [0.0f64; 2]);
+    let t0 = Instant::now();
+    let n = profiles.min(codes.len());
+    for p in 0..n {
+        let src = rng.below(codes.len());
+        let mut items: Vec<i64> = sheets[&codes[src]]
+            .iter()
+            .filter(|_| rng.below(10) >= 6)
+            .map(|(i, _)| *i)
+            .collect();
+        for _ in 0..5 {
+            let other = &sheets[&codes[rng.below(codes.len())]];
+            items.push(other[rng.below(other.len())].0);
+        }
+        items.sort();
+        items.dedup();
+        let skills: Vec<dklik_domain::PersonSkill> = items
+            .iter()
+            .map(|i| dklik_domain::PersonSkill {
+                item: OgrCode(*i),
+                label: kinds[i].1.clone(),
+                level: Level::new(2 + (rng.below(2) as u8)).unwrap_or(Level::DEFAULT),
+                evidence: evidences[rng.below(evidences.len())],
+                endorsed_by: vec![],
+                pieces: vec![],
+            })
+            .collect();
+        let set: HashSet<i64> = items.iter().copied().collect();
+        // Graded relevance: the source sheet 3, its nearest neighbours 2, the others 1.
+        let mut rel: HashMap<&str, f64> = HashMap::new();
+        rel.insert(codes[src].as_str(), 3.0);
+        for (to, rank) in neighbours
+            .get(codes[src].as_str())
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+        {
+            rel.entry(to).or_insert(if *rank <= 3 { 2.0 } else { 1.0 });
+        }
+        let dklik: Vec<f64> = posts
+            .iter()
+            .map(|needs| score(&skills, needs, &facts, vec![]).value)
+            .collect();
+        let cosine: Vec<f64> = codes
+            .iter()
+            .map(|c| {
+                let s = &sheets[c];
+                let common = s.iter().filter(|(i, _)| set.contains(i)).count() as f64;
+                common / ((s.len() as f64).sqrt() * (set.len() as f64).sqrt()).max(1e-9)
+            })
+            .collect();
+        for (m, scores) in [dklik, cosine].iter().enumerate() {
+            let mut order: Vec<usize> = (0..codes.len()).collect();
+            order.sort_by(|a, b| scores[*b].total_cmp(&scores[*a]).then(a.cmp(b)));
+            let gain = |k: usize| rel.get(codes[order[k]].as_str()).copied().unwrap_or(0.0);
+            let dcg: f64 = (0..10)
+                .map(|k| (2f64.powf(gain(k)) - 1.0) / ((k + 2) as f64).log2())
+                .sum();
+            let mut ideal: Vec<f64> = rel.values().copied().collect();
+            ideal.sort_by(|a, b| b.total_cmp(a));
+            let idcg: f64 = ideal
+                .iter()
+                .take(10)
+                .enumerate()
+                .map(|(k, g)| (2f64.powf(*g) - 1.0) / ((k + 2) as f64).log2())
+                .sum();
+            ndcg[m] += dcg / idcg.max(1e-9);
+            if let Some(pos) = order.iter().position(|i| *i == src) {
+                mrr[m] += 1.0 / (pos as f64 + 1.0);
+            }
+            let found = (0..20).filter(|k| gain(*k) > 0.0).count() as f64;
+            recall[m] += found / (rel.len() as f64);
+        }
+        if p == 0 {
+            eprintln!(
+                "{} fiches métiers comme postes ; premier profil classé en {:.2?}",
+                codes.len(),
+                t0.elapsed()
+            );
+        }
+    }
+    let n = n as f64;
+    println!("{} profils tirés de fiches ROME (60 % des éléments retirés, 5 ajoutés au hasard), {} postes :", n, codes.len());
+    println!("| classement | NDCG@10 | MRR | Recall@20 |");
+    println!("|---|---|---|---|");
+    for (m, name) in ["score DKLIK", "cosinus des ensembles d'éléments"]
+        .iter()
+        .enumerate()
+    {
+        println!(
+            "| {name} | {:.3} | {:.3} | {:.3} |",
+            ndcg[m] / n,
+            mrr[m] / n,
+            recall[m] / n
+        );
+    }
+    Ok(())
+}
+
+fn percentile_f(v: &mut [f64], p: f64) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[((v.len() as f64 - 1.0) * p).round() as usize]
+}
+
+/// Journeys on the demo network: one earliest-arrival query, one "arrive before T" over an
+/// hour's window, and the whole reachability table (every neighbourhood × every employer site
+/// × every shift start of the demo offers).
+pub fn journeys(queries: usize) -> anyhow::Result<()> {
+    use dklik_transit::journey::{Timetable, WalkParams};
+    let feed = crate::demo::feed()?;
+    let t0 = Instant::now();
+    let tt = Timetable::for_day(&feed, 20261130, 0, WalkParams::default());
+    println!(
+        "Horaires d'un lundi : {} arrêts, construits en {:.2?}",
+        tt.stops.len(),
+        t0.elapsed()
+    );
+    let mut rng = Rng(0x1234_5678_9ABC_DEF1);
+    let stops: Vec<(f64, f64)> = tt.stops.iter().map(|s| (s.lat, s.lon)).collect();
+    let mut one = Vec::with_capacity(queries);
+    let mut by = Vec::with_capacity(queries);
+    for _ in 0..queries {
+        let a = stops[rng.below(stops.len())];
+        let b = stops[rng.below(stops.len())];
+        let t = 5 * 3600 + rng.below(16 * 3600) as u32;
+        let s = Instant::now();
+        std::hint::black_box(tt.earliest_arrival(a, b, t, 4));
+        one.push(s.elapsed().as_secs_f64() * 1e3);
+        let s = Instant::now();
+        std::hint::black_box(tt.arrive_by(a, b, t, 3600, 4));
+        by.push(s.elapsed().as_secs_f64() * 1e3);
+    }
+    println!(
+        "Un trajet au plus tôt : p50 {:.3} ms, p95 {:.3} ms ({} requêtes)",
+        percentile_f(&mut one, 0.5),
+        percentile_f(&mut one, 0.95),
+        queries
+    );
+    println!(
+        "« Arriver avant T » sur une heure : p50 {:.3} ms, p95 {:.3} ms",
+        percentile_f(&mut by, 0.5),
+        percentile_f(&mut by, 0.95)
+    );
+    // The reachability table: neighbourhoods of the demo, the demo offers' sites and shifts.
+    let raw = match dklik_imports::offers::read("demo-offres.csv", crate::demo::DEMO_OFFERS) {
+        Ok(r) => r,
+        Err(e) => anyhow::bail!("{e}"),
+    };
+    let mut sites: Vec<(f64, f64)> = Vec::new();
+    let mut starts: Vec<u32> = Vec::new();
+    for o in &raw {
+        let p = (o.coordinates.lat(), o.coordinates.lon());
+        if !sites
+            .iter()
+            .any(|s| (s.0 - p.0).abs() < 1e-6 && (s.1 - p.1).abs() < 1e-6)
+        {
+            sites.push(p);
+        }
+        for s in &o.input.shifts {
+            let t = u32::from(s.start.minutes()) * 60;
+            if !starts.contains(&t) {
+                starts.push(t);
+            }
+        }
+    }
+    let hoods = crate::demo::NEIGHBOURHOODS;
+    let t0 = Instant::now();
+    let mut reachable = 0usize;
+    let mut total = 0usize;
+    for h in hoods {
+        for s in &sites {
+            for t in &starts {
+                total += 1;
+                reachable += usize::from(tt.arrive_by((h.4, h.5), *s, *t, 3600, 4).is_some());
+            }
+        }
+    }
+    println!(
+        "Tableau d'accessibilité : {} quartiers × {} sites × {} heures d'embauche = {} trajets en {:.2?} ({} possibles)",
+        hoods.len(),
+        sites.len(),
+        starts.len(),
+        total,
+        t0.elapsed(),
+        reachable
+    );
+    Ok(())
+}

@@ -48,7 +48,7 @@ const GTFS_FILES: [(&str, &[u8]); 9] = [
     gtfs_file!("shapes.txt"),
 ];
 
-const DEMO_OFFERS: &[u8] = include_bytes!("../../../fixtures/offers/demo-offres.csv");
+pub const DEMO_OFFERS: &[u8] = include_bytes!("../../../fixtures/offers/demo-offres.csv");
 
 /// The demo's accounts, printed when it starts.
 pub struct DemoAccounts {
@@ -153,6 +153,91 @@ pub async fn prepare(db: &str, listen: &str) -> Result<(Arc<dyn Store>, DemoAcco
     let accounts = demo_accounts(store.as_ref(), listen, db).await?;
     Ok((store, accounts))
 }
+
+/// The demo's neighbourhoods (fictional, placed on the demo network): name, commune, INSEE
+/// code, priority neighbourhood, latitude, longitude.
+pub const NEIGHBOURHOODS: [(&str, &str, &str, bool, f64, f64); 10] = [
+    (
+        "Europe (démo)",
+        "Grande-Synthe",
+        "59271",
+        true,
+        51.0117,
+        2.2920,
+    ),
+    (
+        "Moulin (démo)",
+        "Grande-Synthe",
+        "59271",
+        true,
+        51.0150,
+        2.3070,
+    ),
+    (
+        "Centre (démo)",
+        "Grande-Synthe",
+        "59271",
+        false,
+        51.0136,
+        2.3029,
+    ),
+    (
+        "Petite-Synthe (démo)",
+        "Dunkerque",
+        "59183",
+        false,
+        51.0212,
+        2.3140,
+    ),
+    (
+        "Basse-Ville (démo)",
+        "Dunkerque",
+        "59183",
+        true,
+        51.0305,
+        2.3684,
+    ),
+    (
+        "Rosendaël (démo)",
+        "Dunkerque",
+        "59183",
+        false,
+        51.0381,
+        2.4005,
+    ),
+    (
+        "Saint-Pol Centre (démo)",
+        "Saint-Pol-sur-Mer",
+        "59540",
+        true,
+        51.0296,
+        2.3385,
+    ),
+    (
+        "Coudekerque Mairie (démo)",
+        "Coudekerque-Branche",
+        "59155",
+        true,
+        51.0225,
+        2.3930,
+    ),
+    (
+        "Loon-Plage Centre (démo)",
+        "Loon-Plage",
+        "59359",
+        false,
+        50.9968,
+        2.2183,
+    ),
+    (
+        "Gravelines Centre (démo)",
+        "Gravelines",
+        "59273",
+        false,
+        50.9866,
+        2.1280,
+    ),
+];
 
 /// The OrientaKlik catalogue of the demo: two services per trade of the demo's ROME (40), in
 /// turn of every kind, with sessions over the coming weeks; and the agenda: Cafés de l'emploi,
@@ -400,102 +485,21 @@ async fn skills_demo(store: &dyn Store) -> Result<()> {
         Evidence, Level, Modality, OgrCode, SkillEvidence, SkillTest, TestItem, TestTarget,
     };
     let now = dklik_app::unix_now();
-    let hoods: Vec<dklik_domain::Neighbourhood> = [
-        (
-            "Europe (démo)",
-            "Grande-Synthe",
-            "59271",
-            true,
-            51.0117,
-            2.2920,
-        ),
-        (
-            "Moulin (démo)",
-            "Grande-Synthe",
-            "59271",
-            true,
-            51.0150,
-            2.3070,
-        ),
-        (
-            "Centre (démo)",
-            "Grande-Synthe",
-            "59271",
-            false,
-            51.0136,
-            2.3029,
-        ),
-        (
-            "Petite-Synthe (démo)",
-            "Dunkerque",
-            "59183",
-            false,
-            51.0212,
-            2.3140,
-        ),
-        (
-            "Basse-Ville (démo)",
-            "Dunkerque",
-            "59183",
-            true,
-            51.0305,
-            2.3684,
-        ),
-        (
-            "Rosendaël (démo)",
-            "Dunkerque",
-            "59183",
-            false,
-            51.0381,
-            2.4005,
-        ),
-        (
-            "Saint-Pol Centre (démo)",
-            "Saint-Pol-sur-Mer",
-            "59540",
-            true,
-            51.0296,
-            2.3385,
-        ),
-        (
-            "Coudekerque Mairie (démo)",
-            "Coudekerque-Branche",
-            "59155",
-            true,
-            51.0225,
-            2.3930,
-        ),
-        (
-            "Loon-Plage Centre (démo)",
-            "Loon-Plage",
-            "59359",
-            false,
-            50.9968,
-            2.2183,
-        ),
-        (
-            "Gravelines Centre (démo)",
-            "Gravelines",
-            "59273",
-            false,
-            50.9866,
-            2.1280,
-        ),
-    ]
-    .into_iter()
-    .map(
-        |(name, commune, insee, qpv, lat, lon)| dklik_domain::Neighbourhood {
-            id: 0,
-            name: name.into(),
-            commune: commune.into(),
-            insee: insee.into(),
-            qpv,
-            lat,
-            lon,
-            fictional: true,
-        },
-    )
-    .collect();
+    let hoods: Vec<dklik_domain::Neighbourhood> = NEIGHBOURHOODS
+        .into_iter()
+        .map(
+            |(name, commune, insee, qpv, lat, lon)| dklik_domain::Neighbourhood {
+                id: 0,
+                name: name.into(),
+                commune: commune.into(),
+                insee: insee.into(),
+                qpv,
+                lat,
+                lon,
+                fictional: true,
+            },
+        )
+        .collect();
     store.save_neighbourhoods(&hoods).await?;
     let rubric = |a: &str, b: &str, c: &str, d: &str| [a.to_string(), b.into(), c.into(), d.into()];
     let employers: Vec<i64> = store

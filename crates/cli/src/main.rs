@@ -200,6 +200,20 @@ enum BenchWhat {
         #[arg(long, default_value_t = 20)]
         rounds: usize,
     },
+    /// Journeys on the demo network: one query, arrive-by over an hour, the reachability table.
+    Journeys {
+        #[arg(long, default_value_t = 2000)]
+        queries: usize,
+    },
+    /// Ranking quality on profiles built from ROME job sheets (NDCG@10, MRR, Recall@20), beside
+    /// cosine similarity.
+    Matching {
+        /// A ROME release folder (the official CSV files).
+        #[arg(long)]
+        rome: PathBuf,
+        #[arg(long, default_value_t = 300)]
+        profiles: usize,
+    },
     /// Skills suggested from sentences, measured on a reference set (Recall@5, MRR).
     Suggest {
         /// A ROME release folder (the official CSV files).
@@ -418,6 +432,12 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Bench {
             what: BenchWhat::Suggest { rome, gold, misses },
         } => bench::suggest(&rome, &gold, misses),
+        Command::Bench {
+            what: BenchWhat::Matching { rome, profiles },
+        } => bench::matching_quality(&rome, profiles),
+        Command::Bench {
+            what: BenchWhat::Journeys { queries },
+        } => bench::journeys(queries),
         Command::Bench {
             what:
                 BenchWhat::Engine {
