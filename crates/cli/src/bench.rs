@@ -697,3 +697,285 @@ pub fn journeys(queries: usize) -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+/// Generated people and posts drawn from a ROME release, for the ranking benchmark.
+struct RankWorld {
+    facts: RomeFacts,
+    /// Per person: (item, level, evidence index).
+    people: Vec<Vec<(i64, u8, u8)>>,
+    posts: Vec<Vec<dklik_domain::RequiredItem>>,
+}
+
+fn rank_world(rome: &std::path::Path, people: usize, posts: usize) -> anyhow::Result<RankWorld> {
+    use dklik_domain::{Importance, ItemKind, Level, OgrCode, RequiredItem};
+    use std::collections::HashMap;
+    let r = match dklik_imports::rome::read_dir(rome) {
+        Ok(r) => r,
+        Err(e) => anyhow::bail!("{e}"),
+    };
+    let kinds: HashMap<i64, (ItemKind, Option<i64>)> = r
+        .items
+        .iter()
+        .map(|i| (i.code.0, (i.kind, i.macro_code.map(|m| m.0))))
+        .collect();
+    let mut sheets: HashMap<String, Vec<(i64, bool)>> = HashMap::new();
+    for ji in &r.job_items {
+        if kinds
+            .get(&ji.item.0)
+            .is_some_and(|(k, _)| *k != ItemKind::Context && *k != ItemKind::MacroCompetence)
+        {
+            sheets
+                .entry(ji.rome.as_str().to_string())
+                .or_default()
+                .push((ji.item.0, ji.core));
+        }
+    }
+    let mut codes: Vec<String> = sheets.keys().cloned().collect();
+    codes.sort();
+    let mut count: HashMap<i64, f64> = HashMap::new();
+    for items in sheets.values() {
+        for (i, _) in items {
+            *count.entry(*i).or_default() += 1.0;
+        }
+    }
+    let total = codes.len() as f64;
+    let facts = RomeFacts {
+        macro_of: kinds
+            .iter()
+            .filter_map(|(c, (_, m))| m.map(|m| (*c, m)))
+            .collect(),
+        spread: count.iter().map(|(c, n)| (*c, n / total)).collect(),
+    };
+    let mut rng = Rng(0xC0FF_EE12_3456_789A);
+    let people = (0..people)
+        .map(|_| {
+            let sheet = &sheets[&codes[rng.below(codes.len())]];
+            let mut v: Vec<(i64, u8, u8)> = Vec::new();
+            for (i, _) in sheet {
+                if rng.below(10) < 4 {
+                    v.push((*i, 1 + rng.below(4) as u8, rng.below(5) as u8));
+                }
+            }
+            for _ in 0..3 {
+                let other = &sheets[&codes[rng.below(codes.len())]];
+                v.push((other[rng.below(other.len())].0, 2, 1));
+            }
+            v.sort();
+            v.dedup_by_key(|x| x.0);
+            v
+        })
+        .collect();
+    let posts = (0..posts)
+        .map(|_| {
+            sheets[&codes[rng.below(codes.len())]]
+                .iter()
+                .map(|(i, core)| RequiredItem {
+                    code: OgrCode(*i),
+                    kind: kinds[i].0,
+                    label: format!("élément {i}"),
+                    level: Level::new(2 + rng.below(2) as u8).unwrap_or(Level::DEFAULT),
+                    importance: if *core {
+                        Importance::Must
+                    } else {
+                        Importance::Nice
+                    },
+                })
+                .collect()
+        })
+        .collect();
+    Ok(RankWorld {
+        facts,
+        people,
+        posts,
+    })
+}
+
+fn skills_of(v: &[(i64, u8, u8)]) -> Vec<dklik_domain::PersonSkill> {
+    v.iter()
+        .map(|(i, l, e)| dklik_domain::PersonSkill {
+            item: dklik_domain::OgrCode(*i),
+            label: String::new(),
+            level: dklik_domain::Level::new(*l).unwrap_or(dklik_domain::Level::DEFAULT),
+            evidence: dklik_domain::Evidence::ALL[*e as usize],
+            endorsed_by: vec![],
+            pieces: vec![],
+        })
+        .collect()
+}
+
+/// Ranking people for a post (top 50 with explanations) and offers for a person; optionally
+/// the same people ranking as SQL on PostgreSQL, side by side.
+pub async fn ranking(
+    rome: &std::path::Path,
+    people: usize,
+    posts: usize,
+    offers: usize,
+    postgres: Option<String>,
+) -> anyhow::Result<()> {
+    use dklik_domain::matching::{score, CompiledNeeds, PeopleIndex};
+    let t0 = Instant::now();
+    let w = rank_world(rome, people, posts.max(offers))?;
+    let mut index = PeopleIndex::default();
+    for p in &w.people {
+        index.push(&skills_of(p), &w.facts);
+    }
+    println!(
+        "{} personnes ({:.1} éléments en moyenne), {} postes, générées et indexées en {:.2?}",
+        people,
+        w.people.iter().map(Vec::len).sum::<usize>() as f64 / people.max(1) as f64,
+        posts,
+        t0.elapsed()
+    );
+    let mut scratch = Vec::new();
+    let mut times = Vec::new();
+    for needs in w.posts.iter().take(posts) {
+        let s = Instant::now();
+        let compiled = CompiledNeeds::new(needs, &w.facts);
+        let top = index.top(&compiled, 50, &mut scratch);
+        // The explanations of the 50 first, with the explained score.
+        let explained: Vec<_> = top
+            .iter()
+            .map(|(p, _)| score(&skills_of(&w.people[*p as usize]), needs, &w.facts, vec![]))
+            .collect();
+        std::hint::black_box(explained);
+        times.push(s.elapsed().as_secs_f64() * 1e3);
+    }
+    println!(
+        "Classer {} personnes pour un poste, 50 premières expliquées : p50 {:.2} ms, p95 {:.2} ms (un fil)",
+        people,
+        percentile_f(&mut times.clone(), 0.5),
+        percentile_f(&mut times, 0.95)
+    );
+    // Offers for one person: each offer's needs prepared once, the person's skills looked up.
+    let compiled: Vec<CompiledNeeds> = w
+        .posts
+        .iter()
+        .cycle()
+        .take(offers)
+        .map(|n| CompiledNeeds::new(n, &w.facts))
+        .collect();
+    let mut times = Vec::new();
+    for p in w.people.iter().take(50) {
+        let s = Instant::now();
+        let one = dklik_domain::matching::CompiledPerson::new(&skills_of(p), &w.facts);
+        let vals: Vec<f64> = compiled.iter().map(|c| one.value(c)).collect();
+        std::hint::black_box(vals);
+        times.push(s.elapsed().as_secs_f64() * 1e3);
+    }
+    println!(
+        "Classer {} offres pour une personne : p50 {:.2} ms, p95 {:.2} ms",
+        offers,
+        percentile_f(&mut times.clone(), 0.5),
+        percentile_f(&mut times, 0.95)
+    );
+    if let Some(url) = postgres {
+        ranking_sql(&url, &w, posts).await?;
+    }
+    Ok(())
+}
+
+/// The same ranking written as SQL on PostgreSQL (one table of people's items).
+async fn ranking_sql(url: &str, w: &RankWorld, posts: usize) -> anyhow::Result<()> {
+    use dklik_domain::matching::{evidence_weight, ItemFacts, MUST_WEIGHT};
+    use sqlx::Connection;
+    let mut c = sqlx::PgConnection::connect(url).await?;
+    sqlx::query("DROP TABLE IF EXISTS bench_person_items")
+        .execute(&mut c)
+        .await?;
+    sqlx::query(
+        "CREATE TABLE bench_person_items (person INTEGER NOT NULL, item BIGINT NOT NULL, \
+         level DOUBLE PRECISION NOT NULL, ev DOUBLE PRECISION NOT NULL, macro BIGINT NOT NULL)",
+    )
+    .execute(&mut c)
+    .await?;
+    let t0 = Instant::now();
+    let rows: Vec<(i32, i64, f64, f64, i64)> = w
+        .people
+        .iter()
+        .enumerate()
+        .flat_map(|(p, v)| {
+            v.iter().map(move |(i, l, e)| {
+                (
+                    p as i32,
+                    *i,
+                    f64::from(*l),
+                    evidence_weight(dklik_domain::Evidence::ALL[*e as usize], false),
+                    w.facts
+                        .macro_of(dklik_domain::OgrCode(*i))
+                        .map(|m| m.0)
+                        .unwrap_or(0),
+                )
+            })
+        })
+        .collect();
+    for chunk in rows.chunks(5000) {
+        let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new(
+            "INSERT INTO bench_person_items (person, item, level, ev, macro) ",
+        );
+        qb.push_values(chunk, |mut b, r| {
+            b.push_bind(r.0)
+                .push_bind(r.1)
+                .push_bind(r.2)
+                .push_bind(r.3)
+                .push_bind(r.4);
+        });
+        qb.build().execute(&mut c).await?;
+    }
+    sqlx::query("CREATE INDEX ON bench_person_items (item)")
+        .execute(&mut c)
+        .await?;
+    sqlx::query("CREATE INDEX ON bench_person_items (macro)")
+        .execute(&mut c)
+        .await?;
+    sqlx::query("CREATE INDEX ON bench_person_items (person, item)")
+        .execute(&mut c)
+        .await?;
+    sqlx::query("ANALYZE bench_person_items")
+        .execute(&mut c)
+        .await?;
+    println!(
+        "PostgreSQL : {} lignes chargées et indexées en {:.2?}",
+        rows.len(),
+        t0.elapsed()
+    );
+    let mut times = Vec::new();
+    for needs in w.posts.iter().take(posts) {
+        let mut qb =
+            sqlx::QueryBuilder::<sqlx::Postgres>::new("WITH needs (item, mac, lvl, weight) AS (");
+        qb.push_values(needs, |mut b, r| {
+            let imp = if r.importance == dklik_domain::Importance::Must {
+                MUST_WEIGHT
+            } else {
+                1.0
+            };
+            b.push_bind(r.code.0)
+                .push_bind(w.facts.macro_of(r.code).map(|m| m.0).unwrap_or(0))
+                .push_bind(f64::from(r.level.get()))
+                .push_bind(imp * (1.0 - 0.6 * w.facts.spread(r.code).clamp(0.0, 1.0)));
+        });
+        qb.push(
+            "), total AS (SELECT SUM(weight) AS t FROM needs), \
+             matched AS (SELECT p.person, n.item, n.weight * LEAST(1.0, p.level / n.lvl) * p.ev AS c \
+               FROM needs n JOIN bench_person_items p ON p.item = n.item), \
+             sib AS (SELECT p.person, n.item, MAX(0.35 * n.weight * LEAST(1.0, p.level / n.lvl) * p.ev) AS c \
+               FROM needs n JOIN bench_person_items p ON p.macro = n.mac AND n.mac <> 0 \
+               WHERE NOT EXISTS (SELECT 1 FROM bench_person_items x WHERE x.person = p.person AND x.item = n.item) \
+               GROUP BY p.person, n.item) \
+             SELECT person, SUM(c) / (SELECT t FROM total) AS v FROM (SELECT * FROM matched UNION ALL SELECT * FROM sib) u \
+             GROUP BY person ORDER BY v DESC, person LIMIT 50",
+        );
+        let s = Instant::now();
+        let top: Vec<(i32, f64)> = qb.build_query_as().fetch_all(&mut c).await?;
+        std::hint::black_box(top);
+        times.push(s.elapsed().as_secs_f64() * 1e3);
+    }
+    println!(
+        "Le même classement en SQL sur PostgreSQL (50 premiers, sans les explications) : p50 {:.1} ms, p95 {:.1} ms",
+        percentile_f(&mut times.clone(), 0.5),
+        percentile_f(&mut times, 0.95)
+    );
+    sqlx::query("DROP TABLE bench_person_items")
+        .execute(&mut c)
+        .await?;
+    Ok(())
+}

@@ -200,6 +200,20 @@ enum BenchWhat {
         #[arg(long, default_value_t = 20)]
         rounds: usize,
     },
+    /// Ranking people for a post and offers for a person, on people generated from ROME.
+    Ranking {
+        #[arg(long)]
+        rome: PathBuf,
+        #[arg(long, default_value_t = 100_000)]
+        people: usize,
+        #[arg(long, default_value_t = 50)]
+        posts: usize,
+        #[arg(long, default_value_t = 10_000)]
+        offers: usize,
+        /// Also time the same ranking written as SQL on this PostgreSQL database.
+        #[arg(long)]
+        postgres: Option<String>,
+    },
     /// Journeys on the demo network: one query, arrive-by over an hour, the reachability table.
     Journeys {
         #[arg(long, default_value_t = 2000)]
@@ -438,6 +452,16 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Bench {
             what: BenchWhat::Journeys { queries },
         } => bench::journeys(queries),
+        Command::Bench {
+            what:
+                BenchWhat::Ranking {
+                    rome,
+                    people,
+                    posts,
+                    offers,
+                    postgres,
+                },
+        } => bench::ranking(&rome, people, posts, offers, postgres).await,
         Command::Bench {
             what:
                 BenchWhat::Engine {

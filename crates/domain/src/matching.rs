@@ -501,3 +501,308 @@ mod intro_tests {
         }
     }
 }
+
+/// A post's needs prepared for ranking many people at once (the same value as [`score`]).
+pub struct CompiledNeeds {
+    /// (item, macro-competence or 0, required level, weight, must), by item.
+    needs: Vec<(i64, i64, u8, f64, bool)>,
+    /// Positions in `needs` of the needs with a macro-competence, by macro-competence.
+    by_macro: Vec<u32>,
+    total: f64,
+}
+
+impl CompiledNeeds {
+    pub fn new(needs: &[RequiredItem], facts: &dyn ItemFacts) -> Self {
+        let needs: Vec<(i64, i64, u8, f64, bool)> = needs
+            .iter()
+            .map(|r| {
+                let importance = match r.importance {
+                    Importance::Must => MUST_WEIGHT,
+                    Importance::Nice => 1.0,
+                };
+                (
+                    r.code.0,
+                    facts.macro_of(r.code).map(|m| m.0).unwrap_or(0),
+                    r.level.get(),
+                    importance * (1.0 - 0.6 * facts.spread(r.code).clamp(0.0, 1.0)),
+                    r.importance == Importance::Must,
+                )
+            })
+            .collect();
+        let total = needs.iter().map(|n| n.3).sum();
+        let mut needs = needs;
+        needs.sort_by_key(|n| n.0);
+        let mut by_macro: Vec<u32> = (0..needs.len() as u32)
+            .filter(|i| needs[*i as usize].1 != 0)
+            .collect();
+        by_macro.sort_by_key(|i| needs[*i as usize].1);
+        Self {
+            needs,
+            by_macro,
+            total,
+        }
+    }
+}
+
+/// People as item postings, for ranking many at once: who has each item and each
+/// macro-competence, with level and evidence weight.
+#[derive(Default)]
+pub struct PeopleIndex {
+    /// item → (person, level, evidence weight)
+    by_item: std::collections::HashMap<i64, Vec<(u32, u8, f64)>>,
+    /// macro-competence → (person, level, evidence weight)
+    by_macro: std::collections::HashMap<i64, Vec<(u32, u8, f64)>>,
+    pub len: usize,
+}
+
+impl PeopleIndex {
+    /// Adds a person (its position is its number in the index).
+    pub fn push(&mut self, skills: &[PersonSkill], facts: &dyn ItemFacts) -> u32 {
+        let n = self.len as u32;
+        for s in skills {
+            let e = evidence_weight(s.evidence, !s.endorsed_by.is_empty());
+            self.by_item
+                .entry(s.item.0)
+                .or_default()
+                .push((n, s.level.get(), e));
+            if let Some(m) = facts.macro_of(s.item) {
+                self.by_macro
+                    .entry(m.0)
+                    .or_default()
+                    .push((n, s.level.get(), e));
+            }
+        }
+        self.len += 1;
+        n
+    }
+
+    /// The score value of every person for the post (same value as [`score`]'s).
+    pub fn values(&self, post: &CompiledNeeds, out: &mut Vec<f64>) {
+        out.clear();
+        out.resize(self.len, 0.0);
+        if post.total <= 0.0 {
+            return;
+        }
+        // Per person: the need (numbered from 1) it last matched, and its best sibling credit
+        // for the current need; dense arrays, no hashing in the loop.
+        let mut matched_for = vec![0u32; self.len];
+        let mut best = vec![0.0f64; self.len];
+        let mut touched: Vec<u32> = Vec::new();
+        for (k, &(item, mac, level, weight, _)) in post.needs.iter().enumerate() {
+            let stamp = k as u32 + 1;
+            let ratio = |l: u8| (f64::from(l) / f64::from(level)).min(1.0);
+            if let Some(list) = self.by_item.get(&item) {
+                for &(p, l, e) in list {
+                    out[p as usize] += weight * ratio(l) * e;
+                    matched_for[p as usize] = stamp;
+                }
+            }
+            if mac != 0 {
+                if let Some(list) = self.by_macro.get(&mac) {
+                    touched.clear();
+                    for &(p, l, e) in list {
+                        if matched_for[p as usize] == stamp {
+                            continue;
+                        }
+                        let c = SIBLING_CREDIT * ratio(l) * e;
+                        let b = &mut best[p as usize];
+                        if *b == 0.0 {
+                            touched.push(p);
+                        }
+                        if c > *b {
+                            *b = c;
+                        }
+                    }
+                    for &p in &touched {
+                        out[p as usize] += weight * best[p as usize];
+                        best[p as usize] = 0.0;
+                    }
+                }
+            }
+        }
+        for v in out.iter_mut() {
+            *v /= post.total;
+        }
+    }
+
+    /// The `k` best people (index, value), best first.
+    pub fn top(&self, post: &CompiledNeeds, k: usize, scratch: &mut Vec<f64>) -> Vec<(u32, f64)> {
+        self.values(post, scratch);
+        let mut idx: Vec<u32> = (0..self.len as u32).collect();
+        let k = k.min(idx.len());
+        if k == 0 {
+            return Vec::new();
+        }
+        idx.select_nth_unstable_by(k - 1, |a, b| {
+            scratch[*b as usize]
+                .total_cmp(&scratch[*a as usize])
+                .then(a.cmp(b))
+        });
+        let mut top: Vec<(u32, f64)> = idx[..k]
+            .iter()
+            .map(|i| (*i, scratch[*i as usize]))
+            .collect();
+        top.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        top
+    }
+}
+
+/// One person's skills prepared for scoring many posts (the same value as [`score`]'s).
+pub struct CompiledPerson {
+    /// (item, level, evidence weight), by item.
+    items: Vec<(i64, u8, f64)>,
+    /// (macro-competence, level, evidence weight), by macro-competence.
+    macros: Vec<(i64, u8, f64)>,
+}
+
+impl CompiledPerson {
+    pub fn new(skills: &[PersonSkill], facts: &dyn ItemFacts) -> Self {
+        let mut items: Vec<(i64, u8, f64)> = skills
+            .iter()
+            .map(|s| {
+                (
+                    s.item.0,
+                    s.level.get(),
+                    evidence_weight(s.evidence, !s.endorsed_by.is_empty()),
+                )
+            })
+            .collect();
+        items.sort_by_key(|x| x.0);
+        let mut macros: Vec<(i64, u8, f64)> = skills
+            .iter()
+            .filter_map(|s| {
+                facts.macro_of(s.item).map(|m| {
+                    (
+                        m.0,
+                        s.level.get(),
+                        evidence_weight(s.evidence, !s.endorsed_by.is_empty()),
+                    )
+                })
+            })
+            .collect();
+        macros.sort_by_key(|x| x.0);
+        Self { items, macros }
+    }
+
+    /// The score value for a post.
+    pub fn value(&self, post: &CompiledNeeds) -> f64 {
+        if post.total <= 0.0 {
+            return 0.0;
+        }
+        let mut sum = 0.0;
+        // Both lists are sorted by item: walk them together, noting which needs are met.
+        let mut met = [false; 128];
+        let many = post.needs.len() > met.len();
+        let mut met_vec = if many {
+            vec![false; post.needs.len()]
+        } else {
+            Vec::new()
+        };
+        let mut j = 0;
+        for (k, &(item, _, level, weight, _)) in post.needs.iter().enumerate() {
+            while j < self.items.len() && self.items[j].0 < item {
+                j += 1;
+            }
+            if j < self.items.len() && self.items[j].0 == item {
+                let (_, l, e) = self.items[j];
+                sum += weight * (f64::from(l) / f64::from(level)).min(1.0) * e;
+                if many {
+                    met_vec[k] = true;
+                } else {
+                    met[k] = true;
+                }
+            }
+        }
+        // Then the needs not met, by macro-competence, against the person's macro-competences.
+        let mut m = 0;
+        for &k in &post.by_macro {
+            let k = k as usize;
+            if (many && met_vec[k]) || (!many && met[k]) {
+                continue;
+            }
+            let (_, mac, level, weight, _) = post.needs[k];
+            while m < self.macros.len() && self.macros[m].0 < mac {
+                m += 1;
+            }
+            let best = self.macros[m..]
+                .iter()
+                .take_while(|x| x.0 == mac)
+                .map(|&(_, l, e)| SIBLING_CREDIT * (f64::from(l) / f64::from(level)).min(1.0) * e)
+                .fold(0.0, f64::max);
+            sum += weight * best;
+        }
+        sum / post.total
+    }
+}
+
+#[cfg(test)]
+mod fast_tests {
+    use super::*;
+    use crate::rome::ItemKind;
+    use proptest::prelude::*;
+
+    struct Facts;
+    impl ItemFacts for Facts {
+        fn macro_of(&self, item: OgrCode) -> Option<OgrCode> {
+            Some(OgrCode(1000 + item.0 % 4))
+        }
+        fn spread(&self, item: OgrCode) -> f64 {
+            (item.0 % 10) as f64 / 10.0
+        }
+    }
+
+    fn skills(v: &[(i64, u8, u8)]) -> Vec<PersonSkill> {
+        let mut seen = std::collections::HashSet::new();
+        v.iter()
+            .filter(|(i, _, _)| seen.insert(*i))
+            .map(|(i, l, e)| PersonSkill {
+                item: OgrCode(*i),
+                label: String::new(),
+                level: Level::new(*l).unwrap(),
+                evidence: Evidence::ALL[*e as usize],
+                endorsed_by: vec![],
+                pieces: vec![],
+            })
+            .collect()
+    }
+
+    proptest! {
+        #[test]
+        fn the_fast_ranking_gives_the_same_values_as_the_explained_score(
+            needs in prop::collection::vec((1i64..30, 1u8..5, any::<bool>()), 1..10),
+            people in prop::collection::vec(prop::collection::vec((1i64..30, 1u8..5, 0u8..5), 0..12), 1..20),
+        ) {
+            let mut seen = std::collections::HashSet::new();
+            let needs: Vec<RequiredItem> = needs
+                .into_iter()
+                .filter(|(i, _, _)| seen.insert(*i))
+                .map(|(i, l, must)| RequiredItem {
+                    code: OgrCode(i),
+                    kind: ItemKind::SavoirFaire,
+                    label: String::new(),
+                    level: Level::new(l).unwrap(),
+                    importance: if must { Importance::Must } else { Importance::Nice },
+                })
+                .collect();
+            let compiled = CompiledNeeds::new(&needs, &Facts);
+            let mut index = PeopleIndex::default();
+            let people: Vec<Vec<PersonSkill>> = people.iter().map(|p| skills(p)).collect();
+            for p in &people {
+                index.push(p, &Facts);
+            }
+            let mut values = Vec::new();
+            index.values(&compiled, &mut values);
+            for (p, v) in people.iter().zip(&values) {
+                let full = score(p, &needs, &Facts, vec![]).value;
+                prop_assert!((full - v).abs() < 1e-9, "{} vs {}", full, v);
+            }
+            let top = index.top(&compiled, 5, &mut values);
+            prop_assert!(top.windows(2).all(|w| w[0].1 >= w[1].1));
+            for p in &people {
+                let full = score(p, &needs, &Facts, vec![]).value;
+                let one = CompiledPerson::new(p, &Facts).value(&compiled);
+                prop_assert!((full - one).abs() < 1e-9, "{} vs {}", full, one);
+            }
+        }
+    }
+}
