@@ -147,6 +147,11 @@ pub const ACCESS: &[(&str, &str, Who)] = &[
     ),
     ("GET", "/entreprise/mises-en-relation", Who::Roles(EMPLOYER)),
     (
+        "GET",
+        "/entreprise/mises-en-relation/{id}",
+        Who::Roles(EMPLOYER),
+    ),
+    (
         "POST",
         "/entreprise/mises-en-relation/{id}/etape",
         Who::Roles(EMPLOYER),

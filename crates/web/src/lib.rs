@@ -273,6 +273,10 @@ pub fn router(state: SharedState) -> Router {
             get(skills::employer_intros),
         )
         .route(
+            "/entreprise/mises-en-relation/{id}",
+            get(skills::employer_intro),
+        )
+        .route(
             "/entreprise/mises-en-relation/{id}/etape",
             post(skills::employer_intro_step),
         )

@@ -2101,6 +2101,13 @@ pub async fn intro_step(
     }
 }
 
+#[derive(Template)]
+#[template(path = "employer_intros.html")]
+struct EmployerIntrosPage {
+    /// (introduction, post, first name, step, skills)
+    rows: Vec<(i64, String, String, String, String)>,
+}
+
 /// `GET /entreprise/mises-en-relation`: the people proposed for the employer's posts, once
 /// they agreed and were sent.
 pub async fn employer_intros(
@@ -2140,51 +2147,15 @@ pub async fn employer_intros(
             .next()
             .unwrap_or("")
             .to_string();
-        rows.push(vec![
+        rows.push((
+            i.id,
             i.offer_title.clone(),
             first_name,
             i.status.label_fr().to_string(),
             skills,
-            format!("/entreprise/mises-en-relation/{}/etape", i.id),
-        ]);
+        ));
     }
-    let forms = rows
-        .iter()
-        .flat_map(|r| {
-            [
-                (
-                    format!("{}?vers=interview", r[4]),
-                    "Entretien fixé",
-                    "",
-                    false,
-                ),
-                (
-                    format!("{}?vers=hired", r[4]),
-                    "Embauche",
-                    "Confirmer l'embauche ?",
-                    false,
-                ),
-            ]
-        })
-        .collect();
-    let rows = rows
-        .into_iter()
-        .map(|mut r| {
-            r.pop();
-            r
-        })
-        .collect();
-    crate::account::TablePage {
-        title: "Personnes proposées par DKLIK".into(),
-        intro: vec!["Des personnes d'accord pour être présentées, avec leurs compétences et leurs preuves. Indiquez l'entretien puis votre décision.".into()],
-        links: vec![("/entreprise".into(), "Mes offres".into())],
-        headers: vec!["Poste", "Prénom", "Étape", "Compétences"],
-        rows,
-        empty: "Personne pour l'instant.",
-        forms,
-        csrf: ident.csrf().to_string(),
-    }
-    .respond()
+    Ok(Html(EmployerIntrosPage { rows }.render()?).into_response())
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -2223,7 +2194,7 @@ pub async fn employer_intro_step(
             if i.status == dklik_domain::matching::IntroStatus::Hired {
                 st.screens.refresh_offers(st.store.as_ref()).await?;
             }
-            Ok(Redirect::to("/entreprise/mises-en-relation").into_response())
+            Ok(Redirect::to(&format!("/entreprise/mises-en-relation/{iid}")).into_response())
         }
         Err(e) => {
             let errors = intro_errors(e)?;
@@ -2237,4 +2208,70 @@ pub async fn employer_intro_step(
             ))
         }
     }
+}
+
+#[derive(Template)]
+#[template(path = "employer_intro.html")]
+struct EmployerIntroPage {
+    id: i64,
+    title: String,
+    first_name: String,
+    status: String,
+    status_key: String,
+    skills: Vec<String>,
+    reasons: [&'static str; 6],
+    csrf: String,
+}
+
+/// `GET /entreprise/mises-en-relation/{id}`: one proposed person, and the "not hired" form
+/// with its reason and feedback per skill.
+pub async fn employer_intro(
+    State(st): State<SharedState>,
+    Extension(ident): Extension<Identity>,
+    Path(iid): Path<String>,
+) -> Result<Response, AppError> {
+    let u = me(&ident)?;
+    let employer = u.employer_id.ok_or(AppError::NotFound)?;
+    let i = st
+        .store
+        .introduction(id_of(&iid)?)
+        .await?
+        .filter(|i| i.employer_id == employer.0 && i.status.employer_sees())
+        .ok_or(AppError::NotFound)?;
+    let r = reference(&st).await?;
+    let skills = dklik_app::matching::person_view(st.store.as_ref(), &r, i.person_id)
+        .await?
+        .map(|p| {
+            p.skills
+                .iter()
+                .map(|s| {
+                    format!(
+                        "{} : niveau {} ({})",
+                        s.label,
+                        s.level.get(),
+                        s.evidence.label_fr()
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(Html(
+        EmployerIntroPage {
+            id: i.id,
+            title: i.offer_title.clone(),
+            first_name: i
+                .person_name
+                .split_whitespace()
+                .next()
+                .unwrap_or("")
+                .to_string(),
+            status: i.status.label_fr().into(),
+            status_key: i.status.as_str().into(),
+            skills,
+            reasons: dklik_domain::matching::NOT_HIRED_REASONS,
+            csrf: ident.csrf().to_string(),
+        }
+        .render()?,
+    )
+    .into_response())
 }

@@ -916,6 +916,18 @@ async fn an_introduction_goes_from_suggestion_to_hire_and_the_post_fills() {
         list.body
     );
     assert!(list.body.contains("testée"));
+    let detail = get_as(
+        &app,
+        &format!("/entreprise/mises-en-relation/{}", intro.id),
+        &rh,
+    )
+    .await;
+    assert!(
+        detail.body.contains("Un entretien est fixé") && detail.body.contains("Pas d&#39;embauche")
+            || detail.body.contains("Pas d'embauche"),
+        "{}",
+        detail.body
+    );
     // The employer: interview, then hire.
     for to in ["interview", "hired"] {
         let r = post_as(
