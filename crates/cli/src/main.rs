@@ -42,6 +42,10 @@ enum Command {
         mail: MailArgs,
         #[command(flatten)]
         screens: ScreenArgs,
+        /// Map tiles for the public agenda's map, a URL template with {z}, {x} and {y} (the
+        /// visitor's browser fetches them). Without it, the agenda draws a plain plan.
+        #[arg(long, env = "DKLIK_MAP_TILES")]
+        map_tiles: Option<String>,
         /// Months without activity after which a person is anonymised.
         #[arg(long, env = "DKLIK_RETENTION_MONTHS", default_value_t = dklik_app::privacy::DEFAULT_RETENTION_MONTHS)]
         retention_months: u32,
@@ -349,6 +353,7 @@ async fn run(cli: Cli) -> Result<()> {
             public_url,
             mail,
             screens,
+            map_tiles,
             retention_months,
         } => {
             let store = open_store(&db).await?;
@@ -359,6 +364,7 @@ async fn run(cli: Cli) -> Result<()> {
                 &mail,
                 retention_months,
                 &screens,
+                map_tiles,
             )
             .await
         }
@@ -409,6 +415,7 @@ async fn run(cli: Cli) -> Result<()> {
                 &mail,
                 dklik_app::privacy::DEFAULT_RETENTION_MONTHS,
                 &ScreenArgs::default(),
+                None,
             )
             .await
         }
@@ -633,6 +640,7 @@ async fn serve(
     mail: &MailArgs,
     retention_months: u32,
     screen_args: &ScreenArgs,
+    map_tiles: Option<String>,
 ) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -742,6 +750,13 @@ async fn serve(
         }
     });
     let state = dklik_web::AppState::new(store, &base, retention_months, screens);
+    let state = dklik_web::AppState::with_sms(
+        state,
+        Arc::new(dklik_app::orientation::FolderSms {
+            dir: mail.sms_dir.clone(),
+        }),
+    );
+    let state = dklik_web::AppState::with_map_tiles(state, map_tiles);
     dklik_web::serve(state, listener).await?;
     Ok(())
 }

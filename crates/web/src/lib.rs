@@ -47,6 +47,9 @@ pub struct AppState {
     pub base_url: String,
     /// The ROME reference in memory, for item search and suggestions.
     pub skills: dklik_app::skills::SkillsCache,
+    /// Map tiles for the agenda's map, as a URL template with {z}, {x} and {y}; none: a plain
+    /// plan drawn by the server.
+    pub map_tiles: Option<String>,
     /// Bus timetables per day, for journeys at shift time.
     pub transit: dklik_app::matching::Transit,
     /// Text messages (cancellations, a place freed); the server sets it with `with_sms`.
@@ -73,10 +76,27 @@ impl AppState {
             pages: PageCache::new(Duration::from_secs(5), 2_000),
             skills: Default::default(),
             transit: Default::default(),
+            map_tiles: None,
             sms: Arc::new(dklik_app::orientation::FolderSms {
                 dir: std::env::temp_dir().join("dklik-sms"),
             }),
         })
+    }
+
+    /// The same state with a map tile source for the agenda (`https://…/{z}/{x}/{y}.png`).
+    pub fn with_map_tiles(state: SharedState, template: Option<String>) -> SharedState {
+        match Arc::try_unwrap(state) {
+            Ok(mut s) => {
+                s.map_tiles = template.filter(|t| {
+                    (t.starts_with("https://") || t.starts_with("http://"))
+                        && t.contains("{z}")
+                        && t.contains("{x}")
+                        && t.contains("{y}")
+                });
+                Arc::new(s)
+            }
+            Err(shared) => shared,
+        }
     }
 
     /// The same state with this text-message sender.

@@ -423,6 +423,86 @@ fn askama_escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// A map of points over tiles (Web Mercator), as SVG `<image>` elements: the browser fetches
+/// the tiles from the configured source; no script.
+fn tiled_svg(points: &[(f64, f64, String)], template: &str) -> String {
+    if points.is_empty() {
+        return String::new();
+    }
+    let merc = |lat: f64, lon: f64, z: u32| {
+        let n = f64::from(1u32 << z) * 256.0;
+        let x = (lon + 180.0) / 360.0 * n;
+        let l = lat.to_radians();
+        let y = (1.0 - (l.tan() + 1.0 / l.cos()).ln() / std::f64::consts::PI) / 2.0 * n;
+        (x, y)
+    };
+    let (mut lat0, mut lat1, mut lon0, mut lon1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+    for (la, lo, _) in points {
+        lat0 = lat0.min(*la);
+        lat1 = lat1.max(*la);
+        lon0 = lon0.min(*lo);
+        lon1 = lon1.max(*lo);
+    }
+    // The largest zoom where the points fit in 600 × 300 pixels.
+    let mut z = 16;
+    while z > 3 {
+        let (x0, y1) = merc(lat0, lon0, z);
+        let (x1, y0) = merc(lat1, lon1, z);
+        if x1 - x0 <= 560.0 && y1 - y0 <= 260.0 {
+            break;
+        }
+        z -= 1;
+    }
+    let (x0, y1) = merc(lat0, lon0, z);
+    let (x1, y0) = merc(lat1, lon1, z);
+    let (cx, cy) = ((x0 + x1) / 2.0, (y0 + y1) / 2.0);
+    let (vx, vy, w, h) = (cx - 300.0, cy - 150.0, 600.0, 300.0);
+    let mut out = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"{vx:.0} {vy:.0} {w} {h}\" role=\"img\" aria-labelledby=\"plan-titre\"><title id=\"plan-titre\">Carte des lieux des événements</title>"
+    );
+    let (tx0, ty0) = ((vx / 256.0).floor() as i64, (vy / 256.0).floor() as i64);
+    let (tx1, ty1) = (
+        ((vx + w) / 256.0).floor() as i64,
+        ((vy + h) / 256.0).floor() as i64,
+    );
+    for tx in tx0..=tx1 {
+        for ty in ty0..=ty1 {
+            let url = template
+                .replace("{z}", &z.to_string())
+                .replace("{x}", &tx.to_string())
+                .replace("{y}", &ty.to_string());
+            out.push_str(&format!(
+                "<image href=\"{}\" x=\"{}\" y=\"{}\" width=\"256\" height=\"256\"/>",
+                askama_escape(&url),
+                tx * 256,
+                ty * 256
+            ));
+        }
+    }
+    for (i, (la, lo, label)) in points.iter().enumerate() {
+        let (x, y) = merc(*la, *lo, z);
+        out.push_str(&format!(
+            "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"7\" fill=\"#0b5394\"><title>{}</title></circle><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"14\" fill=\"#111111\">{}</text>",
+            askama_escape(label),
+            x + 9.0,
+            y + 5.0,
+            i + 1
+        ));
+    }
+    out.push_str("</svg>");
+    out
+}
+
+/// The origin (scheme and host) of a URL template, for the page's security policy.
+fn origin_of(template: &str) -> String {
+    let rest = template.split("://").nth(1).unwrap_or("");
+    let host = rest.split('/').next().unwrap_or("");
+    format!(
+        "{}://{host}",
+        template.split("://").next().unwrap_or("https")
+    )
+}
+
 pub async fn agenda(
     State(st): State<SharedState>,
     Query(q): Query<CatalogueQuery>,
@@ -445,7 +525,10 @@ pub async fn agenda(
             .iter()
             .map(|k| (k.as_str(), k.label_fr()))
             .collect(),
-        map: plan_svg(&points, &stops),
+        map: match &st.map_tiles {
+            Some(t) => tiled_svg(&points, t),
+            None => plan_svg(&points, &stops),
+        },
         events: events
             .iter()
             .map(|e| {
@@ -460,7 +543,15 @@ pub async fn agenda(
             })
             .collect(),
     };
-    Ok(Html(page.render()?).into_response())
+    let mut res = Html(page.render()?).into_response();
+    if let Some(t) = &st.map_tiles {
+        if let Ok(v) =
+            axum::http::HeaderValue::from_str(&crate::security::csp_with_images_from(&origin_of(t)))
+        {
+            res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
+        }
+    }
+    Ok(res)
 }
 
 /// `/agenda/{kind}.ics`: the iCalendar feed of one kind of event.

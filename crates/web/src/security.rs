@@ -13,6 +13,14 @@ pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; 
 pub const SCREEN_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
     font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors *; object-src 'none'";
 
+/// The usual policy, with images also allowed from `origin` (map tiles).
+pub fn csp_with_images_from(origin: &str) -> String {
+    CSP.replace(
+        "img-src 'self' data:;",
+        &format!("img-src 'self' data: {origin};"),
+    )
+}
+
 pub async fn headers(req: Request, next: Next) -> Response {
     let screen = req.uri().path().starts_with("/ecran/");
     let mut res = next.run(req).await;
@@ -23,10 +31,13 @@ pub async fn headers(req: Request, next: Next) -> Response {
             HeaderValue::from_static(SCREEN_CSP),
         );
     } else {
-        h.insert(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(CSP),
-        );
+        // A page may widen its own policy (the agenda's map tiles, when configured).
+        if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+            h.insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(CSP),
+            );
+        }
         h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     }
     h.insert(

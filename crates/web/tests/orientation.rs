@@ -596,3 +596,61 @@ async fn a_contact_is_recorded_once_and_becomes_a_record_with_consent() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn the_agenda_map_uses_the_configured_tiles_and_allows_only_them() {
+    let app = app().await;
+    let ((cookie, csrf), _) = staff(&app).await;
+    let r = post_as(&app, "/conseil/agenda", &cookie, &format!("csrf={csrf}&type_evenement=bus_emploi&titre=Bus&jour={}&debut=09%3A00&fin=12%3A00&lieu=Gare&latitude=51.03&longitude=2.37", day_after(2))).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // Without tiles: a plain plan, nothing from elsewhere.
+    let plain = get(&app, "/agenda").await;
+    assert!(plain.body.contains("<svg") && !plain.body.contains("<image"));
+    // With tiles: the page names them, and its policy allows that host only.
+    let state = dklik_web::AppState::new(
+        app.store.clone(),
+        "https://dklik.example",
+        24,
+        app.screens.clone(),
+    );
+    let state = dklik_web::AppState::with_map_tiles(
+        state,
+        Some("https://tuiles.example/{z}/{x}/{y}.png".into()),
+    );
+    let router = dklik_web::router(state).layer(axum::extract::connect_info::MockConnectInfo(
+        std::net::SocketAddr::from(([192, 0, 2, 9], 4000)),
+    ));
+    let res = router
+        .oneshot(Request::get("/agenda").body(Body::empty()).expect("req"))
+        .await
+        .expect("answer");
+    let csp = res
+        .headers()
+        .get(header::CONTENT_SECURITY_POLICY)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    assert!(
+        csp.contains("img-src 'self' data: https://tuiles.example;"),
+        "{csp}"
+    );
+    let body = String::from_utf8(
+        axum::body::to_bytes(res.into_body(), 1 << 20)
+            .await
+            .expect("body")
+            .to_vec(),
+    )
+    .expect("utf8");
+    assert!(
+        body.contains("<image href=\"https://tuiles.example/"),
+        "{body}"
+    );
+    // Elsewhere the policy is unchanged.
+    assert!(get(&app, "/offres")
+        .await
+        .headers
+        .get(header::CONTENT_SECURITY_POLICY)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .contains("img-src 'self' data:;"));
+}
