@@ -349,25 +349,25 @@ impl Timetable {
     ) -> Option<Journey> {
         const INF: u32 = u32::MAX;
         let n = self.stops.len();
-        // Per round: arrival times and how each stop was reached.
+        /// How the best arrival of a round at a stop was made.
         #[derive(Clone, Copy)]
         enum Via {
-            None,
+            /// Not improved in this round: as in the round before.
+            Copied,
             Origin(u32),
-            Ride {
-                pattern: u32,
-                trip: u32,
-                board: u32,
-                alight: u32,
-            },
+            Ride,
             Walk {
                 from: u32,
                 seconds: u32,
             },
         }
+        // Per round: the earliest arrival at each stop (any way), how, and the earliest by a
+        // ride alone (a walk may follow a ride, never another walk).
         let mut tau: Vec<Vec<u32>> = vec![vec![INF; n]];
-        let mut via: Vec<Vec<Via>> = vec![vec![Via::None; n]];
+        let mut via: Vec<Vec<Via>> = vec![vec![Via::Copied; n]];
+        let mut ride: Vec<Vec<Option<(u32, u32, u32, u32)>>> = vec![vec![None; n]];
         let mut best = vec![INF; n];
+        let mut best_ride = vec![INF; n];
         let mut marked = vec![false; n];
         for &(s, w) in origin {
             let t = depart.saturating_add(w);
@@ -378,21 +378,11 @@ impl Timetable {
                 marked[s as usize] = true;
             }
         }
-        let mut best_target: (u32, Option<(usize, u32)>) = match direct {
+        // (arrival, round, stop, by a walk from this stop with these seconds)
+        let mut best_target: (u32, Option<(usize, u32, Option<(u32, u32)>)>) = match direct {
             Some(w) => (depart.saturating_add(w), None),
             None => (INF, None),
         };
-        // Only stops reached in this round, by a ride or the walk after it: reaching the target
-        // on foot from a stop walked to from the origin is not a journey (the direct walk is).
-        let consider =
-            |k: usize, tau_k: &[u32], changed: &[bool], bt: &mut (u32, Option<(usize, u32)>)| {
-                for &(s, w) in target {
-                    let t = tau_k[s as usize];
-                    if changed[s as usize] && t != INF && t.saturating_add(w) < bt.0 {
-                        *bt = (t + w, Some((k, s)));
-                    }
-                }
-            };
         for k in 1..=max_rides {
             let mut queue: HashMap<u32, u32> = HashMap::new();
             for (s, m) in marked.iter_mut().enumerate() {
@@ -409,8 +399,9 @@ impl Timetable {
                 break;
             }
             tau.push(tau[k - 1].clone());
-            via.push(vec![Via::None; n]);
-            let mut improved = vec![false; n];
+            via.push(vec![Via::Copied; n]);
+            ride.push(vec![None; n]);
+            let mut rode_here = vec![INF; n];
             let mut qs: Vec<(u32, u32)> = queue.into_iter().collect();
             qs.sort();
             for (p, start) in qs {
@@ -420,16 +411,15 @@ impl Timetable {
                     let s = pat.stops[i] as usize;
                     if let Some((t, b)) = cur {
                         let arr = pat.trips[t as usize].arr[i];
-                        if arr != INF && arr < best[s].min(best_target.0) {
-                            tau[k][s] = arr;
-                            best[s] = arr;
-                            via[k][s] = Via::Ride {
-                                pattern: p,
-                                trip: t,
-                                board: b,
-                                alight: i as u32,
-                            };
-                            improved[s] = true;
+                        if arr != INF && arr < best_ride[s].min(best_target.0) {
+                            best_ride[s] = arr;
+                            rode_here[s] = arr;
+                            ride[k][s] = Some((p, t, b, i as u32));
+                            if arr < tau[k][s] {
+                                tau[k][s] = arr;
+                                via[k][s] = Via::Ride;
+                            }
+                            best[s] = best[s].min(arr);
                         }
                     }
                     let ready = tau[k - 1][s];
@@ -455,34 +445,45 @@ impl Timetable {
                     }
                 }
             }
+            // The target from stops reached by a ride in this round, on foot or not.
+            for &(s, w) in target {
+                let t = rode_here[s as usize];
+                if t != INF && t.saturating_add(w) < best_target.0 {
+                    best_target = (t + w, Some((k, s, None)));
+                }
+            }
             // Walking from the stops reached by a ride in this round.
-            let rode: Vec<usize> = (0..n).filter(|s| improved[*s]).collect();
-            let mut changed = improved.clone();
-            for s in rode {
+            let rode: Vec<usize> = (0..n).filter(|s| rode_here[*s] != INF).collect();
+            for &s in &rode {
                 marked[s] = true;
-                let t0 = tau[k][s];
+            }
+            for s in rode {
+                let t0 = rode_here[s];
                 for &(s2, w) in &self.footpaths[s] {
                     let t = t0.saturating_add(w);
-                    let s2 = s2 as usize;
-                    if t < best[s2].min(best_target.0) {
-                        tau[k][s2] = t;
-                        best[s2] = t;
-                        via[k][s2] = Via::Walk {
+                    let s2u = s2 as usize;
+                    for &(ts, tw) in target.iter().filter(|(x, _)| *x == s2) {
+                        if t.saturating_add(tw) < best_target.0 {
+                            best_target = (t + tw, Some((k, ts, Some((s as u32, w)))));
+                        }
+                    }
+                    if t < best[s2u].min(best_target.0) && t < tau[k][s2u] {
+                        tau[k][s2u] = t;
+                        best[s2u] = t;
+                        via[k][s2u] = Via::Walk {
                             from: s as u32,
                             seconds: w,
                         };
-                        marked[s2] = true;
-                        changed[s2] = true;
+                        marked[s2u] = true;
                     }
                 }
             }
-            consider(k, &tau[k], &changed, &mut best_target);
         }
         let (arrive, end) = best_target;
         if arrive == INF {
             return None;
         }
-        let Some((k, s)) = end else {
+        let Some((k, s, walk_in)) = end else {
             // Walking all the way.
             return Some(Journey {
                 depart,
@@ -507,34 +508,45 @@ impl Timetable {
                 seconds: w_end,
             });
         }
+        let ride_leg = |k: usize, s: usize| -> Option<(Leg, usize)> {
+            let (p, t, b, i) = ride[k][s]?;
+            let pat = &self.patterns[p as usize];
+            let tr = &pat.trips[t as usize];
+            Some((
+                Leg::Ride {
+                    route: pat.route.clone(),
+                    trip_id: tr.trip_id.clone(),
+                    from: pat.stops[b as usize],
+                    to: pat.stops[i as usize],
+                    depart: tr.dep[b as usize],
+                    arrive: tr.arr[i as usize],
+                },
+                pat.stops[b as usize] as usize,
+            ))
+        };
+        // The last ride (and the walk after it, if any) of round k.
         let (mut k, mut s) = (k, s as usize);
+        if let Some((from, seconds)) = walk_in {
+            legs.push(Leg::Walk {
+                from: Some(from),
+                to: Some(s as u32),
+                seconds,
+            });
+            s = from as usize;
+        }
+        let Some((leg, board)) = ride_leg(k, s) else {
+            return None;
+        };
+        legs.push(leg);
+        s = board;
+        k -= 1;
+        // Then how each boarding stop was reached, round by round.
         loop {
             match via[k][s] {
-                Via::Walk { from, seconds } => {
-                    legs.push(Leg::Walk {
-                        from: Some(from),
-                        to: Some(s as u32),
-                        seconds,
-                    });
-                    s = from as usize;
-                }
-                Via::Ride {
-                    pattern,
-                    trip,
-                    board,
-                    alight,
-                } => {
-                    let pat = &self.patterns[pattern as usize];
-                    let tr = &pat.trips[trip as usize];
-                    legs.push(Leg::Ride {
-                        route: pat.route.clone(),
-                        trip_id: tr.trip_id.clone(),
-                        from: pat.stops[board as usize],
-                        to: pat.stops[alight as usize],
-                        depart: tr.dep[board as usize],
-                        arrive: tr.arr[alight as usize],
-                    });
-                    s = pat.stops[board as usize] as usize;
+                Via::Copied => {
+                    if k == 0 {
+                        break;
+                    }
                     k -= 1;
                 }
                 Via::Origin(w) => {
@@ -547,11 +559,25 @@ impl Timetable {
                     }
                     break;
                 }
-                Via::None => {
-                    // Reached in an earlier round with the same time.
-                    if k == 0 {
+                Via::Walk { from, seconds } => {
+                    legs.push(Leg::Walk {
+                        from: Some(from),
+                        to: Some(s as u32),
+                        seconds,
+                    });
+                    let Some((leg, board)) = ride_leg(k, from as usize) else {
                         break;
-                    }
+                    };
+                    legs.push(leg);
+                    s = board;
+                    k -= 1;
+                }
+                Via::Ride => {
+                    let Some((leg, board)) = ride_leg(k, s) else {
+                        break;
+                    };
+                    legs.push(leg);
+                    s = board;
                     k -= 1;
                 }
             }
@@ -664,23 +690,24 @@ pub fn connection_scan(
     let conns = tt.connections();
     let trips = conns.iter().map(|c| c.4).max().map(|m| m + 1).unwrap_or(0);
     let mut on_trip = vec![false; trips];
-    // Stops reached by a ride (or the walk after one): only they lead to the target.
-    let mut rode = vec![false; n];
+    // Arrivals by a ride, and by a ride then a walk: only they lead to the target, and a walk
+    // follows a ride only (never another walk).
+    let mut by_ride = vec![INF; n];
+    let mut after_ride = vec![INF; n];
     for &(a, b, dep, t_arr, trip) in &conns {
         if dep < depart {
             continue;
         }
         if on_trip[trip] || arr[a as usize] <= dep {
             on_trip[trip] = true;
-            if t_arr < arr[b as usize] {
-                arr[b as usize] = t_arr;
-                rode[b as usize] = true;
+            if t_arr < by_ride[b as usize] {
+                by_ride[b as usize] = t_arr;
+                arr[b as usize] = arr[b as usize].min(t_arr);
+                after_ride[b as usize] = after_ride[b as usize].min(t_arr);
                 for &(s2, w) in tt.footpaths_of(b) {
                     let t = t_arr + w;
-                    if t < arr[s2 as usize] {
-                        arr[s2 as usize] = t;
-                        rode[s2 as usize] = true;
-                    }
+                    arr[s2 as usize] = arr[s2 as usize].min(t);
+                    after_ride[s2 as usize] = after_ride[s2 as usize].min(t);
                 }
             }
         }
@@ -694,8 +721,8 @@ pub fn connection_scan(
         }
     };
     for (s, w) in tt.stops_near(to) {
-        if rode[s as usize] && arr[s as usize] != INF {
-            best = best.min(arr[s as usize] + w);
+        if after_ride[s as usize] != INF {
+            best = best.min(after_ride[s as usize] + w);
         }
     }
     (best != INF).then_some(best)
