@@ -365,7 +365,9 @@ impl Timetable {
         // ride alone (a walk may follow a ride, never another walk).
         let mut tau: Vec<Vec<u32>> = vec![vec![INF; n]];
         let mut via: Vec<Vec<Via>> = vec![vec![Via::Copied; n]];
-        let mut ride: Vec<Vec<Option<(u32, u32, u32, u32)>>> = vec![vec![None; n]];
+        // (pattern, trip, boarded at, alighted at)
+        type RideVia = Option<(u32, u32, u32, u32)>;
+        let mut ride: Vec<Vec<RideVia>> = vec![vec![None; n]];
         let mut best = vec![INF; n];
         let mut best_ride = vec![INF; n];
         let mut marked = vec![false; n];
@@ -379,7 +381,8 @@ impl Timetable {
             }
         }
         // (arrival, round, stop, by a walk from this stop with these seconds)
-        let mut best_target: (u32, Option<(usize, u32, Option<(u32, u32)>)>) = match direct {
+        type TargetVia = Option<(usize, u32, Option<(u32, u32)>)>;
+        let mut best_target: (u32, TargetVia) = match direct {
             Some(w) => (depart.saturating_add(w), None),
             None => (INF, None),
         };
@@ -534,9 +537,7 @@ impl Timetable {
             });
             s = from as usize;
         }
-        let Some((leg, board)) = ride_leg(k, s) else {
-            return None;
-        };
+        let (leg, board) = ride_leg(k, s)?;
         legs.push(leg);
         s = board;
         k -= 1;
