@@ -10,6 +10,7 @@ mod backoffice;
 mod diffusion;
 mod error;
 mod forms;
+mod matching;
 mod orientation;
 mod pages;
 mod questionnaire;
@@ -279,30 +280,33 @@ pub fn router(state: SharedState) -> Router {
             post(skills::add_activity),
         )
         .route("/conseil/personnes/{id}/tests", post(skills::register_test))
-        .route("/conseil/personnes/{id}/emplois", get(skills::person_jobs))
+        .route(
+            "/conseil/personnes/{id}/emplois",
+            get(matching::person_jobs),
+        )
         .route(
             "/conseil/personnes/{id}/mises-en-relation",
-            post(skills::propose),
+            post(matching::propose),
         )
         .route(
             "/conseil/mises-en-relation/{id}/etape",
-            post(skills::intro_step),
+            post(matching::intro_step),
         )
         .route(
             "/entreprise/mises-en-relation",
-            get(skills::employer_intros),
+            get(matching::employer_intros),
         )
         .route(
             "/entreprise/mises-en-relation/{id}",
-            get(skills::employer_intro),
+            get(matching::employer_intro),
         )
         .route(
             "/entreprise/mises-en-relation/{id}/etape",
-            post(skills::employer_intro_step),
+            post(matching::employer_intro_step),
         )
         .route(
             "/conseil/offres/{code}/candidats",
-            get(skills::offer_people),
+            get(matching::offer_people),
         )
         .route("/conseil/activites/{id}", get(skills::activity))
         .route(
