@@ -735,6 +735,89 @@ impl CompiledPerson {
     }
 }
 
+/// Many offers' needs in one contiguous block, for scoring one person against all of them.
+#[derive(Default)]
+pub struct OfferSet {
+    /// (item, macro-competence or 0, required level, weight), each offer's by item.
+    needs: Vec<(i64, i64, u8, f64)>,
+    /// Positions in `needs` of each offer's needs with a macro-competence, by macro.
+    by_macro: Vec<u32>,
+    /// Per offer: needs start, needs end, by_macro start, by_macro end, total weight.
+    offers: Vec<(u32, u32, u32, u32, f64)>,
+}
+
+impl OfferSet {
+    pub fn push(&mut self, c: &CompiledNeeds) {
+        let (n0, m0) = (self.needs.len() as u32, self.by_macro.len() as u32);
+        self.needs
+            .extend(c.needs.iter().map(|&(i, m, l, w, _)| (i, m, l, w)));
+        self.by_macro.extend(c.by_macro.iter().map(|k| n0 + k));
+        self.offers.push((
+            n0,
+            self.needs.len() as u32,
+            m0,
+            self.by_macro.len() as u32,
+            c.total,
+        ));
+    }
+
+    pub fn len(&self) -> usize {
+        self.offers.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.offers.is_empty()
+    }
+
+    /// The person's score value for every offer, in order.
+    pub fn values(&self, person: &CompiledPerson, out: &mut Vec<f64>) {
+        out.clear();
+        out.reserve(self.offers.len());
+        let mut met: Vec<bool> = Vec::new();
+        for &(n0, n1, m0, m1, total) in &self.offers {
+            if total <= 0.0 {
+                out.push(0.0);
+                continue;
+            }
+            let needs = &self.needs[n0 as usize..n1 as usize];
+            met.clear();
+            met.resize(needs.len(), false);
+            let mut sum = 0.0;
+            let mut j = 0;
+            for (k, &(item, _, level, weight)) in needs.iter().enumerate() {
+                while j < person.items.len() && person.items[j].0 < item {
+                    j += 1;
+                }
+                if j < person.items.len() && person.items[j].0 == item {
+                    let (_, l, e) = person.items[j];
+                    sum += weight * (f64::from(l) / f64::from(level)).min(1.0) * e;
+                    met[k] = true;
+                }
+            }
+            let mut m = 0;
+            for &k in &self.by_macro[m0 as usize..m1 as usize] {
+                let local = (k - n0) as usize;
+                if met[local] {
+                    continue;
+                }
+                let (_, mac, level, weight) = self.needs[k as usize];
+                while m < person.macros.len() && person.macros[m].0 < mac {
+                    m += 1;
+                }
+                let best = person.macros[m..]
+                    .iter()
+                    .take_while(|x| x.0 == mac)
+                    .map(|&(_, l, e)| {
+                        SIBLING_CREDIT * (f64::from(l) / f64::from(level)).min(1.0) * e
+                    })
+                    .fold(0.0, f64::max);
+                sum += weight * best;
+            }
+            out.push(sum / total);
+        }
+    }
+}
+
 #[cfg(test)]
 mod fast_tests {
     use super::*;
@@ -798,10 +881,18 @@ mod fast_tests {
             }
             let top = index.top(&compiled, 5, &mut values);
             prop_assert!(top.windows(2).all(|w| w[0].1 >= w[1].1));
+            let mut set = OfferSet::default();
+            set.push(&compiled);
+            set.push(&CompiledNeeds::new(&needs[..needs.len() / 2], &Facts));
+            let mut many = Vec::new();
             for p in &people {
                 let full = score(p, &needs, &Facts, vec![]).value;
-                let one = CompiledPerson::new(p, &Facts).value(&compiled);
+                let person = CompiledPerson::new(p, &Facts);
+                let one = person.value(&compiled);
                 prop_assert!((full - one).abs() < 1e-9, "{} vs {}", full, one);
+                set.values(&person, &mut many);
+                let half = score(p, &needs[..needs.len() / 2], &Facts, vec![]).value;
+                prop_assert!((many[0] - full).abs() < 1e-9 && (many[1] - half).abs() < 1e-9);
             }
         }
     }
