@@ -627,8 +627,20 @@ impl PeopleIndex {
 
     /// The `k` best people (index, value), best first.
     pub fn top(&self, post: &CompiledNeeds, k: usize, scratch: &mut Vec<f64>) -> Vec<(u32, f64)> {
+        self.top_where(post, k, scratch, &|_| true)
+    }
+
+    /// The `k` best people who pass the hard filters `keep` (days, hours, licences, a bus at
+    /// shift time), best first.
+    pub fn top_where(
+        &self,
+        post: &CompiledNeeds,
+        k: usize,
+        scratch: &mut Vec<f64>,
+        keep: &dyn Fn(u32) -> bool,
+    ) -> Vec<(u32, f64)> {
         self.values(post, scratch);
-        let mut idx: Vec<u32> = (0..self.len as u32).collect();
+        let mut idx: Vec<u32> = (0..self.len as u32).filter(|p| keep(*p)).collect();
         let k = k.min(idx.len());
         if k == 0 {
             return Vec::new();
