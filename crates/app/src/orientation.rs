@@ -891,12 +891,7 @@ pub async fn record_outreach(
         return Err(errs.into());
     };
     // A retried submission must not create the person twice either.
-    if let Some(existing) = store
-        .outreach_contacts(5000)
-        .await?
-        .into_iter()
-        .find(|c| c.submission == submission)
-    {
+    if let Some(existing) = store.outreach_by_submission(&submission).await? {
         return Ok((existing.id, false));
     }
     let person = match &contact {

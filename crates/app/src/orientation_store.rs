@@ -180,6 +180,11 @@ pub trait OrientationStore: Send + Sync {
     /// not counted twice).
     async fn add_outreach(&self, c: &OutreachContact) -> Result<(i64, bool), StoreError>;
     async fn outreach_contacts(&self, limit: u32) -> Result<Vec<OutreachContact>, StoreError>;
+    /// The contact recorded under this submission id, if any.
+    async fn outreach_by_submission(
+        &self,
+        submission: &str,
+    ) -> Result<Option<OutreachContact>, StoreError>;
     /// Ties a contact to the person record made when they consented.
     async fn set_outreach_person(&self, id: i64, person_id: i64) -> Result<(), StoreError>;
 }

@@ -943,7 +943,18 @@ macro_rules! impl_sql_store {
             }
 
             async fn screen(&self, id: &str) -> Result<Option<ScreenRecord>, StoreError> {
-                Ok(self.screens().await?.into_iter().find(|s| s.id == id))
+                let g = |e: ::sqlx::Error| db_err(e);
+                ::sqlx::query("SELECT id, vehicle, label FROM screens WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(db_err)?
+                    .map(|r| Ok(ScreenRecord {
+                        id: r.try_get("id").map_err(g)?,
+                        vehicle: r.try_get("vehicle").map_err(g)?,
+                        label: r.try_get("label").map_err(g)?,
+                    }))
+                    .transpose()
             }
 
             async fn add_screen(&self, s: &ScreenRecord, at: i64) -> Result<(), StoreError> {

@@ -787,6 +787,18 @@ macro_rules! impl_orientation_store {
                     .collect()
             }
 
+            async fn outreach_by_submission(&self, submission: &str) -> Result<Option<OutreachContact>, StoreError> {
+                let sql = format!("{OUTREACH_SELECT} WHERE submission = $1");
+                ::sqlx::query(&sql)
+                    .bind(submission)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(db_err)?
+                    .as_ref()
+                    .map(outreach_from_row)
+                    .transpose()
+            }
+
             async fn set_outreach_person(&self, id: i64, person_id: i64) -> Result<(), StoreError> {
                 ::sqlx::query("UPDATE outreach_contacts SET person_id = $1 WHERE id = $2")
                     .bind(person_id)

@@ -1942,6 +1942,19 @@ pub async fn events_and_outreach(store: &dyn Store) {
         (cid, false),
         "a submission sent twice counts once"
     );
+    assert_eq!(
+        store
+            .outreach_by_submission(&c.submission)
+            .await
+            .expect("q")
+            .map(|x| x.id),
+        Some(cid)
+    );
+    assert!(store
+        .outreach_by_submission("ffffffffffffffffffffffffffffffff")
+        .await
+        .expect("q")
+        .is_none());
     store.set_outreach_person(cid, p).await.expect("person");
     let list = store.outreach_contacts(10).await.expect("list");
     assert_eq!(list.len(), 1);

@@ -107,3 +107,12 @@ pub fn safe_next(s: &str) -> String {
         String::new()
     }
 }
+
+/// 200 for a page shown, 422 when it comes back with the form's errors.
+pub fn status_of(errors: &[FieldError]) -> StatusCode {
+    if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    }
+}

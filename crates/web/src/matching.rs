@@ -4,7 +4,7 @@
 
 use crate::access::Identity;
 use crate::error::AppError;
-use crate::skills::{id_of, me, person_page, reference, Extras, FormData};
+use crate::skills::{id_of, me, person_errors, reference, FormData};
 use crate::SharedState;
 use askama::Template;
 use axum::body::Bytes;
@@ -233,19 +233,7 @@ pub async fn propose(
     .await
     {
         Ok(_) => Ok(Redirect::to(&format!("/conseil/personnes/{id}?ok=propose")).into_response()),
-        Err(e) => {
-            let errors = intro_errors(e)?;
-            person_page(
-                &st,
-                &ident,
-                id,
-                Extras {
-                    errors,
-                    ..Default::default()
-                },
-            )
-            .await
-        }
+        Err(e) => person_errors(&st, &ident, id, intro_errors(e)?).await,
     }
 }
 
@@ -291,19 +279,7 @@ pub async fn intro_step(
             }
             Ok(Redirect::to(&format!("/conseil/personnes/{person}?ok=etape")).into_response())
         }
-        Err(e) => {
-            let errors = intro_errors(e)?;
-            person_page(
-                &st,
-                &ident,
-                person,
-                Extras {
-                    errors,
-                    ..Default::default()
-                },
-            )
-            .await
-        }
+        Err(e) => person_errors(&st, &ident, person, intro_errors(e)?).await,
     }
 }
 

@@ -5,6 +5,7 @@
 use crate::access::Identity;
 use crate::account::format_time;
 use crate::error::AppError;
+use crate::forms::status_of;
 use crate::skills::FormData;
 use crate::SharedState;
 use askama::Template;
@@ -28,14 +29,6 @@ fn errors_of(e: OrientationError) -> Result<Vec<FieldError>, AppError> {
         OrientationError::Invalid(v) => Ok(v.errors),
         OrientationError::Store(StoreError::NotFound) => Err(AppError::NotFound),
         OrientationError::Store(s) => Err(s.into()),
-    }
-}
-
-fn status_of(errors: &[FieldError]) -> StatusCode {
-    if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
     }
 }
 

@@ -43,11 +43,7 @@ fn question_page(
         ),
         None => (String::new(), Vec::new()),
     };
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = crate::forms::status_of(&errors);
     let page = QuestionPage {
         errors,
         intro: qs.intro.clone(),
@@ -162,11 +158,7 @@ async fn card_page(
     let date = time::OffsetDateTime::from_unix_timestamp(res.created_at)
         .map(|t| crate::skills::day_fr(t.date()))
         .unwrap_or_default();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = crate::forms::status_of(&errors);
     let page = CardPage {
         errors,
         token: token.into(),

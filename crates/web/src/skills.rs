@@ -221,11 +221,7 @@ async fn person_form_page(
             )
         })
         .collect();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = crate::forms::status_of(&errors);
     let page = PersonFormPage {
         title,
         action,
@@ -450,6 +446,25 @@ pub(crate) struct Extras {
     pub(crate) found: Vec<(i64, String)>,
 }
 
+/// The person's page again, with the form's errors.
+pub(crate) async fn person_errors(
+    st: &SharedState,
+    ident: &Identity,
+    id: i64,
+    errors: Vec<FieldError>,
+) -> Result<Response, AppError> {
+    person_page(
+        st,
+        ident,
+        id,
+        Extras {
+            errors,
+            ..Default::default()
+        },
+    )
+    .await
+}
+
 pub(crate) async fn person_page(
     st: &SharedState,
     ident: &Identity,
@@ -660,11 +675,7 @@ pub(crate) async fn person_page(
             now,
         )
         .await?;
-    let status = if x.errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = crate::forms::status_of(&x.errors);
     let page = PersonPage {
         me: actor_label(u),
         id,
@@ -776,19 +787,7 @@ pub async fn add_skill(
         Ok(()) => {
             Ok(Redirect::to(&format!("/conseil/personnes/{id}?ok=competence")).into_response())
         }
-        Err(e) => {
-            let errors = errors_of(e)?;
-            person_page(
-                &st,
-                &ident,
-                id,
-                Extras {
-                    errors,
-                    ..Default::default()
-                },
-            )
-            .await
-        }
+        Err(e) => person_errors(&st, &ident, id, errors_of(e)?).await,
     }
 }
 
@@ -868,17 +867,7 @@ pub async fn endorsement_link(
             "",
         )),
         Err(e) => {
-            let errors = errors_of(e)?;
-            person_page(
-                &st,
-                &ident,
-                id,
-                Extras {
-                    errors,
-                    ..Default::default()
-                },
-            )
-            .await
+            person_errors(&st, &ident, id, errors_of(e)?).await
         }
     }
 }
@@ -910,19 +899,7 @@ pub async fn add_activity(
     .await
     {
         Ok(aid) => Ok(Redirect::to(&format!("/conseil/activites/{aid}")).into_response()),
-        Err(e) => {
-            let errors = errors_of(e)?;
-            person_page(
-                &st,
-                &ident,
-                id,
-                Extras {
-                    errors,
-                    ..Default::default()
-                },
-            )
-            .await
-        }
+        Err(e) => person_errors(&st, &ident, id, errors_of(e)?).await,
     }
 }
 
@@ -947,33 +924,10 @@ pub async fn register_test(
     {
         Ok(()) => Ok(Redirect::to(&format!("/conseil/personnes/{id}?ok=inscrit")).into_response()),
         Err(SkillsError::Store(StoreError::NotFound)) => {
-            person_page(
-                &st,
-                &ident,
-                id,
-                Extras {
-                    errors: vec![FieldError::new(
-                        "session",
-                        "Choisissez une session de la liste.",
-                    )],
-                    ..Default::default()
-                },
-            )
-            .await
+            let e = FieldError::new("session", "Choisissez une session de la liste.");
+            person_errors(&st, &ident, id, vec![e]).await
         }
-        Err(e) => {
-            let errors = errors_of(e)?;
-            person_page(
-                &st,
-                &ident,
-                id,
-                Extras {
-                    errors,
-                    ..Default::default()
-                },
-            )
-            .await
-        }
+        Err(e) => person_errors(&st, &ident, id, errors_of(e)?).await,
     }
 }
 
@@ -1049,11 +1003,7 @@ async fn activity_page(
             )
         })
         .collect();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = crate::forms::status_of(&errors);
     let page = ActivityPage {
         id,
         person: a.person_id,
@@ -1251,11 +1201,7 @@ async fn tests_page(
             )
         })
         .collect();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = crate::forms::status_of(&errors);
     let page = TestsPage {
         me: actor_label(u),
         notice: notice.into(),
@@ -1398,11 +1344,7 @@ async fn session_page(
         })
         .collect();
     let today = dklik_app::today_paris();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = crate::forms::status_of(&errors);
     let page = SessionPage {
         id,
         title: format!("Session : {}", t.name),
@@ -1574,11 +1516,7 @@ async fn needs_page(
             )
         })
         .collect();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = crate::forms::status_of(&errors);
     let page = NeedsPage {
         title: o.title.clone(),
         code: o.code.to_string(),
@@ -1732,11 +1670,7 @@ async fn endorse_page(
         .await?
         .and_then(|p| p.first_name)
         .unwrap_or_else(|| "La personne".into());
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = crate::forms::status_of(&errors);
     let page = EndorsePage {
         errors,
         open: true,
