@@ -46,6 +46,27 @@ pub async fn set_status(
     now: i64,
 ) -> Result<(), StoreError> {
     store.set_interest_status(id, status, now).await?;
+    if matches!(status, InterestStatus::Contacted | InterestStatus::FollowUp) {
+        if let Some(row) = store.interest(id).await? {
+            let i = row.interest;
+            let mut counts = crate::skills::Counts::stage(dklik_domain::impact::Stage::Contacted);
+            counts.offer_id = i.offer_id.map(|o| o.0);
+            crate::skills::record_counted(
+                store,
+                i.person_id,
+                crate::skills::Step {
+                    kind: "interest",
+                    channel: "conseiller",
+                    summary: &format!("Demande de rappel : {}", status.label_fr()),
+                    reference: &format!("interest:{id}"),
+                },
+                counts,
+                &actor_label(by),
+                now,
+            )
+            .await?;
+        }
+    }
     store
         .add_audit(
             Some(by.id),

@@ -15,17 +15,27 @@ pub enum InterestError {
 /// An advisor calls back within this many working days.
 pub const CALLBACK_WORKING_DAYS: u32 = 2;
 
+/// Where a request came from.
+#[derive(Debug, Clone, Copy)]
+pub struct Source<'a> {
+    pub channel: Channel,
+    /// In words ("bus 12, arrêt Gare").
+    pub detail: &'a str,
+    /// The bus-screen display whose QR code was scanned.
+    pub impression: Option<&'a str>,
+}
+
 /// Checks the form and records the request. `at` is the time in Unix seconds.
 pub async fn submit_interest(
     store: &dyn Store,
     form: &InterestForm,
     offer: Option<OfferId>,
-    channel: Channel,
-    channel_detail: &str,
+    source: Source<'_>,
     at: i64,
 ) -> Result<i64, InterestError> {
-    let interest = NewInterest::from_form(form, offer, channel, channel_detail)
+    let mut interest = NewInterest::from_form(form, offer, source.channel, source.detail)
         .map_err(InterestError::Invalid)?;
+    interest.impression = source.impression.map(str::to_string);
     let due = dklik_domain::calendar::add_working_days(crate::today_paris(), CALLBACK_WORKING_DAYS);
     Ok(store.add_interest(&interest, at, due).await?)
 }

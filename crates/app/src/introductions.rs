@@ -6,7 +6,7 @@
 
 use crate::introduction_store::{IntroChange, Introduction};
 use crate::matching::{hard_filters, person_view, Transit};
-use crate::skills::{record_step, SkillsRef, Step};
+use crate::skills::{record_counted, record_step, Counts, SkillsRef, Step};
 use crate::store::{Store, StoreError};
 use dklik_domain::matching::{score, IntroStatus, NOT_HIRED_REASONS};
 use dklik_domain::{OfferStatus, ShortCode, ValidationError};
@@ -76,7 +76,7 @@ pub async fn propose(
         Err(StoreError::Conflict(m)) => return Err(invalid("offre", m)),
         other => other?,
     };
-    record_step(
+    record_counted(
         store,
         person_id,
         Step {
@@ -90,6 +90,7 @@ pub async fn propose(
             ),
             reference: &format!("introduction:{id}"),
         },
+        Counts::default().offer(offer.id.0),
         actor,
         now,
     )
@@ -179,7 +180,7 @@ pub async fn advance(
         Err(StoreError::Conflict(m)) => return Err(invalid("vers", m)),
         other => other?,
     }
-    record_step(
+    record_counted(
         store,
         i.person_id,
         Step {
@@ -190,6 +191,11 @@ pub async fn advance(
             },
             summary: &format!("Mise en relation « {} » : {}", i.offer_title, to.label_fr()),
             reference: &format!("introduction:{id}"),
+        },
+        Counts {
+            stage: stage_of(to),
+            offer_id: Some(i.offer_id),
+            impression: None,
         },
         actor,
         now,
@@ -295,4 +301,15 @@ pub async fn daily(
         followed += 1;
     }
     Ok((reminded, expired, followed))
+}
+
+/// What an introduction's step counts as in the figures.
+fn stage_of(to: IntroStatus) -> Option<dklik_domain::impact::Stage> {
+    use dklik_domain::impact::Stage;
+    match to {
+        IntroStatus::Sent => Some(Stage::Introduction),
+        IntroStatus::Interview => Some(Stage::Interview),
+        IntroStatus::Hired => Some(Stage::Hire),
+        _ => None,
+    }
 }

@@ -6,6 +6,8 @@
 
 pub mod auth;
 pub mod diffusion;
+pub mod impact;
+pub mod impact_store;
 pub mod inbox;
 pub mod interests;
 pub mod introduction_store;
@@ -24,6 +26,7 @@ pub mod skills;
 pub mod skills_store;
 pub mod store;
 
+pub use impact_store::ImpactStore;
 pub use introduction_store::IntroductionStore;
 pub use orientation_store::OrientationStore;
 pub use skills_store::SkillsStore;

@@ -4,10 +4,11 @@
 //! mobile teams record. Every registration, attendance and contact goes to the timeline.
 
 use crate::orientation_store::{Contact, OutreachContact, Registration};
-use crate::skills::{record_step, Step};
+use crate::skills::{record_counted, record_step, Counts, Step};
 use crate::store::{Store, StoreError};
 use async_trait::async_trait;
 use dklik_domain::calendar::parse_day;
+use dklik_domain::impact::Stage;
 use dklik_domain::orientation::{
     Event, EventKind, Need, NextStep, OrientationService, OutreachChannel, OutreachPlace,
     PlaceKind, RegistrationStatus, ServiceKind,
@@ -305,7 +306,7 @@ async fn register_person(
         Err(StoreError::Conflict(m)) => return Err(invalid("seance", m)),
         other => other?,
     };
-    record_step(
+    record_counted(
         store,
         person_id,
         Step {
@@ -319,6 +320,7 @@ async fn register_person(
             ),
             reference: &format!("registration:{id}"),
         },
+        Counts::stage(Stage::Orientation),
         actor,
         now,
     )
@@ -367,7 +369,15 @@ pub async fn register_public(
     }
     let c = check_contact(f)?;
     let person = store.find_or_create_person(&c, now).await?;
-    register_person(store, session, person, "site", "la personne elle-même", now).await
+    register_person(
+        store,
+        session,
+        person,
+        "orientaklik",
+        "la personne elle-même",
+        now,
+    )
+    .await
 }
 
 /// Registration by an advisor, for a person they follow.
@@ -526,7 +536,7 @@ pub async fn set_attendance(
         Err(StoreError::Conflict(m)) => return Err(invalid("presence", m)),
         other => other?,
     }
-    record_step(
+    record_counted(
         store,
         r.person_id,
         Step {
@@ -534,6 +544,11 @@ pub async fn set_attendance(
             channel: "conseiller",
             summary: &format!("OrientaKlik : {}", status.label_fr()),
             reference: &format!("registration:{id}"),
+        },
+        if present {
+            Counts::stage(Stage::OrientationPresent)
+        } else {
+            Counts::default()
         },
         actor,
         now,
@@ -777,12 +792,12 @@ pub async fn register_event(
         Err(StoreError::Conflict(m)) => return Err(invalid("evenement", m)),
         other => other?,
     }
-    record_step(
+    record_counted(
         store,
         person,
         Step {
             kind: "event",
-            channel: "site",
+            channel: e.kind.as_str(),
             summary: &format!(
                 "{} : {} {}",
                 e.kind.label_fr(),
@@ -791,6 +806,7 @@ pub async fn register_event(
             ),
             reference: &format!("event:{}", e.code),
         },
+        Counts::stage(Stage::Contact),
         "la personne elle-même",
         now,
     )
@@ -920,7 +936,7 @@ pub async fn record_outreach(
         })
         .await?;
     if let (Some(p), true) = (person, new) {
-        record_step(
+        record_counted(
             store,
             p,
             Step {
@@ -934,6 +950,7 @@ pub async fn record_outreach(
                 ),
                 reference: &format!("outreach:{id}"),
             },
+            Counts::stage(Stage::Contact),
             actor,
             now,
         )

@@ -4,6 +4,7 @@
 
 use crate::skills_store::{Attendance, Observation, ObservedActivity, TestResult};
 use crate::store::{Store, StoreError};
+use dklik_domain::impact::Stage;
 use dklik_domain::rome::RomeJob;
 use dklik_domain::suggest::{SkillIndex, Suggestion};
 use dklik_domain::{
@@ -90,11 +91,44 @@ pub struct Step<'a> {
     pub reference: &'a str,
 }
 
-/// Writes one step of the timeline.
+/// What a step counts as in the figures: its funnel stage, its offer, its bus-screen display.
+#[derive(Debug, Clone, Default)]
+pub struct Counts {
+    pub stage: Option<dklik_domain::impact::Stage>,
+    pub offer_id: Option<i64>,
+    pub impression: Option<String>,
+}
+
+impl Counts {
+    pub fn stage(stage: dklik_domain::impact::Stage) -> Counts {
+        Counts {
+            stage: Some(stage),
+            ..Default::default()
+        }
+    }
+    pub fn offer(mut self, offer_id: i64) -> Counts {
+        self.offer_id = Some(offer_id);
+        self
+    }
+}
+
+/// Writes one step of the timeline that the figures do not count as a stage.
 pub async fn record_step(
     store: &dyn Store,
     person_id: i64,
     step: Step<'_>,
+    actor: &str,
+    at: i64,
+) -> Result<(), StoreError> {
+    record_counted(store, person_id, step, Counts::default(), actor, at).await
+}
+
+/// Writes one step of the timeline with what it counts as in the figures.
+pub async fn record_counted(
+    store: &dyn Store,
+    person_id: i64,
+    step: Step<'_>,
+    counts: Counts,
     actor: &str,
     at: i64,
 ) -> Result<(), StoreError> {
@@ -108,6 +142,9 @@ pub async fn record_step(
             summary: step.summary.into(),
             reference: step.reference.into(),
             actor: actor.into(),
+            stage: counts.stage.map(|s| s.as_str()).unwrap_or("").into(),
+            offer_id: counts.offer_id,
+            impression: counts.impression,
         })
         .await?;
     Ok(())
@@ -145,15 +182,16 @@ pub async fn create_person(
         Err(e) => return Err(e),
     };
     let id = store.create_person(&input, now).await?;
-    record_step(
+    record_counted(
         store,
         id,
         Step {
             kind: "record",
-            channel: "conseiller",
+            channel: &input.origin,
             summary: "Dossier créé",
             reference: "",
         },
+        Counts::stage(Stage::Contact),
         actor,
         now,
     )
@@ -865,7 +903,7 @@ pub async fn enter_results(
         Err(StoreError::Conflict(m)) => return Err(invalid("niveaux", m)),
         other => other?,
     }
-    record_step(
+    record_counted(
         store,
         person_id,
         Step {
@@ -878,6 +916,7 @@ pub async fn enter_results(
             ),
             reference: &format!("test_session:{session}"),
         },
+        Counts::stage(Stage::Test),
         evaluator,
         now,
     )
@@ -951,7 +990,7 @@ pub async fn create_activity(
             now,
         )
         .await?;
-    record_step(
+    record_counted(
         store,
         person_id,
         Step {
@@ -960,6 +999,7 @@ pub async fn create_activity(
             summary: &format!("{} : {}", kind.label_fr(), f.titre.trim()),
             reference: &format!("activity:{id}"),
         },
+        Counts::stage(Stage::Immersion),
         actor,
         now,
     )

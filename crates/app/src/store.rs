@@ -203,6 +203,7 @@ pub trait Store:
     crate::skills_store::SkillsStore
     + crate::orientation_store::OrientationStore
     + crate::introduction_store::IntroductionStore
+    + crate::impact_store::ImpactStore
     + Send
     + Sync
 {

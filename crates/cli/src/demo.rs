@@ -794,8 +794,11 @@ async fn demo_accounts(store: &dyn Store, listen: &str, db: &str) -> Result<Demo
         store,
         &form,
         offer.map(|o| o.id),
-        dklik_domain::Channel::BusScreen,
-        "démo",
+        dklik_app::interests::Source {
+            channel: dklik_domain::Channel::BusScreen,
+            detail: "démo",
+            impression: None,
+        },
         now,
     )
     .await

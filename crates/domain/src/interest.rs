@@ -116,6 +116,8 @@ pub struct NewInterest {
     pub channel: Channel,
     /// Free detail of the source (vehicle and stop, poster campaign…), 200 characters at most.
     pub channel_detail: String,
+    /// The bus-screen display whose QR code was scanned, when known.
+    pub impression: Option<String>,
 }
 
 /// What the form sent, unchecked.
@@ -233,6 +235,7 @@ impl NewInterest {
             consent_version: INTEREST_CONSENT_VERSION.into(),
             channel,
             channel_detail: channel_detail.chars().take(200).collect(),
+            impression: None,
         })
     }
 }

@@ -10,6 +10,7 @@ pub mod calendar;
 pub mod employer;
 pub mod error;
 pub mod geo;
+pub mod impact;
 pub mod interest;
 pub mod matching;
 pub mod offer;

@@ -6,6 +6,8 @@ use serde::{Deserialize, Serialize};
 pub const PURPOSE_CALLBACK: &str = "rappel_offre";
 /// Being followed by an advisor: the record, skills and timeline.
 pub const PURPOSE_SUPPORT: &str = "accompagnement";
+/// Giving age band and gender for the programme's figures.
+pub const PURPOSE_STATS: &str = "statistiques";
 /// The version of the wording an advisor reads to the person before creating a record.
 pub const SUPPORT_CONSENT_VERSION: &str = "accompagnement-2026-11";
 pub const SUPPORT_CONSENT_TEXT: &str = "La personne accepte que DKLIK garde ces informations, ses compétences et son parcours pour l'accompagner vers l'emploi. Elle peut les voir, les télécharger et les effacer depuis « Mon espace ».";

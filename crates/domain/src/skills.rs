@@ -142,6 +142,9 @@ pub struct PersonProfile {
     pub constraints: String,
     pub notes: String,
     pub updated_at: i64,
+    /// Age band and gender, only when the person agreed to give them for the figures.
+    pub age_band: Option<String>,
+    pub gender: Option<String>,
 }
 
 /// A person's record as an advisor types it, checked.
@@ -159,9 +162,16 @@ pub struct PersonInput {
     pub periods: i64,
     pub constraints: String,
     pub notes: String,
+    /// How the person first heard of the programme (a channel code of `impact::ORIGINS`).
+    pub origin: String,
+    /// Only with the person's agreement to give them for the figures.
+    pub age_band: Option<String>,
+    pub gender: Option<String>,
 }
 
-/// The record's form fields, as text.
+/// The version of the sentence read to a person before noting their age band and gender.
+pub const STATS_CONSENT_VERSION: &str = "statistiques-2026-11";
+pub const STATS_CONSENT_TEXT: &str = "La personne accepte de donner sa tranche d'âge et son genre pour les statistiques du programme (jamais publiés pour moins de 5 personnes).";
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct PersonForm {
@@ -179,6 +189,12 @@ pub struct PersonForm {
     pub notes: String,
     /// "oui" when the person agreed to be followed (asked when the record is created).
     pub consentement: String,
+    /// How the person first heard of the programme; empty means an advisor's welcome.
+    pub origine: String,
+    pub tranche_age: String,
+    pub genre: String,
+    /// "oui" when the person agreed to give age band and gender for the figures.
+    pub accord_stats: String,
 }
 
 fn short_text(errs: &mut ValidationError, field: &str, v: &str, max: usize, what: &str) -> String {
@@ -254,6 +270,42 @@ impl PersonForm {
             "Contraintes",
         );
         let notes = short_text(&mut errs, "notes", &self.notes, 2000, "Notes");
+        let origin = match self.origine.trim() {
+            "" => "conseiller".to_string(),
+            o if crate::impact::ORIGINS.contains(&o) => o.to_string(),
+            _ => {
+                errs.push(
+                    "origine",
+                    "Choisissez dans la liste comment la personne nous a connus.",
+                );
+                String::new()
+            }
+        };
+        let pick =
+            |errs: &mut ValidationError, field: &str, v: &str, table: &[(&str, &str)]| match v
+                .trim()
+            {
+                "" => None,
+                v if table.iter().any(|(c, _)| *c == v) => Some(v.to_string()),
+                _ => {
+                    errs.push(field, "Choisissez dans la liste, ou laissez vide.");
+                    None
+                }
+            };
+        let age_band = pick(
+            &mut errs,
+            "tranche_age",
+            &self.tranche_age,
+            &crate::impact::AGE_BANDS,
+        );
+        let gender = pick(&mut errs, "genre", &self.genre, &crate::impact::GENDERS);
+        let stats_ok = matches!(self.accord_stats.as_str(), "oui" | "on" | "1");
+        if (age_band.is_some() || gender.is_some()) && !stats_ok {
+            errs.push(
+                "accord_stats",
+                "L'âge et le genre ne se notent qu'avec l'accord de la personne : cochez la case, ou laissez-les vides.",
+            );
+        }
         errs.into_result()?;
         Ok(PersonInput {
             first_name,
@@ -268,6 +320,9 @@ impl PersonForm {
             periods,
             constraints,
             notes,
+            origin,
+            age_band,
+            gender,
         })
     }
 }
@@ -299,6 +354,12 @@ pub struct JourneyEvent {
     /// What it refers to ("test_session:3").
     pub reference: String,
     pub actor: String,
+    /// The funnel stage this step counts as (`impact::Stage::as_str`), or "".
+    pub stage: String,
+    /// The offer it is about, if any.
+    pub offer_id: Option<i64>,
+    /// The bus-screen display it came from (an impression code), if any.
+    pub impression: Option<String>,
 }
 
 /// One piece of evidence of a skill.

@@ -13,6 +13,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (6, include_str!("../migrations/0006_skills.sql")),
     (7, include_str!("../migrations/0007_orientation.sql")),
     (8, include_str!("../migrations/0008_introductions.sql")),
+    (9, include_str!("../migrations/0009_impact.sql")),
 ];
 /// Two servers starting together must not both migrate: the first holds this lock until its
 /// transaction ends, the second then finds the migrations applied.
@@ -74,3 +75,4 @@ dklik_store_sql::impl_sql_store!(PgStore, Postgres, sqlx::postgres::PgRow, "post
 dklik_store_sql::impl_skills_store!(PgStore, Postgres, sqlx::postgres::PgRow);
 dklik_store_sql::impl_orientation_store!(PgStore, Postgres, sqlx::postgres::PgRow);
 dklik_store_sql::impl_introduction_store!(PgStore, Postgres, sqlx::postgres::PgRow);
+dklik_store_sql::impl_impact_store!(PgStore, Postgres, sqlx::postgres::PgRow);

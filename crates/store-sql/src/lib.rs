@@ -16,6 +16,7 @@
 //! - `async fn notify_screens_impl(pool, payload)` and `async fn listen_screens_impl(pool)` —
 //!   how servers sharing the database tell each other of screen changes
 
+mod impact;
 mod introductions;
 mod macros;
 mod orientation;

@@ -1469,6 +1469,26 @@ macro_rules! impl_sql_store {
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(db_err)?;
+                // The same step in the person's path, for the timeline and the figures.
+                ::sqlx::query(
+                    "INSERT INTO journey_events (person_id, at, kind, channel, summary, ref, actor, \
+                     stage, offer_id, impression) \
+                     VALUES ($1, $2, 'interest', $3, $4, $5, 'la personne elle-même', 'interest', $6, $7)",
+                )
+                .bind(person_id)
+                .bind(at)
+                .bind(i.channel.as_str())
+                .bind(if i.channel_detail.is_empty() {
+                    "Demande de rappel".to_string()
+                } else {
+                    format!("Demande de rappel ({})", i.channel_detail)
+                })
+                .bind(format!("interest:{id}"))
+                .bind(i.offer_id.map(|o| o.0))
+                .bind(&i.impression)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
                 tx.commit().await.map_err(db_err)?;
                 Ok(id)
             }
@@ -1884,8 +1904,8 @@ macro_rules! impl_sql_store {
             async fn erase_person(&self, id: i64, at: i64) -> Result<(), StoreError> {
                 let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
                 let n = ::sqlx::query(
-                    "UPDATE people SET first_name = NULL, phone = NULL, email = NULL, anonymised_at = $1 \
-                     WHERE id = $2",
+                    "UPDATE people SET first_name = NULL, phone = NULL, email = NULL, age_band = NULL, \
+                     gender = NULL, anonymised_at = $1 WHERE id = $2",
                 )
                 .bind(at)
                 .bind(id)

@@ -48,11 +48,13 @@ macro_rules! impl_skills_store {
                 constraints: r.try_get("constraints").map_err(g)?,
                 notes: r.try_get("notes").map_err(g)?,
                 updated_at: r.try_get("updated_at").map_err(g)?,
+                age_band: r.try_get("age_band").map_err(g)?,
+                gender: r.try_get("gender").map_err(g)?,
             })
         }
 
         const PROFILE_SELECT: &str = "SELECT pp.person_id, pp.last_name, pp.commune, p.neighbourhood_id, p.qpv, \
-            pp.mobility, pp.days, pp.periods, pp.constraints, pp.notes, pp.updated_at \
+            pp.mobility, pp.days, pp.periods, pp.constraints, pp.notes, pp.updated_at, p.age_band, p.gender \
             FROM person_profiles pp JOIN people p ON p.id = pp.person_id";
 
         fn endorsement_from_row(r: &$row) -> Result<Endorsement, StoreError> {
@@ -153,6 +155,21 @@ macro_rules! impl_skills_store {
                 p: &PersonInput,
                 at: i64,
             ) -> Result<(), StoreError> {
+                if p.age_band.is_some() || p.gender.is_some() {
+                    // The agreement to give them is recorded once, with its wording.
+                    ::sqlx::query(
+                        "INSERT INTO consents (person_id, purpose, wording_version, given_at) \
+                         SELECT $1, $2, $3, $4 WHERE NOT EXISTS \
+                         (SELECT 1 FROM consents WHERE person_id = $1 AND purpose = $2 AND withdrawn_at IS NULL)",
+                    )
+                    .bind(id)
+                    .bind(::dklik_domain::privacy::PURPOSE_STATS)
+                    .bind(::dklik_domain::skills::STATS_CONSENT_VERSION)
+                    .bind(at)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(db_err)?;
+                }
                 ::sqlx::query(
                     "INSERT INTO person_profiles (person_id, last_name, commune, mobility, days, periods, constraints, notes, updated_at) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
@@ -314,8 +331,8 @@ macro_rules! impl_skills_store {
             async fn create_person(&self, p: &PersonInput, at: i64) -> Result<i64, StoreError> {
                 let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
                 let id: i64 = ::sqlx::query_scalar(
-                    "INSERT INTO people (first_name, phone, email, created_at, last_activity_at, neighbourhood_id, qpv) \
-                     VALUES ($1, $2, $3, $4, $4, $5, $6) RETURNING id",
+                    "INSERT INTO people (first_name, phone, email, created_at, last_activity_at, neighbourhood_id, qpv, \
+                     age_band, gender) VALUES ($1, $2, $3, $4, $4, $5, $6, $7, $8) RETURNING id",
                 )
                 .bind(&p.first_name)
                 .bind(&p.phone)
@@ -323,6 +340,8 @@ macro_rules! impl_skills_store {
                 .bind(at)
                 .bind(p.neighbourhood_id)
                 .bind(p.qpv)
+                .bind(&p.age_band)
+                .bind(&p.gender)
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(db_err)?;
@@ -345,7 +364,7 @@ macro_rules! impl_skills_store {
                 let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
                 let n = ::sqlx::query(
                     "UPDATE people SET first_name = $1, phone = $2, email = $3, neighbourhood_id = $4, qpv = $5, \
-                     last_activity_at = $6 WHERE id = $7 AND anonymised_at IS NULL",
+                     last_activity_at = $6, age_band = $8, gender = $9 WHERE id = $7 AND anonymised_at IS NULL",
                 )
                 .bind(&p.first_name)
                 .bind(&p.phone)
@@ -354,6 +373,8 @@ macro_rules! impl_skills_store {
                 .bind(p.qpv)
                 .bind(at)
                 .bind(id)
+                .bind(&p.age_band)
+                .bind(&p.gender)
                 .execute(&mut *tx)
                 .await
                 .map_err(db_err)?
@@ -418,8 +439,9 @@ macro_rules! impl_skills_store {
 
             async fn add_journey_event(&self, e: &JourneyEvent) -> Result<i64, StoreError> {
                 ::sqlx::query_scalar(
-                    "INSERT INTO journey_events (person_id, at, kind, channel, summary, ref, actor) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                    "INSERT INTO journey_events (person_id, at, kind, channel, summary, ref, actor, \
+                     stage, offer_id, impression) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
                 )
                 .bind(e.person_id)
                 .bind(e.at)
@@ -428,6 +450,9 @@ macro_rules! impl_skills_store {
                 .bind(&e.summary)
                 .bind(&e.reference)
                 .bind(&e.actor)
+                .bind(&e.stage)
+                .bind(e.offer_id)
+                .bind(&e.impression)
                 .fetch_one(&self.pool)
                 .await
                 .map_err(db_err)
@@ -436,7 +461,8 @@ macro_rules! impl_skills_store {
             async fn journey(&self, person_id: i64) -> Result<Vec<JourneyEvent>, StoreError> {
                 let g = |e: ::sqlx::Error| db_err(e);
                 ::sqlx::query(
-                    "SELECT id, person_id, at, kind, channel, summary, ref, actor FROM journey_events \
+                    "SELECT id, person_id, at, kind, channel, summary, ref, actor, stage, offer_id, \
+                     impression FROM journey_events \
                      WHERE person_id = $1 ORDER BY at, id",
                 )
                 .bind(person_id)
@@ -454,6 +480,9 @@ macro_rules! impl_skills_store {
                         summary: r.try_get("summary").map_err(g)?,
                         reference: r.try_get("ref").map_err(g)?,
                         actor: r.try_get("actor").map_err(g)?,
+                        stage: r.try_get("stage").map_err(g)?,
+                        offer_id: r.try_get("offer_id").map_err(g)?,
+                        impression: r.try_get("impression").map_err(g)?,
                     })
                 })
                 .collect()

@@ -14,6 +14,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (6, include_str!("../migrations/0006_skills.sql")),
     (7, include_str!("../migrations/0007_orientation.sql")),
     (8, include_str!("../migrations/0008_introductions.sql")),
+    (9, include_str!("../migrations/0009_impact.sql")),
 ];
 /// SQLite serialises writers itself; the migration transaction needs no extra lock.
 const MIGRATION_LOCK: &str = "SELECT 1";
@@ -74,3 +75,4 @@ dklik_store_sql::impl_sql_store!(SqliteStore, Sqlite, sqlx::sqlite::SqliteRow, "
 dklik_store_sql::impl_skills_store!(SqliteStore, Sqlite, sqlx::sqlite::SqliteRow);
 dklik_store_sql::impl_orientation_store!(SqliteStore, Sqlite, sqlx::sqlite::SqliteRow);
 dklik_store_sql::impl_introduction_store!(SqliteStore, Sqlite, sqlx::sqlite::SqliteRow);
+dklik_store_sql::impl_impact_store!(SqliteStore, Sqlite, sqlx::sqlite::SqliteRow);

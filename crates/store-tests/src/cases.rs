@@ -1318,6 +1318,13 @@ pub async fn person_records_timeline_and_skills(store: &dyn Store) {
                 summary: format!("étape {kind}"),
                 reference: String::new(),
                 actor: "Camille".into(),
+                stage: if kind == "test" {
+                    "test".into()
+                } else {
+                    String::new()
+                },
+                offer_id: None,
+                impression: None,
             })
             .await
             .expect("event");
@@ -1328,6 +1335,7 @@ pub async fn person_records_timeline_and_skills(store: &dyn Store) {
         ["record", "test"],
         "oldest first"
     );
+    assert_eq!(j[1].stage, "test", "the stage is kept");
 
     let ev = |item: i64, evidence, level| SkillEvidence {
         id: 0,

@@ -464,7 +464,12 @@ pub async fn interest(
         }
     }
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    match submit_interest(st.store.as_ref(), &form, Some(o.id), channel, &detail, now).await {
+    let source = dklik_app::interests::Source {
+        channel,
+        detail: &detail,
+        impression: (channel == Channel::BusScreen).then_some(imp.as_str()),
+    };
+    match submit_interest(st.store.as_ref(), &form, Some(o.id), source, now).await {
         Ok(_) => Ok(thanks),
         Err(InterestError::Invalid(v)) => {
             let state = FormState {

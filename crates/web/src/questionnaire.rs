@@ -221,8 +221,11 @@ pub async fn send(
         store,
         &form,
         None,
-        Channel::Questionnaire,
-        "questionnaire des qualités",
+        dklik_app::interests::Source {
+            channel: Channel::Questionnaire,
+            detail: "questionnaire des qualités",
+            impression: None,
+        },
         now,
     )
     .await

@@ -92,6 +92,10 @@ fn person_form_of(d: &FormData) -> PersonForm {
         contraintes: d.get("contraintes"),
         notes: d.get("notes"),
         consentement: d.get("consentement"),
+        origine: d.get("origine"),
+        tranche_age: d.get("tranche_age"),
+        genre: d.get("genre"),
+        accord_stats: d.get("accord_stats"),
     }
 }
 
@@ -174,6 +178,11 @@ struct PersonFormPage {
     periods: Vec<(&'static str, &'static str, bool)>,
     /// The consent sentence, on a new record only.
     consent_text: &'static str,
+    /// How the person heard of us: asked on a new record only.
+    origins: Vec<(&'static str, &'static str)>,
+    ages: &'static [(&'static str, &'static str)],
+    genders: &'static [(&'static str, &'static str)],
+    stats_text: &'static str,
 }
 
 async fn person_form_page(
@@ -237,6 +246,17 @@ async fn person_form_page(
         } else {
             ""
         },
+        origins: if is_new {
+            dklik_domain::impact::ORIGINS
+                .iter()
+                .map(|o| (*o, dklik_domain::impact::channel_label(o)))
+                .collect()
+        } else {
+            vec![]
+        },
+        ages: &dklik_domain::impact::AGE_BANDS,
+        genders: &dklik_domain::impact::GENDERS,
+        stats_text: dklik_domain::skills::STATS_CONSENT_TEXT,
     };
     Ok((status, Html(page.render()?)).into_response())
 }
@@ -348,8 +368,25 @@ pub async fn edit_person(
             .as_ref()
             .map(|x| x.constraints.clone())
             .unwrap_or_default(),
+        tranche_age: prof
+            .as_ref()
+            .and_then(|x| x.age_band.clone())
+            .unwrap_or_default(),
+        genre: prof
+            .as_ref()
+            .and_then(|x| x.gender.clone())
+            .unwrap_or_default(),
+        accord_stats: if prof
+            .as_ref()
+            .is_some_and(|x| x.age_band.is_some() || x.gender.is_some())
+        {
+            "oui".into()
+        } else {
+            String::new()
+        },
         notes: prof.map(|x| x.notes).unwrap_or_default(),
         consentement: String::new(),
+        origine: String::new(),
     };
     person_form_page(
         &st,

@@ -125,8 +125,11 @@ async fn every_route_answers_every_role_as_the_table_says() {
         store.as_ref(),
         &form,
         Some(offer.id),
-        dklik_domain::Channel::Website,
-        "",
+        dklik_app::interests::Source {
+            channel: dklik_domain::Channel::Website,
+            detail: "",
+            impression: None,
+        },
         1,
     )
     .await

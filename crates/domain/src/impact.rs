@@ -1,0 +1,866 @@
+//! Impact figures: what each channel produces, computed from one event model.
+//!
+//! Every step of a person's path is a [`PathEvent`] with its funnel [`Stage`] and its channel.
+//! A person is attributed to their **first contact** (their earliest event, whatever it was):
+//! its channel, and for a bus screen its line and stop. A person counts at a stage in a
+//! period when they have an event of that stage inside the period; each person counts once
+//! per stage and per row. Displays and scans are not people: they come from the screens'
+//! proof of display and from poster visits.
+//!
+//! Everything here is pure: the store hands the facts over, these functions count.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde::Serialize;
+
+/// A step that the figures count. Steps that are not counted (a skill added, a note) have no
+/// stage but still count as a first contact when they come first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum Stage {
+    /// Met the programme without asking for anything yet (a record opened, a mobile-team
+    /// contact, a registration to a Café de l'emploi).
+    Contact,
+    /// Said "ça m'intéresse" or asked to be called back.
+    Interest,
+    /// An advisor reached the person about their request.
+    Contacted,
+    /// Sent to an employer (mise en relation).
+    Introduction,
+    Interview,
+    Hire,
+    /// Registered to an OrientaKlik session.
+    Orientation,
+    /// Was present at an OrientaKlik session.
+    OrientationPresent,
+    /// Took a skills test.
+    Test,
+    /// A week of immersion or a Job Labo session.
+    Immersion,
+}
+
+impl Stage {
+    pub const ALL: [Stage; 10] = [
+        Self::Contact,
+        Self::Interest,
+        Self::Contacted,
+        Self::Introduction,
+        Self::Interview,
+        Self::Hire,
+        Self::Orientation,
+        Self::OrientationPresent,
+        Self::Test,
+        Self::Immersion,
+    ];
+    /// The people stages of the funnel, in order.
+    pub const FUNNEL: [Stage; 5] = [
+        Self::Interest,
+        Self::Contacted,
+        Self::Introduction,
+        Self::Interview,
+        Self::Hire,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Contact => "contact",
+            Self::Interest => "interest",
+            Self::Contacted => "contacted",
+            Self::Introduction => "introduction",
+            Self::Interview => "interview",
+            Self::Hire => "hire",
+            Self::Orientation => "orientation",
+            Self::OrientationPresent => "orientation_present",
+            Self::Test => "test",
+            Self::Immersion => "immersion",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Stage> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+    pub fn label_fr(self) -> &'static str {
+        match self {
+            Self::Contact => "Premier contact",
+            Self::Interest => "Intérêt",
+            Self::Contacted => "Contactés",
+            Self::Introduction => "Mises en relation",
+            Self::Interview => "Entretiens",
+            Self::Hire => "Embauches",
+            Self::Orientation => "Inscrits OrientaKlik",
+            Self::OrientationPresent => "Présents OrientaKlik",
+            Self::Test => "Tests",
+            Self::Immersion => "Immersions et Job Labo",
+        }
+    }
+}
+
+/// The channels a step can come through, with their labels. Codes not listed read "Autre".
+pub const CHANNELS: [(&str, &str); 15] = [
+    ("ecran", "Écran de bus"),
+    ("affiche", "Affiche (QR code)"),
+    ("lien", "Lien court"),
+    ("site", "Site internet"),
+    ("questionnaire", "Questionnaire des qualités"),
+    ("cafe_emploi", "Café de l'emploi"),
+    ("bus_emploi", "Bus de l'emploi"),
+    ("tournee", "Tournée de quartier"),
+    ("equipe_mobile", "Équipe mobile"),
+    ("partenaire", "Orientation par un partenaire"),
+    ("orientaklik", "Séance OrientaKlik"),
+    ("conseiller", "Accueil par un conseiller"),
+    ("bouche_a_oreille", "Bouche-à-oreille"),
+    ("entreprise", "Entreprise"),
+    ("liste_attente", "Liste d'attente"),
+];
+
+pub fn channel_label(code: &str) -> &'static str {
+    CHANNELS
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, l)| *l)
+        .unwrap_or("Autre")
+}
+
+/// Where a person can have first heard of the programme, as an advisor records it.
+pub const ORIGINS: [&str; 9] = [
+    "conseiller",
+    "partenaire",
+    "cafe_emploi",
+    "bus_emploi",
+    "tournee",
+    "equipe_mobile",
+    "affiche",
+    "site",
+    "bouche_a_oreille",
+];
+
+/// The ROME's fourteen professional domains (the letter that starts a ROME code).
+pub fn trade_family(rome: &str) -> (&'static str, &'static str) {
+    match rome.chars().next().unwrap_or(' ') {
+        'A' => ("A", "Agriculture, pêche, espaces verts, animaux"),
+        'B' => ("B", "Arts et façonnage d'ouvrages d'art"),
+        'C' => ("C", "Banque, assurance, immobilier"),
+        'D' => ("D", "Commerce, vente, grande distribution"),
+        'E' => ("E", "Communication, média, multimédia"),
+        'F' => ("F", "Construction, bâtiment, travaux publics"),
+        'G' => ("G", "Hôtellerie-restauration, tourisme, loisirs"),
+        'H' => ("H", "Industrie"),
+        'I' => ("I", "Installation et maintenance"),
+        'J' => ("J", "Santé"),
+        'K' => ("K", "Services à la personne et à la collectivité"),
+        'L' => ("L", "Spectacle"),
+        'M' => ("M", "Support à l'entreprise"),
+        'N' => ("N", "Transport et logistique"),
+        _ => ("", "Sans métier"),
+    }
+}
+
+/// Age bands, recorded only with the person's agreement.
+pub const AGE_BANDS: [(&str, &str); 4] = [
+    ("16-25", "16 à 25 ans"),
+    ("26-44", "26 à 44 ans"),
+    ("45-54", "45 à 54 ans"),
+    ("55+", "55 ans et plus"),
+];
+/// Genders, recorded only with the person's agreement.
+pub const GENDERS: [(&str, &str); 3] = [("f", "Femme"), ("h", "Homme"), ("x", "Autre")];
+
+/// One step of one person's path, as the store hands it over.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PathEvent {
+    pub id: i64,
+    pub person_id: i64,
+    pub at: i64,
+    pub stage: Option<Stage>,
+    pub channel: String,
+    pub offer_id: Option<i64>,
+    /// For a bus screen: the vehicle, the line's short name and the stop's name.
+    pub vehicle: Option<String>,
+    pub line: Option<String>,
+    pub stop: Option<String>,
+}
+
+/// What the figures may know of a person.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PersonFacts {
+    pub id: i64,
+    pub neighbourhood: Option<String>,
+    pub qpv: Option<bool>,
+    pub age_band: Option<String>,
+    pub gender: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct OfferFacts {
+    pub id: i64,
+    pub employer: String,
+    pub rome: String,
+}
+
+/// Displays on bus screens in the period, grouped by offer, line and stop.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DisplayCount {
+    pub offer_id: Option<i64>,
+    pub line: String,
+    pub stop: String,
+    pub impressions: u64,
+    pub scans: u64,
+}
+
+/// Visits through a poster's QR code or a short link in the period.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct VisitCount {
+    pub channel: String,
+    pub offer_id: Option<i64>,
+    pub visits: u64,
+}
+
+/// One registration to an OrientaKlik session, with the person's before/after answers
+/// (the mean of the three questions, 1 to 5).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct OrientationFact {
+    pub service_id: i64,
+    pub service: String,
+    pub session_at: i64,
+    pub person_id: i64,
+    pub status: String,
+    pub before: Option<f64>,
+    pub after: Option<f64>,
+}
+
+/// Everything the figures are computed from.
+#[derive(Debug, Clone, Default)]
+pub struct ImpactData {
+    /// Every event before the end of the period (first contacts may precede the period).
+    pub events: Vec<PathEvent>,
+    pub people: HashMap<i64, PersonFacts>,
+    pub offers: HashMap<i64, OfferFacts>,
+    pub displays: Vec<DisplayCount>,
+    pub visits: Vec<VisitCount>,
+    pub orientation: Vec<OrientationFact>,
+}
+
+/// A half-open period `[from, to)` in Unix seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Period {
+    pub from: i64,
+    pub to: i64,
+}
+
+impl Period {
+    pub fn contains(&self, at: i64) -> bool {
+        at >= self.from && at < self.to
+    }
+}
+
+/// How a funnel is broken down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Dimension {
+    Channel,
+    Line,
+    Stop,
+    Employer,
+    TradeFamily,
+    Neighbourhood,
+    Qpv,
+    AgeBand,
+    Gender,
+}
+
+impl Dimension {
+    pub const ALL: [Dimension; 9] = [
+        Self::Channel,
+        Self::Line,
+        Self::Stop,
+        Self::Employer,
+        Self::TradeFamily,
+        Self::Neighbourhood,
+        Self::Qpv,
+        Self::AgeBand,
+        Self::Gender,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Channel => "canal",
+            Self::Line => "ligne",
+            Self::Stop => "arret",
+            Self::Employer => "entreprise",
+            Self::TradeFamily => "famille",
+            Self::Neighbourhood => "quartier",
+            Self::Qpv => "qpv",
+            Self::AgeBand => "age",
+            Self::Gender => "genre",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Dimension> {
+        Self::ALL.into_iter().find(|d| d.as_str() == s)
+    }
+    pub fn label_fr(self) -> &'static str {
+        match self {
+            Self::Channel => "Canal du premier contact",
+            Self::Line => "Ligne de bus",
+            Self::Stop => "Arrêt",
+            Self::Employer => "Entreprise",
+            Self::TradeFamily => "Famille de métiers",
+            Self::Neighbourhood => "Quartier",
+            Self::Qpv => "Quartier prioritaire",
+            Self::AgeBand => "Tranche d'âge",
+            Self::Gender => "Genre",
+        }
+    }
+    /// Whether displays and scans can be split along this dimension.
+    pub fn splits_displays(self) -> bool {
+        matches!(
+            self,
+            Self::Channel | Self::Line | Self::Stop | Self::Employer | Self::TradeFamily
+        )
+    }
+    /// Whether each person falls in exactly one row (so rows add up to the total).
+    pub fn partitions_people(self) -> bool {
+        !matches!(self, Self::Employer | Self::TradeFamily)
+    }
+}
+
+/// The funnel's columns: displays, scans, then the people stages.
+pub const FUNNEL_COLUMNS: [&str; 7] = [
+    "Affichages",
+    "Scans",
+    "Intérêt",
+    "Contactés",
+    "Mises en relation",
+    "Entretiens",
+    "Embauches",
+];
+/// The first column that counts people.
+pub const FIRST_PEOPLE_COLUMN: usize = 2;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FunnelRow {
+    pub key: String,
+    pub label: String,
+    /// `None` where the column cannot be split along the dimension (displays by neighbourhood).
+    pub counts: [Option<u64>; 7],
+}
+
+impl FunnelRow {
+    /// Conversion from each column to the next, as a share (None when not computable).
+    pub fn rates(&self) -> [Option<f64>; 6] {
+        let mut r = [None; 6];
+        for (i, slot) in r.iter_mut().enumerate() {
+            if let (Some(a), Some(b)) = (self.counts[i], self.counts[i + 1]) {
+                if a > 0 {
+                    *slot = Some(b as f64 / a as f64);
+                }
+            }
+        }
+        r
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FunnelTable {
+    pub dimension: Dimension,
+    pub rows: Vec<FunnelRow>,
+    pub total: FunnelRow,
+}
+
+/// Each person's first event (the earliest; ties broken by event id).
+pub fn first_contacts(events: &[PathEvent]) -> HashMap<i64, &PathEvent> {
+    let mut first: HashMap<i64, &PathEvent> = HashMap::new();
+    for e in events {
+        first
+            .entry(e.person_id)
+            .and_modify(|f| {
+                if (e.at, e.id) < (f.at, f.id) {
+                    *f = e;
+                }
+            })
+            .or_insert(e);
+    }
+    first
+}
+
+const UNKNOWN: &str = "Non renseigné";
+
+fn person_key(dim: Dimension, p: Option<&PersonFacts>) -> (String, String) {
+    let p = p.cloned().unwrap_or_default();
+    let opt = |v: Option<String>, table: &[(&str, &str)]| match v {
+        Some(k) => {
+            let label = table
+                .iter()
+                .find(|(c, _)| *c == k)
+                .map(|(_, l)| l.to_string())
+                .unwrap_or_else(|| k.clone());
+            (k, label)
+        }
+        None => (String::new(), UNKNOWN.to_string()),
+    };
+    match dim {
+        Dimension::Neighbourhood => match p.neighbourhood {
+            Some(n) => (n.clone(), n),
+            None => (String::new(), UNKNOWN.into()),
+        },
+        Dimension::Qpv => match p.qpv {
+            Some(true) => ("oui".into(), "Quartier prioritaire (QPV)".into()),
+            Some(false) => ("non".into(), "Hors quartier prioritaire".into()),
+            None => (String::new(), UNKNOWN.into()),
+        },
+        Dimension::AgeBand => opt(p.age_band, &AGE_BANDS),
+        _ => opt(p.gender, &GENDERS),
+    }
+}
+
+fn offer_key(dim: Dimension, offer: Option<&OfferFacts>) -> (String, String) {
+    match (dim, offer) {
+        (Dimension::Employer, Some(o)) => (o.employer.clone(), o.employer.clone()),
+        (Dimension::TradeFamily, Some(o)) => {
+            let (k, l) = trade_family(&o.rome);
+            (k.into(), l.into())
+        }
+        _ => (String::new(), "Sans offre".into()),
+    }
+}
+
+fn first_key(dim: Dimension, f: &PathEvent) -> (String, String) {
+    match dim {
+        Dimension::Channel => (f.channel.clone(), channel_label(&f.channel).into()),
+        Dimension::Line => match &f.line {
+            Some(l) => (l.clone(), format!("Ligne {l}")),
+            None => (String::new(), "Hors bus".into()),
+        },
+        _ => match &f.stop {
+            Some(s) => (s.clone(), s.clone()),
+            None => (String::new(), "Hors bus".into()),
+        },
+    }
+}
+
+/// The funnel for a period, optionally for one first-contact channel, broken down by `dim`.
+pub fn funnel(
+    data: &ImpactData,
+    period: Period,
+    channel: Option<&str>,
+    dim: Dimension,
+) -> FunnelTable {
+    let firsts = first_contacts(&data.events);
+    // (key) -> label, and (key, column) -> set of people / count.
+    let mut labels: BTreeMap<String, String> = BTreeMap::new();
+    let mut people: HashMap<(String, usize), BTreeSet<i64>> = HashMap::new();
+    let mut total_people: HashMap<usize, BTreeSet<i64>> = HashMap::new();
+    let mut flows: HashMap<(String, usize), u64> = HashMap::new();
+    let mut total_flows = [0u64; 2];
+    for e in &data.events {
+        let Some(stage) = e.stage else { continue };
+        let Some(col) = Stage::FUNNEL.iter().position(|s| *s == stage) else {
+            continue;
+        };
+        if !period.contains(e.at) {
+            continue;
+        }
+        let Some(first) = firsts.get(&e.person_id) else {
+            continue;
+        };
+        if channel.is_some_and(|c| c != first.channel) {
+            continue;
+        }
+        let col = col + FIRST_PEOPLE_COLUMN;
+        let (key, label) = match dim {
+            Dimension::Channel | Dimension::Line | Dimension::Stop => first_key(dim, first),
+            Dimension::Employer | Dimension::TradeFamily => {
+                offer_key(dim, e.offer_id.and_then(|o| data.offers.get(&o)))
+            }
+            _ => person_key(dim, data.people.get(&e.person_id)),
+        };
+        labels.entry(key.clone()).or_insert(label);
+        people.entry((key, col)).or_default().insert(e.person_id);
+        total_people.entry(col).or_default().insert(e.person_id);
+    }
+    let wants = |c: &str| channel.is_none_or(|w| w == c);
+    let mut flow = |key: (String, String), col: usize, n: u64| {
+        if n == 0 {
+            return;
+        }
+        if dim.splits_displays() {
+            labels.entry(key.0.clone()).or_insert(key.1);
+            *flows.entry((key.0, col)).or_default() += n;
+        }
+        total_flows[col] += n;
+    };
+    if wants("ecran") {
+        for d in &data.displays {
+            let key = match dim {
+                Dimension::Channel => ("ecran".to_string(), channel_label("ecran").to_string()),
+                Dimension::Line => (d.line.clone(), format!("Ligne {}", d.line)),
+                Dimension::Stop => (d.stop.clone(), d.stop.clone()),
+                Dimension::Employer | Dimension::TradeFamily => {
+                    offer_key(dim, d.offer_id.and_then(|o| data.offers.get(&o)))
+                }
+                _ => (String::new(), String::new()),
+            };
+            flow(key.clone(), 0, d.impressions);
+            flow(key, 1, d.scans);
+        }
+    }
+    for v in data.visits.iter().filter(|v| wants(&v.channel)) {
+        let key = match dim {
+            Dimension::Channel => (v.channel.clone(), channel_label(&v.channel).to_string()),
+            Dimension::Line | Dimension::Stop => (String::new(), "Hors bus".into()),
+            Dimension::Employer | Dimension::TradeFamily => {
+                offer_key(dim, v.offer_id.and_then(|o| data.offers.get(&o)))
+            }
+            _ => (String::new(), String::new()),
+        };
+        flow(key, 1, v.visits);
+    }
+    let count_row = |key: &str, label: &str| {
+        let mut counts = [None; 7];
+        for (col, c) in counts.iter_mut().enumerate() {
+            *c = if col < FIRST_PEOPLE_COLUMN {
+                dim.splits_displays()
+                    .then(|| flows.get(&(key.to_string(), col)).copied().unwrap_or(0))
+            } else {
+                Some(
+                    people
+                        .get(&(key.to_string(), col))
+                        .map_or(0, |s| s.len() as u64),
+                )
+            };
+        }
+        FunnelRow {
+            key: key.into(),
+            label: label.into(),
+            counts,
+        }
+    };
+    let mut rows: Vec<FunnelRow> = labels.iter().map(|(k, l)| count_row(k, l)).collect();
+    // Biggest first, by the first column that has people, then by displays.
+    rows.sort_by(|a, b| {
+        let k = |r: &FunnelRow| {
+            (
+                std::cmp::Reverse(r.counts[FIRST_PEOPLE_COLUMN..].to_vec()),
+                std::cmp::Reverse(r.counts[0]),
+                r.label.clone(),
+            )
+        };
+        k(a).cmp(&k(b))
+    });
+    let mut total = [None; 7];
+    for (col, c) in total.iter_mut().enumerate() {
+        *c = Some(if col < FIRST_PEOPLE_COLUMN {
+            total_flows[col]
+        } else {
+            total_people.get(&col).map_or(0, |s| s.len() as u64)
+        });
+    }
+    FunnelTable {
+        dimension: dim,
+        rows,
+        total: FunnelRow {
+            key: "total".into(),
+            label: "Total".into(),
+            counts: total,
+        },
+    }
+}
+
+/// First contacts of people new to the programme, per month, neighbourhood and channel.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct ReachRow {
+    /// "2026-11"
+    pub month: String,
+    pub neighbourhood: String,
+    pub qpv: Option<bool>,
+    pub channel: String,
+    pub people: u64,
+}
+
+/// The month ("YYYY-MM") of a Unix time, in UTC.
+pub fn month_of(at: i64) -> String {
+    let d = time::OffsetDateTime::from_unix_timestamp(at)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+        .date();
+    format!("{:04}-{:02}", d.year(), d.month() as u8)
+}
+
+pub fn reach(data: &ImpactData, period: Period, channel: Option<&str>) -> Vec<ReachRow> {
+    let mut counts: BTreeMap<(String, String, Option<bool>, String), u64> = BTreeMap::new();
+    for f in first_contacts(&data.events).values() {
+        if !period.contains(f.at) || channel.is_some_and(|c| c != f.channel) {
+            continue;
+        }
+        let p = data.people.get(&f.person_id);
+        let hood = p
+            .and_then(|p| p.neighbourhood.clone())
+            .unwrap_or_else(|| UNKNOWN.into());
+        let qpv = p.and_then(|p| p.qpv);
+        *counts
+            .entry((month_of(f.at), hood, qpv, f.channel.clone()))
+            .or_default() += 1;
+    }
+    counts
+        .into_iter()
+        .map(|((month, neighbourhood, qpv, channel), people)| ReachRow {
+            month,
+            neighbourhood,
+            qpv,
+            channel,
+            people,
+        })
+        .collect()
+}
+
+/// New people per month (the sum of the reach rows), months without anyone included.
+pub fn reach_by_month(rows: &[ReachRow], period: Period) -> Vec<(String, u64)> {
+    let mut by: BTreeMap<String, u64> = BTreeMap::new();
+    let mut at = period.from;
+    while at < period.to {
+        by.entry(month_of(at)).or_default();
+        at += 86_400 * 28;
+    }
+    if period.to > period.from {
+        by.entry(month_of(period.to - 1)).or_default();
+    }
+    for r in rows {
+        *by.entry(r.month.clone()).or_default() += r.people;
+    }
+    by.into_iter().collect()
+}
+
+/// OrientaKlik figures per service.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OrientationRow {
+    pub service_id: i64,
+    pub service: String,
+    pub sessions: u64,
+    /// Registered (not on the waiting list, not cancelled).
+    pub registered: u64,
+    pub present: u64,
+    pub absent: u64,
+    /// People who answered both surveys, and their mean answers (1 to 5).
+    pub surveyed: u64,
+    pub before: Option<f64>,
+    pub after: Option<f64>,
+    /// Present people who later took a test, an immersion or an introduction.
+    pub went_on: u64,
+}
+
+impl OrientationRow {
+    pub fn attendance(&self) -> Option<f64> {
+        let seen = self.present + self.absent;
+        (seen > 0).then(|| self.present as f64 / seen as f64)
+    }
+    pub fn change(&self) -> Option<f64> {
+        Some(self.after? - self.before?)
+    }
+    pub fn went_on_share(&self) -> Option<f64> {
+        (self.present > 0).then(|| self.went_on as f64 / self.present as f64)
+    }
+}
+
+pub fn orientation(data: &ImpactData, period: Period) -> Vec<OrientationRow> {
+    let mut later: HashMap<i64, Vec<i64>> = HashMap::new();
+    for e in &data.events {
+        if matches!(
+            e.stage,
+            Some(Stage::Test | Stage::Immersion | Stage::Introduction)
+        ) {
+            later.entry(e.person_id).or_default().push(e.at);
+        }
+    }
+    let mut by: BTreeMap<(String, i64), OrientationRow> = BTreeMap::new();
+    let mut sessions: HashMap<i64, BTreeSet<i64>> = HashMap::new();
+    let mut went: HashMap<i64, BTreeSet<i64>> = HashMap::new();
+    let mut sums: HashMap<i64, (f64, f64)> = HashMap::new();
+    for f in data
+        .orientation
+        .iter()
+        .filter(|f| period.contains(f.session_at))
+    {
+        let row = by
+            .entry((f.service.clone(), f.service_id))
+            .or_insert_with(|| OrientationRow {
+                service_id: f.service_id,
+                service: f.service.clone(),
+                sessions: 0,
+                registered: 0,
+                present: 0,
+                absent: 0,
+                surveyed: 0,
+                before: None,
+                after: None,
+                went_on: 0,
+            });
+        sessions
+            .entry(f.service_id)
+            .or_default()
+            .insert(f.session_at);
+        match f.status.as_str() {
+            "registered" => row.registered += 1,
+            "present" => {
+                row.registered += 1;
+                row.present += 1;
+                if later
+                    .get(&f.person_id)
+                    .is_some_and(|ts| ts.iter().any(|t| *t > f.session_at))
+                {
+                    went.entry(f.service_id).or_default().insert(f.person_id);
+                }
+            }
+            "absent" => {
+                row.registered += 1;
+                row.absent += 1;
+            }
+            _ => {}
+        }
+        if let (Some(b), Some(a)) = (f.before, f.after) {
+            row.surveyed += 1;
+            let s = sums.entry(f.service_id).or_default();
+            s.0 += b;
+            s.1 += a;
+        }
+    }
+    by.into_values()
+        .map(|mut r| {
+            r.sessions = sessions.get(&r.service_id).map_or(0, |s| s.len() as u64);
+            r.went_on = went.get(&r.service_id).map_or(0, |s| s.len() as u64);
+            if r.surveyed > 0 {
+                let (b, a) = sums[&r.service_id];
+                r.before = Some(b / r.surveyed as f64);
+                r.after = Some(a / r.surveyed as f64);
+            }
+            r
+        })
+        .collect()
+}
+
+/// The smallest number of people an exported cell may show; smaller non-zero counts are
+/// hidden so that no one can be singled out.
+pub const MIN_CELL: u64 = 5;
+
+/// An exported count: shown, or hidden because it counts too few people (or because it
+/// would let a hidden one be worked out from the total).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Cell {
+    Shown(u64),
+    Hidden,
+}
+
+impl Cell {
+    pub fn primary(n: u64) -> Cell {
+        if n > 0 && n < MIN_CELL {
+            Cell::Hidden
+        } else {
+            Cell::Shown(n)
+        }
+    }
+    pub fn value(self) -> Option<u64> {
+        match self {
+            Cell::Shown(n) => Some(n),
+            Cell::Hidden => None,
+        }
+    }
+    pub fn text(self) -> String {
+        match self {
+            Cell::Shown(n) => n.to_string(),
+            Cell::Hidden => format!("<{MIN_CELL}"),
+        }
+    }
+}
+
+/// Hides people counts from 1 to 4, column by column. Where the rows add up to a shown
+/// total and only one cell of a column is hidden, the next smallest non-zero cell is hidden
+/// too, so the hidden one cannot be recovered by subtraction.
+pub fn suppress_column(values: &[u64], rows_add_up: bool) -> Vec<Cell> {
+    let mut cells: Vec<Cell> = values.iter().map(|n| Cell::primary(*n)).collect();
+    let hidden = cells.iter().filter(|c| **c == Cell::Hidden).count();
+    if rows_add_up && hidden == 1 {
+        let next = values
+            .iter()
+            .enumerate()
+            .filter(|(i, n)| cells[*i] != Cell::Hidden && **n > 0)
+            .min_by_key(|(_, n)| **n)
+            .map(|(i, _)| i);
+        if let Some(i) = next {
+            cells[i] = Cell::Hidden;
+        }
+    }
+    cells
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(id: i64, person: i64, at: i64, stage: Option<Stage>, channel: &str) -> PathEvent {
+        PathEvent {
+            id,
+            person_id: person,
+            at,
+            stage,
+            channel: channel.into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn people_are_attributed_to_their_first_contact_and_counted_once_per_stage() {
+        let p = Period { from: 100, to: 200 };
+        let data = ImpactData {
+            events: vec![
+                // Person 1: first met on a bus screen before the period, then in the period.
+                ev(1, 1, 50, Some(Stage::Interest), "ecran"),
+                ev(2, 1, 120, Some(Stage::Interest), "site"),
+                ev(3, 1, 130, Some(Stage::Contacted), "conseiller"),
+                ev(4, 1, 131, Some(Stage::Contacted), "conseiller"),
+                // Person 2: from the website, hired after the period.
+                ev(5, 2, 110, Some(Stage::Interest), "site"),
+                ev(6, 2, 250, Some(Stage::Hire), "entreprise"),
+            ],
+            ..Default::default()
+        };
+        let t = funnel(&data, p, None, Dimension::Channel);
+        assert_eq!(t.rows.len(), 2);
+        let ecran = t.rows.iter().find(|r| r.key == "ecran").unwrap();
+        assert_eq!(
+            ecran.counts[2..],
+            [Some(1), Some(1), Some(0), Some(0), Some(0)]
+        );
+        let site = t.rows.iter().find(|r| r.key == "site").unwrap();
+        assert_eq!(
+            site.counts[2..],
+            [Some(1), Some(0), Some(0), Some(0), Some(0)]
+        );
+        assert_eq!(t.total.counts[2], Some(2));
+        assert_eq!(t.total.counts[6], Some(0));
+        assert_eq!(ecran.rates()[2], Some(1.0));
+        // Only the bus screen's people when filtering on it.
+        let only = funnel(&data, p, Some("ecran"), Dimension::Channel);
+        assert_eq!(only.total.counts[2], Some(1));
+    }
+
+    #[test]
+    fn suppression_hides_small_counts_and_one_more_when_rows_add_up() {
+        assert_eq!(
+            suppress_column(&[0, 3, 12, 40], true),
+            [Cell::Shown(0), Cell::Hidden, Cell::Hidden, Cell::Shown(40)]
+        );
+        assert_eq!(
+            suppress_column(&[2, 3, 12], true),
+            [Cell::Hidden, Cell::Hidden, Cell::Shown(12)]
+        );
+        assert_eq!(
+            suppress_column(&[4, 12], false),
+            [Cell::Hidden, Cell::Shown(12)]
+        );
+        assert_eq!(
+            suppress_column(&[5, 7], true),
+            [Cell::Shown(5), Cell::Shown(7)]
+        );
+        assert_eq!(Cell::Hidden.text(), "<5");
+    }
+
+    #[test]
+    fn trade_families_follow_the_rome_letter() {
+        assert_eq!(trade_family("H2913").1, "Industrie");
+        assert_eq!(trade_family("N1103").0, "N");
+        assert_eq!(trade_family("").1, "Sans métier");
+    }
+}
