@@ -2063,3 +2063,399 @@ pub async fn introductions_take_positions_and_fill_posts(store: &dyn Store) {
         ids.len()
     );
 }
+
+/// The impact figures of a small fixture whose counts are stated by hand below.
+pub async fn impact_facts_and_figures(store: &dyn Store) {
+    use dklik_app::impact::{Report, ReportParams};
+    use dklik_app::Impression;
+    use dklik_domain::impact::{Dimension, Stage};
+    use dklik_domain::JourneyEvent;
+    load_demo(store).await;
+    let feed = demo_gtfs();
+    store.save_gtfs(&feed, &|_| {}).await.expect("gtfs");
+    let trip = &feed.trips[0];
+    let line = feed
+        .routes
+        .iter()
+        .find(|r| r.id == trip.route_id)
+        .expect("route")
+        .short_name
+        .clone();
+    let offers = store
+        .list_offers(&dklik_domain::OfferFilter {
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .expect("offers")
+        .offers;
+    let a = offers[0].clone();
+    let b = offers
+        .iter()
+        .find(|o| o.employer_name != a.employer_name)
+        .expect("another employer")
+        .clone();
+    let hoods = [("Quartier de l'Europe", true), ("Centre", false)];
+    for (name, qpv) in hoods {
+        store
+            .save_neighbourhoods(&[dklik_domain::Neighbourhood {
+                id: 0,
+                name: name.into(),
+                commune: "Grande-Synthe".into(),
+                insee: "59271".into(),
+                qpv,
+                lat: 51.01,
+                lon: 2.30,
+                fictional: true,
+            }])
+            .await
+            .expect("hood");
+    }
+    let hood_ids: Vec<i64> = store
+        .neighbourhoods()
+        .await
+        .expect("hoods")
+        .iter()
+        .map(|h| h.id)
+        .collect();
+    // March 2026, Paris time.
+    let t = |d: u8, h: u16| {
+        dklik_app::paris_instant(
+            time::Date::from_calendar_date(2026, time::Month::March, d).expect("day"),
+            h * 60,
+        )
+    };
+    let before = t(1, 0) - 40 * 86_400;
+    let after = t(1, 0) + 40 * 86_400;
+    // Displays: three in March on one trip (scanned 2 + 1 times), one in January.
+    let imp = |code: &str, at: i64| Impression {
+        code: code.into(),
+        vehicle: "bus-7".into(),
+        trip_id: Some(trip.id.clone()),
+        stop_id: None,
+        stop_name: "Gare".into(),
+        offer_id: Some(a.id),
+        slide: "offer".into(),
+        shown_at: at,
+        duration_s: 10,
+        scans: 0,
+        screen: None,
+        source: "dklik".into(),
+    };
+    store
+        .record_impressions(&[
+            imp("IMPA0001", t(2, 8)),
+            imp("IMPA0002", t(4, 8)),
+            imp("IMPA0003", t(6, 8)),
+            imp("IMPA0004", before),
+        ])
+        .await
+        .expect("impressions");
+    for code in ["IMPA0001", "IMPA0001", "IMPA0002", "IMPA0004"] {
+        store.record_scan(code, t(10, 8)).await.expect("scan");
+    }
+    // Visits: two poster scans for B and one short link for A in March, one in April.
+    store
+        .add_link_visit(t(3, 9), "affiche", Some(b.code.as_str()), "offre")
+        .await
+        .expect("visit");
+    store
+        .add_link_visit(t(5, 9), "affiche", Some(b.code.as_str()), "offre")
+        .await
+        .expect("visit");
+    store
+        .add_link_visit(t(5, 10), "lien", Some(a.code.as_str()), "offre")
+        .await
+        .expect("visit");
+    store
+        .add_link_visit(after, "affiche", Some(b.code.as_str()), "offre")
+        .await
+        .expect("visit");
+    // People: records first (neighbourhood, age band, gender), then their requests.
+    let person = |first: &str, phone: &str, hood: usize, age: &str, gender: &str| {
+        let mut f = dklik_domain::PersonForm {
+            prenom: first.into(),
+            telephone: phone.into(),
+            quartier: hood_ids[hood].to_string(),
+            tranche_age: age.into(),
+            genre: gender.into(),
+            accord_stats: "oui".into(),
+            ..Default::default()
+        };
+        if age.is_empty() {
+            f.accord_stats.clear();
+        }
+        let qpv = hoods[hood].1;
+        f.validate(|_| Some(qpv)).expect("valid person")
+    };
+    let mut ids = Vec::new();
+    for (i, (age, gender)) in [
+        ("16-25", "f"),
+        ("26-44", "h"),
+        ("16-25", "f"),
+        ("", ""),
+        ("45-54", "f"),
+        ("", ""),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let p = person(
+            &format!("P{}", i + 1),
+            &format!("06 10 00 00 0{}", i + 1),
+            i % 2,
+            age,
+            gender,
+        );
+        ids.push(store.create_person(&p, 1).await.expect("person"));
+    }
+    let interest = |n: usize, offer: &dklik_domain::Offer, ch: Channel, imp: Option<&str>, at| {
+        let mut i = NewInterest::from_form(
+            &InterestForm {
+                first_name: format!("P{n}"),
+                phone: format!("06 10 00 00 0{n}"),
+                best_time: "matin".into(),
+                consent: true,
+                ..Default::default()
+            },
+            Some(offer.id),
+            ch,
+            "",
+        )
+        .expect("interest");
+        i.impression = imp.map(str::to_string);
+        (i, at)
+    };
+    for (i, at) in [
+        interest(1, &a, Channel::BusScreen, Some("IMPA0001"), t(2, 9)),
+        interest(2, &a, Channel::BusScreen, Some("IMPA0002"), t(4, 9)),
+        interest(3, &b, Channel::Poster, None, t(6, 9)),
+        interest(4, &a, Channel::Website, None, before),
+        interest(6, &a, Channel::Website, None, after),
+    ] {
+        store
+            .add_interest(&i, at, time::macros::date!(2026 - 03 - 31))
+            .await
+            .expect("interest");
+    }
+    let step = |person: i64, at: i64, stage: Option<Stage>, channel: &str, offer: Option<i64>| {
+        JourneyEvent {
+            id: 0,
+            person_id: person,
+            at,
+            kind: "test".into(),
+            channel: channel.into(),
+            summary: String::new(),
+            reference: String::new(),
+            actor: "test".into(),
+            stage: stage.map(|s| s.as_str()).unwrap_or("").into(),
+            offer_id: offer,
+            impression: None,
+        }
+    };
+    let (p1, p2, p4, p5) = (ids[0], ids[1], ids[3], ids[4]);
+    for e in [
+        step(
+            p1,
+            t(3, 10),
+            Some(Stage::Contacted),
+            "conseiller",
+            Some(a.id.0),
+        ),
+        step(
+            p1,
+            t(3, 11),
+            Some(Stage::Contacted),
+            "conseiller",
+            Some(a.id.0),
+        ),
+        step(
+            p1,
+            t(10, 10),
+            Some(Stage::Introduction),
+            "conseiller",
+            Some(a.id.0),
+        ),
+        step(
+            p1,
+            t(15, 10),
+            Some(Stage::Interview),
+            "entreprise",
+            Some(a.id.0),
+        ),
+        step(p1, t(20, 10), Some(Stage::Hire), "entreprise", Some(a.id.0)),
+        step(
+            p2,
+            t(5, 10),
+            Some(Stage::Contacted),
+            "conseiller",
+            Some(a.id.0),
+        ),
+        step(
+            p4,
+            t(12, 10),
+            Some(Stage::Introduction),
+            "conseiller",
+            Some(a.id.0),
+        ),
+        step(p5, t(8, 10), Some(Stage::Contact), "partenaire", None),
+        step(p5, t(11, 10), Some(Stage::Test), "conseiller", None),
+    ] {
+        store.add_journey_event(&e).await.expect("event");
+    }
+    // OrientaKlik: P5 came (2 → 4), P2 did not.
+    let sid = store
+        .create_service(&sample_service("Escape game logistique"), 1)
+        .await
+        .expect("service");
+    let session = store
+        .create_orientation_session(sid, t(9, 9), t(9, 12), "Gare", 10, 1)
+        .await
+        .expect("session");
+    let (r5, _) = store
+        .register(session, p5, "conseiller", t(8, 11))
+        .await
+        .expect("r5");
+    let (r2, _) = store
+        .register(session, p2, "conseiller", t(8, 11))
+        .await
+        .expect("r2");
+    store
+        .save_survey(r5, false, [2, 2, 2], t(9, 9))
+        .await
+        .expect("before");
+    store
+        .save_survey(r5, true, [4, 4, 4], t(9, 12))
+        .await
+        .expect("after");
+    use dklik_domain::orientation::RegistrationStatus;
+    store
+        .set_registration_status(r5, RegistrationStatus::Present, t(9, 12))
+        .await
+        .expect("present");
+    store
+        .set_registration_status(r2, RegistrationStatus::Absent, t(9, 12))
+        .await
+        .expect("absent");
+
+    let params = ReportParams::parse("2026-03-01", "2026-03-31", "", day("2026-11-29")).expect("p");
+    let report = Report::load(store, params).await.expect("report");
+    let row = |t: &dklik_domain::impact::FunnelTable, key: &str| {
+        t.rows
+            .iter()
+            .find(|r| r.key == key)
+            .unwrap_or_else(|| panic!("row {key} in {t:?}"))
+            .counts
+            .map(|c| c.unwrap_or(99))
+    };
+    let by_channel = report.funnel(Dimension::Channel);
+    assert_eq!(row(&by_channel, "ecran"), [3, 3, 2, 2, 1, 1, 1]);
+    assert_eq!(row(&by_channel, "affiche"), [0, 2, 1, 0, 0, 0, 0]);
+    assert_eq!(row(&by_channel, "lien"), [0, 1, 0, 0, 0, 0, 0]);
+    // P4 first came through the website in January: their introduction counts there.
+    assert_eq!(row(&by_channel, "site"), [0, 0, 0, 0, 1, 0, 0]);
+    assert_eq!(
+        by_channel.total.counts.map(|c| c.unwrap_or(99)),
+        [3, 6, 3, 2, 2, 1, 1]
+    );
+    let by_line = report.funnel(Dimension::Line);
+    assert_eq!(row(&by_line, &line), [3, 3, 2, 2, 1, 1, 1]);
+    assert_eq!(row(&by_line, ""), [0, 3, 1, 0, 1, 0, 0]);
+    let by_employer = report.funnel(Dimension::Employer);
+    assert_eq!(row(&by_employer, &a.employer_name), [3, 4, 2, 2, 2, 1, 1]);
+    assert_eq!(row(&by_employer, &b.employer_name), [0, 2, 1, 0, 0, 0, 0]);
+    let by_qpv = report.funnel(Dimension::Qpv);
+    // P1, P3 live in the QPV (hood 0), P2, P4 outside; displays cannot be split by people.
+    assert_eq!(row(&by_qpv, "oui"), [99, 99, 2, 1, 1, 1, 1]);
+    assert_eq!(row(&by_qpv, "non"), [99, 99, 1, 1, 1, 0, 0]);
+    let by_age = report.funnel(Dimension::AgeBand);
+    assert_eq!(row(&by_age, "16-25"), [99, 99, 2, 1, 1, 1, 1]);
+    assert_eq!(row(&by_age, ""), [99, 99, 0, 0, 1, 0, 0]);
+    // Only the people who first came through a bus screen.
+    let only = Report::load(
+        store,
+        ReportParams::parse("2026-03-01", "2026-03-31", "ecran", day("2026-11-29")).expect("p"),
+    )
+    .await
+    .expect("report");
+    assert_eq!(
+        only.funnel(Dimension::Channel)
+            .total
+            .counts
+            .map(|c| c.unwrap_or(99)),
+        [3, 3, 2, 2, 1, 1, 1]
+    );
+    // Reach: P1, P2 (bus screen), P3 (poster), P5 (partner) met the programme in March.
+    let reach = report.reach();
+    assert_eq!(reach.iter().map(|r| r.people).sum::<u64>(), 4);
+    let count = |ch: &str| {
+        reach
+            .iter()
+            .filter(|r| r.channel == ch)
+            .map(|r| r.people)
+            .sum::<u64>()
+    };
+    assert_eq!(
+        (count("ecran"), count("affiche"), count("partenaire")),
+        (2, 1, 1)
+    );
+    assert!(reach.iter().all(|r| r.month == "2026-03"));
+    assert_eq!(
+        reach
+            .iter()
+            .filter(|r| r.qpv == Some(true))
+            .map(|r| r.people)
+            .sum::<u64>(),
+        3,
+        "P1, P3 and P5 live in the QPV"
+    );
+    // Orientation: 2 registered, 1 present, 1 absent, 2 → 4, and P5 went on to a test.
+    let o = report.orientation();
+    assert_eq!(o.len(), 1);
+    assert_eq!(
+        (
+            o[0].registered,
+            o[0].present,
+            o[0].absent,
+            o[0].surveyed,
+            o[0].went_on
+        ),
+        (2, 1, 1, 1, 1)
+    );
+    assert_eq!((o[0].before, o[0].after), (Some(2.0), Some(4.0)));
+    // The exports hide 1 to 4 people and say how they were made.
+    let at = time::OffsetDateTime::from_unix_timestamp(t(31, 0)).expect("at");
+    let csv = report.funnel_csv(Dimension::Channel, at);
+    assert!(
+        csv.contains("# période: du 2026-03-01 au 2026-03-31"),
+        "{csv}"
+    );
+    assert!(csv.contains("# canal du premier contact: tous"), "{csv}");
+    let ecran = csv
+        .lines()
+        .find(|l| l.starts_with("ecran,"))
+        .expect("ecran line");
+    assert_eq!(ecran, "ecran,Écran de bus,3,3,<5,<5,<5,<5,<5,100.0,,,,,");
+    // The person table: pseudonyms only, stable for one key, different for another.
+    let k1 = report.people_csv("clé d'évaluation 2026", at);
+    let k1b = report.people_csv("clé d'évaluation 2026", at);
+    let k2 = report.people_csv("une toute autre clé", at);
+    let body = |s: &str| {
+        s.lines()
+            .filter(|l| !l.starts_with('#'))
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(body(&k1), body(&k1b));
+    assert_ne!(body(&k1), body(&k2));
+    assert_eq!(body(&k1).len(), 1 + 5, "P1, P2, P3, P4 (introduction), P5");
+    for secret in ["P1", "0610000001", "Grande-Synthe", &p1.to_string()] {
+        assert!(
+            !body(&k1)
+                .iter()
+                .skip(1)
+                .any(|l| l.split(',').any(|f| f == secret)),
+            "{secret} leaks"
+        );
+    }
+}

@@ -51,4 +51,5 @@ contract!(
     orientation_sessions_never_overbook,
     events_and_outreach,
     introductions_take_positions_and_fill_posts,
+    impact_facts_and_figures,
 );
