@@ -150,6 +150,7 @@ pub async fn prepare(db: &str, listen: &str) -> Result<(Arc<dyn Store>, DemoAcco
     screen_settings(store.as_ref()).await?;
     skills_demo(store.as_ref()).await?;
     orientation_demo(store.as_ref()).await?;
+    impact_demo(store.as_ref(), &feed).await?;
     let accounts = demo_accounts(store.as_ref(), listen, db).await?;
     Ok((store, accounts))
 }
@@ -825,4 +826,275 @@ async fn demo_accounts(store: &dyn Store, listen: &str, db: &str) -> Result<Demo
         lines,
         feed_token,
     })
+}
+
+/// Six months of history for the dashboard (`/pilotage`): 160 fictional people who met the
+/// programme through each channel, with displays, scans and poster visits, and how far each
+/// went. Their steps say "(historique de démonstration)"; they are not real introductions.
+async fn impact_demo(store: &dyn Store, feed: &dklik_transit::gtfs::Feed) -> Result<()> {
+    use dklik_domain::impact::Stage;
+    use dklik_domain::orientation::RegistrationStatus;
+    let now = dklik_app::unix_now();
+    let offers = store
+        .list_offers(&dklik_domain::OfferFilter {
+            limit: 100,
+            ..Default::default()
+        })
+        .await?
+        .offers;
+    let hoods = store.neighbourhoods().await?;
+    if offers.is_empty() || hoods.is_empty() || feed.trips.is_empty() {
+        return Ok(());
+    }
+    // A small fixed generator: the same demo every time.
+    let seed = std::cell::Cell::new(0x2545_f491_4f6c_dd1d_u64);
+    let next = |n: u64| {
+        let mut x = seed.get();
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        seed.set(x);
+        x % n.max(1)
+    };
+    let stop_name = |trip: &str| {
+        feed.stop_times
+            .iter()
+            .find(|s| s.trip_id == trip)
+            .and_then(|s| feed.stops.iter().find(|x| x.id == s.stop_id))
+            .map(|x| x.name.clone())
+            .unwrap_or_default()
+    };
+    const CHANNELS: [(&str, u64); 8] = [
+        ("ecran", 30),
+        ("affiche", 10),
+        ("site", 18),
+        ("lien", 5),
+        ("questionnaire", 5),
+        ("cafe_emploi", 12),
+        ("equipe_mobile", 10),
+        ("partenaire", 10),
+    ];
+    // Four OrientaKlik sessions of the past months, for the attendance and survey figures.
+    let mut past_sessions = Vec::new();
+    let services = store
+        .services(&dklik_app::orientation_store::ServiceFilter::default())
+        .await?;
+    for (k, svc) in services.iter().take(4).enumerate() {
+        let starts = now - (35 + 30 * k as i64) * 86_400;
+        let id = store
+            .create_orientation_session(
+                svc.id,
+                starts,
+                starts + 3 * 3600,
+                "Gare de Dunkerque",
+                40,
+                starts - 30 * 86_400,
+            )
+            .await?;
+        past_sessions.push((id, starts));
+    }
+    let mut scanned = Vec::new();
+    let mut impressions = Vec::new();
+    let mut visits = 0u32;
+    let (mut people, mut hires) = (0u32, 0u32);
+    for i in 0..160u64 {
+        let mut pick = next(100);
+        let channel = CHANNELS
+            .iter()
+            .find(|(_, w)| {
+                if pick < *w {
+                    true
+                } else {
+                    pick -= w;
+                    false
+                }
+            })
+            .map(|(c, _)| *c)
+            .unwrap_or("site");
+        let t0 = now - 180 * 86_400 + (next(175 * 24) as i64) * 3600;
+        let hood = &hoods[next(hoods.len() as u64) as usize];
+        let stats = next(10) < 7;
+        let form = dklik_domain::PersonForm {
+            prenom: format!("Démo{i}"),
+            telephone: format!("07 00 {:02} {:02} {:02}", i / 100, (i / 10) % 10, i % 100),
+            quartier: hood.id.to_string(),
+            tranche_age: if stats {
+                dklik_domain::impact::AGE_BANDS[next(4) as usize].0.into()
+            } else {
+                String::new()
+            },
+            genre: if stats {
+                dklik_domain::impact::GENDERS[next(2) as usize].0.into()
+            } else {
+                String::new()
+            },
+            accord_stats: if stats { "oui".into() } else { String::new() },
+            ..Default::default()
+        };
+        let Ok(input) = form.validate(|_| Some(hood.qpv)) else {
+            continue;
+        };
+        let person = store.create_person(&input, t0).await?;
+        people += 1;
+        let offer = &offers[next(offers.len() as u64) as usize];
+        let event =
+            |at: i64, stage: Stage, channel: &str, offer: Option<i64>| dklik_domain::JourneyEvent {
+                id: 0,
+                person_id: person,
+                at,
+                kind: "historique".into(),
+                channel: channel.into(),
+                summary: format!("{} (historique de démonstration)", stage.label_fr()),
+                reference: String::new(),
+                actor: "démo".into(),
+                stage: stage.as_str().into(),
+                offer_id: offer,
+                impression: None,
+            };
+        let asks = matches!(
+            channel,
+            "ecran" | "affiche" | "site" | "lien" | "questionnaire"
+        );
+        if asks {
+            let mut e = event(t0, Stage::Interest, channel, Some(offer.id.0));
+            if channel == "ecran" {
+                let trip = &feed.trips[next(feed.trips.len() as u64) as usize];
+                let code = format!("DEMOH{i:04}");
+                // The display that was scanned, and forty that were not.
+                for k in 0..41 {
+                    impressions.push(dklik_app::Impression {
+                        code: if k == 0 {
+                            code.clone()
+                        } else {
+                            format!("DEMOH{i:04}{k:02}")
+                        },
+                        vehicle: format!("bus-{}", 1 + next(12)),
+                        trip_id: Some(trip.id.clone()),
+                        stop_id: None,
+                        stop_name: stop_name(&trip.id),
+                        offer_id: Some(offer.id),
+                        slide: "offer".into(),
+                        shown_at: t0 - 600 - (k as i64) * 3 * 3600,
+                        duration_s: 10,
+                        scans: 0,
+                        screen: None,
+                        source: "dklik".into(),
+                    });
+                }
+                scanned.push(code.clone());
+                if next(3) == 0 {
+                    scanned.push(format!("DEMOH{i:04}01"));
+                }
+                e.impression = Some(code);
+            } else if channel == "affiche" || channel == "lien" {
+                for _ in 0..2 + next(3) {
+                    store
+                        .add_link_visit(t0 - 60, channel, Some(offer.code.as_str()), "offre")
+                        .await?;
+                    visits += 1;
+                }
+            }
+            store.add_journey_event(&e).await?;
+        } else {
+            store
+                .add_journey_event(&event(t0, Stage::Contact, channel, None))
+                .await?;
+        }
+        // How far each went, with the later steps only if they are already past.
+        let mut at = t0;
+        let mut step = |days: u64, stage: Stage, who: &str, offer: Option<i64>| {
+            at += 86_400 * (1 + next(days)) as i64;
+            (at < now).then(|| event(at, stage, who, offer))
+        };
+        let mut path = Vec::new();
+        if asks && next(10) < 7 {
+            path.push(step(3, Stage::Contacted, "conseiller", Some(offer.id.0)));
+        }
+        let session = past_sessions[next(past_sessions.len().max(1) as u64) as usize];
+        if next(10) < 3 && session.1 > t0 + 86_400 {
+            let (reg, _) = store
+                .register(session.0, person, "conseiller", session.1 - 86_400)
+                .await?;
+            path.push(Some(event(
+                session.1 - 86_400,
+                Stage::Orientation,
+                "conseiller",
+                None,
+            )));
+            let before = 1 + next(3) as u8;
+            store
+                .save_survey(reg, false, [before, before, 1 + next(3) as u8], session.1)
+                .await?;
+            let came = next(4) < 3;
+            store
+                .set_registration_status(
+                    reg,
+                    if came {
+                        RegistrationStatus::Present
+                    } else {
+                        RegistrationStatus::Absent
+                    },
+                    session.1 + 3 * 3600,
+                )
+                .await?;
+            if came {
+                path.push(Some(event(
+                    session.1,
+                    Stage::OrientationPresent,
+                    "conseiller",
+                    None,
+                )));
+                let lift = next(3) as u8;
+                store
+                    .save_survey(
+                        reg,
+                        true,
+                        [
+                            (before + lift).min(5),
+                            (before + 1).min(5),
+                            2 + next(3) as u8,
+                        ],
+                        session.1 + 3 * 3600,
+                    )
+                    .await?;
+                if next(2) == 0 && session.1 + 8 * 86_400 < now {
+                    path.push(Some(event(
+                        session.1 + 8 * 86_400,
+                        Stage::Test,
+                        "conseiller",
+                        None,
+                    )));
+                }
+            }
+        }
+        if (asks && path.len() == 1 && next(10) < 4) || (!asks && next(10) < 3) {
+            path.push(step(
+                14,
+                Stage::Introduction,
+                "conseiller",
+                Some(offer.id.0),
+            ));
+            if next(10) < 6 {
+                path.push(step(7, Stage::Interview, "entreprise", Some(offer.id.0)));
+                if next(10) < 5 {
+                    path.push(step(10, Stage::Hire, "entreprise", Some(offer.id.0)));
+                }
+            }
+        }
+        for e in path.into_iter().flatten() {
+            if e.stage == "hire" {
+                hires += 1;
+            }
+            store.add_journey_event(&e).await?;
+        }
+    }
+    store.record_impressions(&impressions).await?;
+    for code in &scanned {
+        store.record_scan(code, now).await?;
+    }
+    println!(
+        "Historique de six mois pour le pilotage : {people} personnes, {} affichages, {visits} visites d'affiches et de liens, {hires} embauches.",
+        impressions.len()
+    );
+    Ok(())
 }

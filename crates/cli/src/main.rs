@@ -120,6 +120,28 @@ enum Command {
         #[arg(long, env = "DKLIK_DB", default_value = DEFAULT_DB)]
         db: String,
     },
+    /// Write the impact tables of a period as CSV files (the same as the dashboard's exports):
+    /// the funnel by each breakdown, reach and OrientaKlik; with --key, the pseudonymised
+    /// person table too. People counts from 1 to 4 are hidden.
+    Report {
+        #[arg(long, env = "DKLIK_DB", default_value = DEFAULT_DB)]
+        db: String,
+        /// First day, YYYY-MM-DD (Europe/Paris).
+        #[arg(long)]
+        from: String,
+        /// Last day, inclusive.
+        #[arg(long)]
+        to: String,
+        /// Only people whose first contact came through this channel (ecran, affiche, site…).
+        #[arg(long, default_value = "")]
+        channel: String,
+        /// Folder to write the files to (created if missing).
+        #[arg(long, default_value = "rapport")]
+        out: std::path::PathBuf,
+        /// Export key of the person table (12 characters at least); without it, no person table.
+        #[arg(long, env = "DKLIK_EXPORT_KEY")]
+        key: Option<String>,
+    },
     /// Print the latest call-back requests as JSON lines (until the advisors' inbox exists).
     Interests {
         #[arg(long, env = "DKLIK_DB", default_value = DEFAULT_DB)]
@@ -542,6 +564,14 @@ async fn run(cli: Cli) -> Result<()> {
             println!("Base {} à jour.", store.backend());
             Ok(())
         }
+        Command::Report {
+            db,
+            from,
+            to,
+            channel,
+            out,
+            key,
+        } => report(&db, &from, &to, &channel, &out, key.as_deref()).await,
         Command::Interests { db, limit } => {
             let store = open_store(&db).await?;
             for i in store.interests(limit.min(10_000)).await? {
@@ -852,5 +882,72 @@ async fn import_offer_file(file: &std::path::Path, db: &str, fictional: bool) ->
             bail!("Le fichier est refusé, rien n'a été enregistré : {m}")
         }
         Err(ImportError::Store(e)) => Err(e.into()),
+    }
+}
+
+/// `dklik report`: the dashboard's exports, without the web server.
+async fn report(
+    db: &str,
+    from: &str,
+    to: &str,
+    channel: &str,
+    out: &std::path::Path,
+    key: Option<&str>,
+) -> Result<()> {
+    use dklik_app::impact::{self, Report, ReportParams};
+    let params = ReportParams::parse(from, to, channel, dklik_app::today_paris()).map_err(|e| {
+        anyhow::anyhow!(
+            "{}",
+            e.errors
+                .iter()
+                .map(|f| format!("--{} : {}", cli_flag(&f.field), f.message))
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
+    })?;
+    let key = match key {
+        Some(k) => Some(
+            impact::check_key(k)
+                .map_err(|e| anyhow::anyhow!("--key : {}", e.errors[0].message))?
+                .to_string(),
+        ),
+        None => None,
+    };
+    let store = open_store(db).await?;
+    let report = Report::load(store.as_ref(), params).await?;
+    std::fs::create_dir_all(out)?;
+    let now = time::OffsetDateTime::now_utc();
+    let mut names = impact::export_names();
+    for name in &names {
+        let body = impact::export(&report, name, now).expect("known export");
+        std::fs::write(out.join(format!("{name}.csv")), body)?;
+    }
+    if let Some(k) = key {
+        std::fs::write(out.join("personnes.csv"), report.people_csv(&k, now))?;
+        names.push("personnes".into());
+    }
+    let t = report.funnel(dklik_domain::impact::Dimension::Channel);
+    println!(
+        "Du {} au {} : {} affichages, {} scans, {} intérêts, {} contactés, {} mises en relation, {} entretiens, {} embauches.",
+        report.params.from,
+        report.params.to,
+        t.total.counts[0].unwrap_or(0),
+        t.total.counts[1].unwrap_or(0),
+        t.total.counts[2].unwrap_or(0),
+        t.total.counts[3].unwrap_or(0),
+        t.total.counts[4].unwrap_or(0),
+        t.total.counts[5].unwrap_or(0),
+        t.total.counts[6].unwrap_or(0),
+    );
+    println!("{} fichiers écrits dans {}.", names.len(), out.display());
+    Ok(())
+}
+
+fn cli_flag(field: &str) -> &str {
+    match field {
+        "du" => "from",
+        "au" => "to",
+        "canal" => "channel",
+        other => other,
     }
 }

@@ -10,6 +10,7 @@ mod backoffice;
 mod diffusion;
 mod error;
 mod forms;
+mod impact;
 mod matching;
 mod orientation;
 mod pages;
@@ -242,6 +243,9 @@ pub fn router(state: SharedState) -> Router {
             "/conseil/personnes/{id}/effacer",
             post(backoffice::erase_person),
         )
+        .route("/pilotage", get(impact::dashboard))
+        .route("/pilotage/export/{file}", get(impact::export))
+        .route("/pilotage/export-personnes", post(impact::export_people))
         .route("/admin", get(backoffice::admin))
         .route("/admin/journal", get(backoffice::journal))
         .route("/admin/comptes", post(backoffice::create_account))

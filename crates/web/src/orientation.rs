@@ -283,6 +283,9 @@ async fn service_page(
 pub struct OkQuery {
     #[serde(default)]
     ok: String,
+    /// "affiche" when the page was reached from a poster's QR code.
+    #[serde(default)]
+    src: String,
 }
 
 pub async fn service(
@@ -649,6 +652,16 @@ pub async fn event(
     Path(code): Path<String>,
     Query(q): Query<OkQuery>,
 ) -> Result<Response, AppError> {
+    if q.src == "affiche" && code.len() <= 40 {
+        st.store
+            .add_link_visit(
+                dklik_app::unix_now(),
+                "affiche",
+                None,
+                &format!("evenement:{code}"),
+            )
+            .await?;
+    }
     let notice = if q.ok == "inscrit" {
         "C'est noté : à bientôt !"
     } else {

@@ -367,6 +367,18 @@ pub async fn offer(
 ) -> Result<Response, AppError> {
     // A page reached from a screen's QR carries its impression: it is not cached.
     let imp = clean_impression(&src.imp);
+    let channel = Channel::parse_lenient(&src.src);
+    if matches!(channel, Channel::Poster | Channel::ShortLink) {
+        // Counted for the figures: when and which offer, nothing about the visitor.
+        st.store
+            .add_link_visit(
+                dklik_app::unix_now(),
+                channel.as_str(),
+                Some(&code),
+                "offre",
+            )
+            .await?;
+    }
     let key = format!("offre:{code}:{}", Channel::parse_lenient(&src.src).as_str());
     if imp.is_empty() {
         if let Some(html) = st.pages.get(&key) {
