@@ -791,3 +791,213 @@ fn suggestions_from_sentences_hold_their_quality_on_the_reference_set() {
     assert!(figure("Recall@5") >= 0.70, "{out}");
     assert!(figure("MRR") >= 0.65, "{out}");
 }
+
+/// A raw HTTP/1.1 request; returns the status, the headers and the body.
+fn http(
+    base: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, String, String) {
+    use std::io::{Read, Write};
+    let host = base.trim_start_matches("http://");
+    let mut s = std::net::TcpStream::connect(host).expect("connect");
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    req.push_str(body);
+    s.write_all(req.as_bytes()).expect("write");
+    let mut out = String::new();
+    s.read_to_string(&mut out).expect("read");
+    let (head, body) = out.split_once("\r\n\r\n").unwrap_or((&out, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    (status, head.to_string(), body.to_string())
+}
+
+#[test]
+fn the_report_command_gives_the_dashboards_numbers() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = format!("sqlite://{}", dir.path().join("demo.db").display());
+    let o = dklik(&["demo", "--no-serve", "--db", &db]);
+    assert!(o.status.success(), "{}", text(&o));
+    // Bad input is refused in French, naming the flag.
+    let o = dklik(&[
+        "report",
+        "--db",
+        &db,
+        "--from",
+        "2026-13-01",
+        "--to",
+        "2026-11-30",
+    ]);
+    assert!(!o.status.success());
+    assert!(
+        text(&o).contains("--from : « 2026-13-01 » n'est pas une date"),
+        "{}",
+        text(&o)
+    );
+    let o = dklik(&[
+        "report",
+        "--db",
+        &db,
+        "--from",
+        "2026-05-01",
+        "--to",
+        "2026-04-01",
+    ]);
+    assert!(text(&o).contains("avant son début"), "{}", text(&o));
+    let o = dklik(&[
+        "report",
+        "--db",
+        &db,
+        "--from",
+        "2026-05-01",
+        "--to",
+        "2026-06-01",
+        "--key",
+        "court",
+    ]);
+    assert!(
+        text(&o).contains("--key : Choisissez une clé"),
+        "{}",
+        text(&o)
+    );
+    // The demo's six months, up to today.
+    let today = time::OffsetDateTime::now_utc().date();
+    let (from, to) = (
+        (today - time::Duration::days(200)).to_string(),
+        (today + time::Duration::days(1)).to_string(),
+    );
+    let out = dir.path().join("rapport");
+    let o = dklik(&[
+        "report",
+        "--db",
+        &db,
+        "--from",
+        &from,
+        "--to",
+        &to,
+        "--out",
+        out.to_str().expect("p"),
+        "--key",
+        "clé d'évaluation 2026",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("12 fichiers écrits"), "{}", text(&o));
+    let funnel = std::fs::read_to_string(out.join("entonnoir-canal.csv")).expect("funnel");
+    assert!(
+        funnel.contains(&format!("# période: du {from} au {to} inclus")),
+        "{funnel}"
+    );
+    let total = funnel
+        .lines()
+        .find(|l| l.starts_with("total,"))
+        .expect("total line");
+    let hires: u64 = total
+        .split(',')
+        .nth(8)
+        .and_then(|v| v.parse().ok())
+        .expect("hires shown");
+    assert!(hires >= 5, "the demo history has hires: {total}");
+    // The same tables from the web server, signed in as the demo's administrator.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("port")
+        .local_addr()
+        .expect("a")
+        .port();
+    let _server = Server(
+        Command::new(env!("CARGO_BIN_EXE_dklik"))
+            .args([
+                "serve",
+                "--db",
+                &db,
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--mail-dir",
+                dir.path().to_str().expect("p"),
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("serve"),
+    );
+    let base = format!("http://127.0.0.1:{port}");
+    assert!(
+        (0..100).any(|_| {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            http_get(&base, "/healthz").0 == 200
+        }),
+        "the server did not start"
+    );
+    let (status, head, _) = http(
+        &base,
+        "POST",
+        "/connexion",
+        &[
+            ("Content-Type", "application/x-www-form-urlencoded"),
+            ("Origin", &base),
+        ],
+        "email=admin%40dklik.demo&mot_de_passe=demo-dklik-2026",
+    );
+    assert_eq!(status, 303, "{head}");
+    let cookie = head
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("set-cookie: ")
+                .or_else(|| l.strip_prefix("Set-Cookie: "))
+        })
+        .and_then(|c| c.split(';').next())
+        .expect("a session cookie")
+        .to_string();
+    let without_time = |s: &str| {
+        s.lines()
+            .filter(|l| !l.starts_with("# produit le"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    for name in [
+        "entonnoir-canal",
+        "entonnoir-ligne",
+        "entonnoir-quartier",
+        "portee",
+        "orientation",
+    ] {
+        let (status, _, body) = http(
+            &base,
+            "GET",
+            &format!("/pilotage/export/{name}.csv?du={from}&au={to}&canal="),
+            &[("Cookie", &cookie)],
+            "",
+        );
+        assert_eq!(status, 200, "{name}: {body}");
+        let file = std::fs::read_to_string(out.join(format!("{name}.csv"))).expect("file");
+        assert_eq!(
+            without_time(&body),
+            without_time(&file),
+            "{name}: web and command line differ"
+        );
+    }
+    // The dashboard shows the same total of hires.
+    let (status, _, page) = http(
+        &base,
+        "GET",
+        &format!("/pilotage?du={from}&au={to}"),
+        &[("Cookie", &cookie)],
+        "",
+    );
+    assert_eq!(status, 200);
+    assert!(
+        page.contains(&format!("<th scope=\"row\">Embauches</th><td>{hires}</td>")),
+        "{page}"
+    );
+}
