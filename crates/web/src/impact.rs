@@ -370,7 +370,11 @@ async fn render(
         key_error,
         errors,
     };
-    let status = crate::forms::status_of(&page.errors);
+    let status = if page.key_error.is_empty() {
+        crate::forms::status_of(&page.errors)
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     Ok((status, Html(page.render()?)).into_response())
 }
 
