@@ -367,3 +367,48 @@ test('the mobile team records a contact on a phone with no network: kept, sent w
   assert.deepEqual(outside, []);
   await ctx.close();
 });
+
+test('the programme lead reads the dashboard on a phone: charts with their tables, filters, exports, axe audit', async () => {
+  const { ctx, page, outside } = await phonePage();
+  await signIn(page, 'admin@dklik.demo');
+  await page.waitForLoadState();
+  const res = await page.goto(`${base}/pilotage`);
+  assert.equal(res.status(), 200);
+  for (const id of ['graphe-entonnoir', 'graphe-ventilation', 'graphe-portee', 'graphe-orientation']) {
+    const svg = page.locator(`svg#${id}`);
+    assert.equal(await svg.getAttribute('role'), 'img');
+    assert.ok((await page.locator(`svg#${id} title`).textContent()).length > 5, `${id} has a title`);
+    const box = await svg.boundingBox();
+    assert.ok(box && box.width > 200 && box.width <= 360, `${id} fits the phone (${box && box.width})`);
+  }
+  // The demo history shows hires; the funnel table says how many.
+  const hires = Number(await page.locator('th[scope=row]:text-is("Embauches") + td').first().textContent());
+  assert.ok(hires > 0, 'hires in the demo history');
+  let bad = await audit(page);
+  assert.deepEqual(bad.map(v => `${v.id}: ${v.help}`), [], 'axe violations on /pilotage');
+  assert.equal(await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth), false, 'no sideways scroll');
+  // Filter on the bus screens, broken down by line.
+  await page.selectOption('#canal', 'ecran');
+  await page.selectOption('#ventilation', 'ligne');
+  await page.click('button:has-text("Afficher")');
+  await page.waitForLoadState();
+  assert.ok(page.url().includes('canal=ecran') && page.url().includes('ventilation=ligne'), page.url());
+  assert.ok(await page.locator('caption:has-text("Entonnoir par ligne de bus")').count() > 0);
+  bad = await audit(page);
+  assert.deepEqual(bad.map(v => `${v.id}: ${v.help}`), [], 'axe violations on the filtered dashboard');
+  // An export link gives a CSV whose header repeats the filter.
+  const href = await page.locator('a:text-is("entonnoir-ligne.csv")').getAttribute('href');
+  const csv = await page.request.get(base + href);
+  assert.equal(csv.status(), 200);
+  const text = await csv.text();
+  assert.match(text, /# canal du premier contact: Écran de bus \(ecran\)/);
+  // A bad date is explained in French, next to the field.
+  await page.fill('#du', '31/02/2026');
+  await page.click('button:has-text("Afficher")');
+  await page.waitForLoadState();
+  assert.match(await page.content(), /n(’|'|&#39;)est pas une date/);
+  bad = await audit(page);
+  assert.deepEqual(bad.map(v => `${v.id}: ${v.help}`), [], 'axe violations with an error shown');
+  assert.deepEqual(outside, []);
+  await ctx.close();
+});
