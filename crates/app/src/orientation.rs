@@ -906,55 +906,50 @@ pub async fn record_outreach(
     else {
         return Err(errs.into());
     };
-    // A retried submission must not create the person twice either.
-    if let Some(existing) = store.outreach_by_submission(&submission).await? {
-        return Ok((existing.id, false));
-    }
-    let person = match &contact {
-        Some(c) => Some(store.find_or_create_person(c, now).await?),
-        None => None,
+    // The contact, the person with their consent and the step of their path: one
+    // transaction, applied once however many times the phone sends it.
+    let step = dklik_domain::JourneyEvent {
+        id: 0,
+        person_id: 0,
+        at: now,
+        kind: "outreach".into(),
+        channel: "equipe_mobile".into(),
+        summary: format!(
+            "Rencontre de l'équipe mobile ({}, {}) – suite : {}",
+            place_label,
+            channel.label_fr(),
+            next.label_fr()
+        ),
+        reference: String::new(),
+        actor: actor.into(),
+        stage: Stage::Contact.as_str().into(),
+        offer_id: None,
+        impression: None,
     };
     let (id, new) = store
-        .add_outreach(&OutreachContact {
-            id: 0,
-            submission,
-            at: now,
-            recorded_by: Some(user_id),
-            place_kind: place_kind.as_str().into(),
-            place_ref: String::new(),
-            place_label: place_label.clone(),
-            channel: channel.as_str().into(),
-            people_count: count,
-            person_id: person,
-            needs: needs
-                .iter()
-                .map(|n| n.as_str())
-                .collect::<Vec<_>>()
-                .join(","),
-            next_step: next.as_str().into(),
-            notes: f.notes.trim().into(),
-        })
-        .await?;
-    if let (Some(p), true) = (person, new) {
-        record_counted(
-            store,
-            p,
-            Step {
-                kind: "outreach",
-                channel: "equipe_mobile",
-                summary: &format!(
-                    "Rencontre de l'équipe mobile ({}, {}) – suite : {}",
-                    place_label,
-                    channel.label_fr(),
-                    next.label_fr()
-                ),
-                reference: &format!("outreach:{id}"),
+        .add_outreach(
+            &OutreachContact {
+                id: 0,
+                submission,
+                at: now,
+                recorded_by: Some(user_id),
+                place_kind: place_kind.as_str().into(),
+                place_ref: String::new(),
+                place_label: place_label.clone(),
+                channel: channel.as_str().into(),
+                people_count: count,
+                person_id: None,
+                needs: needs
+                    .iter()
+                    .map(|n| n.as_str())
+                    .collect::<Vec<_>>()
+                    .join(","),
+                next_step: next.as_str().into(),
+                notes: f.notes.trim().into(),
             },
-            Counts::stage(Stage::Contact),
-            actor,
-            now,
+            contact.as_ref(),
+            Some(&step),
         )
         .await?;
-    }
     Ok((id, new))
 }

@@ -177,8 +177,15 @@ pub trait OrientationStore: Send + Sync {
 
     // --- Outreach ---
     /// Records a contact; returns its id and whether it was new (a submission sent again is
-    /// not counted twice).
-    async fn add_outreach(&self, c: &OutreachContact) -> Result<(i64, bool), StoreError>;
+    /// not counted twice). With `person`, the person is found or created with their consent
+    /// and `step` (its `person_id` and `reference` filled in) goes to their path — all in one
+    /// transaction, and only for a new submission.
+    async fn add_outreach(
+        &self,
+        c: &OutreachContact,
+        person: Option<&Contact>,
+        step: Option<&dklik_domain::JourneyEvent>,
+    ) -> Result<(i64, bool), StoreError>;
     async fn outreach_contacts(&self, limit: u32) -> Result<Vec<OutreachContact>, StoreError>;
     /// The contact recorded under this submission id, if any.
     async fn outreach_by_submission(

@@ -271,6 +271,17 @@ pub trait SkillsStore: Send + Sync {
     /// False when this token was already recorded (a questionnaire sent twice counts once).
     async fn save_questionnaire(&self, r: &QuestionnaireResult) -> Result<bool, StoreError>;
     async fn questionnaire(&self, token: &str) -> Result<Option<QuestionnaireResult>, StoreError>;
-    /// Ties a questionnaire to the person it was sent for; `Conflict` when already sent.
-    async fn attach_questionnaire(&self, token: &str, person_id: i64) -> Result<(), StoreError>;
+    /// Sends a questionnaire to an advisor, all in one transaction: the call-back request
+    /// (person found or created, consent, request, its step), the questionnaire tied to the
+    /// person, the self-assessed skills and the questionnaire's step (their `person_id` is
+    /// filled in). Returns the person. `Conflict` when it was already sent: nothing is kept.
+    async fn send_questionnaire(
+        &self,
+        token: &str,
+        interest: &dklik_domain::NewInterest,
+        at: i64,
+        callback_due: time::Date,
+        skills: &[SkillEvidence],
+        step: &JourneyEvent,
+    ) -> Result<i64, StoreError>;
 }

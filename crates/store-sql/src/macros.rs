@@ -495,6 +495,97 @@ macro_rules! impl_sql_store {
             })
         }
 
+        /// One step of a person's path, inside a transaction.
+        async fn insert_journey_event_tx(
+            tx: &mut ::sqlx::Transaction<'_, $db>,
+            e: &::dklik_domain::JourneyEvent,
+        ) -> Result<i64, StoreError> {
+            ::sqlx::query_scalar(
+                "INSERT INTO journey_events (person_id, at, kind, channel, summary, ref, actor, \
+                 stage, offer_id, impression) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+            )
+            .bind(e.person_id)
+            .bind(e.at)
+            .bind(&e.kind)
+            .bind(&e.channel)
+            .bind(&e.summary)
+            .bind(&e.reference)
+            .bind(&e.actor)
+            .bind(&e.stage)
+            .bind(e.offer_id)
+            .bind(&e.impression)
+            .fetch_one(&mut **tx)
+            .await
+            .map_err(db_err)
+        }
+
+        /// A call-back request inside a transaction: the person (found or created), their
+        /// consent, the request and its step in the person's path. Returns (request, person).
+        async fn insert_interest_tx(
+            tx: &mut ::sqlx::Transaction<'_, $db>,
+            i: &NewInterest,
+            at: i64,
+            callback_due: ::time::Date,
+        ) -> Result<(i64, i64), StoreError> {
+            let person_id = find_or_create_person_tx(
+                tx,
+                &i.first_name,
+                i.phone.as_deref(),
+                i.email.as_deref(),
+                at,
+            )
+            .await?;
+            ::sqlx::query(
+                "INSERT INTO consents (person_id, purpose, wording_version, given_at) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(person_id)
+            .bind(::dklik_domain::privacy::PURPOSE_CALLBACK)
+            .bind(&i.consent_version)
+            .bind(at)
+            .execute(&mut **tx)
+            .await
+            .map_err(db_err)?;
+            let id: i64 = ::sqlx::query_scalar(
+                "INSERT INTO interests (offer_id, person_id, best_time, consent_version, channel, \
+                 channel_detail, created_at, status, callback_due, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'new', $8, $7) RETURNING id",
+            )
+            .bind(i.offer_id.map(|o| o.0))
+            .bind(person_id)
+            .bind(i.best_time.as_str())
+            .bind(&i.consent_version)
+            .bind(i.channel.as_str())
+            .bind(&i.channel_detail)
+            .bind(at)
+            .bind(date_to_text(callback_due))
+            .fetch_one(&mut **tx)
+            .await
+            .map_err(db_err)?;
+            insert_journey_event_tx(
+                tx,
+                &::dklik_domain::JourneyEvent {
+                    id: 0,
+                    person_id,
+                    at,
+                    kind: "interest".into(),
+                    channel: i.channel.as_str().into(),
+                    summary: if i.channel_detail.is_empty() {
+                        "Demande de rappel".to_string()
+                    } else {
+                        format!("Demande de rappel ({})", i.channel_detail)
+                    },
+                    reference: format!("interest:{id}"),
+                    actor: "la personne elle-même".into(),
+                    stage: ::dklik_domain::impact::Stage::Interest.as_str().into(),
+                    offer_id: i.offer_id.map(|o| o.0),
+                    impression: i.impression.clone(),
+                },
+            )
+            .await?;
+            Ok((id, person_id))
+        }
+
         const PERSON_SELECT: &str =
             "SELECT id, first_name, phone, email, created_at, last_activity_at, anonymised_at FROM people";
 
@@ -1435,60 +1526,7 @@ macro_rules! impl_sql_store {
                 callback_due: ::time::Date,
             ) -> Result<i64, StoreError> {
                 let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
-                let person_id = find_or_create_person_tx(
-                    &mut tx,
-                    &i.first_name,
-                    i.phone.as_deref(),
-                    i.email.as_deref(),
-                    at,
-                )
-                .await?;
-                ::sqlx::query(
-                    "INSERT INTO consents (person_id, purpose, wording_version, given_at) VALUES ($1, $2, $3, $4)",
-                )
-                .bind(person_id)
-                .bind(::dklik_domain::privacy::PURPOSE_CALLBACK)
-                .bind(&i.consent_version)
-                .bind(at)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
-                let id: i64 = ::sqlx::query_scalar(
-                    "INSERT INTO interests (offer_id, person_id, best_time, consent_version, channel, \
-                     channel_detail, created_at, status, callback_due, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, 'new', $8, $7) RETURNING id",
-                )
-                .bind(i.offer_id.map(|o| o.0))
-                .bind(person_id)
-                .bind(i.best_time.as_str())
-                .bind(&i.consent_version)
-                .bind(i.channel.as_str())
-                .bind(&i.channel_detail)
-                .bind(at)
-                .bind(date_to_text(callback_due))
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(db_err)?;
-                // The same step in the person's path, for the timeline and the figures.
-                ::sqlx::query(
-                    "INSERT INTO journey_events (person_id, at, kind, channel, summary, ref, actor, \
-                     stage, offer_id, impression) \
-                     VALUES ($1, $2, 'interest', $3, $4, $5, 'la personne elle-même', 'interest', $6, $7)",
-                )
-                .bind(person_id)
-                .bind(at)
-                .bind(i.channel.as_str())
-                .bind(if i.channel_detail.is_empty() {
-                    "Demande de rappel".to_string()
-                } else {
-                    format!("Demande de rappel ({})", i.channel_detail)
-                })
-                .bind(format!("interest:{id}"))
-                .bind(i.offer_id.map(|o| o.0))
-                .bind(&i.impression)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
+                let (id, _) = insert_interest_tx(&mut tx, i, at, callback_due).await?;
                 tx.commit().await.map_err(db_err)?;
                 Ok(id)
             }

@@ -741,7 +741,39 @@ macro_rules! impl_orientation_store {
                 Ok(())
             }
 
-            async fn add_outreach(&self, c: &OutreachContact) -> Result<(i64, bool), StoreError> {
+            async fn add_outreach(
+                &self,
+                c: &OutreachContact,
+                person: Option<&Contact>,
+                step: Option<&::dklik_domain::JourneyEvent>,
+            ) -> Result<(i64, bool), StoreError> {
+                let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
+                // A submission sent again (a phone retrying) is neither counted nor applied twice.
+                let existing: Option<i64> =
+                    ::sqlx::query_scalar("SELECT id FROM outreach_contacts WHERE submission = $1")
+                        .bind(&c.submission)
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .map_err(db_err)?;
+                if let Some(id) = existing {
+                    tx.rollback().await.map_err(db_err)?;
+                    return Ok((id, false));
+                }
+                let person_id = match person {
+                    Some(p) => {
+                        let id = find_or_create_person_tx(&mut tx, &p.first_name, p.phone.as_deref(), p.email.as_deref(), c.at).await?;
+                        ::sqlx::query("INSERT INTO consents (person_id, purpose, wording_version, given_at) VALUES ($1, $2, $3, $4)")
+                            .bind(id)
+                            .bind(&p.purpose)
+                            .bind(&p.consent_version)
+                            .bind(c.at)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(db_err)?;
+                        Some(id)
+                    }
+                    None => c.person_id,
+                };
                 let inserted: Option<i64> = ::sqlx::query_scalar(
                     "INSERT INTO outreach_contacts (submission, at, recorded_by, place_kind, place_ref, place_label, channel, \
                      people_count, person_id, needs, next_step, notes) \
@@ -755,24 +787,33 @@ macro_rules! impl_orientation_store {
                 .bind(&c.place_label)
                 .bind(&c.channel)
                 .bind(i64::from(c.people_count))
-                .bind(c.person_id)
+                .bind(person_id)
                 .bind(&c.needs)
                 .bind(&c.next_step)
                 .bind(&c.notes)
-                .fetch_optional(&self.pool)
+                .fetch_optional(&mut *tx)
                 .await
                 .map_err(db_err)?;
-                match inserted {
-                    Some(id) => Ok((id, true)),
-                    None => {
-                        let id: i64 = ::sqlx::query_scalar("SELECT id FROM outreach_contacts WHERE submission = $1")
-                            .bind(&c.submission)
-                            .fetch_one(&self.pool)
-                            .await
-                            .map_err(db_err)?;
-                        Ok((id, false))
-                    }
+                let Some(id) = inserted else {
+                    // The same submission at the same instant on PostgreSQL: the other one won.
+                    tx.rollback().await.map_err(db_err)?;
+                    let id: i64 = ::sqlx::query_scalar("SELECT id FROM outreach_contacts WHERE submission = $1")
+                        .bind(&c.submission)
+                        .fetch_one(&self.pool)
+                        .await
+                        .map_err(db_err)?;
+                    return Ok((id, false));
+                };
+                if let (Some(pid), Some(e)) = (person_id, step) {
+                    let e = ::dklik_domain::JourneyEvent {
+                        person_id: pid,
+                        reference: format!("outreach:{id}"),
+                        ..e.clone()
+                    };
+                    insert_journey_event_tx(&mut tx, &e).await?;
                 }
+                tx.commit().await.map_err(db_err)?;
+                Ok((id, true))
             }
 
             async fn outreach_contacts(&self, limit: u32) -> Result<Vec<OutreachContact>, StoreError> {

@@ -438,24 +438,10 @@ macro_rules! impl_skills_store {
             }
 
             async fn add_journey_event(&self, e: &JourneyEvent) -> Result<i64, StoreError> {
-                ::sqlx::query_scalar(
-                    "INSERT INTO journey_events (person_id, at, kind, channel, summary, ref, actor, \
-                     stage, offer_id, impression) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
-                )
-                .bind(e.person_id)
-                .bind(e.at)
-                .bind(&e.kind)
-                .bind(&e.channel)
-                .bind(&e.summary)
-                .bind(&e.reference)
-                .bind(&e.actor)
-                .bind(&e.stage)
-                .bind(e.offer_id)
-                .bind(&e.impression)
-                .fetch_one(&self.pool)
-                .await
-                .map_err(db_err)
+                let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
+                let id = insert_journey_event_tx(&mut tx, e).await?;
+                tx.commit().await.map_err(db_err)?;
+                Ok(id)
             }
 
             async fn journey(&self, person_id: i64) -> Result<Vec<JourneyEvent>, StoreError> {
@@ -1056,20 +1042,39 @@ macro_rules! impl_skills_store {
                     .transpose()
             }
 
-            async fn attach_questionnaire(&self, token: &str, person_id: i64) -> Result<(), StoreError> {
+            async fn send_questionnaire(
+                &self,
+                token: &str,
+                i: &NewInterest,
+                at: i64,
+                callback_due: ::time::Date,
+                skills: &[SkillEvidence],
+                step: &JourneyEvent,
+            ) -> Result<i64, StoreError> {
+                let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
+                let (_, person_id) = insert_interest_tx(&mut tx, i, at, callback_due).await?;
                 let n = ::sqlx::query(
                     "UPDATE questionnaire_results SET person_id = $1 WHERE token = $2 AND person_id IS NULL",
                 )
                 .bind(person_id)
                 .bind(token)
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await
                 .map_err(db_err)?
                 .rows_affected();
                 if n == 0 {
+                    // Already sent (or sent twice at once): nothing of this one is kept.
+                    tx.rollback().await.map_err(db_err)?;
                     return Err(StoreError::Conflict("Ce questionnaire a déjà été envoyé.".into()));
                 }
-                Ok(())
+                let rows: Vec<SkillEvidence> = skills
+                    .iter()
+                    .map(|e| SkillEvidence { person_id, ..e.clone() })
+                    .collect();
+                Self::insert_evidence(&mut tx, &rows).await?;
+                insert_journey_event_tx(&mut tx, &JourneyEvent { person_id, ..step.clone() }).await?;
+                tx.commit().await.map_err(db_err)?;
+                Ok(person_id)
             }
         }
     };

@@ -1419,11 +1419,74 @@ pub async fn person_records_timeline_and_skills(store: &dyn Store) {
     };
     assert!(store.save_questionnaire(&q).await.expect("save"));
     assert!(!store.save_questionnaire(&q).await.expect("again"));
-    store
-        .attach_questionnaire("tok-1", id)
+    // Sent with a request from the same phone: one transaction ties everything to the person.
+    let request = NewInterest::from_form(
+        &InterestForm {
+            first_name: "Samia".into(),
+            phone: "06 11 22 33 44".into(),
+            best_time: "matin".into(),
+            consent: true,
+            ..Default::default()
+        },
+        None,
+        Channel::Questionnaire,
+        "questionnaire",
+    )
+    .expect("request");
+    let skill = SkillEvidence {
+        id: 0,
+        person_id: 0,
+        item: OgrCode(300465),
+        level: Level::new(2).expect("l"),
+        evidence: Evidence::SelfAssessed,
+        source: "questionnaire".into(),
+        recorded_by: "questionnaire".into(),
+        at: 2_000,
+    };
+    let step = JourneyEvent {
+        id: 0,
+        person_id: 0,
+        at: 2_000,
+        kind: "questionnaire".into(),
+        channel: "questionnaire".into(),
+        summary: "Questionnaire".into(),
+        reference: "questionnaire:tok-1".into(),
+        actor: "la personne".into(),
+        stage: String::new(),
+        offer_id: None,
+        impression: None,
+    };
+    let due = day("2026-12-01");
+    let evidence_before = store.skill_evidence(id).await.expect("s").len();
+    let interests_before = store.interests(1000).await.expect("i").len();
+    let sent = store
+        .send_questionnaire("tok-1", &request, 2_000, due, &[skill.clone()], &step)
         .await
-        .expect("attach");
-    assert!(store.attach_questionnaire("tok-1", id).await.is_err());
+        .expect("send");
+    assert_eq!(sent, id, "the same phone is the same person");
+    // A second sending writes nothing at all: no second request, no second skill.
+    assert!(matches!(
+        store
+            .send_questionnaire("tok-1", &request, 2_001, due, &[skill], &step)
+            .await,
+        Err(dklik_app::StoreError::Conflict(_))
+    ));
+    assert_eq!(
+        store.interests(1000).await.expect("i").len(),
+        interests_before + 1
+    );
+    assert_eq!(
+        store.skill_evidence(id).await.expect("s").len(),
+        evidence_before + 1
+    );
+    let steps = store.journey(id).await.expect("j");
+    assert!(steps
+        .iter()
+        .any(|e| e.stage == "interest" && e.channel == "questionnaire"));
+    assert_eq!(
+        steps.iter().filter(|e| e.kind == "questionnaire").count(),
+        1
+    );
     assert_eq!(
         store
             .questionnaire("tok-1")
@@ -1942,9 +2005,9 @@ pub async fn events_and_outreach(store: &dyn Store) {
         next_step: "rappel".into(),
         notes: String::new(),
     };
-    let (cid, new) = store.add_outreach(&c).await.expect("contact");
+    let (cid, new) = store.add_outreach(&c, None, None).await.expect("contact");
     assert!(new);
-    let (again, new) = store.add_outreach(&c).await.expect("again");
+    let (again, new) = store.add_outreach(&c, None, None).await.expect("again");
     assert_eq!(
         (again, new),
         (cid, false),
@@ -1963,10 +2026,58 @@ pub async fn events_and_outreach(store: &dyn Store) {
         .await
         .expect("q")
         .is_none());
+    // A contact who agrees to be called back: person, consent, contact and step in one go,
+    // applied once even when the phone sends it twice.
+    let with_person = OutreachContact {
+        submission: "0a1b2c3d4e5f60718293a4b5c6d7e8f9".into(),
+        people_count: 1,
+        ..c.clone()
+    };
+    let step = dklik_domain::JourneyEvent {
+        id: 0,
+        person_id: 0,
+        at: 100,
+        kind: "outreach".into(),
+        channel: "equipe_mobile".into(),
+        summary: "Rencontre".into(),
+        reference: String::new(),
+        actor: "équipe".into(),
+        stage: "contact".into(),
+        offer_id: None,
+        impression: None,
+    };
+    let who = contact("Inès", "06 55 44 33 22");
+    let (first, new) = store
+        .add_outreach(&with_person, Some(&who), Some(&step))
+        .await
+        .expect("with person");
+    assert!(new);
+    let (second, new) = store
+        .add_outreach(&with_person, Some(&who), Some(&step))
+        .await
+        .expect("again");
+    assert_eq!((second, new), (first, false));
+    let ines = store
+        .outreach_by_submission(&with_person.submission)
+        .await
+        .expect("q")
+        .and_then(|x| x.person_id)
+        .expect("a person");
+    let steps = store.journey(ines).await.expect("j");
+    assert_eq!(steps.len(), 1, "one step however many sendings");
+    assert_eq!(steps[0].reference, format!("outreach:{first}"));
+    assert_eq!(store.consents(ines).await.expect("c").len(), 1);
     store.set_outreach_person(cid, p).await.expect("person");
     let list = store.outreach_contacts(10).await.expect("list");
-    assert_eq!(list.len(), 1);
-    assert_eq!((list[0].people_count, list[0].person_id), (3, Some(p)));
+    assert_eq!(list.len(), 2);
+    let first_contact = list
+        .iter()
+        .find(|x| x.id == cid)
+        .expect("the counted contact");
+    assert_eq!(
+        (first_contact.people_count, first_contact.person_id),
+        (3, Some(p))
+    );
 }
 
 pub async fn introductions_take_positions_and_fill_posts(store: &dyn Store) {

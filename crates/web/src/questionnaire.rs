@@ -216,43 +216,22 @@ pub async fn send(
         consent: d.get("consentement") == "oui",
     };
     let now = dklik_app::unix_now();
-    let store = st.store.as_ref();
-    let id = match dklik_app::interests::submit_interest(
-        store,
+    let interest = match dklik_domain::NewInterest::from_form(
         &form,
         None,
-        dklik_app::interests::Source {
-            channel: Channel::Questionnaire,
-            detail: "questionnaire des qualités",
-            impression: None,
-        },
-        now,
-    )
-    .await
-    {
-        Ok(id) => id,
-        Err(dklik_app::interests::InterestError::Invalid(v)) => {
-            return card_page(&st, &token, v.errors, form).await
-        }
-        Err(e) => return Err(AppError::Internal(e.to_string())),
+        Channel::Questionnaire,
+        "questionnaire des qualités",
+    ) {
+        Ok(i) => i,
+        Err(v) => return card_page(&st, &token, v.errors, form).await,
     };
-    let person = store
-        .interest(id)
-        .await?
-        .ok_or(AppError::NotFound)?
-        .interest
-        .person_id;
-    if store.attach_questionnaire(&token, person).await.is_err() {
-        // Sent twice at the same time: the first one won.
-        return Ok(Redirect::to(&format!("/questionnaire/resultat/{token}")).into_response());
-    }
     let skills: Vec<FoundSkill> = serde_json::from_str(&res.skills).unwrap_or_default();
     let evidence: Vec<dklik_domain::SkillEvidence> = skills
         .iter()
         .filter_map(|s| {
             Some(dklik_domain::SkillEvidence {
                 id: 0,
-                person_id: person,
+                person_id: 0,
                 item: OgrCode(s.code),
                 level: dklik_domain::Level::new(2).ok()?,
                 evidence: dklik_domain::Evidence::SelfAssessed,
@@ -262,20 +241,32 @@ pub async fn send(
             })
         })
         .collect();
-    store.add_skill_evidence(&evidence).await?;
-    dklik_app::skills::record_step(
-        store,
-        person,
-        dklik_app::skills::Step {
-            kind: "questionnaire",
-            channel: "questionnaire",
-            summary: &format!("Questionnaire des qualités : {} qualité(s)", skills.len()),
-            reference: &format!("questionnaire:{}", &token[..8]),
-        },
-        "la personne elle-même",
-        now,
-    )
-    .await?;
+    let step = dklik_domain::JourneyEvent {
+        id: 0,
+        person_id: 0,
+        at: now,
+        kind: "questionnaire".into(),
+        channel: "questionnaire".into(),
+        summary: format!("Questionnaire des qualités : {} qualité(s)", skills.len()),
+        reference: format!("questionnaire:{}", &token[..8]),
+        actor: "la personne elle-même".into(),
+        stage: String::new(),
+        offer_id: None,
+        impression: None,
+    };
+    let due = dklik_domain::calendar::add_working_days(
+        dklik_app::today_paris(),
+        dklik_app::interests::CALLBACK_WORKING_DAYS,
+    );
+    match st
+        .store
+        .send_questionnaire(&token, &interest, now, due, &evidence, &step)
+        .await
+    {
+        // Sent twice at the same time: the first one won, nothing of the second is kept.
+        Ok(_) | Err(dklik_app::StoreError::Conflict(_)) => {}
+        Err(e) => return Err(e.into()),
+    }
     Ok(Redirect::to(&format!("/questionnaire/resultat/{token}")).into_response())
 }
 
