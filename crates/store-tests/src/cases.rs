@@ -1460,7 +1460,14 @@ pub async fn person_records_timeline_and_skills(store: &dyn Store) {
     let evidence_before = store.skill_evidence(id).await.expect("s").len();
     let interests_before = store.interests(1000).await.expect("i").len();
     let sent = store
-        .send_questionnaire("tok-1", &request, 2_000, due, &[skill.clone()], &step)
+        .send_questionnaire(
+            "tok-1",
+            &request,
+            2_000,
+            due,
+            std::slice::from_ref(&skill),
+            &step,
+        )
         .await
         .expect("send");
     assert_eq!(sent, id, "the same phone is the same person");
