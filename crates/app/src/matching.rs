@@ -405,7 +405,43 @@ pub struct RankedPerson {
     pub there: Option<String>,
 }
 
-/// The people advisors follow, ranked for one post.
+/// How many people who can take a post the ranking explains (then it stops looking).
+pub const PEOPLE_SHOWN: usize = 50;
+
+/// Everyone advisors follow, as the matching sees them, loaded in a few queries.
+pub async fn followed_people(
+    store: &dyn Store,
+    r: &SkillsRef,
+) -> Result<Vec<PersonView>, StoreError> {
+    let hoods = store.neighbourhoods().await?;
+    Ok(store
+        .matching_people()
+        .await?
+        .into_iter()
+        .map(|m| {
+            let home = m
+                .profile
+                .neighbourhood_id
+                .and_then(|n| hoods.iter().find(|h| h.id == n))
+                .map(|h| (h.lat, h.lon));
+            let skills = summarise(m.evidence, &m.endorsed, |c| r.label(c));
+            PersonView {
+                id: m.profile.person_id,
+                name: format!("{} {}", m.first_name, m.profile.last_name)
+                    .trim()
+                    .to_string(),
+                profile: Some(m.profile),
+                home,
+                skills,
+            }
+        })
+        .collect())
+}
+
+/// The people advisors follow, ranked for one post: everyone is scored at once (the
+/// compiled score, equal to [`score`]), then the best are explained and checked against the
+/// hard filters (days, hours, licences, the bus there and back) until [`PEOPLE_SHOWN`] can
+/// take the post; those set aside on the way come after them, with the reason.
 pub async fn people_for_offer(
     store: &dyn Store,
     r: &SkillsRef,
@@ -413,19 +449,31 @@ pub async fn people_for_offer(
     offer: &Offer,
     today: time::Date,
 ) -> Result<Vec<RankedPerson>, StoreError> {
+    let people = followed_people(store, r).await?;
+    let mut index = dklik_domain::matching::PeopleIndex::default();
+    for p in &people {
+        index.push(&p.skills, r);
+    }
+    let post = dklik_domain::matching::CompiledNeeds::new(&offer.items, r);
+    let mut values = Vec::new();
+    index.values(&post, &mut values);
+    let mut order: Vec<usize> = (0..people.len()).collect();
+    order.sort_by(|a, b| values[*b].total_cmp(&values[*a]).then(a.cmp(b)));
     let mut out = Vec::new();
-    for row in store.search_people("", 500).await? {
-        if row.profile.is_none() {
-            continue;
+    let mut eligible = 0;
+    for i in order {
+        if eligible >= PEOPLE_SHOWN || out.len() >= 4 * PEOPLE_SHOWN {
+            break;
         }
-        let Some(p) = person_view(store, r, row.person.id).await? else {
-            continue;
-        };
-        let check = hard_filters(store, transit, &p, offer, today).await?;
+        let p = &people[i];
+        let check = hard_filters(store, transit, p, offer, today).await?;
         let s = score(&p.skills, &offer.items, r, check.blockers);
+        if s.eligible() {
+            eligible += 1;
+        }
         out.push(RankedPerson {
             person_id: p.id,
-            name: p.name,
+            name: p.name.clone(),
             score: s,
             there: check.there,
         });

@@ -147,6 +147,16 @@ pub struct QuestionnaireResult {
     pub person_id: Option<i64>,
 }
 
+/// A followed person as the ranking needs them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MatchingPerson {
+    pub first_name: String,
+    pub profile: PersonProfile,
+    pub evidence: Vec<SkillEvidence>,
+    /// Endorsements given: item, endorser's name and role.
+    pub endorsed: Vec<(OgrCode, String, String)>,
+}
+
 #[async_trait]
 pub trait SkillsStore: Send + Sync {
     // --- Reference ---
@@ -164,6 +174,9 @@ pub trait SkillsStore: Send + Sync {
     async fn person_profile(&self, id: i64) -> Result<Option<PersonProfile>, StoreError>;
     /// People not anonymised whose name, phone or email contains the words, newest first.
     async fn search_people(&self, query: &str, limit: u32) -> Result<Vec<PersonRow>, StoreError>;
+    /// Everyone followed (a record, not anonymised) with their skills' evidence and the
+    /// endorsements they received, for ranking people for a post; a few queries in all.
+    async fn matching_people(&self) -> Result<Vec<MatchingPerson>, StoreError>;
 
     // --- Timeline ---
     async fn add_journey_event(&self, e: &JourneyEvent) -> Result<i64, StoreError>;

@@ -480,6 +480,62 @@ macro_rules! impl_skills_store {
                 tx.commit().await.map_err(db_err)
             }
 
+            async fn matching_people(&self) -> Result<Vec<::dklik_app::skills_store::MatchingPerson>, StoreError> {
+                let g = |e: ::sqlx::Error| db_err(e);
+                // The profile's columns and the first name.
+                let sql = format!(
+                    "{} WHERE p.anonymised_at IS NULL ORDER BY pp.person_id",
+                    PROFILE_SELECT.replacen(" FROM ", ", p.first_name AS first_name_ FROM ", 1)
+                );
+                let rows = ::sqlx::query(&sql).fetch_all(&self.pool).await.map_err(db_err)?;
+                let mut people = Vec::with_capacity(rows.len());
+                let mut at: ::std::collections::HashMap<i64, usize> = ::std::collections::HashMap::new();
+                for r in &rows {
+                    let profile = profile_from_row(r)?;
+                    at.insert(profile.person_id, people.len());
+                    people.push(::dklik_app::skills_store::MatchingPerson {
+                        first_name: r.try_get::<Option<String>, _>("first_name_").map_err(g)?.unwrap_or_default(),
+                        profile,
+                        evidence: Vec::new(),
+                        endorsed: Vec::new(),
+                    });
+                }
+                for r in ::sqlx::query(
+                    "SELECT s.id, s.person_id, s.item, s.level, s.evidence, s.source, s.recorded_by, s.at \
+                     FROM person_skills s JOIN person_profiles pp ON pp.person_id = s.person_id \
+                     ORDER BY s.person_id, s.at, s.id",
+                )
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_err)?
+                .iter()
+                {
+                    let e = evidence_from_row(r)?;
+                    if let Some(i) = at.get(&e.person_id) {
+                        people[*i].evidence.push(e);
+                    }
+                }
+                for r in ::sqlx::query(
+                    "SELECT person_id, item, endorser_name, endorser_role FROM endorsements \
+                     WHERE used_at IS NOT NULL ORDER BY person_id, id",
+                )
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_err)?
+                .iter()
+                {
+                    let pid: i64 = r.try_get("person_id").map_err(g)?;
+                    if let Some(i) = at.get(&pid) {
+                        people[*i].endorsed.push((
+                            OgrCode(r.try_get("item").map_err(g)?),
+                            r.try_get::<Option<String>, _>("endorser_name").map_err(g)?.unwrap_or_default(),
+                            r.try_get::<Option<String>, _>("endorser_role").map_err(g)?.unwrap_or_default(),
+                        ));
+                    }
+                }
+                Ok(people)
+            }
+
             async fn skill_evidence(&self, person_id: i64) -> Result<Vec<SkillEvidence>, StoreError> {
                 ::sqlx::query(
                     "SELECT id, person_id, item, level, evidence, source, recorded_by, at FROM person_skills \

@@ -2577,3 +2577,57 @@ pub async fn impact_facts_and_figures(store: &dyn Store) {
         );
     }
 }
+
+/// Everyone followed, with their evidence and endorsements, in one call; erased people left out.
+pub async fn matching_people_load_in_bulk(store: &dyn Store) {
+    use dklik_domain::{Evidence, Level, OgrCode, SkillEvidence};
+    load_demo(store).await;
+    let mut ids = Vec::new();
+    for (i, name) in ["Ana", "Bilal", "Chloé"].iter().enumerate() {
+        let mut p = sample_person(name);
+        p.phone = Some(format!("06000000{i:02}"));
+        ids.push(store.create_person(&p, 1).await.expect("p"));
+    }
+    for (k, id) in ids.iter().enumerate() {
+        let rows: Vec<SkillEvidence> = (0..=k)
+            .map(|j| SkillEvidence {
+                id: 0,
+                person_id: *id,
+                item: OgrCode([300465, 486593, 114828][j]),
+                level: Level::new(2).expect("l"),
+                evidence: Evidence::Declared,
+                source: "t".into(),
+                recorded_by: "t".into(),
+                at: 1,
+            })
+            .collect();
+        store.add_skill_evidence(&rows).await.expect("ev");
+    }
+    let e = store
+        .create_endorsement(ids[1], OgrCode(300465), "hash-m", "club", 10, 1_000)
+        .await
+        .expect("endorse");
+    assert!(store
+        .complete_endorsement(e, "Karim", "coach", "", 20)
+        .await
+        .expect("ok"));
+    // Someone who only asked to be called back has no record: not followed.
+    store
+        .find_or_create_person(&contact("Sans dossier", "06 99 99 99 99"), 1)
+        .await
+        .expect("contact");
+    store.erase_person(ids[2], 50).await.expect("erase");
+    let all = store.matching_people().await.expect("all");
+    assert_eq!(
+        all.iter()
+            .map(|m| (m.first_name.as_str(), m.evidence.len()))
+            .collect::<Vec<_>>(),
+        [("Ana", 1), ("Bilal", 2)]
+    );
+    assert_eq!(all[0].profile.person_id, ids[0]);
+    assert_eq!(
+        all[1].endorsed,
+        vec![(OgrCode(300465), "Karim".to_string(), "coach".to_string())]
+    );
+    assert!(all[0].endorsed.is_empty());
+}

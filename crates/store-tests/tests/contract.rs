@@ -52,4 +52,5 @@ contract!(
     events_and_outreach,
     introductions_take_positions_and_fill_posts,
     impact_facts_and_figures,
+    matching_people_load_in_bulk,
 );

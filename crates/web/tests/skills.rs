@@ -1097,3 +1097,83 @@ async fn introductions_are_reminded_expire_and_hires_are_followed_up() {
                 .any(|e| e.summary.contains("Suivi à trois mois"))
     );
 }
+
+#[tokio::test]
+async fn people_for_a_post_are_ranked_among_everyone_followed_not_only_the_latest() {
+    use dklik_domain::{Evidence, Level, OgrCode, SkillEvidence};
+    let app = app().await;
+    let (cookie, csrf) = advisor(&app).await;
+    let offer = app
+        .store
+        .offer_by_external_id("DEMO-001")
+        .await
+        .expect("q")
+        .expect("o");
+    // The best match is the oldest record; 520 newer ones have one weak skill each.
+    let best = welder(&app, &cookie, &csrf, "0611000009").await;
+    let hood = app.store.neighbourhoods().await.expect("h")[0].id;
+    for i in 0..520 {
+        let input = dklik_domain::PersonForm {
+            prenom: format!("Autre{i}"),
+            nom: "Test".into(),
+            quartier: hood.to_string(),
+            mobilite: vec!["bus".into()],
+            ..Default::default()
+        }
+        .validate(|_| Some(true))
+        .expect("valid");
+        let id = app.store.create_person(&input, 10 + i).await.expect("p");
+        app.store
+            .add_skill_evidence(&[SkillEvidence {
+                id: 0,
+                person_id: id,
+                item: OgrCode(300465),
+                level: Level::new(1).expect("l"),
+                evidence: Evidence::Declared,
+                source: "test".into(),
+                recorded_by: "test".into(),
+                at: 1,
+            }])
+            .await
+            .expect("skill");
+    }
+    let r = dklik_app::skills::SkillsCache::default()
+        .get(app.store.as_ref())
+        .await
+        .expect("ref");
+    let transit = dklik_app::matching::Transit::default();
+    let ranked = dklik_app::matching::people_for_offer(
+        app.store.as_ref(),
+        &r,
+        &transit,
+        &offer,
+        dklik_app::today_paris(),
+    )
+    .await
+    .expect("ranked");
+    assert_eq!(
+        ranked[0].person_id, best,
+        "the oldest record is still ranked"
+    );
+    assert!(ranked.len() <= 4 * dklik_app::matching::PEOPLE_SHOWN);
+    // Each shown value is the explained score's.
+    let everyone = dklik_app::matching::followed_people(app.store.as_ref(), &r)
+        .await
+        .expect("all");
+    assert_eq!(everyone.len(), 521);
+    for x in ranked.iter().take(5) {
+        let p = everyone.iter().find(|p| p.id == x.person_id).expect("p");
+        let plain = dklik_domain::matching::score(&p.skills, &offer.items, r.as_ref(), vec![]);
+        assert!((plain.value - x.score.value).abs() < 1e-9);
+    }
+    let page = get_as(
+        &app,
+        &format!("/conseil/offres/{}/candidats", offer.code),
+        &cookie,
+    )
+    .await;
+    assert!(
+        page.body.contains("Zebulon"),
+        "the best match is on the page"
+    );
+}
