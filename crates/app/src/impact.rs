@@ -109,6 +109,7 @@ impl Report {
             displays: store.impact_displays(p).await?,
             visits: store.impact_visits(p).await?,
             orientation: store.impact_orientation(p).await?,
+            outreach: store.impact_outreach(p).await?,
         };
         Ok(Report { params, data })
     }
@@ -216,7 +217,8 @@ impl Report {
             "libelle_canal",
             "personnes",
         ]));
-        let cells = imp::suppress_column(&rows.iter().map(|r| r.people).collect::<Vec<_>>(), true);
+        let cells = // No total is written: nothing to subtract from.
+        imp::suppress_column(&rows.iter().map(|r| r.people).collect::<Vec<_>>(), false);
         for (r, c) in rows.iter().zip(cells) {
             out.push_str(&csv_line(&[
                 r.month.as_str(),
@@ -228,6 +230,35 @@ impl Report {
                 },
                 r.channel.as_str(),
                 imp::channel_label(&r.channel),
+                &c.text(),
+            ]));
+        }
+        out
+    }
+
+    /// People the mobile teams met without opening a record, per month and place.
+    pub fn outreach_csv(&self, at: time::OffsetDateTime) -> String {
+        let rows = &self.data.outreach;
+        let mut out = self.header(
+            "rencontres",
+            &[
+                ("règle", SUPPRESSION_RULE.to_string()),
+                (
+                    "définition",
+                    "personnes rencontrées par l'équipe mobile et seulement comptées (sans dossier), par mois et par lieu; une même personne peut être comptée deux fois"
+                        .to_string(),
+                ),
+            ],
+            at,
+        );
+        out.push_str(&csv_line(&["mois", "type_lieu", "lieu", "personnes"]));
+        let cells = // No total is written: nothing to subtract from.
+        imp::suppress_column(&rows.iter().map(|r| r.people).collect::<Vec<_>>(), false);
+        for (r, c) in rows.iter().zip(cells) {
+            out.push_str(&csv_line(&[
+                r.month.as_str(),
+                r.place_kind.as_str(),
+                r.place.as_str(),
                 &c.text(),
             ]));
         }
@@ -529,6 +560,7 @@ pub fn export_names() -> Vec<String> {
         .map(|d| format!("entonnoir-{}", d.as_str()))
         .collect();
     v.push("portee".into());
+    v.push("rencontres".into());
     v.push("orientation".into());
     v
 }
@@ -540,6 +572,7 @@ pub fn export(report: &Report, name: &str, at: time::OffsetDateTime) -> Option<S
     }
     match name {
         "portee" => Some(report.reach_csv(at)),
+        "rencontres" => Some(report.outreach_csv(at)),
         "orientation" => Some(report.orientation_csv(at)),
         _ => None,
     }

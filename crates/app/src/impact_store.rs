@@ -5,7 +5,8 @@
 use crate::store::StoreError;
 use async_trait::async_trait;
 use dklik_domain::impact::{
-    DisplayCount, OfferFacts, OrientationFact, PathEvent, Period, PersonFacts, VisitCount,
+    DisplayCount, OfferFacts, OrientationFact, OutreachCount, PathEvent, Period, PersonFacts,
+    VisitCount,
 };
 
 #[async_trait]
@@ -32,4 +33,7 @@ pub trait ImpactStore: Send + Sync {
     async fn impact_visits(&self, p: Period) -> Result<Vec<VisitCount>, StoreError>;
     /// Registrations to OrientaKlik sessions that start in the period, with their surveys.
     async fn impact_orientation(&self, p: Period) -> Result<Vec<OrientationFact>, StoreError>;
+    /// Anonymous mobile-team counts in the period (contacts without a person), summed per
+    /// month (UTC) and place.
+    async fn impact_outreach(&self, p: Period) -> Result<Vec<OutreachCount>, StoreError>;
 }

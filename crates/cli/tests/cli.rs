@@ -893,7 +893,7 @@ fn the_report_command_gives_the_dashboards_numbers() {
         "clé d'évaluation 2026",
     ]);
     assert!(o.status.success(), "{}", text(&o));
-    assert!(text(&o).contains("12 fichiers écrits"), "{}", text(&o));
+    assert!(text(&o).contains("13 fichiers écrits"), "{}", text(&o));
     let funnel = std::fs::read_to_string(out.join("entonnoir-canal.csv")).expect("funnel");
     assert!(
         funnel.contains(&format!("# période: du {from} au {to} inclus")),

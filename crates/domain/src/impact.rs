@@ -226,6 +226,18 @@ pub struct OrientationFact {
     pub after: Option<f64>,
 }
 
+/// People the mobile teams met without opening a record (counted, anonymous), per month and
+/// place.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct OutreachCount {
+    /// "2026-11"
+    pub month: String,
+    /// neighbourhood, event, stop or other.
+    pub place_kind: String,
+    pub place: String,
+    pub people: u64,
+}
+
 /// Everything the figures are computed from.
 #[derive(Debug, Clone, Default)]
 pub struct ImpactData {
@@ -236,6 +248,7 @@ pub struct ImpactData {
     pub displays: Vec<DisplayCount>,
     pub visits: Vec<VisitCount>,
     pub orientation: Vec<OrientationFact>,
+    pub outreach: Vec<OutreachCount>,
 }
 
 /// A half-open period `[from, to)` in Unix seconds.

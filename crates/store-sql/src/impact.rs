@@ -153,6 +153,34 @@ macro_rules! impl_impact_store {
                 .collect()
             }
 
+            async fn impact_outreach(&self, p: imp::Period) -> Result<Vec<imp::OutreachCount>, StoreError> {
+                let g = |e: ::sqlx::Error| db_err(e);
+                let rows = ::sqlx::query(
+                    "SELECT at, place_kind, place_label, people_count FROM outreach_contacts \
+                     WHERE person_id IS NULL AND at >= $1 AND at < $2 ORDER BY at, id",
+                )
+                .bind(p.from)
+                .bind(p.to)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_err)?;
+                let mut by: ::std::collections::BTreeMap<(String, String, String), u64> = Default::default();
+                for r in &rows {
+                    let at: i64 = r.try_get("at").map_err(g)?;
+                    let n: i64 = r.try_get("people_count").map_err(g)?;
+                    *by.entry((
+                        imp::month_of(at),
+                        r.try_get("place_kind").map_err(g)?,
+                        r.try_get("place_label").map_err(g)?,
+                    ))
+                    .or_default() += n.max(0) as u64;
+                }
+                Ok(by
+                    .into_iter()
+                    .map(|((month, place_kind, place), people)| imp::OutreachCount { month, place_kind, place, people })
+                    .collect())
+            }
+
             async fn impact_orientation(&self, p: imp::Period) -> Result<Vec<imp::OrientationFact>, StoreError> {
                 let g = |e: ::sqlx::Error| db_err(e);
                 let mean = |r: &$row, prefix: &str| -> Result<Option<f64>, StoreError> {

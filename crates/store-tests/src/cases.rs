@@ -2456,6 +2456,38 @@ pub async fn impact_facts_and_figures(store: &dyn Store) {
         .await
         .expect("absent");
 
+    // The mobile team counted 12 people at Europe and 3 at the station in March, 2 in April.
+    for (n, (sub, at, place, count)) in [
+        ("a", t(7, 15), "Europe", 12),
+        ("b", t(14, 15), "Gare", 3),
+        ("c", after, "Europe", 2),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        store
+            .add_outreach(
+                &dklik_app::orientation_store::OutreachContact {
+                    id: 0,
+                    submission: format!("{sub:0>32}{n}")[..32].to_string(),
+                    at,
+                    recorded_by: None,
+                    place_kind: "neighbourhood".into(),
+                    place_ref: String::new(),
+                    place_label: place.into(),
+                    channel: "rue".into(),
+                    people_count: count,
+                    person_id: None,
+                    needs: String::new(),
+                    next_step: "rien".into(),
+                    notes: String::new(),
+                },
+                None,
+                None,
+            )
+            .await
+            .expect("outreach");
+    }
     let params = ReportParams::parse("2026-03-01", "2026-03-31", "", day("2026-11-29")).expect("p");
     let report = Report::load(store, params).await.expect("report");
     let row = |t: &dklik_domain::impact::FunnelTable, key: &str| {
@@ -2541,6 +2573,15 @@ pub async fn impact_facts_and_figures(store: &dyn Store) {
         (2, 1, 1, 1, 1)
     );
     assert_eq!((o[0].before, o[0].after), (Some(2.0), Some(4.0)));
+    assert_eq!(
+        report
+            .data
+            .outreach
+            .iter()
+            .map(|o| (o.month.as_str(), o.place.as_str(), o.people))
+            .collect::<Vec<_>>(),
+        [("2026-03", "Europe", 12), ("2026-03", "Gare", 3)]
+    );
     // The exports hide 1 to 4 people and say how they were made.
     let at = time::OffsetDateTime::from_unix_timestamp(t(31, 0)).expect("at");
     let csv = report.funnel_csv(Dimension::Channel, at);
@@ -2554,6 +2595,9 @@ pub async fn impact_facts_and_figures(store: &dyn Store) {
         .find(|l| l.starts_with("ecran,"))
         .expect("ecran line");
     assert_eq!(ecran, "ecran,Écran de bus,3,3,<5,<5,<5,<5,<5,100.0,,,,,");
+    let met = report.outreach_csv(at);
+    assert!(met.contains("2026-03,neighbourhood,Europe,12"), "{met}");
+    assert!(met.contains("2026-03,neighbourhood,Gare,<5"), "{met}");
     // The person table: pseudonyms only, stable for one key, different for another.
     let k1 = report.people_csv("clé d'évaluation 2026", at);
     let k1b = report.people_csv("clé d'évaluation 2026", at);

@@ -50,6 +50,7 @@ struct ImpactPage {
     breakdown: Chart,
     reach: Chart,
     reach_places: Chart,
+    outreach: Chart,
     orientation: Chart,
     exports: Vec<(String, String)>,
     admin: bool,
@@ -255,6 +256,34 @@ fn reach_charts(report: &Report) -> (Chart, Chart) {
     (chart, places)
 }
 
+fn outreach_chart(report: &Report) -> Chart {
+    let mut by: std::collections::BTreeMap<String, u64> = Default::default();
+    for r in &report.data.outreach {
+        *by.entry(r.place.clone()).or_default() += r.people;
+    }
+    let bars: Vec<(String, u64)> = by.into_iter().collect();
+    Chart {
+        svg: bar_chart(
+            "graphe-rencontres",
+            "Personnes rencontrées par l'équipe mobile, sans dossier",
+            &bars
+                .iter()
+                .map(|(l, v)| format!("{l} : {v}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            &bars,
+        ),
+        caption: "Rencontres de l'équipe mobile comptées sans dossier, par mois et par lieu".into(),
+        headers: vec!["Mois".into(), "Lieu".into(), "Personnes".into()],
+        rows: report
+            .data
+            .outreach
+            .iter()
+            .map(|r| vec![r.month.clone(), r.place.clone(), r.people.to_string()])
+            .collect(),
+    }
+}
+
 fn orientation_chart(report: &Report) -> Chart {
     let rows = report.orientation();
     let bars: Vec<(String, u64)> = rows
@@ -361,6 +390,7 @@ async fn render(
         breakdown,
         reach,
         reach_places,
+        outreach: outreach_chart(&report),
         orientation: orientation_chart(&report),
         exports: app_imp::export_names()
             .into_iter()
