@@ -33,7 +33,7 @@ macro_rules! impl_impact_store {
                 let g = |e: ::sqlx::Error| db_err(e);
                 ::sqlx::query(
                     "SELECT e.id, e.person_id, e.at, e.stage, e.channel, e.offer_id, i.vehicle, \
-                     r.short_name AS line, i.stop_name AS stop \
+                     COALESCE(i.line, r.short_name) AS line, i.stop_name AS stop \
                      FROM journey_events e LEFT JOIN impressions i ON i.code = e.impression \
                      LEFT JOIN gtfs_trips t ON t.id = i.trip_id LEFT JOIN gtfs_routes r ON r.id = t.route_id \
                      WHERE e.at < $1 ORDER BY e.at, e.id",
@@ -105,12 +105,12 @@ macro_rules! impl_impact_store {
             async fn impact_displays(&self, p: imp::Period) -> Result<Vec<imp::DisplayCount>, StoreError> {
                 let g = |e: ::sqlx::Error| db_err(e);
                 ::sqlx::query(
-                    "SELECT i.offer_id, COALESCE(r.short_name, '') AS line, i.stop_name AS stop, \
+                    "SELECT i.offer_id, COALESCE(i.line, r.short_name, '') AS line, i.stop_name AS stop, \
                      COUNT(*) AS n, CAST(COALESCE(SUM(i.scans), 0) AS BIGINT) AS scans \
                      FROM impressions i LEFT JOIN gtfs_trips t ON t.id = i.trip_id \
                      LEFT JOIN gtfs_routes r ON r.id = t.route_id \
                      WHERE i.shown_at >= $1 AND i.shown_at < $2 \
-                     GROUP BY i.offer_id, COALESCE(r.short_name, ''), i.stop_name \
+                     GROUP BY i.offer_id, COALESCE(i.line, r.short_name, ''), i.stop_name \
                      ORDER BY i.offer_id, line, stop",
                 )
                 .bind(p.from)

@@ -873,6 +873,18 @@ macro_rules! impl_sql_store {
                         .push_bind(i.slide.clone()).push_bind(i.shown_at).push_bind(i.duration_s)
                         .push_bind(i.screen.clone()).push_bind(i.source.clone()); });
                 let _ = done;
+                // The line, from the feed in use now: figures by line survive a new feed.
+                let (from, to) = rows.iter().fold((i64::MAX, i64::MIN), |(a, b), i| (a.min(i.shown_at), b.max(i.shown_at)));
+                ::sqlx::query(
+                    "UPDATE impressions SET line = (SELECT r.short_name FROM gtfs_trips t \
+                     JOIN gtfs_routes r ON r.id = t.route_id WHERE t.id = impressions.trip_id) \
+                     WHERE shown_at >= $1 AND shown_at <= $2 AND line IS NULL AND trip_id IS NOT NULL",
+                )
+                .bind(from)
+                .bind(to)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
                 tx.commit().await.map_err(db_err)?;
                 Ok(written)
             }

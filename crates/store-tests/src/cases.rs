@@ -2521,6 +2521,21 @@ pub async fn impact_facts_and_figures(store: &dyn Store) {
     let by_age = report.funnel(Dimension::AgeBand);
     assert_eq!(row(&by_age, "16-25"), [99, 99, 2, 1, 1, 1, 1]);
     assert_eq!(row(&by_age, ""), [99, 99, 0, 0, 1, 0, 0]);
+    // A new feed without that trip: the figures by line keep the line of the day.
+    let mut other = demo_gtfs();
+    other.trips.retain(|x| x.id != trip.id);
+    other.stop_times.retain(|x| x.trip_id != trip.id);
+    store.save_gtfs(&other, &|_| {}).await.expect("new feed");
+    let again = Report::load(
+        store,
+        ReportParams::parse("2026-03-01", "2026-03-31", "", day("2026-11-29")).expect("p"),
+    )
+    .await
+    .expect("report");
+    assert_eq!(
+        row(&again.funnel(Dimension::Line), &line),
+        [3, 3, 2, 2, 1, 1, 1]
+    );
     // Only the people who first came through a bus screen.
     let only = Report::load(
         store,
