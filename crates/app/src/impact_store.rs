@@ -34,6 +34,6 @@ pub trait ImpactStore: Send + Sync {
     /// Registrations to OrientaKlik sessions that start in the period, with their surveys.
     async fn impact_orientation(&self, p: Period) -> Result<Vec<OrientationFact>, StoreError>;
     /// Anonymous mobile-team counts in the period (contacts without a person), summed per
-    /// month (UTC) and place.
+    /// month (Europe/Paris) and place.
     async fn impact_outreach(&self, p: Period) -> Result<Vec<OutreachCount>, StoreError>;
 }

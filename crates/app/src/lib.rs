@@ -70,30 +70,7 @@ pub fn now_paris() -> time::OffsetDateTime {
 
 /// EU summer time: from the last Sunday of March 01:00 UTC to the last Sunday of October 01:00 UTC.
 fn is_summer_time(utc: time::OffsetDateTime) -> bool {
-    fn last_sunday(year: i32, month: time::Month) -> time::Date {
-        let next = if month == time::Month::December {
-            time::Date::from_calendar_date(year + 1, time::Month::January, 1)
-        } else {
-            time::Date::from_calendar_date(year, month.next(), 1)
-        };
-        let mut d = next
-            .map(|d| d - time::Duration::days(1))
-            .unwrap_or(time::Date::MIN);
-        while d.weekday() != time::Weekday::Sunday {
-            d -= time::Duration::days(1);
-        }
-        d
-    }
-    let y = utc.year();
-    let start = last_sunday(y, time::Month::March).with_hms(1, 0, 0);
-    let end = last_sunday(y, time::Month::October).with_hms(1, 0, 0);
-    match (start, end) {
-        (Ok(s), Ok(e)) => {
-            let t = time::PrimitiveDateTime::new(utc.date(), utc.time());
-            t >= s && t < e
-        }
-        _ => false,
-    }
+    dklik_domain::calendar::is_paris_summer_time(utc)
 }
 
 #[cfg(test)]

@@ -585,11 +585,16 @@ pub struct ReachRow {
     pub people: u64,
 }
 
-/// The month ("YYYY-MM") of a Unix time, in UTC.
+/// The month ("YYYY-MM") of a Unix time, in Europe/Paris.
 pub fn month_of(at: i64) -> String {
-    let d = time::OffsetDateTime::from_unix_timestamp(at)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
-        .date();
+    let utc =
+        time::OffsetDateTime::from_unix_timestamp(at).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let offset = if crate::calendar::is_paris_summer_time(utc) {
+        2
+    } else {
+        1
+    };
+    let d = (utc + time::Duration::hours(offset)).date();
     format!("{:04}-{:02}", d.year(), d.month() as u8)
 }
 
@@ -868,6 +873,18 @@ mod tests {
             [Cell::Shown(5), Cell::Shown(7)]
         );
         assert_eq!(Cell::Hidden.text(), "<5");
+    }
+
+    #[test]
+    fn months_are_those_of_paris() {
+        // 2026-03-31 23:30 UTC is already April in Paris (summer time, UTC+2).
+        assert_eq!(
+            month_of(1_775_000_000 - 1_775_000_000 % 86_400 + 84_600),
+            "2026-04"
+        );
+        // 2026-01-31 22:59 UTC is still January (UTC+1); 23:00 is February.
+        assert_eq!(month_of(1_769_900_340), "2026-01");
+        assert_eq!(month_of(1_769_900_400), "2026-02");
     }
 
     #[test]
