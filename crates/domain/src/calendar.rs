@@ -74,6 +74,35 @@ pub fn add_working_days(d: Date, n: u32) -> Date {
     day
 }
 
+/// Whether summer time (UTC+2) is in force in Europe/Paris at this instant: from 01:00 UTC
+/// on the last Sunday of March to 01:00 UTC on the last Sunday of October.
+pub fn is_paris_summer_time(utc: time::OffsetDateTime) -> bool {
+    fn last_sunday(year: i32, month: time::Month) -> time::Date {
+        let next = if month == time::Month::December {
+            time::Date::from_calendar_date(year + 1, time::Month::January, 1)
+        } else {
+            time::Date::from_calendar_date(year, month.next(), 1)
+        };
+        let mut d = next
+            .map(|d| d - time::Duration::days(1))
+            .unwrap_or(time::Date::MIN);
+        while d.weekday() != time::Weekday::Sunday {
+            d -= time::Duration::days(1);
+        }
+        d
+    }
+    let y = utc.year();
+    let start = last_sunday(y, time::Month::March).with_hms(1, 0, 0);
+    let end = last_sunday(y, time::Month::October).with_hms(1, 0, 0);
+    match (start, end) {
+        (Ok(s), Ok(e)) => {
+            let t = time::PrimitiveDateTime::new(utc.date(), utc.time());
+            t >= s && t < e
+        }
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -114,34 +143,5 @@ mod tests {
             add_working_days(date!(2026 - 04 - 03), 1),
             date!(2026 - 04 - 07)
         );
-    }
-}
-
-/// Whether summer time (UTC+2) is in force in Europe/Paris at this instant: from 01:00 UTC
-/// on the last Sunday of March to 01:00 UTC on the last Sunday of October.
-pub fn is_paris_summer_time(utc: time::OffsetDateTime) -> bool {
-    fn last_sunday(year: i32, month: time::Month) -> time::Date {
-        let next = if month == time::Month::December {
-            time::Date::from_calendar_date(year + 1, time::Month::January, 1)
-        } else {
-            time::Date::from_calendar_date(year, month.next(), 1)
-        };
-        let mut d = next
-            .map(|d| d - time::Duration::days(1))
-            .unwrap_or(time::Date::MIN);
-        while d.weekday() != time::Weekday::Sunday {
-            d -= time::Duration::days(1);
-        }
-        d
-    }
-    let y = utc.year();
-    let start = last_sunday(y, time::Month::March).with_hms(1, 0, 0);
-    let end = last_sunday(y, time::Month::October).with_hms(1, 0, 0);
-    match (start, end) {
-        (Ok(s), Ok(e)) => {
-            let t = time::PrimitiveDateTime::new(utc.date(), utc.time());
-            t >= s && t < e
-        }
-        _ => false,
     }
 }
