@@ -117,6 +117,12 @@ impl Score {
     /// The explanation in plain words, one sentence per term.
     pub fn reasons_fr(&self) -> Vec<String> {
         let mut out: Vec<String> = self.blockers.iter().map(|b| b.0.clone()).collect();
+        if self.terms.is_empty() {
+            out.push(
+                "Les compétences de ce poste ne sont pas encore décrites : le score ne dit rien."
+                    .into(),
+            );
+        }
         for t in &self.terms {
             let need = match t.importance {
                 Importance::Must => "demandé",

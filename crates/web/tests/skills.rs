@@ -1177,3 +1177,64 @@ async fn people_for_a_post_are_ranked_among_everyone_followed_not_only_the_lates
         "the best match is on the page"
     );
 }
+
+#[tokio::test]
+async fn a_post_without_skills_and_a_day_without_buses_are_said_plainly() {
+    let app = app().await;
+    let (cookie, csrf) = advisor(&app).await;
+    let offer = app
+        .store
+        .offer_by_external_id("DEMO-001")
+        .await
+        .expect("q")
+        .expect("o");
+    let sami = welder(&app, &cookie, &csrf, "0611000077").await;
+    let r = dklik_app::skills::SkillsCache::default()
+        .get(app.store.as_ref())
+        .await
+        .expect("ref");
+    let transit = dklik_app::matching::Transit::default();
+    let p = dklik_app::matching::person_view(app.store.as_ref(), &r, sami)
+        .await
+        .expect("q")
+        .expect("person");
+    // The demo timetable ends on 2027-12-31: no bus on the first shift day after it.
+    let check = dklik_app::matching::hard_filters(
+        app.store.as_ref(),
+        &transit,
+        &p,
+        &offer,
+        time::macros::date!(2028 - 01 - 03),
+    )
+    .await
+    .expect("check");
+    assert!(
+        check
+            .blockers
+            .iter()
+            .any(|b| b.0.starts_with("Pas de bus ce jour-là (")),
+        "{:?}",
+        check.blockers.iter().map(|b| &b.0).collect::<Vec<_>>()
+    );
+    // A post whose needs are not described yet.
+    app.store
+        .set_offer_items(offer.id, &[])
+        .await
+        .expect("no items");
+    let page = get_as(
+        &app,
+        &format!("/conseil/offres/{}/candidats", offer.code),
+        &cookie,
+    )
+    .await;
+    assert!(
+        page.body.contains("pas encore de compétences demandées"),
+        "{}",
+        page.body
+    );
+    let jobs = get_as(&app, &format!("/conseil/personnes/{sami}/emplois"), &cookie).await;
+    assert!(
+        jobs.body.contains("ne sont pas encore décrites"),
+        "the person's list says it too"
+    );
+}
