@@ -1054,3 +1054,155 @@ async fn ranking_sql(url: &str, w: &RankWorld, posts: usize) -> anyhow::Result<(
         .await?;
     Ok(())
 }
+
+/// Impact figures on generated paths: the time to compute every funnel breakdown, reach,
+/// OrientaKlik and to write each export, with the facts already loaded.
+pub fn impact(people: usize, steps: usize) -> anyhow::Result<()> {
+    use dklik_app::impact::{export, export_names, Report, ReportParams};
+    use dklik_domain::impact::{
+        Dimension, DisplayCount, ImpactData, OfferFacts, OrientationFact, PathEvent, PersonFacts,
+        Stage, AGE_BANDS, CHANNELS, GENDERS,
+    };
+    let mut rng = Rng(0x51_7cc1_b727_220a);
+    let params = ReportParams::parse("2026-01-01", "2026-12-31", "", dklik_app::today_paris())
+        .map_err(|e| anyhow::anyhow!("{:?}", e.errors))?;
+    let p = params.period();
+    let span = (p.to - p.from) as usize;
+    let mut data = ImpactData::default();
+    for o in 0..500i64 {
+        data.offers.insert(
+            o,
+            OfferFacts {
+                id: o,
+                employer: format!("Entreprise {}", o % 60),
+                rome: format!("{}{:04}", (b'A' + (o % 14) as u8) as char, 1000 + o),
+            },
+        );
+    }
+    let funnel = [
+        Stage::Interest,
+        Stage::Contacted,
+        Stage::Orientation,
+        Stage::OrientationPresent,
+        Stage::Test,
+        Stage::Introduction,
+        Stage::Interview,
+        Stage::Hire,
+    ];
+    let mut id = 0i64;
+    for person in 0..people as i64 {
+        data.people.insert(
+            person,
+            PersonFacts {
+                id: person,
+                neighbourhood: Some(format!("Quartier {}", rng.below(40))),
+                qpv: Some(rng.below(2) == 0),
+                age_band: Some(AGE_BANDS[rng.below(4)].0.into()),
+                gender: Some(GENDERS[rng.below(3)].0.into()),
+            },
+        );
+        let channel = CHANNELS[rng.below(10)].0.to_string();
+        let mut at = p.from - 30 * 86_400 + rng.below(span) as i64;
+        let offer = rng.below(500) as i64;
+        let n = 1 + rng.below(2 * steps);
+        for k in 0..n {
+            id += 1;
+            let stage = if k < funnel.len() {
+                Some(funnel[k])
+            } else {
+                None
+            };
+            data.events.push(PathEvent {
+                id,
+                person_id: person,
+                at,
+                stage,
+                channel: channel.clone(),
+                offer_id: Some(offer),
+                vehicle: (channel == "ecran").then(|| format!("bus-{}", rng.below(60))),
+                line: (channel == "ecran").then(|| format!("{}", 1 + rng.below(10))),
+                stop: (channel == "ecran").then(|| format!("Arrêt {}", rng.below(300))),
+            });
+            at += 3600 * (1 + rng.below(24 * 10)) as i64;
+        }
+        if rng.below(5) == 0 {
+            let service = rng.below(40);
+            data.orientation.push(OrientationFact {
+                service_id: service as i64,
+                service: format!("Atelier {service}"),
+                session_at: p.from + rng.below(span) as i64,
+                person_id: person,
+                status: ["registered", "present", "absent"][rng.below(3)].into(),
+                before: Some(1.0 + rng.below(4) as f64),
+                after: Some(1.0 + rng.below(5) as f64),
+            });
+        }
+    }
+    for o in 0..500 {
+        for l in 0..10 {
+            data.displays.push(DisplayCount {
+                offer_id: Some(o),
+                line: format!("{}", 1 + l),
+                stop: format!("Arrêt {}", rng.below(300)),
+                impressions: 100 + rng.below(1000) as u64,
+                scans: rng.below(20) as u64,
+            });
+        }
+    }
+    let events = data.events.len();
+    let report = Report { params, data };
+    println!(
+        "{people} personnes, {events} étapes, {} lignes d'affichage :",
+        report.data.displays.len()
+    );
+    println!("| calcul | temps |");
+    println!("|---|---|");
+    let now = time::OffsetDateTime::now_utc();
+    let mut total = std::time::Duration::ZERO;
+    for d in Dimension::ALL {
+        let t0 = Instant::now();
+        let t = report.funnel(d);
+        let e = t0.elapsed();
+        total += e;
+        println!(
+            "| entonnoir par {} ({} lignes) | {:.0} ms |",
+            d.as_str(),
+            t.rows.len(),
+            e.as_secs_f64() * 1e3
+        );
+    }
+    for name in ["portee", "orientation"] {
+        let t0 = Instant::now();
+        let csv = export(&report, name, now).unwrap_or_default();
+        let e = t0.elapsed();
+        total += e;
+        println!(
+            "| export {name}.csv ({} lignes) | {:.0} ms |",
+            csv.lines().count(),
+            e.as_secs_f64() * 1e3
+        );
+    }
+    let t0 = Instant::now();
+    let csv = report.people_csv("une clé de mesure assez longue", now);
+    let e = t0.elapsed();
+    total += e;
+    println!(
+        "| export personnes.csv ({} lignes) | {:.0} ms |",
+        csv.lines().count(),
+        e.as_secs_f64() * 1e3
+    );
+    let t0 = Instant::now();
+    for name in export_names() {
+        let _ = export(&report, &name, now);
+    }
+    println!(
+        "| les {} exports agrégés | {:.0} ms |",
+        export_names().len(),
+        t0.elapsed().as_secs_f64() * 1e3
+    );
+    println!(
+        "| total des calculs ci-dessus | {:.0} ms |",
+        total.as_secs_f64() * 1e3
+    );
+    Ok(())
+}

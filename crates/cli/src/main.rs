@@ -241,6 +241,14 @@ enum BenchWhat {
         postgres: Option<String>,
     },
     /// Journeys on the demo network: one query, arrive-by over an hour, the reachability table.
+    /// Impact figures on generated paths: every funnel, reach, OrientaKlik and the exports.
+    Impact {
+        #[arg(long, default_value_t = 100_000)]
+        people: usize,
+        /// Steps per person on average.
+        #[arg(long, default_value_t = 10)]
+        steps: usize,
+    },
     Journeys {
         #[arg(long, default_value_t = 2000)]
         queries: usize,
@@ -481,6 +489,9 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Bench {
             what: BenchWhat::Journeys { queries },
         } => bench::journeys(queries),
+        Command::Bench {
+            what: BenchWhat::Impact { people, steps },
+        } => bench::impact(people, steps),
         Command::Bench {
             what:
                 BenchWhat::Ranking {

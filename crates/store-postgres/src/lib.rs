@@ -14,6 +14,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (7, include_str!("../migrations/0007_orientation.sql")),
     (8, include_str!("../migrations/0008_introductions.sql")),
     (9, include_str!("../migrations/0009_impact.sql")),
+    (10, include_str!("../migrations/0010_impression_lines.sql")),
 ];
 /// Two servers starting together must not both migrate: the first holds this lock until its
 /// transaction ends, the second then finds the migrations applied.

@@ -5,13 +5,6 @@ ALTER TABLE journey_events ADD COLUMN offer_id INTEGER REFERENCES offers (id);
 ALTER TABLE journey_events ADD COLUMN impression TEXT;
 CREATE INDEX journey_events_at ON journey_events (at);
 
--- The line of each display, kept when it is shown: figures by line survive a new GTFS feed.
-ALTER TABLE impressions ADD COLUMN line TEXT;
-CREATE INDEX impressions_shown ON impressions (shown_at);
-UPDATE impressions SET line = (SELECT r.short_name FROM gtfs_trips t JOIN gtfs_routes r ON r.id = t.route_id
-                               WHERE t.id = impressions.trip_id)
-WHERE trip_id IS NOT NULL;
-
 -- Age band and gender: kept only when the person agreed to give them for the figures.
 ALTER TABLE people ADD COLUMN age_band TEXT;
 ALTER TABLE people ADD COLUMN gender TEXT;

@@ -15,6 +15,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (7, include_str!("../migrations/0007_orientation.sql")),
     (8, include_str!("../migrations/0008_introductions.sql")),
     (9, include_str!("../migrations/0009_impact.sql")),
+    (10, include_str!("../migrations/0010_impression_lines.sql")),
 ];
 /// SQLite serialises writers itself; the migration transaction needs no extra lock.
 const MIGRATION_LOCK: &str = "SELECT 1";
