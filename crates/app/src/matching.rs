@@ -319,15 +319,30 @@ pub struct RankedOffer {
     pub back: Option<String>,
 }
 
-/// Every published offer, best first; ineligible offers come last with their reasons.
+/// How many offers a person can reach the list explains (then it stops looking).
+pub const OFFERS_SHOWN: usize = 50;
+
+/// A person's offers: the best ones checked against the hard filters, and what would open more.
+pub struct PersonOffers {
+    /// Best first; those set aside (hours, licence, no bus) come last with their reasons.
+    pub ranked: Vec<RankedOffer>,
+    /// Counted over every published offer.
+    pub openings: Vec<Opening>,
+    /// Published offers scored in all.
+    pub scored: usize,
+}
+
+/// Every published offer is scored (pure, explained); the best are checked against the hard
+/// filters, journeys included, until [`OFFERS_SHOWN`] are within reach; "what would open more"
+/// looks at every offer.
 pub async fn offers_for_person(
     store: &dyn Store,
     r: &SkillsRef,
     transit: &Transit,
     person: &PersonView,
     today: time::Date,
-) -> Result<Vec<RankedOffer>, StoreError> {
-    let mut out = Vec::new();
+) -> Result<PersonOffers, StoreError> {
+    let mut all: Vec<(Offer, Score)> = Vec::new();
     let mut offset = 0;
     loop {
         let page = store
@@ -339,28 +354,54 @@ pub async fn offers_for_person(
             .await?;
         let n = page.offers.len() as u32;
         for o in page.offers {
-            let check = hard_filters(store, transit, person, &o, today).await?;
-            let s = score(&person.skills, &o.items, r, check.blockers);
-            out.push(RankedOffer {
-                offer: o,
-                score: s,
-                there: check.there,
-                back: check.back,
-            });
+            let s = score(&person.skills, &o.items, r, vec![]);
+            all.push((o, s));
         }
         if n < 500 {
             break;
         }
         offset += n;
     }
-    out.sort_by(|a, b| {
+    all.sort_by(|a, b| {
+        b.1.value
+            .total_cmp(&a.1.value)
+            .then(a.0.title.cmp(&b.0.title))
+    });
+    let openings = what_would_open_more(all.iter().map(|(_, s)| s), 5);
+    let scored = all.len();
+    let mut ranked = Vec::new();
+    let mut within_reach = 0;
+    for (o, plain) in all {
+        if within_reach >= OFFERS_SHOWN || ranked.len() >= 4 * OFFERS_SHOWN {
+            break;
+        }
+        let check = hard_filters(store, transit, person, &o, today).await?;
+        let s = Score {
+            blockers: check.blockers,
+            ..plain
+        };
+        if s.eligible() {
+            within_reach += 1;
+        }
+        ranked.push(RankedOffer {
+            offer: o,
+            score: s,
+            there: check.there,
+            back: check.back,
+        });
+    }
+    ranked.sort_by(|a, b| {
         b.score
             .eligible()
             .cmp(&a.score.eligible())
             .then(b.score.value.total_cmp(&a.score.value))
             .then(a.offer.title.cmp(&b.offer.title))
     });
-    Ok(out)
+    Ok(PersonOffers {
+        ranked,
+        openings,
+        scored,
+    })
 }
 
 /// A missing item that would open offers, and how many.
@@ -370,14 +411,14 @@ pub struct Opening {
     pub offers: usize,
 }
 
-/// The missing must items that hold back the most offers the person could otherwise reach.
-pub fn what_would_open_more(ranked: &[RankedOffer], n: usize) -> Vec<Opening> {
+/// The missing must items that hold back the most offers (those not already a strong match).
+pub fn what_would_open_more<'a>(scores: impl Iterator<Item = &'a Score>, n: usize) -> Vec<Opening> {
     let mut counts: HashMap<i64, (String, usize)> = HashMap::new();
-    for r in ranked {
-        if r.score.badge == dklik_domain::matching::Badge::Strong {
+    for s in scores {
+        if s.badge == dklik_domain::matching::Badge::Strong {
             continue;
         }
-        for t in &r.score.terms {
+        for t in &s.terms {
             if t.importance == dklik_domain::Importance::Must && t.credit < 0.25 {
                 let e = counts.entry(t.item.0).or_insert((t.label.clone(), 0));
                 e.1 += 1;

@@ -40,6 +40,8 @@ struct PersonJobsPage {
     notice: String,
     openings: Vec<(String, usize, String)>,
     rows: Vec<JobRow>,
+    /// "64 offres publiées comparées ; …"
+    scope: String,
 }
 
 /// Open offers ranked for a person, with the bus journey and the reasons.
@@ -56,10 +58,12 @@ pub async fn person_jobs(
         .await?
         .ok_or(AppError::NotFound)?;
     let today = dklik_app::today_paris();
-    let ranked = dklik_app::matching::offers_for_person(store, &r, &st.transit, &p, today).await?;
+    let found = dklik_app::matching::offers_for_person(store, &r, &st.transit, &p, today).await?;
+    let ranked = &found.ranked;
     let services = store.services(&Default::default()).await?;
     let tests = store.tests().await?;
-    let openings = dklik_app::matching::what_would_open_more(&ranked, 5)
+    let openings = found
+        .openings
         .into_iter()
         .map(|o| {
             let romes: Vec<&dklik_domain::RomeCode> = ranked
@@ -111,6 +115,15 @@ pub async fn person_jobs(
             reasons: x.score.reasons_fr(),
         })
         .collect();
+    let shown = found.ranked.len();
+    let scope = if shown < found.scored {
+        format!(
+            "{} offres publiées comparées ; voici les {shown} meilleures, vérifiées une à une (horaires, permis, bus).",
+            found.scored
+        )
+    } else {
+        format!("{} offres publiées comparées.", found.scored)
+    };
     let notice = if p.home.is_none() {
         "Le quartier de la personne n'est pas renseigné : les trajets en bus ne sont pas vérifiés. Complétez son dossier."
     } else {
@@ -133,6 +146,7 @@ pub async fn person_jobs(
             name: p.name,
             notice: notice.into(),
             openings,
+            scope,
             rows,
         }
         .render()?,

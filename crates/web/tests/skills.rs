@@ -735,6 +735,21 @@ async fn offers_are_ranked_for_a_person_with_the_bus_at_shift_time() {
         "each term is explained: {first}"
     );
     assert!(page.body.contains("Ce qui ouvrirait le plus d'offres"));
+    let published = app
+        .store
+        .list_offers(&dklik_domain::OfferFilter {
+            limit: 500,
+            ..Default::default()
+        })
+        .await
+        .expect("offers")
+        .offers
+        .len();
+    assert!(
+        page.body
+            .contains(&format!("{published} offres publiées comparées")),
+        "every published offer is scored"
+    );
     // Offers out of reach or outside the person's hours come last, with the reason.
     assert!(page.body.contains("hors d&#39;atteinte"));
     assert!(
