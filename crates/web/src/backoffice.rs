@@ -56,6 +56,8 @@ struct InboxCard {
 struct InboxPage {
     me: String,
     is_admin: bool,
+    /// Admins and advisors see the programme's figures.
+    can_steer: bool,
     filters: Vec<(String, &'static str, bool)>,
     rows: Vec<InboxCard>,
 }
@@ -115,6 +117,7 @@ pub async fn inbox(
     let page = InboxPage {
         me: actor_label(u),
         is_admin: u.role == Role::Admin,
+        can_steer: matches!(u.role, Role::Admin | Role::Advisor),
         filters,
         rows: rows
             .iter()
