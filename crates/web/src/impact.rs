@@ -141,12 +141,15 @@ fn funnel_charts(report: &Report, dim: Dimension) -> (Chart, Chart) {
             .join(", ")
     );
     let rates = t.total.rates();
+    // Displays count in thousands where people count in tens: the chart draws the people's
+    // steps, the table gives every step.
+    let people_steps = &totals[dklik_domain::impact::FIRST_PEOPLE_COLUMN..];
     let funnel = Chart {
         svg: bar_chart(
             "graphe-entonnoir",
-            "Entonnoir : des affichages aux embauches",
+            "Entonnoir : de l'intérêt à l'embauche",
             &desc,
-            &totals,
+            people_steps,
         ),
         caption: "Entonnoir sur la période, avec le taux de passage d'une étape à la suivante"
             .into(),
