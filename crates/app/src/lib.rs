@@ -4,6 +4,7 @@
 //! directly. A use case checks its input (through the domain constructors), reads what it needs
 //! from the store, and writes in one transaction, so nothing is ever half-written.
 
+pub mod account_store;
 pub mod auth;
 pub mod diffusion;
 pub mod impact;
@@ -21,14 +22,17 @@ pub mod orientation_store;
 pub mod privacy;
 pub mod questionnaire;
 pub mod rome;
+pub mod screen_store;
 pub mod screens;
 pub mod skills;
 pub mod skills_store;
 pub mod store;
 
+pub use account_store::AccountStore;
 pub use impact_store::ImpactStore;
 pub use introduction_store::IntroductionStore;
 pub use orientation_store::OrientationStore;
+pub use screen_store::ScreenStore;
 pub use skills_store::SkillsStore;
 pub use store::{
     ApiToken, DisplayReportRow, EmployerSummary, Facets, Impression, InboxFilter, InboxRow,

@@ -7,8 +7,8 @@ use dklik_domain::rome::{
 };
 use dklik_domain::{
     AuditEntry, Consent, Employer, EmployerId, Interest, InterestStatus, NewEmployer, NewInterest,
-    NewOffer, NewSite, NewUser, Offer, OfferFilter, OfferId, OfferStatus, OgrCode, Person, Role,
-    RomeCode, ShortCode, Site, SiteId, User,
+    NewOffer, NewSite, Offer, OfferFilter, OfferId, OfferStatus, OgrCode, Person, Role, RomeCode,
+    ShortCode, Site, SiteId, User,
 };
 use serde::Serialize;
 
@@ -204,6 +204,8 @@ pub trait Store:
     + crate::orientation_store::OrientationStore
     + crate::introduction_store::IntroductionStore
     + crate::impact_store::ImpactStore
+    + crate::screen_store::ScreenStore
+    + crate::account_store::AccountStore
     + Send
     + Sync
 {
@@ -230,55 +232,6 @@ pub trait Store:
         rome: &[RomeCode],
     ) -> Result<Vec<RomeAppellation>, StoreError>;
     async fn rome_domains(&self) -> Result<Vec<RomeDomain>, StoreError>;
-
-    // --- Public transport (GTFS static) ---
-    /// Replaces the stored feed by this one, in one transaction. Returns the rows written.
-    async fn save_gtfs(
-        &self,
-        feed: &dklik_transit::gtfs::Feed,
-        progress: &(dyn Fn(u64) + Send + Sync),
-    ) -> Result<u64, StoreError>;
-    /// The stored feed (empty when none was imported), sorted as the reader sorts it.
-    async fn load_gtfs(&self) -> Result<dklik_transit::gtfs::Feed, StoreError>;
-
-    // --- Several servers on one database ---
-    /// Tells the other servers that a vehicle's screens changed (no-op on SQLite: one server).
-    async fn notify_screens(&self, payload: &str) -> Result<(), StoreError>;
-    /// Listens to what the other servers say; None when the backend has only one server.
-    async fn listen_screens(&self) -> Result<Option<Box<dyn Notifications>>, StoreError>;
-
-    // --- Bus screens ---
-    /// Records impressions; one already recorded (same code) is left alone. Returns how many
-    /// were new.
-    async fn record_impressions(&self, rows: &[Impression]) -> Result<u64, StoreError>;
-    async fn impression(&self, code: &str) -> Result<Option<Impression>, StoreError>;
-    /// Counts a scan of an impression's QR code; false when the code is unknown.
-    async fn record_scan(&self, code: &str, at: i64) -> Result<bool, StoreError>;
-    // --- What the programme team sets for the screens ---
-    async fn campaigns(&self) -> Result<Vec<CampaignRecord>, StoreError>;
-    /// The id is ignored; returns the new one.
-    async fn add_campaign(&self, c: &CampaignRecord, at: i64) -> Result<i64, StoreError>;
-    async fn delete_campaign(&self, id: i64) -> Result<(), StoreError>;
-    async fn fences(&self) -> Result<Vec<FenceRecord>, StoreError>;
-    /// Sets the fence around a site (one per site; a new radius replaces the old one).
-    async fn set_fence(&self, site: SiteId, radius_m: f64, at: i64) -> Result<(), StoreError>;
-    async fn delete_fence(&self, id: i64) -> Result<(), StoreError>;
-    async fn screens(&self) -> Result<Vec<ScreenRecord>, StoreError>;
-    async fn screen(&self, id: &str) -> Result<Option<ScreenRecord>, StoreError>;
-    /// `Conflict` when the id is taken.
-    async fn add_screen(&self, s: &ScreenRecord, at: i64) -> Result<(), StoreError>;
-    async fn delete_screen(&self, id: &str) -> Result<(), StoreError>;
-    async fn screen_messages(&self) -> Result<Vec<ScreenMessage>, StoreError>;
-    async fn add_screen_message(&self, m: &ScreenMessage, at: i64) -> Result<i64, StoreError>;
-    async fn delete_screen_message(&self, id: i64) -> Result<(), StoreError>;
-
-    /// Per offer and stop, between two instants (Unix seconds), for one employer.
-    async fn display_report(
-        &self,
-        employer: EmployerId,
-        from: i64,
-        to: i64,
-    ) -> Result<Vec<DisplayReportRow>, StoreError>;
 
     // --- Employers and offers ---
     /// Writes offers in one transaction, upserting by external id (offers without one are
@@ -325,86 +278,6 @@ pub trait Store:
     ) -> Result<(), StoreError>;
     /// True the first time a job claims a day: daily jobs run once even with several servers.
     async fn claim_job_run(&self, job: &str, day: time::Date) -> Result<bool, StoreError>;
-
-    // --- Accounts and sessions ---
-    /// `Conflict` when the email is taken.
-    async fn create_user(&self, user: &NewUser, at: i64) -> Result<i64, StoreError>;
-    async fn user(&self, id: i64) -> Result<Option<User>, StoreError>;
-    async fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError>;
-    async fn users(&self) -> Result<Vec<User>, StoreError>;
-    async fn set_login_state(
-        &self,
-        id: i64,
-        failed_logins: i64,
-        locked_until: Option<i64>,
-    ) -> Result<(), StoreError>;
-    async fn set_password(&self, id: i64, hash: &str) -> Result<(), StoreError>;
-    async fn create_session(
-        &self,
-        token_hash: &str,
-        user_id: Option<i64>,
-        person_id: Option<i64>,
-        csrf: &str,
-        at: i64,
-        expires_at: i64,
-    ) -> Result<(), StoreError>;
-    /// The session if it exists and has not expired at `now`.
-    async fn session(
-        &self,
-        token_hash: &str,
-        now: i64,
-    ) -> Result<Option<SessionRecord>, StoreError>;
-    async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError>;
-    async fn delete_user_sessions(&self, user_id: i64) -> Result<(), StoreError>;
-    /// A one-use link or code: `purpose` is `password_reset` or `person_login`.
-    async fn create_one_time_token(
-        &self,
-        token_hash: &str,
-        purpose: &str,
-        user_id: Option<i64>,
-        person_id: Option<i64>,
-        at: i64,
-        expires_at: i64,
-    ) -> Result<(), StoreError>;
-    /// Marks the token used and returns its (user, person), or None when it is unknown,
-    /// expired or already used. Atomic: two uses at once cannot both succeed.
-    async fn use_one_time_token(
-        &self,
-        token_hash: &str,
-        purpose: &str,
-        now: i64,
-    ) -> Result<Option<(Option<i64>, Option<i64>)>, StoreError>;
-    async fn create_api_token(
-        &self,
-        name: &str,
-        role: Role,
-        token_hash: &str,
-        at: i64,
-    ) -> Result<i64, StoreError>;
-    /// The token if it exists and is not revoked; records its use.
-    async fn api_token(&self, token_hash: &str, now: i64) -> Result<Option<ApiToken>, StoreError>;
-    async fn revoke_api_token(&self, id: i64, at: i64) -> Result<(), StoreError>;
-    async fn api_tokens(&self) -> Result<Vec<ApiToken>, StoreError>;
-
-    // --- Outgoing email ---
-    async fn enqueue_mail(
-        &self,
-        to: &str,
-        subject: &str,
-        body: &str,
-        at: i64,
-    ) -> Result<i64, StoreError>;
-    /// Unsent messages whose next attempt is due.
-    async fn due_mails(&self, now: i64, limit: u32) -> Result<Vec<OutboxMessage>, StoreError>;
-    async fn mail_sent(&self, id: i64, at: i64) -> Result<(), StoreError>;
-    async fn mail_failed(
-        &self,
-        id: i64,
-        error: &str,
-        next_attempt_at: i64,
-    ) -> Result<(), StoreError>;
-    /// Newest first, sent or not.
-    async fn outbox(&self, limit: u32) -> Result<Vec<OutboxMessage>, StoreError>;
 
     // --- People and privacy ---
     async fn person(&self, id: i64) -> Result<Option<Person>, StoreError>;

@@ -77,3 +77,5 @@ dklik_store_sql::impl_skills_store!(PgStore, Postgres, sqlx::postgres::PgRow);
 dklik_store_sql::impl_orientation_store!(PgStore, Postgres, sqlx::postgres::PgRow);
 dklik_store_sql::impl_introduction_store!(PgStore, Postgres, sqlx::postgres::PgRow);
 dklik_store_sql::impl_impact_store!(PgStore, Postgres, sqlx::postgres::PgRow);
+dklik_store_sql::impl_screen_store!(PgStore, Postgres, sqlx::postgres::PgRow);
+dklik_store_sql::impl_account_store!(PgStore, Postgres, sqlx::postgres::PgRow);

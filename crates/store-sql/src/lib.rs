@@ -16,8 +16,10 @@
 //! - `async fn notify_screens_impl(pool, payload)` and `async fn listen_screens_impl(pool)` —
 //!   how servers sharing the database tell each other of screen changes
 
+mod accounts;
 mod impact;
 mod introductions;
 mod macros;
 mod orientation;
+mod screens;
 mod skills;

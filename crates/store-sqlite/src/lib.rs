@@ -77,3 +77,5 @@ dklik_store_sql::impl_skills_store!(SqliteStore, Sqlite, sqlx::sqlite::SqliteRow
 dklik_store_sql::impl_orientation_store!(SqliteStore, Sqlite, sqlx::sqlite::SqliteRow);
 dklik_store_sql::impl_introduction_store!(SqliteStore, Sqlite, sqlx::sqlite::SqliteRow);
 dklik_store_sql::impl_impact_store!(SqliteStore, Sqlite, sqlx::sqlite::SqliteRow);
+dklik_store_sql::impl_screen_store!(SqliteStore, Sqlite, sqlx::sqlite::SqliteRow);
+dklik_store_sql::impl_account_store!(SqliteStore, Sqlite, sqlx::sqlite::SqliteRow);

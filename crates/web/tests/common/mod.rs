@@ -5,7 +5,7 @@ use axum::body::Body;
 use axum::extract::connect_info::MockConnectInfo;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
-use dklik_app::Store;
+use dklik_app::{ScreenStore as _, Store};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tower::ServiceExt;

@@ -1,0 +1,63 @@
+//! The storage contract of the bus network and the screens: the GTFS feed, impressions and
+//! scans, what the programme team sets (campaigns, fences, screens, messages) and the proof of
+//! display. Part of [`crate::Store`]; implemented once for both databases by
+//! `dklik_store_sql::impl_screen_store!`.
+
+use crate::store::{
+    CampaignRecord, DisplayReportRow, FenceRecord, Impression, Notifications, ScreenMessage,
+    ScreenRecord, StoreError,
+};
+use async_trait::async_trait;
+use dklik_domain::{EmployerId, SiteId};
+
+#[async_trait]
+pub trait ScreenStore: Send + Sync {
+    // --- Public transport (GTFS static) ---
+    /// Replaces the stored feed by this one, in one transaction. Returns the rows written.
+    async fn save_gtfs(
+        &self,
+        feed: &dklik_transit::gtfs::Feed,
+        progress: &(dyn Fn(u64) + Send + Sync),
+    ) -> Result<u64, StoreError>;
+    /// The stored feed (empty when none was imported), sorted as the reader sorts it.
+    async fn load_gtfs(&self) -> Result<dklik_transit::gtfs::Feed, StoreError>;
+
+    // --- Several servers on one database ---
+    /// Tells the other servers that a vehicle's screens changed (no-op on SQLite: one server).
+    async fn notify_screens(&self, payload: &str) -> Result<(), StoreError>;
+    /// Listens to what the other servers say; None when the backend has only one server.
+    async fn listen_screens(&self) -> Result<Option<Box<dyn Notifications>>, StoreError>;
+
+    // --- Bus screens ---
+    /// Records impressions; one already recorded (same code) is left alone. Returns how many
+    /// were new.
+    async fn record_impressions(&self, rows: &[Impression]) -> Result<u64, StoreError>;
+    async fn impression(&self, code: &str) -> Result<Option<Impression>, StoreError>;
+    /// Counts a scan of an impression's QR code; false when the code is unknown.
+    async fn record_scan(&self, code: &str, at: i64) -> Result<bool, StoreError>;
+    // --- What the programme team sets for the screens ---
+    async fn campaigns(&self) -> Result<Vec<CampaignRecord>, StoreError>;
+    /// The id is ignored; returns the new one.
+    async fn add_campaign(&self, c: &CampaignRecord, at: i64) -> Result<i64, StoreError>;
+    async fn delete_campaign(&self, id: i64) -> Result<(), StoreError>;
+    async fn fences(&self) -> Result<Vec<FenceRecord>, StoreError>;
+    /// Sets the fence around a site (one per site; a new radius replaces the old one).
+    async fn set_fence(&self, site: SiteId, radius_m: f64, at: i64) -> Result<(), StoreError>;
+    async fn delete_fence(&self, id: i64) -> Result<(), StoreError>;
+    async fn screens(&self) -> Result<Vec<ScreenRecord>, StoreError>;
+    async fn screen(&self, id: &str) -> Result<Option<ScreenRecord>, StoreError>;
+    /// `Conflict` when the id is taken.
+    async fn add_screen(&self, s: &ScreenRecord, at: i64) -> Result<(), StoreError>;
+    async fn delete_screen(&self, id: &str) -> Result<(), StoreError>;
+    async fn screen_messages(&self) -> Result<Vec<ScreenMessage>, StoreError>;
+    async fn add_screen_message(&self, m: &ScreenMessage, at: i64) -> Result<i64, StoreError>;
+    async fn delete_screen_message(&self, id: i64) -> Result<(), StoreError>;
+
+    /// Per offer and stop, between two instants (Unix seconds), for one employer.
+    async fn display_report(
+        &self,
+        employer: EmployerId,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<DisplayReportRow>, StoreError>;
+}
