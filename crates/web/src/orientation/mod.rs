@@ -1,0 +1,82 @@
+//! OrientaKlik pages. Public: the catalogue and registration, the agenda with its iCalendar
+//! feeds, each event's page and poster. Staff: sessions, attendance and the survey, events, and
+//! the mobile team's contact form.
+
+use crate::access::Identity;
+use crate::account::format_time;
+use crate::error::AppError;
+use crate::forms::status_of;
+use crate::skills::FormData;
+use crate::SharedState;
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::{Extension, Json};
+use dklik_app::inbox::actor_label;
+use dklik_app::orientation::{ContactForm, OrientationError, ORIENTATION_CONSENT_TEXT};
+use dklik_app::orientation_store::ServiceFilter;
+use dklik_app::StoreError;
+use dklik_domain::orientation::{
+    EventKind, Need, NextStep, OutreachChannel, OutreachPlace, PlaceKind, RegistrationStatus,
+    ServiceKind,
+};
+use dklik_domain::FieldError;
+
+fn errors_of(e: OrientationError) -> Result<Vec<FieldError>, AppError> {
+    match e {
+        OrientationError::Invalid(v) => Ok(v.errors),
+        OrientationError::Store(StoreError::NotFound) => Err(AppError::NotFound),
+        OrientationError::Store(s) => Err(s.into()),
+    }
+}
+
+fn id_of(s: &str) -> Result<i64, AppError> {
+    s.parse::<i64>().map_err(|_| AppError::NotFound)
+}
+
+/// "mardi 3 décembre 2026 à 9h30", Europe/Paris.
+pub fn when_fr(t: i64) -> String {
+    const DAYS: [&str; 7] = [
+        "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
+    ];
+    const MONTHS: [&str; 12] = [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ];
+    let d = time::OffsetDateTime::from_unix_timestamp(t)
+        .map(|x| x.to_offset(dklik_app::now_paris().offset()))
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    format!(
+        "{} {} {} {} à {}h{:02}",
+        DAYS[d.weekday().number_days_from_monday() as usize],
+        d.day(),
+        MONTHS[usize::from(u8::from(d.month())) - 1],
+        d.year(),
+        d.hour(),
+        d.minute()
+    )
+}
+
+// One file per page group; this one holds what they share.
+mod agenda;
+mod catalogue;
+mod events;
+mod outreach;
+mod staff;
+pub use agenda::*;
+pub use catalogue::*;
+pub use events::*;
+pub use outreach::*;
+pub use staff::*;
