@@ -363,6 +363,8 @@ impl Report {
         ];
         let mut firsts_in: std::collections::BTreeMap<String, (i64, Vec<Option<i64>>)> =
             Default::default();
+        // One HMAC per person, not per step.
+        let mut pseudonyms: std::collections::HashMap<i64, String> = Default::default();
         for e in &self.data.events {
             let Some(first) = firsts.get(&e.person_id) else {
                 continue;
@@ -380,8 +382,12 @@ impl Report {
             if !counted {
                 continue;
             }
+            let pseudo = pseudonyms
+                .entry(e.person_id)
+                .or_insert_with(|| pseudonym(key, e.person_id))
+                .clone();
             let entry = firsts_in
-                .entry(pseudonym(key, e.person_id))
+                .entry(pseudo)
                 .or_insert_with(|| (e.person_id, vec![None; stages.len()]));
             if let Some(i) = e.stage.and_then(|s| stages.iter().position(|x| *x == s)) {
                 entry.1[i] = Some(entry.1[i].map_or(e.at, |t: i64| t.min(e.at)));

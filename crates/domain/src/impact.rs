@@ -454,12 +454,16 @@ pub fn funnel(
     dim: Dimension,
 ) -> FunnelTable {
     let firsts = first_contacts(&data.events);
-    // (key) -> label, and (key, column) -> set of people / count.
+    // (key) -> label; people counted through (key, column, person) hits, deduplicated once.
     let mut labels: BTreeMap<String, String> = BTreeMap::new();
-    let mut people: HashMap<(String, usize), BTreeSet<i64>> = HashMap::new();
-    let mut total_people: HashMap<usize, BTreeSet<i64>> = HashMap::new();
     let mut flows: HashMap<(String, usize), u64> = HashMap::new();
     let mut total_flows = [0u64; 2];
+    // Keys are interned: a person's (or an offer's) key is worked out once, not per step.
+    let mut key_ids: HashMap<String, u32> = HashMap::new();
+    let mut key_names: Vec<String> = Vec::new();
+    let mut by_person: HashMap<i64, u32> = HashMap::new();
+    let mut by_offer: HashMap<Option<i64>, u32> = HashMap::new();
+    let mut hits: Vec<(u32, u8, i64)> = Vec::new();
     for e in &data.events {
         let Some(stage) = e.stage else { continue };
         let Some(col) = Stage::FUNNEL.iter().position(|s| *s == stage) else {
@@ -474,17 +478,59 @@ pub fn funnel(
         if channel.is_some_and(|c| c != first.channel) {
             continue;
         }
-        let col = col + FIRST_PEOPLE_COLUMN;
-        let (key, label) = match dim {
-            Dimension::Channel | Dimension::Line | Dimension::Stop => first_key(dim, first),
-            Dimension::Employer | Dimension::TradeFamily => {
-                offer_key(dim, e.offer_id.and_then(|o| data.offers.get(&o)))
+        let col = (col + FIRST_PEOPLE_COLUMN) as u8;
+        let mut intern = |(key, label): (String, String)| -> u32 {
+            if let Some(id) = key_ids.get(&key) {
+                return *id;
             }
-            _ => person_key(dim, data.people.get(&e.person_id)),
+            let id = key_names.len() as u32;
+            labels.entry(key.clone()).or_insert(label);
+            key_ids.insert(key.clone(), id);
+            key_names.push(key);
+            id
         };
-        labels.entry(key.clone()).or_insert(label);
-        people.entry((key, col)).or_default().insert(e.person_id);
-        total_people.entry(col).or_default().insert(e.person_id);
+        let kid = match dim {
+            Dimension::Employer | Dimension::TradeFamily => match by_offer.get(&e.offer_id) {
+                Some(id) => *id,
+                None => {
+                    let id = intern(offer_key(dim, e.offer_id.and_then(|o| data.offers.get(&o))));
+                    by_offer.insert(e.offer_id, id);
+                    id
+                }
+            },
+            _ => match by_person.get(&e.person_id) {
+                Some(id) => *id,
+                None => {
+                    let key = match dim {
+                        Dimension::Channel | Dimension::Line | Dimension::Stop => {
+                            first_key(dim, first)
+                        }
+                        _ => person_key(dim, data.people.get(&e.person_id)),
+                    };
+                    let id = intern(key);
+                    by_person.insert(e.person_id, id);
+                    id
+                }
+            },
+        };
+        hits.push((kid, col, e.person_id));
+    }
+    hits.sort_unstable();
+    hits.dedup();
+    let mut per_key: HashMap<(u32, u8), u64> = HashMap::new();
+    for (kid, col, _) in &hits {
+        *per_key.entry((*kid, *col)).or_default() += 1;
+    }
+    let people: HashMap<(String, usize), u64> = per_key
+        .into_iter()
+        .map(|((kid, col), n)| ((key_names[kid as usize].clone(), usize::from(col)), n))
+        .collect();
+    let mut totals: Vec<(u8, i64)> = hits.iter().map(|(_, c, p)| (*c, *p)).collect();
+    totals.sort_unstable();
+    totals.dedup();
+    let mut total_people: HashMap<usize, u64> = HashMap::new();
+    for (col, _) in totals {
+        *total_people.entry(usize::from(col)).or_default() += 1;
     }
     let wants = |c: &str| channel.is_none_or(|w| w == c);
     let mut flow = |key: (String, String), col: usize, n: u64| {
@@ -530,11 +576,7 @@ pub fn funnel(
                 dim.splits_displays()
                     .then(|| flows.get(&(key.to_string(), col)).copied().unwrap_or(0))
             } else {
-                Some(
-                    people
-                        .get(&(key.to_string(), col))
-                        .map_or(0, |s| s.len() as u64),
-                )
+                Some(people.get(&(key.to_string(), col)).copied().unwrap_or(0))
             };
         }
         FunnelRow {
@@ -560,7 +602,7 @@ pub fn funnel(
         *c = Some(if col < FIRST_PEOPLE_COLUMN {
             total_flows[col]
         } else {
-            total_people.get(&col).map_or(0, |s| s.len() as u64)
+            total_people.get(&col).copied().unwrap_or(0)
         });
     }
     FunnelTable {
