@@ -35,6 +35,8 @@ pub use error::AppError;
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub interest_limiter: RateLimiter,
+    /// Poster and short-link visits counted once per address, target and half hour.
+    pub visits: VisitOnce,
     /// Logins, password resets and a person's codes: 20 per 10 minutes per address.
     pub login_limiter: RateLimiter,
     /// People inactive this many months are anonymised (shown on the privacy page).
@@ -73,6 +75,7 @@ impl AppState {
             slides_cache: Mutex::new(HashMap::new()),
             base_url: base_url.trim_end_matches('/').to_string(),
             interest_limiter: RateLimiter::new(5, Duration::from_secs(600)),
+            visits: VisitOnce::new(Duration::from_secs(1800)),
             login_limiter: RateLimiter::new(20, Duration::from_secs(600)),
             retention_months,
             pages: PageCache::new(Duration::from_secs(5), 2_000),
@@ -186,6 +189,39 @@ impl RateLimiter {
         }
         v.push(now);
         true
+    }
+}
+
+/// Counts a poster or short-link visit once per address and target in a window: a reload is
+/// not a second scan. Nothing of it is stored; the memory forgets after the window.
+pub struct VisitOnce {
+    window: Duration,
+    seen: Mutex<HashMap<(IpAddr, String), Instant>>,
+}
+
+impl VisitOnce {
+    pub fn new(window: Duration) -> Self {
+        Self {
+            window,
+            seen: Mutex::new(HashMap::new()),
+        }
+    }
+    /// True the first time this address visits this target within the window.
+    pub fn first(&self, ip: IpAddr, target: &str) -> bool {
+        let now = Instant::now();
+        let Ok(mut seen) = self.seen.lock() else {
+            return true;
+        };
+        if seen.len() > 50_000 {
+            seen.retain(|_, t| now.duration_since(*t) < self.window);
+        }
+        match seen.get(&(ip, target.to_string())) {
+            Some(t) if now.duration_since(*t) < self.window => false,
+            _ => {
+                seen.insert((ip, target.to_string()), now);
+                true
+            }
+        }
     }
 }
 

@@ -364,11 +364,16 @@ pub async fn offer(
     State(st): State<SharedState>,
     Path(code): Path<String>,
     Query(src): Query<SourceQuery>,
+    parts: axum::http::request::Parts,
 ) -> Result<Response, AppError> {
     // A page reached from a screen's QR carries its impression: it is not cached.
     let imp = clean_impression(&src.imp);
     let channel = Channel::parse_lenient(&src.src);
-    if matches!(channel, Channel::Poster | Channel::ShortLink) {
+    let ip = client_ip(parts.extensions.get::<ConnectInfo<SocketAddr>>());
+    if matches!(channel, Channel::Poster | Channel::ShortLink)
+        && code.len() <= 20
+        && st.visits.first(ip, &format!("{}:{code}", channel.as_str()))
+    {
         // Counted for the figures: when and which offer, nothing about the visitor.
         st.store
             .add_link_visit(

@@ -297,8 +297,14 @@ pub async fn event(
     State(st): State<SharedState>,
     Path(code): Path<String>,
     Query(q): Query<OkQuery>,
+    parts: axum::http::request::Parts,
 ) -> Result<Response, AppError> {
-    if q.src == "affiche" && code.len() <= 40 {
+    let ip = crate::pages::client_ip(
+        parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>(),
+    );
+    if q.src == "affiche" && code.len() <= 40 && st.visits.first(ip, &format!("evenement:{code}")) {
         st.store
             .add_link_visit(
                 dklik_app::unix_now(),
