@@ -510,7 +510,7 @@ pub fn matching_quality(rome: &std::path::Path, profiles: usize) -> anyhow::Resu
         Evidence::Observed,
         Evidence::Tested,
     ];
-    let (mut ndcg, mut mrr, mut recall) = ([0.0f64; 2], [0.0f64; 2], [0.0f64; 2]);
+    let (mut ndcg, mut mrr, mut recall) = ([0.0f64; 3], [0.0f64; 3], [0.0f64; 3]);
     let t0 = Instant::now();
     let n = profiles.min(codes.len());
     for p in 0..n {
@@ -552,6 +552,15 @@ pub fn matching_quality(rome: &std::path::Path, profiles: usize) -> anyhow::Resu
             .iter()
             .map(|needs| score(&skills, needs, &facts, vec![]).value)
             .collect();
+        // What share of the post's items the profile has, nothing weighted: tells the part of
+        // the gap to cosine that comes from normalising by the post alone.
+        let coverage: Vec<f64> = codes
+            .iter()
+            .map(|c| {
+                let sh = &sheets[c];
+                sh.iter().filter(|(i, _)| set.contains(i)).count() as f64 / sh.len().max(1) as f64
+            })
+            .collect();
         let cosine: Vec<f64> = codes
             .iter()
             .map(|c| {
@@ -560,7 +569,7 @@ pub fn matching_quality(rome: &std::path::Path, profiles: usize) -> anyhow::Resu
                 common / ((s.len() as f64).sqrt() * (set.len() as f64).sqrt()).max(1e-9)
             })
             .collect();
-        for (m, scores) in [dklik, cosine].iter().enumerate() {
+        for (m, scores) in [dklik, cosine, coverage].iter().enumerate() {
             let mut order: Vec<usize> = (0..codes.len()).collect();
             order.sort_by(|a, b| scores[*b].total_cmp(&scores[*a]).then(a.cmp(b)));
             let gain = |k: usize| rel.get(codes[order[k]].as_str()).copied().unwrap_or(0.0);
@@ -594,9 +603,13 @@ pub fn matching_quality(rome: &std::path::Path, profiles: usize) -> anyhow::Resu
     println!("{} profils tirés de fiches ROME (60 % des éléments retirés, 5 ajoutés au hasard), {} postes :", n, codes.len());
     println!("| classement | NDCG@10 | MRR | Recall@20 |");
     println!("|---|---|---|---|");
-    for (m, name) in ["score DKLIK", "cosinus des ensembles d'éléments"]
-        .iter()
-        .enumerate()
+    for (m, name) in [
+        "score DKLIK",
+        "cosinus des ensembles d'éléments",
+        "part des éléments du poste (sans poids)",
+    ]
+    .iter()
+    .enumerate()
     {
         println!(
             "| {name} | {:.3} | {:.3} | {:.3} |",
