@@ -223,11 +223,7 @@ impl Report {
             out.push_str(&csv_line(&[
                 r.month.as_str(),
                 r.neighbourhood.as_str(),
-                match r.qpv {
-                    Some(true) => "oui",
-                    Some(false) => "non",
-                    None => "",
-                },
+                imp::qpv_text(r.qpv),
                 r.channel.as_str(),
                 imp::channel_label(&r.channel),
                 &c.text(),
@@ -432,11 +428,7 @@ impl Report {
                 first.channel.clone(),
                 imp::month_of(first.at),
                 facts.neighbourhood.unwrap_or_default(),
-                match facts.qpv {
-                    Some(true) => "oui".into(),
-                    Some(false) => "non".into(),
-                    None => String::new(),
-                },
+                imp::qpv_text(facts.qpv).into(),
                 facts.age_band.unwrap_or_default(),
                 facts.gender.unwrap_or_default(),
             ];

@@ -25,6 +25,11 @@ pub struct Source<'a> {
     pub impression: Option<&'a str>,
 }
 
+/// The day by which a request made today must be called back.
+pub fn callback_due() -> time::Date {
+    dklik_domain::calendar::add_working_days(crate::today_paris(), CALLBACK_WORKING_DAYS)
+}
+
 /// Checks the form and records the request. `at` is the time in Unix seconds.
 pub async fn submit_interest(
     store: &dyn Store,
@@ -36,6 +41,6 @@ pub async fn submit_interest(
     let mut interest = NewInterest::from_form(form, offer, source.channel, source.detail)
         .map_err(InterestError::Invalid)?;
     interest.impression = source.impression.map(str::to_string);
-    let due = dklik_domain::calendar::add_working_days(crate::today_paris(), CALLBACK_WORKING_DAYS);
+    let due = callback_due();
     Ok(store.add_interest(&interest, at, due).await?)
 }

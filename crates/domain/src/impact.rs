@@ -132,6 +132,15 @@ pub const ORIGINS: [&str; 9] = [
     "bouche_a_oreille",
 ];
 
+/// A priority-neighbourhood flag as an export writes it: "oui", "non" or empty when unknown.
+pub fn qpv_text(qpv: Option<bool>) -> &'static str {
+    match qpv {
+        Some(true) => "oui",
+        Some(false) => "non",
+        None => "",
+    }
+}
+
 /// The ROME's fourteen professional domains (the letter that starts a ROME code).
 pub fn trade_family(rome: &str) -> (&'static str, &'static str) {
     match rome.chars().next().unwrap_or(' ') {

@@ -171,6 +171,25 @@ macro_rules! impl_orientation_store {
             }
         }
 
+        /// The person of a contact (found by email or phone, or created) with their consent,
+        /// inside a transaction.
+        async fn contact_person_tx(
+            tx: &mut ::sqlx::Transaction<'_, $db>,
+            c: &Contact,
+            at: i64,
+        ) -> Result<i64, StoreError> {
+            let id = find_or_create_person_tx(tx, &c.first_name, c.phone.as_deref(), c.email.as_deref(), at).await?;
+            ::sqlx::query("INSERT INTO consents (person_id, purpose, wording_version, given_at) VALUES ($1, $2, $3, $4)")
+                .bind(id)
+                .bind(&c.purpose)
+                .bind(&c.consent_version)
+                .bind(at)
+                .execute(&mut **tx)
+                .await
+                .map_err(db_err)?;
+            Ok(id)
+        }
+
         #[::async_trait::async_trait]
         impl OrientationStore for $store {
             async fn create_service(&self, s: &OrientationService, at: i64) -> Result<i64, StoreError> {
@@ -303,15 +322,7 @@ macro_rules! impl_orientation_store {
 
             async fn find_or_create_person(&self, c: &Contact, at: i64) -> Result<i64, StoreError> {
                 let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
-                let id = find_or_create_person_tx(&mut tx, &c.first_name, c.phone.as_deref(), c.email.as_deref(), at).await?;
-                ::sqlx::query("INSERT INTO consents (person_id, purpose, wording_version, given_at) VALUES ($1, $2, $3, $4)")
-                    .bind(id)
-                    .bind(&c.purpose)
-                    .bind(&c.consent_version)
-                    .bind(at)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
+                let id = contact_person_tx(&mut tx, c, at).await?;
                 tx.commit().await.map_err(db_err)?;
                 Ok(id)
             }
@@ -760,18 +771,7 @@ macro_rules! impl_orientation_store {
                     return Ok((id, false));
                 }
                 let person_id = match person {
-                    Some(p) => {
-                        let id = find_or_create_person_tx(&mut tx, &p.first_name, p.phone.as_deref(), p.email.as_deref(), c.at).await?;
-                        ::sqlx::query("INSERT INTO consents (person_id, purpose, wording_version, given_at) VALUES ($1, $2, $3, $4)")
-                            .bind(id)
-                            .bind(&p.purpose)
-                            .bind(&p.consent_version)
-                            .bind(c.at)
-                            .execute(&mut *tx)
-                            .await
-                            .map_err(db_err)?;
-                        Some(id)
-                    }
+                    Some(p) => Some(contact_person_tx(&mut tx, p, c.at).await?),
                     None => c.person_id,
                 };
                 let inserted: Option<i64> = ::sqlx::query_scalar(

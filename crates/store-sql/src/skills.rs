@@ -54,7 +54,7 @@ macro_rules! impl_skills_store {
         }
 
         const PROFILE_SELECT: &str = "SELECT pp.person_id, pp.last_name, pp.commune, p.neighbourhood_id, p.qpv, \
-            pp.mobility, pp.days, pp.periods, pp.constraints, pp.notes, pp.updated_at, p.age_band, p.gender \
+            pp.mobility, pp.days, pp.periods, pp.constraints, pp.notes, pp.updated_at, p.age_band, p.gender, p.first_name \
             FROM person_profiles pp JOIN people p ON p.id = pp.person_id";
 
         fn endorsement_from_row(r: &$row) -> Result<Endorsement, StoreError> {
@@ -482,11 +482,7 @@ macro_rules! impl_skills_store {
 
             async fn matching_people(&self) -> Result<Vec<::dklik_app::skills_store::MatchingPerson>, StoreError> {
                 let g = |e: ::sqlx::Error| db_err(e);
-                // The profile's columns and the first name.
-                let sql = format!(
-                    "{} WHERE p.anonymised_at IS NULL ORDER BY pp.person_id",
-                    PROFILE_SELECT.replacen(" FROM ", ", p.first_name AS first_name_ FROM ", 1)
-                );
+                let sql = format!("{PROFILE_SELECT} WHERE p.anonymised_at IS NULL ORDER BY pp.person_id");
                 let rows = ::sqlx::query(&sql).fetch_all(&self.pool).await.map_err(db_err)?;
                 let mut people = Vec::with_capacity(rows.len());
                 let mut at: ::std::collections::HashMap<i64, usize> = ::std::collections::HashMap::new();
@@ -494,7 +490,7 @@ macro_rules! impl_skills_store {
                     let profile = profile_from_row(r)?;
                     at.insert(profile.person_id, people.len());
                     people.push(::dklik_app::skills_store::MatchingPerson {
-                        first_name: r.try_get::<Option<String>, _>("first_name_").map_err(g)?.unwrap_or_default(),
+                        first_name: r.try_get::<Option<String>, _>("first_name").map_err(g)?.unwrap_or_default(),
                         profile,
                         evidence: Vec::new(),
                         endorsed: Vec::new(),

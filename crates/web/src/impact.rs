@@ -123,6 +123,14 @@ pub fn bar_chart(id: &str, title: &str, desc: &str, bars: &[(String, u64)]) -> S
     s
 }
 
+/// A chart's data in one sentence, for its description ("Mois 2026-06 : 40, …").
+fn describe(bars: &[(String, u64)]) -> String {
+    bars.iter()
+        .map(|(l, v)| format!("{l} : {v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn funnel_charts(report: &Report, dim: Dimension) -> (Chart, Chart) {
     let t = report.funnel(dim);
     let totals: Vec<(String, u64)> = FUNNEL_COLUMNS
@@ -134,11 +142,7 @@ fn funnel_charts(report: &Report, dim: Dimension) -> (Chart, Chart) {
         "Du {} au {} : {}",
         report.params.from,
         report.params.to,
-        totals
-            .iter()
-            .map(|(c, v)| format!("{c} {v}"))
-            .collect::<Vec<_>>()
-            .join(", ")
+        describe(&totals)
     );
     let rates = t.total.rates();
     // Displays count in thousands where people count in tens: the chart draws the people's
@@ -203,11 +207,7 @@ fn funnel_charts(report: &Report, dim: Dimension) -> (Chart, Chart) {
         svg: bar_chart(
             "graphe-ventilation",
             &format!("Intérêts par {}", dim.label_fr().to_lowercase()),
-            &bars
-                .iter()
-                .map(|(l, v)| format!("{l} : {v}"))
-                .collect::<Vec<_>>()
-                .join(", "),
+            &describe(&bars),
             &bars,
         ),
         caption: format!("Entonnoir par {}", dim.label_fr().to_lowercase()),
@@ -224,11 +224,7 @@ fn reach_charts(report: &Report) -> (Chart, Chart) {
         svg: bar_chart(
             "graphe-portee",
             "Nouvelles personnes par mois",
-            &months
-                .iter()
-                .map(|(m, n)| format!("{m} : {n}"))
-                .collect::<Vec<_>>()
-                .join(", "),
+            &describe(&months),
             &months,
         ),
         caption: "Personnes dont le premier contact avec le programme tombe dans le mois".into(),
@@ -269,11 +265,7 @@ fn outreach_chart(report: &Report) -> Chart {
         svg: bar_chart(
             "graphe-rencontres",
             "Personnes rencontrées par l'équipe mobile, sans dossier",
-            &bars
-                .iter()
-                .map(|(l, v)| format!("{l} : {v}"))
-                .collect::<Vec<_>>()
-                .join(", "),
+            &describe(&bars),
             &bars,
         ),
         caption: "Rencontres de l'équipe mobile comptées sans dossier, par mois et par lieu".into(),
@@ -297,11 +289,7 @@ fn orientation_chart(report: &Report) -> Chart {
         svg: bar_chart(
             "graphe-orientation",
             "Présents par activité OrientaKlik",
-            &bars
-                .iter()
-                .map(|(l, v)| format!("{l} : {v}"))
-                .collect::<Vec<_>>()
-                .join(", "),
+            &describe(&bars),
             &bars,
         ),
         caption: "OrientaKlik : présence, regard sur le métier avant et après (1 à 5), et suite du parcours".into(),

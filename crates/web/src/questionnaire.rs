@@ -254,10 +254,7 @@ pub async fn send(
         offer_id: None,
         impression: None,
     };
-    let due = dklik_domain::calendar::add_working_days(
-        dklik_app::today_paris(),
-        dklik_app::interests::CALLBACK_WORKING_DAYS,
-    );
+    let due = dklik_app::interests::callback_due();
     match st
         .store
         .send_questionnaire(&token, &interest, now, due, &evidence, &step)
