@@ -87,6 +87,8 @@ impl ReportParams {
 pub struct Report {
     pub params: ReportParams,
     pub data: ImpactData,
+    /// Each person's first contact, worked out once for every table of the report.
+    firsts: std::sync::OnceLock<std::collections::HashMap<i64, usize>>,
 }
 
 impl Report {
@@ -111,12 +113,27 @@ impl Report {
             orientation: store.impact_orientation(p).await?,
             outreach: store.impact_outreach(p).await?,
         };
-        Ok(Report { params, data })
+        Ok(Report::new(params, data))
+    }
+
+    /// A report on facts already loaded.
+    pub fn new(params: ReportParams, data: ImpactData) -> Report {
+        Report {
+            params,
+            data,
+            firsts: Default::default(),
+        }
+    }
+
+    fn firsts(&self) -> &std::collections::HashMap<i64, usize> {
+        self.firsts
+            .get_or_init(|| imp::first_contacts(&self.data.events))
     }
 
     pub fn funnel(&self, dim: Dimension) -> FunnelTable {
-        imp::funnel(
+        imp::funnel_with(
             &self.data,
+            self.firsts(),
             self.params.period(),
             self.params.channel.as_deref(),
             dim,
@@ -124,8 +141,9 @@ impl Report {
     }
 
     pub fn reach(&self) -> Vec<ReachRow> {
-        imp::reach(
+        imp::reach_with(
             &self.data,
+            self.firsts(),
             self.params.period(),
             self.params.channel.as_deref(),
         )
@@ -345,7 +363,7 @@ impl Report {
     /// key. No name, contact, identifier or exact date: months only.
     pub fn people_csv(&self, key: &str, at: time::OffsetDateTime) -> String {
         let p = self.params.period();
-        let firsts = imp::first_contacts(&self.data.events);
+        let firsts = self.firsts();
         let stages = [
             Stage::Interest,
             Stage::Contacted,
@@ -362,7 +380,7 @@ impl Report {
         // One HMAC per person, not per step.
         let mut pseudonyms: std::collections::HashMap<i64, String> = Default::default();
         for e in &self.data.events {
-            let Some(first) = firsts.get(&e.person_id) else {
+            let Some(first) = firsts.get(&e.person_id).map(|i| &self.data.events[*i]) else {
                 continue;
             };
             if self
@@ -421,7 +439,7 @@ impl Report {
         head.extend(stages.iter().map(|s| format!("{}_mois", s.as_str())));
         out.push_str(&csv_line(&head));
         for (pseudo, (person, months)) in firsts_in {
-            let first = firsts[&person];
+            let first = &self.data.events[firsts[&person]];
             let facts = self.data.people.get(&person).cloned().unwrap_or_default();
             let mut line = vec![
                 pseudo,

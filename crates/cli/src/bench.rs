@@ -1163,7 +1163,7 @@ pub fn impact(people: usize, steps: usize) -> anyhow::Result<()> {
         }
     }
     let events = data.events.len();
-    let report = Report { params, data };
+    let report = Report::new(params, data);
     println!(
         "{people} personnes, {events} étapes, {} lignes d'affichage :",
         report.data.displays.len()

@@ -384,18 +384,20 @@ pub struct FunnelTable {
     pub total: FunnelRow,
 }
 
-/// Each person's first event (the earliest; ties broken by event id).
-pub fn first_contacts(events: &[PathEvent]) -> HashMap<i64, &PathEvent> {
-    let mut first: HashMap<i64, &PathEvent> = HashMap::new();
-    for e in events {
+/// Each person's first event (the earliest; ties broken by event id), as its position in
+/// `events`. Worked out once per report and handed to [`funnel_with`] and [`reach_with`].
+pub fn first_contacts(events: &[PathEvent]) -> HashMap<i64, usize> {
+    let mut first: HashMap<i64, usize> = HashMap::new();
+    for (i, e) in events.iter().enumerate() {
         first
             .entry(e.person_id)
             .and_modify(|f| {
-                if (e.at, e.id) < (f.at, f.id) {
-                    *f = e;
+                let g = &events[*f];
+                if (e.at, e.id) < (g.at, g.id) {
+                    *f = i;
                 }
             })
-            .or_insert(e);
+            .or_insert(i);
     }
     first
 }
@@ -462,7 +464,17 @@ pub fn funnel(
     channel: Option<&str>,
     dim: Dimension,
 ) -> FunnelTable {
-    let firsts = first_contacts(&data.events);
+    funnel_with(data, &first_contacts(&data.events), period, channel, dim)
+}
+
+/// [`funnel`] with the first contacts already worked out.
+pub fn funnel_with(
+    data: &ImpactData,
+    firsts: &HashMap<i64, usize>,
+    period: Period,
+    channel: Option<&str>,
+    dim: Dimension,
+) -> FunnelTable {
     // (key) -> label; people counted through (key, column, person) hits, deduplicated once.
     let mut labels: BTreeMap<String, String> = BTreeMap::new();
     let mut flows: HashMap<(String, usize), u64> = HashMap::new();
@@ -481,7 +493,7 @@ pub fn funnel(
         if !period.contains(e.at) {
             continue;
         }
-        let Some(first) = firsts.get(&e.person_id) else {
+        let Some(first) = firsts.get(&e.person_id).map(|i| &data.events[*i]) else {
             continue;
         };
         if channel.is_some_and(|c| c != first.channel) {
@@ -650,8 +662,18 @@ pub fn month_of(at: i64) -> String {
 }
 
 pub fn reach(data: &ImpactData, period: Period, channel: Option<&str>) -> Vec<ReachRow> {
+    reach_with(data, &first_contacts(&data.events), period, channel)
+}
+
+/// [`reach`] with the first contacts already worked out.
+pub fn reach_with(
+    data: &ImpactData,
+    firsts: &HashMap<i64, usize>,
+    period: Period,
+    channel: Option<&str>,
+) -> Vec<ReachRow> {
     let mut counts: BTreeMap<(String, String, Option<bool>, String), u64> = BTreeMap::new();
-    for f in first_contacts(&data.events).values() {
+    for f in firsts.values().map(|i| &data.events[*i]) {
         if !period.contains(f.at) || channel.is_some_and(|c| c != f.channel) {
             continue;
         }

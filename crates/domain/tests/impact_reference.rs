@@ -46,7 +46,7 @@ fn plain(
         else {
             continue;
         };
-        let first = firsts[&e.person_id];
+        let first = &data.events[firsts[&e.person_id]];
         if !p.contains(e.at) || channel.is_some_and(|c| c != first.channel) {
             continue;
         }
