@@ -4,7 +4,7 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::{app, get, get_as, post_as, post_form, sign_in, staff_accounts, PASSWORD};
+use common::{app, europe, get, get_as, post_as, post_form, sign_in, staff_accounts, PASSWORD};
 use dklik_app::impact::{Report, ReportParams};
 use dklik_domain::impact::Dimension;
 
@@ -48,20 +48,7 @@ async fn the_dashboard_counts_each_channel_and_the_exports_hide_small_numbers() 
     .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     // A record for someone a partner sent: age band only with the person's agreement.
-    app.store
-        .save_neighbourhoods(&[dklik_domain::Neighbourhood {
-            id: 0,
-            name: "Europe".into(),
-            commune: "Grande-Synthe".into(),
-            insee: "59271".into(),
-            qpv: true,
-            lat: 51.01,
-            lon: 2.29,
-            fictional: true,
-        }])
-        .await
-        .expect("hood");
-    let hood = app.store.neighbourhoods().await.expect("h")[0].id;
+    let hood = europe(&app).await;
     let form = format!("csrf={csrf}&prenom=Karim&telephone=0611220000&quartier={hood}&origine=partenaire&tranche_age=16-25&genre=h&consentement=oui");
     let r = post_as(&app, "/conseil/personnes/nouvelle", &advisor, &form).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);

@@ -4,7 +4,9 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::{app, get, get_as, post_as, post_form, sign_in, staff_accounts, App, PASSWORD};
+use common::{
+    app, europe, get, get_as, post_as, post_form, sign_in, staff_accounts, App, PASSWORD,
+};
 
 /// Percent-encodes a form value.
 fn enc(s: &str) -> String {
@@ -664,20 +666,7 @@ async fn offers_are_ranked_for_a_person_with_the_bus_at_shift_time() {
     use dklik_domain::{Evidence, Level, OgrCode, SkillEvidence};
     let app = app().await;
     let (cookie, csrf) = advisor(&app).await;
-    app.store
-        .save_neighbourhoods(&[dklik_domain::Neighbourhood {
-            id: 0,
-            name: "Europe".into(),
-            commune: "Grande-Synthe".into(),
-            insee: "59271".into(),
-            qpv: true,
-            lat: 51.0117,
-            lon: 2.2920,
-            fictional: true,
-        }])
-        .await
-        .expect("hood");
-    let hood = app.store.neighbourhoods().await.expect("h")[0].id;
+    let hood = europe(&app).await;
     // Bus only, early shifts possible, every weekday.
     let r = post_as(
         &app,
@@ -801,22 +790,7 @@ async fn offers_are_ranked_for_a_person_with_the_bus_at_shift_time() {
 /// A followed person living near the demo network, with welding skills. Returns their id.
 async fn welder(app: &App, cookie: &str, csrf: &str, phone: &str) -> i64 {
     use dklik_domain::{Evidence, Level, OgrCode, SkillEvidence};
-    if app.store.neighbourhoods().await.expect("h").is_empty() {
-        app.store
-            .save_neighbourhoods(&[dklik_domain::Neighbourhood {
-                id: 0,
-                name: "Europe".into(),
-                commune: "Grande-Synthe".into(),
-                insee: "59271".into(),
-                qpv: true,
-                lat: 51.0117,
-                lon: 2.2920,
-                fictional: true,
-            }])
-            .await
-            .expect("hood");
-    }
-    let hood = app.store.neighbourhoods().await.expect("h")[0].id;
+    let hood = europe(app).await;
     let r = post_as(
         app,
         "/conseil/personnes/nouvelle",

@@ -187,3 +187,34 @@ pub async fn refresh_screens(app: &App) {
         .await
         .expect("refresh");
 }
+
+/// The neighbourhood "Europe" (Grande-Synthe, a priority one, near the demo network), saved
+/// once; returns its id.
+pub async fn europe(app: &App) -> i64 {
+    let find = || async {
+        app.store
+            .neighbourhoods()
+            .await
+            .expect("hoods")
+            .into_iter()
+            .find(|h| h.name == "Europe")
+            .map(|h| h.id)
+    };
+    if let Some(id) = find().await {
+        return id;
+    }
+    app.store
+        .save_neighbourhoods(&[dklik_domain::Neighbourhood {
+            id: 0,
+            name: "Europe".into(),
+            commune: "Grande-Synthe".into(),
+            insee: "59271".into(),
+            qpv: true,
+            lat: 51.0117,
+            lon: 2.2920,
+            fictional: true,
+        }])
+        .await
+        .expect("hood");
+    find().await.expect("saved")
+}
