@@ -2273,22 +2273,17 @@ pub async fn impact_facts_and_figures(store: &dyn Store) {
         store.record_scan(code, t(10, 8)).await.expect("scan");
     }
     // Visits: two poster scans for B and one short link for A in March, one in April.
-    store
-        .add_link_visit(t(3, 9), "affiche", Some(b.code.as_str()), "offre")
-        .await
-        .expect("visit");
-    store
-        .add_link_visit(t(5, 9), "affiche", Some(b.code.as_str()), "offre")
-        .await
-        .expect("visit");
-    store
-        .add_link_visit(t(5, 10), "lien", Some(a.code.as_str()), "offre")
-        .await
-        .expect("visit");
-    store
-        .add_link_visit(after, "affiche", Some(b.code.as_str()), "offre")
-        .await
-        .expect("visit");
+    for (at, channel, offer) in [
+        (t(3, 9), "affiche", &b),
+        (t(5, 9), "affiche", &b),
+        (t(5, 10), "lien", &a),
+        (after, "affiche", &b),
+    ] {
+        store
+            .add_link_visit(at, channel, Some(offer.code.as_str()), "offre")
+            .await
+            .expect("visit");
+    }
     // People: records first (neighbourhood, age band, gender), then their requests.
     let person = |first: &str, phone: &str, hood: usize, age: &str, gender: &str| {
         let mut f = dklik_domain::PersonForm {
