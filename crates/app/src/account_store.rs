@@ -48,6 +48,14 @@ pub trait AccountStore: Send + Sync {
         at: i64,
         expires_at: i64,
     ) -> Result<(), StoreError>;
+    /// Ends every live one-use link of this account (or person) and purpose.
+    async fn end_one_time_tokens(
+        &self,
+        user_id: Option<i64>,
+        person_id: Option<i64>,
+        purpose: &str,
+        now: i64,
+    ) -> Result<(), StoreError>;
     /// Marks the token used and returns its (user, person), or None when it is unknown,
     /// expired or already used. Atomic: two uses at once cannot both succeed.
     async fn use_one_time_token(

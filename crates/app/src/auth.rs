@@ -1,8 +1,11 @@
-//! Passwords, sessions, one-time links and API tokens.
+//! Passwords, sessions, one-time links, a person's codes and API tokens.
 //!
 //! Secrets never reach the database: passwords are stored as argon2id hashes; session tokens,
-//! one-time links and API tokens as SHA-256 hashes of 256-bit random values.
+//! one-time links and API tokens as SHA-256 hashes of 256-bit random values; a person's
+//! 6-digit codes, which are too short for a plain hash, as HMAC-SHA256 under the server's key
+//! ([`ServerKey`]), which the database never holds.
 
+use crate::people_store::{CodePurpose, LoginFailures};
 use crate::store::{SessionRecord, Store, StoreError};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
@@ -20,12 +23,116 @@ pub const LOCKOUT_SECONDS: i64 = 15 * 60;
 pub const RESET_SECONDS: i64 = 3600;
 /// How long a person's login code works.
 pub const PERSON_CODE_SECONDS: i64 = 15 * 60;
+/// Tries on one code; the fifth wrong one ends it.
+pub const CODE_TRIES: i64 = 5;
+/// Codes one person may be sent in an hour, whatever the addresses asking.
+pub const CODES_PER_HOUR: i64 = 5;
+
+/// The server's secret key: a person's codes are stored as HMACs under it, so a copy of the
+/// database alone does not give them away. Kept outside the database (a file, or
+/// `DKLIK_SECRET`); several servers sharing a database share the key.
+#[derive(Clone)]
+pub struct ServerKey([u8; 32]);
+
+impl std::fmt::Debug for ServerKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ServerKey(..)")
+    }
+}
+
+impl ServerKey {
+    /// A new random key (tests, or a first start).
+    pub fn random() -> Result<Self, AuthError> {
+        let mut k = [0u8; 32];
+        getrandom::getrandom(&mut k).map_err(|e| {
+            AuthError::Store(StoreError::Backend(format!("aléa indisponible : {e}")))
+        })?;
+        Ok(Self(k))
+    }
+
+    /// A key for this process only (tests; `serve` reads or makes a lasting one): random, or
+    /// when the system gives no randomness, derived from the time and process id — then
+    /// nothing else works either (sessions need randomness too).
+    pub fn ephemeral() -> Self {
+        Self::random().unwrap_or_else(|_| {
+            let seed = format!("{:?}:{}", std::time::SystemTime::now(), std::process::id());
+            Self(Sha256::digest(seed.as_bytes()).into())
+        })
+    }
+
+    /// A key from a secret phrase of at least 32 characters.
+    pub fn from_phrase(phrase: &str) -> Result<Self, AuthError> {
+        if phrase.chars().count() < 32 {
+            return Err(AuthError::Invalid(
+                "La clé secrète du serveur doit avoir au moins 32 caractères.".into(),
+            ));
+        }
+        Ok(Self(Sha256::digest(phrase.as_bytes()).into()))
+    }
+
+    /// The key kept in this file, made (readable by its owner only) when the file is missing.
+    pub fn from_file(path: &std::path::Path) -> Result<Self, AuthError> {
+        let io = |e: std::io::Error| {
+            AuthError::Store(StoreError::Backend(format!(
+                "clé secrète {} : {e}",
+                path.display()
+            )))
+        };
+        match std::fs::read_to_string(path) {
+            Ok(text) => Self::from_phrase(text.trim()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir).map_err(io)?;
+                }
+                let phrase = random_token()?;
+                let mut opts = std::fs::OpenOptions::new();
+                opts.write(true).create_new(true);
+                #[cfg(unix)]
+                std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+                let mut f = opts.open(path).map_err(io)?;
+                std::io::Write::write_all(&mut f, format!("{phrase}\n").as_bytes()).map_err(io)?;
+                Self::from_phrase(&phrase)
+            }
+            Err(e) => Err(io(e)),
+        }
+    }
+
+    fn mac(&self, msg: &str) -> String {
+        hex(&hmac_sha256(&self.0, msg.as_bytes()))
+    }
+}
+
+/// HMAC-SHA256 (RFC 2104).
+pub fn hmac_sha256(key: &[u8], msg: &[u8]) -> [u8; 32] {
+    let mut k = [0u8; 64];
+    if key.len() > 64 {
+        k[..32].copy_from_slice(&Sha256::digest(key));
+    } else {
+        k[..key.len()].copy_from_slice(key);
+    }
+    let mut inner = Sha256::new();
+    inner.update(k.map(|b| b ^ 0x36));
+    inner.update(msg);
+    let mut outer = Sha256::new();
+    outer.update(k.map(|b| b ^ 0x5c));
+    outer.update(inner.finalize());
+    outer.finalize().into()
+}
+
+/// Constant-time equality, so that the comparison time says nothing of a secret.
+pub fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
     #[error("Adresse e-mail ou mot de passe incorrect.")]
     BadCredentials,
-    #[error("Trop d'essais. Le compte est bloqué quelques minutes : réessayez dans 15 minutes.")]
+    #[error("Trop d'essais depuis cet appareil. Attendez 15 minutes avant de réessayer.")]
     Locked,
     #[error("Ce lien n'est plus valable : il a expiré ou a déjà servi. Demandez-en un nouveau.")]
     InvalidLink,
@@ -83,10 +190,15 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
         .unwrap_or(false)
 }
 
-/// A hash that no password matches, checked when the email is unknown so that the answer
-/// takes as long either way.
+/// A hash that no password matches, made once with the same parameters as real ones and
+/// checked when the email is unknown or the address is held back, so that every answer takes
+/// as long as a real check.
 fn decoy_hash() -> &'static str {
-    "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$0Kg6V5Bq4GzJm1qBv0v8lXbIuYxQHb3a3S8rjC2S8l0"
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DECOY.get_or_init(|| {
+        let phrase = random_token().unwrap_or_else(|_| "leurre-sans-alea-disponible".into());
+        hash_password(&phrase).unwrap_or_default()
+    })
 }
 
 /// Creates a password account.
@@ -161,35 +273,59 @@ async fn open_session(
     Ok(NewSession { token, csrf })
 }
 
-/// Checks a password login. Five failures lock the account for 15 minutes.
+/// Checks a password login from an address. Five failures of one account from one address
+/// hold that address back for 15 minutes — for that account only: the owner, elsewhere,
+/// still signs in, and nobody can lock a colleague out. Unknown accounts are counted and
+/// answered the same way, with the same words and an argon2 check of the same cost.
 pub async fn login(
     store: &dyn Store,
     email: &str,
     password: &str,
+    addr: &str,
     now: i64,
 ) -> Result<(User, NewSession), AuthError> {
-    let user = store.user_by_email(email).await?;
-    let Some(user) = user.filter(|u| !u.disabled) else {
-        let _ = verify_password(password, decoy_hash());
-        return Err(AuthError::BadCredentials);
+    let key = email.trim().to_lowercase();
+    let failures = store.login_failures(&key, addr).await?;
+    let user = store.user_by_email(email).await?.filter(|u| !u.disabled);
+    let held = failures.locked_until.is_some_and(|t| t > now);
+    let ok = match &user {
+        Some(u) if !held => verify_password(password, &u.password_hash),
+        _ => {
+            let _ = verify_password(password, decoy_hash());
+            false
+        }
     };
-    if user.locked_until.is_some_and(|t| t > now) {
+    if held {
         return Err(AuthError::Locked);
     }
-    if !verify_password(password, &user.password_hash) {
-        let failed = user.failed_logins + 1;
+    let Some(user) = user.filter(|_| ok) else {
+        let failed = if failures.locked_until.is_some() {
+            1
+        } else {
+            failures.failures + 1
+        };
         let lock = (failed >= MAX_FAILED_LOGINS).then_some(now + LOCKOUT_SECONDS);
         store
-            .set_login_state(user.id, if lock.is_some() { 0 } else { failed }, lock)
+            .set_login_failures(
+                &key,
+                addr,
+                LoginFailures {
+                    failures: failed,
+                    locked_until: lock,
+                },
+                now,
+            )
             .await?;
         return Err(if lock.is_some() {
             AuthError::Locked
         } else {
             AuthError::BadCredentials
         });
-    }
-    if user.failed_logins > 0 || user.locked_until.is_some() {
-        store.set_login_state(user.id, 0, None).await?;
+    };
+    if failures != LoginFailures::default() {
+        store
+            .set_login_failures(&key, addr, LoginFailures::default(), now)
+            .await?;
     }
     let session = open_session(store, Some(user.id), None, now).await?;
     Ok((user, session))
@@ -223,6 +359,10 @@ pub async fn request_password_reset(
         return Ok(());
     };
     let token = random_token()?;
+    // A new link replaces the earlier ones.
+    store
+        .end_one_time_tokens(Some(user.id), None, "password_reset", now)
+        .await?;
     store
         .create_one_time_token(
             &token_hash(&token),
@@ -264,14 +404,50 @@ pub async fn complete_password_reset(
         return Err(AuthError::InvalidLink);
     };
     store.set_password(user_id, &hash).await?;
+    store
+        .end_one_time_tokens(Some(user_id), None, "password_reset", now)
+        .await?;
     store.delete_user_sessions(user_id).await?;
     Ok(user_id)
 }
 
+fn code_mac(key: &ServerKey, person_id: i64, purpose: CodePurpose, code: &str) -> String {
+    key.mac(&format!("{}:{person_id}:{code}", purpose.as_str()))
+}
+
+/// Takes a try on the person's live code and uses it when it matches.
+async fn check_code(
+    store: &dyn Store,
+    key: &ServerKey,
+    person_id: i64,
+    purpose: CodePurpose,
+    code: &str,
+    now: i64,
+) -> Result<crate::people_store::PersonCode, AuthError> {
+    let code: String = code.chars().filter(char::is_ascii_digit).collect();
+    if code.len() != 6 {
+        return Err(AuthError::InvalidLink);
+    }
+    let Some(live) = store
+        .try_person_code(person_id, purpose, now, CODE_TRIES)
+        .await?
+    else {
+        return Err(AuthError::InvalidLink);
+    };
+    if !same(&code_mac(key, person_id, purpose, &code), &live.code_mac)
+        || !store.use_person_code(live.id, now).await?
+    {
+        return Err(AuthError::InvalidLink);
+    }
+    Ok(live)
+}
+
 /// Sends a person (known by email) a 6-digit login code. Answers the same whether or not the
-/// email is known.
+/// email is known. A new code replaces the earlier one; a person gets at most
+/// [`CODES_PER_HOUR`] codes an hour, whoever asks.
 pub async fn request_person_code(
     store: &dyn Store,
+    key: &ServerKey,
     email: &str,
     now: i64,
 ) -> Result<(), AuthError> {
@@ -280,22 +456,26 @@ pub async fn request_person_code(
             "Cette adresse e-mail n'est pas valide. Exemple : prenom@exemple.fr".into(),
         ));
     };
-    let Some(person) = store.person_by_email(&email).await? else {
+    let Some(person) = store.person_for_login(&email).await? else {
         return Ok(());
     };
     let code = random_code()?;
-    store
-        .create_one_time_token(
-            &token_hash(&format!("{}:{code}", person.id)),
-            "person_login",
+    let issued = store
+        .issue_person_code(
+            person.id,
+            CodePurpose::Login,
+            &code_mac(key, person.id, CodePurpose::Login, &code),
             None,
-            Some(person.id),
             now,
             now + PERSON_CODE_SECONDS,
+            CODES_PER_HOUR,
         )
         .await?;
+    if !issued {
+        return Ok(());
+    }
     let body = format!(
-        "Bonjour,\n\nVotre code pour ouvrir votre espace DKLIK : {code}\n\nIl marche 15 minutes, une seule fois. Si vous n'avez rien demandé, ignorez ce message.\n"
+        "Bonjour,\n\nVotre code pour ouvrir votre espace DKLIK : {code}\n\nIl marche 15 minutes, une seule fois. Un nouveau code remplace celui-ci. Si vous n'avez rien demandé, ignorez ce message.\n"
     );
     store
         .enqueue_mail(&email, "DKLIK : votre code", &body, now)
@@ -303,9 +483,10 @@ pub async fn request_person_code(
     Ok(())
 }
 
-/// Opens a person's session from the emailed code.
+/// Opens a person's session from the emailed code; using it proves the address is theirs.
 pub async fn person_login(
     store: &dyn Store,
+    key: &ServerKey,
     email: &str,
     code: &str,
     now: i64,
@@ -313,22 +494,104 @@ pub async fn person_login(
     let email =
         dklik_domain::interest::normalize_email(email).map_err(|_| AuthError::InvalidLink)?;
     let person = store
-        .person_by_email(&email)
+        .person_for_login(&email)
         .await?
         .ok_or(AuthError::InvalidLink)?;
-    let code: String = code.chars().filter(char::is_ascii_digit).collect();
-    let Some((_, Some(pid))) = store
-        .use_one_time_token(
-            &token_hash(&format!("{}:{code}", person.id)),
-            "person_login",
+    check_code(store, key, person.id, CodePurpose::Login, code, now).await?;
+    store.verify_contact(person.id, true, false, now).await?;
+    let session = open_session(store, None, Some(person.id), now).await?;
+    Ok((person.id, session))
+}
+
+/// Starts a change of a person's e-mail: a code goes to the new address, which replaces the
+/// old one only once the code comes back.
+pub async fn request_email_change(
+    store: &dyn Store,
+    key: &ServerKey,
+    person_id: i64,
+    new_email: &str,
+    now: i64,
+) -> Result<(), AuthError> {
+    let email = dklik_domain::interest::normalize_email(new_email).map_err(|_| {
+        AuthError::Invalid(
+            "Cette adresse e-mail n'est pas valide. Exemple : prenom@exemple.fr".into(),
+        )
+    })?;
+    let person = store
+        .person(person_id)
+        .await?
+        .filter(|p| p.anonymised_at.is_none())
+        .ok_or(AuthError::InvalidLink)?;
+    if person.email.as_deref() == Some(email.as_str()) {
+        return Err(AuthError::Invalid(
+            "C'est déjà l'adresse de votre espace.".into(),
+        ));
+    }
+    let code = random_code()?;
+    let issued = store
+        .issue_person_code(
+            person_id,
+            CodePurpose::EmailChange,
+            &code_mac(key, person_id, CodePurpose::EmailChange, &code),
+            Some(&email),
+            now,
+            now + PERSON_CODE_SECONDS,
+            CODES_PER_HOUR,
+        )
+        .await?;
+    if !issued {
+        return Err(AuthError::Invalid(
+            "Trop de codes envoyés en une heure. Réessayez plus tard.".into(),
+        ));
+    }
+    let body = format!(
+        "Bonjour,\n\nPour que cette adresse devienne celle de votre espace DKLIK, écrivez ce code : {code}\n\nIl marche 15 minutes, une seule fois. Si vous n'avez rien demandé, ignorez ce message : rien ne change.\n"
+    );
+    store
+        .enqueue_mail(
+            &email,
+            "DKLIK : confirmez votre nouvelle adresse",
+            &body,
             now,
         )
-        .await?
-    else {
-        return Err(AuthError::InvalidLink);
-    };
-    let session = open_session(store, None, Some(pid), now).await?;
-    Ok((pid, session))
+        .await?;
+    Ok(())
+}
+
+/// Ends a change of e-mail with the code sent to the new address: the address changes, the
+/// old one is told, and every session of the person ends. Returns the new address.
+pub async fn confirm_email_change(
+    store: &dyn Store,
+    key: &ServerKey,
+    person_id: i64,
+    code: &str,
+    now: i64,
+) -> Result<String, AuthError> {
+    let old = store.person(person_id).await?.and_then(|p| p.email);
+    let live = check_code(store, key, person_id, CodePurpose::EmailChange, code, now).await?;
+    let new = live.new_email.ok_or(AuthError::InvalidLink)?;
+    store.change_person_email(person_id, &new, now).await?;
+    if let Some(old) = old.filter(|o| *o != new) {
+        notify_contact_change(store, &old, now).await?;
+    }
+    Ok(new)
+}
+
+/// Tells the old address that the e-mail of a DKLIK space changed.
+pub async fn notify_contact_change(
+    store: &dyn Store,
+    old_email: &str,
+    now: i64,
+) -> Result<(), AuthError> {
+    store
+        .enqueue_mail(
+            old_email,
+            "DKLIK : l'adresse de votre espace a changé",
+            "Bonjour,\n\nL'adresse e-mail de votre espace DKLIK vient de changer : cette adresse ne l'ouvre plus.\n\nSi vous n'avez rien demandé, appelez votre conseiller ou écrivez-nous en répondant à ce message.\n",
+            now,
+        )
+        .await?;
+    Ok(())
 }
 
 /// Creates an API token for a screen or a feed sender; returns (id, token). The token is shown
@@ -384,6 +647,16 @@ mod tests {
         assert!(!verify_password("une autre phrase", &h));
         assert!(!verify_password("x", "pas un hash"));
         assert!(hash_password("court").is_err());
+    }
+
+    #[test]
+    fn server_keys_need_a_long_phrase_and_give_distinct_macs() {
+        assert!(ServerKey::from_phrase("court").is_err());
+        let a = ServerKey::from_phrase(&"a".repeat(32)).unwrap();
+        let b = ServerKey::from_phrase(&"b".repeat(32)).unwrap();
+        assert_ne!(a.mac("login:1:123456"), b.mac("login:1:123456"));
+        assert_eq!(a.mac("login:1:123456"), a.mac("login:1:123456"));
+        assert!(same("abc", "abc") && !same("abc", "abd") && !same("abc", "ab"));
     }
 
     #[test]

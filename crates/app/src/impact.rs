@@ -491,7 +491,7 @@ pub fn suppressed_cells(t: &FunnelTable, rows_add_up: bool) -> Vec<Vec<Option<Ce
 
 /// A person's pseudonym for an export key: the first 16 hex digits of HMAC-SHA256.
 pub fn pseudonym(key: &str, person_id: i64) -> String {
-    hex(&hmac_sha256(key.as_bytes(), person_id.to_string().as_bytes())[..8])
+    hex(&crate::auth::hmac_sha256(key.as_bytes(), person_id.to_string().as_bytes())[..8])
 }
 
 /// Tells two keys apart in a header without giving the key away.
@@ -518,22 +518,6 @@ pub fn check_key(key: &str) -> Result<&str, ValidationError> {
     Ok(k)
 }
 
-fn hmac_sha256(key: &[u8], msg: &[u8]) -> [u8; 32] {
-    let mut k = [0u8; 64];
-    if key.len() > 64 {
-        k[..32].copy_from_slice(&Sha256::digest(key));
-    } else {
-        k[..key.len()].copy_from_slice(key);
-    }
-    let mut inner = Sha256::new();
-    inner.update(k.map(|b| b ^ 0x36));
-    inner.update(msg);
-    let mut outer = Sha256::new();
-    outer.update(k.map(|b| b ^ 0x5c));
-    outer.update(inner.finalize());
-    outer.finalize().into()
-}
-
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
@@ -551,20 +535,9 @@ fn rfc3339(at: time::OffsetDateTime) -> String {
     )
 }
 
-/// One CSV line (RFC 4180): fields with a comma, a quote or a line break are quoted.
+/// One CSV line (RFC 4180, cells safe for spreadsheets: see `dklik_domain::csv`).
 pub fn csv_line<S: AsRef<str>>(fields: &[S]) -> String {
-    let mut line = fields
-        .iter()
-        .map(|f| {
-            let f = f.as_ref();
-            if f.contains([',', '"', '\n', '\r']) {
-                format!("\"{}\"", f.replace('"', "\"\""))
-            } else {
-                f.to_string()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(",");
+    let mut line = dklik_domain::csv::line(fields, ',');
     line.push('\n');
     line
 }
@@ -601,7 +574,7 @@ mod tests {
     #[test]
     fn hmac_matches_rfc_4231() {
         // RFC 4231, test case 2.
-        let mac = hmac_sha256(b"Jefe", b"what do ya want for nothing?");
+        let mac = crate::auth::hmac_sha256(b"Jefe", b"what do ya want for nothing?");
         assert_eq!(
             hex(&mac),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
@@ -620,6 +593,7 @@ mod tests {
     #[test]
     fn csv_fields_are_quoted_when_needed() {
         assert_eq!(csv_line(&["a", "b,c", "d\"e"]), "a,\"b,c\",\"d\"\"e\"\n");
+        assert_eq!(csv_line(&["=1+1", "-2"]), "'=1+1,-2\n");
     }
 
     #[test]

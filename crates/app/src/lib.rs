@@ -19,6 +19,7 @@ pub mod matching;
 pub mod offers;
 pub mod orientation;
 pub mod orientation_store;
+pub mod people_store;
 pub mod privacy;
 pub mod questionnaire;
 pub mod rome;
@@ -32,6 +33,7 @@ pub use account_store::AccountStore;
 pub use impact_store::ImpactStore;
 pub use introduction_store::IntroductionStore;
 pub use orientation_store::OrientationStore;
+pub use people_store::PeopleStore;
 pub use screen_store::ScreenStore;
 pub use skills_store::SkillsStore;
 pub use store::{

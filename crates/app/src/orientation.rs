@@ -3,7 +3,7 @@
 //! SMS), attendance and the before/after survey, events and their calendar, and the contacts
 //! mobile teams record. Every registration, attendance and contact goes to the timeline.
 
-use crate::orientation_store::{Contact, OutreachContact, Registration};
+use crate::orientation_store::{Contact, OutreachContact, Registrant, Registration};
 use crate::skills::{record_counted, record_step, Counts, Step};
 use crate::store::{Store, StoreError};
 use async_trait::async_trait;
@@ -293,7 +293,7 @@ fn when_fr(t: i64) -> String {
 async fn register_person(
     store: &dyn Store,
     session: i64,
-    person_id: i64,
+    who: Registrant<'_>,
     channel: &str,
     actor: &str,
     now: i64,
@@ -302,7 +302,14 @@ async fn register_person(
         .orientation_session(session)
         .await?
         .ok_or(StoreError::NotFound)?;
-    let (id, status) = match store.register(session, person_id, channel, now).await {
+    let registered = match who {
+        Registrant::Person(p) => store
+            .register(session, p, channel, now)
+            .await
+            .map(|(id, status)| (id, status, p)),
+        Registrant::Contact(c) => store.register_contact(session, c, channel, now).await,
+    };
+    let (id, status, person_id) = match registered {
         Err(StoreError::Conflict(m)) => return Err(invalid("seance", m)),
         other => other?,
     };
@@ -368,11 +375,10 @@ pub async fn register_public(
         return Err(invalid("seance", "Cette séance a déjà eu lieu."));
     }
     let c = check_contact(f)?;
-    let person = store.find_or_create_person(&c, now).await?;
     register_person(
         store,
         session,
-        person,
+        Registrant::Contact(&c),
         "orientaklik",
         "la personne elle-même",
         now,
@@ -395,7 +401,15 @@ pub async fn register_by_advisor(
             "Personne inconnue : indiquez le numéro de son dossier.",
         ));
     }
-    register_person(store, session, person_id, "conseiller", actor, now).await
+    register_person(
+        store,
+        session,
+        Registrant::Person(person_id),
+        "conseiller",
+        actor,
+        now,
+    )
+    .await
 }
 
 async fn tell(
@@ -787,11 +801,10 @@ pub async fn register_event(
         return Err(invalid("evenement", "Cet événement est passé."));
     }
     let c = check_contact(f)?;
-    let person = store.find_or_create_person(&c, now).await?;
-    match store.register_event(e.id, person, now).await {
+    let person = match store.register_event_contact(e.id, &c, now).await {
         Err(StoreError::Conflict(m)) => return Err(invalid("evenement", m)),
         other => other?,
-    }
+    };
     record_counted(
         store,
         person,

@@ -9,6 +9,14 @@ use dklik_domain::orientation::{
 };
 use serde::Serialize;
 
+/// Who registers: a record staff already follow, or a contact typed in a public form (found
+/// or made inside the registration's transaction, never changed).
+#[derive(Debug, Clone, Copy)]
+pub enum Registrant<'a> {
+    Person(i64),
+    Contact(&'a Contact),
+}
+
 /// Filters of the public catalogue; empty means all.
 #[derive(Debug, Clone, Default)]
 pub struct ServiceFilter {
@@ -110,8 +118,9 @@ pub trait OrientationStore: Send + Sync {
         from: i64,
     ) -> Result<Vec<OrientationSession>, StoreError>;
     async fn orientation_session(&self, id: i64) -> Result<Option<OrientationSession>, StoreError>;
-    /// The person, found by email or phone among those not anonymised, or created; with their
-    /// consent. One transaction.
+    /// The person of a contact, with their consent, in one transaction: a record already
+    /// holding every contact typed is reused unchanged, else a new record is made (nothing
+    /// typed ever changes an existing record).
     async fn find_or_create_person(&self, c: &Contact, at: i64) -> Result<i64, StoreError>;
     /// Registers a person: a place while there is one, else the waiting list — never more
     /// registered than the capacity, even at the same instant. `Conflict` when already on it,
@@ -123,6 +132,16 @@ pub trait OrientationStore: Send + Sync {
         channel: &str,
         at: i64,
     ) -> Result<(i64, RegistrationStatus), StoreError>;
+    /// A registration from a public form: the checks, the person (see
+    /// [`Self::find_or_create_person`]) and the registration in one transaction, so a refused
+    /// registration writes nothing. Returns (registration, status, person).
+    async fn register_contact(
+        &self,
+        session: i64,
+        c: &Contact,
+        channel: &str,
+        at: i64,
+    ) -> Result<(i64, RegistrationStatus, i64), StoreError>;
     /// Cancels a registration; the first on the waiting list takes the place freed. Returns
     /// the registration promoted, if any.
     async fn cancel_registration(&self, id: i64, at: i64) -> Result<Option<i64>, StoreError>;
@@ -174,6 +193,15 @@ pub trait OrientationStore: Send + Sync {
         person_id: i64,
         at: i64,
     ) -> Result<(), StoreError>;
+
+    /// An event registration from a public form, in one transaction with its person (see
+    /// [`Self::register_contact`]); returns the person.
+    async fn register_event_contact(
+        &self,
+        event_id: i64,
+        c: &Contact,
+        at: i64,
+    ) -> Result<i64, StoreError>;
 
     // --- Outreach ---
     /// Records a contact; returns its id and whether it was new (a submission sent again is

@@ -78,6 +78,35 @@ pub async fn retention_job(store: &dyn Store, months: u32, now: i64) -> Result<u
 }
 
 /// Records that someone read a person's data.
+/// Merges two records of one person: everything of `other` goes to `keep`, `other` is
+/// emptied, and the journal says who merged what (on both records).
+pub async fn merge_people(
+    store: &dyn Store,
+    keep: i64,
+    other: i64,
+    actor_user_id: Option<i64>,
+    actor: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    store.merge_people(keep, other, now).await?;
+    for (subject, detail) in [
+        (keep, format!("fiche n° {other} fusionnée dans celle-ci")),
+        (other, format!("fusionnée dans la fiche n° {keep}")),
+    ] {
+        store
+            .add_audit(
+                actor_user_id,
+                actor,
+                "merge",
+                &format!("person:{subject}"),
+                &detail,
+                now,
+            )
+            .await?;
+    }
+    Ok(())
+}
+
 pub async fn audit_read(
     store: &dyn Store,
     actor_user_id: Option<i64>,

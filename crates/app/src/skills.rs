@@ -182,6 +182,8 @@ pub async fn create_person(
         Err(e) => return Err(e),
     };
     let id = store.create_person(&input, now).await?;
+    // Contacts an advisor enters are verified: they come from the person, in person.
+    store.verify_contact(id, true, true, now).await?;
     record_counted(
         store,
         id,
@@ -218,7 +220,25 @@ pub async fn update_person(
     now: i64,
 ) -> Result<(), SkillsError> {
     let input = check_form(store, form).await?;
+    let before = store.person(id).await?;
     store.update_person(id, &input, now).await?;
+    // A contact an advisor changes is verified; the person's sessions end, and the old
+    // address is told that it no longer opens their space.
+    if let (Some(before), Some(after)) = (before, store.person(id).await?) {
+        let email_changed = before.email != after.email;
+        let phone_changed = before.phone != after.phone;
+        if email_changed || phone_changed {
+            store
+                .verify_contact(id, email_changed, phone_changed, now)
+                .await?;
+            store.delete_person_sessions(id).await?;
+        }
+        if let Some(old) = before.email.filter(|_| email_changed) {
+            crate::auth::notify_contact_change(store, &old, now)
+                .await
+                .map_err(|e| SkillsError::Store(StoreError::Backend(e.to_string())))?;
+        }
+    }
     store
         .add_audit(
             Some(actor_id),

@@ -189,6 +189,9 @@ pub struct InboxRow {
     pub offer_code: Option<String>,
     pub offer_title: Option<String>,
     pub assigned_name: Option<String>,
+    /// The request was attached to an existing record because its phone or e-mail matched:
+    /// anyone can type a contact, so the advisor checks who asked before using the record.
+    pub unverified: bool,
 }
 
 /// Messages from the other servers sharing the database (PostgreSQL LISTEN/NOTIFY).
@@ -206,6 +209,7 @@ pub trait Store:
     + crate::impact_store::ImpactStore
     + crate::screen_store::ScreenStore
     + crate::account_store::AccountStore
+    + crate::people_store::PeopleStore
     + Send
     + Sync
 {

@@ -49,6 +49,8 @@ enum Command {
         /// Months without activity after which a person is anonymised.
         #[arg(long, env = "DKLIK_RETENTION_MONTHS", default_value_t = dklik_app::privacy::DEFAULT_RETENTION_MONTHS)]
         retention_months: u32,
+        #[command(flatten)]
+        security: SecurityArgs,
     },
     /// Create an administrator account (the password is read from DKLIK_ADMIN_PASSWORD or the
     /// first line of standard input).
@@ -199,6 +201,45 @@ impl ScreenArgs {
             max_speed_mps: f64::from(self.max_speed_kmh) / 3.6,
             ..Default::default()
         }
+    }
+}
+
+#[derive(clap::Args, Default)]
+struct SecurityArgs {
+    /// The file holding the server's secret key (people's codes are kept as HMACs under it);
+    /// made at the first start. Several servers sharing a database share this file, or set
+    /// DKLIK_SECRET (a phrase of 32 characters or more) instead.
+    #[arg(long, env = "DKLIK_SECRET_FILE", default_value = "data/secret.key")]
+    secret_file: PathBuf,
+    /// A reverse proxy (address or block, e.g. 127.0.0.1 or 10.0.0.0/8) whose
+    /// X-Forwarded-For / Forwarded headers give the visitor's address; repeat or separate
+    /// with commas. From any other peer those headers are ignored.
+    #[arg(
+        long = "trusted-proxy",
+        env = "DKLIK_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    trusted_proxies: Vec<String>,
+}
+
+impl SecurityArgs {
+    fn key(&self) -> Result<dklik_app::auth::ServerKey> {
+        match std::env::var("DKLIK_SECRET") {
+            Ok(phrase) => dklik_app::auth::ServerKey::from_phrase(&phrase)
+                .map_err(|e| anyhow::anyhow!("DKLIK_SECRET : {e}")),
+            Err(_) => dklik_app::auth::ServerKey::from_file(&self.secret_file)
+                .map_err(|e| anyhow::anyhow!("{e}")),
+        }
+    }
+
+    fn proxies(&self) -> Result<Vec<dklik_web::Cidr>> {
+        self.trusted_proxies
+            .iter()
+            .filter(|p| !p.trim().is_empty())
+            .map(|p| {
+                dklik_web::Cidr::parse(p).map_err(|e| anyhow::anyhow!("--trusted-proxy : {e}"))
+            })
+            .collect()
     }
 }
 
@@ -385,6 +426,7 @@ async fn run(cli: Cli) -> Result<()> {
             screens,
             map_tiles,
             retention_months,
+            security,
         } => {
             let store = open_store(&db).await?;
             serve(
@@ -395,6 +437,7 @@ async fn run(cli: Cli) -> Result<()> {
                 retention_months,
                 &screens,
                 map_tiles,
+                &security,
             )
             .await
         }
@@ -446,6 +489,10 @@ async fn run(cli: Cli) -> Result<()> {
                 dklik_app::privacy::DEFAULT_RETENTION_MONTHS,
                 &ScreenArgs::default(),
                 None,
+                &SecurityArgs {
+                    secret_file: demo::mail_dir(&db).with_file_name("secret.key"),
+                    trusted_proxies: vec![],
+                },
             )
             .await
         }
@@ -674,6 +721,7 @@ fn mailer(mail: &MailArgs) -> Arc<dyn dklik_app::mail::Mailer> {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn serve(
     store: Arc<dyn Store>,
     listen: &str,
@@ -682,7 +730,9 @@ async fn serve(
     retention_months: u32,
     screen_args: &ScreenArgs,
     map_tiles: Option<String>,
+    security: &SecurityArgs,
 ) -> Result<()> {
+    let (key, proxies) = (security.key()?, security.proxies()?);
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("impossible d'écouter sur {listen}"))?;
@@ -798,6 +848,7 @@ async fn serve(
         }),
     );
     let state = dklik_web::AppState::with_map_tiles(state, map_tiles);
+    let state = dklik_web::AppState::with_security(state, key, proxies);
     dklik_web::serve(state, listener).await?;
     Ok(())
 }

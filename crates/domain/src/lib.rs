@@ -7,6 +7,7 @@
 
 pub mod account;
 pub mod calendar;
+pub mod csv;
 pub mod employer;
 pub mod error;
 pub mod geo;

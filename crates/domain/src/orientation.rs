@@ -203,12 +203,17 @@ pub fn parse_survey(a: &[String]) -> Result<[u8; 3], ValidationError> {
 /// iCalendar (RFC 5545) text of events: CRLF line ends, lines folded at 75 octets, text escaped,
 /// times in UTC. `name` is the calendar's name; `base_url` makes each event's URL.
 pub fn to_icalendar(events: &[Event], name: &str, base_url: &str, now: i64) -> String {
+    /// Every line break (CR LF, LF or a lone CR) becomes the text `\n`: no typed text can
+    /// start a line of its own in the feed. Other control characters are dropped.
     fn esc(s: &str) -> String {
         s.replace('\\', "\\\\")
             .replace(';', "\\;")
             .replace(',', "\\,")
             .replace("\r\n", "\\n")
-            .replace('\n', "\\n")
+            .replace(['\r', '\n'], "\\n")
+            .chars()
+            .filter(|c| !c.is_control())
+            .collect()
     }
     fn stamp(t: i64) -> String {
         let d = time::OffsetDateTime::from_unix_timestamp(t)
@@ -336,5 +341,34 @@ mod tests {
         assert!(!ics.replace("\r\n", "").contains('\n'), "only CRLF");
         assert!(ics.contains("SUMMARY:Café de l'emploi\\, spécial industrie\\; venez nombreux"));
         assert!(ics.contains("DTSTART:20270115T080000Z"));
+    }
+
+    #[test]
+    fn no_typed_text_starts_a_line_of_its_own_in_icalendar() {
+        let e = Event {
+            id: 1,
+            code: "K7M3QH".into(),
+            kind: EventKind::CafeEmploi,
+            title: "Café\rATTENDEE:mailto:x@evil.test".into(),
+            description: "a\r\nb\nc\rBEGIN:VALARM".into(),
+            starts_at: 1_800_000_000,
+            ends_at: 1_800_007_200,
+            place: "Salle\u{b}\rURL:https://evil.test".into(),
+            lat: None,
+            lon: None,
+            cancelled: false,
+            employers: vec!["X\rORGANIZER:y".into()],
+            offers: vec![],
+            registrations: 0,
+        };
+        let ics = to_icalendar(&[e], "Cafés\r", "https://dklik.example", 1_799_000_000);
+        let unfolded = ics.replace("\r\n ", "");
+        for l in unfolded.split("\r\n") {
+            assert!(!l.contains('\r') && !l.contains('\n'), "{l:?}");
+            for bad in ["ATTENDEE", "BEGIN:VALARM", "URL:https://evil", "ORGANIZER"] {
+                assert!(!l.starts_with(bad), "{l:?}");
+            }
+        }
+        assert!(unfolded.contains("SUMMARY:Café\\nATTENDEE:mailto:x@evil.test"));
     }
 }

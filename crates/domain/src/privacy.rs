@@ -22,6 +22,11 @@ pub struct Person {
     pub created_at: i64,
     pub last_activity_at: i64,
     pub anonymised_at: Option<i64>,
+    /// When the person proved the e-mail is theirs (a code sent to it and used) or an advisor
+    /// entered it; only such an address opens "Mon espace" when records share it.
+    pub email_verified_at: Option<i64>,
+    /// When an advisor entered or confirmed the phone number.
+    pub phone_verified_at: Option<i64>,
 }
 
 /// Consent given for one purpose, with the version of the wording shown.

@@ -15,6 +15,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (8, include_str!("../migrations/0008_introductions.sql")),
     (9, include_str!("../migrations/0009_impact.sql")),
     (10, include_str!("../migrations/0010_impression_lines.sql")),
+    (11, include_str!("../migrations/0011_security.sql")),
 ];
 /// Two servers starting together must not both migrate: the first holds this lock until its
 /// transaction ends, the second then finds the migrations applied.
@@ -79,3 +80,4 @@ dklik_store_sql::impl_introduction_store!(PgStore, Postgres, sqlx::postgres::PgR
 dklik_store_sql::impl_impact_store!(PgStore, Postgres, sqlx::postgres::PgRow);
 dklik_store_sql::impl_screen_store!(PgStore, Postgres, sqlx::postgres::PgRow);
 dklik_store_sql::impl_account_store!(PgStore, Postgres, sqlx::postgres::PgRow);
+dklik_store_sql::impl_people_store!(PgStore, Postgres, sqlx::postgres::PgRow);

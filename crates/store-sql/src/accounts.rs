@@ -139,6 +139,27 @@ macro_rules! impl_account_store {
                 Ok(())
             }
 
+            async fn end_one_time_tokens(
+                &self,
+                user_id: Option<i64>,
+                person_id: Option<i64>,
+                purpose: &str,
+                now: i64,
+            ) -> Result<(), StoreError> {
+                ::sqlx::query(
+                    "UPDATE one_time_tokens SET used_at = $4 WHERE purpose = $3 AND used_at IS NULL \
+                     AND (user_id = $1 OR person_id = $2)",
+                )
+                .bind(user_id)
+                .bind(person_id)
+                .bind(purpose)
+                .bind(now)
+                .execute(&self.pool)
+                .await
+                .map_err(db_err)?;
+                Ok(())
+            }
+
             async fn create_one_time_token(
                 &self,
                 token_hash: &str,

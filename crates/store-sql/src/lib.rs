@@ -21,5 +21,6 @@ mod impact;
 mod introductions;
 mod macros;
 mod orientation;
+mod people;
 mod screens;
 mod skills;

@@ -366,7 +366,7 @@ macro_rules! impl_sql_store {
 
         const INBOX_SELECT: &str = "SELECT i.id, i.offer_id, i.person_id, p.first_name, p.phone, p.email, \
             i.best_time, i.consent_version, i.channel, i.channel_detail, i.created_at, i.status, i.assigned_to, \
-            i.callback_due, o.code AS offer_code, o.title AS offer_title, u.display_name AS assigned_name \
+            i.callback_due, o.code AS offer_code, o.title AS offer_title, u.display_name AS assigned_name, i.unverified \
             FROM interests i JOIN people p ON p.id = i.person_id LEFT JOIN offers o ON o.id = i.offer_id \
             LEFT JOIN users u ON u.id = i.assigned_to";
 
@@ -394,6 +394,7 @@ macro_rules! impl_sql_store {
                 offer_code: r.try_get("offer_code").map_err(g)?,
                 offer_title: r.try_get("offer_title").map_err(g)?,
                 assigned_name: r.try_get("assigned_name").map_err(g)?,
+                unverified: r.try_get("unverified").map_err(g)?,
             })
         }
 
@@ -446,53 +447,52 @@ macro_rules! impl_sql_store {
             })
         }
 
-        /// The person with this email or phone among those not anonymised (their name and
-        /// contact brought up to date), or a new one.
+        /// The person a form's contact belongs to, inside a transaction. Nothing typed in a
+        /// form ever changes an existing record: anyone can type someone else's phone.
+        /// - A record that already holds every contact typed (and none that differs) is
+        ///   reused as it is: `(id, true)`, the caller marks what it attaches as unverified.
+        /// - Otherwise a new record is made with what was typed: `(id, false)`; when it shares
+        ///   a phone or an e-mail with another record, advisors see both as likely duplicates
+        ///   and may merge them.
         async fn find_or_create_person_tx(
             tx: &mut ::sqlx::Transaction<'_, $db>,
             first_name: &str,
             phone: Option<&str>,
             email: Option<&str>,
             at: i64,
-        ) -> Result<i64, StoreError> {
-            let existing: Option<i64> = ::sqlx::query_scalar(
-                "SELECT id FROM people WHERE anonymised_at IS NULL AND \
+        ) -> Result<(i64, bool), StoreError> {
+            let candidates: Vec<(i64, Option<String>, Option<String>)> = ::sqlx::query_as(
+                "SELECT id, phone, email FROM people WHERE anonymised_at IS NULL AND \
                  ((email IS NOT NULL AND email = $1) OR (phone IS NOT NULL AND phone = $2)) \
-                 ORDER BY id LIMIT 1",
+                 ORDER BY id",
             )
             .bind(email)
             .bind(phone)
-            .fetch_optional(&mut **tx)
+            .fetch_all(&mut **tx)
             .await
             .map_err(db_err)?;
-            Ok(match existing {
-                Some(id) => {
-                    ::sqlx::query(
-                        "UPDATE people SET first_name = $1, phone = COALESCE($2, phone), \
-                         email = COALESCE($3, email), last_activity_at = $4 WHERE id = $5",
-                    )
-                    .bind(first_name)
-                    .bind(phone)
-                    .bind(email)
-                    .bind(at)
-                    .bind(id)
-                    .execute(&mut **tx)
-                    .await
-                    .map_err(db_err)?;
-                    id
-                }
-                None => ::sqlx::query_scalar(
-                    "INSERT INTO people (first_name, phone, email, created_at, last_activity_at) \
-                     VALUES ($1, $2, $3, $4, $4) RETURNING id",
-                )
-                .bind(first_name)
-                .bind(phone)
-                .bind(email)
-                .bind(at)
-                .fetch_one(&mut **tx)
-                .await
-                .map_err(db_err)?,
-            })
+            let holds = |typed: Option<&str>, stored: &Option<String>| match typed {
+                None => true,
+                Some(t) => stored.as_deref() == Some(t),
+            };
+            if let Some((id, _, _)) = candidates
+                .iter()
+                .find(|(_, p, e)| holds(phone, p) && holds(email, e))
+            {
+                return Ok((*id, true));
+            }
+            let id = ::sqlx::query_scalar(
+                "INSERT INTO people (first_name, phone, email, created_at, last_activity_at) \
+                 VALUES ($1, $2, $3, $4, $4) RETURNING id",
+            )
+            .bind(first_name)
+            .bind(phone)
+            .bind(email)
+            .bind(at)
+            .fetch_one(&mut **tx)
+            .await
+            .map_err(db_err)?;
+            Ok((id, false))
         }
 
         /// One step of a person's path, inside a transaction.
@@ -521,14 +521,15 @@ macro_rules! impl_sql_store {
         }
 
         /// A call-back request inside a transaction: the person (found or created), their
-        /// consent, the request and its step in the person's path. Returns (request, person).
+        /// consent, the request and its step in the person's path. Returns (request, person,
+        /// whether the person was an existing record the request was attached to).
         async fn insert_interest_tx(
             tx: &mut ::sqlx::Transaction<'_, $db>,
             i: &NewInterest,
             at: i64,
             callback_due: ::time::Date,
-        ) -> Result<(i64, i64), StoreError> {
-            let person_id = find_or_create_person_tx(
+        ) -> Result<(i64, i64, bool), StoreError> {
+            let (person_id, attached) = find_or_create_person_tx(
                 tx,
                 &i.first_name,
                 i.phone.as_deref(),
@@ -548,8 +549,8 @@ macro_rules! impl_sql_store {
             .map_err(db_err)?;
             let id: i64 = ::sqlx::query_scalar(
                 "INSERT INTO interests (offer_id, person_id, best_time, consent_version, channel, \
-                 channel_detail, created_at, status, callback_due, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'new', $8, $7) RETURNING id",
+                 channel_detail, created_at, status, callback_due, updated_at, unverified) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'new', $8, $7, $9) RETURNING id",
             )
             .bind(i.offer_id.map(|o| o.0))
             .bind(person_id)
@@ -559,6 +560,7 @@ macro_rules! impl_sql_store {
             .bind(&i.channel_detail)
             .bind(at)
             .bind(date_to_text(callback_due))
+            .bind(attached)
             .fetch_one(&mut **tx)
             .await
             .map_err(db_err)?;
@@ -583,11 +585,12 @@ macro_rules! impl_sql_store {
                 },
             )
             .await?;
-            Ok((id, person_id))
+            Ok((id, person_id, attached))
         }
 
         const PERSON_SELECT: &str =
-            "SELECT id, first_name, phone, email, created_at, last_activity_at, anonymised_at FROM people";
+            "SELECT id, first_name, phone, email, created_at, last_activity_at, anonymised_at, \
+             email_verified_at, phone_verified_at FROM people";
 
         fn person_from_row(r: &$row) -> Result<Person, StoreError> {
             let g = |e: ::sqlx::Error| db_err(e);
@@ -599,6 +602,8 @@ macro_rules! impl_sql_store {
                 created_at: r.try_get("created_at").map_err(g)?,
                 last_activity_at: r.try_get("last_activity_at").map_err(g)?,
                 anonymised_at: r.try_get("anonymised_at").map_err(g)?,
+                email_verified_at: r.try_get("email_verified_at").map_err(g)?,
+                phone_verified_at: r.try_get("phone_verified_at").map_err(g)?,
             })
         }
 
@@ -1107,7 +1112,7 @@ macro_rules! impl_sql_store {
                 callback_due: ::time::Date,
             ) -> Result<i64, StoreError> {
                 let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
-                let (id, _) = insert_interest_tx(&mut tx, i, at, callback_due).await?;
+                let (id, _, _) = insert_interest_tx(&mut tx, i, at, callback_due).await?;
                 tx.commit().await.map_err(db_err)?;
                 Ok(id)
             }

@@ -5,7 +5,7 @@
 macro_rules! impl_orientation_store {
     ($store:ident, $db:ty, $row:ty) => {
         use ::dklik_app::orientation_store::{
-            Contact, OrientationStore, OutreachContact, Registration, Reminder, ServiceFilter,
+            Contact, OrientationStore, OutreachContact, Registrant, Registration, Reminder, ServiceFilter,
             SurveyPair,
         };
         use ::dklik_domain::orientation::{
@@ -177,8 +177,8 @@ macro_rules! impl_orientation_store {
             tx: &mut ::sqlx::Transaction<'_, $db>,
             c: &Contact,
             at: i64,
-        ) -> Result<i64, StoreError> {
-            let id = find_or_create_person_tx(tx, &c.first_name, c.phone.as_deref(), c.email.as_deref(), at).await?;
+        ) -> Result<(i64, bool), StoreError> {
+            let (id, attached) = find_or_create_person_tx(tx, &c.first_name, c.phone.as_deref(), c.email.as_deref(), at).await?;
             ::sqlx::query("INSERT INTO consents (person_id, purpose, wording_version, given_at) VALUES ($1, $2, $3, $4)")
                 .bind(id)
                 .bind(&c.purpose)
@@ -187,7 +187,128 @@ macro_rules! impl_orientation_store {
                 .execute(&mut **tx)
                 .await
                 .map_err(db_err)?;
-            Ok(id)
+            Ok((id, attached))
+        }
+
+        /// A registration to a session inside a transaction: the checks come first, then the
+        /// person (a contact's record is found or made only once the session takes people).
+        /// Returns (registration, status, person).
+        async fn register_tx(
+            tx: &mut ::sqlx::Transaction<'_, $db>,
+            session: i64,
+            who: Registrant<'_>,
+            channel: &str,
+            at: i64,
+        ) -> Result<(i64, RegistrationStatus, i64), StoreError> {
+                let g = |e: ::sqlx::Error| db_err(e);
+                // Registrations to one session wait for each other: the row lock on
+                // PostgreSQL, the write lock this first write takes on SQLite.
+                let row = ::sqlx::query(
+                    "UPDATE orientation_sessions SET capacity = capacity WHERE id = $1 \
+                     RETURNING capacity, status, starts_at",
+                )
+                .bind(session)
+                .fetch_optional(&mut **tx)
+                .await
+                .map_err(db_err)?
+                .ok_or(StoreError::NotFound)?;
+                let cap: i64 = row.try_get("capacity").map_err(g)?;
+                if row.try_get::<String, _>("status").map_err(g)? == "cancelled" {
+                    return Err(StoreError::Conflict("Cette séance est annulée.".into()));
+                }
+                if row.try_get::<i64, _>("starts_at").map_err(g)? <= at {
+                    return Err(StoreError::Conflict("Cette séance a déjà commencé.".into()));
+                }
+                let person_id = match who {
+                    Registrant::Person(id) => id,
+                    Registrant::Contact(c) => contact_person_tx(tx, c, at).await?.0,
+                };
+                let existing: Option<(i64, String)> = ::sqlx::query_as(
+                    "SELECT id, status FROM registrations WHERE session_id = $1 AND person_id = $2",
+                )
+                .bind(session)
+                .bind(person_id)
+                .fetch_optional(&mut **tx)
+                .await
+                .map_err(db_err)?;
+                let taken: i64 = ::sqlx::query_scalar(
+                    "SELECT CAST(COUNT(*) AS BIGINT) FROM registrations WHERE session_id = $1 \
+                     AND status IN ('registered', 'present', 'absent')",
+                )
+                .bind(session)
+                .fetch_one(&mut **tx)
+                .await
+                .map_err(db_err)?;
+                let status = if taken < cap { RegistrationStatus::Registered } else { RegistrationStatus::Waiting };
+                let id = match existing {
+                    Some((_, s)) if s != "cancelled" => {
+                        return Err(StoreError::Conflict("Cette personne est déjà inscrite à cette séance.".into()))
+                    }
+                    Some((id, _)) => {
+                        ::sqlx::query("UPDATE registrations SET status = $1, channel = $2, created_at = $3, updated_at = $3 WHERE id = $4")
+                            .bind(status.as_str())
+                            .bind(channel)
+                            .bind(at)
+                            .bind(id)
+                            .execute(&mut **tx)
+                            .await
+                            .map_err(db_err)?;
+                        id
+                    }
+                    None => ::sqlx::query_scalar(
+                        "INSERT INTO registrations (session_id, person_id, status, channel, created_at, updated_at) \
+                         VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
+                    )
+                    .bind(session)
+                    .bind(person_id)
+                    .bind(status.as_str())
+                    .bind(channel)
+                    .bind(at)
+                    .fetch_one(&mut **tx)
+                    .await
+                    .map_err(db_err)?,
+                };
+                ::sqlx::query("UPDATE people SET last_activity_at = $1 WHERE id = $2")
+                    .bind(at)
+                    .bind(person_id)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(db_err)?;
+                Ok((id, status, person_id))
+            }
+
+        /// A registration to an event inside a transaction, the checks first; returns the person.
+        async fn register_event_tx(
+            tx: &mut ::sqlx::Transaction<'_, $db>,
+            event_id: i64,
+            who: Registrant<'_>,
+            at: i64,
+        ) -> Result<i64, StoreError> {
+            let status: Option<String> = ::sqlx::query_scalar("SELECT status FROM events WHERE id = $1")
+                .bind(event_id)
+                .fetch_optional(&mut **tx)
+                .await
+                .map_err(db_err)?;
+            match status.as_deref() {
+                None => return Err(StoreError::NotFound),
+                Some("cancelled") => return Err(StoreError::Conflict("Cet événement est annulé.".into())),
+                _ => {}
+            }
+            let person_id = match who {
+                Registrant::Person(id) => id,
+                Registrant::Contact(c) => contact_person_tx(tx, c, at).await?.0,
+            };
+            ::sqlx::query("INSERT INTO event_registrations (event_id, person_id, at) VALUES ($1, $2, $3)")
+                .bind(event_id)
+                .bind(person_id)
+                .bind(at)
+                .execute(&mut **tx)
+                .await
+                .map_err(|e| match db_err(e) {
+                    StoreError::Conflict(_) => StoreError::Conflict("Vous êtes déjà inscrit à cet événement.".into()),
+                    other => other,
+                })?;
+            Ok(person_id)
         }
 
         #[::async_trait::async_trait]
@@ -322,7 +443,7 @@ macro_rules! impl_orientation_store {
 
             async fn find_or_create_person(&self, c: &Contact, at: i64) -> Result<i64, StoreError> {
                 let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
-                let id = contact_person_tx(&mut tx, c, at).await?;
+                let (id, _) = contact_person_tx(&mut tx, c, at).await?;
                 tx.commit().await.map_err(db_err)?;
                 Ok(id)
             }
@@ -334,79 +455,23 @@ macro_rules! impl_orientation_store {
                 channel: &str,
                 at: i64,
             ) -> Result<(i64, RegistrationStatus), StoreError> {
-                let g = |e: ::sqlx::Error| db_err(e);
                 let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
-                // Registrations to one session wait for each other: the row lock on
-                // PostgreSQL, the write lock this first write takes on SQLite.
-                let row = ::sqlx::query(
-                    "UPDATE orientation_sessions SET capacity = capacity WHERE id = $1 \
-                     RETURNING capacity, status, starts_at",
-                )
-                .bind(session)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db_err)?
-                .ok_or(StoreError::NotFound)?;
-                let cap: i64 = row.try_get("capacity").map_err(g)?;
-                if row.try_get::<String, _>("status").map_err(g)? == "cancelled" {
-                    return Err(StoreError::Conflict("Cette séance est annulée.".into()));
-                }
-                if row.try_get::<i64, _>("starts_at").map_err(g)? <= at {
-                    return Err(StoreError::Conflict("Cette séance a déjà commencé.".into()));
-                }
-                let existing: Option<(i64, String)> = ::sqlx::query_as(
-                    "SELECT id, status FROM registrations WHERE session_id = $1 AND person_id = $2",
-                )
-                .bind(session)
-                .bind(person_id)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db_err)?;
-                let taken: i64 = ::sqlx::query_scalar(
-                    "SELECT CAST(COUNT(*) AS BIGINT) FROM registrations WHERE session_id = $1 \
-                     AND status IN ('registered', 'present', 'absent')",
-                )
-                .bind(session)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(db_err)?;
-                let status = if taken < cap { RegistrationStatus::Registered } else { RegistrationStatus::Waiting };
-                let id = match existing {
-                    Some((_, s)) if s != "cancelled" => {
-                        return Err(StoreError::Conflict("Cette personne est déjà inscrite à cette séance.".into()))
-                    }
-                    Some((id, _)) => {
-                        ::sqlx::query("UPDATE registrations SET status = $1, channel = $2, created_at = $3, updated_at = $3 WHERE id = $4")
-                            .bind(status.as_str())
-                            .bind(channel)
-                            .bind(at)
-                            .bind(id)
-                            .execute(&mut *tx)
-                            .await
-                            .map_err(db_err)?;
-                        id
-                    }
-                    None => ::sqlx::query_scalar(
-                        "INSERT INTO registrations (session_id, person_id, status, channel, created_at, updated_at) \
-                         VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
-                    )
-                    .bind(session)
-                    .bind(person_id)
-                    .bind(status.as_str())
-                    .bind(channel)
-                    .bind(at)
-                    .fetch_one(&mut *tx)
-                    .await
-                    .map_err(db_err)?,
-                };
-                ::sqlx::query("UPDATE people SET last_activity_at = $1 WHERE id = $2")
-                    .bind(at)
-                    .bind(person_id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
+                let (id, status, _) = register_tx(&mut tx, session, Registrant::Person(person_id), channel, at).await?;
                 tx.commit().await.map_err(db_err)?;
                 Ok((id, status))
+            }
+
+            async fn register_contact(
+                &self,
+                session: i64,
+                c: &Contact,
+                channel: &str,
+                at: i64,
+            ) -> Result<(i64, RegistrationStatus, i64), StoreError> {
+                let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
+                let out = register_tx(&mut tx, session, Registrant::Contact(c), channel, at).await?;
+                tx.commit().await.map_err(db_err)?;
+                Ok(out)
             }
 
             async fn cancel_registration(&self, id: i64, at: i64) -> Result<Option<i64>, StoreError> {
@@ -729,27 +794,16 @@ macro_rules! impl_orientation_store {
             }
 
             async fn register_event(&self, event_id: i64, person_id: i64, at: i64) -> Result<(), StoreError> {
-                let status: Option<String> = ::sqlx::query_scalar("SELECT status FROM events WHERE id = $1")
-                    .bind(event_id)
-                    .fetch_optional(&self.pool)
-                    .await
-                    .map_err(db_err)?;
-                match status.as_deref() {
-                    None => return Err(StoreError::NotFound),
-                    Some("cancelled") => return Err(StoreError::Conflict("Cet événement est annulé.".into())),
-                    _ => {}
-                }
-                ::sqlx::query("INSERT INTO event_registrations (event_id, person_id, at) VALUES ($1, $2, $3)")
-                    .bind(event_id)
-                    .bind(person_id)
-                    .bind(at)
-                    .execute(&self.pool)
-                    .await
-                    .map_err(|e| match db_err(e) {
-                        StoreError::Conflict(_) => StoreError::Conflict("Vous êtes déjà inscrit à cet événement.".into()),
-                        other => other,
-                    })?;
-                Ok(())
+                let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
+                register_event_tx(&mut tx, event_id, Registrant::Person(person_id), at).await?;
+                tx.commit().await.map_err(db_err)
+            }
+
+            async fn register_event_contact(&self, event_id: i64, c: &Contact, at: i64) -> Result<i64, StoreError> {
+                let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
+                let person = register_event_tx(&mut tx, event_id, Registrant::Contact(c), at).await?;
+                tx.commit().await.map_err(db_err)?;
+                Ok(person)
             }
 
             async fn add_outreach(
@@ -771,7 +825,7 @@ macro_rules! impl_orientation_store {
                     return Ok((id, false));
                 }
                 let person_id = match person {
-                    Some(p) => Some(contact_person_tx(&mut tx, p, c.at).await?),
+                    Some(p) => Some(contact_person_tx(&mut tx, p, c.at).await?.0),
                     None => c.person_id,
                 };
                 let inserted: Option<i64> = ::sqlx::query_scalar(

@@ -405,7 +405,8 @@ macro_rules! impl_skills_store {
                     .map(|w| format!("%{}%", w.to_lowercase().replace(['%', '_'], "")))
                     .collect();
                 let mut qb = ::sqlx::QueryBuilder::<$db>::new(
-                    "SELECT p.id, p.first_name, p.phone, p.email, p.created_at, p.last_activity_at, p.anonymised_at \
+                    "SELECT p.id, p.first_name, p.phone, p.email, p.created_at, p.last_activity_at, p.anonymised_at, \
+                     p.email_verified_at, p.phone_verified_at \
                      FROM people p LEFT JOIN person_profiles pp ON pp.person_id = p.id WHERE p.anonymised_at IS NULL",
                 );
                 for w in &words {
@@ -1104,7 +1105,7 @@ macro_rules! impl_skills_store {
                 step: &JourneyEvent,
             ) -> Result<i64, StoreError> {
                 let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
-                let (_, person_id) = insert_interest_tx(&mut tx, i, at, callback_due).await?;
+                let (_, person_id, attached) = insert_interest_tx(&mut tx, i, at, callback_due).await?;
                 let n = ::sqlx::query(
                     "UPDATE questionnaire_results SET person_id = $1 WHERE token = $2 AND person_id IS NULL",
                 )
@@ -1119,11 +1120,15 @@ macro_rules! impl_skills_store {
                     tx.rollback().await.map_err(db_err)?;
                     return Err(StoreError::Conflict("Ce questionnaire a déjà été envoyé.".into()));
                 }
-                let rows: Vec<SkillEvidence> = skills
-                    .iter()
-                    .map(|e| SkillEvidence { person_id, ..e.clone() })
-                    .collect();
-                Self::insert_evidence(&mut tx, &rows).await?;
+                // An existing record is not changed from a public form: the advisor reads the
+                // card (tied above) and adds the skills once they know who sent it.
+                if !attached {
+                    let rows: Vec<SkillEvidence> = skills
+                        .iter()
+                        .map(|e| SkillEvidence { person_id, ..e.clone() })
+                        .collect();
+                    Self::insert_evidence(&mut tx, &rows).await?;
+                }
                 insert_journey_event_tx(&mut tx, &JourneyEvent { person_id, ..step.clone() }).await?;
                 tx.commit().await.map_err(db_err)?;
                 Ok(person_id)

@@ -16,6 +16,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (8, include_str!("../migrations/0008_introductions.sql")),
     (9, include_str!("../migrations/0009_impact.sql")),
     (10, include_str!("../migrations/0010_impression_lines.sql")),
+    (11, include_str!("../migrations/0011_security.sql")),
 ];
 /// SQLite serialises writers itself; the migration transaction needs no extra lock.
 const MIGRATION_LOCK: &str = "SELECT 1";
@@ -79,3 +80,4 @@ dklik_store_sql::impl_introduction_store!(SqliteStore, Sqlite, sqlx::sqlite::Sql
 dklik_store_sql::impl_impact_store!(SqliteStore, Sqlite, sqlx::sqlite::SqliteRow);
 dklik_store_sql::impl_screen_store!(SqliteStore, Sqlite, sqlx::sqlite::SqliteRow);
 dklik_store_sql::impl_account_store!(SqliteStore, Sqlite, sqlx::sqlite::SqliteRow);
+dklik_store_sql::impl_people_store!(SqliteStore, Sqlite, sqlx::sqlite::SqliteRow);

@@ -441,10 +441,11 @@ pub async fn interests_are_recorded(store: &dyn Store) {
         got.consent_version,
         dklik_domain::interest::INTEREST_CONSENT_VERSION
     );
-    // The same phone again: the same person, a second consent record.
+    // The same phone again (written another way): the same record, a second consent, and
+    // the request is marked to check; the record itself does not change.
     add(
         store,
-        &interest_form("Samia", "0612345678", "samia@exemple.fr"),
+        &interest_form("Sam", "06.12.34.56.78", ""),
         None,
         1_790_000_100,
         "2026-12-01",
@@ -452,6 +453,19 @@ pub async fn interests_are_recorded(store: &dyn Store) {
     .await;
     let list = store.interests(10).await.expect("list");
     assert_eq!(list[0].person_id, list[1].person_id);
+    let inbox = store
+        .inbox(&InboxFilter {
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .expect("inbox");
+    let flags: Vec<(i64, bool)> = inbox
+        .iter()
+        .map(|r| (r.interest.id, r.unverified))
+        .collect();
+    assert!(flags.contains(&(id, false)), "{flags:?}");
+    assert!(flags.iter().any(|(i, u)| *i != id && *u), "{flags:?}");
     let consents = store.consents(got.person_id).await.expect("consents");
     assert_eq!(consents.len(), 2);
     assert!(consents
@@ -462,15 +476,49 @@ pub async fn interests_are_recorded(store: &dyn Store) {
         .await
         .expect("q")
         .expect("person");
-    assert_eq!(p.email.as_deref(), Some("samia@exemple.fr"));
-    assert_eq!(p.last_activity_at, 1_790_000_100);
+    assert_eq!(
+        p.first_name.as_deref(),
+        Some("Samia"),
+        "a form never renames a record"
+    );
+    // Security (takeover): the victim's phone with another e-mail never puts that e-mail on
+    // the victim's record; it makes a separate record that advisors see as a likely duplicate.
+    add(
+        store,
+        &interest_form("Intrus", "0612345678", "intrus@evil.test"),
+        None,
+        1_790_000_200,
+        "2026-12-01",
+    )
+    .await;
+    let p = store
+        .person(got.person_id)
+        .await
+        .expect("q")
+        .expect("person");
+    assert_eq!(p.email, None, "the record keeps its contact");
+    assert_eq!(p.first_name.as_deref(), Some("Samia"));
+    assert_eq!(p.phone.as_deref(), Some("06 12 34 56 78"));
+    let other = store
+        .person_for_login("intrus@evil.test")
+        .await
+        .expect("q")
+        .expect("a separate record");
+    assert_ne!(other.id, p.id);
+    let pairs = store.duplicates(Some(p.id), 10).await.expect("dups");
+    assert_eq!(pairs.len(), 1);
+    assert_eq!((pairs[0].a, pairs[0].b), (p.id, other.id));
+    assert_eq!(
+        pairs[0].reason,
+        dklik_app::people_store::DuplicateReason::Phone
+    );
     assert_eq!(
         store
-            .person_by_email("SAMIA@exemple.fr")
+            .person_by_email("INTRUS@evil.test")
             .await
             .expect("q")
             .map(|p| p.id),
-        Some(p.id)
+        Some(other.id)
     );
 }
 
@@ -774,9 +822,15 @@ pub async fn accounts_sessions_and_lockout(store: &dyn Store) {
         "{dup:?}"
     );
     let now = 1_790_000_000;
-    let (u, s) = auth::login(store, "admin@dklik.fr", "une phrase de passe", now)
-        .await
-        .expect("login");
+    let (u, s) = auth::login(
+        store,
+        "admin@dklik.fr",
+        "une phrase de passe",
+        "127.0.0.1",
+        now,
+    )
+    .await
+    .expect("login");
     assert_eq!((u.id, u.role), (id, Role::Admin));
     let rec = auth::session(store, &s.token, now + 10)
         .await
@@ -803,34 +857,55 @@ pub async fn accounts_sessions_and_lockout(store: &dyn Store) {
             .is_none(),
         "logged out"
     );
-    // Wrong passwords lock the account for 15 minutes, even for the right password.
+    // Wrong passwords hold back the address they come from, for that account, 15 minutes,
+    // even for the right password; another address still signs in.
+    const A: &str = "203.0.113.7";
+    const B: &str = "198.51.100.9";
     for k in 1..auth::MAX_FAILED_LOGINS {
-        let e = auth::login(store, "admin@dklik.fr", "mauvais mot de passe", now + k).await;
+        let e = auth::login(store, "admin@dklik.fr", "mauvais mot de passe", A, now + k).await;
         assert!(matches!(e, Err(AuthError::BadCredentials)), "{e:?}");
     }
-    let e = auth::login(store, "admin@dklik.fr", "mauvais mot de passe", now + 10).await;
+    let e = auth::login(store, "admin@dklik.fr", "mauvais mot de passe", A, now + 10).await;
     assert!(matches!(e, Err(AuthError::Locked)), "{e:?}");
-    let e = auth::login(store, "admin@dklik.fr", "une phrase de passe", now + 20).await;
+    let e = auth::login(store, "admin@dklik.fr", "une phrase de passe", A, now + 20).await;
     assert!(matches!(e, Err(AuthError::Locked)), "{e:?}");
+    auth::login(store, "admin@dklik.fr", "une phrase de passe", B, now + 21)
+        .await
+        .expect("the owner, from another address, is not locked out");
     auth::login(
         store,
         "admin@dklik.fr",
         "une phrase de passe",
+        A,
         now + 20 + auth::LOCKOUT_SECONDS,
     )
     .await
     .expect("unlocked later");
-    let e = auth::login(store, "personne@dklik.fr", "une phrase de passe", now).await;
+    let e = auth::login(store, "personne@dklik.fr", "une phrase de passe", A, now).await;
     assert!(matches!(e, Err(AuthError::BadCredentials)));
+    // An unknown account answers with the same words, and is held back the same way: the
+    // answer says nothing of which accounts exist.
+    for k in 2..auth::MAX_FAILED_LOGINS {
+        let e = auth::login(store, "personne@dklik.fr", "x", A, now + k).await;
+        assert!(matches!(e, Err(AuthError::BadCredentials)), "{e:?}");
+    }
+    let e = auth::login(store, "personne@dklik.fr", "x", A, now + 10).await;
+    assert!(matches!(e, Err(AuthError::Locked)), "{e:?}");
 }
 
 pub async fn password_reset_links_work_once(store: &dyn Store) {
     use dklik_app::auth::{self, AuthError};
     let id = staff(store, "camille@dklik.fr", Role::Advisor).await;
     let now = 1_790_000_000;
-    let (_, s) = auth::login(store, "camille@dklik.fr", "une phrase de passe", now)
-        .await
-        .expect("login");
+    let (_, s) = auth::login(
+        store,
+        "camille@dklik.fr",
+        "une phrase de passe",
+        "127.0.0.1",
+        now,
+    )
+    .await
+    .expect("login");
     auth::request_password_reset(store, "camille@dklik.fr", "https://dklik.example", now)
         .await
         .expect("request");
@@ -873,6 +948,7 @@ pub async fn password_reset_links_work_once(store: &dyn Store) {
         store,
         "camille@dklik.fr",
         "nouvelle phrase de passe",
+        "127.0.0.1",
         now + 90,
     )
     .await
@@ -896,6 +972,60 @@ pub async fn password_reset_links_work_once(store: &dyn Store) {
     )
     .await;
     assert!(matches!(late, Err(AuthError::InvalidLink)));
+    // A new request ends the earlier links; a completed reset ends every link of the account.
+    let link_of = |body: &str| {
+        body.split("jeton=")
+            .nth(1)
+            .and_then(|t| t.split_whitespace().next())
+            .expect("token")
+            .to_string()
+    };
+    auth::request_password_reset(store, "camille@dklik.fr", "https://x", now + 100)
+        .await
+        .expect("request");
+    let first = link_of(&store.outbox(1).await.expect("outbox")[0].body);
+    auth::request_password_reset(store, "camille@dklik.fr", "https://x", now + 110)
+        .await
+        .expect("request");
+    let second = link_of(&store.outbox(1).await.expect("outbox")[0].body);
+    assert_ne!(first, second);
+    assert!(
+        matches!(
+            auth::complete_password_reset(store, &first, "une phrase de passe 2", now + 120).await,
+            Err(AuthError::InvalidLink)
+        ),
+        "a newer link replaces the earlier one"
+    );
+    auth::request_password_reset(store, "camille@dklik.fr", "https://x", now + 130)
+        .await
+        .expect("request");
+    let third = link_of(&store.outbox(1).await.expect("outbox")[0].body);
+    store
+        .create_one_time_token(
+            &auth::token_hash("un-autre-lien-encore-valable"),
+            "password_reset",
+            Some(id),
+            None,
+            now + 131,
+            now + 3000,
+        )
+        .await
+        .expect("another live link");
+    auth::complete_password_reset(store, &third, "une phrase de passe 3", now + 140)
+        .await
+        .expect("reset");
+    assert!(
+        store
+            .use_one_time_token(
+                &auth::token_hash("un-autre-lien-encore-valable"),
+                "password_reset",
+                now + 150
+            )
+            .await
+            .expect("q")
+            .is_none(),
+        "a completed reset ends every other link"
+    );
     // Two uses at the same time: exactly one wins.
     auth::request_password_reset(store, "camille@dklik.fr", "https://x", now)
         .await
@@ -922,7 +1052,8 @@ pub async fn password_reset_links_work_once(store: &dyn Store) {
 }
 
 pub async fn person_login_by_code(store: &dyn Store) {
-    use dklik_app::auth::{self, AuthError};
+    use dklik_app::auth::{self, AuthError, ServerKey};
+    let key = ServerKey::random().expect("key");
     add(
         store,
         &interest_form("Léa", "", "lea@exemple.fr"),
@@ -932,27 +1063,58 @@ pub async fn person_login_by_code(store: &dyn Store) {
     )
     .await;
     let now = 1_790_000_500;
-    auth::request_person_code(store, "lea@exemple.fr", now)
+    let code_in = |body: &str| -> String {
+        body.split(": ")
+            .nth(1)
+            .expect("code")
+            .chars()
+            .take(6)
+            .collect()
+    };
+    auth::request_person_code(store, &key, "lea@exemple.fr", now)
         .await
         .expect("code");
-    auth::request_person_code(store, "inconnue@exemple.fr", now)
+    auth::request_person_code(store, &key, "inconnue@exemple.fr", now)
         .await
         .expect("same answer");
     let mails = store.outbox(10).await.expect("outbox");
     assert_eq!(mails.len(), 1);
-    let code: String = mails[0]
-        .body
-        .split(": ")
-        .nth(1)
-        .expect("code")
-        .chars()
-        .take(6)
-        .collect();
-    let wrong = auth::person_login(store, "lea@exemple.fr", "000000", now + 5).await;
-    if code != "000000" {
-        assert!(matches!(wrong, Err(AuthError::InvalidLink)));
-    }
-    let (pid, s) = auth::person_login(store, "lea@exemple.fr", &code, now + 10)
+    let code = code_in(&mails[0].body);
+    // The code is stored as an HMAC under the server's key, not as sha256(id:code).
+    let person = store
+        .person_for_login("lea@exemple.fr")
+        .await
+        .expect("q")
+        .expect("person");
+    assert!(person.email_verified_at.is_none(), "typed in a form");
+    let live = store
+        .try_person_code(
+            person.id,
+            dklik_app::people_store::CodePurpose::Login,
+            now,
+            100,
+        )
+        .await
+        .expect("q")
+        .expect("live");
+    assert_ne!(
+        live.code_mac,
+        auth::token_hash(&format!("{}:{code}", person.id))
+    );
+    assert!(!live.code_mac.contains(&code));
+    let wrong = if code == "000000" { "000001" } else { "000000" };
+    assert!(matches!(
+        auth::person_login(store, &key, "lea@exemple.fr", wrong, now + 5).await,
+        Err(AuthError::InvalidLink)
+    ));
+    // A code made under another key does not open the space.
+    let other_key = ServerKey::random().expect("key");
+    assert!(
+        auth::person_login(store, &other_key, "lea@exemple.fr", &code, now + 6)
+            .await
+            .is_err()
+    );
+    let (pid, s) = auth::person_login(store, &key, "lea@exemple.fr", &code, now + 10)
         .await
         .expect("login");
     let rec = auth::session(store, &s.token, now + 20)
@@ -962,11 +1124,71 @@ pub async fn person_login_by_code(store: &dyn Store) {
     assert_eq!(rec.person_id, Some(pid));
     assert!(rec.user.is_none());
     assert!(
-        auth::person_login(store, "lea@exemple.fr", &code, now + 30)
+        store
+            .person(pid)
+            .await
+            .expect("q")
+            .expect("p")
+            .email_verified_at
+            .is_some(),
+        "using the code proves the address"
+    );
+    assert!(
+        auth::person_login(store, &key, "lea@exemple.fr", &code, now + 30)
             .await
             .is_err(),
         "once only"
     );
+    // One live code: a new one replaces the earlier.
+    auth::request_person_code(store, &key, "lea@exemple.fr", now + 100)
+        .await
+        .expect("code");
+    let first = code_in(&store.outbox(1).await.expect("outbox")[0].body);
+    auth::request_person_code(store, &key, "lea@exemple.fr", now + 110)
+        .await
+        .expect("code");
+    let second = code_in(&store.outbox(1).await.expect("outbox")[0].body);
+    if first != second {
+        assert!(
+            auth::person_login(store, &key, "lea@exemple.fr", &first, now + 120)
+                .await
+                .is_err(),
+            "the earlier code no longer works"
+        );
+    }
+    // Five tries per code: after five wrong ones, even the right code fails.
+    auth::request_person_code(store, &key, "lea@exemple.fr", now + 200)
+        .await
+        .expect("code");
+    let right = code_in(&store.outbox(1).await.expect("outbox")[0].body);
+    let wrong = if right == "000000" {
+        "000001"
+    } else {
+        "000000"
+    };
+    for k in 0..auth::CODE_TRIES {
+        assert!(
+            auth::person_login(store, &key, "lea@exemple.fr", wrong, now + 210 + k)
+                .await
+                .is_err()
+        );
+    }
+    assert!(
+        auth::person_login(store, &key, "lea@exemple.fr", &right, now + 220)
+            .await
+            .is_err(),
+        "the code ended after 5 wrong tries"
+    );
+    // At most 5 codes an hour for one person, whoever asks: 4 sent above in this hour
+    // (the one of `now` is older than an hour only later), one more, then none.
+    let before = store.outbox(100).await.expect("outbox").len();
+    for k in 0..5 {
+        auth::request_person_code(store, &key, "lea@exemple.fr", now + 300 + k)
+            .await
+            .expect("same answer");
+    }
+    let sent = store.outbox(100).await.expect("outbox").len() - before;
+    assert_eq!(sent as i64, auth::CODES_PER_HOUR - 4, "per-person limit");
 }
 
 pub async fn api_tokens_are_hashed_and_revocable(store: &dyn Store) {
@@ -1482,9 +1704,11 @@ pub async fn person_records_timeline_and_skills(store: &dyn Store) {
         store.interests(1000).await.expect("i").len(),
         interests_before + 1
     );
+    // The record existed: a public form adds no skills to it (the card is tied to it and the
+    // advisor adds them once they know who sent it).
     assert_eq!(
         store.skill_evidence(id).await.expect("s").len(),
-        evidence_before + 1
+        evidence_before
     );
     let steps = store.journey(id).await.expect("j");
     assert!(steps

@@ -150,6 +150,7 @@ async fn a_reset_email_goes_through_smtp_and_its_link_works() {
         store,
         "camille@dklik.fr",
         "nouvelle phrase de passe",
+        "127.0.0.1",
         now + 130,
     )
     .await

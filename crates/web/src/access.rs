@@ -71,6 +71,15 @@ pub const ACCESS: &[(&str, &str, Who)] = &[
     ("GET", "/mon-espace/donnees", Who::Roles(PERSON)),
     ("GET", "/mon-espace/export", Who::Roles(PERSON)),
     ("POST", "/mon-espace/effacer", Who::Roles(PERSON)),
+    ("GET", "/mon-espace/adresse", Who::Roles(PERSON)),
+    ("POST", "/mon-espace/adresse", Who::Roles(PERSON)),
+    ("POST", "/mon-espace/adresse/code", Who::Roles(PERSON)),
+    ("GET", "/conseil/doublons", Who::Roles(ADVISORS)),
+    (
+        "POST",
+        "/conseil/personnes/{id}/fusion",
+        Who::Roles(ADVISORS),
+    ),
     ("GET", "/conseil/demandes", Who::Roles(STAFF)),
     ("GET", "/conseil/demandes/{id}", Who::Roles(STAFF)),
     ("POST", "/conseil/demandes/{id}/etat", Who::Roles(STAFF)),
@@ -420,14 +429,7 @@ fn cross_site(headers: &HeaderMap) -> bool {
     origin_host != host
 }
 
-/// Constant-time equality, so that the comparison time says nothing of the token.
-fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
-}
+use dklik_app::auth::same;
 
 fn form_field(body: &[u8], name: &str) -> Option<String> {
     let text = std::str::from_utf8(body).ok()?;
@@ -452,8 +454,7 @@ pub async fn guard(State(st): State<SharedState>, req: Request, next: Next) -> R
         return AppError::NotFound.into_response();
     };
     let Some(who) = lookup(method.as_str(), &path) else {
-        eprintln!("route absente de la table d'accès : {method} {path}");
-        return AppError::NotFound.into_response();
+        return method_not_allowed(method.as_str(), &path);
     };
     let identity = match identify(&st, req.headers()).await {
         Ok(i) => i,
@@ -480,6 +481,13 @@ pub async fn guard(State(st): State<SharedState>, req: Request, next: Next) -> R
                     crate::pages::encode(target)
                 ))
                 .into_response();
+            }
+            Some(_) if path.starts_with("/api/") => {
+                return (
+                    StatusCode::FORBIDDEN,
+                    axum::Json(serde_json::json!({"error": "ce jeton ou ce compte n'a pas accès à cette adresse"})),
+                )
+                    .into_response();
             }
             Some(_) => {
                 return forbidden_page("Votre compte ne donne pas accès à cette page.");
@@ -516,5 +524,78 @@ pub async fn guard(State(st): State<SharedState>, req: Request, next: Next) -> R
         }
     }
     req.extensions_mut().insert(identity);
-    next.run(req).await
+    // Pages with personal data stay out of shared computers' caches: every page behind a
+    // role, a person's space, the sign-in pages and every answer to a form.
+    let personal = matches!(who, Who::Roles(_))
+        || path.starts_with("/mon-espace")
+        || path.starts_with("/connexion")
+        || method == Method::POST;
+    let mut res = next.run(req).await;
+    if personal {
+        res.headers_mut().insert(
+            header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static("no-store"),
+        );
+    }
+    res
+}
+
+/// The methods the table allows on a route, for the `Allow` header.
+pub fn allowed_methods(path: &str) -> Vec<&'static str> {
+    let mut v: Vec<&'static str> = ACCESS
+        .iter()
+        .filter(|(_, p, _)| *p == path)
+        .map(|(m, _, _)| *m)
+        .collect();
+    if v.contains(&"GET") {
+        v.push("HEAD");
+    }
+    v
+}
+
+/// A method the route does not take: 405 with the methods it takes. Logged once per method,
+/// route and minute, so a scanner cannot fill the logs.
+fn method_not_allowed(method: &str, path: &str) -> Response {
+    static SEEN: std::sync::Mutex<
+        Option<std::collections::HashMap<(String, String), std::time::Instant>>,
+    > = std::sync::Mutex::new(None);
+    if let Ok(mut seen) = SEEN.lock() {
+        let seen = seen.get_or_insert_with(Default::default);
+        if seen.len() > 1_000 {
+            seen.retain(|_, t| t.elapsed().as_secs() < 60);
+        }
+        let key = (
+            method.chars().take(20).collect::<String>(),
+            path.to_string(),
+        );
+        if seen.get(&key).is_none_or(|t| t.elapsed().as_secs() >= 60) {
+            eprintln!("méthode refusée : {} {path} (une ligne par minute)", key.0);
+            seen.insert(key, std::time::Instant::now());
+        }
+    }
+    let allow = allowed_methods(path);
+    if allow.is_empty() {
+        return AppError::NotFound.into_response();
+    }
+    let mut res = if path.starts_with("/api/") {
+        (
+            StatusCode::METHOD_NOT_ALLOWED,
+            axum::Json(
+                serde_json::json!({"error": "méthode non prise en charge sur cette adresse"}),
+            ),
+        )
+            .into_response()
+    } else {
+        crate::pages::message_page(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "Action impossible",
+            &["Cette adresse ne prend pas cette action. Revenez à la page d'accueil."],
+            false,
+            "",
+        )
+    };
+    if let Ok(v) = axum::http::HeaderValue::from_str(&allow.join(", ")) {
+        res.headers_mut().insert(header::ALLOW, v);
+    }
+    res
 }

@@ -1,18 +1,18 @@
 //! Signing in and out, password reset, a person's own space, the privacy page.
 
 use crate::access::{session_cookie, Identity};
+use crate::client::ClientAddr;
 use crate::error::AppError;
 use crate::forms::{json_download, safe_next, Field, FormPage};
-use crate::pages::{client_ip, message_page};
+use crate::pages::message_page;
 use crate::SharedState;
 use askama::Template;
-use axum::extract::{ConnectInfo, Form, Query, State};
+use axum::extract::{Form, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Extension;
 use dklik_app::auth::{self, AuthError};
 use dklik_domain::{FieldError, Role};
-use std::net::SocketAddr;
 
 /// Where each role lands after signing in.
 pub fn home_of(role: Role) -> &'static str {
@@ -93,16 +93,17 @@ pub struct LoginFields {
 
 pub async fn login(
     State(st): State<SharedState>,
-    ci: Option<Extension<ConnectInfo<SocketAddr>>>,
+    ClientAddr(ip): ClientAddr,
     Form(f): Form<LoginFields>,
 ) -> Result<Response, AppError> {
-    if !st.login_limiter.allow(client_ip(ci.as_ref().map(|c| &c.0))) {
+    if !st.login_limiter.allow(ip) {
         return Err(AppError::TooManyRequests);
     }
     match auth::login(
         st.store.as_ref(),
         &f.email,
         &f.mot_de_passe,
+        &crate::client::limit_key(ip).to_string(),
         dklik_app::unix_now(),
     )
     .await
@@ -181,10 +182,10 @@ pub struct EmailField {
 
 pub async fn forgot(
     State(st): State<SharedState>,
-    ci: Option<Extension<ConnectInfo<SocketAddr>>>,
+    ClientAddr(ip): ClientAddr,
     Form(f): Form<EmailField>,
 ) -> Result<Response, AppError> {
-    if !st.login_limiter.allow(client_ip(ci.as_ref().map(|c| &c.0))) {
+    if !st.login_limiter.allow(ip) {
         return Err(AppError::TooManyRequests);
     }
     if dklik_domain::interest::normalize_email(&f.email).is_err() {
@@ -352,13 +353,15 @@ pub async fn person_page(Extension(id): Extension<Identity>) -> Response {
 
 pub async fn person_request_code(
     State(st): State<SharedState>,
-    ci: Option<Extension<ConnectInfo<SocketAddr>>>,
+    ClientAddr(ip): ClientAddr,
     Form(f): Form<EmailField>,
 ) -> Result<Response, AppError> {
-    if !st.login_limiter.allow(client_ip(ci.as_ref().map(|c| &c.0))) {
+    if !st.login_limiter.allow(ip) {
         return Err(AppError::TooManyRequests);
     }
-    match auth::request_person_code(st.store.as_ref(), &f.email, dklik_app::unix_now()).await {
+    match auth::request_person_code(st.store.as_ref(), &st.key, &f.email, dklik_app::unix_now())
+        .await
+    {
         Ok(()) => Ok(person_code_form(&f.email).respond(StatusCode::OK)),
         Err(AuthError::Invalid(m)) => Ok(person_email_form(&f.email)
             .with_errors(vec![FieldError::new("email", m)])
@@ -377,13 +380,21 @@ pub struct CodeFields {
 
 pub async fn person_login(
     State(st): State<SharedState>,
-    ci: Option<Extension<ConnectInfo<SocketAddr>>>,
+    ClientAddr(ip): ClientAddr,
     Form(f): Form<CodeFields>,
 ) -> Result<Response, AppError> {
-    if !st.login_limiter.allow(client_ip(ci.as_ref().map(|c| &c.0))) {
+    if !st.login_limiter.allow(ip) {
         return Err(AppError::TooManyRequests);
     }
-    match auth::person_login(st.store.as_ref(), &f.email, &f.code, dklik_app::unix_now()).await {
+    match auth::person_login(
+        st.store.as_ref(),
+        &st.key,
+        &f.email,
+        &f.code,
+        dklik_app::unix_now(),
+    )
+    .await
+    {
         Ok((_, session)) => Ok(with_cookie(
             session_cookie(&session.token, secure(&st)),
             "/mon-espace/donnees",
@@ -473,6 +484,10 @@ pub async fn person_data(
                 "/mon-espace/export".into(),
                 "Télécharger mes données (JSON)".into(),
             ),
+            (
+                "/mon-espace/adresse".into(),
+                "Changer mon adresse e-mail".into(),
+            ),
             ("/confidentialite".into(), "Ce que nous en faisons".into()),
             ("/deconnexion".into(), "Se déconnecter".into()),
         ],
@@ -549,6 +564,132 @@ pub async fn person_erase(
         ),
     )
         .into_response())
+}
+
+fn new_email_form(csrf: &str, email: &str) -> FormPage {
+    FormPage {
+        title: "Changer mon adresse e-mail",
+        intro: vec![
+            "Écrivez votre nouvelle adresse. Nous y enverrons un code à 6 chiffres.".into(),
+            "L'adresse change quand vous écrivez ce code. Votre ancienne adresse reçoit un message.".into(),
+        ],
+        action: "/mon-espace/adresse",
+        csrf: csrf.to_string(),
+        hidden: vec![],
+        fields: vec![
+            Field::new("email", "Nouvelle adresse e-mail", "email", "email").value(email),
+        ],
+        submit: "Recevoir le code",
+        links: vec![("/mon-espace/donnees", "Revenir à mes données")],
+        errors: vec![],
+    }
+}
+
+fn new_email_code_form(csrf: &str) -> FormPage {
+    FormPage {
+        title: "Confirmer ma nouvelle adresse",
+        intro: vec![
+            "Un code à 6 chiffres vient de partir vers votre nouvelle adresse.".into(),
+            "Il marche 15 minutes.".into(),
+        ],
+        action: "/mon-espace/adresse/code",
+        csrf: csrf.to_string(),
+        hidden: vec![],
+        fields: vec![Field::new(
+            "code",
+            "Le code reçu à la nouvelle adresse",
+            "text",
+            "one-time-code",
+        )
+        .hint("6 chiffres, par exemple 042917")],
+        submit: "Changer mon adresse",
+        links: vec![("/mon-espace/adresse", "Recommencer")],
+        errors: vec![],
+    }
+}
+
+pub async fn new_email_page(Extension(id): Extension<Identity>) -> Result<Response, AppError> {
+    person_id(&id)?;
+    Ok(new_email_form(id.csrf(), "").respond(StatusCode::OK))
+}
+
+/// A person asks to change their e-mail: a code goes to the new address.
+pub async fn new_email_request(
+    State(st): State<SharedState>,
+    Extension(id): Extension<Identity>,
+    ClientAddr(ip): ClientAddr,
+    Form(f): Form<EmailField>,
+) -> Result<Response, AppError> {
+    let pid = person_id(&id)?;
+    if !st.login_limiter.allow(ip) {
+        return Err(AppError::TooManyRequests);
+    }
+    match auth::request_email_change(
+        st.store.as_ref(),
+        &st.key,
+        pid,
+        &f.email,
+        dklik_app::unix_now(),
+    )
+    .await
+    {
+        Ok(()) => Ok(new_email_code_form(id.csrf()).respond(StatusCode::OK)),
+        Err(AuthError::Invalid(m)) => Ok(new_email_form(id.csrf(), &f.email)
+            .with_errors(vec![FieldError::new("email", m)])
+            .respond(StatusCode::UNPROCESSABLE_ENTITY)),
+        Err(AuthError::InvalidLink) => Err(AppError::NotFound),
+        Err(e) => Err(internal(e)),
+    }
+}
+
+/// The code from the new address: the address changes and every session of the person ends
+/// (this one too), so the space opens again only with the new address.
+pub async fn new_email_confirm(
+    State(st): State<SharedState>,
+    Extension(id): Extension<Identity>,
+    ClientAddr(ip): ClientAddr,
+    Form(f): Form<CodeFields>,
+) -> Result<Response, AppError> {
+    let pid = person_id(&id)?;
+    if !st.login_limiter.allow(ip) {
+        return Err(AppError::TooManyRequests);
+    }
+    let now = dklik_app::unix_now();
+    match auth::confirm_email_change(st.store.as_ref(), &st.key, pid, &f.code, now).await {
+        Ok(_) => {
+            st.store
+                .add_audit(
+                    None,
+                    "la personne elle-même",
+                    "update",
+                    &format!("person:{pid}"),
+                    "adresse e-mail changée (code envoyé à la nouvelle, message à l'ancienne)",
+                    now,
+                )
+                .await?;
+            Ok((
+                [(header::SET_COOKIE, session_cookie("", secure(&st)))],
+                message_page(
+                    StatusCode::OK,
+                    "Votre adresse a changé",
+                    &[
+                        "Votre espace s'ouvre maintenant avec la nouvelle adresse.",
+                        "Pour votre sécurité, vos sessions sont fermées. Ouvrez de nouveau votre espace.",
+                    ],
+                    false,
+                    "",
+                ),
+            )
+                .into_response())
+        }
+        Err(AuthError::InvalidLink) => Ok(new_email_code_form(id.csrf())
+            .with_errors(vec![FieldError::new(
+                "code",
+                "Ce code ne marche pas : il est faux, a expiré ou a déjà servi.",
+            )])
+            .respond(StatusCode::UNPROCESSABLE_ENTITY)),
+        Err(e) => Err(internal(e)),
+    }
 }
 
 #[derive(Template)]

@@ -42,6 +42,8 @@ fn store_err(e: StoreError) -> Result<Response, AppError> {
 
 struct InboxCard {
     id: i64,
+    /// Attached to an existing record because the contact matched: to check first.
+    unverified: bool,
     name: String,
     offer: String,
     status: &'static str,
@@ -60,6 +62,8 @@ struct InboxPage {
     can_steer: bool,
     filters: Vec<(String, &'static str, bool)>,
     rows: Vec<InboxCard>,
+    /// Pairs of records that may be one person (advisors and admins merge them).
+    duplicates: usize,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -123,6 +127,7 @@ pub async fn inbox(
             .iter()
             .map(|r| InboxCard {
                 id: r.interest.id,
+                unverified: r.unverified,
                 name: if r.interest.first_name.is_empty() {
                     "(données effacées)".into()
                 } else {
@@ -143,8 +148,149 @@ pub async fn inbox(
                     .unwrap_or_else(|| "Confiée à personne".into()),
             })
             .collect(),
+        duplicates: if matches!(u.role, Role::Admin | Role::Advisor) {
+            st.store.duplicates(None, 100).await?.len()
+        } else {
+            0
+        },
     };
     Ok(Html(page.render()?).into_response())
+}
+
+/// One pair of likely duplicates, as shown.
+pub(crate) struct DupView {
+    pub(crate) a: i64,
+    pub(crate) a_name: String,
+    pub(crate) a_created: String,
+    pub(crate) b: i64,
+    pub(crate) b_name: String,
+    pub(crate) b_created: String,
+    pub(crate) reason: &'static str,
+}
+
+pub(crate) fn dup_views(pairs: &[dklik_app::people_store::DuplicatePair]) -> Vec<DupView> {
+    let day = |t: i64| {
+        format_time(t)
+            .split(' ')
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let name = |n: &str| {
+        if n.is_empty() {
+            "(sans prénom)".to_string()
+        } else {
+            n.to_string()
+        }
+    };
+    pairs
+        .iter()
+        .map(|p| DupView {
+            a: p.a,
+            a_name: name(&p.a_name),
+            a_created: day(p.a_created_at),
+            b: p.b,
+            b_name: name(&p.b_name),
+            b_created: day(p.b_created_at),
+            reason: match p.reason {
+                dklik_app::people_store::DuplicateReason::Phone => "Même téléphone",
+                dklik_app::people_store::DuplicateReason::Email => "Même adresse e-mail",
+                dklik_app::people_store::DuplicateReason::NameAndCommune => {
+                    "Même prénom et même commune"
+                }
+            },
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "duplicates.html")]
+struct DuplicatesPage {
+    me: String,
+    notice: String,
+    pairs: Vec<DupView>,
+    csrf: String,
+}
+
+/// `/conseil/doublons`: the records that may be one person, to check and merge.
+pub async fn duplicates(
+    State(st): State<SharedState>,
+    Extension(ident): Extension<Identity>,
+    Query(q): Query<NoticeQuery>,
+) -> Result<Response, AppError> {
+    let u = me(&ident)?;
+    let pairs = st.store.duplicates(None, 200).await?;
+    Ok(Html(
+        DuplicatesPage {
+            me: actor_label(u),
+            notice: if q.ok == "fusion" {
+                "Les deux fiches n'en font plus qu'une.".into()
+            } else {
+                String::new()
+            },
+            pairs: dup_views(&pairs),
+            csrf: ident.csrf().to_string(),
+        }
+        .render()?,
+    )
+    .into_response())
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct MergeFields {
+    #[serde(default)]
+    autre: String,
+    #[serde(default)]
+    confirmer: String,
+}
+
+/// Merges the record `autre` into this one, once the advisor confirmed it is one person.
+pub async fn merge(
+    State(st): State<SharedState>,
+    Extension(ident): Extension<Identity>,
+    Path(id): Path<String>,
+    Form(f): Form<MergeFields>,
+) -> Result<Response, AppError> {
+    let u = me(&ident)?;
+    let keep: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let Ok(other) = f.autre.trim().parse::<i64>() else {
+        return Ok(message_page(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Rien n'a été fusionné",
+            &["Choisissez la fiche à fusionner depuis la liste des doublons."],
+            false,
+            "",
+        ));
+    };
+    if f.confirmer != "oui" {
+        return Ok(message_page(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Rien n'a été fusionné",
+            &["Cochez la case pour confirmer que c'est la même personne, puis appuyez de nouveau sur « Fusionner »."],
+            false,
+            "",
+        ));
+    }
+    match dklik_app::privacy::merge_people(
+        st.store.as_ref(),
+        keep,
+        other,
+        Some(u.id),
+        &actor_label(u),
+        dklik_app::unix_now(),
+    )
+    .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/conseil/personnes/{keep}?ok=fusion")).into_response()),
+        Err(StoreError::NotFound) => Ok(message_page(
+            StatusCode::NOT_FOUND,
+            "Rien n'a été fusionné",
+            &["Une des deux fiches n'existe plus : elle a été effacée ou déjà fusionnée."],
+            false,
+            "",
+        )),
+        Err(e) => store_err(e),
+    }
 }
 
 #[derive(Template)]
@@ -170,6 +316,7 @@ struct InterestPage {
     csrf: String,
     can_manage_data: bool,
     errors: Vec<FieldError>,
+    unverified: bool,
 }
 
 async fn load_interest(st: &SharedState, id: i64) -> Result<InboxRow, AppError> {
@@ -242,6 +389,7 @@ pub async fn interest(
         csrf: ident.csrf().to_string(),
         can_manage_data: matches!(u.role, Role::Admin | Role::Advisor),
         errors: vec![],
+        unverified: r.unverified,
     };
     Ok(Html(page.render()?).into_response())
 }

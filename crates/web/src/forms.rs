@@ -100,8 +100,14 @@ pub fn json_download(name: &str, v: &serde_json::Value) -> Response {
 }
 
 /// A local path to go back to after login; anything else (another site) becomes "".
+/// A page of this site to go to after signing in, or nothing. Browsers drop tabs and line
+/// breaks from a URL and read a backslash as a slash (the URL standard's clean-up), so `/\t/evil.test`
+/// would lead to another site: any control character, space or backslash refuses the path.
 pub fn safe_next(s: &str) -> String {
-    if s.starts_with('/') && !s.starts_with("//") && !s.contains('\\') && s.len() < 500 {
+    let plain = s
+        .chars()
+        .all(|c| !c.is_control() && !c.is_whitespace() && c != '\\');
+    if plain && s.starts_with('/') && !s.starts_with("//") && s.len() < 500 {
         s.to_string()
     } else {
         String::new()

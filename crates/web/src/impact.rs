@@ -429,12 +429,14 @@ fn refused(errors: &[FieldError]) -> Response {
         .map(|e| e.message.clone())
         .collect::<Vec<_>>()
         .join("\n");
-    (
+    let mut res = (
         StatusCode::UNPROCESSABLE_ENTITY,
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
         text,
     )
-        .into_response()
+        .into_response();
+    res.extensions_mut().insert(crate::error::OwnText);
+    res
 }
 
 /// `GET /pilotage/export/NAME.csv`: one aggregated table, small counts hidden.

@@ -7,6 +7,7 @@ mod access;
 mod account;
 mod api;
 mod backoffice;
+mod client;
 mod diffusion;
 mod error;
 mod forms;
@@ -29,12 +30,16 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 pub use access::{lookup, Who, ACCESS};
+pub use client::Cidr;
 pub use error::AppError;
 
 /// Shared by every request.
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub interest_limiter: RateLimiter,
+    /// Every other anonymous write (questionnaire sent, OrientaKlik and event registrations,
+    /// endorsements, questionnaire answers): per address.
+    pub public_writes: RateLimiter,
     /// Poster and short-link visits counted once per address, target and half hour.
     pub visits: VisitOnce,
     /// Logins, password resets and a person's codes: 20 per 10 minutes per address.
@@ -58,6 +63,10 @@ pub struct AppState {
     pub transit: dklik_app::matching::Transit,
     /// Text messages (cancellations, a place freed); the server sets it with `with_sms`.
     pub sms: Arc<dyn dklik_app::orientation::SmsSender>,
+    /// The server's secret key (a person's codes are kept as HMACs under it).
+    pub key: dklik_app::auth::ServerKey,
+    /// Reverse proxies whose forwarded addresses are believed (`serve --trusted-proxy`).
+    pub trusted_proxies: Vec<Cidr>,
 }
 
 pub type SharedState = Arc<AppState>;
@@ -75,6 +84,7 @@ impl AppState {
             slides_cache: Mutex::new(HashMap::new()),
             base_url: base_url.trim_end_matches('/').to_string(),
             interest_limiter: RateLimiter::new(5, Duration::from_secs(600)),
+            public_writes: RateLimiter::new(20, Duration::from_secs(600)),
             visits: VisitOnce::new(Duration::from_secs(1800)),
             login_limiter: RateLimiter::new(20, Duration::from_secs(600)),
             retention_months,
@@ -85,7 +95,25 @@ impl AppState {
             sms: Arc::new(dklik_app::orientation::FolderSms {
                 dir: std::env::temp_dir().join("dklik-sms"),
             }),
+            key: dklik_app::auth::ServerKey::ephemeral(),
+            trusted_proxies: Vec::new(),
         })
+    }
+
+    /// The same state with the server's key and the trusted reverse proxies.
+    pub fn with_security(
+        state: SharedState,
+        key: dklik_app::auth::ServerKey,
+        trusted_proxies: Vec<Cidr>,
+    ) -> SharedState {
+        match Arc::try_unwrap(state) {
+            Ok(mut s) => {
+                s.key = key;
+                s.trusted_proxies = trusted_proxies;
+                Arc::new(s)
+            }
+            Err(shared) => shared,
+        }
     }
 
     /// The same state with a map tile source for the agenda (`https://…/{z}/{x}/{y}.png`).
@@ -182,7 +210,7 @@ impl RateLimiter {
         if hits.len() > 10_000 {
             hits.retain(|_, v| v.iter().any(|t| now.duration_since(*t) < self.window));
         }
-        let v = hits.entry(ip).or_default();
+        let v = hits.entry(client::limit_key(ip)).or_default();
         v.retain(|t| now.duration_since(*t) < self.window);
         if v.len() >= self.max {
             return false;
@@ -215,6 +243,7 @@ impl VisitOnce {
         if seen.len() > 50_000 {
             seen.retain(|_, t| now.duration_since(*t) < self.window);
         }
+        let ip = client::limit_key(ip);
         match seen.get(&(ip, target.to_string())) {
             Some(t) if now.duration_since(*t) < self.window => false,
             _ => {
@@ -267,6 +296,13 @@ pub fn router(state: SharedState) -> Router {
         .route("/mon-espace/donnees", get(account::person_data))
         .route("/mon-espace/export", get(account::person_export))
         .route("/mon-espace/effacer", post(account::person_erase))
+        .route(
+            "/mon-espace/adresse",
+            get(account::new_email_page).post(account::new_email_request),
+        )
+        .route("/mon-espace/adresse/code", post(account::new_email_confirm))
+        .route("/conseil/doublons", get(backoffice::duplicates))
+        .route("/conseil/personnes/{id}/fusion", post(backoffice::merge))
         .route("/conseil/demandes", get(backoffice::inbox))
         .route("/conseil/demandes/{id}", get(backoffice::interest))
         .route("/conseil/demandes/{id}/etat", post(backoffice::set_status))
@@ -464,7 +500,12 @@ pub fn router(state: SharedState) -> Router {
             access::guard,
         ))
         .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            client::resolve,
+        ))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(error::french_rejections))
         .layer(axum::middleware::from_fn(security::headers))
         .with_state(state)
 }

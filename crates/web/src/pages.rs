@@ -369,7 +369,7 @@ pub async fn offer(
     // A page reached from a screen's QR carries its impression: it is not cached.
     let imp = clean_impression(&src.imp);
     let channel = Channel::parse_lenient(&src.src);
-    let ip = client_ip(parts.extensions.get::<ConnectInfo<SocketAddr>>());
+    let ip = client_ip(&parts.extensions);
     if matches!(channel, Channel::Poster | Channel::ShortLink)
         && code.len() <= 20
         && st.visits.first(ip, &format!("{}:{code}", channel.as_str()))
@@ -437,8 +437,11 @@ pub struct InterestFields {
     site_web: String,
 }
 
-pub(crate) fn client_ip(ci: Option<&ConnectInfo<SocketAddr>>) -> IpAddr {
-    ci.map(|c| c.0.ip())
+/// The caller's address as the client middleware worked it out (see `crate::client`).
+pub(crate) fn client_ip(ext: &axum::http::Extensions) -> IpAddr {
+    ext.get::<crate::client::ClientAddr>()
+        .map(|c| c.0)
+        .or_else(|| ext.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()))
         .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
 }
 
@@ -456,7 +459,7 @@ pub async fn interest(
         // A robot: answer as if it worked, keep nothing.
         return Ok(thanks);
     }
-    let ip = client_ip(req_parts.extensions.get::<ConnectInfo<SocketAddr>>());
+    let ip = client_ip(&req_parts.extensions);
     if !st.interest_limiter.allow(ip) {
         return Err(AppError::TooManyRequests);
     }

@@ -65,7 +65,11 @@ pub async fn start() -> Result<Response, AppError> {
 
 /// Each page posts here: the answer to the current question, then the next question, or the
 /// card after the last one.
-pub async fn answer(State(st): State<SharedState>, body: Bytes) -> Result<Response, AppError> {
+pub async fn answer(
+    State(st): State<SharedState>,
+    parts: axum::http::request::Parts,
+    body: Bytes,
+) -> Result<Response, AppError> {
     let d = FormData::parse(&body);
     let token = d.get("jeton");
     let restart = || -> Result<Response, AppError> {
@@ -110,6 +114,12 @@ pub async fn answer(State(st): State<SharedState>, body: Bytes) -> Result<Respon
     answers.push((question.id.clone(), choice));
     if step < total {
         return question_page(&token, &answers, step + 1, vec![]);
+    }
+    if !st
+        .public_writes
+        .allow(crate::pages::client_ip(&parts.extensions))
+    {
+        return Err(AppError::TooManyRequests);
     }
     let r = st.skills.get(st.store.as_ref()).await?;
     let skills = q::score(&answers, |c| r.label(c));
@@ -194,10 +204,17 @@ pub async fn card(
 pub async fn send(
     State(st): State<SharedState>,
     Path(token): Path<String>,
+    parts: axum::http::request::Parts,
     body: Bytes,
 ) -> Result<Response, AppError> {
     if !q::valid_token(&token) {
         return Err(AppError::NotFound);
+    }
+    if !st
+        .public_writes
+        .allow(crate::pages::client_ip(&parts.extensions))
+    {
+        return Err(AppError::TooManyRequests);
     }
     let res = st
         .store

@@ -245,6 +245,7 @@ pub async fn screen_stream(State(st): State<SharedState>, Path(vehicle): Path<St
 pub async fn scan(
     State(st): State<SharedState>,
     Path(code): Path<String>,
+    parts: axum::http::request::Parts,
 ) -> Result<Response, AppError> {
     let code: String = code
         .chars()
@@ -263,7 +264,14 @@ pub async fn scan(
             "",
         ));
     };
-    st.store.record_scan(&code, dklik_app::unix_now()).await?;
+    // A scan counts once per address, impression and half hour, like poster visits: a
+    // reload or a script is not a second scan.
+    if st.visits.first(
+        crate::pages::client_ip(&parts.extensions),
+        &format!("scan:{code}"),
+    ) {
+        st.store.record_scan(&code, dklik_app::unix_now()).await?;
+    }
     let to = match imp.offer_id {
         Some(id) => match st.store.offer(id).await? {
             Some(o) => format!("/offres/{}?src=ecran&imp={code}", o.code),
@@ -541,16 +549,18 @@ pub async fn display_report(
     if csv {
         let mut out = String::from("code_offre;offre;arret;affichages;vehicules;scans\r\n");
         for r in &rows {
-            let cell = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
-            out.push_str(&format!(
-                "{};{};{};{};{};{}\r\n",
-                r.offer_code,
-                cell(&r.offer_title),
-                cell(&r.stop_name),
-                r.impressions,
-                r.vehicles,
-                r.scans
+            out.push_str(&dklik_domain::csv::line(
+                &[
+                    r.offer_code.clone(),
+                    r.offer_title.clone(),
+                    r.stop_name.clone(),
+                    r.impressions.to_string(),
+                    r.vehicles.to_string(),
+                    r.scans.to_string(),
+                ],
+                ';',
             ));
+            out.push_str("\r\n");
         }
         return Ok((
             [

@@ -38,8 +38,9 @@ async fn drive_to_mardyck(app: &App, feed: &str, vehicle: &str) {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 }
 
+/// Today in Paris, as the engine counts days (between 23:00 and 24:00 UTC, UTC is a day behind).
 fn today() -> String {
-    let d = time::OffsetDateTime::now_utc().date();
+    let d = dklik_app::today_paris();
     format!("{}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
 }
 

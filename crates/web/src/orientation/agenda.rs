@@ -299,11 +299,7 @@ pub async fn event(
     Query(q): Query<OkQuery>,
     parts: axum::http::request::Parts,
 ) -> Result<Response, AppError> {
-    let ip = crate::pages::client_ip(
-        parts
-            .extensions
-            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>(),
-    );
+    let ip = crate::pages::client_ip(&parts.extensions);
     if q.src == "affiche" && code.len() <= 40 && st.visits.first(ip, &format!("evenement:{code}")) {
         st.store
             .add_link_visit(
@@ -325,8 +321,15 @@ pub async fn event(
 pub async fn register_event(
     State(st): State<SharedState>,
     Path(code): Path<String>,
+    parts: axum::http::request::Parts,
     body: Bytes,
 ) -> Result<Response, AppError> {
+    if !st
+        .public_writes
+        .allow(crate::pages::client_ip(&parts.extensions))
+    {
+        return Err(AppError::TooManyRequests);
+    }
     let d = FormData::parse(&body);
     let form = RegisterFields {
         seance: String::new(),

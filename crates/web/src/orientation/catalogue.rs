@@ -235,9 +235,16 @@ pub async fn service(
 pub async fn register(
     State(st): State<SharedState>,
     Path(id): Path<String>,
+    parts: axum::http::request::Parts,
     body: Bytes,
 ) -> Result<Response, AppError> {
     let id = id_of(&id)?;
+    if !st
+        .public_writes
+        .allow(crate::pages::client_ip(&parts.extensions))
+    {
+        return Err(AppError::TooManyRequests);
+    }
     let d = FormData::parse(&body);
     let form = RegisterFields {
         seance: d.get("seance"),

@@ -107,8 +107,15 @@ pub async fn endorse_form(
 pub async fn endorse(
     State(st): State<SharedState>,
     Path(token): Path<String>,
+    parts: axum::http::request::Parts,
     body: Bytes,
 ) -> Result<Response, AppError> {
+    if !st
+        .public_writes
+        .allow(crate::pages::client_ip(&parts.extensions))
+    {
+        return Err(AppError::TooManyRequests);
+    }
     if !valid_link_token(&token) {
         return endorse_closed(
             "Ce lien n'existe pas. Vérifiez qu'il est complet.",

@@ -33,6 +33,8 @@ struct PersonPage {
     sessions: Vec<(i64, String)>,
     journey: Vec<(String, String, String)>,
     intros: Vec<IntroView>,
+    /// Records that may be this person too, with a merge form each (advisors).
+    pairs: Vec<crate::backoffice::DupView>,
     reasons: [&'static str; 6],
 }
 
@@ -107,6 +109,17 @@ pub(crate) async fn person_page(
         (
             "E-mail".to_string(),
             p.email.clone().unwrap_or_else(|| "–".into()),
+        ),
+        (
+            "Contact vérifié".to_string(),
+            match (p.phone_verified_at.is_some(), p.email_verified_at.is_some()) {
+                (true, true) => "téléphone et e-mail".into(),
+                (true, false) => "téléphone".into(),
+                (false, true) => "e-mail".into(),
+                (false, false) => {
+                    "non : tapé dans un formulaire public, à vérifier avec la personne".into()
+                }
+            },
         ),
     ];
     if let Some(x) = &prof {
@@ -297,6 +310,14 @@ pub(crate) async fn person_page(
         notice: x.notice,
         errors: x.errors,
         csrf: ident.csrf().to_string(),
+        pairs: if matches!(
+            u.role,
+            dklik_domain::Role::Admin | dklik_domain::Role::Advisor
+        ) {
+            crate::backoffice::dup_views(&store.duplicates(Some(id), 20).await?)
+        } else {
+            vec![]
+        },
         record,
         skills,
         text: x.text,
@@ -341,6 +362,7 @@ pub async fn person(
         "inscrit" => "La personne est inscrite à la session.",
         "propose" => "La mise en relation est proposée : parlez-en avec la personne.",
         "etape" => "L'étape est enregistrée.",
+        "fusion" => "Les deux fiches n'en font plus qu'une : tout est réuni ici.",
         _ => "",
     };
     let search: String = q.chercher.chars().take(100).collect();

@@ -1,0 +1,153 @@
+//! The storage contract of what keeps people's records safe: their sign-in codes, verified
+//! contacts, likely duplicates and merges, and the staff login failures per address. Part of
+//! [`crate::Store`]; implemented once for both databases by `dklik_store_sql::impl_people_store!`.
+
+use crate::store::StoreError;
+use async_trait::async_trait;
+use dklik_domain::Person;
+use serde::Serialize;
+
+/// What a person's code is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodePurpose {
+    /// Opening "Mon espace".
+    Login,
+    /// Proving a new e-mail address before it replaces the old one.
+    EmailChange,
+}
+
+impl CodePurpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Login => "login",
+            Self::EmailChange => "email_change",
+        }
+    }
+}
+
+/// A live code, as stored: its keyed hash, never the code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonCode {
+    pub id: i64,
+    pub person_id: i64,
+    pub code_mac: String,
+    /// For an e-mail change: the address the code was sent to.
+    pub new_email: Option<String>,
+    /// Tries made on it, this one included.
+    pub attempts: i64,
+}
+
+/// Why two records look like the same person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum DuplicateReason {
+    Phone,
+    Email,
+    NameAndCommune,
+}
+
+impl DuplicateReason {
+    pub fn label_fr(self) -> &'static str {
+        match self {
+            Self::Phone => "même téléphone",
+            Self::Email => "même adresse e-mail",
+            Self::NameAndCommune => "même prénom et même commune",
+        }
+    }
+}
+
+/// Two records that may be one person (`a` < `b`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DuplicatePair {
+    pub a: i64,
+    pub a_name: String,
+    pub a_created_at: i64,
+    pub b: i64,
+    pub b_name: String,
+    pub b_created_at: i64,
+    pub reason: DuplicateReason,
+}
+
+/// Staff login failures of one (account e-mail, address).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LoginFailures {
+    pub failures: i64,
+    pub locked_until: Option<i64>,
+}
+
+#[async_trait]
+pub trait PeopleStore: Send + Sync {
+    // --- A person's codes ---
+    /// Issues a code: every earlier live code of this person and purpose ends, then the new
+    /// one is kept — unless `max_per_hour` codes were already issued in the hour before `at`
+    /// (false, nothing written). One transaction.
+    #[allow(clippy::too_many_arguments)]
+    async fn issue_person_code(
+        &self,
+        person_id: i64,
+        purpose: CodePurpose,
+        code_mac: &str,
+        new_email: Option<&str>,
+        at: i64,
+        expires_at: i64,
+        max_per_hour: i64,
+    ) -> Result<bool, StoreError>;
+    /// Takes one try on the person's live code of this purpose and returns it, or None when
+    /// there is none (expired, used, or `max_attempts` tries already taken: it then ends).
+    async fn try_person_code(
+        &self,
+        person_id: i64,
+        purpose: CodePurpose,
+        now: i64,
+        max_attempts: i64,
+    ) -> Result<Option<PersonCode>, StoreError>;
+    /// Ends a code that matched; false when it had ended meanwhile (used at the same time).
+    async fn use_person_code(&self, id: i64, now: i64) -> Result<bool, StoreError>;
+
+    // --- Contacts ---
+    /// The record "Mon espace" opens for this e-mail: among the records not anonymised that
+    /// hold it, the ones where it was verified first, then the oldest.
+    async fn person_for_login(&self, email: &str) -> Result<Option<Person>, StoreError>;
+    /// Marks the e-mail (and/or phone) of a record as verified at `at`.
+    async fn verify_contact(
+        &self,
+        person_id: i64,
+        email: bool,
+        phone: bool,
+        at: i64,
+    ) -> Result<(), StoreError>;
+    /// Replaces a person's e-mail by a verified one and ends every session of the person, in
+    /// one transaction.
+    async fn change_person_email(
+        &self,
+        person_id: i64,
+        email: &str,
+        at: i64,
+    ) -> Result<(), StoreError>;
+    /// Ends every session of a person.
+    async fn delete_person_sessions(&self, person_id: i64) -> Result<(), StoreError>;
+
+    // --- Duplicates and merges ---
+    /// Pairs of records not anonymised sharing a phone, an e-mail, or a first name and a
+    /// commune; with `person`, only the pairs that include it. Newest first.
+    async fn duplicates(
+        &self,
+        person: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<DuplicatePair>, StoreError>;
+    /// Moves everything of `other` (requests, consents, steps, skills, endorsements, tests,
+    /// activities, registrations, introductions, contacts) to `keep`, fills `keep`'s missing
+    /// contact fields from `other`, empties `other` (marked merged into `keep`) and ends both
+    /// people's sessions, in one transaction. Where both have the same registration, test
+    /// result or introduction, `keep`'s stays and `other`'s goes.
+    async fn merge_people(&self, keep: i64, other: i64, at: i64) -> Result<(), StoreError>;
+
+    // --- Staff login failures ---
+    async fn login_failures(&self, email: &str, addr: &str) -> Result<LoginFailures, StoreError>;
+    async fn set_login_failures(
+        &self,
+        email: &str,
+        addr: &str,
+        f: LoginFailures,
+        at: i64,
+    ) -> Result<(), StoreError>;
+}
