@@ -2909,3 +2909,388 @@ pub async fn matching_people_load_in_bulk(store: &dyn Store) {
     );
     assert!(all[0].endorsed.is_empty());
 }
+
+fn contact_with(
+    first: &str,
+    phone: Option<&str>,
+    email: Option<&str>,
+) -> dklik_app::orientation_store::Contact {
+    dklik_app::orientation_store::Contact {
+        first_name: first.into(),
+        phone: phone.map(String::from),
+        email: email.map(String::from),
+        purpose: "orientation".into(),
+        consent_version: "orientation-2026-11".into(),
+    }
+}
+
+/// Security: what anyone types in a public form never changes a record that exists, and a
+/// refused registration writes nothing at all (not even a person).
+pub async fn public_forms_never_change_a_record_and_failed_ones_write_nothing(store: &dyn Store) {
+    use dklik_domain::orientation::{Event, EventKind};
+    load_demo(store).await;
+    let lea = store
+        .find_or_create_person(
+            &contact_with("Léa", Some("06 10 10 10 10"), Some("lea@exemple.fr")),
+            5,
+        )
+        .await
+        .expect("lea");
+    store
+        .verify_contact(lea, true, true, 6)
+        .await
+        .expect("verified");
+    let unchanged = |p: dklik_domain::Person| {
+        assert_eq!(p.first_name.as_deref(), Some("Léa"));
+        assert_eq!(p.phone.as_deref(), Some("06 10 10 10 10"));
+        assert_eq!(p.email.as_deref(), Some("lea@exemple.fr"));
+    };
+    // The same contact again: the same record, unchanged (even its first name).
+    assert_eq!(
+        store
+            .find_or_create_person(&contact_with("Lé", Some("06 10 10 10 10"), None), 7)
+            .await
+            .expect("again"),
+        lea
+    );
+    unchanged(store.person(lea).await.expect("q").expect("p"));
+    // Her e-mail with another phone, her phone with another e-mail: separate records.
+    let a = store
+        .find_or_create_person(
+            &contact_with("X", Some("07 99 99 99 99"), Some("lea@exemple.fr")),
+            8,
+        )
+        .await
+        .expect("a");
+    let b = store
+        .find_or_create_person(
+            &contact_with("Y", Some("06 10 10 10 10"), Some("y@evil.test")),
+            9,
+        )
+        .await
+        .expect("b");
+    assert!(a != lea && b != lea && a != b);
+    unchanged(store.person(lea).await.expect("q").expect("p"));
+    // The verified record is the one "Mon espace" opens for her address.
+    assert_eq!(
+        store
+            .person_for_login("lea@exemple.fr")
+            .await
+            .expect("q")
+            .map(|p| p.id),
+        Some(lea)
+    );
+    let pairs = store.duplicates(Some(lea), 10).await.expect("dups");
+    assert_eq!(pairs.len(), 2, "{pairs:?}");
+
+    // A session that has started refuses the registration: no person is made.
+    let sid = store
+        .create_service(&sample_service("Visite d'usine"), 1)
+        .await
+        .expect("service");
+    let started = store
+        .create_orientation_session(sid, 100, 3_700, "Usine", 3, 1)
+        .await
+        .expect("session");
+    let nobody = contact_with(
+        "Nouveau",
+        Some("06 55 55 55 55"),
+        Some("nouveau@exemple.fr"),
+    );
+    assert!(matches!(
+        store
+            .register_contact(started, &nobody, "orientaklik", 200)
+            .await,
+        Err(dklik_app::StoreError::Conflict(_))
+    ));
+    assert!(store
+        .person_for_login("nouveau@exemple.fr")
+        .await
+        .expect("q")
+        .is_none());
+    // A registration that passes makes its person and its registration together.
+    let later = store
+        .create_orientation_session(sid, 100_000, 103_600, "Usine", 3, 1)
+        .await
+        .expect("session");
+    let (_, _, p) = store
+        .register_contact(later, &nobody, "orientaklik", 200)
+        .await
+        .expect("registered");
+    // The same person again is refused (already on it) and writes nothing more.
+    let consents = store.consents(p).await.expect("c").len();
+    assert!(matches!(
+        store
+            .register_contact(later, &nobody, "orientaklik", 201)
+            .await,
+        Err(dklik_app::StoreError::Conflict(_))
+    ));
+    assert_eq!(store.consents(p).await.expect("c").len(), consents);
+    // An event: refused when cancelled, with nothing written.
+    let e = Event {
+        id: 0,
+        code: String::new(),
+        kind: EventKind::CafeEmploi,
+        title: "Café".into(),
+        description: String::new(),
+        starts_at: 100_000,
+        ends_at: 107_200,
+        place: "Maison de l'emploi".into(),
+        lat: None,
+        lon: None,
+        cancelled: true,
+        employers: vec![],
+        offers: vec![],
+        registrations: 0,
+    };
+    let (eid, _) = store.create_event(&e, &[], &[], 1).await.expect("event");
+    let other = contact_with("Autre", Some("06 44 44 44 44"), Some("autre@exemple.fr"));
+    let refused = store.register_event_contact(eid, &other, 300).await;
+    assert!(
+        matches!(
+            refused,
+            Err(dklik_app::StoreError::Conflict(_)) | Err(dklik_app::StoreError::NotFound)
+        ),
+        "{refused:?}"
+    );
+    assert!(store
+        .person_for_login("autre@exemple.fr")
+        .await
+        .expect("q")
+        .is_none());
+    // Knowing only her e-mail, an event registration cannot replace her phone.
+    let (open, _) = store
+        .create_event(
+            &Event {
+                cancelled: false,
+                ..e
+            },
+            &[],
+            &[],
+            1,
+        )
+        .await
+        .expect("event");
+    let intruder = store
+        .register_event_contact(
+            open,
+            &contact_with("Léa", Some("07 00 00 00 01"), Some("lea@exemple.fr")),
+            400,
+        )
+        .await
+        .expect("registered as a separate record");
+    assert_ne!(intruder, lea);
+    unchanged(store.person(lea).await.expect("q").expect("p"));
+}
+
+/// Two records of one person become one: everything of both is kept, the audit says who
+/// merged what, and the merged record keeps nothing.
+pub async fn merging_people_keeps_everything_of_both(store: &dyn Store) {
+    load_demo(store).await;
+    let offer = store
+        .offer_by_external_id("DEMO-014")
+        .await
+        .expect("q")
+        .expect("offer");
+    // A: a call-back request by phone. B: the same phone with an e-mail, later.
+    add(
+        store,
+        &interest_form("Samia", "0612345678", ""),
+        Some(offer.id),
+        1_000,
+        "2026-12-01",
+    )
+    .await;
+    add(
+        store,
+        &interest_form("Samia", "0612345678", "samia@exemple.fr"),
+        None,
+        2_000,
+        "2026-12-01",
+    )
+    .await;
+    let list = store.interests(10).await.expect("list");
+    let (b, a) = (list[0].person_id, list[1].person_id);
+    assert_ne!(a, b, "a new e-mail makes a separate record");
+    let pairs = store.duplicates(None, 10).await.expect("dups");
+    assert!(pairs.iter().any(|p| (p.a, p.b) == (a, b)), "{pairs:?}");
+    // Both registered to one session; B also to another one, and introduced to a post.
+    let sid = store
+        .create_service(&sample_service("Escape game industrie"), 1)
+        .await
+        .expect("service");
+    let s1 = store
+        .create_orientation_session(sid, 100_000, 103_600, "Gare", 5, 1)
+        .await
+        .expect("s1");
+    let s2 = store
+        .create_orientation_session(sid, 200_000, 203_600, "Gare", 5, 1)
+        .await
+        .expect("s2");
+    store
+        .register(s1, a, "conseiller", 3_000)
+        .await
+        .expect("a s1");
+    store
+        .register(s1, b, "conseiller", 3_000)
+        .await
+        .expect("b s1");
+    store
+        .register(s2, b, "conseiller", 3_000)
+        .await
+        .expect("b s2");
+    store
+        .create_introduction(&dklik_app::introduction_store::NewIntroduction {
+            person_id: b,
+            offer_id: offer.id.0,
+            score: 0.5,
+            created_by: None,
+            at: 3_000,
+            due_at: 90_000,
+            actor: "test".into(),
+        })
+        .await
+        .expect("intro");
+    store
+        .create_session(
+            &dklik_app::auth::token_hash("session-b"),
+            None,
+            Some(b),
+            "c",
+            3_000,
+            99_000,
+        )
+        .await
+        .expect("session");
+    let steps_before =
+        store.journey(a).await.expect("j").len() + store.journey(b).await.expect("j").len();
+    assert!(matches!(
+        dklik_app::privacy::merge_people(store, a, a, None, "test", 4_000).await,
+        Err(dklik_app::StoreError::Conflict(_))
+    ));
+    dklik_app::privacy::merge_people(store, a, b, None, "Camille (conseiller)", 4_000)
+        .await
+        .expect("merge");
+    let kept = store.person(a).await.expect("q").expect("a");
+    assert_eq!(
+        kept.email.as_deref(),
+        Some("samia@exemple.fr"),
+        "missing contact taken"
+    );
+    assert_eq!(kept.created_at, 1_000);
+    let gone = store.person(b).await.expect("q").expect("b");
+    assert!(gone.anonymised_at.is_some() && gone.email.is_none() && gone.phone.is_none());
+    assert_eq!(store.person_interests(a).await.expect("i").len(), 2);
+    assert!(store.person_interests(b).await.expect("i").is_empty());
+    assert_eq!(store.consents(a).await.expect("c").len(), 2);
+    assert_eq!(store.journey(a).await.expect("j").len(), steps_before);
+    let regs = store.person_registrations(a).await.expect("r");
+    assert_eq!(regs.len(), 2, "one per session: s1 once, s2 taken from B");
+    assert!(store
+        .session(&dklik_app::auth::token_hash("session-b"), 3_500)
+        .await
+        .expect("q")
+        .is_none());
+    assert!(store.duplicates(Some(a), 10).await.expect("d").is_empty());
+    let log = store
+        .audit_log(Some(&format!("person:{b}")), 10)
+        .await
+        .expect("log");
+    assert!(
+        log.iter().any(|e| e.action == "merge"
+            && e.actor.contains("Camille")
+            && e.detail.contains(&a.to_string())),
+        "{log:?}"
+    );
+    assert!(matches!(
+        dklik_app::privacy::merge_people(store, a, b, None, "test", 5_000).await,
+        Err(dklik_app::StoreError::NotFound)
+    ));
+}
+
+/// A person's e-mail changes only with a code sent to the new address; the old one is told
+/// and every session of the person ends.
+pub async fn contact_changes_need_a_code_and_end_sessions(store: &dyn Store) {
+    use dklik_app::auth::{self, ServerKey};
+    let key = ServerKey::random().expect("key");
+    let p = store
+        .find_or_create_person(
+            &contact_with("Léa", Some("06 10 10 10 10"), Some("lea@exemple.fr")),
+            5,
+        )
+        .await
+        .expect("lea");
+    store
+        .create_session(&auth::token_hash("s-lea"), None, Some(p), "c", 10, 99_000)
+        .await
+        .expect("session");
+    assert!(
+        auth::request_email_change(store, &key, p, "lea@exemple.fr", 20)
+            .await
+            .is_err(),
+        "the same address"
+    );
+    auth::request_email_change(store, &key, p, "lea.nouvelle@exemple.fr", 20)
+        .await
+        .expect("code sent");
+    let mail = store.outbox(1).await.expect("outbox").remove(0);
+    assert_eq!(
+        mail.to, "lea.nouvelle@exemple.fr",
+        "the code goes to the new address"
+    );
+    let code: String = mail
+        .body
+        .split("ce code : ")
+        .nth(1)
+        .expect("code")
+        .chars()
+        .take(6)
+        .collect();
+    let wrong = if code == "000000" { "000001" } else { "000000" };
+    assert!(auth::confirm_email_change(store, &key, p, wrong, 30)
+        .await
+        .is_err());
+    assert_eq!(
+        store
+            .person(p)
+            .await
+            .expect("q")
+            .expect("p")
+            .email
+            .as_deref(),
+        Some("lea@exemple.fr"),
+        "nothing changes before the right code"
+    );
+    assert!(store
+        .session(&auth::token_hash("s-lea"), 31)
+        .await
+        .expect("q")
+        .is_some());
+    assert_eq!(
+        auth::confirm_email_change(store, &key, p, &code, 40)
+            .await
+            .expect("changed"),
+        "lea.nouvelle@exemple.fr"
+    );
+    let after = store.person(p).await.expect("q").expect("p");
+    assert_eq!(after.email.as_deref(), Some("lea.nouvelle@exemple.fr"));
+    assert!(after.email_verified_at.is_some());
+    assert!(store
+        .session(&auth::token_hash("s-lea"), 41)
+        .await
+        .expect("q")
+        .is_none());
+    let notice = store.outbox(1).await.expect("outbox").remove(0);
+    assert_eq!(notice.to, "lea@exemple.fr", "the old address is told");
+    // An erased person's sessions end too.
+    store
+        .create_session(&auth::token_hash("s-lea-2"), None, Some(p), "c", 50, 99_000)
+        .await
+        .expect("session");
+    store.erase_person(p, 60).await.expect("erase");
+    assert!(store
+        .session(&auth::token_hash("s-lea-2"), 61)
+        .await
+        .expect("q")
+        .is_none());
+}

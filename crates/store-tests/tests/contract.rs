@@ -53,4 +53,7 @@ contract!(
     introductions_take_positions_and_fill_posts,
     impact_facts_and_figures,
     matching_people_load_in_bulk,
+    public_forms_never_change_a_record_and_failed_ones_write_nothing,
+    merging_people_keeps_everything_of_both,
+    contact_changes_need_a_code_and_end_sessions,
 );

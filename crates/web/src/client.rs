@@ -5,6 +5,7 @@
 //! address by sending the header.
 
 use crate::SharedState;
+use axum::extract::connect_info::MockConnectInfo;
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::HeaderMap;
@@ -99,6 +100,14 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
     }
 }
 
+/// The socket peer (or, in tests, the address `MockConnectInfo` stands for).
+pub fn peer_of(ext: &axum::http::Extensions) -> IpAddr {
+    ext.get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
+        .or_else(|| ext.get::<MockConnectInfo<SocketAddr>>().map(|c| c.0.ip()))
+        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+}
+
 /// The addresses a proxy says the request went through, nearest last.
 fn forwarded_chain(headers: &HeaderMap) -> Vec<IpAddr> {
     let forwarded: Vec<&str> = headers
@@ -162,11 +171,7 @@ pub fn client_of(peer: IpAddr, headers: &HeaderMap, trusted: &[Cidr]) -> IpAddr 
 
 /// Middleware: puts the [`ClientAddr`] of every request in its extensions.
 pub async fn resolve(State(st): State<SharedState>, mut req: Request, next: Next) -> Response {
-    let peer = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip())
-        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    let peer = peer_of(req.extensions());
     let ip = client_of(peer, req.headers(), &st.trusted_proxies);
     req.extensions_mut().insert(ClientAddr(ip));
     next.run(req).await

@@ -4,14 +4,14 @@ use crate::error::AppError;
 use crate::views::{job_posting_json_ld, OfferCard, OfferView};
 use crate::SharedState;
 use askama::Template;
-use axum::extract::{ConnectInfo, Form, Path, Query, State};
+use axum::extract::{Form, Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use dklik_app::interests::{submit_interest, InterestError};
 use dklik_app::offers::{search_offers, OfferQuery, PAGE_SIZE};
 use dklik_domain::interest::{InterestForm, INTEREST_CONSENT_TEXT};
 use dklik_domain::{BestTime, Channel, ContractType, FieldError, ShiftPeriod, ShortCode};
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::Arc;
 
 fn render(t: &impl Template) -> Result<Response, AppError> {
@@ -441,8 +441,7 @@ pub struct InterestFields {
 pub(crate) fn client_ip(ext: &axum::http::Extensions) -> IpAddr {
     ext.get::<crate::client::ClientAddr>()
         .map(|c| c.0)
-        .or_else(|| ext.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()))
-        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+        .unwrap_or_else(|| crate::client::peer_of(ext))
 }
 
 pub async fn interest(

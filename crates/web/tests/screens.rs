@@ -96,6 +96,21 @@ async fn a_bus_nearing_a_hiring_site_shows_its_offers_and_a_scan_is_traced() {
             .scans,
         1
     );
+    // The same phone scanning again within half an hour (a reload, a script) is no new scan.
+    assert_eq!(
+        get(&app, &format!("/s/{imp}")).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        app.store
+            .impression(&imp)
+            .await
+            .expect("q")
+            .expect("row")
+            .scans,
+        1,
+        "a scan counts once per address and half hour"
+    );
     let offer_page = get(&app, &to).await;
     assert!(offer_page
         .body

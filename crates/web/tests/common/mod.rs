@@ -18,6 +18,14 @@ pub struct App {
 }
 
 pub async fn app() -> App {
+    app_with_proxies(vec![]).await
+}
+
+/// The test app's peer (every request comes from it).
+pub const PEER: [u8; 4] = [192, 0, 2, 7];
+
+/// The app, believing the forwarded addresses sent by these proxies.
+pub async fn app_with_proxies(proxies: Vec<dklik_web::Cidr>) -> App {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}", dir.path().join("t.db").display());
     let store = dklik_store_sqlite::SqliteStore::connect(&url)
@@ -48,13 +56,11 @@ pub async fn app() -> App {
         .await
         .expect("screens"),
     );
-    let router = dklik_web::router(dklik_web::AppState::new(
-        store.clone(),
-        "https://dklik.example",
-        24,
-        screens.clone(),
-    ))
-    .layer(MockConnectInfo(SocketAddr::from(([192, 0, 2, 7], 4000))));
+    let state =
+        dklik_web::AppState::new(store.clone(), "https://dklik.example", 24, screens.clone());
+    let state =
+        dklik_web::AppState::with_security(state, dklik_app::auth::ServerKey::ephemeral(), proxies);
+    let router = dklik_web::router(state).layer(MockConnectInfo(SocketAddr::from((PEER, 4000))));
     App {
         router,
         store,
