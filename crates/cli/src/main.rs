@@ -220,6 +220,13 @@ struct SecurityArgs {
         value_delimiter = ','
     )]
     trusted_proxies: Vec<String>,
+    /// The e-mail address where vulnerabilities are reported (privacy page, security.txt).
+    #[arg(
+        long,
+        env = "DKLIK_SECURITY_CONTACT",
+        default_value = "securite@dklik.invalid"
+    )]
+    security_contact: String,
 }
 
 impl SecurityArgs {
@@ -492,6 +499,7 @@ async fn run(cli: Cli) -> Result<()> {
                 &SecurityArgs {
                     secret_file: demo::mail_dir(&db).with_file_name("secret.key"),
                     trusted_proxies: vec![],
+                    security_contact: "securite@dklik.invalid".into(),
                 },
             )
             .await
@@ -849,6 +857,7 @@ async fn serve(
     );
     let state = dklik_web::AppState::with_map_tiles(state, map_tiles);
     let state = dklik_web::AppState::with_security(state, key, proxies);
+    let state = dklik_web::AppState::with_security_contact(state, &security.security_contact);
     dklik_web::serve(state, listener).await?;
     Ok(())
 }

@@ -51,6 +51,7 @@ pub const ACCESS: &[(&str, &str, Who)] = &[
     ("GET", "/o/{code}", Who::Anyone),
     ("GET", "/static/dklik.css", Who::Anyone),
     ("GET", "/confidentialite", Who::Anyone),
+    ("GET", "/.well-known/security.txt", Who::Anyone),
     ("GET", "/api/v1/openapi.json", Who::Anyone),
     ("GET", "/api/v1/offers", Who::Anyone),
     ("GET", "/api/v1/offers/{code}", Who::Anyone),

@@ -696,12 +696,28 @@ pub async fn new_email_confirm(
 #[template(path = "privacy.html")]
 struct PrivacyPage {
     months: u32,
+    security_contact: String,
+}
+
+/// RFC 9116: where to report a vulnerability.
+pub async fn security_txt(State(st): State<SharedState>) -> Response {
+    let expires = time::OffsetDateTime::now_utc() + time::Duration::days(365);
+    let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+    let body = format!(
+        "Contact: mailto:{}\nExpires: {}\nPreferred-Languages: fr, en\nCanonical: {}/.well-known/security.txt\nPolicy: {}/confidentialite\n",
+        st.security_contact,
+        expires.format(fmt).unwrap_or_default(),
+        st.base_url,
+        st.base_url
+    );
+    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response()
 }
 
 pub async fn privacy(State(st): State<SharedState>) -> Result<Response, AppError> {
     Ok(Html(
         PrivacyPage {
             months: st.retention_months,
+            security_contact: st.security_contact.clone(),
         }
         .render()?,
     )

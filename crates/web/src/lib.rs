@@ -67,6 +67,9 @@ pub struct AppState {
     pub key: dklik_app::auth::ServerKey,
     /// Reverse proxies whose forwarded addresses are believed (`serve --trusted-proxy`).
     pub trusted_proxies: Vec<Cidr>,
+    /// Where to report a vulnerability (an e-mail address), shown on the privacy page and in
+    /// `/.well-known/security.txt`.
+    pub security_contact: String,
 }
 
 pub type SharedState = Arc<AppState>;
@@ -97,6 +100,7 @@ impl AppState {
             }),
             key: dklik_app::auth::ServerKey::ephemeral(),
             trusted_proxies: Vec::new(),
+            security_contact: "securite@dklik.invalid".into(),
         })
     }
 
@@ -110,6 +114,19 @@ impl AppState {
             Ok(mut s) => {
                 s.key = key;
                 s.trusted_proxies = trusted_proxies;
+                Arc::new(s)
+            }
+            Err(shared) => shared,
+        }
+    }
+
+    /// The same state with the address where vulnerabilities are reported.
+    pub fn with_security_contact(state: SharedState, email: &str) -> SharedState {
+        match Arc::try_unwrap(state) {
+            Ok(mut s) => {
+                if email.contains('@') && !email.contains(['\r', '\n']) {
+                    s.security_contact = email.trim().to_string();
+                }
                 Arc::new(s)
             }
             Err(shared) => shared,
@@ -275,6 +292,7 @@ pub fn router(state: SharedState) -> Router {
         .route("/api/v1/employers/{id}", get(api::employer))
         .route("/api/v1/whoami", get(backoffice::whoami))
         .route("/confidentialite", get(account::privacy))
+        .route("/.well-known/security.txt", get(account::security_txt))
         .route("/connexion", get(account::login_page).post(account::login))
         .route(
             "/connexion/oubli",

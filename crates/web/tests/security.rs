@@ -262,7 +262,9 @@ async fn a_new_email_needs_a_code_sent_to_it_and_ends_every_session() {
     );
     // An advisor who changes the address (the person asked on the phone): her sessions end
     // and the old address is told too.
-    let session = person_session(&app, "lea.b@exemple.fr").await.expect("login");
+    let session = person_session(&app, "lea.b@exemple.fr")
+        .await
+        .expect("login");
     let id = app
         .store
         .person_for_login("lea.b@exemple.fr")
@@ -696,4 +698,15 @@ async fn refusals_speak_french_and_the_api_answers_json() {
         "{}",
         r.body
     );
+}
+
+#[tokio::test]
+async fn the_way_to_report_a_vulnerability_is_published() {
+    let app = app().await;
+    let txt = get(&app, "/.well-known/security.txt").await;
+    assert_eq!(txt.status, StatusCode::OK);
+    assert!(txt.body.contains("Contact: mailto:"), "{}", txt.body);
+    assert!(txt.body.contains("Expires: 20"), "{}", txt.body);
+    let privacy = get(&app, "/confidentialite").await;
+    assert!(privacy.body.contains("Signaler une faille de sécurité"));
 }
