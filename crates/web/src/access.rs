@@ -1,8 +1,9 @@
-//! Who may use which route: one declared table, enforced by one middleware.
+//! Who may use which route, enforced by one middleware.
 //!
-//! Every route of the router must stand in [`ACCESS`]; a route missing from it answers 404
-//! (deny by default), and `tests/access.rs` walks every route with every role to check the
-//! answers against the table.
+//! Each route says who may call it where it is declared (`crate::routes`); [`table`] gathers
+//! those declarations, the guard checks every request against them (another method on a known
+//! path answers 405, an unknown path 404: deny by default), and `tests/access.rs` walks every
+//! route with every role to check the answers against the table.
 
 use crate::error::AppError;
 use crate::SharedState;
@@ -23,277 +24,37 @@ pub enum Who {
     Roles(&'static [Role]),
 }
 
-const STAFF: &[Role] = &[Role::Admin, Role::Advisor, Role::MobileTeam];
-const ADVISORS: &[Role] = &[Role::Admin, Role::Advisor];
-const ADMIN: &[Role] = &[Role::Admin];
-const EMPLOYER: &[Role] = &[Role::Employer];
-const PERSON: &[Role] = &[Role::Person];
-const SIGNED_IN: &[Role] = &[
+pub(crate) const STAFF: &[Role] = &[Role::Admin, Role::Advisor, Role::MobileTeam];
+pub(crate) const ADVISORS: &[Role] = &[Role::Admin, Role::Advisor];
+pub(crate) const ADMIN: &[Role] = &[Role::Admin];
+pub(crate) const EMPLOYER: &[Role] = &[Role::Employer];
+pub(crate) const PERSON: &[Role] = &[Role::Person];
+pub(crate) const SIGNED_IN: &[Role] = &[
     Role::Admin,
     Role::Advisor,
     Role::MobileTeam,
     Role::Employer,
     Role::Person,
 ];
-const DEVICES: &[Role] = &[Role::Screen, Role::Feed];
-const FEED: &[Role] = &[Role::Feed];
-const SCREEN: &[Role] = &[Role::Screen];
+pub(crate) const DEVICES: &[Role] = &[Role::Screen, Role::Feed];
+pub(crate) const FEED: &[Role] = &[Role::Feed];
+pub(crate) const SCREEN: &[Role] = &[Role::Screen];
 
-/// The access table: (method, route, who).
-pub const ACCESS: &[(&str, &str, Who)] = &[
-    ("GET", "/healthz", Who::Anyone),
-    ("GET", "/", Who::Anyone),
-    ("GET", "/offres", Who::Anyone),
-    ("GET", "/offres/{code}", Who::Anyone),
-    ("POST", "/offres/{code}/interet", Who::Anyone),
-    ("GET", "/offres/{code}/merci", Who::Anyone),
-    ("GET", "/o", Who::Anyone),
-    ("GET", "/o/{code}", Who::Anyone),
-    ("GET", "/static/dklik.css", Who::Anyone),
-    ("GET", "/confidentialite", Who::Anyone),
-    ("GET", "/.well-known/security.txt", Who::Anyone),
-    ("GET", "/api/v1/openapi.json", Who::Anyone),
-    ("GET", "/api/v1/offers", Who::Anyone),
-    ("GET", "/api/v1/offers/{code}", Who::Anyone),
-    ("GET", "/api/v1/employers", Who::Anyone),
-    ("GET", "/api/v1/employers/{id}", Who::Anyone),
-    ("GET", "/api/v1/whoami", Who::Roles(DEVICES)),
-    ("GET", "/connexion", Who::Anyone),
-    ("POST", "/connexion", Who::Anyone),
-    ("GET", "/connexion/oubli", Who::Anyone),
-    ("POST", "/connexion/oubli", Who::Anyone),
-    ("GET", "/connexion/nouveau-mot-de-passe", Who::Anyone),
-    ("POST", "/connexion/nouveau-mot-de-passe", Who::Anyone),
-    ("GET", "/deconnexion", Who::Roles(SIGNED_IN)),
-    ("POST", "/deconnexion", Who::Roles(SIGNED_IN)),
-    ("GET", "/mon-espace", Who::Anyone),
-    ("POST", "/mon-espace", Who::Anyone),
-    ("POST", "/mon-espace/code", Who::Anyone),
-    ("GET", "/mon-espace/donnees", Who::Roles(PERSON)),
-    ("GET", "/mon-espace/export", Who::Roles(PERSON)),
-    ("POST", "/mon-espace/effacer", Who::Roles(PERSON)),
-    ("GET", "/mon-espace/adresse", Who::Roles(PERSON)),
-    ("POST", "/mon-espace/adresse", Who::Roles(PERSON)),
-    ("POST", "/mon-espace/adresse/code", Who::Roles(PERSON)),
-    ("GET", "/conseil/doublons", Who::Roles(ADVISORS)),
-    (
-        "POST",
-        "/conseil/personnes/{id}/fusion",
-        Who::Roles(ADVISORS),
-    ),
-    ("GET", "/conseil/demandes", Who::Roles(STAFF)),
-    ("GET", "/conseil/demandes/{id}", Who::Roles(STAFF)),
-    ("POST", "/conseil/demandes/{id}/etat", Who::Roles(STAFF)),
-    (
-        "POST",
-        "/conseil/demandes/{id}/attribuer",
-        Who::Roles(STAFF),
-    ),
-    (
-        "GET",
-        "/conseil/personnes/{id}/export",
-        Who::Roles(ADVISORS),
-    ),
-    (
-        "POST",
-        "/conseil/personnes/{id}/effacer",
-        Who::Roles(ADVISORS),
-    ),
-    ("GET", "/admin", Who::Roles(ADMIN)),
-    ("GET", "/admin/journal", Who::Roles(ADMIN)),
-    ("POST", "/admin/comptes", Who::Roles(ADMIN)),
-    ("POST", "/admin/jetons", Who::Roles(ADMIN)),
-    ("POST", "/admin/jetons/{id}/revoquer", Who::Roles(ADMIN)),
-    ("GET", "/conseil/personnes", Who::Roles(STAFF)),
-    ("GET", "/conseil/personnes/nouvelle", Who::Roles(STAFF)),
-    ("POST", "/conseil/personnes/nouvelle", Who::Roles(STAFF)),
-    ("GET", "/conseil/personnes/{id}", Who::Roles(STAFF)),
-    ("GET", "/conseil/personnes/{id}/modifier", Who::Roles(STAFF)),
-    (
-        "POST",
-        "/conseil/personnes/{id}/modifier",
-        Who::Roles(STAFF),
-    ),
-    (
-        "POST",
-        "/conseil/personnes/{id}/competences",
-        Who::Roles(STAFF),
-    ),
-    (
-        "POST",
-        "/conseil/personnes/{id}/competences/{eid}/supprimer",
-        Who::Roles(STAFF),
-    ),
-    (
-        "POST",
-        "/conseil/personnes/{id}/suggestions",
-        Who::Roles(STAFF),
-    ),
-    (
-        "POST",
-        "/conseil/personnes/{id}/attestations",
-        Who::Roles(ADVISORS),
-    ),
-    (
-        "POST",
-        "/conseil/personnes/{id}/activites",
-        Who::Roles(ADVISORS),
-    ),
-    (
-        "POST",
-        "/conseil/personnes/{id}/tests",
-        Who::Roles(ADVISORS),
-    ),
-    ("GET", "/conseil/personnes/{id}/emplois", Who::Roles(STAFF)),
-    (
-        "POST",
-        "/conseil/personnes/{id}/mises-en-relation",
-        Who::Roles(ADVISORS),
-    ),
-    (
-        "POST",
-        "/conseil/mises-en-relation/{id}/etape",
-        Who::Roles(ADVISORS),
-    ),
-    ("GET", "/entreprise/mises-en-relation", Who::Roles(EMPLOYER)),
-    (
-        "GET",
-        "/entreprise/mises-en-relation/{id}",
-        Who::Roles(EMPLOYER),
-    ),
-    (
-        "POST",
-        "/entreprise/mises-en-relation/{id}/etape",
-        Who::Roles(EMPLOYER),
-    ),
-    (
-        "GET",
-        "/conseil/offres/{code}/candidats",
-        Who::Roles(ADVISORS),
-    ),
-    ("GET", "/conseil/activites/{id}", Who::Roles(ADVISORS)),
-    (
-        "POST",
-        "/conseil/activites/{id}/{what}",
-        Who::Roles(ADVISORS),
-    ),
-    ("GET", "/conseil/tests", Who::Roles(ADVISORS)),
-    ("POST", "/conseil/tests", Who::Roles(ADVISORS)),
-    ("POST", "/conseil/tests/{id}/sessions", Who::Roles(ADVISORS)),
-    ("GET", "/conseil/sessions/{id}", Who::Roles(ADVISORS)),
-    (
-        "POST",
-        "/conseil/sessions/{id}/{what}",
-        Who::Roles(ADVISORS),
-    ),
-    (
-        "GET",
-        "/conseil/offres/{code}/competences",
-        Who::Roles(ADVISORS),
-    ),
-    (
-        "POST",
-        "/conseil/offres/{code}/competences",
-        Who::Roles(ADVISORS),
-    ),
-    (
-        "POST",
-        "/conseil/offres/{code}/competences/retirer",
-        Who::Roles(ADVISORS),
-    ),
-    (
-        "GET",
-        "/entreprise/offres/{code}/competences",
-        Who::Roles(EMPLOYER),
-    ),
-    (
-        "POST",
-        "/entreprise/offres/{code}/competences",
-        Who::Roles(EMPLOYER),
-    ),
-    (
-        "POST",
-        "/entreprise/offres/{code}/competences/retirer",
-        Who::Roles(EMPLOYER),
-    ),
-    ("GET", "/conseil/questionnaire", Who::Roles(STAFF)),
-    ("GET", "/pilotage", Who::Roles(ADVISORS)),
-    ("GET", "/pilotage/export/{file}", Who::Roles(ADVISORS)),
-    ("POST", "/pilotage/export-personnes", Who::Roles(ADMIN)),
-    ("GET", "/attester/{token}", Who::Anyone),
-    ("POST", "/attester/{token}", Who::Anyone),
-    ("GET", "/questionnaire", Who::Anyone),
-    ("POST", "/questionnaire", Who::Anyone),
-    ("GET", "/questionnaire/resultat/{token}", Who::Anyone),
-    (
-        "POST",
-        "/questionnaire/resultat/{token}/envoyer",
-        Who::Anyone,
-    ),
-    ("GET", "/static/print.css", Who::Anyone),
-    ("GET", "/static/equipe.js", Who::Anyone),
-    ("GET", "/orientaklik", Who::Anyone),
-    ("GET", "/orientaklik/{id}", Who::Anyone),
-    ("POST", "/orientaklik/{id}/inscription", Who::Anyone),
-    ("GET", "/agenda", Who::Anyone),
-    ("GET", "/agenda/{file}", Who::Anyone),
-    ("GET", "/e/{code}", Who::Anyone),
-    ("POST", "/e/{code}/inscription", Who::Anyone),
-    ("GET", "/e/{code}/affiche", Who::Anyone),
-    ("GET", "/conseil/orientaklik", Who::Roles(ADVISORS)),
-    (
-        "POST",
-        "/conseil/orientaklik/services",
-        Who::Roles(ADVISORS),
-    ),
-    ("POST", "/conseil/orientaklik/seances", Who::Roles(ADVISORS)),
-    (
-        "GET",
-        "/conseil/orientaklik/seances/{id}",
-        Who::Roles(ADVISORS),
-    ),
-    (
-        "POST",
-        "/conseil/orientaklik/seances/{id}/{what}",
-        Who::Roles(ADVISORS),
-    ),
-    ("GET", "/conseil/orientaklik/bilan", Who::Roles(ADVISORS)),
-    ("GET", "/conseil/agenda", Who::Roles(STAFF)),
-    ("POST", "/conseil/agenda", Who::Roles(STAFF)),
-    ("GET", "/equipe-mobile", Who::Roles(STAFF)),
-    ("POST", "/equipe-mobile", Who::Roles(STAFF)),
-    ("GET", "/admin/ecrans", Who::Roles(ADMIN)),
-    ("POST", "/admin/ecrans/campagnes", Who::Roles(ADMIN)),
-    ("POST", "/admin/ecrans/zones", Who::Roles(ADMIN)),
-    ("POST", "/admin/ecrans/ecrans", Who::Roles(ADMIN)),
-    ("POST", "/admin/ecrans/messages", Who::Roles(ADMIN)),
-    (
-        "POST",
-        "/admin/ecrans/{kind}/{id}/supprimer",
-        Who::Roles(ADMIN),
-    ),
-    ("POST", "/api/v1/impressions", Who::Roles(SCREEN)),
-    ("GET", "/ecrans", Who::Anyone),
-    ("GET", "/ecran/{vehicle}", Who::Anyone),
-    ("GET", "/ecran/{vehicle}/flux", Who::Anyone),
-    ("GET", "/s/{code}", Who::Anyone),
-    ("GET", "/qr/{file}", Who::Anyone),
-    ("GET", "/static/ecran.css", Who::Anyone),
-    ("GET", "/static/ecran.js", Who::Anyone),
-    ("POST", "/api/v1/positions", Who::Roles(FEED)),
-    ("POST", "/api/v1/positions/gtfs-rt", Who::Roles(FEED)),
-    ("POST", "/api/v1/positions/siri", Who::Roles(FEED)),
-    ("GET", "/api/v1/positions/counters", Who::Roles(ADMIN)),
-    ("GET", "/api/v1/stops/{stop}/offers", Who::Anyone),
-    ("GET", "/entreprise/diffusion", Who::Roles(EMPLOYER)),
-    ("GET", "/entreprise/diffusion.csv", Who::Roles(EMPLOYER)),
-    ("GET", "/entreprise", Who::Roles(EMPLOYER)),
-    ("GET", "/entreprise/offres/{code}", Who::Roles(EMPLOYER)),
-];
+/// The access table: (method, route, who), made once from the routes' declarations.
+pub fn table() -> &'static [(&'static str, &'static str, Who)] {
+    static TABLE: std::sync::OnceLock<Vec<(&'static str, &'static str, Who)>> =
+        std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        crate::routes::all()
+            .into_iter()
+            .map(|r| (r.method, r.path, r.who))
+            .collect()
+    })
+}
 
 pub fn lookup(method: &str, path: &str) -> Option<Who> {
     let method = if method == "HEAD" { "GET" } else { method };
-    ACCESS
+    table()
         .iter()
         .find(|(m, p, _)| *m == method && *p == path)
         .map(|(_, _, w)| *w)
@@ -543,7 +304,7 @@ pub async fn guard(State(st): State<SharedState>, req: Request, next: Next) -> R
 
 /// The methods the table allows on a route, for the `Allow` header.
 pub fn allowed_methods(path: &str) -> Vec<&'static str> {
-    let mut v: Vec<&'static str> = ACCESS
+    let mut v: Vec<&'static str> = table()
         .iter()
         .filter(|(_, p, _)| *p == path)
         .map(|(m, _, _)| *m)

@@ -723,3 +723,34 @@ pub async fn privacy(State(st): State<SharedState>) -> Result<Response, AppError
     )
     .into_response())
 }
+
+/// This module's routes: method, path, who may call it, handler (see `crate::routes`).
+pub(crate) fn routes() -> Vec<crate::routes::Route> {
+    use crate::access::{Who, PERSON, SIGNED_IN};
+    use crate::routes::{get, post};
+    vec![
+        get("/confidentialite", Who::Anyone, privacy),
+        get("/.well-known/security.txt", Who::Anyone, security_txt),
+        get("/connexion", Who::Anyone, login_page),
+        post("/connexion", Who::Anyone, login),
+        get("/connexion/oubli", Who::Anyone, forgot_page),
+        post("/connexion/oubli", Who::Anyone, forgot),
+        get("/connexion/nouveau-mot-de-passe", Who::Anyone, reset_page),
+        post("/connexion/nouveau-mot-de-passe", Who::Anyone, reset),
+        get("/deconnexion", Who::Roles(SIGNED_IN), logout_page),
+        post("/deconnexion", Who::Roles(SIGNED_IN), logout),
+        get("/mon-espace", Who::Anyone, person_page),
+        post("/mon-espace", Who::Anyone, person_request_code),
+        post("/mon-espace/code", Who::Anyone, person_login),
+        get("/mon-espace/donnees", Who::Roles(PERSON), person_data),
+        get("/mon-espace/export", Who::Roles(PERSON), person_export),
+        post("/mon-espace/effacer", Who::Roles(PERSON), person_erase),
+        get("/mon-espace/adresse", Who::Roles(PERSON), new_email_page),
+        post("/mon-espace/adresse", Who::Roles(PERSON), new_email_request),
+        post(
+            "/mon-espace/adresse/code",
+            Who::Roles(PERSON),
+            new_email_confirm,
+        ),
+    ]
+}

@@ -217,3 +217,16 @@ pub fn openapi_document() -> Value {
         }}
     })
 }
+
+/// This module's routes: method, path, who may call it, handler (see `crate::routes`).
+pub(crate) fn routes() -> Vec<crate::routes::Route> {
+    use crate::access::Who;
+    use crate::routes::get;
+    vec![
+        get("/api/v1/openapi.json", Who::Anyone, openapi),
+        get("/api/v1/offers", Who::Anyone, offers),
+        get("/api/v1/offers/{code}", Who::Anyone, offer),
+        get("/api/v1/employers", Who::Anyone, employers),
+        get("/api/v1/employers/{id}", Who::Anyone, employer),
+    ]
+}

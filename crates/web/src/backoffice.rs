@@ -897,3 +897,51 @@ pub async fn employer_offer(
 pub async fn whoami(Extension(ident): Extension<Identity>) -> Json<serde_json::Value> {
     Json(serde_json::json!({ "role": ident.role().map(|r| r.as_str()) }))
 }
+
+/// This module's routes: method, path, who may call it, handler (see `crate::routes`).
+pub(crate) fn routes() -> Vec<crate::routes::Route> {
+    use crate::access::{Who, ADMIN, ADVISORS, DEVICES, EMPLOYER, STAFF};
+    use crate::routes::{get, post};
+    vec![
+        get("/api/v1/whoami", Who::Roles(DEVICES), whoami),
+        get("/conseil/doublons", Who::Roles(ADVISORS), duplicates),
+        post(
+            "/conseil/personnes/{id}/fusion",
+            Who::Roles(ADVISORS),
+            merge,
+        ),
+        get("/conseil/demandes", Who::Roles(STAFF), inbox),
+        get("/conseil/demandes/{id}", Who::Roles(STAFF), interest),
+        post("/conseil/demandes/{id}/etat", Who::Roles(STAFF), set_status),
+        post(
+            "/conseil/demandes/{id}/attribuer",
+            Who::Roles(STAFF),
+            assign,
+        ),
+        get(
+            "/conseil/personnes/{id}/export",
+            Who::Roles(ADVISORS),
+            export_person,
+        ),
+        post(
+            "/conseil/personnes/{id}/effacer",
+            Who::Roles(ADVISORS),
+            erase_person,
+        ),
+        get("/admin", Who::Roles(ADMIN), admin),
+        get("/admin/journal", Who::Roles(ADMIN), journal),
+        post("/admin/comptes", Who::Roles(ADMIN), create_account),
+        post("/admin/jetons", Who::Roles(ADMIN), create_token),
+        post(
+            "/admin/jetons/{id}/revoquer",
+            Who::Roles(ADMIN),
+            revoke_token,
+        ),
+        get("/entreprise", Who::Roles(EMPLOYER), employer_home),
+        get(
+            "/entreprise/offres/{code}",
+            Who::Roles(EMPLOYER),
+            employer_offer,
+        ),
+    ]
+}

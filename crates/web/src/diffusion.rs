@@ -334,3 +334,21 @@ pub async fn delete(
     };
     done(&st, &ident, subject, "supprimé", "supprime").await
 }
+
+/// This module's routes: method, path, who may call it, handler (see `crate::routes`).
+pub(crate) fn routes() -> Vec<crate::routes::Route> {
+    use crate::access::{Who, ADMIN};
+    use crate::routes::{get, post};
+    vec![
+        get("/admin/ecrans", Who::Roles(ADMIN), page),
+        post("/admin/ecrans/campagnes", Who::Roles(ADMIN), add_campaign),
+        post("/admin/ecrans/zones", Who::Roles(ADMIN), set_fence),
+        post("/admin/ecrans/ecrans", Who::Roles(ADMIN), add_screen),
+        post("/admin/ecrans/messages", Who::Roles(ADMIN), add_message),
+        post(
+            "/admin/ecrans/{kind}/{id}/supprimer",
+            Who::Roles(ADMIN),
+            delete,
+        ),
+    ]
+}

@@ -505,6 +505,21 @@ pub async fn export_people(
     ))
 }
 
+/// This module's routes: method, path, who may call it, handler (see `crate::routes`).
+pub(crate) fn routes() -> Vec<crate::routes::Route> {
+    use crate::access::{Who, ADMIN, ADVISORS};
+    use crate::routes::{get, post};
+    vec![
+        get("/pilotage", Who::Roles(ADVISORS), dashboard),
+        get("/pilotage/export/{file}", Who::Roles(ADVISORS), export),
+        post(
+            "/pilotage/export-personnes",
+            Who::Roles(ADMIN),
+            export_people,
+        ),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,12 +16,12 @@ mod matching;
 mod orientation;
 mod pages;
 mod questionnaire;
+pub mod routes;
 mod screens;
 mod security;
 mod skills;
 mod views;
 
-use axum::routing::{get, post};
 use axum::Router;
 use dklik_app::Store;
 use std::collections::HashMap;
@@ -29,7 +29,7 @@ use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-pub use access::{lookup, Who, ACCESS};
+pub use access::{lookup, table as access_table, Who};
 pub use client::Cidr;
 pub use error::AppError;
 
@@ -274,245 +274,20 @@ impl VisitOnce {
 /// The largest request body accepted (forms and JSON).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
+/// The whole site: every module's routes (see `routes`), behind the access guard, then the
+/// layers every answer goes through.
 pub fn router(state: SharedState) -> Router {
-    Router::new()
-        .route("/healthz", get(pages::healthz))
-        .route("/", get(pages::home))
-        .route("/offres", get(pages::offers))
-        .route("/offres/{code}", get(pages::offer))
-        .route("/offres/{code}/interet", post(pages::interest))
-        .route("/offres/{code}/merci", get(pages::thanks))
-        .route("/o", get(pages::code_form))
-        .route("/o/{code}", get(pages::short_link))
-        .route("/static/dklik.css", get(pages::css))
-        .route("/api/v1/openapi.json", get(api::openapi))
-        .route("/api/v1/offers", get(api::offers))
-        .route("/api/v1/offers/{code}", get(api::offer))
-        .route("/api/v1/employers", get(api::employers))
-        .route("/api/v1/employers/{id}", get(api::employer))
-        .route("/api/v1/whoami", get(backoffice::whoami))
-        .route("/confidentialite", get(account::privacy))
-        .route("/.well-known/security.txt", get(account::security_txt))
-        .route("/connexion", get(account::login_page).post(account::login))
-        .route(
-            "/connexion/oubli",
-            get(account::forgot_page).post(account::forgot),
-        )
-        .route(
-            "/connexion/nouveau-mot-de-passe",
-            get(account::reset_page).post(account::reset),
-        )
-        .route(
-            "/deconnexion",
-            get(account::logout_page).post(account::logout),
-        )
-        .route(
-            "/mon-espace",
-            get(account::person_page).post(account::person_request_code),
-        )
-        .route("/mon-espace/code", post(account::person_login))
-        .route("/mon-espace/donnees", get(account::person_data))
-        .route("/mon-espace/export", get(account::person_export))
-        .route("/mon-espace/effacer", post(account::person_erase))
-        .route(
-            "/mon-espace/adresse",
-            get(account::new_email_page).post(account::new_email_request),
-        )
-        .route("/mon-espace/adresse/code", post(account::new_email_confirm))
-        .route("/conseil/doublons", get(backoffice::duplicates))
-        .route("/conseil/personnes/{id}/fusion", post(backoffice::merge))
-        .route("/conseil/demandes", get(backoffice::inbox))
-        .route("/conseil/demandes/{id}", get(backoffice::interest))
-        .route("/conseil/demandes/{id}/etat", post(backoffice::set_status))
-        .route("/conseil/demandes/{id}/attribuer", post(backoffice::assign))
-        .route(
-            "/conseil/personnes/{id}/export",
-            get(backoffice::export_person),
-        )
-        .route(
-            "/conseil/personnes/{id}/effacer",
-            post(backoffice::erase_person),
-        )
-        .route("/pilotage", get(impact::dashboard))
-        .route("/pilotage/export/{file}", get(impact::export))
-        .route("/pilotage/export-personnes", post(impact::export_people))
-        .route("/admin", get(backoffice::admin))
-        .route("/admin/journal", get(backoffice::journal))
-        .route("/admin/comptes", post(backoffice::create_account))
-        .route("/admin/jetons", post(backoffice::create_token))
-        .route(
-            "/admin/jetons/{id}/revoquer",
-            post(backoffice::revoke_token),
-        )
-        .route("/entreprise", get(backoffice::employer_home))
-        .route("/entreprise/offres/{code}", get(backoffice::employer_offer))
-        .route("/conseil/personnes", get(skills::people))
-        .route(
-            "/conseil/personnes/nouvelle",
-            get(skills::new_person).post(skills::create_person),
-        )
-        .route("/conseil/personnes/{id}", get(skills::person))
-        .route(
-            "/conseil/personnes/{id}/modifier",
-            get(skills::edit_person).post(skills::update_person),
-        )
-        .route(
-            "/conseil/personnes/{id}/competences",
-            post(skills::add_skill),
-        )
-        .route(
-            "/conseil/personnes/{id}/competences/{eid}/supprimer",
-            post(skills::drop_skill),
-        )
-        .route("/conseil/personnes/{id}/suggestions", post(skills::suggest))
-        .route(
-            "/conseil/personnes/{id}/attestations",
-            post(skills::endorsement_link),
-        )
-        .route(
-            "/conseil/personnes/{id}/activites",
-            post(skills::add_activity),
-        )
-        .route("/conseil/personnes/{id}/tests", post(skills::register_test))
-        .route(
-            "/conseil/personnes/{id}/emplois",
-            get(matching::person_jobs),
-        )
-        .route(
-            "/conseil/personnes/{id}/mises-en-relation",
-            post(matching::propose),
-        )
-        .route(
-            "/conseil/mises-en-relation/{id}/etape",
-            post(matching::intro_step),
-        )
-        .route(
-            "/entreprise/mises-en-relation",
-            get(matching::employer_intros),
-        )
-        .route(
-            "/entreprise/mises-en-relation/{id}",
-            get(matching::employer_intro),
-        )
-        .route(
-            "/entreprise/mises-en-relation/{id}/etape",
-            post(matching::employer_intro_step),
-        )
-        .route(
-            "/conseil/offres/{code}/candidats",
-            get(matching::offer_people),
-        )
-        .route("/conseil/activites/{id}", get(skills::activity))
-        .route(
-            "/conseil/activites/{id}/{what}",
-            post(skills::activity_change),
-        )
-        .route(
-            "/conseil/tests",
-            get(skills::tests).post(skills::create_test),
-        )
-        .route("/conseil/tests/{id}/sessions", post(skills::create_session))
-        .route("/conseil/sessions/{id}", get(skills::session))
-        .route(
-            "/conseil/sessions/{id}/{what}",
-            post(skills::session_change),
-        )
-        .route(
-            "/conseil/offres/{code}/competences",
-            get(skills::needs).post(skills::add_need),
-        )
-        .route(
-            "/conseil/offres/{code}/competences/retirer",
-            post(skills::remove_need),
-        )
-        .route(
-            "/entreprise/offres/{code}/competences",
-            get(skills::needs).post(skills::add_need),
-        )
-        .route(
-            "/entreprise/offres/{code}/competences/retirer",
-            post(skills::remove_need),
-        )
-        .route("/conseil/questionnaire", get(questionnaire::review))
-        .route(
-            "/attester/{token}",
-            get(skills::endorse_form).post(skills::endorse),
-        )
-        .route(
-            "/questionnaire",
-            get(questionnaire::start).post(questionnaire::answer),
-        )
-        .route("/questionnaire/resultat/{token}", get(questionnaire::card))
-        .route(
-            "/questionnaire/resultat/{token}/envoyer",
-            post(questionnaire::send),
-        )
-        .route("/static/print.css", get(pages::print_css))
-        .route("/static/equipe.js", get(pages::outreach_js))
-        .route("/orientaklik", get(orientation::catalogue))
-        .route("/orientaklik/{id}", get(orientation::service))
-        .route("/orientaklik/{id}/inscription", post(orientation::register))
-        .route("/agenda", get(orientation::agenda))
-        .route("/agenda/{file}", get(orientation::ics))
-        .route("/e/{code}", get(orientation::event))
-        .route("/e/{code}/inscription", post(orientation::register_event))
-        .route("/e/{code}/affiche", get(orientation::poster))
-        .route("/conseil/orientaklik", get(orientation::admin))
-        .route(
-            "/conseil/orientaklik/services",
-            post(orientation::create_service),
-        )
-        .route(
-            "/conseil/orientaklik/seances",
-            post(orientation::create_session),
-        )
-        .route(
-            "/conseil/orientaklik/seances/{id}",
-            get(orientation::session),
-        )
-        .route(
-            "/conseil/orientaklik/seances/{id}/{what}",
-            post(orientation::session_change),
-        )
-        .route(
-            "/conseil/orientaklik/bilan",
-            get(orientation::survey_report),
-        )
-        .route(
-            "/conseil/agenda",
-            get(orientation::agenda_admin).post(orientation::create_event),
-        )
-        .route(
-            "/equipe-mobile",
-            get(orientation::outreach).post(orientation::record_outreach),
-        )
-        .route("/admin/ecrans", get(diffusion::page))
-        .route("/admin/ecrans/campagnes", post(diffusion::add_campaign))
-        .route("/admin/ecrans/zones", post(diffusion::set_fence))
-        .route("/admin/ecrans/ecrans", post(diffusion::add_screen))
-        .route("/admin/ecrans/messages", post(diffusion::add_message))
-        .route(
-            "/admin/ecrans/{kind}/{id}/supprimer",
-            post(diffusion::delete),
-        )
-        .route("/api/v1/impressions", post(screens::player_impressions))
-        .route("/ecrans", get(screens::screens_list))
-        .route("/ecran/{vehicle}", get(screens::screen_page))
-        .route("/ecran/{vehicle}/flux", get(screens::screen_stream))
-        .route("/s/{code}", get(screens::scan))
-        .route("/qr/{file}", get(screens::offer_qr))
-        .route("/static/ecran.css", get(pages::screen_css))
-        .route("/static/ecran.js", get(pages::screen_js))
-        .route("/api/v1/positions", post(screens::positions))
-        .route("/api/v1/positions/gtfs-rt", post(screens::gtfs_rt))
-        .route("/api/v1/positions/siri", post(screens::siri))
-        .route("/api/v1/positions/counters", get(screens::counters))
-        .route("/api/v1/stops/{stop}/offers", get(screens::stop_feed))
-        .route("/entreprise/diffusion", get(screens::display_report_html))
-        .route(
-            "/entreprise/diffusion.csv",
-            get(screens::display_report_csv),
-        )
+    // Routes of one path share one method router.
+    let mut by_path: Vec<(&'static str, axum::routing::MethodRouter<SharedState>)> = Vec::new();
+    for r in routes::all() {
+        match by_path.iter_mut().find(|(p, _)| *p == r.path) {
+            Some((_, mr)) => *mr = std::mem::take(mr).merge(r.handler),
+            None => by_path.push((r.path, r.handler)),
+        }
+    }
+    by_path
+        .into_iter()
+        .fold(Router::new(), |router, (path, mr)| router.route(path, mr))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             access::guard,

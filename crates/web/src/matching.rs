@@ -471,3 +471,46 @@ pub async fn employer_intro(
     )
     .into_response())
 }
+
+/// This module's routes: method, path, who may call it, handler (see `crate::routes`).
+pub(crate) fn routes() -> Vec<crate::routes::Route> {
+    use crate::access::{Who, ADVISORS, EMPLOYER, STAFF};
+    use crate::routes::{get, post};
+    vec![
+        get(
+            "/conseil/personnes/{id}/emplois",
+            Who::Roles(STAFF),
+            person_jobs,
+        ),
+        post(
+            "/conseil/personnes/{id}/mises-en-relation",
+            Who::Roles(ADVISORS),
+            propose,
+        ),
+        post(
+            "/conseil/mises-en-relation/{id}/etape",
+            Who::Roles(ADVISORS),
+            intro_step,
+        ),
+        get(
+            "/entreprise/mises-en-relation",
+            Who::Roles(EMPLOYER),
+            employer_intros,
+        ),
+        get(
+            "/entreprise/mises-en-relation/{id}",
+            Who::Roles(EMPLOYER),
+            employer_intro,
+        ),
+        post(
+            "/entreprise/mises-en-relation/{id}/etape",
+            Who::Roles(EMPLOYER),
+            employer_intro_step,
+        ),
+        get(
+            "/conseil/offres/{code}/candidats",
+            Who::Roles(ADVISORS),
+            offer_people,
+        ),
+    ]
+}

@@ -576,3 +576,24 @@ pub async fn short_link(
         None => Ok(unknown_code_page(&code)),
     }
 }
+
+/// This module's routes: method, path, who may call it, handler (see `crate::routes`).
+pub(crate) fn routes() -> Vec<crate::routes::Route> {
+    use crate::access::Who;
+    use crate::routes::{get, post};
+    vec![
+        get("/healthz", Who::Anyone, healthz),
+        get("/", Who::Anyone, home),
+        get("/offres", Who::Anyone, offers),
+        get("/offres/{code}", Who::Anyone, offer),
+        post("/offres/{code}/interet", Who::Anyone, interest),
+        get("/offres/{code}/merci", Who::Anyone, thanks),
+        get("/o", Who::Anyone, code_form),
+        get("/o/{code}", Who::Anyone, short_link),
+        get("/static/dklik.css", Who::Anyone, css),
+        get("/static/print.css", Who::Anyone, print_css),
+        get("/static/equipe.js", Who::Anyone, outreach_js),
+        get("/static/ecran.css", Who::Anyone, screen_css),
+        get("/static/ecran.js", Who::Anyone, screen_js),
+    ]
+}

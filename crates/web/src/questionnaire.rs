@@ -323,3 +323,16 @@ pub async fn review(
     }
     .respond()
 }
+
+/// This module's routes: method, path, who may call it, handler (see `crate::routes`).
+pub(crate) fn routes() -> Vec<crate::routes::Route> {
+    use crate::access::{Who, STAFF};
+    use crate::routes::{get, post};
+    vec![
+        get("/conseil/questionnaire", Who::Roles(STAFF), review),
+        get("/questionnaire", Who::Anyone, start),
+        post("/questionnaire", Who::Anyone, answer),
+        get("/questionnaire/resultat/{token}", Who::Anyone, card),
+        post("/questionnaire/resultat/{token}/envoyer", Who::Anyone, send),
+    ]
+}

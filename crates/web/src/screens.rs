@@ -641,3 +641,36 @@ pub async fn counters(State(st): State<SharedState>) -> Json<serde_json::Value> 
         .collect();
     Json(serde_json::json!({"accepted": accepted, "rejected": rejected}))
 }
+
+/// This module's routes: method, path, who may call it, handler (see `crate::routes`).
+pub(crate) fn routes() -> Vec<crate::routes::Route> {
+    use crate::access::{Who, ADMIN, EMPLOYER, FEED, SCREEN};
+    use crate::routes::{get, post};
+    vec![
+        post(
+            "/api/v1/impressions",
+            Who::Roles(SCREEN),
+            player_impressions,
+        ),
+        get("/ecrans", Who::Anyone, screens_list),
+        get("/ecran/{vehicle}", Who::Anyone, screen_page),
+        get("/ecran/{vehicle}/flux", Who::Anyone, screen_stream),
+        get("/s/{code}", Who::Anyone, scan),
+        get("/qr/{file}", Who::Anyone, offer_qr),
+        post("/api/v1/positions", Who::Roles(FEED), positions),
+        post("/api/v1/positions/gtfs-rt", Who::Roles(FEED), gtfs_rt),
+        post("/api/v1/positions/siri", Who::Roles(FEED), siri),
+        get("/api/v1/positions/counters", Who::Roles(ADMIN), counters),
+        get("/api/v1/stops/{stop}/offers", Who::Anyone, stop_feed),
+        get(
+            "/entreprise/diffusion",
+            Who::Roles(EMPLOYER),
+            display_report_html,
+        ),
+        get(
+            "/entreprise/diffusion.csv",
+            Who::Roles(EMPLOYER),
+            display_report_csv,
+        ),
+    ]
+}

@@ -199,7 +199,7 @@ async fn oversized_bodies_are_refused() {
 async fn security_headers_everywhere_and_no_internal_text() {
     let app = app().await;
     let code = some_code(&app).await;
-    for (method, path, _) in dklik_web::ACCESS {
+    for (method, path, _) in dklik_web::access_table() {
         let path = path
             .replace("{code}", &code)
             .replace("{id}", "1")
@@ -300,7 +300,7 @@ async fn json_api_and_openapi() {
         .keys()
         .cloned()
         .collect();
-    let mut routed: Vec<String> = dklik_web::ACCESS
+    let mut routed: Vec<String> = dklik_web::access_table()
         .iter()
         .filter(|(_, p, _)| p.starts_with("/api/v1"))
         .map(|(_, p, _)| p.to_string())

@@ -80,3 +80,49 @@ pub use catalogue::*;
 pub use events::*;
 pub use outreach::*;
 pub use staff::*;
+
+/// This module's routes: method, path, who may call it, handler (see `crate::routes`).
+pub(crate) fn routes() -> Vec<crate::routes::Route> {
+    use crate::access::{Who, ADVISORS, STAFF};
+    use crate::routes::{get, post};
+    vec![
+        get("/orientaklik", Who::Anyone, catalogue),
+        get("/orientaklik/{id}", Who::Anyone, service),
+        post("/orientaklik/{id}/inscription", Who::Anyone, register),
+        get("/agenda", Who::Anyone, agenda),
+        get("/agenda/{file}", Who::Anyone, ics),
+        get("/e/{code}", Who::Anyone, event),
+        post("/e/{code}/inscription", Who::Anyone, register_event),
+        get("/e/{code}/affiche", Who::Anyone, poster),
+        get("/conseil/orientaklik", Who::Roles(ADVISORS), admin),
+        post(
+            "/conseil/orientaklik/services",
+            Who::Roles(ADVISORS),
+            create_service,
+        ),
+        post(
+            "/conseil/orientaklik/seances",
+            Who::Roles(ADVISORS),
+            create_session,
+        ),
+        get(
+            "/conseil/orientaklik/seances/{id}",
+            Who::Roles(ADVISORS),
+            session,
+        ),
+        post(
+            "/conseil/orientaklik/seances/{id}/{what}",
+            Who::Roles(ADVISORS),
+            session_change,
+        ),
+        get(
+            "/conseil/orientaklik/bilan",
+            Who::Roles(ADVISORS),
+            survey_report,
+        ),
+        get("/conseil/agenda", Who::Roles(STAFF), agenda_admin),
+        post("/conseil/agenda", Who::Roles(STAFF), create_event),
+        get("/equipe-mobile", Who::Roles(STAFF), outreach),
+        post("/equipe-mobile", Who::Roles(STAFF), record_outreach),
+    ]
+}

@@ -447,3 +447,110 @@ pub struct NoticeQuery {
     #[serde(default)]
     ok: String,
 }
+
+/// This module's routes: method, path, who may call it, handler (see `crate::routes`).
+pub(crate) fn routes() -> Vec<crate::routes::Route> {
+    use crate::access::{Who, ADVISORS, EMPLOYER, STAFF};
+    use crate::routes::{get, post};
+    vec![
+        get("/conseil/personnes", Who::Roles(STAFF), people),
+        get("/conseil/personnes/nouvelle", Who::Roles(STAFF), new_person),
+        post(
+            "/conseil/personnes/nouvelle",
+            Who::Roles(STAFF),
+            create_person,
+        ),
+        get("/conseil/personnes/{id}", Who::Roles(STAFF), person),
+        get(
+            "/conseil/personnes/{id}/modifier",
+            Who::Roles(STAFF),
+            edit_person,
+        ),
+        post(
+            "/conseil/personnes/{id}/modifier",
+            Who::Roles(STAFF),
+            update_person,
+        ),
+        post(
+            "/conseil/personnes/{id}/competences",
+            Who::Roles(STAFF),
+            add_skill,
+        ),
+        post(
+            "/conseil/personnes/{id}/competences/{eid}/supprimer",
+            Who::Roles(STAFF),
+            drop_skill,
+        ),
+        post(
+            "/conseil/personnes/{id}/suggestions",
+            Who::Roles(STAFF),
+            suggest,
+        ),
+        post(
+            "/conseil/personnes/{id}/attestations",
+            Who::Roles(ADVISORS),
+            endorsement_link,
+        ),
+        post(
+            "/conseil/personnes/{id}/activites",
+            Who::Roles(ADVISORS),
+            add_activity,
+        ),
+        post(
+            "/conseil/personnes/{id}/tests",
+            Who::Roles(ADVISORS),
+            register_test,
+        ),
+        get("/conseil/activites/{id}", Who::Roles(ADVISORS), activity),
+        post(
+            "/conseil/activites/{id}/{what}",
+            Who::Roles(ADVISORS),
+            activity_change,
+        ),
+        get("/conseil/tests", Who::Roles(ADVISORS), tests),
+        post("/conseil/tests", Who::Roles(ADVISORS), create_test),
+        post(
+            "/conseil/tests/{id}/sessions",
+            Who::Roles(ADVISORS),
+            create_session,
+        ),
+        get("/conseil/sessions/{id}", Who::Roles(ADVISORS), session),
+        post(
+            "/conseil/sessions/{id}/{what}",
+            Who::Roles(ADVISORS),
+            session_change,
+        ),
+        get(
+            "/conseil/offres/{code}/competences",
+            Who::Roles(ADVISORS),
+            needs,
+        ),
+        post(
+            "/conseil/offres/{code}/competences",
+            Who::Roles(ADVISORS),
+            add_need,
+        ),
+        post(
+            "/conseil/offres/{code}/competences/retirer",
+            Who::Roles(ADVISORS),
+            remove_need,
+        ),
+        get(
+            "/entreprise/offres/{code}/competences",
+            Who::Roles(EMPLOYER),
+            needs,
+        ),
+        post(
+            "/entreprise/offres/{code}/competences",
+            Who::Roles(EMPLOYER),
+            add_need,
+        ),
+        post(
+            "/entreprise/offres/{code}/competences/retirer",
+            Who::Roles(EMPLOYER),
+            remove_need,
+        ),
+        get("/attester/{token}", Who::Anyone, endorse_form),
+        post("/attester/{token}", Who::Anyone, endorse),
+    ]
+}

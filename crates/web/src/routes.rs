@@ -1,0 +1,66 @@
+//! Every route, declared once, in the module that serves it: method, path, who may call it,
+//! handler. The router (`crate::router`), the access table the guard enforces
+//! (`crate::access::table`) and the route × role test are all built from [`all`].
+
+use crate::access::Who;
+use crate::SharedState;
+use axum::handler::Handler;
+use axum::routing::MethodRouter;
+
+/// One route.
+pub struct Route {
+    /// "GET" or "POST" (HEAD is served with GET).
+    pub method: &'static str,
+    /// axum's path, with `{name}` for a segment.
+    pub path: &'static str,
+    pub who: Who,
+    pub(crate) handler: MethodRouter<SharedState>,
+}
+
+/// A GET route.
+pub(crate) fn get<H, T>(path: &'static str, who: Who, handler: H) -> Route
+where
+    H: Handler<T, SharedState>,
+    T: 'static,
+{
+    Route {
+        method: "GET",
+        path,
+        who,
+        handler: axum::routing::get(handler),
+    }
+}
+
+/// A POST route.
+pub(crate) fn post<H, T>(path: &'static str, who: Who, handler: H) -> Route
+where
+    H: Handler<T, SharedState>,
+    T: 'static,
+{
+    Route {
+        method: "POST",
+        path,
+        who,
+        handler: axum::routing::post(handler),
+    }
+}
+
+/// Every route of the site, module by module.
+pub fn all() -> Vec<Route> {
+    [
+        crate::pages::routes(),
+        crate::api::routes(),
+        crate::account::routes(),
+        crate::backoffice::routes(),
+        crate::skills::routes(),
+        crate::matching::routes(),
+        crate::questionnaire::routes(),
+        crate::orientation::routes(),
+        crate::impact::routes(),
+        crate::diffusion::routes(),
+        crate::screens::routes(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
