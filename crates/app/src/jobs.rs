@@ -18,7 +18,10 @@ pub struct JobSettings {
 pub async fn tick(store: &dyn Store, mailer: &dyn Mailer, s: &JobSettings) {
     let now = crate::unix_now();
     if let Err(e) = crate::mail::deliver_due(store, mailer, now).await {
-        eprintln!("envoi des courriels : {e}");
+        tracing::error!(
+            "envoi des courriels : {}",
+            dklik_domain::privacy::redact(&e.to_string())
+        );
     }
     let paris = crate::now_paris();
     if paris.hour() < s.daily_hour {
@@ -26,37 +29,58 @@ pub async fn tick(store: &dyn Store, mailer: &dyn Mailer, s: &JobSettings) {
     }
     let today = paris.date();
     if let Err(e) = crate::inbox::daily_reminders(store, today, &s.base_url, now).await {
-        eprintln!("rappel quotidien : {e}");
+        tracing::error!(
+            "rappel quotidien : {}",
+            dklik_domain::privacy::redact(&e.to_string())
+        );
     }
     match store.claim_job_run("orientation_reminders", today).await {
         Ok(true) => {
             match crate::orientation::send_reminders(store, s.sms.as_ref(), today, now).await {
-                Ok(n) if n > 0 => eprintln!("OrientaKlik : {n} rappel(s) envoyé(s)"),
+                Ok(n) if n > 0 => tracing::info!("OrientaKlik : {n} rappel(s) envoyé(s)"),
                 Ok(_) => {}
-                Err(e) => eprintln!("rappels OrientaKlik : {e}"),
+                Err(e) => tracing::error!(
+                    "rappels OrientaKlik : {}",
+                    dklik_domain::privacy::redact(&e.to_string())
+                ),
             }
         }
         Ok(false) => {}
-        Err(e) => eprintln!("rappels OrientaKlik : {e}"),
+        Err(e) => tracing::error!(
+            "rappels OrientaKlik : {}",
+            dklik_domain::privacy::redact(&e.to_string())
+        ),
     }
     match store.claim_job_run("introductions", today).await {
         Ok(true) => match crate::introductions::daily(store, &s.base_url, now).await {
             Ok((r, e, f)) if r + e + f > 0 => {
-                eprintln!("mises en relation : {r} rappel(s), {e} expirée(s), {f} suivi(s)")
+                tracing::info!("mises en relation : {r} rappel(s), {e} expirée(s), {f} suivi(s)")
             }
             Ok(_) => {}
-            Err(e) => eprintln!("mises en relation : {e}"),
+            Err(e) => tracing::error!(
+                "mises en relation : {}",
+                dklik_domain::privacy::redact(&e.to_string())
+            ),
         },
         Ok(false) => {}
-        Err(e) => eprintln!("mises en relation : {e}"),
+        Err(e) => tracing::error!(
+            "mises en relation : {}",
+            dklik_domain::privacy::redact(&e.to_string())
+        ),
     }
     match store.claim_job_run("retention", today).await {
         Ok(true) => match crate::privacy::retention_job(store, s.retention_months, now).await {
-            Ok(n) if n > 0 => eprintln!("rétention : {n} personne(s) anonymisée(s)"),
+            Ok(n) if n > 0 => tracing::info!("rétention : {n} personne(s) anonymisée(s)"),
             Ok(_) => {}
-            Err(e) => eprintln!("rétention : {e}"),
+            Err(e) => tracing::error!(
+                "rétention : {}",
+                dklik_domain::privacy::redact(&e.to_string())
+            ),
         },
         Ok(false) => {}
-        Err(e) => eprintln!("rétention : {e}"),
+        Err(e) => tracing::error!(
+            "rétention : {}",
+            dklik_domain::privacy::redact(&e.to_string())
+        ),
     }
 }

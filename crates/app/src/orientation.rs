@@ -425,7 +425,7 @@ async fn tell(
     }
     if let Some(p) = &r.phone {
         if let Err(e) = sms.send(p, body).await {
-            eprintln!("SMS : {e}");
+            tracing::warn!("SMS : {}", dklik_domain::privacy::redact(&e.to_string()));
         }
     }
     Ok(())
@@ -674,7 +674,7 @@ pub async fn send_reminders(
         }
         if let Some(p) = &r.phone {
             if let Err(e) = sms.send(p, &body).await {
-                eprintln!("SMS : {e}");
+                tracing::warn!("SMS : {}", dklik_domain::privacy::redact(&e.to_string()));
             }
         }
         store.mark_reminded(r.registration_id, now).await?;

@@ -308,7 +308,10 @@ impl ScreenHub {
             state: (*state).clone(),
         }) {
             if let Err(e) = store.notify_screens(&payload).await {
-                eprintln!("écrans : message aux autres serveurs impossible : {e}");
+                tracing::warn!(
+                    "écrans : message aux autres serveurs impossible : {}",
+                    dklik_domain::privacy::redact(&e.to_string())
+                );
             }
         }
         Ok(Some(state))
@@ -344,7 +347,7 @@ impl ScreenHub {
     /// Applies a change told by another server (its impressions are already recorded).
     pub fn apply_shared(&self, payload: &str) {
         let Ok(shared) = serde_json::from_str::<Shared>(payload) else {
-            eprintln!("écrans : message illisible d'un autre serveur");
+            tracing::warn!("écrans : message illisible d'un autre serveur");
             return;
         };
         if shared.origin == self.origin {

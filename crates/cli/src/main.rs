@@ -22,8 +22,32 @@ const DEFAULT_DB: &str = "sqlite://data/dklik.db";
     about = "DKLIK : offres d'emploi, écrans de bus et mises en relation"
 )]
 struct Cli {
+    /// How the server writes its log to standard error: `text` (one line per event, for a
+    /// person) or `json` (one JSON object per line, for a log collector).
+    #[arg(long, global = true, env = "DKLIK_LOG_FORMAT", default_value = "text")]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Logs go to standard error, at info level; they never hold personal data (request lines
+/// carry the route pattern, errors go through `privacy::redact`).
+fn init_logs(format: LogFormat) {
+    let builder = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(tracing::Level::INFO)
+        .with_ansi(false)
+        .with_target(false);
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+    };
 }
 
 // Parsed once at start: the size of the largest command (serve, with all its options) is no cost.
@@ -418,6 +442,7 @@ pub async fn open_store(url: &str) -> Result<Arc<dyn Store>> {
 
 fn main() -> Result<()> {
     let cli = Cli::parse();
+    init_logs(cli.log_format);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -480,7 +505,7 @@ async fn run(cli: Cli) -> Result<()> {
                     quiet: true,
                 };
                 if let Err(e) = replay::run(&feed, &base, &token, &args).await {
-                    eprintln!("bus simulés : {e}");
+                    tracing::warn!("bus simulés : {e}");
                 }
             });
             println!("Bus simulés sur les horaires du jour : la page http://{listen}/ecrans liste les bus en circulation.");
@@ -807,7 +832,7 @@ async fn serve(
                 let n = match sock.recv(&mut buf).await {
                     Ok(n) => n,
                     Err(e) => {
-                        eprintln!("ITxPT : réception impossible ({e})");
+                        tracing::warn!("ITxPT : réception impossible ({e})");
                         tokio::time::sleep(std::time::Duration::from_secs(1)).await;
                         continue;
                     }
@@ -818,10 +843,10 @@ async fn serve(
                         let positions = dklik_app::screens::positions_of(d.reports, now);
                         // Refused positions are counted by the engine; nothing to do here.
                         if let Err(e) = hub.ingest_many(hub_store.as_ref(), &positions, now).await {
-                            eprintln!("ITxPT : {e}");
+                            tracing::warn!("ITxPT : {e}");
                         }
                     }
-                    Err(e) => eprintln!("ITxPT : datagramme illisible ({e})"),
+                    Err(e) => tracing::warn!("ITxPT : datagramme illisible ({e})"),
                 }
             }
         });
@@ -831,7 +856,7 @@ async fn serve(
     tokio::spawn(async move {
         loop {
             if let Err(e) = hub.follow_others(hub_store.as_ref()).await {
-                eprintln!(
+                tracing::warn!(
                     "écrans : écoute des autres serveurs interrompue ({e}), reprise dans 5 s"
                 );
             } else {
@@ -846,7 +871,7 @@ async fn serve(
         loop {
             tokio::time::sleep(std::time::Duration::from_secs(30)).await;
             if let Err(e) = hub.refresh_offers(hub_store.as_ref()).await {
-                eprintln!("écrans : {e}");
+                tracing::warn!("écrans : {e}");
             }
         }
     });

@@ -93,12 +93,12 @@ pub async fn gtfs_rt_forever(
         };
         match outcome {
             Ok(()) if failing => {
-                eprintln!("GTFS-realtime : {url} répond de nouveau");
+                tracing::info!("GTFS-realtime : {url} répond de nouveau");
                 failing = false;
             }
             Ok(()) => {}
             Err(e) if !failing => {
-                eprintln!("GTFS-realtime : {url} : {e} (nouvel essai toutes les {every:?})");
+                tracing::warn!("GTFS-realtime : {url} : {e} (nouvel essai toutes les {every:?})");
                 failing = true;
             }
             Err(_) => {}

@@ -505,6 +505,7 @@ fn two_servers_on_postgres_share_the_screens() {
             .expect("addr")
             .port();
         let child = Command::new(env!("CARGO_BIN_EXE_dklik"))
+            .env("DKLIK_SECRET_FILE", dir.path().join("secret.key"))
             .args([
                 "serve",
                 "--db",
@@ -722,6 +723,7 @@ fn a_gtfs_realtime_url_is_polled_and_reaches_the_screens() {
     let base = format!("http://127.0.0.1:{port}");
     let _server = Server(
         Command::new(env!("CARGO_BIN_EXE_dklik"))
+            .env("DKLIK_SECRET_FILE", dir.path().join("secret.key"))
             .args([
                 "serve",
                 "--db",
@@ -917,6 +919,7 @@ fn the_report_command_gives_the_dashboards_numbers() {
         .port();
     let _server = Server(
         Command::new(env!("CARGO_BIN_EXE_dklik"))
+            .env("DKLIK_SECRET_FILE", dir.path().join("secret.key"))
             .args([
                 "serve",
                 "--db",
@@ -1000,4 +1003,116 @@ fn the_report_command_gives_the_dashboards_numbers() {
         page.contains(&format!("<th scope=\"row\">Embauches</th><td>{hires}</td>")),
         "{page}"
     );
+}
+
+#[test]
+fn the_server_logs_one_json_line_per_request_and_no_personal_data() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = format!("sqlite://{}", dir.path().join("demo.db").display());
+    let o = dklik(&["demo", "--no-serve", "--db", &db]);
+    assert!(o.status.success(), "{}", text(&o));
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("port")
+        .local_addr()
+        .expect("a")
+        .port();
+    let log_path = dir.path().join("server.log");
+    let log_file = std::fs::File::create(&log_path).expect("log file");
+    let mut server = Server(
+        Command::new(env!("CARGO_BIN_EXE_dklik"))
+            .env("DKLIK_SECRET_FILE", dir.path().join("secret.key"))
+            .args([
+                "serve",
+                "--log-format",
+                "json",
+                "--db",
+                &db,
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--mail-dir",
+                dir.path().to_str().expect("p"),
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(log_file)
+            .spawn()
+            .expect("serve"),
+    );
+    let base = format!("http://127.0.0.1:{port}");
+    assert!(
+        (0..100).any(|_| {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            http_get(&base, "/healthz").0 == 200
+        }),
+        "the server did not start"
+    );
+    let (_, offers) = http_get(&base, "/api/v1/offers");
+    let code = offers
+        .split("\"code\":\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("an offer code")
+        .to_string();
+    let form = [
+        ("Content-Type", "application/x-www-form-urlencoded"),
+        ("Origin", base.as_str()),
+    ];
+    // Personal data sent in every way a visitor can: forms, a login, an address, a bad body.
+    let (status, head, _) = http(
+        &base,
+        "POST",
+        &format!("/offres/{code}/interet"),
+        &form,
+        "prenom=Zo%C3%A9&telephone=06+98+76+54+32&email=zoe.secret%40exemple.fr&moment=matin&consentement=oui",
+    );
+    assert_eq!(status, 303, "{head}");
+    assert!(head.to_lowercase().contains("x-request-id: "), "{head}");
+    http(
+        &base,
+        "POST",
+        "/mon-espace",
+        &form,
+        "email=zoe.secret%40exemple.fr",
+    );
+    http(
+        &base,
+        "POST",
+        "/connexion",
+        &form,
+        "email=zoe.secret%40exemple.fr&mot_de_passe=0698765432",
+    );
+    http_get(&base, "/offres/zoe.secret@exemple.fr");
+    http_get(&base, "/connexion?suite=%2F0698765432");
+    http(
+        &base,
+        "POST",
+        &format!("/offres/{code}/interet"),
+        &form,
+        "telephone=0698765432&telephone=0698765432",
+    );
+    // The background jobs deliver the code mail meanwhile; then the server stops.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let _ = server.0.kill();
+    let _ = server.0.wait();
+    let log = std::fs::read_to_string(&log_path).expect("log");
+    let requests: Vec<serde_json::Value> = log
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["message"] == "requête")
+        .collect();
+    assert!(requests.len() >= 7, "{log}");
+    let interest = requests
+        .iter()
+        .find(|v| v["route"] == "/offres/{code}/interet" && v["method"] == "POST")
+        .unwrap_or_else(|| panic!("the form's request line: {log}"));
+    assert_eq!(interest["status"], 303);
+    assert!(interest["ms"].is_number() && interest["id"].as_str().is_some_and(|i| i.len() == 16));
+    for l in log.lines() {
+        assert!(
+            serde_json::from_str::<serde_json::Value>(l).is_ok(),
+            "not a JSON line: {l}"
+        );
+    }
+    for secret in ["zoe.secret", "98 76 54 32", "0698765432", "Zoé", "Zo%C3%A9"] {
+        assert!(!log.contains(secret), "{secret} in the logs: {log}");
+    }
 }

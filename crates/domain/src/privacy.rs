@@ -54,3 +54,71 @@ pub struct AuditEntry {
     pub subject: String,
     pub detail: String,
 }
+
+/// Text for a log line with what looks like an e-mail address or a phone number masked (a
+/// database error can quote the value that broke a constraint): logs hold no personal data.
+pub fn redact(text: &str) -> String {
+    let words: Vec<String> = text
+        .split(' ')
+        .map(|w| {
+            if w.contains('@') && w.contains('.') {
+                "[e-mail]".to_string()
+            } else {
+                w.to_string()
+            }
+        })
+        .collect();
+    mask_phones(&words.join(" "))
+}
+
+/// Stretches of digits and the signs people write between them (spaces, dots, dashes, +,
+/// brackets) holding 9 digits or more become `[téléphone]`.
+fn mask_phones(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let sep = |c: char| " .-+()/".contains(c);
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i].is_ascii_digit() || chars[i] == '+' {
+            let mut j = i;
+            let mut digits = 0;
+            while j < chars.len() && (chars[j].is_ascii_digit() || sep(chars[j])) {
+                digits += usize::from(chars[j].is_ascii_digit());
+                j += 1;
+            }
+            // Keep the separators that end the stretch (a space before the next word).
+            let mut end = j;
+            while end > i && !chars[end - 1].is_ascii_digit() {
+                end -= 1;
+            }
+            if digits >= 9 {
+                out.push_str("[téléphone]");
+            } else {
+                out.extend(&chars[i..end]);
+            }
+            out.extend(&chars[end..j]);
+            i = j.max(i + 1);
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logs_hold_no_contact() {
+        let e = "doublon : Key (email)=(lea@exemple.fr) already exists; phone 0612345678, +33 6 12 34 56 78 or 06 12 34 56 78";
+        let r = redact(e);
+        assert!(!r.contains("lea@"), "{r}");
+        assert!(!r.contains("0612345678"), "{r}");
+        assert!(!r.contains("12 34 56 78"), "{r}");
+        assert!(r.contains("Key"));
+        assert_eq!(redact("offre 42 : 3 postes"), "offre 42 : 3 postes");
+        assert_eq!(redact("le 2026-11-30 à 12:00"), "le 2026-11-30 à 12:00");
+    }
+}

@@ -205,8 +205,22 @@ fn forbidden_page(msg: &str) -> Response {
     crate::pages::message_page(StatusCode::FORBIDDEN, "Accès refusé", &[msg], false, "")
 }
 
-/// The guard: resolves the caller, checks the table, and protects forms against CSRF.
-pub async fn guard(State(st): State<SharedState>, req: Request, next: Next) -> Response {
+/// The guard: resolves the caller, checks the table, and protects forms against CSRF. The
+/// answer carries the route's pattern for the request log.
+pub async fn guard(st: State<SharedState>, req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .and_then(|m| table().iter().find(|(_, p, _)| *p == m.as_str()))
+        .map(|(_, p, _)| *p);
+    let mut res = check(st, req, next).await;
+    if let Some(r) = route {
+        res.extensions_mut().insert(crate::log::RouteName(r));
+    }
+    res
+}
+
+async fn check(State(st): State<SharedState>, req: Request, next: Next) -> Response {
     let method = req.method().clone();
     let Some(path) = req
         .extensions()
@@ -331,7 +345,7 @@ fn method_not_allowed(method: &str, path: &str) -> Response {
             path.to_string(),
         );
         if seen.get(&key).is_none_or(|t| t.elapsed().as_secs() >= 60) {
-            eprintln!("méthode refusée : {} {path} (une ligne par minute)", key.0);
+            tracing::warn!(method = %key.0, route = %path, "méthode refusée (une ligne par minute)");
             seen.insert(key, std::time::Instant::now());
         }
     }

@@ -47,7 +47,10 @@ impl IntoResponse for AppError {
                 "",
             ),
             Self::Internal(detail) => {
-                eprintln!("erreur interne : {detail}");
+                tracing::error!(
+                    "erreur interne : {}",
+                    dklik_domain::privacy::redact(&detail)
+                );
                 crate::pages::message_page(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "Un problème est survenu",
@@ -78,7 +81,10 @@ impl IntoResponse for ApiError {
             AppError::NotFound => (StatusCode::NOT_FOUND, "introuvable".to_string()),
             AppError::TooManyRequests => (StatusCode::TOO_MANY_REQUESTS, "trop de demandes".into()),
             AppError::Internal(d) => {
-                eprintln!("erreur interne (API) : {d}");
+                tracing::error!(
+                    "erreur interne (API) : {}",
+                    dklik_domain::privacy::redact(&d)
+                );
                 (StatusCode::INTERNAL_SERVER_ERROR, "erreur interne".into())
             }
         };

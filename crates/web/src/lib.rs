@@ -12,6 +12,7 @@ mod diffusion;
 mod error;
 mod forms;
 mod impact;
+mod log;
 mod matching;
 mod orientation;
 mod pages;
@@ -300,6 +301,7 @@ pub fn router(state: SharedState) -> Router {
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(error::french_rejections))
         .layer(axum::middleware::from_fn(security::headers))
+        .layer(axum::middleware::from_fn(log::requests))
         .with_state(state)
 }
 

@@ -57,7 +57,7 @@ pub async fn healthz(State(st): State<SharedState>) -> Response {
         Ok(()) => axum::Json(serde_json::json!({"status": "ok", "db": st.store.backend()}))
             .into_response(),
         Err(e) => {
-            eprintln!("healthz : {e}");
+            tracing::error!("healthz : {e}");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
                 axum::Json(serde_json::json!({"status": "error"})),
