@@ -589,7 +589,7 @@ fn itxpt_multicast_positions_reach_the_screens() {
         r#"set -e
 ip link set lo up multicast on
 ip route add 224.0.0.0/4 dev lo
-"{bin}" serve --db "{db}" --listen 127.0.0.1:18999 --mail-dir "{dir}/mails" --itxpt-group 239.255.42.1:5001 --itxpt-vehicle bus-itxpt > "{dir}/serve.log" 2>&1 &
+"{bin}" serve --db "{db}" --listen 127.0.0.1:18999 --mail-dir "{dir}/mails" --secret-file "{dir}/secret.key" --itxpt-group 239.255.42.1:5001 --itxpt-vehicle bus-itxpt > "{dir}/serve.log" 2>&1 &
 PID=$!
 trap 'kill $PID 2>/dev/null || true' EXIT
 for i in $(seq 100); do python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:18999/healthz')" 2>/dev/null && break; sleep 0.1; done
