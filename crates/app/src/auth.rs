@@ -212,7 +212,7 @@ pub async fn create_user(
     now: i64,
 ) -> Result<i64, AuthError> {
     let email = dklik_domain::interest::normalize_email(email).map_err(AuthError::Invalid)?;
-    if !Role::STAFF.contains(&role) {
+    if !Role::PASSWORD_ACCOUNTS.contains(&role) {
         return Err(AuthError::Invalid(format!(
             "Le rôle « {} » n'a pas de mot de passe.",
             role.label_fr()

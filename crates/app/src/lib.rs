@@ -6,7 +6,6 @@
 
 pub mod account_store;
 pub mod auth;
-pub mod diffusion;
 pub mod impact;
 pub mod impact_store;
 pub mod inbox;
@@ -23,6 +22,7 @@ pub mod people_store;
 pub mod privacy;
 pub mod questionnaire;
 pub mod rome;
+pub mod screen_settings;
 pub mod screen_store;
 pub mod screens;
 pub mod skills;

@@ -31,8 +31,12 @@ impl Role {
         Self::Screen,
         Self::Feed,
     ];
-    /// The roles of password accounts.
-    pub const STAFF: [Role; 4] = [Self::Admin, Self::Advisor, Self::MobileTeam, Self::Employer];
+    /// The programme's own staff: the roles that work with people's personal data. Employer
+    /// users are not staff (they see a person only once introduced to them).
+    pub const STAFF: [Role; 3] = [Self::Admin, Self::Advisor, Self::MobileTeam];
+    /// The roles of password accounts: the staff and employer users.
+    pub const PASSWORD_ACCOUNTS: [Role; 4] =
+        [Self::Admin, Self::Advisor, Self::MobileTeam, Self::Employer];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -64,9 +68,9 @@ impl Role {
             Self::Feed => "Flux de positions",
         }
     }
-    /// Roles that work with people's personal data.
+    /// One of [`Self::STAFF`].
     pub fn is_staff(self) -> bool {
-        matches!(self, Self::Admin | Self::Advisor | Self::MobileTeam)
+        Self::STAFF.contains(&self)
     }
 }
 

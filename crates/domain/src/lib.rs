@@ -3,7 +3,8 @@
 //! Every value that comes from outside (a form, a file, an API call) enters through a `parse`
 //! or `new` constructor that refuses invalid input with a French message, so the rest of the
 //! code can trust what it holds: a `RomeCode` is always a valid code shape, a `Coordinates` is
-//! always on the globe, an `Offer` always has at least one shift and one open position.
+//! always on the globe, an `Offer` always has at least one open position (its shifts may be
+//! empty: France Travail's offers give none, and the page then says the hours are to agree).
 
 pub mod account;
 pub mod calendar;

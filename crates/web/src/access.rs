@@ -24,7 +24,7 @@ pub enum Who {
     Roles(&'static [Role]),
 }
 
-pub(crate) const STAFF: &[Role] = &[Role::Admin, Role::Advisor, Role::MobileTeam];
+pub(crate) const STAFF: &[Role] = &Role::STAFF;
 pub(crate) const ADVISORS: &[Role] = &[Role::Admin, Role::Advisor];
 pub(crate) const ADMIN: &[Role] = &[Role::Admin];
 pub(crate) const EMPLOYER: &[Role] = &[Role::Employer];

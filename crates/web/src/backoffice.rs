@@ -553,7 +553,7 @@ async fn admin_page(
             .into_iter()
             .map(|x| (x.display_name, x.email, x.role.label_fr()))
             .collect(),
-        roles: Role::STAFF
+        roles: Role::PASSWORD_ACCOUNTS
             .iter()
             .map(|r| (r.as_str(), r.label_fr()))
             .collect(),

@@ -57,8 +57,9 @@ pub fn all() -> Vec<Route> {
         crate::questionnaire::routes(),
         crate::orientation::routes(),
         crate::impact::routes(),
-        crate::diffusion::routes(),
+        crate::screen_settings::routes(),
         crate::screens::routes(),
+        crate::display_report::routes(),
     ]
     .into_iter()
     .flatten()

@@ -1,7 +1,6 @@
-//! Bus screen pages with live updates, QR scans, vehicle-position intake, the per-stop feed
-//! for other signage systems, and the employer's display report.
+//! Bus screen pages with live updates, QR scans, vehicle-position intake, and the per-stop
+//! feed for other signage systems.
 
-use crate::access::Identity;
 use crate::error::{ApiError, AppError};
 use crate::pages::message_page;
 use crate::SharedState;
@@ -10,7 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::{Extension, Json};
+use axum::Json;
 use dklik_app::screens::{IngestError, ScreenState};
 use dklik_screens::{Position, Slide};
 use serde::Deserialize;
@@ -523,107 +522,6 @@ pub async fn offer_qr(State(st): State<SharedState>, Path(file): Path<String>) -
     }
 }
 
-#[derive(Deserialize, Default)]
-pub struct ReportQuery {
-    #[serde(default)]
-    jours: String,
-}
-
-/// Where and how often the employer's offers were shown and scanned (HTML, or CSV).
-pub async fn display_report(
-    State(st): State<SharedState>,
-    Extension(ident): Extension<Identity>,
-    Query(q): Query<ReportQuery>,
-    csv: bool,
-) -> Result<Response, AppError> {
-    let eid = ident
-        .user()
-        .and_then(|u| u.employer_id)
-        .ok_or(AppError::NotFound)?;
-    let days: i64 = q.jours.parse().unwrap_or(30).clamp(1, 366);
-    let now = dklik_app::unix_now();
-    let rows = st
-        .store
-        .display_report(eid, now - days * 86_400, now + 1)
-        .await?;
-    if csv {
-        let mut out = String::from("code_offre;offre;arret;affichages;vehicules;scans\r\n");
-        for r in &rows {
-            out.push_str(&dklik_domain::csv::line(
-                &[
-                    r.offer_code.clone(),
-                    r.offer_title.clone(),
-                    r.stop_name.clone(),
-                    r.impressions.to_string(),
-                    r.vehicles.to_string(),
-                    r.scans.to_string(),
-                ],
-                ';',
-            ));
-            out.push_str("\r\n");
-        }
-        return Ok((
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"diffusion-{days}-jours.csv\""),
-                ),
-            ],
-            out,
-        )
-            .into_response());
-    }
-    crate::account::TablePage {
-        title: format!("Vos offres sur les écrans des bus ({days} derniers jours)"),
-        intro: vec![
-            "Chaque ligne : une offre, un arrêt, combien de fois elle a été affichée et scannée."
-                .into(),
-        ],
-        links: vec![
-            ("/entreprise".into(), "Mes offres".into()),
-            (
-                format!("/entreprise/diffusion.csv?jours={days}"),
-                "Télécharger en CSV".into(),
-            ),
-        ],
-        headers: vec!["Code", "Offre", "Arrêt", "Affichages", "Bus", "Scans"],
-        rows: rows
-            .iter()
-            .map(|r| {
-                vec![
-                    r.offer_code.clone(),
-                    r.offer_title.clone(),
-                    r.stop_name.clone(),
-                    r.impressions.to_string(),
-                    r.vehicles.to_string(),
-                    r.scans.to_string(),
-                ]
-            })
-            .collect(),
-        empty: "Vos offres n'ont pas encore été affichées sur cette période.",
-        forms: vec![],
-        csrf: ident.csrf().to_string(),
-    }
-    .respond()
-}
-
-pub async fn display_report_html(
-    st: State<SharedState>,
-    id: Extension<Identity>,
-    q: Query<ReportQuery>,
-) -> Result<Response, AppError> {
-    display_report(st, id, q, false).await
-}
-
-pub async fn display_report_csv(
-    st: State<SharedState>,
-    id: Extension<Identity>,
-    q: Query<ReportQuery>,
-) -> Result<Response, AppError> {
-    display_report(st, id, q, true).await
-}
-
 /// What the engine has accepted and refused since the server started (for operators).
 pub async fn counters(State(st): State<SharedState>) -> Json<serde_json::Value> {
     let (accepted, rejected) = st.screens.counters();
@@ -644,7 +542,7 @@ pub async fn counters(State(st): State<SharedState>) -> Json<serde_json::Value> 
 
 /// This module's routes: method, path, who may call it, handler (see `crate::routes`).
 pub(crate) fn routes() -> Vec<crate::routes::Route> {
-    use crate::access::{Who, ADMIN, EMPLOYER, FEED, SCREEN};
+    use crate::access::{Who, ADMIN, FEED, SCREEN};
     use crate::routes::{get, post};
     vec![
         post(
@@ -662,15 +560,5 @@ pub(crate) fn routes() -> Vec<crate::routes::Route> {
         post("/api/v1/positions/siri", Who::Roles(FEED), siri),
         get("/api/v1/positions/counters", Who::Roles(ADMIN), counters),
         get("/api/v1/stops/{stop}/offers", Who::Anyone, stop_feed),
-        get(
-            "/entreprise/diffusion",
-            Who::Roles(EMPLOYER),
-            display_report_html,
-        ),
-        get(
-            "/entreprise/diffusion.csv",
-            Who::Roles(EMPLOYER),
-            display_report_csv,
-        ),
     ]
 }

@@ -10,8 +10,8 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Extension;
-use dklik_app::diffusion::{CampaignForm, SettingsError};
 use dklik_app::inbox::actor_label;
+use dklik_app::screen_settings::{CampaignForm, SettingsError};
 use dklik_app::store::FenceRecord;
 use dklik_domain::FieldError;
 use std::collections::HashMap;
@@ -196,7 +196,7 @@ pub async fn add_campaign(
     Form(f): Form<CampaignForm>,
 ) -> Result<Response, AppError> {
     let now = dklik_app::unix_now();
-    match dklik_app::diffusion::add_campaign(st.store.as_ref(), &f, now).await {
+    match dklik_app::screen_settings::add_campaign(st.store.as_ref(), &f, now).await {
         Ok(id) => {
             done(
                 &st,
@@ -224,7 +224,7 @@ pub async fn set_fence(
     Form(f): Form<FenceFields>,
 ) -> Result<Response, AppError> {
     let now = dklik_app::unix_now();
-    match dklik_app::diffusion::set_fence(st.store.as_ref(), &f.site, &f.rayon, now).await {
+    match dklik_app::screen_settings::set_fence(st.store.as_ref(), &f.site, &f.rayon, now).await {
         Ok(()) => {
             done(
                 &st,
@@ -253,7 +253,7 @@ pub async fn add_screen(
     Form(f): Form<ScreenFields>,
 ) -> Result<Response, AppError> {
     let now = dklik_app::unix_now();
-    match dklik_app::diffusion::add_screen(
+    match dklik_app::screen_settings::add_screen(
         st.store.as_ref(),
         &f.ecran,
         &f.vehicule,
@@ -290,7 +290,9 @@ pub async fn add_message(
     Form(f): Form<MessageFields>,
 ) -> Result<Response, AppError> {
     let now = dklik_app::unix_now();
-    match dklik_app::diffusion::add_message(st.store.as_ref(), &f.texte, &f.du, &f.au, now).await {
+    match dklik_app::screen_settings::add_message(st.store.as_ref(), &f.texte, &f.du, &f.au, now)
+        .await
+    {
         Ok(id) => {
             done(
                 &st,
