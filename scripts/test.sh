@@ -3,7 +3,8 @@
 # Chromium, the browser-test packages), starts a throwaway PostgreSQL, then runs
 #   1. every Rust test (unit, contract on SQLite and PostgreSQL, in-process HTTP, CLI),
 #   2. the full ROME 4.0 import check when ../shared/rome is there (required under CI),
-#   3. the end-to-end and accessibility tests in headless Chromium.
+#   3. the end-to-end and accessibility tests in headless Chromium,
+#   4. the API's contract: schemathesis, every check, against a running demo.
 # Under CI=true nothing may be missing or skipped: a missing piece fails the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -58,3 +59,7 @@ cargo build --bin dklik
 (cd e2e && npm ci --no-audit --no-fund --silent)
 DKLIK_BIN="$ROOT/target/debug/dklik" CHROMIUM="$(command -v chromium)" \
   node --test --test-reporter=spec e2e/
+
+# --- 4: the API's published contract ----------------------------------------------------------
+echo "== API contract (schemathesis against a running demo)"
+bash scripts/api-contract.sh "$ROOT/target/debug/dklik"

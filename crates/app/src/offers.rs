@@ -253,6 +253,51 @@ impl OfferQuery {
             offset: (page - 1) * PAGE_SIZE,
         }
     }
+    /// For the API, where a caller is a program: every filter given must be valid, each
+    /// problem said in French (pages stay lenient, see [`Self::to_filter`]).
+    pub fn check_strict(&self) -> Result<(), Vec<String>> {
+        let mut errs = Vec::new();
+        let given = |s: &str| !s.is_empty();
+        if given(&self.commune) && dklik_domain::InseeCode::parse(&self.commune).is_err() {
+            errs.push(format!(
+                "commune : « {} » n'est pas un code INSEE (ex. 59183).",
+                self.commune
+            ));
+        }
+        if given(&self.famille)
+            && !(self.famille.len() == 1 && self.famille.chars().all(|c| c.is_ascii_uppercase()))
+        {
+            errs.push("famille : une lettre majuscule (grand domaine ROME, ex. H).".into());
+        }
+        if given(&self.contrat) && ContractType::parse(&self.contrat).is_err() {
+            errs.push("contrat : cdi, cdd, interim, apprentissage, professionnalisation, saisonnier ou autre.".into());
+        }
+        if given(&self.horaire) && ShiftPeriod::parse(&self.horaire).is_none() {
+            errs.push("horaire : tot, matin, apres-midi ou nuit.".into());
+        }
+        if given(&self.sans_diplome) && self.sans_diplome != "1" {
+            errs.push("sans_diplome : 1, ou rien.".into());
+        }
+        if given(&self.metier) && dklik_domain::RomeCode::parse(&self.metier).is_err() {
+            errs.push("metier : un code ROME (ex. H2913).".into());
+        }
+        if given(&self.page)
+            && !self
+                .page
+                .parse::<u32>()
+                .is_ok_and(|p| (1..=10_000).contains(&p))
+        {
+            errs.push("page : un nombre de 1 à 10 000.".into());
+        }
+        if self.q.chars().count() > 200 {
+            errs.push("q : 200 caractères au plus.".into());
+        }
+        if errs.is_empty() {
+            Ok(())
+        } else {
+            Err(errs)
+        }
+    }
     pub fn page(&self) -> u32 {
         self.page
             .trim()

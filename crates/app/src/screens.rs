@@ -479,8 +479,30 @@ pub struct PlayerImpression {
     #[serde(default)]
     pub stop_id: Option<String>,
     /// Unix seconds.
+    #[serde(deserialize_with = "dklik_domain::numbers::whole_i64")]
     pub shown_at: i64,
+    #[serde(deserialize_with = "dklik_domain::numbers::whole_i64")]
     pub duration_s: i64,
+}
+
+/// The latest instant a report may carry (2100-01-01): a later one is not a time a player
+/// can have seen.
+pub const LATEST_INSTANT: i64 = 4_102_444_800;
+
+impl PlayerImpression {
+    /// What the API's schema says of one impression, checked before anything is written.
+    pub fn schema_problem(&self) -> Option<String> {
+        if self.slide_id.is_empty() || self.slide_id.chars().count() > 200 {
+            return Some("slide_id de 1 à 200 caractères".into());
+        }
+        if !(0..=LATEST_INSTANT).contains(&self.shown_at) {
+            return Some("shown_at en secondes Unix, de 0 à 4102444800".into());
+        }
+        if !(1..=3600).contains(&self.duration_s) {
+            return Some("duration_s de 1 à 3600".into());
+        }
+        None
+    }
 }
 
 /// What became of a batch of reported impressions.

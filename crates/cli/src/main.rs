@@ -191,6 +191,10 @@ struct ScreenArgs {
     /// A GTFS-realtime VehiclePositions URL (http or https) to fetch at an interval.
     #[arg(long, env = "DKLIK_GTFS_RT_URL")]
     gtfs_rt_url: Option<String>,
+    /// The largest body of an operator's feed posted to /api/v1/positions… and
+    /// /api/v1/impressions, in bytes (16 MiB by default).
+    #[arg(long, env = "DKLIK_MAX_FEED_BYTES", default_value_t = dklik_web::DEFAULT_MAX_FEED_BYTES as u64, value_parser = clap::value_parser!(u64).range(65_536..=268_435_456))]
+    max_feed_bytes: u64,
     /// Seconds between two fetches of --gtfs-rt-url.
     #[arg(long, env = "DKLIK_GTFS_RT_EVERY", default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..=3600))]
     gtfs_rt_every: u64,
@@ -213,6 +217,7 @@ impl Default for ScreenArgs {
             itxpt_vehicle: None,
             gtfs_rt_url: None,
             gtfs_rt_every: 15,
+            max_feed_bytes: dklik_web::DEFAULT_MAX_FEED_BYTES as u64,
             slide_seconds: dklik_app::screens::DEFAULT_SLIDE_SECONDS,
             walk_radius: 500,
             max_speed_kmh: 144,
@@ -884,6 +889,10 @@ async fn serve(
     );
     let state = dklik_web::AppState::with_map_tiles(state, map_tiles);
     let state = dklik_web::AppState::with_security(state, key, proxies);
+    let state = dklik_web::AppState::with_max_feed_bytes(
+        state,
+        usize::try_from(screen_args.max_feed_bytes).unwrap_or(dklik_web::DEFAULT_MAX_FEED_BYTES),
+    );
     let state = dklik_web::AppState::with_security_contact(state, &security.security_contact);
     dklik_web::serve(state, listener).await?;
     Ok(())

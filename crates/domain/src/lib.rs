@@ -15,6 +15,7 @@ pub mod geo;
 pub mod impact;
 pub mod interest;
 pub mod matching;
+pub mod numbers;
 pub mod offer;
 pub mod orientation;
 pub mod privacy;

@@ -114,4 +114,7 @@ fn xml_garbage_is_refused() {
     assert!(siri::decode(b"<NotSiri/>").is_err());
     assert!(itxpt::decode(b"\xff\xfe", "b").is_err());
     assert!(siri::decode(&[b'<'; 100]).is_err());
+    // A document has one root element, and no text beside it.
+    assert!(siri::decode(b"<Siri>null</Siri><Siri>null</Siri>").is_err());
+    assert!(siri::decode(b"<Siri/>texte").is_err());
 }

@@ -12,13 +12,33 @@ use serde_json::{json, Value};
 pub async fn offers(
     State(st): State<SharedState>,
     Query(q): Query<OfferQuery>,
-) -> Result<Json<Value>, ApiError> {
+    axum::extract::RawQuery(raw): axum::extract::RawQuery,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    let empty_page = raw
+        .as_deref()
+        .is_some_and(|r| r.split('&').any(|kv| kv == "page" || kv == "page="));
+    let checked = q.check_strict().and_then(|()| {
+        if empty_page {
+            Err(vec!["page : un nombre de 1 à 10 000.".to_string()])
+        } else {
+            Ok(())
+        }
+    });
+    if let Err(errs) = checked {
+        return Ok((
+            axum::http::StatusCode::BAD_REQUEST,
+            Json(json!({ "error": errs.join(" ") })),
+        )
+            .into_response());
+    }
     let page = search_offers(st.store.as_ref(), &q).await?;
     Ok(Json(json!({
         "total": page.total,
         "page": q.page(),
         "offers": page.offers,
-    })))
+    }))
+    .into_response())
 }
 
 pub async fn offer(
@@ -56,16 +76,78 @@ pub async fn openapi() -> Json<Value> {
     Json(openapi_document())
 }
 
-/// The OpenAPI 3.1 description of `/api/v1`.
+/// The refusals every operation can answer, declared from its route: who may call it (401,
+/// 403), whether it takes a body (400, 413, 415, 422) or query filters (400).
+fn add_refusals(doc: &mut Value) {
+    let err = |d: &str| json!({"description": d, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
+    for (method, path, who) in crate::access::table() {
+        let Some(op) = doc
+            .pointer_mut(&format!(
+                "/paths/{}/{}",
+                path.replace('/', "~1"),
+                method.to_ascii_lowercase()
+            ))
+            .and_then(Value::as_object_mut)
+        else {
+            continue;
+        };
+        let has_params = op.get("parameters").is_some();
+        // Who may call it, from the route's declaration.
+        if let crate::access::Who::Roles(roles) = who {
+            let schemes: Vec<Value> = roles
+                .iter()
+                .filter_map(|r| match r {
+                    dklik_domain::Role::Feed => Some(json!({"feedToken": []})),
+                    dklik_domain::Role::Screen => Some(json!({"screenToken": []})),
+                    dklik_domain::Role::Admin => Some(json!({"adminSession": []})),
+                    _ => None,
+                })
+                .collect();
+            op.insert("security".into(), Value::Array(schemes));
+        }
+        let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
+            continue;
+        };
+        let mut add = |code: &str, d: &str| {
+            responses.entry(code.to_string()).or_insert_with(|| err(d));
+        };
+        if matches!(who, crate::access::Who::Roles(_)) {
+            add("401", "Jeton (ou session) manquant, inconnu ou révoqué");
+            add("403", "Ce jeton n'a pas accès à cette adresse");
+        }
+        if *method == "POST" {
+            add("400", "Corps illisible");
+            add("413", "Corps trop gros");
+            add("415", "Type de contenu non pris en charge");
+            add(
+                "422",
+                "Corps lisible mais invalide (chaque problème est dit)",
+            );
+        }
+        if has_params {
+            add("400", "Paramètre invalide (chaque problème est dit)");
+        }
+    }
+}
+
+/// The OpenAPI 3.1 description of `/api/v1`: what each operation does and answers, plus the
+/// refusals its route declares ([`add_refusals`]).
 pub fn openapi_document() -> Value {
+    let mut doc = described_operations();
+    add_refusals(&mut doc);
+    doc
+}
+
+fn described_operations() -> Value {
     let filters = json!([
-        {"name": "q", "in": "query", "schema": {"type": "string"}, "description": "Mots cherchés (accents, majuscules et pluriels ignorés)"},
-        {"name": "commune", "in": "query", "schema": {"type": "string", "pattern": "^[0-9][0-9AB][0-9]{3}$"}, "description": "Code commune INSEE"},
-        {"name": "famille", "in": "query", "schema": {"type": "string", "pattern": "^[A-Z]$"}, "description": "Lettre du grand domaine ROME"},
-        {"name": "contrat", "in": "query", "schema": {"type": "string", "enum": ["cdi", "cdd", "interim", "apprentissage", "professionnalisation", "saisonnier", "autre"]}},
-        {"name": "horaire", "in": "query", "schema": {"type": "string", "enum": ["tot", "matin", "apres-midi", "nuit"]}, "description": "Heure de début d'un des postes"},
-        {"name": "sans_diplome", "in": "query", "schema": {"type": "string", "enum": ["1"]}},
-        {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}}
+        {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 200}, "description": "Mots cherchés (accents, majuscules et pluriels ignorés)"},
+        {"name": "metier", "in": "query", "schema": {"type": "string", "pattern": "^([A-N][0-9]{4})?$"}, "description": "Code de fiche ROME (vide : tous)"},
+        {"name": "commune", "in": "query", "schema": {"type": "string", "pattern": "^([0-9]{5}|2[AB][0-9]{3})?$"}, "description": "Code commune INSEE (vide : toutes)"},
+        {"name": "famille", "in": "query", "schema": {"type": "string", "pattern": "^[A-Z]?$"}, "description": "Lettre du grand domaine ROME (vide : toutes)"},
+        {"name": "contrat", "in": "query", "schema": {"type": "string", "enum": ["", "cdi", "cdd", "interim", "apprentissage", "professionnalisation", "saisonnier", "autre"]}},
+        {"name": "horaire", "in": "query", "schema": {"type": "string", "enum": ["", "tot", "matin", "apres-midi", "nuit"]}, "description": "Heure de début d'un des postes"},
+        {"name": "sans_diplome", "in": "query", "schema": {"type": "string", "enum": ["", "1"]}},
+        {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 10000}}
     ]);
     let not_found = json!({"description": "Introuvable", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
     json!({
@@ -80,6 +162,7 @@ pub fn openapi_document() -> Value {
                 "summary": "Offres publiées, les plus récentes d'abord (20 par page)",
                 "operationId": "listOffers",
                 "parameters": filters,
+                "description": "Chaque filtre donné doit être valide : sinon 400, avec chaque problème dit.",
                 "responses": {"200": {"description": "Une page d'offres", "content": {"application/json": {"schema": {
                     "type": "object", "required": ["total", "page", "offers"],
                     "properties": {"total": {"type": "integer"}, "page": {"type": "integer"},
@@ -109,7 +192,6 @@ pub fn openapi_document() -> Value {
             "/api/v1/whoami": {"get": {
                 "summary": "Le rôle du jeton d'API envoyé (écran ou flux de positions)",
                 "operationId": "whoami",
-                "security": [{"bearer": []}],
                 "responses": {"200": {"description": "Le rôle", "content": {"application/json": {"schema": {
                     "type": "object", "properties": {"role": {"type": "string", "enum": ["screen", "feed"]}}}}}},
                     "401": {"description": "Jeton manquant, inconnu ou révoqué"}}
@@ -117,7 +199,6 @@ pub fn openapi_document() -> Value {
             "/api/v1/positions": {"post": {
                 "summary": "Positions de véhicules (flux JSON simple), par un jeton de rôle feed",
                 "operationId": "postPositions",
-                "security": [{"bearer": []}],
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"oneOf": [
                     {"$ref": "#/components/schemas/Position"},
                     {"type": "array", "maxItems": 10000, "items": {"$ref": "#/components/schemas/Position"}}]}}}},
@@ -130,33 +211,34 @@ pub fn openapi_document() -> Value {
             "/api/v1/positions/gtfs-rt": {"post": {
                 "summary": "Positions en GTFS-realtime (FeedMessage VehiclePositions, protobuf), par un jeton feed",
                 "operationId": "postGtfsRt",
-                "security": [{"bearer": []}],
                 "requestBody": {"required": true, "content": {"application/x-protobuf": {}}},
                 "responses": {"200": {"description": "Acceptées, refusées par raison, entités ignorées"}, "400": {"description": "Message illisible"}}
             }},
             "/api/v1/positions/siri": {"post": {
                 "summary": "Positions en SIRI Vehicle Monitoring (XML), par un jeton feed",
                 "operationId": "postSiri",
-                "security": [{"bearer": []}],
-                "requestBody": {"required": true, "content": {"application/xml": {}}},
-                "responses": {"200": {"description": "Acceptées, refusées par raison, activités ignorées"}, "400": {"description": "XML illisible"}}
+                "requestBody": {"required": true, "content": {"application/xml": {"schema": {
+                    "type": "object", "xml": {"name": "Siri"}, "required": ["ServiceDelivery"], "additionalProperties": false,
+                    "properties": {"ServiceDelivery": {"type": "object", "required": ["VehicleMonitoringDelivery"], "additionalProperties": false,
+                        "properties": {"VehicleMonitoringDelivery": {"type": "object", "additionalProperties": false,
+                            "description": "VehicleActivity… (SIRI VM 1.x ou 2.0)"}}}}}}}},
+                "responses": {"200": {"description": "Acceptées, refusées par raison, activités ignorées"}, "400": {"description": "XML illisible, ou pas une livraison SIRI VM"}}
             }},
             "/api/v1/impressions": {"post": {
                 "summary": "Preuve de diffusion envoyée par un autre lecteur d'affichage, par un jeton de rôle screen ; une impression renvoyée (même écran, même slide_id, même instant) compte une fois",
                 "operationId": "postImpressions",
-                "security": [{"bearer": []}],
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {
                     "type": "array", "maxItems": 5000, "items": {"type": "object", "required": ["slide_id", "shown_at", "duration_s"], "properties": {
-                        "screen": {"type": "string", "description": "écran physique ; s'il est enregistré, son véhicule est connu"},
-                        "vehicle": {"type": "string"}, "slide_id": {"type": "string"},
-                        "offer_code": {"type": "string", "description": "code de l'offre DKLIK affichée"},
-                        "trip_id": {"type": "string"}, "stop_id": {"type": "string"},
-                        "shown_at": {"type": "integer", "description": "secondes Unix"},
+                        "screen": {"type": ["string", "null"], "description": "écran physique ; s'il est enregistré, son véhicule est connu"},
+                        "vehicle": {"type": ["string", "null"]}, "slide_id": {"type": "string", "minLength": 1, "maxLength": 200},
+                        "offer_code": {"type": ["string", "null"], "description": "code de l'offre DKLIK affichée"},
+                        "trip_id": {"type": ["string", "null"]}, "stop_id": {"type": ["string", "null"]},
+                        "shown_at": {"type": "integer", "minimum": 0, "maximum": 4102444800_i64, "description": "secondes Unix"},
                         "duration_s": {"type": "integer", "minimum": 1, "maximum": 3600}}}}}}},
                 "responses": {"200": {"description": "Reçues, enregistrées, déjà connues, refusées (position et raison)", "content": {"application/json": {"schema": {
                     "type": "object", "properties": {"received": {"type": "integer"}, "recorded": {"type": "integer"}, "already": {"type": "integer"},
                         "refused": {"type": "array", "items": {"type": "object", "properties": {"index": {"type": "integer"}, "error": {"type": "string"}}}}}}}}},
-                    "400": {"description": "JSON illisible"}, "401": {"description": "Jeton manquant ou invalide"}, "413": {"description": "Trop d'impressions"}}
+                    "400": {"description": "JSON illisible"}, "401": {"description": "Jeton manquant ou invalide"}, "413": {"description": "Corps trop gros"}, "422": {"description": "Plus de 5 000 impressions, ou une impression hors du schéma"}}
             }},
             "/api/v1/positions/counters": {"get": {
                 "summary": "Positions acceptées et refusées depuis le démarrage (administrateurs)",
@@ -167,7 +249,7 @@ pub fn openapi_document() -> Value {
                 "summary": "Les offres à distance de marche d'un arrêt, pour d'autres systèmes d'affichage (JSON, ou RSS avec format=rss)",
                 "operationId": "stopOffers",
                 "parameters": [{"name": "stop", "in": "path", "required": true, "schema": {"type": "string"}},
-                    {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "rss"]}}],
+                    {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["", "json", "rss"]}}],
                 "responses": {"200": {"description": "L'arrêt et ses offres, avec lien court et QR", "content": {
                     "application/json": {}, "application/rss+xml": {}}}, "404": not_found}
             }},
@@ -177,12 +259,16 @@ pub fn openapi_document() -> Value {
                 "responses": {"200": {"description": "OpenAPI 3.1"}}
             }}
         },
-        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}, "schemas": {
+        "components": {"securitySchemes": {
+            "feedToken": {"type": "http", "scheme": "bearer", "description": "Jeton d'un flux de positions (dk_…), créé par un administrateur"},
+            "screenToken": {"type": "http", "scheme": "bearer", "description": "Jeton d'un écran (dk_…)"},
+            "adminSession": {"type": "apiKey", "in": "cookie", "name": "dklik_session", "description": "Session d'un administrateur connecté"}
+        }, "schemas": {
             "Error": {"type": "object", "properties": {"error": {"type": "string"}}},
             "Position": {"type": "object", "required": ["vehicle", "lat", "lon", "timestamp"], "properties": {
-                "vehicle": {"type": "string", "maxLength": 100}, "lat": {"type": "number"}, "lon": {"type": "number"},
-                "timestamp": {"type": "integer", "description": "Secondes Unix"},
-                "trip_id": {"type": "string"}, "route_id": {"type": "string"}, "stop_id": {"type": "string"}}},
+                "vehicle": {"type": "string", "minLength": 1, "maxLength": 100}, "lat": {"type": "number"}, "lon": {"type": "number"},
+                "timestamp": {"type": "integer", "minimum": 0, "maximum": 4102444800_i64, "description": "Secondes Unix"},
+                "trip_id": {"type": ["string", "null"]}, "route_id": {"type": ["string", "null"]}, "stop_id": {"type": ["string", "null"]}}},
             "Employer": {"type": "object", "required": ["id", "name", "fictional"], "properties": {
                 "id": {"type": "integer"}, "name": {"type": "string"}, "description": {"type": "string"},
                 "fictional": {"type": "boolean", "description": "Entreprise de démonstration"}}},

@@ -69,6 +69,9 @@ pub struct AppState {
     pub key: dklik_app::auth::ServerKey,
     /// Reverse proxies whose forwarded addresses are believed (`serve --trusted-proxy`).
     pub trusted_proxies: Vec<Cidr>,
+    /// The largest body of an operator's feed (positions, impressions): 16 MiB by default
+    /// (`serve --max-feed-bytes`).
+    pub max_feed_bytes: usize,
     /// Where to report a vulnerability (an e-mail address), shown on the privacy page and in
     /// `/.well-known/security.txt`.
     pub security_contact: String,
@@ -103,6 +106,7 @@ impl AppState {
             key: dklik_app::auth::ServerKey::ephemeral(),
             trusted_proxies: Vec::new(),
             security_contact: "securite@dklik.invalid".into(),
+            max_feed_bytes: DEFAULT_MAX_FEED_BYTES,
         })
     }
 
@@ -116,6 +120,17 @@ impl AppState {
             Ok(mut s) => {
                 s.key = key;
                 s.trusted_proxies = trusted_proxies;
+                Arc::new(s)
+            }
+            Err(shared) => shared,
+        }
+    }
+
+    /// The same state with another limit for operators' feeds.
+    pub fn with_max_feed_bytes(state: SharedState, bytes: usize) -> SharedState {
+        match Arc::try_unwrap(state) {
+            Ok(mut s) => {
+                s.max_feed_bytes = bytes.max(MAX_BODY_BYTES);
                 Arc::new(s)
             }
             Err(shared) => shared,
@@ -273,8 +288,10 @@ impl VisitOnce {
     }
 }
 
-/// The largest request body accepted (forms and JSON).
+/// The largest request body accepted (forms and JSON), except operators' feeds.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// The largest operator's feed by default: national SIRI-VM deliveries weigh a few MB.
+pub const DEFAULT_MAX_FEED_BYTES: usize = 16 * 1024 * 1024;
 
 /// The whole site: every module's routes (see `routes`), behind the access guard, then the
 /// layers every answer goes through.
@@ -282,9 +299,15 @@ pub fn router(state: SharedState) -> Router {
     // Routes of one path share one method router.
     let mut by_path: Vec<(&'static str, axum::routing::MethodRouter<SharedState>)> = Vec::new();
     for r in routes::all() {
+        let handler = if r.feed {
+            r.handler
+                .layer(axum::extract::DefaultBodyLimit::max(state.max_feed_bytes))
+        } else {
+            r.handler
+        };
         match by_path.iter_mut().find(|(p, _)| *p == r.path) {
-            Some((_, mr)) => *mr = std::mem::take(mr).merge(r.handler),
-            None => by_path.push((r.path, r.handler)),
+            Some((_, mr)) => *mr = std::mem::take(mr).merge(handler),
+            None => by_path.push((r.path, handler)),
         }
     }
     by_path

@@ -15,6 +15,17 @@ pub struct Route {
     pub path: &'static str,
     pub who: Who,
     pub(crate) handler: MethodRouter<SharedState>,
+    /// Takes an operator's feed: its body may be as large as `AppState::max_feed_bytes`
+    /// rather than a form's 64 KiB.
+    pub(crate) feed: bool,
+}
+
+impl Route {
+    /// Marks a route that takes operators' feeds (large bodies).
+    pub(crate) fn feed(mut self) -> Self {
+        self.feed = true;
+        self
+    }
 }
 
 /// A GET route.
@@ -28,6 +39,7 @@ where
         path,
         who,
         handler: axum::routing::get(handler),
+        feed: false,
     }
 }
 
@@ -42,6 +54,7 @@ where
         path,
         who,
         handler: axum::routing::post(handler),
+        feed: false,
     }
 }
 

@@ -287,6 +287,7 @@ pub struct PositionIn {
     lat: f64,
     lon: f64,
     /// Unix seconds.
+    #[serde(deserialize_with = "dklik_domain::numbers::whole_i64")]
     timestamp: i64,
     #[serde(default)]
     trip_id: Option<String>,
@@ -324,8 +325,35 @@ pub async fn positions(
     };
     if list.len() > 10_000 {
         return Ok((
-            StatusCode::PAYLOAD_TOO_LARGE,
+            StatusCode::UNPROCESSABLE_ENTITY,
             Json(serde_json::json!({"error": "10 000 positions au plus par envoi"})),
+        )
+            .into_response());
+    }
+    let bad: Vec<String> = list
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| {
+            if p.vehicle.is_empty() || p.vehicle.chars().count() > 100 {
+                Some(format!(
+                    "position n° {} : le véhicule a de 1 à 100 caractères",
+                    i + 1
+                ))
+            } else if !(0..=dklik_app::screens::LATEST_INSTANT).contains(&p.timestamp) {
+                Some(format!(
+                    "position n° {} : timestamp en secondes Unix, de 0 à 4102444800",
+                    i + 1
+                ))
+            } else {
+                None
+            }
+        })
+        .take(10)
+        .collect();
+    if !bad.is_empty() {
+        return Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(serde_json::json!({"error": bad.join(" ; ")})),
         )
             .into_response());
     }
@@ -362,8 +390,24 @@ pub async fn player_impressions(
     };
     if items.len() > dklik_app::screens::MAX_BATCH {
         return Ok((
-            StatusCode::PAYLOAD_TOO_LARGE,
+            StatusCode::UNPROCESSABLE_ENTITY,
             Json(serde_json::json!({"error": "5 000 impressions au plus par envoi"})),
+        )
+            .into_response());
+    }
+    let bad: Vec<String> = items
+        .iter()
+        .enumerate()
+        .filter_map(|(i, m)| {
+            m.schema_problem()
+                .map(|p| format!("impression n° {} : {p}", i + 1))
+        })
+        .take(10)
+        .collect();
+    if !bad.is_empty() {
+        return Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(serde_json::json!({"error": bad.join(" ; ")})),
         )
             .into_response());
     }
@@ -465,6 +509,13 @@ pub async fn stop_feed(
     Path(stop): Path<String>,
     Query(q): Query<FeedQuery>,
 ) -> Result<Response, ApiError> {
+    if !matches!(q.format.as_str(), "" | "json" | "rss") {
+        return Ok((
+            StatusCode::BAD_REQUEST,
+            Json(serde_json::json!({"error": "format : json ou rss"})),
+        )
+            .into_response());
+    }
     let Some((stop, offers)) = st.screens.stop_with_offers(&stop) else {
         return Err(ApiError(AppError::NotFound));
     };
@@ -549,15 +600,16 @@ pub(crate) fn routes() -> Vec<crate::routes::Route> {
             "/api/v1/impressions",
             Who::Roles(SCREEN),
             player_impressions,
-        ),
+        )
+        .feed(),
         get("/ecrans", Who::Anyone, screens_list),
         get("/ecran/{vehicle}", Who::Anyone, screen_page),
         get("/ecran/{vehicle}/flux", Who::Anyone, screen_stream),
         get("/s/{code}", Who::Anyone, scan),
         get("/qr/{file}", Who::Anyone, offer_qr),
-        post("/api/v1/positions", Who::Roles(FEED), positions),
-        post("/api/v1/positions/gtfs-rt", Who::Roles(FEED), gtfs_rt),
-        post("/api/v1/positions/siri", Who::Roles(FEED), siri),
+        post("/api/v1/positions", Who::Roles(FEED), positions).feed(),
+        post("/api/v1/positions/gtfs-rt", Who::Roles(FEED), gtfs_rt).feed(),
+        post("/api/v1/positions/siri", Who::Roles(FEED), siri).feed(),
         get("/api/v1/positions/counters", Who::Roles(ADMIN), counters),
         get("/api/v1/stops/{stop}/offers", Who::Anyone, stop_feed),
     ]

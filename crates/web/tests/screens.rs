@@ -390,3 +390,83 @@ async fn positions_in_gtfs_realtime_and_siri_reach_the_screens() {
     .await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn operators_feeds_of_megabytes_are_taken_and_bad_ones_refused_in_json() {
+    let app = app().await;
+    let token = feed_token(&app).await;
+    // 9,000 positions, about 1 MB: far above a form's 64 KiB, as operators send them.
+    let t = now();
+    let items: Vec<String> = (0..9_000)
+        .map(|k| {
+            format!(
+                r#"{{"vehicle":"bus-{k}","lat":{},"lon":{},"timestamp":{t}.0,"trip_id":null}}"#,
+                MARDYCK.0 + (k % 50) as f64 * 1e-4,
+                MARDYCK.1
+            )
+        })
+        .collect();
+    let body = format!("[{}]", items.join(","));
+    assert!(body.len() > 500_000, "{}", body.len());
+    let r = post_positions(&app, &token, &body).await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "{}",
+        &r.body[..r.body.len().min(300)]
+    );
+    let v: serde_json::Value = serde_json::from_str(&r.body).expect("json");
+    assert_eq!(v["accepted"], 9_000, "{v}");
+    // What the published schema refuses is refused, in JSON, in French.
+    for (body, status) in [
+        (
+            r#"[{"vehicle":"","lat":51,"lon":2,"timestamp":1}]"#.to_string(),
+            422,
+        ),
+        (
+            r#"[{"vehicle":"b","lat":51,"lon":2,"timestamp":-5}]"#.to_string(),
+            422,
+        ),
+        (
+            r#"[{"vehicle":"b","lat":51,"lon":2,"timestamp":1.5}]"#.to_string(),
+            400,
+        ),
+        (
+            format!(
+                "[{}]",
+                vec![r#"{"vehicle":"b","lat":51,"lon":2,"timestamp":1}"#; 10_001].join(",")
+            ),
+            422,
+        ),
+    ] {
+        let r = post_positions(&app, &token, &body).await;
+        assert_eq!(
+            r.status.as_u16(),
+            status,
+            "{}",
+            &r.body[..r.body.len().min(200)]
+        );
+        let v: serde_json::Value = serde_json::from_str(&r.body).expect("json error");
+        assert!(
+            v["error"].as_str().is_some_and(|e| !e.contains("Failed")),
+            "{v}"
+        );
+    }
+    // The offer list and the stop feed refuse filters they do not know.
+    for uri in [
+        "/api/v1/offers?page=0",
+        "/api/v1/offers?page=",
+        "/api/v1/offers?horaire=minuit",
+        "/api/v1/offers?commune=6A063",
+        "/api/v1/stops/S001/offers?format=xml",
+    ] {
+        let r = get(&app, uri).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{uri}: {}", r.body);
+        let v: serde_json::Value = serde_json::from_str(&r.body).expect("json error");
+        assert!(v["error"].is_string(), "{uri}");
+    }
+    assert_eq!(
+        get(&app, "/api/v1/offers?commune=&page=2").await.status,
+        StatusCode::OK
+    );
+}

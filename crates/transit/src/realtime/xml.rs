@@ -105,9 +105,18 @@ pub fn parse(xml: &[u8]) -> Result<El, DecodeError> {
             "XML incomplet : des balises ne sont pas fermées".into(),
         ));
     }
-    let root = stack.pop().unwrap_or_default();
-    root.children
-        .into_iter()
-        .next()
+    let mut doc = stack.pop().unwrap_or_default();
+    if !doc.text.trim().is_empty() {
+        return Err(DecodeError(
+            "XML mal formé : du texte hors de l'élément racine".into(),
+        ));
+    }
+    if doc.children.len() > 1 {
+        return Err(DecodeError(
+            "XML mal formé : plusieurs éléments racines".into(),
+        ));
+    }
+    doc.children
+        .pop()
         .ok_or_else(|| DecodeError("XML vide".into()))
 }
