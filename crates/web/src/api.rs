@@ -201,7 +201,7 @@ fn described_operations() -> Value {
                 "operationId": "postPositions",
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"oneOf": [
                     {"$ref": "#/components/schemas/Position"},
-                    {"type": "array", "maxItems": 10000, "items": {"$ref": "#/components/schemas/Position"}}]}}}},
+                    {"type": "array", "items": {"$ref": "#/components/schemas/Position"}, "description": "10 000 positions au plus (sinon 422)"}]}}}},
                 "responses": {"200": {"description": "Ce qui a été accepté ou refusé, par raison", "content": {"application/json": {"schema": {
                     "type": "object", "properties": {"accepted": {"type": "integer"}, "screens_changed": {"type": "integer"},
                         "rejected": {"type": "object", "additionalProperties": {"type": "integer"},
@@ -228,7 +228,7 @@ fn described_operations() -> Value {
                 "summary": "Preuve de diffusion envoyée par un autre lecteur d'affichage, par un jeton de rôle screen ; une impression renvoyée (même écran, même slide_id, même instant) compte une fois",
                 "operationId": "postImpressions",
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {
-                    "type": "array", "maxItems": 5000, "items": {"type": "object", "required": ["slide_id", "shown_at", "duration_s"], "properties": {
+                    "type": "array", "description": "5 000 impressions au plus (sinon 422)", "items": {"type": "object", "required": ["slide_id", "shown_at", "duration_s"], "properties": {
                         "screen": {"type": ["string", "null"], "description": "écran physique ; s'il est enregistré, son véhicule est connu"},
                         "vehicle": {"type": ["string", "null"]}, "slide_id": {"type": "string", "minLength": 1, "maxLength": 200},
                         "offer_code": {"type": ["string", "null"], "description": "code de l'offre DKLIK affichée"},
