@@ -27,6 +27,8 @@ pub fn rome_fixture() -> RomeReference {
 /// A fresh database and whatever must live as long as it.
 pub struct TestDb {
     pub store: Box<dyn Store>,
+    /// The database's URL (to look at its schema).
+    pub url: String,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -39,6 +41,7 @@ pub async fn fresh_sqlite() -> TestDb {
     store.migrate().await.expect("migrate SQLite");
     TestDb {
         store: Box::new(store),
+        url,
         _dir: Some(dir),
     }
 }
@@ -85,6 +88,7 @@ pub async fn fresh_postgres() -> TestDb {
     store.migrate().await.expect("migrate PostgreSQL");
     TestDb {
         store: Box::new(store),
+        url,
         _dir: None,
     }
 }
