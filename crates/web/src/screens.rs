@@ -452,7 +452,10 @@ pub async fn gtfs_rt(
     match dklik_transit::realtime::gtfs_rt::decode(&body) {
         Ok(d) => {
             let mut v = ingest_all(&st, &to_positions(d.reports)).await?;
-            v["skipped"] = serde_json::json!(d.skipped);
+            // A national feed can skip thousands: the first 100 are named, all are counted.
+            v["skipped_count"] = serde_json::json!(d.skipped.len());
+            v["skipped"] = serde_json::json!(&d.skipped[..d.skipped.len().min(100)]);
+            v["ignored"] = serde_json::json!(d.ignored);
             Ok(Json(v).into_response())
         }
         Err(e) => Ok(decode_refused(e)),

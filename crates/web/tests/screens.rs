@@ -470,3 +470,83 @@ async fn operators_feeds_of_megabytes_are_taken_and_bad_ones_refused_in_json() {
         StatusCode::OK
     );
 }
+
+/// One protobuf field of wire type 2 (bytes).
+fn pb_bytes(out: &mut Vec<u8>, num: u64, b: &[u8]) {
+    fn varint(out: &mut Vec<u8>, mut v: u64) {
+        while v >= 0x80 {
+            out.push((v as u8) | 0x80);
+            v >>= 7;
+        }
+        out.push(v as u8);
+    }
+    varint(out, (num << 3) | 2);
+    varint(out, b.len() as u64);
+    out.extend_from_slice(b);
+}
+
+#[tokio::test]
+async fn a_five_megabyte_gtfs_realtime_feed_with_trip_updates_and_alerts_gives_its_vehicles() {
+    let app = app().await;
+    let token = feed_token(&app).await;
+    let t = now();
+    let reports: Vec<dklik_transit::realtime::VehicleReport> = (0..400)
+        .map(|k| dklik_transit::realtime::VehicleReport {
+            vehicle: format!("bus-{k}"),
+            trip_id: None,
+            route_id: None,
+            stop_id: None,
+            lat: MARDYCK.0 + (k % 40) as f64 * 1e-4,
+            lon: MARDYCK.1,
+            timestamp: Some(t),
+        })
+        .collect();
+    let mut feed = dklik_transit::realtime::gtfs_rt::encode(&reports, t as u64);
+    // Trip updates and alerts beside the vehicles, as operators publish them in one feed.
+    for k in 0..15_000 {
+        let mut trip = Vec::new();
+        pb_bytes(
+            &mut trip,
+            1,
+            format!("trip-{k}-{}", "x".repeat(300)).as_bytes(),
+        );
+        let mut update = Vec::new();
+        pb_bytes(&mut update, 1, &trip);
+        let mut entity = Vec::new();
+        pb_bytes(&mut entity, 1, format!("tu-{k}").as_bytes());
+        pb_bytes(&mut entity, 3, &update);
+        pb_bytes(&mut feed, 2, &entity);
+    }
+    for k in 0..300 {
+        let mut alert = Vec::new();
+        pb_bytes(
+            &mut alert,
+            10,
+            "Déviation rue de la Gare ".repeat(20).as_bytes(),
+        );
+        let mut entity = Vec::new();
+        pb_bytes(&mut entity, 1, format!("alert-{k}").as_bytes());
+        pb_bytes(&mut entity, 5, &alert);
+        pb_bytes(&mut feed, 2, &entity);
+    }
+    assert!(feed.len() > 5_000_000, "{}", feed.len());
+    let r = send(
+        &app,
+        Request::post("/api/v1/positions/gtfs-rt")
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, "application/x-protobuf")
+            .body(Body::from(feed))
+            .expect("request"),
+    )
+    .await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "{}",
+        &r.body[..r.body.len().min(300)]
+    );
+    let v: serde_json::Value = serde_json::from_str(&r.body).expect("json");
+    assert_eq!(v["accepted"], 400, "{v}");
+    assert_eq!(v["ignored"]["trip_update"], 15_000, "{v}");
+    assert_eq!(v["ignored"]["alert"], 300, "{v}");
+}

@@ -166,14 +166,22 @@ pub fn decode(buf: &[u8]) -> Result<Decoded, DecodeError> {
                 let mut e = Reader::new(b);
                 let mut id = String::new();
                 let mut vp = None;
+                let mut other: Option<&'static str> = None;
                 while let Some((n, v)) = e.field()? {
                     match (n, v) {
                         (1, Value::Bytes(s)) => id = string(s)?,
                         (4, Value::Bytes(b)) => vp = Some(vehicle_position(b)?),
+                        // FeedEntity: 3 trip_update, 5 alert, 6 shape, 7 stop, 8 trip_modifications.
+                        (3, _) => other = Some("trip_update"),
+                        (5, _) => other = Some("alert"),
+                        (6..=8, _) => other = other.or(Some("autre")),
                         _ => {}
                     }
                 }
-                let Some(vp) = vp else { continue };
+                let Some(vp) = vp else {
+                    *out.ignored.entry(other.unwrap_or("vide")).or_default() += 1;
+                    continue;
+                };
                 let vehicle = vp
                     .vehicle_id
                     .clone()

@@ -32,6 +32,9 @@ pub struct DecodeError(pub String);
 pub struct Decoded {
     pub reports: Vec<VehicleReport>,
     pub skipped: Vec<String>,
+    /// What a feed carried beside vehicle positions (trip updates, alerts…), counted by kind
+    /// and otherwise ignored: many operators publish one feed with all of them.
+    pub ignored: std::collections::BTreeMap<&'static str, u64>,
 }
 
 /// Parses an ISO 8601 / RFC 3339 instant ("2012-09-12T09:28:07.536-04:00").
