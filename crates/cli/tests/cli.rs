@@ -447,6 +447,50 @@ impl Drop for Server {
     }
 }
 
+/// `dklik serve` over `db` on a free port, its key and mails in `dir`, with more options; its
+/// log goes to `stderr`. Returns the server and its address once `/healthz` answers.
+fn serve_on(
+    dir: &std::path::Path,
+    db: &str,
+    more: &[&str],
+    stderr: std::process::Stdio,
+) -> (Server, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("port")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    let mut args = vec![
+        "serve",
+        "--db",
+        db,
+        "--listen",
+        &listen,
+        "--mail-dir",
+        dir.to_str().expect("path"),
+    ];
+    args.extend_from_slice(more);
+    let server = Server(
+        Command::new(env!("CARGO_BIN_EXE_dklik"))
+            .env("DKLIK_SECRET_FILE", dir.join("secret.key"))
+            .args(&args)
+            .stdout(std::process::Stdio::null())
+            .stderr(stderr)
+            .spawn()
+            .expect("serve"),
+    );
+    let base = format!("http://{listen}");
+    assert!(
+        (0..100).any(|_| {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            http_get(&base, "/healthz").0 == 200
+        }),
+        "the server did not start"
+    );
+    (server, base)
+}
+
 #[test]
 fn two_servers_on_postgres_share_the_screens() {
     let admin =
@@ -715,32 +759,11 @@ fn a_gtfs_realtime_url_is_polled_and_reaches_the_screens() {
     let o = dklik(&["demo", "--no-serve", "--db", &db]);
     assert!(o.status.success(), "{}", text(&o));
     let (url, seen) = gtfs_rt_source();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("port")
-        .local_addr()
-        .expect("addr")
-        .port();
-    let base = format!("http://127.0.0.1:{port}");
-    let _server = Server(
-        Command::new(env!("CARGO_BIN_EXE_dklik"))
-            .env("DKLIK_SECRET_FILE", dir.path().join("secret.key"))
-            .args([
-                "serve",
-                "--db",
-                &db,
-                "--listen",
-                &format!("127.0.0.1:{port}"),
-                "--mail-dir",
-                dir.path().to_str().expect("p"),
-                "--gtfs-rt-url",
-                &url,
-                "--gtfs-rt-every",
-                "1",
-            ])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("serve"),
+    let (_server, base) = serve_on(
+        dir.path(),
+        &db,
+        &["--gtfs-rt-url", &url, "--gtfs-rt-every", "1"],
+        std::process::Stdio::null(),
     );
     let shown = (0..150).any(|_| {
         std::thread::sleep(std::time::Duration::from_millis(100));
@@ -912,36 +935,7 @@ fn the_report_command_gives_the_dashboards_numbers() {
         .expect("hires shown");
     assert!(hires >= 5, "the demo history has hires: {total}");
     // The same tables from the web server, signed in as the demo's administrator.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("port")
-        .local_addr()
-        .expect("a")
-        .port();
-    let _server = Server(
-        Command::new(env!("CARGO_BIN_EXE_dklik"))
-            .env("DKLIK_SECRET_FILE", dir.path().join("secret.key"))
-            .args([
-                "serve",
-                "--db",
-                &db,
-                "--listen",
-                &format!("127.0.0.1:{port}"),
-                "--mail-dir",
-                dir.path().to_str().expect("p"),
-            ])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("serve"),
-    );
-    let base = format!("http://127.0.0.1:{port}");
-    assert!(
-        (0..100).any(|_| {
-            std::thread::sleep(std::time::Duration::from_millis(100));
-            http_get(&base, "/healthz").0 == 200
-        }),
-        "the server did not start"
-    );
+    let (_server, base) = serve_on(dir.path(), &db, &[], std::process::Stdio::null());
     let (status, head, _) = http(
         &base,
         "POST",
@@ -1011,40 +1005,9 @@ fn the_server_logs_one_json_line_per_request_and_no_personal_data() {
     let db = format!("sqlite://{}", dir.path().join("demo.db").display());
     let o = dklik(&["demo", "--no-serve", "--db", &db]);
     assert!(o.status.success(), "{}", text(&o));
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("port")
-        .local_addr()
-        .expect("a")
-        .port();
     let log_path = dir.path().join("server.log");
     let log_file = std::fs::File::create(&log_path).expect("log file");
-    let mut server = Server(
-        Command::new(env!("CARGO_BIN_EXE_dklik"))
-            .env("DKLIK_SECRET_FILE", dir.path().join("secret.key"))
-            .args([
-                "serve",
-                "--log-format",
-                "json",
-                "--db",
-                &db,
-                "--listen",
-                &format!("127.0.0.1:{port}"),
-                "--mail-dir",
-                dir.path().to_str().expect("p"),
-            ])
-            .stdout(std::process::Stdio::null())
-            .stderr(log_file)
-            .spawn()
-            .expect("serve"),
-    );
-    let base = format!("http://127.0.0.1:{port}");
-    assert!(
-        (0..100).any(|_| {
-            std::thread::sleep(std::time::Duration::from_millis(100));
-            http_get(&base, "/healthz").0 == 200
-        }),
-        "the server did not start"
-    );
+    let (mut server, base) = serve_on(dir.path(), &db, &["--log-format", "json"], log_file.into());
     let (_, offers) = http_get(&base, "/api/v1/offers");
     let code = offers
         .split("\"code\":\"")

@@ -4,17 +4,11 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use common::{app, get, get_as, post_as, post_form, send, sign_in, staff_accounts, App, PASSWORD};
+use common::{app, demo_staff, get, get_as, post_as, post_form, send, sign_in, App, PASSWORD};
 
 async fn with_accounts() -> (App, dklik_domain::Offer) {
     let app = app().await;
-    let offer = app
-        .store
-        .offer_by_external_id("DEMO-001")
-        .await
-        .expect("q")
-        .expect("offer");
-    staff_accounts(&app, offer.employer_id).await;
+    let offer = demo_staff(&app).await;
     (app, offer)
 }
 

@@ -4,20 +4,14 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::{app, europe, get, get_as, post_as, post_form, sign_in, staff_accounts, PASSWORD};
+use common::{app, demo_staff, europe, get, get_as, post_as, post_form, sign_in, PASSWORD};
 use dklik_app::impact::{Report, ReportParams};
 use dklik_domain::impact::Dimension;
 
 #[tokio::test]
 async fn the_dashboard_counts_each_channel_and_the_exports_hide_small_numbers() {
     let app = app().await;
-    let offer = app
-        .store
-        .offer_by_external_id("DEMO-001")
-        .await
-        .expect("q")
-        .expect("offer");
-    staff_accounts(&app, offer.employer_id).await;
+    let offer = demo_staff(&app).await;
     let (advisor, csrf) = sign_in(&app, "conseil@t.fr", PASSWORD).await;
     let (admin, admin_csrf) = sign_in(&app, "admin@t.fr", PASSWORD).await;
     let code = offer.code.to_string();

@@ -6,21 +6,11 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use common::{app, get, get_as, post_as, post_form, sign_in, staff_accounts, App, PASSWORD};
+use common::{app, demo_staff, enc, get, get_as, post_as, post_form, sign_in, App, PASSWORD};
 use tower::ServiceExt;
 
-fn enc(s: &str) -> String {
-    form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
-
 async fn staff(app: &App) -> ((String, String), (String, String)) {
-    let offer = app
-        .store
-        .offer_by_external_id("DEMO-001")
-        .await
-        .expect("q")
-        .expect("offer");
-    staff_accounts(app, offer.employer_id).await;
+    demo_staff(app).await;
     (
         sign_in(app, "conseil@t.fr", PASSWORD).await,
         sign_in(app, "mobile@t.fr", PASSWORD).await,

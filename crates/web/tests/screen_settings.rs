@@ -5,7 +5,7 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use common::{app, get, get_as, post_as, send, sign_in, staff_accounts, App, PASSWORD};
+use common::{app, demo_staff, get, get_as, post_as, send, sign_in, App, PASSWORD};
 
 const MARDYCK: (f64, f64) = (51.0301, 2.2691);
 
@@ -47,13 +47,7 @@ fn today() -> String {
 #[tokio::test]
 async fn the_team_steers_the_screens_from_one_page() {
     let app = app().await;
-    let offer = app
-        .store
-        .offer_by_external_id("DEMO-001")
-        .await
-        .expect("q")
-        .expect("offer");
-    staff_accounts(&app, offer.employer_id).await;
+    let offer = demo_staff(&app).await;
     let (admin, csrf) = sign_in(&app, "admin@t.fr", PASSWORD).await;
     let (advisor, _) = sign_in(&app, "conseil@t.fr", PASSWORD).await;
     assert_eq!(

@@ -5,7 +5,7 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use common::{app, get, get_as, post_form, send, sign_in, staff_accounts, App, PASSWORD};
+use common::{app, demo_staff, get, get_as, post_form, send, sign_in, App, PASSWORD};
 
 async fn post_positions(app: &App, token: &str, json: &str) -> common::Answer {
     send(
@@ -288,13 +288,7 @@ async fn an_offer_closed_while_on_screen_is_gone_at_the_next_slide() {
 async fn employers_see_where_their_offers_were_shown() {
     let app = app().await;
     let token = feed_token(&app).await;
-    let offer = app
-        .store
-        .offer_by_external_id("DEMO-001")
-        .await
-        .expect("q")
-        .expect("offer");
-    staff_accounts(&app, offer.employer_id).await;
+    demo_staff(&app).await;
     let t = now();
     post_positions(
         &app,

@@ -8,13 +8,9 @@ mod common;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use common::{
-    app, app_with_proxies, get, get_as, post_as, post_form, send, sign_in, staff_accounts, Answer,
+    app, app_with_proxies, demo_staff, enc, get, get_as, post_as, post_form, send, sign_in, Answer,
     App, PASSWORD, PEER,
 };
-
-fn enc(s: &str) -> String {
-    form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
 
 async fn offer_code(app: &App) -> String {
     app.store
@@ -24,16 +20,6 @@ async fn offer_code(app: &App) -> String {
         .expect("offer")
         .code
         .to_string()
-}
-
-async fn accounts(app: &App) {
-    let offer = app
-        .store
-        .offer_by_external_id("DEMO-001")
-        .await
-        .expect("q")
-        .expect("offer");
-    staff_accounts(app, offer.employer_id).await;
 }
 
 /// The last code mailed to this address.
@@ -92,7 +78,7 @@ async fn post_from(app: &App, uri: &str, form: &str, client: &str) -> Answer {
 #[tokio::test]
 async fn a_phone_number_is_not_enough_to_take_over_a_record() {
     let app = app().await;
-    accounts(&app).await;
+    demo_staff(&app).await;
     let (advisor, csrf) = sign_in(&app, "conseil@t.fr", PASSWORD).await;
     // An advisor's record, with a private note.
     let r = post_as(
@@ -215,7 +201,7 @@ async fn a_phone_number_is_not_enough_to_take_over_a_record() {
 #[tokio::test]
 async fn a_new_email_needs_a_code_sent_to_it_and_ends_every_session() {
     let app = app().await;
-    accounts(&app).await;
+    demo_staff(&app).await;
     let code = offer_code(&app).await;
     post_form(
         &app,
@@ -298,7 +284,7 @@ async fn a_new_email_needs_a_code_sent_to_it_and_ends_every_session() {
 async fn nobody_can_lock_a_colleague_out_and_unknown_accounts_answer_the_same() {
     let app = app_with_proxies(vec![dklik_web::Cidr::parse("192.0.2.7").expect("cidr")]).await;
     assert_eq!(PEER, [192, 0, 2, 7]);
-    accounts(&app).await;
+    demo_staff(&app).await;
     let form = |email: &str, pw: &str| format!("email={}&mot_de_passe={}", enc(email), enc(pw));
     let mut answers = Vec::new();
     for _ in 0..5 {
@@ -440,7 +426,7 @@ async fn a_persons_code_cannot_be_guessed_from_many_addresses() {
 #[tokio::test]
 async fn after_signing_in_only_a_path_of_this_site() {
     let app = app().await;
-    accounts(&app).await;
+    demo_staff(&app).await;
     for (suite, expected) in [
         ("/\t/evil.test", "/admin"),
         ("/\\evil.test", "/admin"),
@@ -473,7 +459,7 @@ async fn after_signing_in_only_a_path_of_this_site() {
 #[tokio::test]
 async fn no_csv_cell_opens_as_a_formula() {
     let app = app().await;
-    accounts(&app).await;
+    demo_staff(&app).await;
     app.store
         .add_outreach(
             &dklik_app::orientation_store::OutreachContact {
@@ -544,7 +530,7 @@ async fn every_anonymous_write_has_a_limit() {
 #[tokio::test]
 async fn personal_pages_stay_out_of_shared_caches() {
     let app = app().await;
-    accounts(&app).await;
+    demo_staff(&app).await;
     let (advisor, _) = sign_in(&app, "conseil@t.fr", PASSWORD).await;
     let (admin, _) = sign_in(&app, "admin@t.fr", PASSWORD).await;
     let no_store = |a: &Answer| {

@@ -5,22 +5,11 @@ mod common;
 
 use axum::http::StatusCode;
 use common::{
-    app, europe, get, get_as, post_as, post_form, sign_in, staff_accounts, App, PASSWORD,
+    app, demo_staff, enc, europe, get, get_as, post_as, post_form, sign_in, App, PASSWORD,
 };
 
-/// Percent-encodes a form value.
-fn enc(s: &str) -> String {
-    form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
-
 async fn advisor(app: &App) -> (String, String) {
-    let offer = app
-        .store
-        .offer_by_external_id("DEMO-001")
-        .await
-        .expect("q")
-        .expect("offer");
-    staff_accounts(app, offer.employer_id).await;
+    demo_staff(app).await;
     sign_in(app, "conseil@t.fr", PASSWORD).await
 }
 

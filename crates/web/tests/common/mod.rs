@@ -186,6 +186,24 @@ pub async fn staff_accounts(app: &App, employer: dklik_domain::EmployerId) {
     }
 }
 
+/// A value written into a form body.
+pub fn enc(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// The staff accounts of [`staff_accounts`], the employer user being the first demo offer's;
+/// returns that offer.
+pub async fn demo_staff(app: &App) -> dklik_domain::Offer {
+    let offer = app
+        .store
+        .offer_by_external_id("DEMO-001")
+        .await
+        .expect("q")
+        .expect("offer");
+    staff_accounts(app, offer.employer_id).await;
+    offer
+}
+
 /// What the server's background task does every 30 seconds.
 pub async fn refresh_screens(app: &App) {
     app.screens
