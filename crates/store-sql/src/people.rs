@@ -400,6 +400,12 @@ macro_rules! impl_people_store {
                         .map_err(db_err)?;
                     return Ok(());
                 }
+                // Failures a day old are forgotten: a scan of many addresses leaves no lasting rows.
+                ::sqlx::query("DELETE FROM login_failures WHERE updated_at < $1")
+                    .bind(at - 86_400)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(db_err)?;
                 ::sqlx::query(
                     "INSERT INTO login_failures (email, addr, failures, locked_until, updated_at) \
                      VALUES ($1, $2, $3, $4, $5) ON CONFLICT (email, addr) DO UPDATE SET \

@@ -32,6 +32,7 @@ CREATE TABLE login_failures (
     updated_at INTEGER NOT NULL,
     PRIMARY KEY (email, addr)
 );
+CREATE INDEX login_failures_updated ON login_failures (updated_at);
 
 -- Likely duplicates are looked for by first name too.
 CREATE INDEX people_first_name ON people (lower(first_name));
