@@ -7,31 +7,47 @@ use std::collections::HashMap;
 /// A bus stop.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StopPoint {
+    /// Its id in the GTFS feed.
     pub id: String,
+    /// Its name, as printed on the slide.
     pub name: String,
+    /// Latitude, WGS84 degrees.
     pub lat: f64,
+    /// Longitude, WGS84 degrees.
     pub lon: f64,
 }
 
 /// A published offer at a hiring site.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HiringOffer {
+    /// The offer's id in the store.
     pub offer_id: i64,
+    /// Its short code (what the QR and the short link carry).
     pub code: String,
+    /// The job title.
     pub title: String,
+    /// The employer's id (rotation goes between employers).
     pub employer_id: i64,
+    /// The employer's name.
     pub employer: String,
+    /// The site where the job is.
     pub site_id: i64,
+    /// The site's latitude.
     pub lat: f64,
+    /// The site's longitude.
     pub lon: f64,
 }
 
 /// A GPS fence around a site: entering it triggers the site's offers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Fence {
+    /// The site fenced.
     pub site_id: i64,
+    /// The fence's centre, latitude.
     pub lat: f64,
+    /// The fence's centre, longitude.
     pub lon: f64,
+    /// Its radius in metres.
     pub radius_m: f64,
 }
 
@@ -39,12 +55,15 @@ pub struct Fence {
 /// is shown only while one of them runs; an offer under none is shown normally.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Campaign {
+    /// The offers pushed.
     pub offer_ids: Vec<i64>,
     /// Days as YYYYMMDD, inclusive.
     pub from_day: u32,
+    /// Last day, YYYYMMDD, inclusive.
     pub to_day: u32,
     /// Minutes of the local day, [from, to).
     pub from_minute: u16,
+    /// End of the daily window, minutes of the local day (excluded).
     pub to_minute: u16,
     /// Greater than 0; 2 means twice as likely to come first.
     pub weight: f64,
@@ -52,10 +71,12 @@ pub struct Campaign {
     pub lines: Vec<String>,
 }
 
+/// How the engine decides: distances, caps and the checks on positions.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EngineConfig {
     /// Walking distance between a stop and a hiring site.
     pub walk_radius_m: f64,
+    /// Offers shown at most at once (3).
     pub max_offers: usize,
     /// Minimum time between two showings of one offer on one vehicle.
     pub per_vehicle_interval_s: i64,
@@ -101,11 +122,17 @@ impl Default for EngineConfig {
 /// A vehicle position, whatever format it came in.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Position {
+    /// The vehicle's id in its feed.
     pub vehicle: String,
+    /// The trip it runs, when the feed says.
     pub trip_id: Option<String>,
+    /// The route (line), when the feed says.
     pub route_id: Option<String>,
+    /// The stop it serves or nears, when the feed says.
     pub stop_id: Option<String>,
+    /// Latitude, WGS84 degrees.
     pub lat: f64,
+    /// Longitude, WGS84 degrees.
     pub lon: f64,
     /// Unix seconds, as measured on the vehicle.
     pub timestamp: i64,
@@ -116,6 +143,7 @@ pub struct Position {
 pub struct LocalTime {
     /// YYYYMMDD
     pub day: u32,
+    /// Minutes since local midnight.
     pub minute: u16,
 }
 
@@ -123,12 +151,19 @@ pub struct LocalTime {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Rejection {
+    /// Latitude or longitude outside the globe.
     OutOfRange,
+    /// Older than `stale_after_s`.
     Stale,
+    /// Further in the future than `future_tolerance_s` (a wrong clock).
     Future,
+    /// Older than the vehicle's last position.
     OutOfOrder,
+    /// The vehicle's last position again.
     Duplicate,
+    /// Farther from the last position than `max_speed_mps` allows (a GPS jump).
     ImpossibleJump,
+    /// Farther than `network_margin_m` from every stop.
     OffNetwork,
 }
 
@@ -136,16 +171,24 @@ pub enum Rejection {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Slide {
+    /// An offer near the stop, with its QR.
     Offer {
+        /// The offer's id in the store.
         offer_id: i64,
+        /// Its short code.
         code: String,
+        /// The job title.
         title: String,
+        /// The employer's name.
         employer: String,
+        /// The site where the job is.
         site_id: i64,
         /// Metres between the stop (or the vehicle) and the site.
         distance_m: u32,
     },
+    /// A general message, when no offer is near.
     Fallback {
+        /// What it says.
         text: String,
     },
 }
@@ -153,11 +196,17 @@ pub enum Slide {
 /// A change of what a vehicle's screens show.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Trigger {
+    /// The vehicle whose screens change.
     pub vehicle: String,
+    /// The trip it runs, if known.
     pub trip_id: Option<String>,
+    /// The stop it nears, if any.
     pub stop_id: Option<String>,
+    /// That stop's name (empty between stops).
     pub stop_name: String,
+    /// What its screens show now.
     pub slides: Vec<Slide>,
+    /// When, Unix seconds (the position's time).
     pub at: i64,
 }
 
@@ -181,6 +230,7 @@ struct Shown {
     last_at: i64,
 }
 
+/// The trigger engine: stops, offers and settings in memory, and what each vehicle shows.
 pub struct Engine {
     cfg: EngineConfig,
     proj: Projection,
@@ -333,10 +383,12 @@ impl Engine {
         self.offers = offers;
     }
 
+    /// Replaces the campaigns (the team's settings changed).
     pub fn set_campaigns(&mut self, campaigns: Vec<Campaign>) {
         self.campaigns = campaigns;
     }
 
+    /// The network's stops, as loaded.
     pub fn stops(&self) -> &[StopPoint] {
         &self.stops
     }

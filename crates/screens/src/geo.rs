@@ -40,6 +40,7 @@ impl std::hash::Hasher for Fx {
     }
 }
 
+/// A hash map with the fast hasher below (keys are small integers).
 pub type FxMap<K, V> = std::collections::HashMap<K, V, std::hash::BuildHasherDefault<Fx>>;
 
 /// Metres per degree of latitude.
@@ -49,7 +50,9 @@ const M_PER_DEG: f64 = 111_195.0;
 /// kilometres the error of this projection is well under 1 %.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Xy {
+    /// Metres east of the reference meridian.
     pub x: f64,
+    /// Metres north of the equator.
     pub y: f64,
 }
 
@@ -60,11 +63,13 @@ pub struct Projection {
 }
 
 impl Projection {
+    /// The projection around this latitude.
     pub fn new(ref_lat: f64) -> Self {
         Self {
             cos_ref: ref_lat.to_radians().cos(),
         }
     }
+    /// The point of (lat, lon) on the plane.
     pub fn xy(&self, lat: f64, lon: f64) -> Xy {
         Xy {
             x: lon * M_PER_DEG * self.cos_ref,
@@ -73,6 +78,7 @@ impl Projection {
     }
 }
 
+/// Distance in metres between two points of the plane.
 pub fn dist(a: Xy, b: Xy) -> f64 {
     ((a.x - b.x).powi(2) + (a.y - b.y).powi(2)).sqrt()
 }
@@ -103,6 +109,7 @@ pub struct Grid {
 }
 
 impl Grid {
+    /// A grid of `cell` metres over these points.
     pub fn new(cell: f64, points: Vec<Xy>) -> Self {
         let mut cells: FxMap<(i64, i64), Vec<u32>> = Default::default();
         for (i, p) in points.iter().enumerate() {
@@ -117,9 +124,11 @@ impl Grid {
     fn key(cell: f64, p: Xy) -> (i64, i64) {
         ((p.x / cell).floor() as i64, (p.y / cell).floor() as i64)
     }
+    /// How many points it holds.
     pub fn len(&self) -> usize {
         self.points.len()
     }
+    /// Whether it holds no point.
     pub fn is_empty(&self) -> bool {
         self.points.is_empty()
     }

@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! The trigger engine, plain Rust with no I/O.
 //!
 //! It holds the stops and the hiring sites in a spatial grid. For each vehicle position it

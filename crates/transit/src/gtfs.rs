@@ -12,67 +12,104 @@ use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::path::Path;
 
+/// An operator (`agency.txt`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Agency {
+    /// `agency_id`.
     pub id: String,
+    /// `agency_name`.
     pub name: String,
+    /// `agency_timezone` (Europe/Paris here).
     pub timezone: String,
 }
 
+/// A line (`routes.txt`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Route {
+    /// `route_id`.
     pub id: String,
+    /// `agency_id`.
     pub agency_id: String,
+    /// `route_short_name`, as on the bus ("C4").
     pub short_name: String,
+    /// `route_long_name`.
     pub long_name: String,
+    /// `route_type` (3: bus).
     pub route_type: i32,
+    /// `route_color`, hex without `#`.
     pub color: String,
+    /// `route_text_color`.
     pub text_color: String,
 }
 
+/// A stop (`stops.txt`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Stop {
+    /// `stop_id`.
     pub id: String,
+    /// `stop_code`, as printed at the stop.
     pub code: String,
+    /// `stop_name`.
     pub name: String,
+    /// `stop_lat`.
     pub lat: f64,
+    /// `stop_lon`.
     pub lon: f64,
     /// 0 stop, 1 station, 2 entrance…
     pub location_type: i32,
+    /// `parent_station` (empty for a plain stop).
     pub parent_station: String,
 }
 
+/// A trip (`trips.txt`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Trip {
+    /// `trip_id`.
     pub id: String,
+    /// `route_id`.
     pub route_id: String,
+    /// `service_id`: its calendar.
     pub service_id: String,
+    /// `shape_id` (may be empty).
     pub shape_id: String,
+    /// `trip_headsign`.
     pub headsign: String,
+    /// `direction_id` (0 or 1).
     pub direction_id: i32,
 }
 
+/// A trip's passage at a stop (`stop_times.txt`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StopTime {
+    /// `trip_id`.
     pub trip_id: String,
+    /// `stop_id`.
     pub stop_id: String,
+    /// `stop_sequence`.
     pub sequence: u32,
     /// Seconds after the start of the service day (may pass 86,400).
     pub arrival: u32,
+    /// Departure, seconds after the start of the service day.
     pub departure: u32,
 }
 
+/// A weekly service (`calendar.txt`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Calendar {
+    /// `service_id`.
     pub service_id: String,
     /// Monday first.
     pub days: [bool; 7],
+    /// `start_date`, YYYYMMDD.
     pub start: u32,
+    /// `end_date`, YYYYMMDD.
     pub end: u32,
 }
 
+/// An exception to a service (`calendar_dates.txt`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CalendarDate {
+    /// `service_id`.
     pub service_id: String,
     /// YYYYMMDD as a number.
     pub date: u32,
@@ -80,24 +117,35 @@ pub struct CalendarDate {
     pub added: bool,
 }
 
+/// A point of a trip's drawn path (`shapes.txt`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ShapePoint {
+    /// `shape_id`.
     pub shape_id: String,
+    /// `shape_pt_lat`.
     pub lat: f64,
+    /// `shape_pt_lon`.
     pub lon: f64,
+    /// `shape_pt_sequence`.
     pub sequence: u32,
 }
 
 /// A whole feed, checked.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Feed {
+    /// Operators.
     pub agencies: Vec<Agency>,
+    /// Lines.
     pub routes: Vec<Route>,
+    /// Stops.
     pub stops: Vec<Stop>,
+    /// Trips.
     pub trips: Vec<Trip>,
     /// Sorted by trip, then sequence.
     pub stop_times: Vec<StopTime>,
+    /// Weekly services.
     pub calendars: Vec<Calendar>,
+    /// Exceptions to services.
     pub calendar_dates: Vec<CalendarDate>,
     /// Sorted by shape, then sequence.
     pub shapes: Vec<ShapePoint>,

@@ -35,11 +35,16 @@ pub fn distance_m(a: (f64, f64), b: (f64, f64)) -> f64 {
     (dx * dx + dy * dy).sqrt()
 }
 
+/// A stop as journeys know it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StopInfo {
+    /// `stop_id`.
     pub id: String,
+    /// Its name, for the journey spelled out.
     pub name: String,
+    /// Latitude.
     pub lat: f64,
+    /// Longitude.
     pub lon: f64,
 }
 
@@ -61,18 +66,28 @@ struct Pattern {
 /// One part of a journey.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Leg {
+    /// On foot.
     Walk {
         /// Stop index, or None for the journey's origin / destination.
         from: Option<u32>,
+        /// Stop index, or None for the journey's origin / destination.
         to: Option<u32>,
+        /// Walking time.
         seconds: u32,
     },
+    /// On a bus.
     Ride {
+        /// The line's short name.
         route: String,
+        /// The trip taken.
         trip_id: String,
+        /// Stop index where one gets on.
         from: u32,
+        /// Stop index where one gets off.
         to: u32,
+        /// Departure, seconds after midnight of the day.
         depart: u32,
+        /// Arrival, seconds after midnight of the day.
         arrive: u32,
     },
 }
@@ -80,12 +95,16 @@ pub enum Leg {
 /// A journey: when to leave, when one arrives, and how.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Journey {
+    /// Leaving the origin, seconds after midnight.
     pub depart: u32,
+    /// Reaching the destination, seconds after midnight.
     pub arrive: u32,
+    /// Walks and rides, in order.
     pub legs: Vec<Leg>,
 }
 
 impl Journey {
+    /// How many buses it takes.
     pub fn rides(&self) -> usize {
         self.legs
             .iter()
@@ -96,12 +115,14 @@ impl Journey {
 
 /// The trips of one day, ready for queries.
 pub struct Timetable {
+    /// Every stop of the feed, by index.
     pub stops: Vec<StopInfo>,
     patterns: Vec<Pattern>,
     /// Per stop: (pattern, position in it).
     stop_patterns: Vec<Vec<(u32, u32)>>,
     /// Per stop: (other stop, walking seconds), within the walking limit.
     footpaths: Vec<Vec<(u32, u32)>>,
+    /// Walking speed and limits.
     pub walk: WalkParams,
     route_names: HashMap<String, String>,
 }

@@ -15,6 +15,7 @@ struct RunningTrip {
     shape: Vec<(f64, f64)>,
 }
 
+/// Drives the day's trips along their stops and shapes: positions at any time.
 pub struct Simulator {
     trips: Vec<RunningTrip>,
 }
@@ -98,6 +99,7 @@ impl Simulator {
         Self { trips }
     }
 
+    /// How many trips run that day.
     pub fn trip_count(&self) -> usize {
         self.trips.len()
     }

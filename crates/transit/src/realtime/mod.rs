@@ -12,11 +12,17 @@ use serde::{Deserialize, Serialize};
 /// One vehicle's position, whatever format it came in.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VehicleReport {
+    /// The vehicle's id in its feed.
     pub vehicle: String,
+    /// The trip it runs, when the feed says.
     pub trip_id: Option<String>,
+    /// The route (line), when the feed says.
     pub route_id: Option<String>,
+    /// The stop, when the feed says.
     pub stop_id: Option<String>,
+    /// Latitude, WGS84 degrees.
     pub lat: f64,
+    /// Longitude, WGS84 degrees.
     pub lon: f64,
     /// Unix seconds; None when the feed gave no time (the receiver then uses its own clock).
     pub timestamp: Option<i64>,
@@ -30,7 +36,9 @@ pub struct DecodeError(pub String);
 /// What a decoder read: the reports, and the entities it skipped with why.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Decoded {
+    /// The vehicles' positions read.
     pub reports: Vec<VehicleReport>,
+    /// What could not be read, said in French.
     pub skipped: Vec<String>,
     /// What a feed carried beside vehicle positions (trip updates, alerts…), counted by kind
     /// and otherwise ignored: many operators publish one feed with all of them.

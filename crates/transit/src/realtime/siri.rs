@@ -4,6 +4,7 @@
 use super::xml::{parse, El};
 use super::{parse_instant, DecodeError, Decoded, VehicleReport};
 
+/// Reads a SIRI message and returns the positions of its VehicleActivity elements.
 pub fn decode(xml: &[u8]) -> Result<Decoded, DecodeError> {
     let root = parse(xml)?;
     if root.name != "Siri" {
