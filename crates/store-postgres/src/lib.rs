@@ -31,6 +31,19 @@ impl PgStore {
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         let pool = PgPoolOptions::new()
             .max_connections(16)
+            // A connection left counting an open transaction (one that failed to end) is
+            // closed instead of going back to the pool: it would refuse every later write.
+            .after_release(|conn, _| {
+                Box::pin(async move {
+                    use sqlx::{Database, TransactionManager};
+                    type Tm = <Postgres as Database>::TransactionManager;
+                    if Tm::get_transaction_depth(conn) == 0 {
+                        return Ok(true);
+                    }
+                    let _ = sqlx::query("SELECT 1").execute(&mut *conn).await;
+                    Ok(Tm::get_transaction_depth(conn) == 0)
+                })
+            })
             .acquire_timeout(Duration::from_secs(10))
             .connect(url)
             .await

@@ -32,6 +32,14 @@ impl SqliteStore {
     /// Opens (and creates when missing) the database at a `sqlite:` URL, e.g.
     /// `sqlite://data/dklik.db`. The folder is created too.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        Self::connect_tuned(url, |o| o).await
+    }
+
+    /// The same, with the connection options tuned by `tune` (tests set a size limit this way).
+    pub async fn connect_tuned(
+        url: &str,
+        tune: impl FnOnce(SqliteConnectOptions) -> SqliteConnectOptions,
+    ) -> Result<Self, StoreError> {
         let path = url
             .strip_prefix("sqlite://")
             .or_else(|| url.strip_prefix("sqlite:"))
@@ -46,15 +54,34 @@ impl SqliteStore {
                 }
             }
         }
-        let opts = SqliteConnectOptions::from_str(url)
-            .map_err(db_err)?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
+        let opts = tune(
+            SqliteConnectOptions::from_str(url)
+                .map_err(db_err)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10)),
+        );
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
+            // A transaction that could not end (a full disk makes SQLite roll back by itself,
+            // then the driver's own ROLLBACK fails) leaves its connection counting an open
+            // transaction, and every later write on it fails: such a connection is closed
+            // instead of going back to the pool.
+            .after_release(|conn, _| {
+                Box::pin(async move {
+                    use sqlx::{Database, TransactionManager};
+                    type Tm = <Sqlite as Database>::TransactionManager;
+                    if Tm::get_transaction_depth(conn) == 0 {
+                        return Ok(true);
+                    }
+                    // A rollback may still be queued: once a query has gone through, the
+                    // count is settled.
+                    let _ = sqlx::query("SELECT 1").execute(&mut *conn).await;
+                    Ok(Tm::get_transaction_depth(conn) == 0)
+                })
+            })
             .connect_with(opts)
             .await
             .map_err(db_err)?;

@@ -1,0 +1,83 @@
+//! A database that runs out of space refuses writes (nothing acknowledged is lost), and once
+//! space comes back every connection of the pool writes again, without a restart.
+
+use dklik_app::orientation_store::OutreachContact;
+use dklik_app::{OrientationStore as _, Store as _};
+use sqlx::Connection;
+
+fn contact(k: usize, notes: usize) -> OutreachContact {
+    OutreachContact {
+        id: 0,
+        submission: format!("{k:032x}"),
+        at: 1_790_000_000,
+        recorded_by: None,
+        place_kind: "other".into(),
+        place_ref: String::new(),
+        place_label: "Marché".into(),
+        channel: "rue".into(),
+        people_count: 3,
+        person_id: None,
+        needs: String::new(),
+        next_step: String::new(),
+        notes: "x".repeat(notes),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_database_recovers_when_space_comes_back() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let url = format!("sqlite://{}", dir.path().join("full.db").display());
+    let store = dklik_store_sqlite::SqliteStore::connect(&url)
+        .await
+        .expect("open");
+    store.migrate().await.expect("migrate");
+    drop(store);
+    let mut raw = sqlx::SqliteConnection::connect(&url).await.expect("raw");
+    let pages: i64 = sqlx::query_scalar("PRAGMA page_count")
+        .fetch_one(&mut raw)
+        .await
+        .expect("pages");
+    // Room for a few hundred kilobytes more, then the "disk" is full.
+    let limit = (pages + 80).to_string();
+    let store = dklik_store_sqlite::SqliteStore::connect_tuned(&url, |o| {
+        o.pragma("max_page_count", limit.clone())
+    })
+    .await
+    .expect("open with a size limit");
+    let mut written = 0;
+    let mut refused = 0;
+    for k in 0..400 {
+        match store.add_outreach(&contact(k, 16_000), None, None).await {
+            Ok(_) => written += 1,
+            Err(_) => refused += 1,
+        }
+        if refused >= 20 {
+            break;
+        }
+    }
+    assert!(
+        written > 0 && refused >= 20,
+        "written {written}, refused {refused}"
+    );
+    // Nothing acknowledged was lost.
+    let kept: i64 = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM outreach_contacts")
+        .fetch_one(&mut raw)
+        .await
+        .expect("count");
+    assert_eq!(kept, written);
+    // Space comes back.
+    sqlx::query("DELETE FROM outreach_contacts")
+        .execute(&mut raw)
+        .await
+        .expect("free");
+    // Every connection of the pool writes again (more writes than connections, some at once).
+    for k in 0..24 {
+        let (x, y) = (contact(10_000 + 2 * k, 100), contact(10_001 + 2 * k, 100));
+        let (a, b) = tokio::join!(
+            store.add_outreach(&x, None, None),
+            store.add_outreach(&y, None, None)
+        );
+        a.expect("a write after the space came back");
+        b.expect("a write after the space came back");
+    }
+}
