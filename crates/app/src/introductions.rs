@@ -310,6 +310,10 @@ fn stage_of(to: IntroStatus) -> Option<dklik_domain::impact::Stage> {
         IntroStatus::Sent => Some(Stage::Introduction),
         IntroStatus::Interview => Some(Stage::Interview),
         IntroStatus::Hired => Some(Stage::Hire),
-        _ => None,
+        IntroStatus::Suggested
+        | IntroStatus::Discussed
+        | IntroStatus::Agreed
+        | IntroStatus::NotHired
+        | IntroStatus::Withdrawn => None,
     }
 }

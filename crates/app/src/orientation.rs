@@ -341,7 +341,10 @@ async fn register_person(
                     s.service_name,
                     when_fr(s.starts_at)
                 ),
-                _ => format!(
+                RegistrationStatus::Registered
+                | RegistrationStatus::Cancelled
+                | RegistrationStatus::Present
+                | RegistrationStatus::Absent => format!(
                     "Bonjour {},\n\nVous êtes inscrit(e) à « {} » {}, {}. Nous vous le rappellerons la veille.\n\nDKLIK",
                     p.first_name.unwrap_or_default(),
                     s.service_name,

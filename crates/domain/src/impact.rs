@@ -428,7 +428,13 @@ fn person_key(dim: Dimension, p: Option<&PersonFacts>) -> (String, String) {
             None => (String::new(), UNKNOWN.into()),
         },
         Dimension::AgeBand => opt(p.age_band, &AGE_BANDS),
-        _ => opt(p.gender, &GENDERS),
+        Dimension::Gender => opt(p.gender, &GENDERS),
+        // Not a person's: the first contact's or the offer's (see `first_key`, `offer_key`).
+        Dimension::Channel
+        | Dimension::Line
+        | Dimension::Stop
+        | Dimension::Employer
+        | Dimension::TradeFamily => (String::new(), UNKNOWN.into()),
     }
 }
 
@@ -450,10 +456,17 @@ fn first_key(dim: Dimension, f: &PathEvent) -> (String, String) {
             Some(l) => (l.clone(), format!("Ligne {l}")),
             None => (String::new(), "Hors bus".into()),
         },
-        _ => match &f.stop {
+        Dimension::Stop => match &f.stop {
             Some(s) => (s.clone(), s.clone()),
             None => (String::new(), "Hors bus".into()),
         },
+        // Not the first contact's: the person's or the offer's.
+        Dimension::Employer
+        | Dimension::TradeFamily
+        | Dimension::Neighbourhood
+        | Dimension::Qpv
+        | Dimension::AgeBand
+        | Dimension::Gender => (String::new(), UNKNOWN.into()),
     }
 }
 
@@ -519,14 +532,25 @@ pub fn funnel_with(
                     id
                 }
             },
-            _ => match by_person.get(&e.person_id) {
+            Dimension::Channel
+            | Dimension::Line
+            | Dimension::Stop
+            | Dimension::Neighbourhood
+            | Dimension::Qpv
+            | Dimension::AgeBand
+            | Dimension::Gender => match by_person.get(&e.person_id) {
                 Some(id) => *id,
                 None => {
                     let key = match dim {
                         Dimension::Channel | Dimension::Line | Dimension::Stop => {
                             first_key(dim, first)
                         }
-                        _ => person_key(dim, data.people.get(&e.person_id)),
+                        Dimension::Employer
+                        | Dimension::TradeFamily
+                        | Dimension::Neighbourhood
+                        | Dimension::Qpv
+                        | Dimension::AgeBand
+                        | Dimension::Gender => person_key(dim, data.people.get(&e.person_id)),
                     };
                     let id = intern(key);
                     by_person.insert(e.person_id, id);
@@ -573,7 +597,11 @@ pub fn funnel_with(
                 Dimension::Employer | Dimension::TradeFamily => {
                     offer_key(dim, d.offer_id.and_then(|o| data.offers.get(&o)))
                 }
-                _ => (String::new(), String::new()),
+                // Displays reach no one in particular: no person's breakdown.
+                Dimension::Neighbourhood
+                | Dimension::Qpv
+                | Dimension::AgeBand
+                | Dimension::Gender => (String::new(), String::new()),
             };
             flow(key.clone(), 0, d.impressions);
             flow(key, 1, d.scans);
@@ -586,7 +614,10 @@ pub fn funnel_with(
             Dimension::Employer | Dimension::TradeFamily => {
                 offer_key(dim, v.offer_id.and_then(|o| data.offers.get(&o)))
             }
-            _ => (String::new(), String::new()),
+            // Visits are anonymous: no person's breakdown.
+            Dimension::Neighbourhood | Dimension::Qpv | Dimension::AgeBand | Dimension::Gender => {
+                (String::new(), String::new())
+            }
         };
         flow(key, 1, v.visits);
     }

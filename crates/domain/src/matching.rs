@@ -466,7 +466,7 @@ impl IntroStatus {
             Self::Agreed => Some(3),
             Self::Sent => Some(10),
             Self::Interview => Some(14),
-            _ => None,
+            Self::Hired | Self::NotHired | Self::Withdrawn => None,
         }
     }
     /// From this step on, the employer sees the person (who agreed).

@@ -250,7 +250,7 @@ fn kind_weight(k: ItemKind) -> f32 {
     match k {
         ItemKind::SavoirEtre => 1.3,
         ItemKind::Savoir => 0.7,
-        _ => 1.0,
+        ItemKind::SavoirFaire | ItemKind::MacroCompetence | ItemKind::Context => 1.0,
     }
 }
 

@@ -100,7 +100,11 @@ fn add_refusals(doc: &mut Value) {
                     dklik_domain::Role::Feed => Some(json!({"feedToken": []})),
                     dklik_domain::Role::Screen => Some(json!({"screenToken": []})),
                     dklik_domain::Role::Admin => Some(json!({"adminSession": []})),
-                    _ => None,
+                    // No API route takes these roles' sessions.
+                    dklik_domain::Role::Advisor
+                    | dklik_domain::Role::MobileTeam
+                    | dklik_domain::Role::Employer
+                    | dklik_domain::Role::Person => None,
                 })
                 .collect();
             op.insert("security".into(), Value::Array(schemes));
