@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! The storage contract of what keeps people's records safe: their sign-in codes, verified
 //! contacts, likely duplicates and merges, and the staff login failures per address. Part of
 //! [`crate::Store`]; implemented once for both databases by `dklik_store_sql::impl_people_store!`.
@@ -17,6 +18,7 @@ pub enum CodePurpose {
 }
 
 impl CodePurpose {
+    /// The stored word.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Login => "login",
@@ -28,8 +30,11 @@ impl CodePurpose {
 /// A live code, as stored: its keyed hash, never the code.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PersonCode {
+    /// Its row.
     pub id: i64,
+    /// Whose code it is.
     pub person_id: i64,
+    /// HMAC-SHA256 of the code under the server's key, in hex.
     pub code_mac: String,
     /// For an e-mail change: the address the code was sent to.
     pub new_email: Option<String>,
@@ -40,12 +45,16 @@ pub struct PersonCode {
 /// Why two records look like the same person.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum DuplicateReason {
+    /// The same phone number.
     Phone,
+    /// The same e-mail address.
     Email,
+    /// The same first name and the same commune.
     NameAndCommune,
 }
 
 impl DuplicateReason {
+    /// Said to an advisor ("même téléphone").
     pub fn label_fr(self) -> &'static str {
         match self {
             Self::Phone => "même téléphone",
@@ -58,23 +67,33 @@ impl DuplicateReason {
 /// Two records that may be one person (`a` < `b`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DuplicatePair {
+    /// The older record.
     pub a: i64,
+    /// Its first name (empty once erased).
     pub a_name: String,
+    /// When it was made, Unix seconds.
     pub a_created_at: i64,
+    /// The newer record.
     pub b: i64,
+    /// Its first name.
     pub b_name: String,
+    /// When it was made, Unix seconds.
     pub b_created_at: i64,
+    /// What they share.
     pub reason: DuplicateReason,
 }
 
 /// Staff login failures of one (account e-mail, address).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct LoginFailures {
+    /// Wrong passwords in a row.
     pub failures: i64,
+    /// Until when this address is held back for this account, Unix seconds.
     pub locked_until: Option<i64>,
 }
 
 #[async_trait]
+/// Keeping people's records safe: codes, verified contacts, duplicates, merges, login failures.
 pub trait PeopleStore: Send + Sync {
     // --- A person's codes ---
     /// Issues a code: every earlier live code of this person and purpose ends, then the new
@@ -142,7 +161,9 @@ pub trait PeopleStore: Send + Sync {
     async fn merge_people(&self, keep: i64, other: i64, at: i64) -> Result<(), StoreError>;
 
     // --- Staff login failures ---
+    /// The failures of one (account e-mail, address); none: the default.
     async fn login_failures(&self, email: &str, addr: &str) -> Result<LoginFailures, StoreError>;
+    /// Records them (the default clears them); failures a day old are forgotten on the way.
     async fn set_login_failures(
         &self,
         email: &str,
