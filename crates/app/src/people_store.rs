@@ -92,8 +92,8 @@ pub struct LoginFailures {
     pub locked_until: Option<i64>,
 }
 
-#[async_trait]
 /// Keeping people's records safe: codes, verified contacts, duplicates, merges, login failures.
+#[async_trait]
 pub trait PeopleStore: Send + Sync {
     // --- A person's codes ---
     /// Issues a code: every earlier live code of this person and purpose ends, then the new
