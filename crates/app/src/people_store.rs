@@ -147,10 +147,13 @@ pub trait PeopleStore: Send + Sync {
 
     // --- Duplicates and merges ---
     /// Pairs of records not anonymised sharing a phone, an e-mail, or a first name and a
-    /// commune; with `person`, only the pairs that include it. Newest first.
+    /// commune, whose newer record was made at `since` or later (a new record is where a
+    /// duplicate appears; bounding it keeps the search small at any size); with `person`,
+    /// only the pairs that include it. Newest first.
     async fn duplicates(
         &self,
         person: Option<i64>,
+        since: i64,
         limit: u32,
     ) -> Result<Vec<DuplicatePair>, StoreError>;
     /// Moves everything of `other` (requests, consents, steps, skills, endorsements, tests,

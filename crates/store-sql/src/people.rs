@@ -280,9 +280,11 @@ macro_rules! impl_people_store {
             async fn duplicates(
                 &self,
                 person: Option<i64>,
+                since: i64,
                 limit: u32,
             ) -> Result<Vec<DuplicatePair>, StoreError> {
-                let live = "a.anonymised_at IS NULL AND b.anonymised_at IS NULL AND a.id < b.id";
+                let live = "a.anonymised_at IS NULL AND b.anonymised_at IS NULL AND a.id < b.id \
+                            AND b.created_at >= $3";
                 let only = if person.is_some() { " AND (a.id = $2 OR b.id = $2)" } else { " AND $2 = $2" };
                 let queries = [
                     (
@@ -312,6 +314,7 @@ macro_rules! impl_people_store {
                     let rows = ::sqlx::query(&sql)
                         .bind(i64::from(limit))
                         .bind(person.unwrap_or(0))
+                        .bind(since)
                         .fetch_all(&self.pool)
                         .await
                         .map_err(db_err)?;

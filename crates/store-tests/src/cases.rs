@@ -505,7 +505,7 @@ pub async fn interests_are_recorded(store: &dyn Store) {
         .expect("q")
         .expect("a separate record");
     assert_ne!(other.id, p.id);
-    let pairs = store.duplicates(Some(p.id), 10).await.expect("dups");
+    let pairs = store.duplicates(Some(p.id), 0, 10).await.expect("dups");
     assert_eq!(pairs.len(), 1);
     assert_eq!((pairs[0].a, pairs[0].b), (p.id, other.id));
     assert_eq!(
@@ -2980,7 +2980,7 @@ pub async fn public_forms_never_change_a_record_and_failed_ones_write_nothing(st
             .map(|p| p.id),
         Some(lea)
     );
-    let pairs = store.duplicates(Some(lea), 10).await.expect("dups");
+    let pairs = store.duplicates(Some(lea), 0, 10).await.expect("dups");
     assert_eq!(pairs.len(), 2, "{pairs:?}");
 
     // A session that has started refuses the registration: no person is made.
@@ -3112,8 +3112,19 @@ pub async fn merging_people_keeps_everything_of_both(store: &dyn Store) {
     let list = store.interests(10).await.expect("list");
     let (b, a) = (list[0].person_id, list[1].person_id);
     assert_ne!(a, b, "a new e-mail makes a separate record");
-    let pairs = store.duplicates(None, 10).await.expect("dups");
+    let pairs = store.duplicates(None, 0, 10).await.expect("dups");
     assert!(pairs.iter().any(|p| (p.a, p.b) == (a, b)), "{pairs:?}");
+    // Only pairs whose newer record was made since a given time.
+    let b_made = store.person(b).await.expect("q").expect("b").created_at;
+    assert!(store
+        .duplicates(None, b_made + 1, 10)
+        .await
+        .expect("d")
+        .is_empty());
+    assert_eq!(
+        store.duplicates(None, b_made, 10).await.expect("d").len(),
+        pairs.len()
+    );
     // Both registered to one session; B also to another one, and introduced to a post.
     let sid = store
         .create_service(&sample_service("Escape game industrie"), 1)
@@ -3191,7 +3202,11 @@ pub async fn merging_people_keeps_everything_of_both(store: &dyn Store) {
         .await
         .expect("q")
         .is_none());
-    assert!(store.duplicates(Some(a), 10).await.expect("d").is_empty());
+    assert!(store
+        .duplicates(Some(a), 0, 10)
+        .await
+        .expect("d")
+        .is_empty());
     let log = store
         .audit_log(Some(&format!("person:{b}")), 10)
         .await

@@ -149,13 +149,20 @@ pub async fn inbox(
             })
             .collect(),
         duplicates: if matches!(u.role, Role::Admin | Role::Advisor) {
-            st.store.duplicates(None, 100).await?.len()
+            st.store
+                .duplicates(None, dklik_app::unix_now() - RECENT_DUPLICATES_S, 100)
+                .await?
+                .len()
         } else {
             0
         },
     };
     Ok(Html(page.render()?).into_response())
 }
+
+/// The inbox and `/conseil/doublons` look for duplicates among the records of the last 90
+/// days (a person's page looks among all).
+const RECENT_DUPLICATES_S: i64 = 90 * 86_400;
 
 /// One pair of likely duplicates, as shown.
 pub(crate) struct DupView {
@@ -219,7 +226,10 @@ pub async fn duplicates(
     Query(q): Query<NoticeQuery>,
 ) -> Result<Response, AppError> {
     let u = me(&ident)?;
-    let pairs = st.store.duplicates(None, 200).await?;
+    let pairs = st
+        .store
+        .duplicates(None, dklik_app::unix_now() - RECENT_DUPLICATES_S, 200)
+        .await?;
     Ok(Html(
         DuplicatesPage {
             me: actor_label(u),

@@ -314,7 +314,7 @@ pub(crate) async fn person_page(
             u.role,
             dklik_domain::Role::Admin | dklik_domain::Role::Advisor
         ) {
-            crate::backoffice::dup_views(&store.duplicates(Some(id), 20).await?)
+            crate::backoffice::dup_views(&store.duplicates(Some(id), 0, 20).await?)
         } else {
             vec![]
         },
