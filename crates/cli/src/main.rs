@@ -425,13 +425,13 @@ pub async fn open_store(url: &str) -> Result<Arc<dyn Store>> {
     let store: Arc<dyn Store> =
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Arc::new(
-                dklik_store_postgres::PgStore::connect(url)
+                dklik_store_sql::SqlStore::connect(url)
                     .await
                     .context("connexion à PostgreSQL impossible")?,
             )
         } else if url.starts_with("sqlite:") {
             Arc::new(
-                dklik_store_sqlite::SqliteStore::connect(url)
+                dklik_store_sql::SqlStore::connect(url)
                     .await
                     .context("ouverture de la base SQLite impossible")?,
             )

@@ -1,219 +1,264 @@
-/// Implements `dklik_app::IntroductionStore` for `$store`. Invoke it after [`impl_sql_store!`]
-/// in the same module.
-#[macro_export]
-macro_rules! impl_introduction_store {
-    ($store:ident, $db:ty, $row:ty) => {
-        use ::dklik_app::introduction_store::{IntroChange, IntroStep, Introduction, IntroductionStore, NewIntroduction};
-        use ::dklik_domain::matching::IntroStatus;
+//! `dklik_app::IntroductionStore` for [`SqlStore`]: introductions of people to posts, their
+//! steps, and the positions they fill.
 
-        const INTRO_SELECT: &str = "SELECT i.id, i.person_id, TRIM(COALESCE(p.first_name, '') || ' ' || COALESCE(pp.last_name, '')) AS person_name, \
-            i.offer_id, o.code AS offer_code, o.title AS offer_title, o.employer_id, i.status, i.score, i.created_by, \
-            i.created_at, i.updated_at, i.due_at, i.reason, i.feedback, i.hired_at, i.followups_done \
-            FROM introductions i JOIN offers o ON o.id = i.offer_id JOIN people p ON p.id = i.person_id \
-            LEFT JOIN person_profiles pp ON pp.person_id = i.person_id";
+use crate::codes::{sql_list, sql_word};
+use crate::db::{query, query_scalar, Row};
+#[allow(unused_imports)]
+use crate::store::*;
+use crate::SqlStore;
+pub(crate) use dklik_app::introduction_store::{
+    IntroChange, IntroStep, Introduction, IntroductionStore, NewIntroduction,
+};
+pub(crate) use dklik_domain::matching::IntroStatus;
 
-        fn intro_from_row(r: &$row) -> Result<Introduction, StoreError> {
-            let g = |e: ::sqlx::Error| db_err(e);
-            Ok(Introduction {
-                id: r.try_get("id").map_err(g)?,
-                person_id: r.try_get("person_id").map_err(g)?,
-                person_name: r.try_get("person_name").map_err(g)?,
-                offer_id: r.try_get("offer_id").map_err(g)?,
-                offer_code: r.try_get("offer_code").map_err(g)?,
-                offer_title: r.try_get("offer_title").map_err(g)?,
-                employer_id: r.try_get("employer_id").map_err(g)?,
-                status: IntroStatus::parse(&r.try_get::<String, _>("status").map_err(g)?)
-                    .map_err(|e| corrupt("mise en relation", e))?,
-                score: r.try_get("score").map_err(g)?,
-                created_by: r.try_get("created_by").map_err(g)?,
-                created_at: r.try_get("created_at").map_err(g)?,
-                updated_at: r.try_get("updated_at").map_err(g)?,
-                due_at: r.try_get("due_at").map_err(g)?,
-                reason: r.try_get("reason").map_err(g)?,
-                feedback: r.try_get("feedback").map_err(g)?,
-                hired_at: r.try_get("hired_at").map_err(g)?,
-                followups_done: r.try_get("followups_done").map_err(g)?,
+pub(crate) const INTRO_SELECT: &str = "SELECT i.id, i.person_id, TRIM(COALESCE(p.first_name, '') || ' ' || COALESCE(pp.last_name, '')) AS person_name, \
+    i.offer_id, o.code AS offer_code, o.title AS offer_title, o.employer_id, i.status, i.score, i.created_by, \
+    i.created_at, i.updated_at, i.due_at, i.reason, i.feedback, i.hired_at, i.followups_done \
+    FROM introductions i JOIN offers o ON o.id = i.offer_id JOIN people p ON p.id = i.person_id \
+    LEFT JOIN person_profiles pp ON pp.person_id = i.person_id";
+
+pub(crate) fn intro_from_row(r: &Row) -> Result<Introduction, StoreError> {
+    let g = |e: ::sqlx::Error| db_err(e);
+    Ok(Introduction {
+        id: r.try_get("id").map_err(g)?,
+        person_id: r.try_get("person_id").map_err(g)?,
+        person_name: r.try_get("person_name").map_err(g)?,
+        offer_id: r.try_get("offer_id").map_err(g)?,
+        offer_code: r.try_get("offer_code").map_err(g)?,
+        offer_title: r.try_get("offer_title").map_err(g)?,
+        employer_id: r.try_get("employer_id").map_err(g)?,
+        status: r.code::<IntroStatus>("status")?,
+        score: r.try_get("score").map_err(g)?,
+        created_by: r.try_get("created_by").map_err(g)?,
+        created_at: r.try_get("created_at").map_err(g)?,
+        updated_at: r.try_get("updated_at").map_err(g)?,
+        due_at: r.try_get("due_at").map_err(g)?,
+        reason: r.try_get("reason").map_err(g)?,
+        feedback: r.try_get("feedback").map_err(g)?,
+        hired_at: r.try_get("hired_at").map_err(g)?,
+        followups_done: r.try_get("followups_done").map_err(g)?,
+    })
+}
+
+impl SqlStore {
+    pub(crate) async fn intro_list(
+        &self,
+        sql: &str,
+        key: Option<i64>,
+    ) -> Result<Vec<Introduction>, StoreError> {
+        let q = query(sql);
+        let q = match key {
+            Some(k) => q.bind(k),
+            None => q,
+        };
+        q.fetch_all(&self.db)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(intro_from_row)
+            .collect()
+    }
+}
+
+#[::async_trait::async_trait]
+impl IntroductionStore for SqlStore {
+    async fn create_introduction(&self, n: &NewIntroduction) -> Result<i64, StoreError> {
+        let (person_id, offer_id, score, created_by, at, due_at, actor) = (
+            n.person_id,
+            n.offer_id,
+            n.score,
+            n.created_by,
+            n.at,
+            n.due_at,
+            n.actor.as_str(),
+        );
+        let mut tx = self.db.begin_write().await.map_err(db_err)?;
+        let id: i64 = query_scalar(
+            "INSERT INTO introductions (person_id, offer_id, status, score, created_by, created_at, updated_at, due_at, \
+             reason, feedback, followups_done) VALUES ($1, $2, $3, $4, $5, $6, $6, $7, '', '', 0) RETURNING id",
+        )
+        .bind(person_id)
+        .bind(offer_id)
+        .bind(IntroStatus::Suggested)
+        .bind(score)
+        .bind(created_by)
+        .bind(at)
+        .bind(due_at)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| match db_err(e) {
+            StoreError::Conflict(_) => StoreError::Conflict("Cette personne est déjà mise en relation avec ce poste.".into()),
+            other => other,
+        })?;
+        query(
+            "INSERT INTO introduction_steps (introduction_id, from_status, to_status, at, actor, note) \
+             VALUES ($1, $2, $2, $3, $4, 'proposée')",
+        )
+        .bind(id)
+        .bind(IntroStatus::Suggested)
+        .bind(at)
+        .bind(actor)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(id)
+    }
+
+    async fn introduction(&self, id: i64) -> Result<Option<Introduction>, StoreError> {
+        let sql = format!("{INTRO_SELECT} WHERE i.id = $1");
+        Ok(self.intro_list(&sql, Some(id)).await?.pop())
+    }
+
+    async fn person_introductions(&self, person_id: i64) -> Result<Vec<Introduction>, StoreError> {
+        let sql =
+            format!("{INTRO_SELECT} WHERE i.person_id = $1 ORDER BY i.created_at DESC, i.id DESC");
+        self.intro_list(&sql, Some(person_id)).await
+    }
+
+    async fn employer_introductions(
+        &self,
+        employer: Option<i64>,
+    ) -> Result<Vec<Introduction>, StoreError> {
+        match employer {
+            Some(e) => {
+                let sql = format!(
+                    "{INTRO_SELECT} WHERE o.employer_id = $1 ORDER BY i.updated_at DESC, i.id DESC"
+                );
+                self.intro_list(&sql, Some(e)).await
+            }
+            None => {
+                let sql = format!("{INTRO_SELECT} ORDER BY i.updated_at DESC, i.id DESC");
+                self.intro_list(&sql, None).await
+            }
+        }
+    }
+
+    async fn introduction_steps(&self, id: i64) -> Result<Vec<IntroStep>, StoreError> {
+        let g = |e: ::sqlx::Error| db_err(e);
+        query(
+            "SELECT from_status, to_status, at, actor, note FROM introduction_steps WHERE introduction_id = $1 ORDER BY at, id",
+        )
+        .bind(id)
+        .fetch_all(&self.db)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(|r| {
+            Ok(IntroStep {
+                from: r.code::<IntroStatus>("from_status")?,
+                to: r.code::<IntroStatus>("to_status")?,
+                at: r.try_get("at").map_err(g)?,
+                actor: r.try_get("actor").map_err(g)?,
+                note: r.try_get("note").map_err(g)?,
             })
-        }
+        })
+        .collect()
+    }
 
-        impl $store {
-            async fn intro_list(&self, sql: &str, key: Option<i64>) -> Result<Vec<Introduction>, StoreError> {
-                let q = ::sqlx::query(sql);
-                let q = match key {
-                    Some(k) => q.bind(k),
-                    None => q,
-                };
-                q.fetch_all(&self.pool).await.map_err(db_err)?.iter().map(intro_from_row).collect()
-            }
-        }
-
-        #[::async_trait::async_trait]
-        impl IntroductionStore for $store {
-            async fn create_introduction(&self, n: &NewIntroduction) -> Result<i64, StoreError> {
-                let (person_id, offer_id, score, created_by, at, due_at, actor) =
-                    (n.person_id, n.offer_id, n.score, n.created_by, n.at, n.due_at, n.actor.as_str());
-                let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
-                let id: i64 = ::sqlx::query_scalar(
-                    "INSERT INTO introductions (person_id, offer_id, status, score, created_by, created_at, updated_at, due_at, \
-                     reason, feedback, followups_done) VALUES ($1, $2, 'suggested', $3, $4, $5, $5, $6, '', '', 0) RETURNING id",
-                )
-                .bind(person_id)
-                .bind(offer_id)
-                .bind(score)
-                .bind(created_by)
-                .bind(at)
-                .bind(due_at)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(|e| match db_err(e) {
-                    StoreError::Conflict(_) => StoreError::Conflict("Cette personne est déjà mise en relation avec ce poste.".into()),
-                    other => other,
-                })?;
-                ::sqlx::query(
-                    "INSERT INTO introduction_steps (introduction_id, from_status, to_status, at, actor, note) \
-                     VALUES ($1, 'suggested', 'suggested', $2, $3, 'proposée')",
-                )
-                .bind(id)
-                .bind(at)
-                .bind(actor)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
-                tx.commit().await.map_err(db_err)?;
-                Ok(id)
-            }
-
-            async fn introduction(&self, id: i64) -> Result<Option<Introduction>, StoreError> {
-                let sql = format!("{INTRO_SELECT} WHERE i.id = $1");
-                Ok(self.intro_list(&sql, Some(id)).await?.pop())
-            }
-
-            async fn person_introductions(&self, person_id: i64) -> Result<Vec<Introduction>, StoreError> {
-                let sql = format!("{INTRO_SELECT} WHERE i.person_id = $1 ORDER BY i.created_at DESC, i.id DESC");
-                self.intro_list(&sql, Some(person_id)).await
-            }
-
-            async fn employer_introductions(&self, employer: Option<i64>) -> Result<Vec<Introduction>, StoreError> {
-                match employer {
-                    Some(e) => {
-                        let sql = format!("{INTRO_SELECT} WHERE o.employer_id = $1 ORDER BY i.updated_at DESC, i.id DESC");
-                        self.intro_list(&sql, Some(e)).await
-                    }
-                    None => {
-                        let sql = format!("{INTRO_SELECT} ORDER BY i.updated_at DESC, i.id DESC");
-                        self.intro_list(&sql, None).await
-                    }
+    async fn change_introduction(&self, c: &IntroChange) -> Result<(), StoreError> {
+        let mut tx = self.db.begin_write().await.map_err(db_err)?;
+        let offer: Option<i64> = query_scalar(
+            "UPDATE introductions SET status = $1, updated_at = $2, due_at = $3, \
+             reason = CASE WHEN $4 = '' THEN reason ELSE $4 END, \
+             feedback = CASE WHEN $5 = '' THEN feedback ELSE $5 END, \
+             hired_at = CASE WHEN $1 = $8 THEN $2 ELSE hired_at END \
+             WHERE id = $6 AND status = $7 RETURNING offer_id",
+        )
+        .bind(c.to)
+        .bind(c.at)
+        .bind(c.due_at)
+        .bind(&c.reason)
+        .bind(&c.feedback)
+        .bind(c.id)
+        .bind(c.from)
+        .bind(IntroStatus::Hired)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        let Some(offer) = offer else {
+            return Err(StoreError::Conflict(
+                "Cette mise en relation a changé entre-temps : rechargez la page.".into(),
+            ));
+        };
+        if c.to == IntroStatus::Hired {
+            let left: Option<i64> = query_scalar(
+                "UPDATE offers SET positions = positions - 1, updated_at = $1 WHERE id = $2 AND positions > 0 \
+                 AND status = $3 RETURNING positions",
+            )
+            .bind(c.at)
+            .bind(offer)
+            .bind(OfferStatus::Published)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            match left {
+                None => {
+                    return Err(StoreError::Conflict(
+                        "Ce poste est déjà pourvu : plus de place ouverte.".into(),
+                    ))
                 }
-            }
-
-            async fn introduction_steps(&self, id: i64) -> Result<Vec<IntroStep>, StoreError> {
-                let g = |e: ::sqlx::Error| db_err(e);
-                ::sqlx::query(
-                    "SELECT from_status, to_status, at, actor, note FROM introduction_steps WHERE introduction_id = $1 ORDER BY at, id",
-                )
-                .bind(id)
-                .fetch_all(&self.pool)
-                .await
-                .map_err(db_err)?
-                .iter()
-                .map(|r| {
-                    Ok(IntroStep {
-                        from: IntroStatus::parse(&r.try_get::<String, _>("from_status").map_err(g)?).map_err(|e| corrupt("étape", e))?,
-                        to: IntroStatus::parse(&r.try_get::<String, _>("to_status").map_err(g)?).map_err(|e| corrupt("étape", e))?,
-                        at: r.try_get("at").map_err(g)?,
-                        actor: r.try_get("actor").map_err(g)?,
-                        note: r.try_get("note").map_err(g)?,
-                    })
-                })
-                .collect()
-            }
-
-            async fn change_introduction(&self, c: &IntroChange) -> Result<(), StoreError> {
-                let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
-                let offer: Option<i64> = ::sqlx::query_scalar(
-                    "UPDATE introductions SET status = $1, updated_at = $2, due_at = $3, \
-                     reason = CASE WHEN $4 = '' THEN reason ELSE $4 END, \
-                     feedback = CASE WHEN $5 = '' THEN feedback ELSE $5 END, \
-                     hired_at = CASE WHEN $1 = 'hired' THEN $2 ELSE hired_at END \
-                     WHERE id = $6 AND status = $7 RETURNING offer_id",
-                )
-                .bind(c.to.as_str())
-                .bind(c.at)
-                .bind(c.due_at)
-                .bind(&c.reason)
-                .bind(&c.feedback)
-                .bind(c.id)
-                .bind(c.from.as_str())
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db_err)?;
-                let Some(offer) = offer else {
-                    return Err(StoreError::Conflict("Cette mise en relation a changé entre-temps : rechargez la page.".into()));
-                };
-                if c.to == IntroStatus::Hired {
-                    let left: Option<i64> = ::sqlx::query_scalar(
-                        "UPDATE offers SET positions = positions - 1, updated_at = $1 WHERE id = $2 AND positions > 0 \
-                         AND status = 'published' RETURNING positions",
-                    )
-                    .bind(c.at)
-                    .bind(offer)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
-                    match left {
-                        None => return Err(StoreError::Conflict("Ce poste est déjà pourvu : plus de place ouverte.".into())),
-                        Some(0) => {
-                            ::sqlx::query("UPDATE offers SET status = 'filled', ended_on = $1 WHERE id = $2")
-                                .bind(date_to_text(::time::OffsetDateTime::from_unix_timestamp(c.at).map(|t| t.date()).unwrap_or(::time::Date::MIN)))
-                                .bind(offer)
-                                .execute(&mut *tx)
-                                .await
-                                .map_err(db_err)?;
-                        }
-                        Some(_) => {}
-                    }
+                Some(0) => {
+                    query("UPDATE offers SET status = $3, ended_on = $1 WHERE id = $2")
+                        .bind(date_to_text(
+                            ::time::OffsetDateTime::from_unix_timestamp(c.at)
+                                .map(|t| t.date())
+                                .unwrap_or(::time::Date::MIN),
+                        ))
+                        .bind(offer)
+                        .bind(OfferStatus::Filled)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db_err)?;
                 }
-                ::sqlx::query(
-                    "INSERT INTO introduction_steps (introduction_id, from_status, to_status, at, actor, note) VALUES ($1, $2, $3, $4, $5, $6)",
-                )
-                .bind(c.id)
-                .bind(c.from.as_str())
-                .bind(c.to.as_str())
-                .bind(c.at)
-                .bind(&c.actor)
-                .bind(&c.note)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
-                tx.commit().await.map_err(db_err)
-            }
-
-            async fn overdue_introductions(&self, now: i64) -> Result<Vec<Introduction>, StoreError> {
-                let sql = format!(
-                    "{INTRO_SELECT} WHERE i.due_at IS NOT NULL AND i.due_at < $1 \
-                     AND i.status IN ('suggested', 'discussed', 'agreed', 'sent', 'interview') ORDER BY i.due_at"
-                );
-                self.intro_list(&sql, Some(now)).await
-            }
-
-            async fn due_followups(&self, now: i64) -> Result<Vec<Introduction>, StoreError> {
-                let sql = format!(
-                    "{INTRO_SELECT} WHERE i.status = 'hired' AND i.hired_at IS NOT NULL AND \
-                     ((i.followups_done = 0 AND i.hired_at + 30 * 86400 <= $1) OR (i.followups_done = 1 AND i.hired_at + 90 * 86400 <= $1)) \
-                     ORDER BY i.hired_at"
-                );
-                self.intro_list(&sql, Some(now)).await
-            }
-
-            async fn mark_followup(&self, id: i64, done: i64) -> Result<(), StoreError> {
-                ::sqlx::query("UPDATE introductions SET followups_done = $1 WHERE id = $2")
-                    .bind(done)
-                    .bind(id)
-                    .execute(&self.pool)
-                    .await
-                    .map_err(db_err)?;
-                Ok(())
+                Some(_) => {}
             }
         }
-    };
+        query(
+            "INSERT INTO introduction_steps (introduction_id, from_status, to_status, at, actor, note) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(c.id)
+        .bind(c.from)
+        .bind(c.to)
+        .bind(c.at)
+        .bind(&c.actor)
+        .bind(&c.note)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    async fn overdue_introductions(&self, now: i64) -> Result<Vec<Introduction>, StoreError> {
+        let with_deadline: Vec<IntroStatus> = IntroStatus::ALL
+            .into_iter()
+            .filter(|s| s.deadline_days().is_some())
+            .collect();
+        let sql = format!(
+            "{INTRO_SELECT} WHERE i.due_at IS NOT NULL AND i.due_at < $1 \
+             AND i.status IN {} ORDER BY i.due_at",
+            sql_list(&with_deadline)
+        );
+        self.intro_list(&sql, Some(now)).await
+    }
+
+    async fn due_followups(&self, now: i64) -> Result<Vec<Introduction>, StoreError> {
+        let sql = format!(
+            "{INTRO_SELECT} WHERE i.status = {} AND i.hired_at IS NOT NULL AND \
+             ((i.followups_done = 0 AND i.hired_at + 30 * 86400 <= $1) OR (i.followups_done = 1 AND i.hired_at + 90 * 86400 <= $1)) \
+             ORDER BY i.hired_at",
+            sql_word(IntroStatus::Hired)
+        );
+        self.intro_list(&sql, Some(now)).await
+    }
+
+    async fn mark_followup(&self, id: i64, done: i64) -> Result<(), StoreError> {
+        query("UPDATE introductions SET followups_done = $1 WHERE id = $2")
+            .bind(done)
+            .bind(id)
+            .execute(&self.db)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
 }

@@ -1,26 +1,52 @@
-//! The one implementation of `dklik_app::Store` over SQL, shared by both backends.
+//! DKLIK's store: every store contract of `dklik_app` implemented once, in plain Rust, for
+//! SQLite (the embedded default) and PostgreSQL (for several servers and scale).
 //!
-//! SQLite and PostgreSQL accept the same SQL for everything DKLIK does (`$1` placeholders,
-//! `RETURNING`, `ON CONFLICT … DO UPDATE … WHERE`, `IS DISTINCT FROM`), but sqlx gives each its
-//! own types. Rather than copy the queries into both crates, [`impl_sql_store!`] writes the
-//! implementation for a concrete sqlx database type; each backend crate invokes it once, after
-//! defining its connection setup and its own migrations. What differs between the two lives in
-//! the backend crates: connection options, migration files, and the migration lock.
+//! - [`db`]: one query API over both drivers (pool, transactions, rows, bound values);
+//! - [`migrate`]: one copy of the schema's migrations, run by sqlx's migrator on both;
+//! - [`connect`]: what differs between the two (connection options, notifications);
+//! - one module per contract: [`store`] (offers, people, requests, ROME…), [`accounts`],
+//!   [`people`], [`skills`], [`orientation`], [`introductions`], [`impact`], [`screens`].
 //!
-//! The invoking crate must depend on `sqlx`, `async-trait`, `serde_json`, `time`,
-//! `dklik-domain` and `dklik-app`, and define:
-//! - `pub struct $store { pool: sqlx::Pool<$db> }`
-//! - `const MIGRATIONS: &[(i64, &str)]` — version and SQL text, applied in order
-//! - `const MIGRATION_LOCK: &str` — a statement run first in the migration transaction
-//! - `const BEGIN_WRITE: &str` — the statement that opens a write transaction
-//! - `async fn notify_screens_impl(pool, payload)` and `async fn listen_screens_impl(pool)` —
-//!   how servers sharing the database tell each other of screen changes
+//! The contract suite (`dklik-store-tests`) runs every case on both databases.
 
-mod accounts;
-mod impact;
-mod introductions;
-mod macros;
-mod orientation;
-mod people;
-mod screens;
-mod skills;
+pub mod accounts;
+pub mod codes;
+pub mod connect;
+pub mod db;
+pub mod impact;
+pub mod introductions;
+pub mod migrate;
+pub mod orientation;
+pub mod people;
+pub mod screens;
+pub mod skills;
+pub mod store;
+
+/// The store: a [`db::Db`] and the contracts implemented over it.
+#[derive(Clone)]
+pub struct SqlStore {
+    db: db::Db,
+}
+
+impl SqlStore {
+    /// Opens the database named by `url`: `postgres://…` (or `postgresql://…`) for PostgreSQL,
+    /// anything else (`sqlite://data/dklik.db`) for SQLite.
+    pub async fn connect(url: &str) -> Result<Self, dklik_app::store::StoreError> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            connect::postgres(url).await
+        } else {
+            connect::sqlite(url, |o| o).await
+        }
+        .map(|db| SqlStore { db })
+    }
+
+    /// A store over an open database.
+    pub fn new(db: db::Db) -> Self {
+        SqlStore { db }
+    }
+
+    /// The database, for tests that look at it directly.
+    pub fn db(&self) -> &db::Db {
+        &self.db
+    }
+}

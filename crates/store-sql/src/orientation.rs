@@ -1,908 +1,1031 @@
-/// Implements `dklik_app::OrientationStore` for `$store`. Invoke it after [`impl_sql_store!`]
-/// in the same module: it uses that macro's helpers (`db_err`, `corrupt`,
-/// `find_or_create_person_tx`…).
-#[macro_export]
-macro_rules! impl_orientation_store {
-    ($store:ident, $db:ty, $row:ty) => {
-        use ::dklik_app::orientation_store::{
-            Contact, OrientationStore, OutreachContact, Registrant, Registration, Reminder, ServiceFilter,
-            SurveyPair,
-        };
-        use ::dklik_domain::orientation::{
-            Event, EventKind, OrientationService, OrientationSession, PlaceKind,
-            RegistrationStatus, ServiceKind,
-        };
+//! `dklik_app::OrientationStore` for [`SqlStore`]: the orientation catalogue, sessions and
+//! registrations (with the waiting list), events, outreach contacts and surveys.
 
-        const SERVICE_SELECT: &str = "SELECT id, name, kind, audience, description, duration_min, place_kind, place, \
-            equipment, capacity, provider, fictional FROM orientation_services";
+use crate::codes::{sql_list, sql_word, EventState, SessionState, SurveyPhase, HOLDING_A_PLACE};
+use crate::db::{query, query_scalar, QueryBuilder, Row, Tx};
+#[allow(unused_imports)]
+use crate::store::*;
+use crate::SqlStore;
+pub(crate) use dklik_app::orientation_store::{
+    Contact, OrientationStore, OutreachContact, Registrant, Registration, Reminder, ServiceFilter,
+    SurveyPair,
+};
+pub(crate) use dklik_domain::orientation::{
+    Event, EventKind, OrientationService, OrientationSession, PlaceKind, RegistrationStatus,
+    ServiceKind,
+};
 
-        fn service_from_row(r: &$row) -> Result<OrientationService, StoreError> {
-            let g = |e: ::sqlx::Error| db_err(e);
-            Ok(OrientationService {
-                id: r.try_get("id").map_err(g)?,
-                name: r.try_get("name").map_err(g)?,
-                kind: ServiceKind::parse(&r.try_get::<String, _>("kind").map_err(g)?)
-                    .map_err(|e| corrupt("type de service", e))?,
-                audience: r.try_get("audience").map_err(g)?,
-                description: r.try_get("description").map_err(g)?,
-                duration_min: r.try_get::<i64, _>("duration_min").map_err(g)? as u32,
-                place_kind: PlaceKind::parse(&r.try_get::<String, _>("place_kind").map_err(g)?)
-                    .map_err(|e| corrupt("lieu", e))?,
-                place: r.try_get("place").map_err(g)?,
-                equipment: r.try_get("equipment").map_err(g)?,
-                capacity: r.try_get::<i64, _>("capacity").map_err(g)? as u32,
-                provider: r.try_get("provider").map_err(g)?,
-                trades: Vec::new(),
-                fictional: r.try_get("fictional").map_err(g)?,
-            })
-        }
+pub(crate) const SERVICE_SELECT: &str =
+    "SELECT id, name, kind, audience, description, duration_min, place_kind, place, \
+    equipment, capacity, provider, fictional FROM orientation_services";
 
-        const OSESSION_SELECT: &str = "SELECT s.id, s.service_id, v.name AS service_name, s.starts_at, s.ends_at, \
-            s.place, s.capacity, s.status, \
-            CAST((SELECT COUNT(*) FROM registrations r WHERE r.session_id = s.id AND r.status IN ('registered', 'present', 'absent')) AS BIGINT) AS taken, \
-            CAST((SELECT COUNT(*) FROM registrations r WHERE r.session_id = s.id AND r.status = 'waiting') AS BIGINT) AS waiting \
-            FROM orientation_sessions s JOIN orientation_services v ON v.id = s.service_id";
+pub(crate) fn service_from_row(r: &Row) -> Result<OrientationService, StoreError> {
+    let g = |e: ::sqlx::Error| db_err(e);
+    Ok(OrientationService {
+        id: r.try_get("id").map_err(g)?,
+        name: r.try_get("name").map_err(g)?,
+        kind: r.code::<ServiceKind>("kind")?,
+        audience: r.try_get("audience").map_err(g)?,
+        description: r.try_get("description").map_err(g)?,
+        duration_min: r.try_get::<i64, _>("duration_min").map_err(g)? as u32,
+        place_kind: r.code::<PlaceKind>("place_kind")?,
+        place: r.try_get("place").map_err(g)?,
+        equipment: r.try_get("equipment").map_err(g)?,
+        capacity: r.try_get::<i64, _>("capacity").map_err(g)? as u32,
+        provider: r.try_get("provider").map_err(g)?,
+        trades: Vec::new(),
+        fictional: r.try_get("fictional").map_err(g)?,
+    })
+}
 
-        fn osession_from_row(r: &$row) -> Result<OrientationSession, StoreError> {
-            let g = |e: ::sqlx::Error| db_err(e);
-            Ok(OrientationSession {
-                id: r.try_get("id").map_err(g)?,
-                service_id: r.try_get("service_id").map_err(g)?,
-                service_name: r.try_get("service_name").map_err(g)?,
-                starts_at: r.try_get("starts_at").map_err(g)?,
-                ends_at: r.try_get("ends_at").map_err(g)?,
-                place: r.try_get("place").map_err(g)?,
-                capacity: r.try_get::<i64, _>("capacity").map_err(g)? as u32,
-                cancelled: r.try_get::<String, _>("status").map_err(g)? == "cancelled",
-                registered: r.try_get::<i64, _>("taken").map_err(g)? as u32,
-                waiting: r.try_get::<i64, _>("waiting").map_err(g)? as u32,
-            })
-        }
+/// A session, with its places taken and its waiting list counted.
+pub(crate) fn osession_select() -> String {
+    format!(
+        "SELECT s.id, s.service_id, v.name AS service_name, s.starts_at, s.ends_at, \
+         s.place, s.capacity, s.status, \
+         CAST((SELECT COUNT(*) FROM registrations r WHERE r.session_id = s.id AND r.status IN {}) AS BIGINT) AS taken, \
+         CAST((SELECT COUNT(*) FROM registrations r WHERE r.session_id = s.id AND r.status = {}) AS BIGINT) AS waiting \
+         FROM orientation_sessions s JOIN orientation_services v ON v.id = s.service_id",
+        sql_list(&HOLDING_A_PLACE),
+        sql_word(RegistrationStatus::Waiting)
+    )
+}
 
-        const REGISTRATION_SELECT: &str = "SELECT r.id, r.session_id, r.person_id, COALESCE(p.first_name, '') AS first_name, \
-            p.phone, p.email, r.status, r.channel, r.created_at \
-            FROM registrations r JOIN people p ON p.id = r.person_id";
+pub(crate) fn osession_from_row(r: &Row) -> Result<OrientationSession, StoreError> {
+    let g = |e: ::sqlx::Error| db_err(e);
+    Ok(OrientationSession {
+        id: r.try_get("id").map_err(g)?,
+        service_id: r.try_get("service_id").map_err(g)?,
+        service_name: r.try_get("service_name").map_err(g)?,
+        starts_at: r.try_get("starts_at").map_err(g)?,
+        ends_at: r.try_get("ends_at").map_err(g)?,
+        place: r.try_get("place").map_err(g)?,
+        capacity: r.try_get::<i64, _>("capacity").map_err(g)? as u32,
+        cancelled: r.code::<SessionState>("status")? == SessionState::Cancelled,
+        registered: r.try_get::<i64, _>("taken").map_err(g)? as u32,
+        waiting: r.try_get::<i64, _>("waiting").map_err(g)? as u32,
+    })
+}
 
-        fn registration_from_row(r: &$row) -> Result<Registration, StoreError> {
-            let g = |e: ::sqlx::Error| db_err(e);
-            Ok(Registration {
-                id: r.try_get("id").map_err(g)?,
-                session_id: r.try_get("session_id").map_err(g)?,
-                person_id: r.try_get("person_id").map_err(g)?,
-                first_name: r.try_get("first_name").map_err(g)?,
-                phone: r.try_get("phone").map_err(g)?,
-                email: r.try_get("email").map_err(g)?,
-                status: RegistrationStatus::parse(&r.try_get::<String, _>("status").map_err(g)?)
-                    .map_err(|e| corrupt("inscription", e))?,
-                channel: r.try_get("channel").map_err(g)?,
-                created_at: r.try_get("created_at").map_err(g)?,
-            })
-        }
+pub(crate) const REGISTRATION_SELECT: &str =
+    "SELECT r.id, r.session_id, r.person_id, COALESCE(p.first_name, '') AS first_name, \
+    p.phone, p.email, r.status, r.channel, r.created_at \
+    FROM registrations r JOIN people p ON p.id = r.person_id";
 
-        const EVENT_SELECT: &str = "SELECT e.id, e.code, e.kind, e.title, e.description, e.starts_at, e.ends_at, e.place, \
-            e.lat, e.lon, e.status, \
-            CAST((SELECT COUNT(*) FROM event_registrations x WHERE x.event_id = e.id) AS BIGINT) AS registrations \
-            FROM events e";
+pub(crate) fn registration_from_row(r: &Row) -> Result<Registration, StoreError> {
+    let g = |e: ::sqlx::Error| db_err(e);
+    Ok(Registration {
+        id: r.try_get("id").map_err(g)?,
+        session_id: r.try_get("session_id").map_err(g)?,
+        person_id: r.try_get("person_id").map_err(g)?,
+        first_name: r.try_get("first_name").map_err(g)?,
+        phone: r.try_get("phone").map_err(g)?,
+        email: r.try_get("email").map_err(g)?,
+        status: r.code::<RegistrationStatus>("status")?,
+        channel: r.try_get("channel").map_err(g)?,
+        created_at: r.try_get("created_at").map_err(g)?,
+    })
+}
 
-        fn event_from_row(r: &$row) -> Result<Event, StoreError> {
-            let g = |e: ::sqlx::Error| db_err(e);
-            Ok(Event {
-                id: r.try_get("id").map_err(g)?,
-                code: r.try_get("code").map_err(g)?,
-                kind: EventKind::parse(&r.try_get::<String, _>("kind").map_err(g)?)
-                    .map_err(|e| corrupt("événement", e))?,
-                title: r.try_get("title").map_err(g)?,
-                description: r.try_get("description").map_err(g)?,
-                starts_at: r.try_get("starts_at").map_err(g)?,
-                ends_at: r.try_get("ends_at").map_err(g)?,
-                place: r.try_get("place").map_err(g)?,
-                lat: r.try_get("lat").map_err(g)?,
-                lon: r.try_get("lon").map_err(g)?,
-                cancelled: r.try_get::<String, _>("status").map_err(g)? == "cancelled",
-                employers: Vec::new(),
-                offers: Vec::new(),
-                registrations: r.try_get::<i64, _>("registrations").map_err(g)? as u32,
-            })
-        }
+pub(crate) const EVENT_SELECT: &str = "SELECT e.id, e.code, e.kind, e.title, e.description, e.starts_at, e.ends_at, e.place, \
+    e.lat, e.lon, e.status, \
+    CAST((SELECT COUNT(*) FROM event_registrations x WHERE x.event_id = e.id) AS BIGINT) AS registrations \
+    FROM events e";
 
-        const OUTREACH_SELECT: &str = "SELECT id, submission, at, recorded_by, place_kind, place_ref, place_label, channel, \
-            people_count, person_id, needs, next_step, notes FROM outreach_contacts";
+pub(crate) fn event_from_row(r: &Row) -> Result<Event, StoreError> {
+    let g = |e: ::sqlx::Error| db_err(e);
+    Ok(Event {
+        id: r.try_get("id").map_err(g)?,
+        code: r.try_get("code").map_err(g)?,
+        kind: r.code::<EventKind>("kind")?,
+        title: r.try_get("title").map_err(g)?,
+        description: r.try_get("description").map_err(g)?,
+        starts_at: r.try_get("starts_at").map_err(g)?,
+        ends_at: r.try_get("ends_at").map_err(g)?,
+        place: r.try_get("place").map_err(g)?,
+        lat: r.try_get("lat").map_err(g)?,
+        lon: r.try_get("lon").map_err(g)?,
+        cancelled: r.code::<EventState>("status")? == EventState::Cancelled,
+        employers: Vec::new(),
+        offers: Vec::new(),
+        registrations: r.try_get::<i64, _>("registrations").map_err(g)? as u32,
+    })
+}
 
-        fn outreach_from_row(r: &$row) -> Result<OutreachContact, StoreError> {
-            let g = |e: ::sqlx::Error| db_err(e);
-            Ok(OutreachContact {
-                id: r.try_get("id").map_err(g)?,
-                submission: r.try_get("submission").map_err(g)?,
-                at: r.try_get("at").map_err(g)?,
-                recorded_by: r.try_get("recorded_by").map_err(g)?,
-                place_kind: r.try_get("place_kind").map_err(g)?,
-                place_ref: r.try_get("place_ref").map_err(g)?,
-                place_label: r.try_get("place_label").map_err(g)?,
-                channel: r.try_get("channel").map_err(g)?,
-                people_count: r.try_get::<i64, _>("people_count").map_err(g)? as u32,
-                person_id: r.try_get("person_id").map_err(g)?,
-                needs: r.try_get("needs").map_err(g)?,
-                next_step: r.try_get("next_step").map_err(g)?,
-                notes: r.try_get("notes").map_err(g)?,
-            })
-        }
+pub(crate) const OUTREACH_SELECT: &str =
+    "SELECT id, submission, at, recorded_by, place_kind, place_ref, place_label, channel, \
+    people_count, person_id, needs, next_step, notes FROM outreach_contacts";
 
-        impl $store {
-            async fn attach_trades(&self, list: &mut [OrientationService]) -> Result<(), StoreError> {
-                let g = |e: ::sqlx::Error| db_err(e);
-                let rows = ::sqlx::query("SELECT service_id, rome FROM service_trades ORDER BY rome")
-                    .fetch_all(&self.pool)
-                    .await
-                    .map_err(db_err)?;
-                for s in list.iter_mut() {
-                    for r in &rows {
-                        if r.try_get::<i64, _>("service_id").map_err(g)? == s.id {
-                            if let Ok(c) = RomeCode::parse(&r.try_get::<String, _>("rome").map_err(g)?) {
-                                s.trades.push(c);
-                            }
-                        }
+pub(crate) fn outreach_from_row(r: &Row) -> Result<OutreachContact, StoreError> {
+    let g = |e: ::sqlx::Error| db_err(e);
+    Ok(OutreachContact {
+        id: r.try_get("id").map_err(g)?,
+        submission: r.try_get("submission").map_err(g)?,
+        at: r.try_get("at").map_err(g)?,
+        recorded_by: r.try_get("recorded_by").map_err(g)?,
+        place_kind: r.try_get("place_kind").map_err(g)?,
+        place_ref: r.try_get("place_ref").map_err(g)?,
+        place_label: r.try_get("place_label").map_err(g)?,
+        channel: r.try_get("channel").map_err(g)?,
+        people_count: r.try_get::<i64, _>("people_count").map_err(g)? as u32,
+        person_id: r.try_get("person_id").map_err(g)?,
+        needs: r.try_get("needs").map_err(g)?,
+        next_step: r.try_get("next_step").map_err(g)?,
+        notes: r.try_get("notes").map_err(g)?,
+    })
+}
+
+impl SqlStore {
+    pub(crate) async fn attach_trades(
+        &self,
+        list: &mut [OrientationService],
+    ) -> Result<(), StoreError> {
+        let g = |e: ::sqlx::Error| db_err(e);
+        let rows = query("SELECT service_id, rome FROM service_trades ORDER BY rome")
+            .fetch_all(&self.db)
+            .await
+            .map_err(db_err)?;
+        for s in list.iter_mut() {
+            for r in &rows {
+                if r.try_get::<i64, _>("service_id").map_err(g)? == s.id {
+                    if let Ok(c) = RomeCode::parse(&r.try_get::<String, _>("rome").map_err(g)?) {
+                        s.trades.push(c);
                     }
                 }
-                Ok(())
-            }
-
-            async fn event_details(&self, e: &mut Event) -> Result<(), StoreError> {
-                e.employers = ::sqlx::query_scalar(
-                    "SELECT m.name FROM event_employers x JOIN employers m ON m.id = x.employer_id \
-                     WHERE x.event_id = $1 ORDER BY m.name",
-                )
-                .bind(e.id)
-                .fetch_all(&self.pool)
-                .await
-                .map_err(db_err)?;
-                let g = |x: ::sqlx::Error| db_err(x);
-                for r in ::sqlx::query(
-                    "SELECT o.code, o.title FROM event_offers x JOIN offers o ON o.id = x.offer_id \
-                     WHERE x.event_id = $1 ORDER BY o.title",
-                )
-                .bind(e.id)
-                .fetch_all(&self.pool)
-                .await
-                .map_err(db_err)?
-                {
-                    e.offers.push((r.try_get("code").map_err(g)?, r.try_get("title").map_err(g)?));
-                }
-                Ok(())
             }
         }
+        Ok(())
+    }
 
-        /// The person of a contact (found by email or phone, or created) with their consent,
-        /// inside a transaction.
-        async fn contact_person_tx(
-            tx: &mut ::sqlx::Transaction<'_, $db>,
-            c: &Contact,
-            at: i64,
-        ) -> Result<(i64, bool), StoreError> {
-            let (id, attached) = find_or_create_person_tx(tx, &c.first_name, c.phone.as_deref(), c.email.as_deref(), at).await?;
-            ::sqlx::query("INSERT INTO consents (person_id, purpose, wording_version, given_at) VALUES ($1, $2, $3, $4)")
-                .bind(id)
-                .bind(&c.purpose)
-                .bind(&c.consent_version)
-                .bind(at)
-                .execute(&mut **tx)
-                .await
-                .map_err(db_err)?;
-            Ok((id, attached))
+    pub(crate) async fn event_details(&self, e: &mut Event) -> Result<(), StoreError> {
+        e.employers = query_scalar(
+            "SELECT m.name FROM event_employers x JOIN employers m ON m.id = x.employer_id \
+             WHERE x.event_id = $1 ORDER BY m.name",
+        )
+        .bind(e.id)
+        .fetch_all(&self.db)
+        .await
+        .map_err(db_err)?;
+        let g = |x: ::sqlx::Error| db_err(x);
+        for r in query(
+            "SELECT o.code, o.title FROM event_offers x JOIN offers o ON o.id = x.offer_id \
+             WHERE x.event_id = $1 ORDER BY o.title",
+        )
+        .bind(e.id)
+        .fetch_all(&self.db)
+        .await
+        .map_err(db_err)?
+        {
+            e.offers.push((
+                r.try_get("code").map_err(g)?,
+                r.try_get("title").map_err(g)?,
+            ));
         }
+        Ok(())
+    }
+}
 
-        /// A registration to a session inside a transaction: the checks come first, then the
-        /// person (a contact's record is found or made only once the session takes people).
-        /// Returns (registration, status, person).
-        async fn register_tx(
-            tx: &mut ::sqlx::Transaction<'_, $db>,
-            session: i64,
-            who: Registrant<'_>,
-            channel: &str,
-            at: i64,
-        ) -> Result<(i64, RegistrationStatus, i64), StoreError> {
-                let g = |e: ::sqlx::Error| db_err(e);
-                // Registrations to one session wait for each other: the row lock on
-                // PostgreSQL, the write lock this first write takes on SQLite.
-                let row = ::sqlx::query(
-                    "UPDATE orientation_sessions SET capacity = capacity WHERE id = $1 \
-                     RETURNING capacity, status, starts_at",
-                )
-                .bind(session)
-                .fetch_optional(&mut **tx)
-                .await
-                .map_err(db_err)?
-                .ok_or(StoreError::NotFound)?;
-                let cap: i64 = row.try_get("capacity").map_err(g)?;
-                if row.try_get::<String, _>("status").map_err(g)? == "cancelled" {
-                    return Err(StoreError::Conflict("Cette séance est annulée.".into()));
-                }
-                if row.try_get::<i64, _>("starts_at").map_err(g)? <= at {
-                    return Err(StoreError::Conflict("Cette séance a déjà commencé.".into()));
-                }
-                let person_id = match who {
-                    Registrant::Person(id) => id,
-                    Registrant::Contact(c) => contact_person_tx(tx, c, at).await?.0,
-                };
-                let existing: Option<(i64, String)> = ::sqlx::query_as(
-                    "SELECT id, status FROM registrations WHERE session_id = $1 AND person_id = $2",
-                )
-                .bind(session)
-                .bind(person_id)
-                .fetch_optional(&mut **tx)
-                .await
-                .map_err(db_err)?;
-                let taken: i64 = ::sqlx::query_scalar(
-                    "SELECT CAST(COUNT(*) AS BIGINT) FROM registrations WHERE session_id = $1 \
-                     AND status IN ('registered', 'present', 'absent')",
-                )
-                .bind(session)
-                .fetch_one(&mut **tx)
-                .await
-                .map_err(db_err)?;
-                let status = if taken < cap { RegistrationStatus::Registered } else { RegistrationStatus::Waiting };
-                let id = match existing {
-                    Some((_, s)) if s != "cancelled" => {
-                        return Err(StoreError::Conflict("Cette personne est déjà inscrite à cette séance.".into()))
-                    }
-                    Some((id, _)) => {
-                        ::sqlx::query("UPDATE registrations SET status = $1, channel = $2, created_at = $3, updated_at = $3 WHERE id = $4")
-                            .bind(status.as_str())
-                            .bind(channel)
-                            .bind(at)
-                            .bind(id)
-                            .execute(&mut **tx)
-                            .await
-                            .map_err(db_err)?;
-                        id
-                    }
-                    None => ::sqlx::query_scalar(
-                        "INSERT INTO registrations (session_id, person_id, status, channel, created_at, updated_at) \
-                         VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
-                    )
-                    .bind(session)
-                    .bind(person_id)
-                    .bind(status.as_str())
+/// The person of a contact (found by email or phone, or created) with their consent,
+/// inside a transaction.
+pub(crate) async fn contact_person_tx(
+    tx: &mut Tx,
+    c: &Contact,
+    at: i64,
+) -> Result<(i64, bool), StoreError> {
+    let (id, attached) = find_or_create_person_tx(
+        tx,
+        &c.first_name,
+        c.phone.as_deref(),
+        c.email.as_deref(),
+        at,
+    )
+    .await?;
+    query("INSERT INTO consents (person_id, purpose, wording_version, given_at) VALUES ($1, $2, $3, $4)")
+        .bind(id)
+        .bind(&c.purpose)
+        .bind(&c.consent_version)
+        .bind(at)
+        .execute(&mut **tx)
+        .await
+        .map_err(db_err)?;
+    Ok((id, attached))
+}
+
+/// A registration to a session inside a transaction: the checks come first, then the
+/// person (a contact's record is found or made only once the session takes people).
+/// Returns (registration, status, person).
+pub(crate) async fn register_tx(
+    tx: &mut Tx,
+    session: i64,
+    who: Registrant<'_>,
+    channel: &str,
+    at: i64,
+) -> Result<(i64, RegistrationStatus, i64), StoreError> {
+    let g = |e: ::sqlx::Error| db_err(e);
+    // Registrations to one session wait for each other: the row lock on
+    // PostgreSQL, the write lock this first write takes on SQLite.
+    let row = query(
+        "UPDATE orientation_sessions SET capacity = capacity WHERE id = $1 \
+             RETURNING capacity, status, starts_at",
+    )
+    .bind(session)
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(db_err)?
+    .ok_or(StoreError::NotFound)?;
+    let cap: i64 = row.try_get("capacity").map_err(g)?;
+    if row.code::<SessionState>("status")? == SessionState::Cancelled {
+        return Err(StoreError::Conflict("Cette séance est annulée.".into()));
+    }
+    if row.try_get::<i64, _>("starts_at").map_err(g)? <= at {
+        return Err(StoreError::Conflict("Cette séance a déjà commencé.".into()));
+    }
+    let person_id = match who {
+        Registrant::Person(id) => id,
+        Registrant::Contact(c) => contact_person_tx(tx, c, at).await?.0,
+    };
+    let existing: Option<(i64, RegistrationStatus)> =
+        query("SELECT id, status FROM registrations WHERE session_id = $1 AND person_id = $2")
+            .bind(session)
+            .bind(person_id)
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(db_err)?
+            .map(|r| Ok::<_, StoreError>((r.try_get(0).map_err(db_err)?, r.code(1)?)))
+            .transpose()?;
+    let taken: i64 = query_scalar(&format!(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM registrations WHERE session_id = $1 \
+             AND status IN {}",
+        sql_list(&HOLDING_A_PLACE)
+    ))
+    .bind(session)
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(db_err)?;
+    let status = if taken < cap {
+        RegistrationStatus::Registered
+    } else {
+        RegistrationStatus::Waiting
+    };
+    let id = match existing {
+            Some((_, s)) if s != RegistrationStatus::Cancelled => {
+                return Err(StoreError::Conflict("Cette personne est déjà inscrite à cette séance.".into()))
+            }
+            Some((id, _)) => {
+                query("UPDATE registrations SET status = $1, channel = $2, created_at = $3, updated_at = $3 WHERE id = $4")
+                    .bind(status)
                     .bind(channel)
                     .bind(at)
-                    .fetch_one(&mut **tx)
-                    .await
-                    .map_err(db_err)?,
-                };
-                ::sqlx::query("UPDATE people SET last_activity_at = $1 WHERE id = $2")
-                    .bind(at)
-                    .bind(person_id)
+                    .bind(id)
                     .execute(&mut **tx)
                     .await
                     .map_err(db_err)?;
-                Ok((id, status, person_id))
+                id
             }
+            None => query_scalar(
+                "INSERT INTO registrations (session_id, person_id, status, channel, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
+            )
+            .bind(session)
+            .bind(person_id)
+            .bind(status)
+            .bind(channel)
+            .bind(at)
+            .fetch_one(&mut **tx)
+            .await
+            .map_err(db_err)?,
+        };
+    query("UPDATE people SET last_activity_at = $1 WHERE id = $2")
+        .bind(at)
+        .bind(person_id)
+        .execute(&mut **tx)
+        .await
+        .map_err(db_err)?;
+    Ok((id, status, person_id))
+}
 
-        /// A registration to an event inside a transaction, the checks first; returns the person.
-        async fn register_event_tx(
-            tx: &mut ::sqlx::Transaction<'_, $db>,
-            event_id: i64,
-            who: Registrant<'_>,
-            at: i64,
-        ) -> Result<i64, StoreError> {
-            let status: Option<String> = ::sqlx::query_scalar("SELECT status FROM events WHERE id = $1")
-                .bind(event_id)
-                .fetch_optional(&mut **tx)
-                .await
-                .map_err(db_err)?;
-            match status.as_deref() {
-                None => return Err(StoreError::NotFound),
-                Some("cancelled") => return Err(StoreError::Conflict("Cet événement est annulé.".into())),
-                _ => {}
-            }
-            let person_id = match who {
-                Registrant::Person(id) => id,
-                Registrant::Contact(c) => contact_person_tx(tx, c, at).await?.0,
-            };
-            ::sqlx::query("INSERT INTO event_registrations (event_id, person_id, at) VALUES ($1, $2, $3)")
-                .bind(event_id)
-                .bind(person_id)
-                .bind(at)
-                .execute(&mut **tx)
-                .await
-                .map_err(|e| match db_err(e) {
-                    StoreError::Conflict(_) => StoreError::Conflict("Vous êtes déjà inscrit à cet événement.".into()),
-                    other => other,
-                })?;
-            Ok(person_id)
+/// A registration to an event inside a transaction, the checks first; returns the person.
+pub(crate) async fn register_event_tx(
+    tx: &mut Tx,
+    event_id: i64,
+    who: Registrant<'_>,
+    at: i64,
+) -> Result<i64, StoreError> {
+    let status: EventState = query("SELECT status FROM events WHERE id = $1")
+        .bind(event_id)
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(db_err)?
+        .ok_or(StoreError::NotFound)?
+        .code(0)?;
+    match status {
+        EventState::Cancelled => {
+            return Err(StoreError::Conflict("Cet événement est annulé.".into()))
         }
-
-        #[::async_trait::async_trait]
-        impl OrientationStore for $store {
-            async fn create_service(&self, s: &OrientationService, at: i64) -> Result<i64, StoreError> {
-                let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
-                let id: i64 = ::sqlx::query_scalar(
-                    "INSERT INTO orientation_services (name, kind, audience, description, duration_min, place_kind, \
-                     place, equipment, capacity, provider, fictional, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
-                )
-                .bind(&s.name)
-                .bind(s.kind.as_str())
-                .bind(&s.audience)
-                .bind(&s.description)
-                .bind(i64::from(s.duration_min))
-                .bind(s.place_kind.as_str())
-                .bind(&s.place)
-                .bind(&s.equipment)
-                .bind(i64::from(s.capacity))
-                .bind(&s.provider)
-                .bind(s.fictional)
-                .bind(at)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(|e| match db_err(e) {
-                    StoreError::Conflict(_) => StoreError::Conflict(format!("Un service s'appelle déjà « {} ».", s.name)),
-                    other => other,
-                })?;
-                for t in &s.trades {
-                    ::sqlx::query("INSERT INTO service_trades (service_id, rome) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                        .bind(id)
-                        .bind(t.as_str())
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(db_err)?;
-                }
-                tx.commit().await.map_err(db_err)?;
-                Ok(id)
-            }
-
-            async fn services(&self, f: &ServiceFilter) -> Result<Vec<OrientationService>, StoreError> {
-                let mut qb = ::sqlx::QueryBuilder::<$db>::new(SERVICE_SELECT);
-                qb.push(" WHERE 1 = 1");
-                if let Some(k) = f.kind {
-                    qb.push(" AND kind = ").push_bind(k.as_str());
-                }
-                if let Some(p) = f.place_kind {
-                    qb.push(" AND place_kind = ").push_bind(p.as_str());
-                }
-                if let Some(fam) = f.family {
-                    qb.push(" AND id IN (SELECT service_id FROM service_trades WHERE substr(rome, 1, 1) = ")
-                        .push_bind(fam.to_string())
-                        .push(")");
-                }
-                qb.push(" ORDER BY name");
-                let mut list = qb
-                    .build()
-                    .fetch_all(&self.pool)
-                    .await
-                    .map_err(db_err)?
-                    .iter()
-                    .map(service_from_row)
-                    .collect::<Result<Vec<_>, _>>()?;
-                self.attach_trades(&mut list).await?;
-                Ok(list)
-            }
-
-            async fn service(&self, id: i64) -> Result<Option<OrientationService>, StoreError> {
-                let sql = format!("{SERVICE_SELECT} WHERE id = $1");
-                let Some(r) = ::sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await.map_err(db_err)? else {
-                    return Ok(None);
-                };
-                let mut v = vec![service_from_row(&r)?];
-                self.attach_trades(&mut v).await?;
-                Ok(v.pop())
-            }
-
-            async fn create_orientation_session(
-                &self,
-                service_id: i64,
-                starts_at: i64,
-                ends_at: i64,
-                place: &str,
-                capacity: u32,
-                at: i64,
-            ) -> Result<i64, StoreError> {
-                ::sqlx::query_scalar(
-                    "INSERT INTO orientation_sessions (service_id, starts_at, ends_at, place, capacity, status, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, 'open', $6) RETURNING id",
-                )
-                .bind(service_id)
-                .bind(starts_at)
-                .bind(ends_at)
-                .bind(place)
-                .bind(i64::from(capacity))
-                .bind(at)
-                .fetch_one(&self.pool)
-                .await
-                .map_err(|e| match e {
-                    ::sqlx::Error::Database(d) if d.is_foreign_key_violation() => StoreError::NotFound,
-                    other => db_err(other),
-                })
-            }
-
-            async fn orientation_sessions(&self, service_id: Option<i64>, from: i64) -> Result<Vec<OrientationSession>, StoreError> {
-                let rows = match service_id {
-                    Some(s) => {
-                        let sql = format!("{OSESSION_SELECT} WHERE s.service_id = $1 AND s.ends_at >= $2 ORDER BY s.starts_at, s.id");
-                        ::sqlx::query(&sql).bind(s).bind(from).fetch_all(&self.pool).await
-                    }
-                    None => {
-                        let sql = format!("{OSESSION_SELECT} WHERE s.ends_at >= $1 ORDER BY s.starts_at, s.id");
-                        ::sqlx::query(&sql).bind(from).fetch_all(&self.pool).await
-                    }
-                }
-                .map_err(db_err)?;
-                rows.iter().map(osession_from_row).collect()
-            }
-
-            async fn orientation_session(&self, id: i64) -> Result<Option<OrientationSession>, StoreError> {
-                let sql = format!("{OSESSION_SELECT} WHERE s.id = $1");
-                ::sqlx::query(&sql)
-                    .bind(id)
-                    .fetch_optional(&self.pool)
-                    .await
-                    .map_err(db_err)?
-                    .as_ref()
-                    .map(osession_from_row)
-                    .transpose()
-            }
-
-            async fn find_or_create_person(&self, c: &Contact, at: i64) -> Result<i64, StoreError> {
-                let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
-                let (id, _) = contact_person_tx(&mut tx, c, at).await?;
-                tx.commit().await.map_err(db_err)?;
-                Ok(id)
-            }
-
-            async fn register(
-                &self,
-                session: i64,
-                person_id: i64,
-                channel: &str,
-                at: i64,
-            ) -> Result<(i64, RegistrationStatus), StoreError> {
-                let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
-                let (id, status, _) = register_tx(&mut tx, session, Registrant::Person(person_id), channel, at).await?;
-                tx.commit().await.map_err(db_err)?;
-                Ok((id, status))
-            }
-
-            async fn register_contact(
-                &self,
-                session: i64,
-                c: &Contact,
-                channel: &str,
-                at: i64,
-            ) -> Result<(i64, RegistrationStatus, i64), StoreError> {
-                let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
-                let out = register_tx(&mut tx, session, Registrant::Contact(c), channel, at).await?;
-                tx.commit().await.map_err(db_err)?;
-                Ok(out)
-            }
-
-            async fn cancel_registration(&self, id: i64, at: i64) -> Result<Option<i64>, StoreError> {
-                let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
-                let row: Option<(i64, String)> = ::sqlx::query_as(
-                    "SELECT session_id, status FROM registrations WHERE id = $1",
-                )
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db_err)?;
-                let Some((session, status)) = row else { return Err(StoreError::NotFound) };
-                if status == "cancelled" {
-                    return Ok(None);
-                }
-                // The session row first: promotions wait for registrations in progress.
-                ::sqlx::query("UPDATE orientation_sessions SET capacity = capacity WHERE id = $1")
-                    .bind(session)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
-                ::sqlx::query("UPDATE registrations SET status = 'cancelled', updated_at = $1 WHERE id = $2")
-                    .bind(at)
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
-                let mut promoted = None;
-                if status == "registered" {
-                    let next: Option<i64> = ::sqlx::query_scalar(
-                        "SELECT id FROM registrations WHERE session_id = $1 AND status = 'waiting' \
-                         ORDER BY created_at, id LIMIT 1",
-                    )
-                    .bind(session)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
-                    if let Some(n) = next {
-                        ::sqlx::query("UPDATE registrations SET status = 'registered', updated_at = $1 WHERE id = $2")
-                            .bind(at)
-                            .bind(n)
-                            .execute(&mut *tx)
-                            .await
-                            .map_err(db_err)?;
-                        promoted = Some(n);
-                    }
-                }
-                tx.commit().await.map_err(db_err)?;
-                Ok(promoted)
-            }
-
-            async fn cancel_orientation_session(&self, id: i64, at: i64) -> Result<Vec<Registration>, StoreError> {
-                let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
-                let n = ::sqlx::query("UPDATE orientation_sessions SET status = 'cancelled' WHERE id = $1 AND status = 'open'")
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?
-                    .rows_affected();
-                if n == 0 {
-                    return Err(StoreError::Conflict("Séance inconnue ou déjà annulée.".into()));
-                }
-                let sql = format!("{REGISTRATION_SELECT} WHERE r.session_id = $1 AND r.status IN ('registered', 'waiting') ORDER BY r.id");
-                let people = ::sqlx::query(&sql)
-                    .bind(id)
-                    .fetch_all(&mut *tx)
-                    .await
-                    .map_err(db_err)?
-                    .iter()
-                    .map(registration_from_row)
-                    .collect::<Result<Vec<_>, _>>()?;
-                ::sqlx::query("UPDATE registrations SET status = 'cancelled', updated_at = $1 WHERE session_id = $2 AND status IN ('registered', 'waiting')")
-                    .bind(at)
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
-                tx.commit().await.map_err(db_err)?;
-                Ok(people)
-            }
-
-            async fn registrations(&self, session: i64) -> Result<Vec<Registration>, StoreError> {
-                let sql = format!("{REGISTRATION_SELECT} WHERE r.session_id = $1 ORDER BY r.created_at, r.id");
-                ::sqlx::query(&sql)
-                    .bind(session)
-                    .fetch_all(&self.pool)
-                    .await
-                    .map_err(db_err)?
-                    .iter()
-                    .map(registration_from_row)
-                    .collect()
-            }
-
-            async fn registration(&self, id: i64) -> Result<Option<Registration>, StoreError> {
-                let sql = format!("{REGISTRATION_SELECT} WHERE r.id = $1");
-                ::sqlx::query(&sql)
-                    .bind(id)
-                    .fetch_optional(&self.pool)
-                    .await
-                    .map_err(db_err)?
-                    .as_ref()
-                    .map(registration_from_row)
-                    .transpose()
-            }
-
-            async fn person_registrations(&self, person_id: i64) -> Result<Vec<Registration>, StoreError> {
-                let sql = format!("{REGISTRATION_SELECT} WHERE r.person_id = $1 ORDER BY r.created_at, r.id");
-                ::sqlx::query(&sql)
-                    .bind(person_id)
-                    .fetch_all(&self.pool)
-                    .await
-                    .map_err(db_err)?
-                    .iter()
-                    .map(registration_from_row)
-                    .collect()
-            }
-
-            async fn set_registration_status(&self, id: i64, status: RegistrationStatus, at: i64) -> Result<(), StoreError> {
-                if !matches!(status, RegistrationStatus::Present | RegistrationStatus::Absent) {
-                    return Err(StoreError::Conflict("Seule la présence se note ici.".into()));
-                }
-                let n = ::sqlx::query(
-                    "UPDATE registrations SET status = $1, updated_at = $2 WHERE id = $3 \
-                     AND status IN ('registered', 'present', 'absent')",
-                )
-                .bind(status.as_str())
-                .bind(at)
-                .bind(id)
-                .execute(&self.pool)
-                .await
-                .map_err(db_err)?
-                .rows_affected();
-                if n == 0 {
-                    return Err(StoreError::Conflict("Cette personne n'a pas de place à cette séance (liste d'attente ou annulée).".into()));
-                }
-                Ok(())
-            }
-
-            async fn due_reminders(&self, from: i64, to: i64) -> Result<Vec<Reminder>, StoreError> {
-                let g = |e: ::sqlx::Error| db_err(e);
-                ::sqlx::query(
-                    "SELECT r.id, COALESCE(p.first_name, '') AS first_name, p.phone, p.email, v.name AS service, \
-                     s.starts_at, s.place FROM registrations r JOIN people p ON p.id = r.person_id \
-                     JOIN orientation_sessions s ON s.id = r.session_id JOIN orientation_services v ON v.id = s.service_id \
-                     WHERE r.status = 'registered' AND r.reminded_at IS NULL AND s.status = 'open' \
-                     AND s.starts_at >= $1 AND s.starts_at < $2 AND p.anonymised_at IS NULL ORDER BY r.id",
-                )
-                .bind(from)
-                .bind(to)
-                .fetch_all(&self.pool)
-                .await
-                .map_err(db_err)?
-                .iter()
-                .map(|r| {
-                    Ok(Reminder {
-                        registration_id: r.try_get("id").map_err(g)?,
-                        first_name: r.try_get("first_name").map_err(g)?,
-                        phone: r.try_get("phone").map_err(g)?,
-                        email: r.try_get("email").map_err(g)?,
-                        service: r.try_get("service").map_err(g)?,
-                        starts_at: r.try_get("starts_at").map_err(g)?,
-                        place: r.try_get("place").map_err(g)?,
-                    })
-                })
-                .collect()
-            }
-
-            async fn mark_reminded(&self, registration_id: i64, at: i64) -> Result<(), StoreError> {
-                ::sqlx::query("UPDATE registrations SET reminded_at = $1 WHERE id = $2")
-                    .bind(at)
-                    .bind(registration_id)
-                    .execute(&self.pool)
-                    .await
-                    .map_err(db_err)?;
-                Ok(())
-            }
-
-            async fn save_survey(&self, registration_id: i64, after: bool, a: [u8; 3], at: i64) -> Result<(), StoreError> {
-                ::sqlx::query(
-                    "INSERT INTO surveys (registration_id, phase, q1, q2, q3, at) VALUES ($1, $2, $3, $4, $5, $6) \
-                     ON CONFLICT (registration_id, phase) DO UPDATE SET q1 = excluded.q1, q2 = excluded.q2, \
-                     q3 = excluded.q3, at = excluded.at",
-                )
-                .bind(registration_id)
-                .bind(if after { "after" } else { "before" })
-                .bind(i64::from(a[0]))
-                .bind(i64::from(a[1]))
-                .bind(i64::from(a[2]))
-                .bind(at)
-                .execute(&self.pool)
-                .await
-                .map_err(|e| match e {
-                    ::sqlx::Error::Database(d) if d.is_foreign_key_violation() => StoreError::NotFound,
-                    other => db_err(other),
-                })?;
-                Ok(())
-            }
-
-            async fn survey_pairs(&self) -> Result<Vec<SurveyPair>, StoreError> {
-                let g = |e: ::sqlx::Error| db_err(e);
-                let rows = ::sqlx::query(
-                    "SELECT r.id, v.id AS service_id, v.name AS service, y.phase, y.q1, y.q2, y.q3 \
-                     FROM surveys y JOIN registrations r ON r.id = y.registration_id \
-                     JOIN orientation_sessions s ON s.id = r.session_id JOIN orientation_services v ON v.id = s.service_id \
-                     ORDER BY r.id, y.phase",
-                )
-                .fetch_all(&self.pool)
-                .await
-                .map_err(db_err)?;
-                let mut out: Vec<(i64, SurveyPair)> = Vec::new();
-                for r in &rows {
-                    let reg: i64 = r.try_get("id").map_err(g)?;
-                    let answers = [
-                        r.try_get::<i64, _>("q1").map_err(g)? as u8,
-                        r.try_get::<i64, _>("q2").map_err(g)? as u8,
-                        r.try_get::<i64, _>("q3").map_err(g)? as u8,
-                    ];
-                    let after = r.try_get::<String, _>("phase").map_err(g)? == "after";
-                    if out.last().map(|(id, _)| *id) != Some(reg) {
-                        out.push((
-                            reg,
-                            SurveyPair {
-                                service_id: r.try_get("service_id").map_err(g)?,
-                                service: r.try_get("service").map_err(g)?,
-                                before: None,
-                                after: None,
-                            },
-                        ));
-                    }
-                    if let Some((_, p)) = out.last_mut() {
-                        if after {
-                            p.after = Some(answers);
-                        } else {
-                            p.before = Some(answers);
-                        }
-                    }
-                }
-                Ok(out.into_iter().map(|(_, p)| p).collect())
-            }
-
-            async fn create_event(&self, e: &Event, employer_ids: &[i64], offer_ids: &[i64], at: i64) -> Result<(i64, String), StoreError> {
-                // A fresh short code; a clash with an existing one is retried.
-                for _ in 0..5 {
-                    let code = ShortCode::random().to_string();
-                    let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
-                    let id: Result<i64, StoreError> = ::sqlx::query_scalar(
-                        "INSERT INTO events (code, kind, title, description, starts_at, ends_at, place, lat, lon, status, created_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
-                    )
-                    .bind(&code)
-                    .bind(e.kind.as_str())
-                    .bind(&e.title)
-                    .bind(&e.description)
-                    .bind(e.starts_at)
-                    .bind(e.ends_at)
-                    .bind(&e.place)
-                    .bind(e.lat)
-                    .bind(e.lon)
-                    .bind(if e.cancelled { "cancelled" } else { "planned" })
-                    .bind(at)
-                    .fetch_one(&mut *tx)
-                    .await
-                    .map_err(db_err);
-                    let id = match id {
-                        Ok(id) => id,
-                        Err(StoreError::Conflict(_)) => continue,
-                        Err(other) => return Err(other),
-                    };
-                    for m in employer_ids {
-                        ::sqlx::query("INSERT INTO event_employers (event_id, employer_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                            .bind(id)
-                            .bind(*m)
-                            .execute(&mut *tx)
-                            .await
-                            .map_err(db_err)?;
-                    }
-                    for o in offer_ids {
-                        ::sqlx::query("INSERT INTO event_offers (event_id, offer_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                            .bind(id)
-                            .bind(*o)
-                            .execute(&mut *tx)
-                            .await
-                            .map_err(db_err)?;
-                    }
-                    tx.commit().await.map_err(db_err)?;
-                    return Ok((id, code));
-                }
-                Err(StoreError::Backend("aucun code libre".into()))
-            }
-
-            async fn events(&self, kind: Option<EventKind>, from: i64) -> Result<Vec<Event>, StoreError> {
-                let rows = match kind {
-                    Some(k) => {
-                        let sql = format!("{EVENT_SELECT} WHERE e.kind = $1 AND e.ends_at >= $2 ORDER BY e.starts_at, e.id");
-                        ::sqlx::query(&sql).bind(k.as_str()).bind(from).fetch_all(&self.pool).await
-                    }
-                    None => {
-                        let sql = format!("{EVENT_SELECT} WHERE e.ends_at >= $1 ORDER BY e.starts_at, e.id");
-                        ::sqlx::query(&sql).bind(from).fetch_all(&self.pool).await
-                    }
-                }
-                .map_err(db_err)?;
-                let mut out = Vec::with_capacity(rows.len());
-                for r in &rows {
-                    let mut e = event_from_row(r)?;
-                    self.event_details(&mut e).await?;
-                    out.push(e);
-                }
-                Ok(out)
-            }
-
-            async fn event_by_code(&self, code: &str) -> Result<Option<Event>, StoreError> {
-                let sql = format!("{EVENT_SELECT} WHERE e.code = $1");
-                let Some(r) = ::sqlx::query(&sql).bind(code).fetch_optional(&self.pool).await.map_err(db_err)? else {
-                    return Ok(None);
-                };
-                let mut e = event_from_row(&r)?;
-                self.event_details(&mut e).await?;
-                Ok(Some(e))
-            }
-
-            async fn register_event(&self, event_id: i64, person_id: i64, at: i64) -> Result<(), StoreError> {
-                let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
-                register_event_tx(&mut tx, event_id, Registrant::Person(person_id), at).await?;
-                tx.commit().await.map_err(db_err)
-            }
-
-            async fn register_event_contact(&self, event_id: i64, c: &Contact, at: i64) -> Result<i64, StoreError> {
-                let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
-                let person = register_event_tx(&mut tx, event_id, Registrant::Contact(c), at).await?;
-                tx.commit().await.map_err(db_err)?;
-                Ok(person)
-            }
-
-            async fn add_outreach(
-                &self,
-                c: &OutreachContact,
-                person: Option<&Contact>,
-                step: Option<&::dklik_domain::JourneyEvent>,
-            ) -> Result<(i64, bool), StoreError> {
-                let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
-                // A submission sent again (a phone retrying) is neither counted nor applied twice.
-                let existing: Option<i64> =
-                    ::sqlx::query_scalar("SELECT id FROM outreach_contacts WHERE submission = $1")
-                        .bind(&c.submission)
-                        .fetch_optional(&mut *tx)
-                        .await
-                        .map_err(db_err)?;
-                if let Some(id) = existing {
-                    tx.rollback().await.map_err(db_err)?;
-                    return Ok((id, false));
-                }
-                let person_id = match person {
-                    Some(p) => Some(contact_person_tx(&mut tx, p, c.at).await?.0),
-                    None => c.person_id,
-                };
-                let inserted: Option<i64> = ::sqlx::query_scalar(
-                    "INSERT INTO outreach_contacts (submission, at, recorded_by, place_kind, place_ref, place_label, channel, \
-                     people_count, person_id, needs, next_step, notes) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (submission) DO NOTHING RETURNING id",
-                )
-                .bind(&c.submission)
-                .bind(c.at)
-                .bind(c.recorded_by)
-                .bind(&c.place_kind)
-                .bind(&c.place_ref)
-                .bind(&c.place_label)
-                .bind(&c.channel)
-                .bind(i64::from(c.people_count))
-                .bind(person_id)
-                .bind(&c.needs)
-                .bind(&c.next_step)
-                .bind(&c.notes)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db_err)?;
-                let Some(id) = inserted else {
-                    // The same submission at the same instant on PostgreSQL: the other one won.
-                    tx.rollback().await.map_err(db_err)?;
-                    let id: i64 = ::sqlx::query_scalar("SELECT id FROM outreach_contacts WHERE submission = $1")
-                        .bind(&c.submission)
-                        .fetch_one(&self.pool)
-                        .await
-                        .map_err(db_err)?;
-                    return Ok((id, false));
-                };
-                if let (Some(pid), Some(e)) = (person_id, step) {
-                    let e = ::dklik_domain::JourneyEvent {
-                        person_id: pid,
-                        reference: format!("outreach:{id}"),
-                        ..e.clone()
-                    };
-                    insert_journey_event_tx(&mut tx, &e).await?;
-                }
-                tx.commit().await.map_err(db_err)?;
-                Ok((id, true))
-            }
-
-            async fn outreach_contacts(&self, limit: u32) -> Result<Vec<OutreachContact>, StoreError> {
-                let sql = format!("{OUTREACH_SELECT} ORDER BY at DESC, id DESC LIMIT $1");
-                ::sqlx::query(&sql)
-                    .bind(i64::from(limit.clamp(1, 5000)))
-                    .fetch_all(&self.pool)
-                    .await
-                    .map_err(db_err)?
-                    .iter()
-                    .map(outreach_from_row)
-                    .collect()
-            }
-
-            async fn outreach_by_submission(&self, submission: &str) -> Result<Option<OutreachContact>, StoreError> {
-                let sql = format!("{OUTREACH_SELECT} WHERE submission = $1");
-                ::sqlx::query(&sql)
-                    .bind(submission)
-                    .fetch_optional(&self.pool)
-                    .await
-                    .map_err(db_err)?
-                    .as_ref()
-                    .map(outreach_from_row)
-                    .transpose()
-            }
-
-            async fn set_outreach_person(&self, id: i64, person_id: i64) -> Result<(), StoreError> {
-                ::sqlx::query("UPDATE outreach_contacts SET person_id = $1 WHERE id = $2")
-                    .bind(person_id)
-                    .bind(id)
-                    .execute(&self.pool)
-                    .await
-                    .map_err(db_err)?;
-                Ok(())
-            }
-        }
+        EventState::Planned => {}
+    }
+    let person_id = match who {
+        Registrant::Person(id) => id,
+        Registrant::Contact(c) => contact_person_tx(tx, c, at).await?.0,
     };
+    query("INSERT INTO event_registrations (event_id, person_id, at) VALUES ($1, $2, $3)")
+        .bind(event_id)
+        .bind(person_id)
+        .bind(at)
+        .execute(&mut **tx)
+        .await
+        .map_err(|e| match db_err(e) {
+            StoreError::Conflict(_) => {
+                StoreError::Conflict("Vous êtes déjà inscrit à cet événement.".into())
+            }
+            other => other,
+        })?;
+    Ok(person_id)
+}
+
+#[::async_trait::async_trait]
+impl OrientationStore for SqlStore {
+    async fn create_service(&self, s: &OrientationService, at: i64) -> Result<i64, StoreError> {
+        let mut tx = self.db.begin_write().await.map_err(db_err)?;
+        let id: i64 = query_scalar(
+            "INSERT INTO orientation_services (name, kind, audience, description, duration_min, place_kind, \
+             place, equipment, capacity, provider, fictional, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+        )
+        .bind(&s.name)
+        .bind(s.kind)
+        .bind(&s.audience)
+        .bind(&s.description)
+        .bind(i64::from(s.duration_min))
+        .bind(s.place_kind)
+        .bind(&s.place)
+        .bind(&s.equipment)
+        .bind(i64::from(s.capacity))
+        .bind(&s.provider)
+        .bind(s.fictional)
+        .bind(at)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| match db_err(e) {
+            StoreError::Conflict(_) => StoreError::Conflict(format!("Un service s'appelle déjà « {} ».", s.name)),
+            other => other,
+        })?;
+        for t in &s.trades {
+            query("INSERT INTO service_trades (service_id, rome) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                .bind(id)
+                .bind(t)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok(id)
+    }
+
+    async fn services(&self, f: &ServiceFilter) -> Result<Vec<OrientationService>, StoreError> {
+        let mut qb = QueryBuilder::new(SERVICE_SELECT);
+        qb.push(" WHERE 1 = 1");
+        if let Some(k) = f.kind {
+            qb.push(" AND kind = ").push_bind(k);
+        }
+        if let Some(p) = f.place_kind {
+            qb.push(" AND place_kind = ").push_bind(p);
+        }
+        if let Some(fam) = f.family {
+            qb.push(
+                " AND id IN (SELECT service_id FROM service_trades WHERE substr(rome, 1, 1) = ",
+            )
+            .push_bind(fam.to_string())
+            .push(")");
+        }
+        qb.push(" ORDER BY name");
+        let mut list = qb
+            .build()
+            .fetch_all(&self.db)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(service_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        self.attach_trades(&mut list).await?;
+        Ok(list)
+    }
+
+    async fn service(&self, id: i64) -> Result<Option<OrientationService>, StoreError> {
+        let sql = format!("{SERVICE_SELECT} WHERE id = $1");
+        let Some(r) = query(&sql)
+            .bind(id)
+            .fetch_optional(&self.db)
+            .await
+            .map_err(db_err)?
+        else {
+            return Ok(None);
+        };
+        let mut v = vec![service_from_row(&r)?];
+        self.attach_trades(&mut v).await?;
+        Ok(v.pop())
+    }
+
+    async fn create_orientation_session(
+        &self,
+        service_id: i64,
+        starts_at: i64,
+        ends_at: i64,
+        place: &str,
+        capacity: u32,
+        at: i64,
+    ) -> Result<i64, StoreError> {
+        query_scalar(
+            "INSERT INTO orientation_sessions (service_id, starts_at, ends_at, place, capacity, status, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $7, $6) RETURNING id",
+        )
+        .bind(service_id)
+        .bind(starts_at)
+        .bind(ends_at)
+        .bind(place)
+        .bind(i64::from(capacity))
+        .bind(at)
+        .bind(SessionState::Open)
+        .fetch_one(&self.db)
+        .await
+        .map_err(|e| match e {
+            ::sqlx::Error::Database(d) if d.is_foreign_key_violation() => StoreError::NotFound,
+            other => db_err(other),
+        })
+    }
+
+    async fn orientation_sessions(
+        &self,
+        service_id: Option<i64>,
+        from: i64,
+    ) -> Result<Vec<OrientationSession>, StoreError> {
+        let rows = match service_id {
+            Some(s) => {
+                let sql = format!(
+                    "{} WHERE s.service_id = $1 AND s.ends_at >= $2 ORDER BY s.starts_at, s.id",
+                    osession_select()
+                );
+                query(&sql).bind(s).bind(from).fetch_all(&self.db).await
+            }
+            None => {
+                let sql = format!(
+                    "{} WHERE s.ends_at >= $1 ORDER BY s.starts_at, s.id",
+                    osession_select()
+                );
+                query(&sql).bind(from).fetch_all(&self.db).await
+            }
+        }
+        .map_err(db_err)?;
+        rows.iter().map(osession_from_row).collect()
+    }
+
+    async fn orientation_session(&self, id: i64) -> Result<Option<OrientationSession>, StoreError> {
+        let sql = format!("{} WHERE s.id = $1", osession_select());
+        query(&sql)
+            .bind(id)
+            .fetch_optional(&self.db)
+            .await
+            .map_err(db_err)?
+            .as_ref()
+            .map(osession_from_row)
+            .transpose()
+    }
+
+    async fn find_or_create_person(&self, c: &Contact, at: i64) -> Result<i64, StoreError> {
+        let mut tx = self.db.begin_write().await.map_err(db_err)?;
+        let (id, _) = contact_person_tx(&mut tx, c, at).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(id)
+    }
+
+    async fn register(
+        &self,
+        session: i64,
+        person_id: i64,
+        channel: &str,
+        at: i64,
+    ) -> Result<(i64, RegistrationStatus), StoreError> {
+        let mut tx = self.db.begin_write().await.map_err(db_err)?;
+        let (id, status, _) =
+            register_tx(&mut tx, session, Registrant::Person(person_id), channel, at).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok((id, status))
+    }
+
+    async fn register_contact(
+        &self,
+        session: i64,
+        c: &Contact,
+        channel: &str,
+        at: i64,
+    ) -> Result<(i64, RegistrationStatus, i64), StoreError> {
+        let mut tx = self.db.begin_write().await.map_err(db_err)?;
+        let out = register_tx(&mut tx, session, Registrant::Contact(c), channel, at).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(out)
+    }
+
+    async fn cancel_registration(&self, id: i64, at: i64) -> Result<Option<i64>, StoreError> {
+        let mut tx = self.db.begin_write().await.map_err(db_err)?;
+        let row = query("SELECT session_id, status FROM registrations WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_err)?
+            .ok_or(StoreError::NotFound)?;
+        let session: i64 = row.try_get("session_id").map_err(db_err)?;
+        let status: RegistrationStatus = row.code("status")?;
+        if status == RegistrationStatus::Cancelled {
+            return Ok(None);
+        }
+        // The session row first: promotions wait for registrations in progress.
+        query("UPDATE orientation_sessions SET capacity = capacity WHERE id = $1")
+            .bind(session)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        query("UPDATE registrations SET status = $3, updated_at = $1 WHERE id = $2")
+            .bind(at)
+            .bind(id)
+            .bind(RegistrationStatus::Cancelled)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        let mut promoted = None;
+        if status == RegistrationStatus::Registered {
+            let next: Option<i64> = query_scalar(
+                "SELECT id FROM registrations WHERE session_id = $1 AND status = $2 \
+                 ORDER BY created_at, id LIMIT 1",
+            )
+            .bind(session)
+            .bind(RegistrationStatus::Waiting)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            if let Some(n) = next {
+                query("UPDATE registrations SET status = $3, updated_at = $1 WHERE id = $2")
+                    .bind(at)
+                    .bind(n)
+                    .bind(RegistrationStatus::Registered)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                promoted = Some(n);
+            }
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok(promoted)
+    }
+
+    async fn cancel_orientation_session(
+        &self,
+        id: i64,
+        at: i64,
+    ) -> Result<Vec<Registration>, StoreError> {
+        let mut tx = self.db.begin_write().await.map_err(db_err)?;
+        let n = query("UPDATE orientation_sessions SET status = $2 WHERE id = $1 AND status = $3")
+            .bind(id)
+            .bind(SessionState::Cancelled)
+            .bind(SessionState::Open)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?
+            .rows_affected();
+        if n == 0 {
+            return Err(StoreError::Conflict(
+                "Séance inconnue ou déjà annulée.".into(),
+            ));
+        }
+        let sql = format!(
+            "{REGISTRATION_SELECT} WHERE r.session_id = $1 AND r.status IN ($2, $3) ORDER BY r.id"
+        );
+        let people = query(&sql)
+            .bind(id)
+            .bind(RegistrationStatus::Registered)
+            .bind(RegistrationStatus::Waiting)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(registration_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        query("UPDATE registrations SET status = $3, updated_at = $1 WHERE session_id = $2 AND status IN ($4, $5)")
+            .bind(at)
+            .bind(id)
+            .bind(RegistrationStatus::Cancelled)
+            .bind(RegistrationStatus::Registered)
+            .bind(RegistrationStatus::Waiting)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(people)
+    }
+
+    async fn registrations(&self, session: i64) -> Result<Vec<Registration>, StoreError> {
+        let sql =
+            format!("{REGISTRATION_SELECT} WHERE r.session_id = $1 ORDER BY r.created_at, r.id");
+        query(&sql)
+            .bind(session)
+            .fetch_all(&self.db)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(registration_from_row)
+            .collect()
+    }
+
+    async fn registration(&self, id: i64) -> Result<Option<Registration>, StoreError> {
+        let sql = format!("{REGISTRATION_SELECT} WHERE r.id = $1");
+        query(&sql)
+            .bind(id)
+            .fetch_optional(&self.db)
+            .await
+            .map_err(db_err)?
+            .as_ref()
+            .map(registration_from_row)
+            .transpose()
+    }
+
+    async fn person_registrations(&self, person_id: i64) -> Result<Vec<Registration>, StoreError> {
+        let sql =
+            format!("{REGISTRATION_SELECT} WHERE r.person_id = $1 ORDER BY r.created_at, r.id");
+        query(&sql)
+            .bind(person_id)
+            .fetch_all(&self.db)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(registration_from_row)
+            .collect()
+    }
+
+    async fn set_registration_status(
+        &self,
+        id: i64,
+        status: RegistrationStatus,
+        at: i64,
+    ) -> Result<(), StoreError> {
+        if !matches!(
+            status,
+            RegistrationStatus::Present | RegistrationStatus::Absent
+        ) {
+            return Err(StoreError::Conflict(
+                "Seule la présence se note ici.".into(),
+            ));
+        }
+        let n = query(&format!(
+            "UPDATE registrations SET status = $1, updated_at = $2 WHERE id = $3 \
+             AND status IN {}",
+            sql_list(&HOLDING_A_PLACE)
+        ))
+        .bind(status)
+        .bind(at)
+        .bind(id)
+        .execute(&self.db)
+        .await
+        .map_err(db_err)?
+        .rows_affected();
+        if n == 0 {
+            return Err(StoreError::Conflict(
+                "Cette personne n'a pas de place à cette séance (liste d'attente ou annulée)."
+                    .into(),
+            ));
+        }
+        Ok(())
+    }
+
+    async fn due_reminders(&self, from: i64, to: i64) -> Result<Vec<Reminder>, StoreError> {
+        let g = |e: ::sqlx::Error| db_err(e);
+        query(
+            "SELECT r.id, COALESCE(p.first_name, '') AS first_name, p.phone, p.email, v.name AS service, \
+             s.starts_at, s.place FROM registrations r JOIN people p ON p.id = r.person_id \
+             JOIN orientation_sessions s ON s.id = r.session_id JOIN orientation_services v ON v.id = s.service_id \
+             WHERE r.status = $3 AND r.reminded_at IS NULL AND s.status = $4 \
+             AND s.starts_at >= $1 AND s.starts_at < $2 AND p.anonymised_at IS NULL ORDER BY r.id",
+        )
+        .bind(from)
+        .bind(to)
+        .bind(RegistrationStatus::Registered)
+        .bind(SessionState::Open)
+        .fetch_all(&self.db)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(|r| {
+            Ok(Reminder {
+                registration_id: r.try_get("id").map_err(g)?,
+                first_name: r.try_get("first_name").map_err(g)?,
+                phone: r.try_get("phone").map_err(g)?,
+                email: r.try_get("email").map_err(g)?,
+                service: r.try_get("service").map_err(g)?,
+                starts_at: r.try_get("starts_at").map_err(g)?,
+                place: r.try_get("place").map_err(g)?,
+            })
+        })
+        .collect()
+    }
+
+    async fn mark_reminded(&self, registration_id: i64, at: i64) -> Result<(), StoreError> {
+        query("UPDATE registrations SET reminded_at = $1 WHERE id = $2")
+            .bind(at)
+            .bind(registration_id)
+            .execute(&self.db)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn save_survey(
+        &self,
+        registration_id: i64,
+        after: bool,
+        a: [u8; 3],
+        at: i64,
+    ) -> Result<(), StoreError> {
+        query(
+            "INSERT INTO surveys (registration_id, phase, q1, q2, q3, at) VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (registration_id, phase) DO UPDATE SET q1 = excluded.q1, q2 = excluded.q2, \
+             q3 = excluded.q3, at = excluded.at",
+        )
+        .bind(registration_id)
+        .bind(if after {
+            SurveyPhase::After
+        } else {
+            SurveyPhase::Before
+        })
+        .bind(i64::from(a[0]))
+        .bind(i64::from(a[1]))
+        .bind(i64::from(a[2]))
+        .bind(at)
+        .execute(&self.db)
+        .await
+        .map_err(|e| match e {
+            ::sqlx::Error::Database(d) if d.is_foreign_key_violation() => StoreError::NotFound,
+            other => db_err(other),
+        })?;
+        Ok(())
+    }
+
+    async fn survey_pairs(&self) -> Result<Vec<SurveyPair>, StoreError> {
+        let g = |e: ::sqlx::Error| db_err(e);
+        let rows = query(
+            "SELECT r.id, v.id AS service_id, v.name AS service, y.phase, y.q1, y.q2, y.q3 \
+             FROM surveys y JOIN registrations r ON r.id = y.registration_id \
+             JOIN orientation_sessions s ON s.id = r.session_id JOIN orientation_services v ON v.id = s.service_id \
+             ORDER BY r.id, y.phase",
+        )
+        .fetch_all(&self.db)
+        .await
+        .map_err(db_err)?;
+        let mut out: Vec<(i64, SurveyPair)> = Vec::new();
+        for r in &rows {
+            let reg: i64 = r.try_get("id").map_err(g)?;
+            let answers = [
+                r.try_get::<i64, _>("q1").map_err(g)? as u8,
+                r.try_get::<i64, _>("q2").map_err(g)? as u8,
+                r.try_get::<i64, _>("q3").map_err(g)? as u8,
+            ];
+            let after = r.code::<SurveyPhase>("phase")? == SurveyPhase::After;
+            if out.last().map(|(id, _)| *id) != Some(reg) {
+                out.push((
+                    reg,
+                    SurveyPair {
+                        service_id: r.try_get("service_id").map_err(g)?,
+                        service: r.try_get("service").map_err(g)?,
+                        before: None,
+                        after: None,
+                    },
+                ));
+            }
+            if let Some((_, p)) = out.last_mut() {
+                if after {
+                    p.after = Some(answers);
+                } else {
+                    p.before = Some(answers);
+                }
+            }
+        }
+        Ok(out.into_iter().map(|(_, p)| p).collect())
+    }
+
+    async fn create_event(
+        &self,
+        e: &Event,
+        employer_ids: &[i64],
+        offer_ids: &[i64],
+        at: i64,
+    ) -> Result<(i64, String), StoreError> {
+        // A fresh short code; a clash with an existing one is retried.
+        for _ in 0..5 {
+            let code = ShortCode::random().to_string();
+            let mut tx = self.db.begin_write().await.map_err(db_err)?;
+            let id: Result<i64, StoreError> = query_scalar(
+                "INSERT INTO events (code, kind, title, description, starts_at, ends_at, place, lat, lon, status, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+            )
+            .bind(&code)
+            .bind(e.kind)
+            .bind(&e.title)
+            .bind(&e.description)
+            .bind(e.starts_at)
+            .bind(e.ends_at)
+            .bind(&e.place)
+            .bind(e.lat)
+            .bind(e.lon)
+            .bind(if e.cancelled {
+                EventState::Cancelled
+            } else {
+                EventState::Planned
+            })
+            .bind(at)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_err);
+            let id = match id {
+                Ok(id) => id,
+                Err(StoreError::Conflict(_)) => continue,
+                Err(other) => return Err(other),
+            };
+            for m in employer_ids {
+                query("INSERT INTO event_employers (event_id, employer_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                    .bind(id)
+                    .bind(*m)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+            }
+            for o in offer_ids {
+                query("INSERT INTO event_offers (event_id, offer_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                    .bind(id)
+                    .bind(*o)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+            }
+            tx.commit().await.map_err(db_err)?;
+            return Ok((id, code));
+        }
+        Err(StoreError::Backend("aucun code libre".into()))
+    }
+
+    async fn events(&self, kind: Option<EventKind>, from: i64) -> Result<Vec<Event>, StoreError> {
+        let rows = match kind {
+            Some(k) => {
+                let sql = format!("{EVENT_SELECT} WHERE e.kind = $1 AND e.ends_at >= $2 ORDER BY e.starts_at, e.id");
+                query(&sql).bind(k).bind(from).fetch_all(&self.db).await
+            }
+            None => {
+                let sql = format!("{EVENT_SELECT} WHERE e.ends_at >= $1 ORDER BY e.starts_at, e.id");
+                query(&sql).bind(from).fetch_all(&self.db).await
+            }
+        }
+        .map_err(db_err)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let mut e = event_from_row(r)?;
+            self.event_details(&mut e).await?;
+            out.push(e);
+        }
+        Ok(out)
+    }
+
+    async fn event_by_code(&self, code: &str) -> Result<Option<Event>, StoreError> {
+        let sql = format!("{EVENT_SELECT} WHERE e.code = $1");
+        let Some(r) = query(&sql)
+            .bind(code)
+            .fetch_optional(&self.db)
+            .await
+            .map_err(db_err)?
+        else {
+            return Ok(None);
+        };
+        let mut e = event_from_row(&r)?;
+        self.event_details(&mut e).await?;
+        Ok(Some(e))
+    }
+
+    async fn register_event(
+        &self,
+        event_id: i64,
+        person_id: i64,
+        at: i64,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.db.begin_write().await.map_err(db_err)?;
+        register_event_tx(&mut tx, event_id, Registrant::Person(person_id), at).await?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    async fn register_event_contact(
+        &self,
+        event_id: i64,
+        c: &Contact,
+        at: i64,
+    ) -> Result<i64, StoreError> {
+        let mut tx = self.db.begin_write().await.map_err(db_err)?;
+        let person = register_event_tx(&mut tx, event_id, Registrant::Contact(c), at).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(person)
+    }
+
+    async fn add_outreach(
+        &self,
+        c: &OutreachContact,
+        person: Option<&Contact>,
+        step: Option<&::dklik_domain::JourneyEvent>,
+    ) -> Result<(i64, bool), StoreError> {
+        let mut tx = self.db.begin_write().await.map_err(db_err)?;
+        // A submission sent again (a phone retrying) is neither counted nor applied twice.
+        let existing: Option<i64> =
+            query_scalar("SELECT id FROM outreach_contacts WHERE submission = $1")
+                .bind(&c.submission)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        if let Some(id) = existing {
+            tx.rollback().await.map_err(db_err)?;
+            return Ok((id, false));
+        }
+        let person_id = match person {
+            Some(p) => Some(contact_person_tx(&mut tx, p, c.at).await?.0),
+            None => c.person_id,
+        };
+        let inserted: Option<i64> = query_scalar(
+            "INSERT INTO outreach_contacts (submission, at, recorded_by, place_kind, place_ref, place_label, channel, \
+             people_count, person_id, needs, next_step, notes) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (submission) DO NOTHING RETURNING id",
+        )
+        .bind(&c.submission)
+        .bind(c.at)
+        .bind(c.recorded_by)
+        .bind(&c.place_kind)
+        .bind(&c.place_ref)
+        .bind(&c.place_label)
+        .bind(&c.channel)
+        .bind(i64::from(c.people_count))
+        .bind(person_id)
+        .bind(&c.needs)
+        .bind(&c.next_step)
+        .bind(&c.notes)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        let Some(id) = inserted else {
+            // The same submission at the same instant on PostgreSQL: the other one won.
+            tx.rollback().await.map_err(db_err)?;
+            let id: i64 = query_scalar("SELECT id FROM outreach_contacts WHERE submission = $1")
+                .bind(&c.submission)
+                .fetch_one(&self.db)
+                .await
+                .map_err(db_err)?;
+            return Ok((id, false));
+        };
+        if let (Some(pid), Some(e)) = (person_id, step) {
+            let e = ::dklik_domain::JourneyEvent {
+                person_id: pid,
+                reference: format!("outreach:{id}"),
+                ..e.clone()
+            };
+            insert_journey_event_tx(&mut tx, &e).await?;
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok((id, true))
+    }
+
+    async fn outreach_contacts(&self, limit: u32) -> Result<Vec<OutreachContact>, StoreError> {
+        let sql = format!("{OUTREACH_SELECT} ORDER BY at DESC, id DESC LIMIT $1");
+        query(&sql)
+            .bind(i64::from(limit.clamp(1, 5000)))
+            .fetch_all(&self.db)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(outreach_from_row)
+            .collect()
+    }
+
+    async fn outreach_by_submission(
+        &self,
+        submission: &str,
+    ) -> Result<Option<OutreachContact>, StoreError> {
+        let sql = format!("{OUTREACH_SELECT} WHERE submission = $1");
+        query(&sql)
+            .bind(submission)
+            .fetch_optional(&self.db)
+            .await
+            .map_err(db_err)?
+            .as_ref()
+            .map(outreach_from_row)
+            .transpose()
+    }
+
+    async fn set_outreach_person(&self, id: i64, person_id: i64) -> Result<(), StoreError> {
+        query("UPDATE outreach_contacts SET person_id = $1 WHERE id = $2")
+            .bind(person_id)
+            .bind(id)
+            .execute(&self.db)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
 }

@@ -1,429 +1,440 @@
-/// Implements `dklik_app::PeopleStore` for `$store`: a person's codes, verified contacts,
-/// likely duplicates and merges, staff login failures. Invoke it after [`impl_sql_store!`] in
-/// the same module: it uses that macro's helpers (`db_err`, `PERSON_SELECT`, `person_from_row`…).
-#[macro_export]
-macro_rules! impl_people_store {
-    ($store:ident, $db:ty, $row:ty) => {
-        use ::dklik_app::people_store::{
-            CodePurpose, DuplicatePair, DuplicateReason, LoginFailures, PeopleStore, PersonCode,
+//! `dklik_app::PeopleStore` for [`SqlStore`]: a person's codes, verified contacts, likely
+//! duplicates and merges, staff login failures.
+
+use crate::db::{query, query_as, query_scalar, Tx};
+#[allow(unused_imports)]
+use crate::store::*;
+use crate::SqlStore;
+pub(crate) use dklik_app::people_store::{
+    CodePurpose, DuplicatePair, DuplicateReason, LoginFailures, PeopleStore, PersonCode,
+};
+
+/// Runs statements that each take (other, keep), in a transaction.
+pub(crate) async fn run_pairs(
+    tx: &mut Tx,
+    statements: &[&str],
+    other: i64,
+    keep: i64,
+) -> Result<(), StoreError> {
+    for sql in statements {
+        query(sql)
+            .bind(other)
+            .bind(keep)
+            .execute(&mut **tx)
+            .await
+            .map_err(db_err)?;
+    }
+    Ok(())
+}
+
+/// What a merge runs, in order; each statement takes $1 = the record merged away and
+/// $2 = the record kept. Rows that would collide with the kept record's (same session,
+/// test item, event or offer) are removed with what hangs on them; the rest move.
+pub(crate) const MERGE_STATEMENTS: &[&str] = &[
+    "UPDATE interests SET person_id = $2 WHERE person_id = $1",
+    "UPDATE consents SET person_id = $2 WHERE person_id = $1",
+    "UPDATE journey_events SET person_id = $2 WHERE person_id = $1",
+    "UPDATE person_skills SET person_id = $2 WHERE person_id = $1",
+    "UPDATE endorsements SET person_id = $2 WHERE person_id = $1",
+    "UPDATE observed_activities SET person_id = $2 WHERE person_id = $1",
+    "UPDATE questionnaire_results SET person_id = $2 WHERE person_id = $1",
+    "UPDATE outreach_contacts SET person_id = $2 WHERE person_id = $1",
+    "UPDATE person_profiles SET person_id = $2 WHERE person_id = $1 \
+     AND NOT EXISTS (SELECT 1 FROM person_profiles k WHERE k.person_id = $2)",
+    "DELETE FROM person_profiles WHERE person_id = $1 AND $2 = $2",
+    "UPDATE test_attendance SET person_id = $2 WHERE person_id = $1 AND NOT EXISTS \
+     (SELECT 1 FROM test_attendance k WHERE k.person_id = $2 AND k.session_id = test_attendance.session_id)",
+    "DELETE FROM test_attendance WHERE person_id = $1 AND $2 = $2",
+    "UPDATE test_results SET person_id = $2 WHERE person_id = $1 AND NOT EXISTS \
+     (SELECT 1 FROM test_results k WHERE k.person_id = $2 AND k.session_id = test_results.session_id \
+      AND k.target = test_results.target)",
+    "DELETE FROM test_results WHERE person_id = $1 AND $2 = $2",
+    "UPDATE registrations SET person_id = $2 WHERE person_id = $1 AND NOT EXISTS \
+     (SELECT 1 FROM registrations k WHERE k.person_id = $2 AND k.session_id = registrations.session_id)",
+    "DELETE FROM surveys WHERE registration_id IN (SELECT id FROM registrations WHERE person_id = $1) AND $2 = $2",
+    "DELETE FROM registrations WHERE person_id = $1 AND $2 = $2",
+    "UPDATE event_registrations SET person_id = $2 WHERE person_id = $1 AND NOT EXISTS \
+     (SELECT 1 FROM event_registrations k WHERE k.person_id = $2 AND k.event_id = event_registrations.event_id)",
+    "DELETE FROM event_registrations WHERE person_id = $1 AND $2 = $2",
+    "UPDATE introductions SET person_id = $2 WHERE person_id = $1 AND NOT EXISTS \
+     (SELECT 1 FROM introductions k WHERE k.person_id = $2 AND k.offer_id = introductions.offer_id)",
+    "DELETE FROM introduction_steps WHERE introduction_id IN (SELECT id FROM introductions WHERE person_id = $1) AND $2 = $2",
+    "DELETE FROM introductions WHERE person_id = $1 AND $2 = $2",
+    "DELETE FROM sessions WHERE person_id IN ($1, $2)",
+    "DELETE FROM one_time_tokens WHERE person_id = $1 AND $2 = $2",
+    "DELETE FROM person_codes WHERE person_id IN ($1, $2)",
+    // The kept record takes what it lacks; a contact it takes is verified only if it
+    // was on the other record.
+    "UPDATE people SET \
+     email_verified_at = CASE WHEN email IS NULL THEN (SELECT o.email_verified_at FROM people o WHERE o.id = $1) ELSE email_verified_at END, \
+     phone_verified_at = CASE WHEN phone IS NULL THEN (SELECT o.phone_verified_at FROM people o WHERE o.id = $1) ELSE phone_verified_at END \
+     WHERE id = $2",
+    "UPDATE people SET \
+     first_name = COALESCE(first_name, (SELECT o.first_name FROM people o WHERE o.id = $1)), \
+     phone = COALESCE(phone, (SELECT o.phone FROM people o WHERE o.id = $1)), \
+     email = COALESCE(email, (SELECT o.email FROM people o WHERE o.id = $1)), \
+     neighbourhood_id = COALESCE(neighbourhood_id, (SELECT o.neighbourhood_id FROM people o WHERE o.id = $1)), \
+     qpv = COALESCE(qpv, (SELECT o.qpv FROM people o WHERE o.id = $1)), \
+     age_band = COALESCE(age_band, (SELECT o.age_band FROM people o WHERE o.id = $1)), \
+     gender = COALESCE(gender, (SELECT o.gender FROM people o WHERE o.id = $1)), \
+     created_at = CASE WHEN created_at < (SELECT o.created_at FROM people o WHERE o.id = $1) THEN created_at \
+                  ELSE (SELECT o.created_at FROM people o WHERE o.id = $1) END, \
+     last_activity_at = CASE WHEN last_activity_at > (SELECT o.last_activity_at FROM people o WHERE o.id = $1) \
+                  THEN last_activity_at ELSE (SELECT o.last_activity_at FROM people o WHERE o.id = $1) END \
+     WHERE id = $2",
+];
+
+pub(crate) const DUPLICATE_SELECT: &str =
+    "SELECT a.id AS a, COALESCE(a.first_name, '') AS a_name, a.created_at AS a_at, \
+    b.id AS b, COALESCE(b.first_name, '') AS b_name, b.created_at AS b_at";
+
+#[::async_trait::async_trait]
+impl PeopleStore for SqlStore {
+    async fn issue_person_code(
+        &self,
+        person_id: i64,
+        purpose: CodePurpose,
+        code_mac: &str,
+        new_email: Option<&str>,
+        at: i64,
+        expires_at: i64,
+        max_per_hour: i64,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.db.begin_write().await.map_err(db_err)?;
+        let recent: i64 = query_scalar(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM person_codes \
+             WHERE person_id = $1 AND purpose = $2 AND created_at > $3",
+        )
+        .bind(person_id)
+        .bind(purpose)
+        .bind(at - 3600)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        if recent >= max_per_hour {
+            tx.rollback().await.map_err(db_err)?;
+            return Ok(false);
+        }
+        query(
+            "UPDATE person_codes SET ended_at = $3 \
+             WHERE person_id = $1 AND purpose = $2 AND ended_at IS NULL",
+        )
+        .bind(person_id)
+        .bind(purpose)
+        .bind(at)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        query(
+            "INSERT INTO person_codes (person_id, purpose, code_mac, new_email, attempts, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, 0, $5, $6)",
+        )
+        .bind(person_id)
+        .bind(purpose)
+        .bind(code_mac)
+        .bind(new_email)
+        .bind(at)
+        .bind(expires_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(true)
+    }
+
+    async fn try_person_code(
+        &self,
+        person_id: i64,
+        purpose: CodePurpose,
+        now: i64,
+        max_attempts: i64,
+    ) -> Result<Option<PersonCode>, StoreError> {
+        let mut tx = self.db.begin_write().await.map_err(db_err)?;
+        // The try is counted before the code is compared: parallel guesses cannot
+        // get more than `max_attempts` comparisons.
+        let row: Option<(i64, String, Option<String>, i64)> = query_as(
+            "UPDATE person_codes SET attempts = attempts + 1 \
+             WHERE person_id = $1 AND purpose = $2 AND ended_at IS NULL AND expires_at > $3 \
+             AND attempts < $4 RETURNING id, code_mac, new_email, attempts",
+        )
+        .bind(person_id)
+        .bind(purpose)
+        .bind(now)
+        .bind(max_attempts)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        if let Some((id, _, _, attempts)) = &row {
+            if *attempts >= max_attempts {
+                query("UPDATE person_codes SET ended_at = $2 WHERE id = $1")
+                    .bind(id)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+            }
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok(row.map(|(id, code_mac, new_email, attempts)| PersonCode {
+            id,
+            person_id,
+            code_mac,
+            new_email,
+            attempts,
+        }))
+    }
+
+    async fn use_person_code(&self, id: i64, now: i64) -> Result<bool, StoreError> {
+        // A code ended by its last allowed try can still be the right one: it is
+        // used if nothing else used it in the same second.
+        let n = query(
+            "UPDATE person_codes SET ended_at = $2, expires_at = $2 \
+             WHERE id = $1 AND expires_at > $2 AND (ended_at IS NULL OR ended_at = $2)",
+        )
+        .bind(id)
+        .bind(now)
+        .execute(&self.db)
+        .await
+        .map_err(db_err)?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
+    async fn person_for_login(&self, email: &str) -> Result<Option<Person>, StoreError> {
+        let sql = format!(
+            "{PERSON_SELECT} WHERE email = $1 AND anonymised_at IS NULL \
+             ORDER BY CASE WHEN email_verified_at IS NULL THEN 1 ELSE 0 END, id LIMIT 1"
+        );
+        let r = query(&sql)
+            .bind(email.trim().to_lowercase())
+            .fetch_optional(&self.db)
+            .await
+            .map_err(db_err)?;
+        r.as_ref().map(person_from_row).transpose()
+    }
+
+    async fn verify_contact(
+        &self,
+        person_id: i64,
+        email: bool,
+        phone: bool,
+        at: i64,
+    ) -> Result<(), StoreError> {
+        query(
+            "UPDATE people SET \
+             email_verified_at = CASE WHEN $2 AND email IS NOT NULL THEN $4 ELSE email_verified_at END, \
+             phone_verified_at = CASE WHEN $3 AND phone IS NOT NULL THEN $4 ELSE phone_verified_at END \
+             WHERE id = $1",
+        )
+        .bind(person_id)
+        .bind(email)
+        .bind(phone)
+        .bind(at)
+        .execute(&self.db)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn change_person_email(
+        &self,
+        person_id: i64,
+        email: &str,
+        at: i64,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.db.begin_write().await.map_err(db_err)?;
+        let n = query(
+            "UPDATE people SET email = $2, email_verified_at = $3, last_activity_at = $3 \
+             WHERE id = $1 AND anonymised_at IS NULL",
+        )
+        .bind(person_id)
+        .bind(email)
+        .bind(at)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?
+        .rows_affected();
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        for sql in [
+            "DELETE FROM sessions WHERE person_id = $1",
+            "UPDATE person_codes SET ended_at = expires_at WHERE person_id = $1 AND ended_at IS NULL",
+        ] {
+            query(sql)
+                .bind(person_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        }
+        tx.commit().await.map_err(db_err)
+    }
+
+    async fn delete_person_sessions(&self, person_id: i64) -> Result<(), StoreError> {
+        query("DELETE FROM sessions WHERE person_id = $1")
+            .bind(person_id)
+            .execute(&self.db)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn duplicates(
+        &self,
+        person: Option<i64>,
+        since: i64,
+        limit: u32,
+    ) -> Result<Vec<DuplicatePair>, StoreError> {
+        let live = "a.anonymised_at IS NULL AND b.anonymised_at IS NULL AND a.id < b.id \
+                    AND b.created_at >= $3";
+        let only = if person.is_some() {
+            " AND (a.id = $2 OR b.id = $2)"
+        } else {
+            " AND $2 = $2"
         };
-
-        /// Runs statements that each take (other, keep), in a transaction.
-        async fn run_pairs(
-            tx: &mut ::sqlx::Transaction<'_, $db>,
-            statements: &[&str],
-            other: i64,
-            keep: i64,
-        ) -> Result<(), StoreError> {
-            for sql in statements {
-                ::sqlx::query(sql)
-                    .bind(other)
-                    .bind(keep)
-                    .execute(&mut **tx)
-                    .await
-                    .map_err(db_err)?;
-            }
-            Ok(())
-        }
-
-        /// What a merge runs, in order; each statement takes $1 = the record merged away and
-        /// $2 = the record kept. Rows that would collide with the kept record's (same session,
-        /// test item, event or offer) are removed with what hangs on them; the rest move.
-        const MERGE_STATEMENTS: &[&str] = &[
-            "UPDATE interests SET person_id = $2 WHERE person_id = $1",
-            "UPDATE consents SET person_id = $2 WHERE person_id = $1",
-            "UPDATE journey_events SET person_id = $2 WHERE person_id = $1",
-            "UPDATE person_skills SET person_id = $2 WHERE person_id = $1",
-            "UPDATE endorsements SET person_id = $2 WHERE person_id = $1",
-            "UPDATE observed_activities SET person_id = $2 WHERE person_id = $1",
-            "UPDATE questionnaire_results SET person_id = $2 WHERE person_id = $1",
-            "UPDATE outreach_contacts SET person_id = $2 WHERE person_id = $1",
-            "UPDATE person_profiles SET person_id = $2 WHERE person_id = $1 \
-             AND NOT EXISTS (SELECT 1 FROM person_profiles k WHERE k.person_id = $2)",
-            "DELETE FROM person_profiles WHERE person_id = $1 AND $2 = $2",
-            "UPDATE test_attendance SET person_id = $2 WHERE person_id = $1 AND NOT EXISTS \
-             (SELECT 1 FROM test_attendance k WHERE k.person_id = $2 AND k.session_id = test_attendance.session_id)",
-            "DELETE FROM test_attendance WHERE person_id = $1 AND $2 = $2",
-            "UPDATE test_results SET person_id = $2 WHERE person_id = $1 AND NOT EXISTS \
-             (SELECT 1 FROM test_results k WHERE k.person_id = $2 AND k.session_id = test_results.session_id \
-              AND k.target = test_results.target)",
-            "DELETE FROM test_results WHERE person_id = $1 AND $2 = $2",
-            "UPDATE registrations SET person_id = $2 WHERE person_id = $1 AND NOT EXISTS \
-             (SELECT 1 FROM registrations k WHERE k.person_id = $2 AND k.session_id = registrations.session_id)",
-            "DELETE FROM surveys WHERE registration_id IN (SELECT id FROM registrations WHERE person_id = $1) AND $2 = $2",
-            "DELETE FROM registrations WHERE person_id = $1 AND $2 = $2",
-            "UPDATE event_registrations SET person_id = $2 WHERE person_id = $1 AND NOT EXISTS \
-             (SELECT 1 FROM event_registrations k WHERE k.person_id = $2 AND k.event_id = event_registrations.event_id)",
-            "DELETE FROM event_registrations WHERE person_id = $1 AND $2 = $2",
-            "UPDATE introductions SET person_id = $2 WHERE person_id = $1 AND NOT EXISTS \
-             (SELECT 1 FROM introductions k WHERE k.person_id = $2 AND k.offer_id = introductions.offer_id)",
-            "DELETE FROM introduction_steps WHERE introduction_id IN (SELECT id FROM introductions WHERE person_id = $1) AND $2 = $2",
-            "DELETE FROM introductions WHERE person_id = $1 AND $2 = $2",
-            "DELETE FROM sessions WHERE person_id IN ($1, $2)",
-            "DELETE FROM one_time_tokens WHERE person_id = $1 AND $2 = $2",
-            "DELETE FROM person_codes WHERE person_id IN ($1, $2)",
-            // The kept record takes what it lacks; a contact it takes is verified only if it
-            // was on the other record.
-            "UPDATE people SET \
-             email_verified_at = CASE WHEN email IS NULL THEN (SELECT o.email_verified_at FROM people o WHERE o.id = $1) ELSE email_verified_at END, \
-             phone_verified_at = CASE WHEN phone IS NULL THEN (SELECT o.phone_verified_at FROM people o WHERE o.id = $1) ELSE phone_verified_at END \
-             WHERE id = $2",
-            "UPDATE people SET \
-             first_name = COALESCE(first_name, (SELECT o.first_name FROM people o WHERE o.id = $1)), \
-             phone = COALESCE(phone, (SELECT o.phone FROM people o WHERE o.id = $1)), \
-             email = COALESCE(email, (SELECT o.email FROM people o WHERE o.id = $1)), \
-             neighbourhood_id = COALESCE(neighbourhood_id, (SELECT o.neighbourhood_id FROM people o WHERE o.id = $1)), \
-             qpv = COALESCE(qpv, (SELECT o.qpv FROM people o WHERE o.id = $1)), \
-             age_band = COALESCE(age_band, (SELECT o.age_band FROM people o WHERE o.id = $1)), \
-             gender = COALESCE(gender, (SELECT o.gender FROM people o WHERE o.id = $1)), \
-             created_at = CASE WHEN created_at < (SELECT o.created_at FROM people o WHERE o.id = $1) THEN created_at \
-                          ELSE (SELECT o.created_at FROM people o WHERE o.id = $1) END, \
-             last_activity_at = CASE WHEN last_activity_at > (SELECT o.last_activity_at FROM people o WHERE o.id = $1) \
-                          THEN last_activity_at ELSE (SELECT o.last_activity_at FROM people o WHERE o.id = $1) END \
-             WHERE id = $2",
+        let queries = [
+            (
+                DuplicateReason::Phone,
+                format!(
+                    "{DUPLICATE_SELECT} FROM people a JOIN people b ON b.phone = a.phone \
+                         WHERE a.phone IS NOT NULL AND {live}{only} ORDER BY b.id DESC LIMIT $1"
+                ),
+            ),
+            (
+                DuplicateReason::Email,
+                format!(
+                    "{DUPLICATE_SELECT} FROM people a JOIN people b ON b.email = a.email \
+                         WHERE a.email IS NOT NULL AND {live}{only} ORDER BY b.id DESC LIMIT $1"
+                ),
+            ),
+            (
+                DuplicateReason::NameAndCommune,
+                format!(
+                    "{DUPLICATE_SELECT} FROM people a \
+                         JOIN people b ON lower(b.first_name) = lower(a.first_name) \
+                         JOIN person_profiles pa ON pa.person_id = a.id \
+                         JOIN person_profiles pb ON pb.person_id = b.id \
+                         WHERE a.first_name IS NOT NULL AND pa.commune <> '' \
+                         AND lower(pa.commune) = lower(pb.commune) AND {live}{only} \
+                         ORDER BY b.id DESC LIMIT $1"
+                ),
+            ),
         ];
-
-        const DUPLICATE_SELECT: &str = "SELECT a.id AS a, COALESCE(a.first_name, '') AS a_name, a.created_at AS a_at, \
-            b.id AS b, COALESCE(b.first_name, '') AS b_name, b.created_at AS b_at";
-
-        #[::async_trait::async_trait]
-        impl PeopleStore for $store {
-            async fn issue_person_code(
-                &self,
-                person_id: i64,
-                purpose: CodePurpose,
-                code_mac: &str,
-                new_email: Option<&str>,
-                at: i64,
-                expires_at: i64,
-                max_per_hour: i64,
-            ) -> Result<bool, StoreError> {
-                let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
-                let recent: i64 = ::sqlx::query_scalar(
-                    "SELECT CAST(COUNT(*) AS BIGINT) FROM person_codes \
-                     WHERE person_id = $1 AND purpose = $2 AND created_at > $3",
-                )
-                .bind(person_id)
-                .bind(purpose.as_str())
-                .bind(at - 3600)
-                .fetch_one(&mut *tx)
+        let g = |e: ::sqlx::Error| db_err(e);
+        let mut out: Vec<DuplicatePair> = Vec::new();
+        for (reason, sql) in queries {
+            let rows = query(&sql)
+                .bind(i64::from(limit))
+                .bind(person.unwrap_or(0))
+                .bind(since)
+                .fetch_all(&self.db)
                 .await
                 .map_err(db_err)?;
-                if recent >= max_per_hour {
-                    tx.rollback().await.map_err(db_err)?;
-                    return Ok(false);
+            for r in &rows {
+                let pair = DuplicatePair {
+                    a: r.try_get("a").map_err(g)?,
+                    a_name: r.try_get("a_name").map_err(g)?,
+                    a_created_at: r.try_get("a_at").map_err(g)?,
+                    b: r.try_get("b").map_err(g)?,
+                    b_name: r.try_get("b_name").map_err(g)?,
+                    b_created_at: r.try_get("b_at").map_err(g)?,
+                    reason,
+                };
+                if !out.iter().any(|p| p.a == pair.a && p.b == pair.b) {
+                    out.push(pair);
                 }
-                ::sqlx::query(
-                    "UPDATE person_codes SET ended_at = $3 \
-                     WHERE person_id = $1 AND purpose = $2 AND ended_at IS NULL",
-                )
-                .bind(person_id)
-                .bind(purpose.as_str())
-                .bind(at)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
-                ::sqlx::query(
-                    "INSERT INTO person_codes (person_id, purpose, code_mac, new_email, attempts, created_at, expires_at) \
-                     VALUES ($1, $2, $3, $4, 0, $5, $6)",
-                )
-                .bind(person_id)
-                .bind(purpose.as_str())
-                .bind(code_mac)
-                .bind(new_email)
-                .bind(at)
-                .bind(expires_at)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
-                tx.commit().await.map_err(db_err)?;
-                Ok(true)
-            }
-
-            async fn try_person_code(
-                &self,
-                person_id: i64,
-                purpose: CodePurpose,
-                now: i64,
-                max_attempts: i64,
-            ) -> Result<Option<PersonCode>, StoreError> {
-                let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
-                // The try is counted before the code is compared: parallel guesses cannot
-                // get more than `max_attempts` comparisons.
-                let row: Option<(i64, String, Option<String>, i64)> = ::sqlx::query_as(
-                    "UPDATE person_codes SET attempts = attempts + 1 \
-                     WHERE person_id = $1 AND purpose = $2 AND ended_at IS NULL AND expires_at > $3 \
-                     AND attempts < $4 RETURNING id, code_mac, new_email, attempts",
-                )
-                .bind(person_id)
-                .bind(purpose.as_str())
-                .bind(now)
-                .bind(max_attempts)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db_err)?;
-                if let Some((id, _, _, attempts)) = &row {
-                    if *attempts >= max_attempts {
-                        ::sqlx::query("UPDATE person_codes SET ended_at = $2 WHERE id = $1")
-                            .bind(id)
-                            .bind(now)
-                            .execute(&mut *tx)
-                            .await
-                            .map_err(db_err)?;
-                    }
-                }
-                tx.commit().await.map_err(db_err)?;
-                Ok(row.map(|(id, code_mac, new_email, attempts)| PersonCode {
-                    id,
-                    person_id,
-                    code_mac,
-                    new_email,
-                    attempts,
-                }))
-            }
-
-            async fn use_person_code(&self, id: i64, now: i64) -> Result<bool, StoreError> {
-                // A code ended by its last allowed try can still be the right one: it is
-                // used if nothing else used it in the same second.
-                let n = ::sqlx::query(
-                    "UPDATE person_codes SET ended_at = $2, expires_at = $2 \
-                     WHERE id = $1 AND expires_at > $2 AND (ended_at IS NULL OR ended_at = $2)",
-                )
-                .bind(id)
-                .bind(now)
-                .execute(&self.pool)
-                .await
-                .map_err(db_err)?
-                .rows_affected();
-                Ok(n == 1)
-            }
-
-            async fn person_for_login(&self, email: &str) -> Result<Option<Person>, StoreError> {
-                let sql = format!(
-                    "{PERSON_SELECT} WHERE email = $1 AND anonymised_at IS NULL \
-                     ORDER BY CASE WHEN email_verified_at IS NULL THEN 1 ELSE 0 END, id LIMIT 1"
-                );
-                let r = ::sqlx::query(&sql)
-                    .bind(email.trim().to_lowercase())
-                    .fetch_optional(&self.pool)
-                    .await
-                    .map_err(db_err)?;
-                r.as_ref().map(person_from_row).transpose()
-            }
-
-            async fn verify_contact(
-                &self,
-                person_id: i64,
-                email: bool,
-                phone: bool,
-                at: i64,
-            ) -> Result<(), StoreError> {
-                ::sqlx::query(
-                    "UPDATE people SET \
-                     email_verified_at = CASE WHEN $2 AND email IS NOT NULL THEN $4 ELSE email_verified_at END, \
-                     phone_verified_at = CASE WHEN $3 AND phone IS NOT NULL THEN $4 ELSE phone_verified_at END \
-                     WHERE id = $1",
-                )
-                .bind(person_id)
-                .bind(email)
-                .bind(phone)
-                .bind(at)
-                .execute(&self.pool)
-                .await
-                .map_err(db_err)?;
-                Ok(())
-            }
-
-            async fn change_person_email(
-                &self,
-                person_id: i64,
-                email: &str,
-                at: i64,
-            ) -> Result<(), StoreError> {
-                let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
-                let n = ::sqlx::query(
-                    "UPDATE people SET email = $2, email_verified_at = $3, last_activity_at = $3 \
-                     WHERE id = $1 AND anonymised_at IS NULL",
-                )
-                .bind(person_id)
-                .bind(email)
-                .bind(at)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?
-                .rows_affected();
-                if n == 0 {
-                    return Err(StoreError::NotFound);
-                }
-                for sql in [
-                    "DELETE FROM sessions WHERE person_id = $1",
-                    "UPDATE person_codes SET ended_at = expires_at WHERE person_id = $1 AND ended_at IS NULL",
-                ] {
-                    ::sqlx::query(sql)
-                        .bind(person_id)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(db_err)?;
-                }
-                tx.commit().await.map_err(db_err)
-            }
-
-            async fn delete_person_sessions(&self, person_id: i64) -> Result<(), StoreError> {
-                ::sqlx::query("DELETE FROM sessions WHERE person_id = $1")
-                    .bind(person_id)
-                    .execute(&self.pool)
-                    .await
-                    .map_err(db_err)?;
-                Ok(())
-            }
-
-            async fn duplicates(
-                &self,
-                person: Option<i64>,
-                since: i64,
-                limit: u32,
-            ) -> Result<Vec<DuplicatePair>, StoreError> {
-                let live = "a.anonymised_at IS NULL AND b.anonymised_at IS NULL AND a.id < b.id \
-                            AND b.created_at >= $3";
-                let only = if person.is_some() { " AND (a.id = $2 OR b.id = $2)" } else { " AND $2 = $2" };
-                let queries = [
-                    (
-                        DuplicateReason::Phone,
-                        format!("{DUPLICATE_SELECT} FROM people a JOIN people b ON b.phone = a.phone \
-                                 WHERE a.phone IS NOT NULL AND {live}{only} ORDER BY b.id DESC LIMIT $1"),
-                    ),
-                    (
-                        DuplicateReason::Email,
-                        format!("{DUPLICATE_SELECT} FROM people a JOIN people b ON b.email = a.email \
-                                 WHERE a.email IS NOT NULL AND {live}{only} ORDER BY b.id DESC LIMIT $1"),
-                    ),
-                    (
-                        DuplicateReason::NameAndCommune,
-                        format!("{DUPLICATE_SELECT} FROM people a \
-                                 JOIN people b ON lower(b.first_name) = lower(a.first_name) \
-                                 JOIN person_profiles pa ON pa.person_id = a.id \
-                                 JOIN person_profiles pb ON pb.person_id = b.id \
-                                 WHERE a.first_name IS NOT NULL AND pa.commune <> '' \
-                                 AND lower(pa.commune) = lower(pb.commune) AND {live}{only} \
-                                 ORDER BY b.id DESC LIMIT $1"),
-                    ),
-                ];
-                let g = |e: ::sqlx::Error| db_err(e);
-                let mut out: Vec<DuplicatePair> = Vec::new();
-                for (reason, sql) in queries {
-                    let rows = ::sqlx::query(&sql)
-                        .bind(i64::from(limit))
-                        .bind(person.unwrap_or(0))
-                        .bind(since)
-                        .fetch_all(&self.pool)
-                        .await
-                        .map_err(db_err)?;
-                    for r in &rows {
-                        let pair = DuplicatePair {
-                            a: r.try_get("a").map_err(g)?,
-                            a_name: r.try_get("a_name").map_err(g)?,
-                            a_created_at: r.try_get("a_at").map_err(g)?,
-                            b: r.try_get("b").map_err(g)?,
-                            b_name: r.try_get("b_name").map_err(g)?,
-                            b_created_at: r.try_get("b_at").map_err(g)?,
-                            reason,
-                        };
-                        if !out.iter().any(|p| p.a == pair.a && p.b == pair.b) {
-                            out.push(pair);
-                        }
-                    }
-                }
-                out.sort_by(|x, y| y.b.cmp(&x.b).then(y.a.cmp(&x.a)));
-                out.truncate(limit as usize);
-                Ok(out)
-            }
-
-            async fn merge_people(&self, keep: i64, other: i64, at: i64) -> Result<(), StoreError> {
-                if keep == other {
-                    return Err(StoreError::Conflict("Une fiche ne se fusionne pas avec elle-même.".into()));
-                }
-                let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
-                let live: i64 = ::sqlx::query_scalar(
-                    "SELECT CAST(COUNT(*) AS BIGINT) FROM people WHERE id IN ($1, $2) AND anonymised_at IS NULL",
-                )
-                .bind(keep)
-                .bind(other)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(db_err)?;
-                if live != 2 {
-                    return Err(StoreError::NotFound);
-                }
-                run_pairs(&mut tx, MERGE_STATEMENTS, other, keep).await?;
-                ::sqlx::query(
-                    "UPDATE people SET first_name = NULL, phone = NULL, email = NULL, age_band = NULL, \
-                     gender = NULL, email_verified_at = NULL, phone_verified_at = NULL, \
-                     anonymised_at = $2, merged_into = $3 WHERE id = $1",
-                )
-                .bind(other)
-                .bind(at)
-                .bind(keep)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
-                tx.commit().await.map_err(db_err)
-            }
-
-            async fn login_failures(
-                &self,
-                email: &str,
-                addr: &str,
-            ) -> Result<LoginFailures, StoreError> {
-                let row: Option<(i64, Option<i64>)> = ::sqlx::query_as(
-                    "SELECT failures, locked_until FROM login_failures WHERE email = $1 AND addr = $2",
-                )
-                .bind(email)
-                .bind(addr)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(db_err)?;
-                Ok(row
-                    .map(|(failures, locked_until)| LoginFailures { failures, locked_until })
-                    .unwrap_or_default())
-            }
-
-            async fn set_login_failures(
-                &self,
-                email: &str,
-                addr: &str,
-                f: LoginFailures,
-                at: i64,
-            ) -> Result<(), StoreError> {
-                if f == LoginFailures::default() {
-                    ::sqlx::query("DELETE FROM login_failures WHERE email = $1 AND addr = $2")
-                        .bind(email)
-                        .bind(addr)
-                        .execute(&self.pool)
-                        .await
-                        .map_err(db_err)?;
-                    return Ok(());
-                }
-                // Failures a day old are forgotten: a scan of many addresses leaves no lasting rows.
-                ::sqlx::query("DELETE FROM login_failures WHERE updated_at < $1")
-                    .bind(at - 86_400)
-                    .execute(&self.pool)
-                    .await
-                    .map_err(db_err)?;
-                ::sqlx::query(
-                    "INSERT INTO login_failures (email, addr, failures, locked_until, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (email, addr) DO UPDATE SET \
-                     failures = excluded.failures, locked_until = excluded.locked_until, updated_at = excluded.updated_at",
-                )
-                .bind(email)
-                .bind(addr)
-                .bind(f.failures)
-                .bind(f.locked_until)
-                .bind(at)
-                .execute(&self.pool)
-                .await
-                .map_err(db_err)?;
-                Ok(())
             }
         }
-    };
+        out.sort_by(|x, y| y.b.cmp(&x.b).then(y.a.cmp(&x.a)));
+        out.truncate(limit as usize);
+        Ok(out)
+    }
+
+    async fn merge_people(&self, keep: i64, other: i64, at: i64) -> Result<(), StoreError> {
+        if keep == other {
+            return Err(StoreError::Conflict(
+                "Une fiche ne se fusionne pas avec elle-même.".into(),
+            ));
+        }
+        let mut tx = self.db.begin_write().await.map_err(db_err)?;
+        let live: i64 = query_scalar(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM people WHERE id IN ($1, $2) AND anonymised_at IS NULL",
+        )
+        .bind(keep)
+        .bind(other)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        if live != 2 {
+            return Err(StoreError::NotFound);
+        }
+        run_pairs(&mut tx, MERGE_STATEMENTS, other, keep).await?;
+        query(
+            "UPDATE people SET first_name = NULL, phone = NULL, email = NULL, age_band = NULL, \
+             gender = NULL, email_verified_at = NULL, phone_verified_at = NULL, \
+             anonymised_at = $2, merged_into = $3 WHERE id = $1",
+        )
+        .bind(other)
+        .bind(at)
+        .bind(keep)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    async fn login_failures(&self, email: &str, addr: &str) -> Result<LoginFailures, StoreError> {
+        let row: Option<(i64, Option<i64>)> = query_as(
+            "SELECT failures, locked_until FROM login_failures WHERE email = $1 AND addr = $2",
+        )
+        .bind(email)
+        .bind(addr)
+        .fetch_optional(&self.db)
+        .await
+        .map_err(db_err)?;
+        Ok(row
+            .map(|(failures, locked_until)| LoginFailures {
+                failures,
+                locked_until,
+            })
+            .unwrap_or_default())
+    }
+
+    async fn set_login_failures(
+        &self,
+        email: &str,
+        addr: &str,
+        f: LoginFailures,
+        at: i64,
+    ) -> Result<(), StoreError> {
+        if f == LoginFailures::default() {
+            query("DELETE FROM login_failures WHERE email = $1 AND addr = $2")
+                .bind(email)
+                .bind(addr)
+                .execute(&self.db)
+                .await
+                .map_err(db_err)?;
+            return Ok(());
+        }
+        // Failures a day old are forgotten: a scan of many addresses leaves no lasting rows.
+        query("DELETE FROM login_failures WHERE updated_at < $1")
+            .bind(at - 86_400)
+            .execute(&self.db)
+            .await
+            .map_err(db_err)?;
+        query(
+            "INSERT INTO login_failures (email, addr, failures, locked_until, updated_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (email, addr) DO UPDATE SET \
+             failures = excluded.failures, locked_until = excluded.locked_until, updated_at = excluded.updated_at",
+        )
+        .bind(email)
+        .bind(addr)
+        .bind(f.failures)
+        .bind(f.locked_until)
+        .bind(at)
+        .execute(&self.db)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
 }

@@ -35,7 +35,7 @@ pub struct TestDb {
 pub async fn fresh_sqlite() -> TestDb {
     let dir = tempfile::tempdir().expect("temporary folder");
     let url = format!("sqlite://{}", dir.path().join("t.db").display());
-    let store = dklik_store_sqlite::SqliteStore::connect(&url)
+    let store = dklik_store_sql::SqlStore::connect(&url)
         .await
         .expect("open SQLite");
     store.migrate().await.expect("migrate SQLite");
@@ -82,7 +82,7 @@ pub async fn fresh_postgres() -> TestDb {
         Some((base, _)) => format!("{base}/{name}"),
         None => panic!("DKLIK_TEST_PG_URL must end with /DATABASE"),
     };
-    let store = dklik_store_postgres::PgStore::connect(&url)
+    let store = dklik_store_sql::SqlStore::connect(&url)
         .await
         .expect("open PostgreSQL");
     store.migrate().await.expect("migrate PostgreSQL");

@@ -27,7 +27,7 @@ fn contact(k: usize, notes: usize) -> OutreachContact {
 async fn a_full_database_recovers_when_space_comes_back() {
     let dir = tempfile::tempdir().expect("tmp");
     let url = format!("sqlite://{}", dir.path().join("full.db").display());
-    let store = dklik_store_sqlite::SqliteStore::connect(&url)
+    let store = dklik_store_sql::SqlStore::connect(&url)
         .await
         .expect("open");
     store.migrate().await.expect("migrate");
@@ -39,11 +39,11 @@ async fn a_full_database_recovers_when_space_comes_back() {
         .expect("pages");
     // Room for a few hundred kilobytes more, then the "disk" is full.
     let limit = (pages + 80).to_string();
-    let store = dklik_store_sqlite::SqliteStore::connect_tuned(&url, |o| {
-        o.pragma("max_page_count", limit.clone())
-    })
-    .await
-    .expect("open with a size limit");
+    let store =
+        dklik_store_sql::connect::sqlite(&url, |o| o.pragma("max_page_count", limit.clone()))
+            .await
+            .map(dklik_store_sql::SqlStore::new)
+            .expect("open with a size limit");
     let mut written = 0;
     let mut refused = 0;
     for k in 0..400 {

@@ -28,7 +28,7 @@ pub const PEER: [u8; 4] = [192, 0, 2, 7];
 pub async fn app_with_proxies(proxies: Vec<dklik_web::Cidr>) -> App {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}", dir.path().join("t.db").display());
-    let store = dklik_store_sqlite::SqliteStore::connect(&url)
+    let store = dklik_store_sql::SqlStore::connect(&url)
         .await
         .expect("open");
     store.migrate().await.expect("migrate");

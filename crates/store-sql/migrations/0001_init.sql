@@ -1,4 +1,5 @@
--- DKLIK schema, PostgreSQL. Dates are ISO text (YYYY-MM-DD), instants are Unix seconds.
+-- DKLIK schema. One copy for both databases, in the PostgreSQL dialect: `migrate.rs` translates
+-- the few type names SQLite spells otherwise. Dates are ISO text (YYYY-MM-DD), instants are Unix seconds.
 CREATE TABLE rome_domains (code TEXT PRIMARY KEY, label TEXT NOT NULL);
 CREATE TABLE rome_jobs (code TEXT PRIMARY KEY, label TEXT NOT NULL, parent TEXT);
 CREATE TABLE rome_appellations (
