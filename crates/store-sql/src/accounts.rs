@@ -1,7 +1,7 @@
 //! `dklik_app::AccountStore` for [`SqlStore`]: users, sessions, one-time tokens, API tokens and
 //! the e-mail outbox.
 
-use crate::db::{query, query_scalar};
+use crate::db::{query, query_scalar, FromRow};
 #[allow(unused_imports)]
 use crate::store::*;
 use crate::SqlStore;
@@ -35,7 +35,7 @@ impl AccountStore for SqlStore {
             .fetch_optional(&self.db)
             .await
             .map_err(db_err)?;
-        r.as_ref().map(user_from_row).transpose()
+        r.as_ref().map(User::from_row).transpose()
     }
 
     async fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
@@ -45,13 +45,13 @@ impl AccountStore for SqlStore {
             .fetch_optional(&self.db)
             .await
             .map_err(db_err)?;
-        r.as_ref().map(user_from_row).transpose()
+        r.as_ref().map(User::from_row).transpose()
     }
 
     async fn users(&self) -> Result<Vec<User>, StoreError> {
         let sql = format!("{USER_SELECT} ORDER BY role, display_name");
         let rows = query(&sql).fetch_all(&self.db).await.map_err(db_err)?;
-        rows.iter().map(user_from_row).collect()
+        rows.iter().map(User::from_row).collect()
     }
 
     async fn set_login_state(
@@ -119,7 +119,7 @@ impl AccountStore for SqlStore {
         .await
         .map_err(db_err)?;
         let Some(r) = r else { return Ok(None) };
-        let user_id: Option<i64> = r.try_get("user_id").map_err(db_err)?;
+        let user_id: Option<i64> = r.get("user_id")?;
         let user = match user_id {
             Some(id) => match self.user(id).await? {
                 Some(u) if !u.disabled => Some(u),
@@ -129,9 +129,9 @@ impl AccountStore for SqlStore {
         };
         Ok(Some(SessionRecord {
             user,
-            person_id: r.try_get("person_id").map_err(db_err)?,
-            csrf: r.try_get("csrf").map_err(db_err)?,
-            expires_at: r.try_get("expires_at").map_err(db_err)?,
+            person_id: r.get("person_id")?,
+            csrf: r.get("csrf")?,
+            expires_at: r.get("expires_at")?,
         }))
     }
 
@@ -215,13 +215,8 @@ impl AccountStore for SqlStore {
         .fetch_optional(&self.db)
         .await
         .map_err(db_err)?;
-        r.map(|r| {
-            Ok((
-                r.try_get("user_id").map_err(db_err)?,
-                r.try_get("person_id").map_err(db_err)?,
-            ))
-        })
-        .transpose()
+        r.map(|r| Ok((r.get("user_id")?, r.get("person_id")?)))
+            .transpose()
     }
 
     async fn create_api_token(
@@ -251,7 +246,7 @@ impl AccountStore for SqlStore {
             .await
             .map_err(db_err)?;
         let Some(r) = r else { return Ok(None) };
-        let t = api_token_from_row(&r)?;
+        let t = ApiToken::from_row(&r)?;
         query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
             .bind(now)
             .bind(t.id)
@@ -279,7 +274,7 @@ impl AccountStore for SqlStore {
     async fn api_tokens(&self) -> Result<Vec<ApiToken>, StoreError> {
         let sql = format!("{API_TOKEN_SELECT} ORDER BY id");
         let rows = query(&sql).fetch_all(&self.db).await.map_err(db_err)?;
-        rows.iter().map(api_token_from_row).collect()
+        rows.iter().map(ApiToken::from_row).collect()
     }
 
     async fn enqueue_mail(
@@ -311,7 +306,7 @@ impl AccountStore for SqlStore {
             .fetch_all(&self.db)
             .await
             .map_err(db_err)?;
-        rows.iter().map(outbox_from_row).collect()
+        rows.iter().map(OutboxMessage::from_row).collect()
     }
 
     async fn mail_sent(&self, id: i64, at: i64) -> Result<(), StoreError> {
@@ -347,6 +342,6 @@ impl AccountStore for SqlStore {
             .fetch_all(&self.db)
             .await
             .map_err(db_err)?;
-        rows.iter().map(outbox_from_row).collect()
+        rows.iter().map(OutboxMessage::from_row).collect()
     }
 }

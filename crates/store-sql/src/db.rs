@@ -13,9 +13,10 @@
 //! Values are bound by type: `i64`, `f64`, `bool`, text, bytes, their `Option`s, and every
 //! stored code ([`crate::codes::StoredCode`]).
 
+use dklik_app::store::StoreError;
 use sqlx::postgres::{PgConnection, PgPool, PgRow, Postgres};
 use sqlx::sqlite::{Sqlite, SqliteConnection, SqlitePool, SqliteRow};
-use sqlx::{ColumnIndex, Decode, FromRow, Type};
+use sqlx::{ColumnIndex, Decode, Type};
 use std::borrow::Cow;
 use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
@@ -358,43 +359,58 @@ impl Row {
         }
     }
 
-    /// The whole row mapped into a type (a struct deriving `sqlx::FromRow`, or a tuple).
-    pub fn to<T: Record>(&self) -> Result<T, sqlx::Error> {
-        match self {
-            Row::Sqlite(r) => T::from_row(r),
-            Row::Postgres(r) => <T as FromRow<'_, PgRow>>::from_row(r),
-        }
+    /// The column decoded as `T`, a failure as the store's error (naming the column).
+    pub fn get<T: Value>(&self, col: impl Column) -> Result<T, StoreError> {
+        self.try_get(col)
+            .map_err(|e| StoreError::Backend(format!("lecture d'une ligne : {e}")))
+    }
+
+    /// The whole row mapped into a type ([`FromRow`]).
+    pub fn to<T: FromRow>(&self) -> Result<T, StoreError> {
+        T::from_row(self)
     }
 }
 
-/// A type made from a whole row by both drivers: a struct deriving `sqlx::FromRow` whose
-/// fields are [`Value`]s, or a tuple of them.
-pub trait Record:
-    for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
-{
+/// A type read from a whole row: each row type of the store implements it once, and
+/// [`query_as`] maps its rows through it. Tuples of [`Value`]s read the columns in order.
+pub trait FromRow: Sized {
+    /// Reads the row; a missing column or a value of another type is an error naming it.
+    fn from_row(r: &Row) -> Result<Self, StoreError>;
 }
 
-impl<T> Record for T where
-    T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
-{
+macro_rules! tuple_from_row {
+    ($($t:ident $i:tt),+) => {
+        impl<$($t: Value),+> FromRow for ($($t,)+) {
+            fn from_row(r: &Row) -> Result<Self, StoreError> {
+                Ok(($(r.get::<$t>($i)?,)+))
+            }
+        }
+    };
 }
 
-/// A statement whose rows are mapped into `T` ([`Record`]).
+tuple_from_row!(A 0);
+tuple_from_row!(A 0, B 1);
+tuple_from_row!(A 0, B 1, C 2);
+tuple_from_row!(A 0, B 1, C 2, D 3);
+tuple_from_row!(A 0, B 1, C 2, D 3, E 4);
+tuple_from_row!(A 0, B 1, C 2, D 3, E 4, F 5);
+
+/// A statement whose rows are mapped into `T` ([`FromRow`]).
 #[must_use = "a query does nothing until it is run"]
 pub struct QueryAs<'q, T> {
     q: Query<'q>,
     _t: PhantomData<fn() -> T>,
 }
 
-/// A statement whose rows are [`Record`]s: `query_as::<(i64, String)>(…)`.
-pub fn query_as<T: Record>(sql: &str) -> QueryAs<'_, T> {
+/// A statement whose rows are [`FromRow`]s: `query_as::<Offer>(…)`, `query_as::<(i64, String)>(…)`.
+pub fn query_as<T: FromRow>(sql: &str) -> QueryAs<'_, T> {
     QueryAs {
         q: query(sql),
         _t: PhantomData,
     }
 }
 
-impl<'q, T: Record> QueryAs<'q, T> {
+impl<'q, T: FromRow> QueryAs<'q, T> {
     /// Binds the next `$n` parameter.
     pub fn bind(mut self, v: impl Into<Arg>) -> Self {
         self.q = self.q.bind(v);
@@ -402,26 +418,31 @@ impl<'q, T: Record> QueryAs<'q, T> {
     }
 
     /// All the rows, mapped.
-    pub async fn fetch_all<'e>(self, on: impl Into<Target<'e>>) -> Result<Vec<T>, sqlx::Error> {
-        self.q.fetch_all(on).await?.iter().map(Row::to).collect()
+    pub async fn fetch_all<'e>(self, on: impl Into<Target<'e>>) -> Result<Vec<T>, StoreError> {
+        let rows = self.q.fetch_all(on).await.map_err(crate::store::db_err)?;
+        rows.iter().map(Row::to).collect()
     }
 
     /// The first row mapped, if any.
     pub async fn fetch_optional<'e>(
         self,
         on: impl Into<Target<'e>>,
-    ) -> Result<Option<T>, sqlx::Error> {
-        self.q
+    ) -> Result<Option<T>, StoreError> {
+        let row = self
+            .q
             .fetch_optional(on)
-            .await?
-            .as_ref()
-            .map(Row::to)
-            .transpose()
+            .await
+            .map_err(crate::store::db_err)?;
+        row.as_ref().map(Row::to).transpose()
     }
 
     /// The first row mapped; `RowNotFound` when there is none.
-    pub async fn fetch_one<'e>(self, on: impl Into<Target<'e>>) -> Result<T, sqlx::Error> {
-        self.q.fetch_one(on).await?.to()
+    pub async fn fetch_one<'e>(self, on: impl Into<Target<'e>>) -> Result<T, StoreError> {
+        self.q
+            .fetch_one(on)
+            .await
+            .map_err(crate::store::db_err)?
+            .to()
     }
 }
 

@@ -32,7 +32,6 @@ impl ImpactStore for SqlStore {
     }
 
     async fn impact_events(&self, to: i64) -> Result<Vec<imp::PathEvent>, StoreError> {
-        let g = |e: ::sqlx::Error| db_err(e);
         query(
             "SELECT e.id, e.person_id, e.at, e.stage, e.channel, e.offer_id, i.vehicle, \
              COALESCE(i.line, r.short_name) AS line, i.stop_name AS stop \
@@ -46,24 +45,23 @@ impl ImpactStore for SqlStore {
         .map_err(db_err)?
         .iter()
         .map(|r| {
-            let stage: String = r.try_get("stage").map_err(g)?;
+            let stage: String = r.get("stage")?;
             Ok(imp::PathEvent {
-                id: r.try_get("id").map_err(g)?,
-                person_id: r.try_get("person_id").map_err(g)?,
-                at: r.try_get("at").map_err(g)?,
+                id: r.get("id")?,
+                person_id: r.get("person_id")?,
+                at: r.get("at")?,
                 stage: imp::Stage::parse(&stage),
-                channel: r.try_get("channel").map_err(g)?,
-                offer_id: r.try_get("offer_id").map_err(g)?,
-                vehicle: r.try_get("vehicle").map_err(g)?,
-                line: r.try_get("line").map_err(g)?,
-                stop: r.try_get("stop").map_err(g)?,
+                channel: r.get("channel")?,
+                offer_id: r.get("offer_id")?,
+                vehicle: r.get("vehicle")?,
+                line: r.get("line")?,
+                stop: r.get("stop")?,
             })
         })
         .collect()
     }
 
     async fn impact_people(&self) -> Result<Vec<imp::PersonFacts>, StoreError> {
-        let g = |e: ::sqlx::Error| db_err(e);
         query(
             "SELECT p.id, n.name AS neighbourhood, p.qpv, p.age_band, p.gender \
              FROM people p LEFT JOIN neighbourhoods n ON n.id = p.neighbourhood_id ORDER BY p.id",
@@ -74,18 +72,17 @@ impl ImpactStore for SqlStore {
         .iter()
         .map(|r| {
             Ok(imp::PersonFacts {
-                id: r.try_get("id").map_err(g)?,
-                neighbourhood: r.try_get("neighbourhood").map_err(g)?,
-                qpv: r.try_get("qpv").map_err(g)?,
-                age_band: r.try_get("age_band").map_err(g)?,
-                gender: r.try_get("gender").map_err(g)?,
+                id: r.get("id")?,
+                neighbourhood: r.get("neighbourhood")?,
+                qpv: r.get("qpv")?,
+                age_band: r.get("age_band")?,
+                gender: r.get("gender")?,
             })
         })
         .collect()
     }
 
     async fn impact_offers(&self) -> Result<Vec<imp::OfferFacts>, StoreError> {
-        let g = |e: ::sqlx::Error| db_err(e);
         query(
             "SELECT o.id, m.name AS employer, o.rome FROM offers o \
              JOIN employers m ON m.id = o.employer_id ORDER BY o.id",
@@ -96,16 +93,15 @@ impl ImpactStore for SqlStore {
         .iter()
         .map(|r| {
             Ok(imp::OfferFacts {
-                id: r.try_get("id").map_err(g)?,
-                employer: r.try_get("employer").map_err(g)?,
-                rome: r.try_get("rome").map_err(g)?,
+                id: r.get("id")?,
+                employer: r.get("employer")?,
+                rome: r.get("rome")?,
             })
         })
         .collect()
     }
 
     async fn impact_displays(&self, p: imp::Period) -> Result<Vec<imp::DisplayCount>, StoreError> {
-        let g = |e: ::sqlx::Error| db_err(e);
         query(
             "SELECT i.offer_id, COALESCE(i.line, r.short_name, '') AS line, i.stop_name AS stop, \
              COUNT(*) AS n, CAST(COALESCE(SUM(i.scans), 0) AS BIGINT) AS scans \
@@ -123,18 +119,17 @@ impl ImpactStore for SqlStore {
         .iter()
         .map(|r| {
             Ok(imp::DisplayCount {
-                offer_id: r.try_get("offer_id").map_err(g)?,
-                line: r.try_get("line").map_err(g)?,
-                stop: r.try_get("stop").map_err(g)?,
-                impressions: r.try_get::<i64, _>("n").map_err(g)?.max(0) as u64,
-                scans: r.try_get::<i64, _>("scans").map_err(g)?.max(0) as u64,
+                offer_id: r.get("offer_id")?,
+                line: r.get("line")?,
+                stop: r.get("stop")?,
+                impressions: r.get::<i64>("n")?.max(0) as u64,
+                scans: r.get::<i64>("scans")?.max(0) as u64,
             })
         })
         .collect()
     }
 
     async fn impact_visits(&self, p: imp::Period) -> Result<Vec<imp::VisitCount>, StoreError> {
-        let g = |e: ::sqlx::Error| db_err(e);
         query(
             "SELECT channel, offer_id, COUNT(*) AS n FROM link_visits \
              WHERE at >= $1 AND at < $2 GROUP BY channel, offer_id ORDER BY channel, offer_id",
@@ -147,16 +142,15 @@ impl ImpactStore for SqlStore {
         .iter()
         .map(|r| {
             Ok(imp::VisitCount {
-                channel: r.try_get("channel").map_err(g)?,
-                offer_id: r.try_get("offer_id").map_err(g)?,
-                visits: r.try_get::<i64, _>("n").map_err(g)?.max(0) as u64,
+                channel: r.get("channel")?,
+                offer_id: r.get("offer_id")?,
+                visits: r.get::<i64>("n")?.max(0) as u64,
             })
         })
         .collect()
     }
 
     async fn impact_outreach(&self, p: imp::Period) -> Result<Vec<imp::OutreachCount>, StoreError> {
-        let g = |e: ::sqlx::Error| db_err(e);
         let rows = query(
             "SELECT at, place_kind, place_label, people_count FROM outreach_contacts \
              WHERE person_id IS NULL AND at >= $1 AND at < $2 ORDER BY at, id",
@@ -169,12 +163,12 @@ impl ImpactStore for SqlStore {
         let mut by: ::std::collections::BTreeMap<(String, String, String), u64> =
             Default::default();
         for r in &rows {
-            let at: i64 = r.try_get("at").map_err(g)?;
-            let n: i64 = r.try_get("people_count").map_err(g)?;
+            let at: i64 = r.get("at")?;
+            let n: i64 = r.get("people_count")?;
             *by.entry((
                 imp::month_of(at),
-                r.try_get("place_kind").map_err(g)?,
-                r.try_get("place_label").map_err(g)?,
+                r.get("place_kind")?,
+                r.get("place_label")?,
             ))
             .or_default() += n.max(0) as u64;
         }
@@ -193,13 +187,12 @@ impl ImpactStore for SqlStore {
         &self,
         p: imp::Period,
     ) -> Result<Vec<imp::OrientationFact>, StoreError> {
-        let g = |e: ::sqlx::Error| db_err(e);
         let mean = |r: &Row, prefix: &str| -> Result<Option<f64>, StoreError> {
             let mut sum = 0i64;
             for q in ["q1", "q2", "q3"] {
                 match r
                     .try_get::<Option<i64>, _>(format!("{prefix}{q}").as_str())
-                    .map_err(g)?
+                    .map_err(db_err)?
                 {
                     Some(v) => sum += v,
                     None => return Ok(None),
@@ -226,11 +219,11 @@ impl ImpactStore for SqlStore {
         .iter()
         .map(|r| {
             Ok(imp::OrientationFact {
-                service_id: r.try_get("service_id").map_err(g)?,
-                service: r.try_get("service").map_err(g)?,
-                session_at: r.try_get("starts_at").map_err(g)?,
-                person_id: r.try_get("person_id").map_err(g)?,
-                status: r.try_get("status").map_err(g)?,
+                service_id: r.get("service_id")?,
+                service: r.get("service")?,
+                session_at: r.get("starts_at")?,
+                person_id: r.get("person_id")?,
+                status: r.get("status")?,
                 before: mean(r, "b")?,
                 after: mean(r, "a")?,
             })

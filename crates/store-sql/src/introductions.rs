@@ -2,7 +2,7 @@
 //! steps, and the positions they fill.
 
 use crate::codes::{sql_list, sql_word};
-use crate::db::{query, query_scalar, Row};
+use crate::db::{query, query_scalar, FromRow, Row};
 #[allow(unused_imports)]
 use crate::store::*;
 use crate::SqlStore;
@@ -17,27 +17,28 @@ pub(crate) const INTRO_SELECT: &str = "SELECT i.id, i.person_id, TRIM(COALESCE(p
     FROM introductions i JOIN offers o ON o.id = i.offer_id JOIN people p ON p.id = i.person_id \
     LEFT JOIN person_profiles pp ON pp.person_id = i.person_id";
 
-pub(crate) fn intro_from_row(r: &Row) -> Result<Introduction, StoreError> {
-    let g = |e: ::sqlx::Error| db_err(e);
-    Ok(Introduction {
-        id: r.try_get("id").map_err(g)?,
-        person_id: r.try_get("person_id").map_err(g)?,
-        person_name: r.try_get("person_name").map_err(g)?,
-        offer_id: r.try_get("offer_id").map_err(g)?,
-        offer_code: r.try_get("offer_code").map_err(g)?,
-        offer_title: r.try_get("offer_title").map_err(g)?,
-        employer_id: r.try_get("employer_id").map_err(g)?,
-        status: r.code::<IntroStatus>("status")?,
-        score: r.try_get("score").map_err(g)?,
-        created_by: r.try_get("created_by").map_err(g)?,
-        created_at: r.try_get("created_at").map_err(g)?,
-        updated_at: r.try_get("updated_at").map_err(g)?,
-        due_at: r.try_get("due_at").map_err(g)?,
-        reason: r.try_get("reason").map_err(g)?,
-        feedback: r.try_get("feedback").map_err(g)?,
-        hired_at: r.try_get("hired_at").map_err(g)?,
-        followups_done: r.try_get("followups_done").map_err(g)?,
-    })
+impl FromRow for Introduction {
+    fn from_row(r: &Row) -> Result<Self, StoreError> {
+        Ok(Introduction {
+            id: r.get("id")?,
+            person_id: r.get("person_id")?,
+            person_name: r.get("person_name")?,
+            offer_id: r.get("offer_id")?,
+            offer_code: r.get("offer_code")?,
+            offer_title: r.get("offer_title")?,
+            employer_id: r.get("employer_id")?,
+            status: r.code::<IntroStatus>("status")?,
+            score: r.get("score")?,
+            created_by: r.get("created_by")?,
+            created_at: r.get("created_at")?,
+            updated_at: r.get("updated_at")?,
+            due_at: r.get("due_at")?,
+            reason: r.get("reason")?,
+            feedback: r.get("feedback")?,
+            hired_at: r.get("hired_at")?,
+            followups_done: r.get("followups_done")?,
+        })
+    }
 }
 
 impl SqlStore {
@@ -55,7 +56,7 @@ impl SqlStore {
             .await
             .map_err(db_err)?
             .iter()
-            .map(intro_from_row)
+            .map(Introduction::from_row)
             .collect()
     }
 }
@@ -135,7 +136,6 @@ impl IntroductionStore for SqlStore {
     }
 
     async fn introduction_steps(&self, id: i64) -> Result<Vec<IntroStep>, StoreError> {
-        let g = |e: ::sqlx::Error| db_err(e);
         query(
             "SELECT from_status, to_status, at, actor, note FROM introduction_steps WHERE introduction_id = $1 ORDER BY at, id",
         )
@@ -148,9 +148,9 @@ impl IntroductionStore for SqlStore {
             Ok(IntroStep {
                 from: r.code::<IntroStatus>("from_status")?,
                 to: r.code::<IntroStatus>("to_status")?,
-                at: r.try_get("at").map_err(g)?,
-                actor: r.try_get("actor").map_err(g)?,
-                note: r.try_get("note").map_err(g)?,
+                at: r.get("at")?,
+                actor: r.get("actor")?,
+                note: r.get("note")?,
             })
         })
         .collect()

@@ -2,7 +2,7 @@
 //! registrations (with the waiting list), events, outreach contacts and surveys.
 
 use crate::codes::{sql_list, sql_word, EventState, SessionState, SurveyPhase, HOLDING_A_PLACE};
-use crate::db::{query, query_scalar, QueryBuilder, Row, Tx};
+use crate::db::{query, query_scalar, FromRow, QueryBuilder, Row, Tx};
 #[allow(unused_imports)]
 use crate::store::*;
 use crate::SqlStore;
@@ -19,23 +19,24 @@ pub(crate) const SERVICE_SELECT: &str =
     "SELECT id, name, kind, audience, description, duration_min, place_kind, place, \
     equipment, capacity, provider, fictional FROM orientation_services";
 
-pub(crate) fn service_from_row(r: &Row) -> Result<OrientationService, StoreError> {
-    let g = |e: ::sqlx::Error| db_err(e);
-    Ok(OrientationService {
-        id: r.try_get("id").map_err(g)?,
-        name: r.try_get("name").map_err(g)?,
-        kind: r.code::<ServiceKind>("kind")?,
-        audience: r.try_get("audience").map_err(g)?,
-        description: r.try_get("description").map_err(g)?,
-        duration_min: r.try_get::<i64, _>("duration_min").map_err(g)? as u32,
-        place_kind: r.code::<PlaceKind>("place_kind")?,
-        place: r.try_get("place").map_err(g)?,
-        equipment: r.try_get("equipment").map_err(g)?,
-        capacity: r.try_get::<i64, _>("capacity").map_err(g)? as u32,
-        provider: r.try_get("provider").map_err(g)?,
-        trades: Vec::new(),
-        fictional: r.try_get("fictional").map_err(g)?,
-    })
+impl FromRow for OrientationService {
+    fn from_row(r: &Row) -> Result<Self, StoreError> {
+        Ok(OrientationService {
+            id: r.get("id")?,
+            name: r.get("name")?,
+            kind: r.code::<ServiceKind>("kind")?,
+            audience: r.get("audience")?,
+            description: r.get("description")?,
+            duration_min: r.get::<i64>("duration_min")? as u32,
+            place_kind: r.code::<PlaceKind>("place_kind")?,
+            place: r.get("place")?,
+            equipment: r.get("equipment")?,
+            capacity: r.get::<i64>("capacity")? as u32,
+            provider: r.get("provider")?,
+            trades: Vec::new(),
+            fictional: r.get("fictional")?,
+        })
+    }
 }
 
 /// A session, with its places taken and its waiting list counted.
@@ -51,20 +52,21 @@ pub(crate) fn osession_select() -> String {
     )
 }
 
-pub(crate) fn osession_from_row(r: &Row) -> Result<OrientationSession, StoreError> {
-    let g = |e: ::sqlx::Error| db_err(e);
-    Ok(OrientationSession {
-        id: r.try_get("id").map_err(g)?,
-        service_id: r.try_get("service_id").map_err(g)?,
-        service_name: r.try_get("service_name").map_err(g)?,
-        starts_at: r.try_get("starts_at").map_err(g)?,
-        ends_at: r.try_get("ends_at").map_err(g)?,
-        place: r.try_get("place").map_err(g)?,
-        capacity: r.try_get::<i64, _>("capacity").map_err(g)? as u32,
-        cancelled: r.code::<SessionState>("status")? == SessionState::Cancelled,
-        registered: r.try_get::<i64, _>("taken").map_err(g)? as u32,
-        waiting: r.try_get::<i64, _>("waiting").map_err(g)? as u32,
-    })
+impl FromRow for OrientationSession {
+    fn from_row(r: &Row) -> Result<Self, StoreError> {
+        Ok(OrientationSession {
+            id: r.get("id")?,
+            service_id: r.get("service_id")?,
+            service_name: r.get("service_name")?,
+            starts_at: r.get("starts_at")?,
+            ends_at: r.get("ends_at")?,
+            place: r.get("place")?,
+            capacity: r.get::<i64>("capacity")? as u32,
+            cancelled: r.code::<SessionState>("status")? == SessionState::Cancelled,
+            registered: r.get::<i64>("taken")? as u32,
+            waiting: r.get::<i64>("waiting")? as u32,
+        })
+    }
 }
 
 pub(crate) const REGISTRATION_SELECT: &str =
@@ -72,19 +74,20 @@ pub(crate) const REGISTRATION_SELECT: &str =
     p.phone, p.email, r.status, r.channel, r.created_at \
     FROM registrations r JOIN people p ON p.id = r.person_id";
 
-pub(crate) fn registration_from_row(r: &Row) -> Result<Registration, StoreError> {
-    let g = |e: ::sqlx::Error| db_err(e);
-    Ok(Registration {
-        id: r.try_get("id").map_err(g)?,
-        session_id: r.try_get("session_id").map_err(g)?,
-        person_id: r.try_get("person_id").map_err(g)?,
-        first_name: r.try_get("first_name").map_err(g)?,
-        phone: r.try_get("phone").map_err(g)?,
-        email: r.try_get("email").map_err(g)?,
-        status: r.code::<RegistrationStatus>("status")?,
-        channel: r.try_get("channel").map_err(g)?,
-        created_at: r.try_get("created_at").map_err(g)?,
-    })
+impl FromRow for Registration {
+    fn from_row(r: &Row) -> Result<Self, StoreError> {
+        Ok(Registration {
+            id: r.get("id")?,
+            session_id: r.get("session_id")?,
+            person_id: r.get("person_id")?,
+            first_name: r.get("first_name")?,
+            phone: r.get("phone")?,
+            email: r.get("email")?,
+            status: r.code::<RegistrationStatus>("status")?,
+            channel: r.get("channel")?,
+            created_at: r.get("created_at")?,
+        })
+    }
 }
 
 pub(crate) const EVENT_SELECT: &str = "SELECT e.id, e.code, e.kind, e.title, e.description, e.starts_at, e.ends_at, e.place, \
@@ -92,47 +95,49 @@ pub(crate) const EVENT_SELECT: &str = "SELECT e.id, e.code, e.kind, e.title, e.d
     CAST((SELECT COUNT(*) FROM event_registrations x WHERE x.event_id = e.id) AS BIGINT) AS registrations \
     FROM events e";
 
-pub(crate) fn event_from_row(r: &Row) -> Result<Event, StoreError> {
-    let g = |e: ::sqlx::Error| db_err(e);
-    Ok(Event {
-        id: r.try_get("id").map_err(g)?,
-        code: r.try_get("code").map_err(g)?,
-        kind: r.code::<EventKind>("kind")?,
-        title: r.try_get("title").map_err(g)?,
-        description: r.try_get("description").map_err(g)?,
-        starts_at: r.try_get("starts_at").map_err(g)?,
-        ends_at: r.try_get("ends_at").map_err(g)?,
-        place: r.try_get("place").map_err(g)?,
-        lat: r.try_get("lat").map_err(g)?,
-        lon: r.try_get("lon").map_err(g)?,
-        cancelled: r.code::<EventState>("status")? == EventState::Cancelled,
-        employers: Vec::new(),
-        offers: Vec::new(),
-        registrations: r.try_get::<i64, _>("registrations").map_err(g)? as u32,
-    })
+impl FromRow for Event {
+    fn from_row(r: &Row) -> Result<Self, StoreError> {
+        Ok(Event {
+            id: r.get("id")?,
+            code: r.get("code")?,
+            kind: r.code::<EventKind>("kind")?,
+            title: r.get("title")?,
+            description: r.get("description")?,
+            starts_at: r.get("starts_at")?,
+            ends_at: r.get("ends_at")?,
+            place: r.get("place")?,
+            lat: r.get("lat")?,
+            lon: r.get("lon")?,
+            cancelled: r.code::<EventState>("status")? == EventState::Cancelled,
+            employers: Vec::new(),
+            offers: Vec::new(),
+            registrations: r.get::<i64>("registrations")? as u32,
+        })
+    }
 }
 
 pub(crate) const OUTREACH_SELECT: &str =
     "SELECT id, submission, at, recorded_by, place_kind, place_ref, place_label, channel, \
     people_count, person_id, needs, next_step, notes FROM outreach_contacts";
 
-pub(crate) fn outreach_from_row(r: &Row) -> Result<OutreachContact, StoreError> {
-    let g = |e: ::sqlx::Error| db_err(e);
-    Ok(OutreachContact {
-        id: r.try_get("id").map_err(g)?,
-        submission: r.try_get("submission").map_err(g)?,
-        at: r.try_get("at").map_err(g)?,
-        recorded_by: r.try_get("recorded_by").map_err(g)?,
-        place_kind: r.try_get("place_kind").map_err(g)?,
-        place_ref: r.try_get("place_ref").map_err(g)?,
-        place_label: r.try_get("place_label").map_err(g)?,
-        channel: r.try_get("channel").map_err(g)?,
-        people_count: r.try_get::<i64, _>("people_count").map_err(g)? as u32,
-        person_id: r.try_get("person_id").map_err(g)?,
-        needs: r.try_get("needs").map_err(g)?,
-        next_step: r.try_get("next_step").map_err(g)?,
-        notes: r.try_get("notes").map_err(g)?,
-    })
+impl FromRow for OutreachContact {
+    fn from_row(r: &Row) -> Result<Self, StoreError> {
+        Ok(OutreachContact {
+            id: r.get("id")?,
+            submission: r.get("submission")?,
+            at: r.get("at")?,
+            recorded_by: r.get("recorded_by")?,
+            place_kind: r.get("place_kind")?,
+            place_ref: r.get("place_ref")?,
+            place_label: r.get("place_label")?,
+            channel: r.get("channel")?,
+            people_count: r.get::<i64>("people_count")? as u32,
+            person_id: r.get("person_id")?,
+            needs: r.get("needs")?,
+            next_step: r.get("next_step")?,
+            notes: r.get("notes")?,
+        })
+    }
 }
 
 impl SqlStore {
@@ -140,15 +145,14 @@ impl SqlStore {
         &self,
         list: &mut [OrientationService],
     ) -> Result<(), StoreError> {
-        let g = |e: ::sqlx::Error| db_err(e);
         let rows = query("SELECT service_id, rome FROM service_trades ORDER BY rome")
             .fetch_all(&self.db)
             .await
             .map_err(db_err)?;
         for s in list.iter_mut() {
             for r in &rows {
-                if r.try_get::<i64, _>("service_id").map_err(g)? == s.id {
-                    if let Ok(c) = RomeCode::parse(&r.try_get::<String, _>("rome").map_err(g)?) {
+                if r.get::<i64>("service_id")? == s.id {
+                    if let Ok(c) = RomeCode::parse(&r.get::<String>("rome")?) {
                         s.trades.push(c);
                     }
                 }
@@ -166,7 +170,6 @@ impl SqlStore {
         .fetch_all(&self.db)
         .await
         .map_err(db_err)?;
-        let g = |x: ::sqlx::Error| db_err(x);
         for r in query(
             "SELECT o.code, o.title FROM event_offers x JOIN offers o ON o.id = x.offer_id \
              WHERE x.event_id = $1 ORDER BY o.title",
@@ -176,10 +179,7 @@ impl SqlStore {
         .await
         .map_err(db_err)?
         {
-            e.offers.push((
-                r.try_get("code").map_err(g)?,
-                r.try_get("title").map_err(g)?,
-            ));
+            e.offers.push((r.get("code")?, r.get("title")?));
         }
         Ok(())
     }
@@ -221,7 +221,6 @@ pub(crate) async fn register_tx(
     channel: &str,
     at: i64,
 ) -> Result<(i64, RegistrationStatus, i64), StoreError> {
-    let g = |e: ::sqlx::Error| db_err(e);
     // Registrations to one session wait for each other: the row lock on
     // PostgreSQL, the write lock this first write takes on SQLite.
     let row = query(
@@ -233,11 +232,11 @@ pub(crate) async fn register_tx(
     .await
     .map_err(db_err)?
     .ok_or(StoreError::NotFound)?;
-    let cap: i64 = row.try_get("capacity").map_err(g)?;
+    let cap: i64 = row.get("capacity")?;
     if row.code::<SessionState>("status")? == SessionState::Cancelled {
         return Err(StoreError::Conflict("Cette séance est annulée.".into()));
     }
-    if row.try_get::<i64, _>("starts_at").map_err(g)? <= at {
+    if row.get::<i64>("starts_at")? <= at {
         return Err(StoreError::Conflict("Cette séance a déjà commencé.".into()));
     }
     let person_id = match who {
@@ -251,7 +250,7 @@ pub(crate) async fn register_tx(
             .fetch_optional(&mut **tx)
             .await
             .map_err(db_err)?
-            .map(|r| Ok::<_, StoreError>((r.try_get(0).map_err(db_err)?, r.code(1)?)))
+            .map(|r| Ok::<_, StoreError>((r.get(0)?, r.code(1)?)))
             .transpose()?;
     let taken: i64 = query_scalar(&format!(
         "SELECT CAST(COUNT(*) AS BIGINT) FROM registrations WHERE session_id = $1 \
@@ -405,7 +404,7 @@ impl OrientationStore for SqlStore {
             .await
             .map_err(db_err)?
             .iter()
-            .map(service_from_row)
+            .map(OrientationService::from_row)
             .collect::<Result<Vec<_>, _>>()?;
         self.attach_trades(&mut list).await?;
         Ok(list)
@@ -421,7 +420,7 @@ impl OrientationStore for SqlStore {
         else {
             return Ok(None);
         };
-        let mut v = vec![service_from_row(&r)?];
+        let mut v = vec![OrientationService::from_row(&r)?];
         self.attach_trades(&mut v).await?;
         Ok(v.pop())
     }
@@ -476,7 +475,7 @@ impl OrientationStore for SqlStore {
             }
         }
         .map_err(db_err)?;
-        rows.iter().map(osession_from_row).collect()
+        rows.iter().map(OrientationSession::from_row).collect()
     }
 
     async fn orientation_session(&self, id: i64) -> Result<Option<OrientationSession>, StoreError> {
@@ -487,7 +486,7 @@ impl OrientationStore for SqlStore {
             .await
             .map_err(db_err)?
             .as_ref()
-            .map(osession_from_row)
+            .map(OrientationSession::from_row)
             .transpose()
     }
 
@@ -533,7 +532,7 @@ impl OrientationStore for SqlStore {
             .await
             .map_err(db_err)?
             .ok_or(StoreError::NotFound)?;
-        let session: i64 = row.try_get("session_id").map_err(db_err)?;
+        let session: i64 = row.get("session_id")?;
         let status: RegistrationStatus = row.code("status")?;
         if status == RegistrationStatus::Cancelled {
             return Ok(None);
@@ -607,7 +606,7 @@ impl OrientationStore for SqlStore {
             .await
             .map_err(db_err)?
             .iter()
-            .map(registration_from_row)
+            .map(Registration::from_row)
             .collect::<Result<Vec<_>, _>>()?;
         query("UPDATE registrations SET status = $3, updated_at = $1 WHERE session_id = $2 AND status IN ($4, $5)")
             .bind(at)
@@ -631,7 +630,7 @@ impl OrientationStore for SqlStore {
             .await
             .map_err(db_err)?
             .iter()
-            .map(registration_from_row)
+            .map(Registration::from_row)
             .collect()
     }
 
@@ -643,7 +642,7 @@ impl OrientationStore for SqlStore {
             .await
             .map_err(db_err)?
             .as_ref()
-            .map(registration_from_row)
+            .map(Registration::from_row)
             .transpose()
     }
 
@@ -656,7 +655,7 @@ impl OrientationStore for SqlStore {
             .await
             .map_err(db_err)?
             .iter()
-            .map(registration_from_row)
+            .map(Registration::from_row)
             .collect()
     }
 
@@ -696,7 +695,6 @@ impl OrientationStore for SqlStore {
     }
 
     async fn due_reminders(&self, from: i64, to: i64) -> Result<Vec<Reminder>, StoreError> {
-        let g = |e: ::sqlx::Error| db_err(e);
         query(
             "SELECT r.id, COALESCE(p.first_name, '') AS first_name, p.phone, p.email, v.name AS service, \
              s.starts_at, s.place FROM registrations r JOIN people p ON p.id = r.person_id \
@@ -714,13 +712,13 @@ impl OrientationStore for SqlStore {
         .iter()
         .map(|r| {
             Ok(Reminder {
-                registration_id: r.try_get("id").map_err(g)?,
-                first_name: r.try_get("first_name").map_err(g)?,
-                phone: r.try_get("phone").map_err(g)?,
-                email: r.try_get("email").map_err(g)?,
-                service: r.try_get("service").map_err(g)?,
-                starts_at: r.try_get("starts_at").map_err(g)?,
-                place: r.try_get("place").map_err(g)?,
+                registration_id: r.get("id")?,
+                first_name: r.get("first_name")?,
+                phone: r.get("phone")?,
+                email: r.get("email")?,
+                service: r.get("service")?,
+                starts_at: r.get("starts_at")?,
+                place: r.get("place")?,
             })
         })
         .collect()
@@ -768,7 +766,6 @@ impl OrientationStore for SqlStore {
     }
 
     async fn survey_pairs(&self) -> Result<Vec<SurveyPair>, StoreError> {
-        let g = |e: ::sqlx::Error| db_err(e);
         let rows = query(
             "SELECT r.id, v.id AS service_id, v.name AS service, y.phase, y.q1, y.q2, y.q3 \
              FROM surveys y JOIN registrations r ON r.id = y.registration_id \
@@ -780,19 +777,19 @@ impl OrientationStore for SqlStore {
         .map_err(db_err)?;
         let mut out: Vec<(i64, SurveyPair)> = Vec::new();
         for r in &rows {
-            let reg: i64 = r.try_get("id").map_err(g)?;
+            let reg: i64 = r.get("id")?;
             let answers = [
-                r.try_get::<i64, _>("q1").map_err(g)? as u8,
-                r.try_get::<i64, _>("q2").map_err(g)? as u8,
-                r.try_get::<i64, _>("q3").map_err(g)? as u8,
+                r.get::<i64>("q1")? as u8,
+                r.get::<i64>("q2")? as u8,
+                r.get::<i64>("q3")? as u8,
             ];
             let after = r.code::<SurveyPhase>("phase")? == SurveyPhase::After;
             if out.last().map(|(id, _)| *id) != Some(reg) {
                 out.push((
                     reg,
                     SurveyPair {
-                        service_id: r.try_get("service_id").map_err(g)?,
-                        service: r.try_get("service").map_err(g)?,
+                        service_id: r.get("service_id")?,
+                        service: r.get("service")?,
                         before: None,
                         after: None,
                     },
@@ -883,7 +880,7 @@ impl OrientationStore for SqlStore {
         .map_err(db_err)?;
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
-            let mut e = event_from_row(r)?;
+            let mut e = Event::from_row(r)?;
             self.event_details(&mut e).await?;
             out.push(e);
         }
@@ -900,7 +897,7 @@ impl OrientationStore for SqlStore {
         else {
             return Ok(None);
         };
-        let mut e = event_from_row(&r)?;
+        let mut e = Event::from_row(&r)?;
         self.event_details(&mut e).await?;
         Ok(Some(e))
     }
@@ -1000,7 +997,7 @@ impl OrientationStore for SqlStore {
             .await
             .map_err(db_err)?
             .iter()
-            .map(outreach_from_row)
+            .map(OutreachContact::from_row)
             .collect()
     }
 
@@ -1015,7 +1012,7 @@ impl OrientationStore for SqlStore {
             .await
             .map_err(db_err)?
             .as_ref()
-            .map(outreach_from_row)
+            .map(OutreachContact::from_row)
             .transpose()
     }
 

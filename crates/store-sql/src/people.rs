@@ -1,7 +1,7 @@
 //! `dklik_app::PeopleStore` for [`SqlStore`]: a person's codes, verified contacts, likely
 //! duplicates and merges, staff login failures.
 
-use crate::db::{query, query_as, query_scalar, Tx};
+use crate::db::{query, query_as, query_scalar, FromRow, Tx};
 #[allow(unused_imports)]
 use crate::store::*;
 use crate::SqlStore;
@@ -162,8 +162,7 @@ impl PeopleStore for SqlStore {
         .bind(now)
         .bind(max_attempts)
         .fetch_optional(&mut *tx)
-        .await
-        .map_err(db_err)?;
+        .await?;
         if let Some((id, _, _, attempts)) = &row {
             if *attempts >= max_attempts {
                 query("UPDATE person_codes SET ended_at = $2 WHERE id = $1")
@@ -210,7 +209,7 @@ impl PeopleStore for SqlStore {
             .fetch_optional(&self.db)
             .await
             .map_err(db_err)?;
-        r.as_ref().map(person_from_row).transpose()
+        r.as_ref().map(Person::from_row).transpose()
     }
 
     async fn verify_contact(
@@ -320,7 +319,6 @@ impl PeopleStore for SqlStore {
                 ),
             ),
         ];
-        let g = |e: ::sqlx::Error| db_err(e);
         let mut out: Vec<DuplicatePair> = Vec::new();
         for (reason, sql) in queries {
             let rows = query(&sql)
@@ -332,12 +330,12 @@ impl PeopleStore for SqlStore {
                 .map_err(db_err)?;
             for r in &rows {
                 let pair = DuplicatePair {
-                    a: r.try_get("a").map_err(g)?,
-                    a_name: r.try_get("a_name").map_err(g)?,
-                    a_created_at: r.try_get("a_at").map_err(g)?,
-                    b: r.try_get("b").map_err(g)?,
-                    b_name: r.try_get("b_name").map_err(g)?,
-                    b_created_at: r.try_get("b_at").map_err(g)?,
+                    a: r.get("a")?,
+                    a_name: r.get("a_name")?,
+                    a_created_at: r.get("a_at")?,
+                    b: r.get("b")?,
+                    b_name: r.get("b_name")?,
+                    b_created_at: r.get("b_at")?,
                     reason,
                 };
                 if !out.iter().any(|p| p.a == pair.a && p.b == pair.b) {
@@ -390,8 +388,7 @@ impl PeopleStore for SqlStore {
         .bind(email)
         .bind(addr)
         .fetch_optional(&self.db)
-        .await
-        .map_err(db_err)?;
+        .await?;
         Ok(row
             .map(|(failures, locked_until)| LoginFailures {
                 failures,

@@ -158,56 +158,55 @@ impl ScreenStore for SqlStore {
 
     async fn load_gtfs(&self) -> Result<::dklik_transit::gtfs::Feed, StoreError> {
         use ::dklik_transit::gtfs::*;
-        let g = |e: ::sqlx::Error| db_err(e);
         let mut f = Feed::default();
         for r in query("SELECT id, name, timezone FROM gtfs_agencies")
             .fetch_all(&self.db)
             .await
-            .map_err(g)?
+            .map_err(db_err)?
         {
             f.agencies.push(Agency {
-                id: r.try_get("id").map_err(g)?,
-                name: r.try_get("name").map_err(g)?,
-                timezone: r.try_get("timezone").map_err(g)?,
+                id: r.get("id")?,
+                name: r.get("name")?,
+                timezone: r.get("timezone")?,
             });
         }
         for r in query("SELECT id, agency_id, short_name, long_name, route_type, color, text_color FROM gtfs_routes ORDER BY id")
-            .fetch_all(&self.db).await.map_err(g)?
+            .fetch_all(&self.db).await.map_err(db_err)?
         {
             f.routes.push(Route {
-                id: r.try_get("id").map_err(g)?, agency_id: r.try_get("agency_id").map_err(g)?,
-                short_name: r.try_get("short_name").map_err(g)?, long_name: r.try_get("long_name").map_err(g)?,
-                route_type: r.try_get::<i64, _>("route_type").map_err(g)? as i32,
-                color: r.try_get("color").map_err(g)?, text_color: r.try_get("text_color").map_err(g)?,
+                id: r.get("id")?, agency_id: r.get("agency_id")?,
+                short_name: r.get("short_name")?, long_name: r.get("long_name")?,
+                route_type: r.get::<i64>("route_type")? as i32,
+                color: r.get("color")?, text_color: r.get("text_color")?,
             });
         }
         for r in query("SELECT id, code, name, lat, lon, location_type, parent_station FROM gtfs_stops ORDER BY id")
-            .fetch_all(&self.db).await.map_err(g)?
+            .fetch_all(&self.db).await.map_err(db_err)?
         {
             f.stops.push(Stop {
-                id: r.try_get("id").map_err(g)?, code: r.try_get("code").map_err(g)?, name: r.try_get("name").map_err(g)?,
-                lat: r.try_get("lat").map_err(g)?, lon: r.try_get("lon").map_err(g)?,
-                location_type: r.try_get::<i64, _>("location_type").map_err(g)? as i32,
-                parent_station: r.try_get("parent_station").map_err(g)?,
+                id: r.get("id")?, code: r.get("code")?, name: r.get("name")?,
+                lat: r.get("lat")?, lon: r.get("lon")?,
+                location_type: r.get::<i64>("location_type")? as i32,
+                parent_station: r.get("parent_station")?,
             });
         }
         for r in query("SELECT id, route_id, service_id, shape_id, headsign, direction_id FROM gtfs_trips ORDER BY id")
-            .fetch_all(&self.db).await.map_err(g)?
+            .fetch_all(&self.db).await.map_err(db_err)?
         {
             f.trips.push(Trip {
-                id: r.try_get("id").map_err(g)?, route_id: r.try_get("route_id").map_err(g)?,
-                service_id: r.try_get("service_id").map_err(g)?, shape_id: r.try_get("shape_id").map_err(g)?,
-                headsign: r.try_get("headsign").map_err(g)?, direction_id: r.try_get::<i64, _>("direction_id").map_err(g)? as i32,
+                id: r.get("id")?, route_id: r.get("route_id")?,
+                service_id: r.get("service_id")?, shape_id: r.get("shape_id")?,
+                headsign: r.get("headsign")?, direction_id: r.get::<i64>("direction_id")? as i32,
             });
         }
         for r in query("SELECT trip_id, stop_id, sequence, arrival, departure FROM gtfs_stop_times ORDER BY trip_id, sequence")
-            .fetch_all(&self.db).await.map_err(g)?
+            .fetch_all(&self.db).await.map_err(db_err)?
         {
             f.stop_times.push(StopTime {
-                trip_id: r.try_get("trip_id").map_err(g)?, stop_id: r.try_get("stop_id").map_err(g)?,
-                sequence: r.try_get::<i64, _>("sequence").map_err(g)? as u32,
-                arrival: r.try_get::<i64, _>("arrival").map_err(g)? as u32,
-                departure: r.try_get::<i64, _>("departure").map_err(g)? as u32,
+                trip_id: r.get("trip_id")?, stop_id: r.get("stop_id")?,
+                sequence: r.get::<i64>("sequence")? as u32,
+                arrival: r.get::<i64>("arrival")? as u32,
+                departure: r.get::<i64>("departure")? as u32,
             });
         }
         for r in query(
@@ -215,18 +214,18 @@ impl ScreenStore for SqlStore {
         )
         .fetch_all(&self.db)
         .await
-        .map_err(g)?
+        .map_err(db_err)?
         {
-            let bits: i64 = r.try_get("days").map_err(g)?;
+            let bits: i64 = r.get("days")?;
             let mut days = [false; 7];
             for (i, d) in days.iter_mut().enumerate() {
                 *d = bits & (1 << i) != 0;
             }
             f.calendars.push(Calendar {
-                service_id: r.try_get("service_id").map_err(g)?,
+                service_id: r.get("service_id")?,
                 days,
-                start: r.try_get::<i64, _>("start_date").map_err(g)? as u32,
-                end: r.try_get::<i64, _>("end_date").map_err(g)? as u32,
+                start: r.get::<i64>("start_date")? as u32,
+                end: r.get::<i64>("end_date")? as u32,
             });
         }
         for r in query(
@@ -234,12 +233,12 @@ impl ScreenStore for SqlStore {
         )
         .fetch_all(&self.db)
         .await
-        .map_err(g)?
+        .map_err(db_err)?
         {
             f.calendar_dates.push(CalendarDate {
-                service_id: r.try_get("service_id").map_err(g)?,
-                date: r.try_get::<i64, _>("date").map_err(g)? as u32,
-                added: r.try_get("added").map_err(g)?,
+                service_id: r.get("service_id")?,
+                date: r.get::<i64>("date")? as u32,
+                added: r.get("added")?,
             });
         }
         for r in query(
@@ -247,13 +246,13 @@ impl ScreenStore for SqlStore {
         )
         .fetch_all(&self.db)
         .await
-        .map_err(g)?
+        .map_err(db_err)?
         {
             f.shapes.push(ShapePoint {
-                shape_id: r.try_get("shape_id").map_err(g)?,
-                sequence: r.try_get::<i64, _>("sequence").map_err(g)? as u32,
-                lat: r.try_get("lat").map_err(g)?,
-                lon: r.try_get("lon").map_err(g)?,
+                shape_id: r.get("shape_id")?,
+                sequence: r.get::<i64>("sequence")? as u32,
+                lat: r.get("lat")?,
+                lon: r.get("lon")?,
             });
         }
         Ok(f)
@@ -311,31 +310,26 @@ impl ScreenStore for SqlStore {
         .fetch_optional(&self.db)
         .await
         .map_err(db_err)?;
-        let g = |e: ::sqlx::Error| db_err(e);
         r.map(|r| {
             Ok(Impression {
-                code: r.try_get("code").map_err(g)?,
-                vehicle: r.try_get("vehicle").map_err(g)?,
-                trip_id: r.try_get("trip_id").map_err(g)?,
-                stop_id: r.try_get("stop_id").map_err(g)?,
-                stop_name: r.try_get("stop_name").map_err(g)?,
-                offer_id: r
-                    .try_get::<Option<i64>, _>("offer_id")
-                    .map_err(g)?
-                    .map(OfferId),
-                slide: r.try_get("slide").map_err(g)?,
-                shown_at: r.try_get("shown_at").map_err(g)?,
-                duration_s: r.try_get("duration_s").map_err(g)?,
-                scans: r.try_get("scans").map_err(g)?,
-                screen: r.try_get("screen").map_err(g)?,
-                source: r.try_get("source").map_err(g)?,
+                code: r.get("code")?,
+                vehicle: r.get("vehicle")?,
+                trip_id: r.get("trip_id")?,
+                stop_id: r.get("stop_id")?,
+                stop_name: r.get("stop_name")?,
+                offer_id: r.get::<Option<i64>>("offer_id")?.map(OfferId),
+                slide: r.get("slide")?,
+                shown_at: r.get("shown_at")?,
+                duration_s: r.get("duration_s")?,
+                scans: r.get("scans")?,
+                screen: r.get("screen")?,
+                source: r.get("source")?,
             })
         })
         .transpose()
     }
 
     async fn campaigns(&self) -> Result<Vec<CampaignRecord>, StoreError> {
-        let g = |e: ::sqlx::Error| db_err(e);
         let rows = query(
             "SELECT id, name, from_day, to_day, from_minute, to_minute, weight, lines FROM campaigns ORDER BY from_day DESC, id",
         )
@@ -348,23 +342,23 @@ impl ScreenStore for SqlStore {
             .map_err(db_err)?;
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
-            let id: i64 = r.try_get("id").map_err(g)?;
+            let id: i64 = r.get("id")?;
             let mut offer_ids = Vec::new();
             for l in &links {
-                if l.try_get::<i64, _>("campaign_id").map_err(g)? == id {
-                    offer_ids.push(OfferId(l.try_get("offer_id").map_err(g)?));
+                if l.get::<i64>("campaign_id")? == id {
+                    offer_ids.push(OfferId(l.get("offer_id")?));
                 }
             }
-            let lines: String = r.try_get("lines").map_err(g)?;
+            let lines: String = r.get("lines")?;
             out.push(CampaignRecord {
                 id,
-                name: r.try_get("name").map_err(g)?,
+                name: r.get("name")?,
                 offer_ids,
-                from: text_to_date(&r.try_get::<String, _>("from_day").map_err(g)?)?,
-                to: text_to_date(&r.try_get::<String, _>("to_day").map_err(g)?)?,
-                from_minute: r.try_get::<i64, _>("from_minute").map_err(g)? as u16,
-                to_minute: r.try_get::<i64, _>("to_minute").map_err(g)? as u16,
-                weight: r.try_get("weight").map_err(g)?,
+                from: text_to_date(&r.get::<String>("from_day")?)?,
+                to: text_to_date(&r.get::<String>("to_day")?)?,
+                from_minute: r.get::<i64>("from_minute")? as u16,
+                to_minute: r.get::<i64>("to_minute")? as u16,
+                weight: r.get("weight")?,
                 lines: lines
                     .split(',')
                     .filter(|l| !l.is_empty())
@@ -410,7 +404,6 @@ impl ScreenStore for SqlStore {
     }
 
     async fn fences(&self) -> Result<Vec<FenceRecord>, StoreError> {
-        let g = |e: ::sqlx::Error| db_err(e);
         query(
             "SELECT f.id, f.site_id, s.name AS site_name, e.name AS employer_name, s.lat, s.lon, f.radius_m \
              FROM fences f JOIN sites s ON s.id = f.site_id JOIN employers e ON e.id = s.employer_id ORDER BY e.name, s.name",
@@ -421,13 +414,13 @@ impl ScreenStore for SqlStore {
         .iter()
         .map(|r| {
             Ok(FenceRecord {
-                id: r.try_get("id").map_err(g)?,
-                site_id: SiteId(r.try_get("site_id").map_err(g)?),
-                site_name: r.try_get("site_name").map_err(g)?,
-                employer_name: r.try_get("employer_name").map_err(g)?,
-                lat: r.try_get("lat").map_err(g)?,
-                lon: r.try_get("lon").map_err(g)?,
-                radius_m: r.try_get("radius_m").map_err(g)?,
+                id: r.get("id")?,
+                site_id: SiteId(r.get("site_id")?),
+                site_name: r.get("site_name")?,
+                employer_name: r.get("employer_name")?,
+                lat: r.get("lat")?,
+                lon: r.get("lon")?,
+                radius_m: r.get("radius_m")?,
             })
         })
         .collect()
@@ -453,7 +446,6 @@ impl ScreenStore for SqlStore {
     }
 
     async fn screens(&self) -> Result<Vec<ScreenRecord>, StoreError> {
-        let g = |e: ::sqlx::Error| db_err(e);
         query("SELECT id, vehicle, label FROM screens ORDER BY vehicle, id")
             .fetch_all(&self.db)
             .await
@@ -461,16 +453,15 @@ impl ScreenStore for SqlStore {
             .iter()
             .map(|r| {
                 Ok(ScreenRecord {
-                    id: r.try_get("id").map_err(g)?,
-                    vehicle: r.try_get("vehicle").map_err(g)?,
-                    label: r.try_get("label").map_err(g)?,
+                    id: r.get("id")?,
+                    vehicle: r.get("vehicle")?,
+                    label: r.get("label")?,
                 })
             })
             .collect()
     }
 
     async fn screen(&self, id: &str) -> Result<Option<ScreenRecord>, StoreError> {
-        let g = |e: ::sqlx::Error| db_err(e);
         query("SELECT id, vehicle, label FROM screens WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.db)
@@ -478,9 +469,9 @@ impl ScreenStore for SqlStore {
             .map_err(db_err)?
             .map(|r| {
                 Ok(ScreenRecord {
-                    id: r.try_get("id").map_err(g)?,
-                    vehicle: r.try_get("vehicle").map_err(g)?,
-                    label: r.try_get("label").map_err(g)?,
+                    id: r.get("id")?,
+                    vehicle: r.get("vehicle")?,
+                    label: r.get("label")?,
                 })
             })
             .transpose()
@@ -507,7 +498,6 @@ impl ScreenStore for SqlStore {
     }
 
     async fn screen_messages(&self) -> Result<Vec<ScreenMessage>, StoreError> {
-        let g = |e: ::sqlx::Error| db_err(e);
         query("SELECT id, text, from_day, to_day FROM screen_messages ORDER BY from_day, id")
             .fetch_all(&self.db)
             .await
@@ -515,10 +505,10 @@ impl ScreenStore for SqlStore {
             .iter()
             .map(|r| {
                 Ok(ScreenMessage {
-                    id: r.try_get("id").map_err(g)?,
-                    text: r.try_get("text").map_err(g)?,
-                    from: text_to_date(&r.try_get::<String, _>("from_day").map_err(g)?)?,
-                    to: text_to_date(&r.try_get::<String, _>("to_day").map_err(g)?)?,
+                    id: r.get("id")?,
+                    text: r.get("text")?,
+                    from: text_to_date(&r.get::<String>("from_day")?)?,
+                    to: text_to_date(&r.get::<String>("to_day")?)?,
                 })
             })
             .collect()
@@ -574,16 +564,15 @@ impl ScreenStore for SqlStore {
         .fetch_all(&self.db)
         .await
         .map_err(db_err)?;
-        let g = |e: ::sqlx::Error| db_err(e);
         rows.iter()
             .map(|r| {
                 Ok(DisplayReportRow {
-                    offer_code: r.try_get("offer_code").map_err(g)?,
-                    offer_title: r.try_get("offer_title").map_err(g)?,
-                    stop_name: r.try_get("stop_name").map_err(g)?,
-                    impressions: r.try_get("impressions").map_err(g)?,
-                    vehicles: r.try_get("vehicles").map_err(g)?,
-                    scans: r.try_get("scans").map_err(g)?,
+                    offer_code: r.get("offer_code")?,
+                    offer_title: r.get("offer_title")?,
+                    stop_name: r.get("stop_name")?,
+                    impressions: r.get("impressions")?,
+                    vehicles: r.get("vehicles")?,
+                    scans: r.get("scans")?,
                 })
             })
             .collect()

@@ -2,7 +2,7 @@
 //! endorsements and the ROME catalogue they are picked from.
 
 use crate::codes::sql_word;
-use crate::db::{query, query_scalar, QueryBuilder, Row, Tx};
+use crate::db::{query, query_scalar, FromRow, QueryBuilder, Row, Tx};
 #[allow(unused_imports)]
 use crate::store::*;
 use crate::SqlStore;
@@ -20,79 +20,79 @@ pub(crate) fn level_of(n: i64) -> Result<Level, StoreError> {
     Level::new(n as u8).map_err(|e| corrupt("niveau", e))
 }
 
-pub(crate) fn evidence_from_row(r: &Row) -> Result<SkillEvidence, StoreError> {
-    let g = |e: ::sqlx::Error| db_err(e);
-    Ok(SkillEvidence {
-        id: r.try_get("id").map_err(g)?,
-        person_id: r.try_get("person_id").map_err(g)?,
-        item: OgrCode(r.try_get("item").map_err(g)?),
-        level: level_of(r.try_get("level").map_err(g)?)?,
-        evidence: r.code::<Evidence>("evidence")?,
-        source: r.try_get("source").map_err(g)?,
-        recorded_by: r.try_get("recorded_by").map_err(g)?,
-        at: r.try_get("at").map_err(g)?,
-    })
+impl FromRow for SkillEvidence {
+    fn from_row(r: &Row) -> Result<Self, StoreError> {
+        Ok(SkillEvidence {
+            id: r.get("id")?,
+            person_id: r.get("person_id")?,
+            item: OgrCode(r.get("item")?),
+            level: level_of(r.get("level")?)?,
+            evidence: r.code::<Evidence>("evidence")?,
+            source: r.get("source")?,
+            recorded_by: r.get("recorded_by")?,
+            at: r.get("at")?,
+        })
+    }
 }
 
-pub(crate) fn profile_from_row(r: &Row) -> Result<PersonProfile, StoreError> {
-    let g = |e: ::sqlx::Error| db_err(e);
-    Ok(PersonProfile {
-        person_id: r.try_get("person_id").map_err(g)?,
-        last_name: r.try_get("last_name").map_err(g)?,
-        commune: r.try_get("commune").map_err(g)?,
-        neighbourhood_id: r.try_get("neighbourhood_id").map_err(g)?,
-        qpv: r
-            .try_get::<Option<bool>, _>("qpv")
-            .map_err(g)?
-            .unwrap_or(false),
-        mobility: Mobility::parse(&r.try_get::<String, _>("mobility").map_err(g)?)
-            .map_err(|e| corrupt("mobilité", e))?,
-        days: Days::from_bits(r.try_get::<i64, _>("days").map_err(g)? as u8)
-            .map_err(|e| corrupt("jours", e))?,
-        periods: r.try_get("periods").map_err(g)?,
-        constraints: r.try_get("constraints").map_err(g)?,
-        notes: r.try_get("notes").map_err(g)?,
-        updated_at: r.try_get("updated_at").map_err(g)?,
-        age_band: r.try_get("age_band").map_err(g)?,
-        gender: r.try_get("gender").map_err(g)?,
-    })
+impl FromRow for PersonProfile {
+    fn from_row(r: &Row) -> Result<Self, StoreError> {
+        Ok(PersonProfile {
+            person_id: r.get("person_id")?,
+            last_name: r.get("last_name")?,
+            commune: r.get("commune")?,
+            neighbourhood_id: r.get("neighbourhood_id")?,
+            qpv: r.get::<Option<bool>>("qpv")?.unwrap_or(false),
+            mobility: Mobility::parse(&r.get::<String>("mobility")?)
+                .map_err(|e| corrupt("mobilité", e))?,
+            days: Days::from_bits(r.get::<i64>("days")? as u8).map_err(|e| corrupt("jours", e))?,
+            periods: r.get("periods")?,
+            constraints: r.get("constraints")?,
+            notes: r.get("notes")?,
+            updated_at: r.get("updated_at")?,
+            age_band: r.get("age_band")?,
+            gender: r.get("gender")?,
+        })
+    }
 }
 
 pub(crate) const PROFILE_SELECT: &str = "SELECT pp.person_id, pp.last_name, pp.commune, p.neighbourhood_id, p.qpv, \
     pp.mobility, pp.days, pp.periods, pp.constraints, pp.notes, pp.updated_at, p.age_band, p.gender, p.first_name \
     FROM person_profiles pp JOIN people p ON p.id = pp.person_id";
 
-pub(crate) fn endorsement_from_row(r: &Row) -> Result<Endorsement, StoreError> {
-    let g = |e: ::sqlx::Error| db_err(e);
-    Ok(Endorsement {
-        id: r.try_get("id").map_err(g)?,
-        person_id: r.try_get("person_id").map_err(g)?,
-        item: OgrCode(r.try_get("item").map_err(g)?),
-        context: r.try_get("context").map_err(g)?,
-        created_at: r.try_get("created_at").map_err(g)?,
-        expires_at: r.try_get("expires_at").map_err(g)?,
-        used_at: r.try_get("used_at").map_err(g)?,
-        endorser_name: r.try_get("endorser_name").map_err(g)?,
-        endorser_role: r.try_get("endorser_role").map_err(g)?,
-        comment: r.try_get("comment").map_err(g)?,
-    })
+impl FromRow for Endorsement {
+    fn from_row(r: &Row) -> Result<Self, StoreError> {
+        Ok(Endorsement {
+            id: r.get("id")?,
+            person_id: r.get("person_id")?,
+            item: OgrCode(r.get("item")?),
+            context: r.get("context")?,
+            created_at: r.get("created_at")?,
+            expires_at: r.get("expires_at")?,
+            used_at: r.get("used_at")?,
+            endorser_name: r.get("endorser_name")?,
+            endorser_role: r.get("endorser_role")?,
+            comment: r.get("comment")?,
+        })
+    }
 }
 
 pub(crate) const ENDORSEMENT_SELECT: &str =
     "SELECT id, person_id, item, context, created_at, expires_at, used_at, \
     endorser_name, endorser_role, comment FROM endorsements";
 
-pub(crate) fn session_from_row(r: &Row) -> Result<TestSession, StoreError> {
-    let g = |e: ::sqlx::Error| db_err(e);
-    Ok(TestSession {
-        id: r.try_get("id").map_err(g)?,
-        test_id: r.try_get("test_id").map_err(g)?,
-        test_name: r.try_get("test_name").map_err(g)?,
-        starts_at: r.try_get("starts_at").map_err(g)?,
-        place: r.try_get("place").map_err(g)?,
-        capacity: r.try_get::<i64, _>("capacity").map_err(g)? as u32,
-        registered: r.try_get::<i64, _>("registered").map_err(g)? as u32,
-    })
+impl FromRow for TestSession {
+    fn from_row(r: &Row) -> Result<Self, StoreError> {
+        Ok(TestSession {
+            id: r.get("id")?,
+            test_id: r.get("test_id")?,
+            test_name: r.get("test_name")?,
+            starts_at: r.get("starts_at")?,
+            place: r.get("place")?,
+            capacity: r.get::<i64>("capacity")? as u32,
+            registered: r.get::<i64>("registered")? as u32,
+        })
+    }
 }
 
 /// A test session, with the people expected counted (all but the absent).
@@ -105,21 +105,22 @@ pub(crate) fn session_select() -> String {
     )
 }
 
-pub(crate) fn activity_from_row(r: &Row) -> Result<ObservedActivity, StoreError> {
-    let g = |e: ::sqlx::Error| db_err(e);
-    Ok(ObservedActivity {
-        id: r.try_get("id").map_err(g)?,
-        person_id: r.try_get("person_id").map_err(g)?,
-        kind: r.code::<ActivityKind>("kind")?,
-        title: r.try_get("title").map_err(g)?,
-        place: r.try_get("place").map_err(g)?,
-        tutor: r.try_get("tutor").map_err(g)?,
-        starts_on: text_to_date(&r.try_get::<String, _>("starts_on").map_err(g)?)?,
-        ends_on: text_to_date(&r.try_get::<String, _>("ends_on").map_err(g)?)?,
-        review: r.try_get("review").map_err(g)?,
-        days: Vec::new(),
-        observations: Vec::new(),
-    })
+impl FromRow for ObservedActivity {
+    fn from_row(r: &Row) -> Result<Self, StoreError> {
+        Ok(ObservedActivity {
+            id: r.get("id")?,
+            person_id: r.get("person_id")?,
+            kind: r.code::<ActivityKind>("kind")?,
+            title: r.get("title")?,
+            place: r.get("place")?,
+            tutor: r.get("tutor")?,
+            starts_on: text_to_date(&r.get::<String>("starts_on")?)?,
+            ends_on: text_to_date(&r.get::<String>("ends_on")?)?,
+            review: r.get("review")?,
+            days: Vec::new(),
+            observations: Vec::new(),
+        })
+    }
 }
 
 pub(crate) const ACTIVITY_SELECT: &str =
@@ -132,17 +133,14 @@ impl SqlStore {
         &self,
         a: &mut ObservedActivity,
     ) -> Result<(), StoreError> {
-        let g = |e: ::sqlx::Error| db_err(e);
         for r in query("SELECT day, present FROM activity_days WHERE activity_id = $1 ORDER BY day")
             .bind(a.id)
             .fetch_all(&self.db)
             .await
             .map_err(db_err)?
         {
-            a.days.push((
-                text_to_date(&r.try_get::<String, _>("day").map_err(g)?)?,
-                r.try_get("present").map_err(g)?,
-            ));
+            a.days
+                .push((text_to_date(&r.get::<String>("day")?)?, r.get("present")?));
         }
         for r in query(
             "SELECT id, item, level, comment, observer, at FROM observations WHERE activity_id = $1 ORDER BY at, id",
@@ -153,12 +151,12 @@ impl SqlStore {
         .map_err(db_err)?
         {
             a.observations.push(Observation {
-                id: r.try_get("id").map_err(g)?,
-                item: OgrCode(r.try_get("item").map_err(g)?),
-                level: level_of(r.try_get("level").map_err(g)?)?,
-                comment: r.try_get("comment").map_err(g)?,
-                observer: r.try_get("observer").map_err(g)?,
-                at: r.try_get("at").map_err(g)?,
+                id: r.get("id")?,
+                item: OgrCode(r.get("item")?),
+                level: level_of(r.get("level")?)?,
+                comment: r.get("comment")?,
+                observer: r.get("observer")?,
+                at: r.get("at")?,
             });
         }
         Ok(())
@@ -239,18 +237,17 @@ impl SqlStore {
 #[::async_trait::async_trait]
 impl SkillsStore for SqlStore {
     async fn rome_catalogue(&self) -> Result<RomeCatalogue, StoreError> {
-        let g = |e: ::sqlx::Error| db_err(e);
         let jobs = query("SELECT code, label, parent FROM rome_jobs ORDER BY code")
             .fetch_all(&self.db)
             .await
             .map_err(db_err)?
             .iter()
             .map(|r| {
-                let parent: Option<String> = r.try_get("parent").map_err(g)?;
+                let parent: Option<String> = r.get("parent")?;
                 Ok(RomeJob {
-                    code: RomeCode::parse(&r.try_get::<String, _>("code").map_err(g)?)
+                    code: RomeCode::parse(&r.get::<String>("code")?)
                         .map_err(|e| corrupt("rome", e))?,
-                    label: r.try_get("label").map_err(g)?,
+                    label: r.get("label")?,
                     parent: parent.and_then(|p| RomeCode::parse(&p).ok()),
                 })
             })
@@ -263,7 +260,7 @@ impl SkillsStore for SqlStore {
         .await
         .map_err(db_err)?
         .iter()
-        .map(rome_item_from_row)
+        .map(RomeItem::from_row)
         .collect::<Result<Vec<_>, _>>()?;
         let appellations =
             query("SELECT code, label, short_label, rome FROM rome_appellations ORDER BY code")
@@ -273,10 +270,10 @@ impl SkillsStore for SqlStore {
                 .iter()
                 .map(|r| {
                     Ok(RomeAppellation {
-                        code: OgrCode(r.try_get("code").map_err(g)?),
-                        label: r.try_get("label").map_err(g)?,
-                        short_label: r.try_get("short_label").map_err(g)?,
-                        rome: RomeCode::parse(&r.try_get::<String, _>("rome").map_err(g)?)
+                        code: OgrCode(r.get("code")?),
+                        label: r.get("label")?,
+                        short_label: r.get("short_label")?,
+                        rome: RomeCode::parse(&r.get::<String>("rome")?)
                             .map_err(|e| corrupt("rome", e))?,
                     })
                 })
@@ -288,10 +285,10 @@ impl SkillsStore for SqlStore {
             .iter()
             .map(|r| {
                 Ok(RomeJobItem {
-                    rome: RomeCode::parse(&r.try_get::<String, _>("rome").map_err(g)?)
+                    rome: RomeCode::parse(&r.get::<String>("rome")?)
                         .map_err(|e| corrupt("rome", e))?,
-                    item: OgrCode(r.try_get("item").map_err(g)?),
-                    core: r.try_get("core").map_err(g)?,
+                    item: OgrCode(r.get("item")?),
+                    core: r.get("core")?,
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
@@ -304,7 +301,6 @@ impl SkillsStore for SqlStore {
     }
 
     async fn neighbourhoods(&self) -> Result<Vec<Neighbourhood>, StoreError> {
-        let g = |e: ::sqlx::Error| db_err(e);
         query("SELECT id, name, commune, insee, qpv, lat, lon, fictional FROM neighbourhoods ORDER BY commune, name")
             .fetch_all(&self.db)
             .await
@@ -312,14 +308,14 @@ impl SkillsStore for SqlStore {
             .iter()
             .map(|r| {
                 Ok(Neighbourhood {
-                    id: r.try_get("id").map_err(g)?,
-                    name: r.try_get("name").map_err(g)?,
-                    commune: r.try_get("commune").map_err(g)?,
-                    insee: r.try_get("insee").map_err(g)?,
-                    qpv: r.try_get("qpv").map_err(g)?,
-                    lat: r.try_get("lat").map_err(g)?,
-                    lon: r.try_get("lon").map_err(g)?,
-                    fictional: r.try_get("fictional").map_err(g)?,
+                    id: r.get("id")?,
+                    name: r.get("name")?,
+                    commune: r.get("commune")?,
+                    insee: r.get("insee")?,
+                    qpv: r.get("qpv")?,
+                    lat: r.get("lat")?,
+                    lon: r.get("lon")?,
+                    fictional: r.get("fictional")?,
                 })
             })
             .collect()
@@ -416,7 +412,7 @@ impl SkillsStore for SqlStore {
             .await
             .map_err(db_err)?
             .as_ref()
-            .map(profile_from_row)
+            .map(PersonProfile::from_row)
             .transpose()
     }
 
@@ -450,7 +446,7 @@ impl SkillsStore for SqlStore {
             .await
             .map_err(db_err)?
             .iter()
-            .map(person_from_row)
+            .map(Person::from_row)
             .collect::<Result<Vec<_>, _>>()?;
         let mut out = Vec::with_capacity(people.len());
         for person in people {
@@ -468,7 +464,6 @@ impl SkillsStore for SqlStore {
     }
 
     async fn journey(&self, person_id: i64) -> Result<Vec<JourneyEvent>, StoreError> {
-        let g = |e: ::sqlx::Error| db_err(e);
         query(
             "SELECT id, person_id, at, kind, channel, summary, ref, actor, stage, offer_id, \
              impression FROM journey_events \
@@ -481,17 +476,17 @@ impl SkillsStore for SqlStore {
         .iter()
         .map(|r| {
             Ok(JourneyEvent {
-                id: r.try_get("id").map_err(g)?,
-                person_id: r.try_get("person_id").map_err(g)?,
-                at: r.try_get("at").map_err(g)?,
-                kind: r.try_get("kind").map_err(g)?,
-                channel: r.try_get("channel").map_err(g)?,
-                summary: r.try_get("summary").map_err(g)?,
-                reference: r.try_get("ref").map_err(g)?,
-                actor: r.try_get("actor").map_err(g)?,
-                stage: r.try_get("stage").map_err(g)?,
-                offer_id: r.try_get("offer_id").map_err(g)?,
-                impression: r.try_get("impression").map_err(g)?,
+                id: r.get("id")?,
+                person_id: r.get("person_id")?,
+                at: r.get("at")?,
+                kind: r.get("kind")?,
+                channel: r.get("channel")?,
+                summary: r.get("summary")?,
+                reference: r.get("ref")?,
+                actor: r.get("actor")?,
+                stage: r.get("stage")?,
+                offer_id: r.get("offer_id")?,
+                impression: r.get("impression")?,
             })
         })
         .collect()
@@ -506,19 +501,15 @@ impl SkillsStore for SqlStore {
     async fn matching_people(
         &self,
     ) -> Result<Vec<::dklik_app::skills_store::MatchingPerson>, StoreError> {
-        let g = |e: ::sqlx::Error| db_err(e);
         let sql = format!("{PROFILE_SELECT} WHERE p.anonymised_at IS NULL ORDER BY pp.person_id");
         let rows = query(&sql).fetch_all(&self.db).await.map_err(db_err)?;
         let mut people = Vec::with_capacity(rows.len());
         let mut at: ::std::collections::HashMap<i64, usize> = ::std::collections::HashMap::new();
         for r in &rows {
-            let profile = profile_from_row(r)?;
+            let profile = PersonProfile::from_row(r)?;
             at.insert(profile.person_id, people.len());
             people.push(::dklik_app::skills_store::MatchingPerson {
-                first_name: r
-                    .try_get::<Option<String>, _>("first_name")
-                    .map_err(g)?
-                    .unwrap_or_default(),
+                first_name: r.get::<Option<String>>("first_name")?.unwrap_or_default(),
                 profile,
                 evidence: Vec::new(),
                 endorsed: Vec::new(),
@@ -534,7 +525,7 @@ impl SkillsStore for SqlStore {
         .map_err(db_err)?
         .iter()
         {
-            let e = evidence_from_row(r)?;
+            let e = SkillEvidence::from_row(r)?;
             if let Some(i) = at.get(&e.person_id) {
                 people[*i].evidence.push(e);
             }
@@ -548,15 +539,13 @@ impl SkillsStore for SqlStore {
         .map_err(db_err)?
         .iter()
         {
-            let pid: i64 = r.try_get("person_id").map_err(g)?;
+            let pid: i64 = r.get("person_id")?;
             if let Some(i) = at.get(&pid) {
                 people[*i].endorsed.push((
-                    OgrCode(r.try_get("item").map_err(g)?),
-                    r.try_get::<Option<String>, _>("endorser_name")
-                        .map_err(g)?
+                    OgrCode(r.get("item")?),
+                    r.get::<Option<String>>("endorser_name")?
                         .unwrap_or_default(),
-                    r.try_get::<Option<String>, _>("endorser_role")
-                        .map_err(g)?
+                    r.get::<Option<String>>("endorser_role")?
                         .unwrap_or_default(),
                 ));
             }
@@ -574,7 +563,7 @@ impl SkillsStore for SqlStore {
         .await
         .map_err(db_err)?
         .iter()
-        .map(evidence_from_row)
+        .map(SkillEvidence::from_row)
         .collect()
     }
 
@@ -667,7 +656,7 @@ impl SkillsStore for SqlStore {
             .await
             .map_err(db_err)?
             .as_ref()
-            .map(endorsement_from_row)
+            .map(Endorsement::from_row)
             .transpose()
     }
 
@@ -703,7 +692,7 @@ impl SkillsStore for SqlStore {
             .await
             .map_err(db_err)?
             .iter()
-            .map(endorsement_from_row)
+            .map(Endorsement::from_row)
             .collect()
     }
 
@@ -751,7 +740,6 @@ impl SkillsStore for SqlStore {
     }
 
     async fn tests(&self) -> Result<Vec<SkillTest>, StoreError> {
-        let g = |e: ::sqlx::Error| db_err(e);
         let mut tests = query(
             "SELECT id, name, description, modality, duration_min, capacity FROM skill_tests ORDER BY name",
         )
@@ -761,12 +749,12 @@ impl SkillsStore for SqlStore {
         .iter()
         .map(|r| {
             Ok(SkillTest {
-                id: r.try_get("id").map_err(g)?,
-                name: r.try_get("name").map_err(g)?,
-                description: r.try_get("description").map_err(g)?,
+                id: r.get("id")?,
+                name: r.get("name")?,
+                description: r.get("description")?,
                 modality: r.code::<Modality>("modality")?,
-                duration_min: r.try_get::<i64, _>("duration_min").map_err(g)? as u32,
-                capacity: r.try_get::<i64, _>("capacity").map_err(g)? as u32,
+                duration_min: r.get::<i64>("duration_min")? as u32,
+                capacity: r.get::<i64>("capacity")? as u32,
                 items: Vec::new(),
                 employers: Vec::new(),
             })
@@ -783,22 +771,21 @@ impl SkillsStore for SqlStore {
                 .map_err(db_err)?;
         for t in &mut tests {
             for r in &items {
-                if r.try_get::<i64, _>("test_id").map_err(g)? != t.id {
+                if r.get::<i64>("test_id")? != t.id {
                     continue;
                 }
-                let rubric: [String; 4] =
-                    ::serde_json::from_str(&r.try_get::<String, _>("rubric").map_err(g)?)
-                        .map_err(|e| corrupt("grille", e))?;
+                let rubric: [String; 4] = ::serde_json::from_str(&r.get::<String>("rubric")?)
+                    .map_err(|e| corrupt("grille", e))?;
                 t.items.push(TestItem {
-                    target: TestTarget::parse_key(&r.try_get::<String, _>("target").map_err(g)?)
+                    target: TestTarget::parse_key(&r.get::<String>("target")?)
                         .map_err(|e| corrupt("cible", e))?,
-                    label: r.try_get("label").map_err(g)?,
+                    label: r.get("label")?,
                     rubric,
                 });
             }
             for r in &employers {
-                if r.try_get::<i64, _>("test_id").map_err(g)? == t.id {
-                    t.employers.push(r.try_get("employer_id").map_err(g)?);
+                if r.get::<i64>("test_id")? == t.id {
+                    t.employers.push(r.get("employer_id")?);
                 }
             }
         }
@@ -844,7 +831,7 @@ impl SkillsStore for SqlStore {
             }
         }
         .map_err(db_err)?;
-        rows.iter().map(session_from_row).collect()
+        rows.iter().map(TestSession::from_row).collect()
     }
 
     async fn register_for_test(
@@ -918,7 +905,6 @@ impl SkillsStore for SqlStore {
     }
 
     async fn session_people(&self, session: i64) -> Result<Vec<SessionPerson>, StoreError> {
-        let g = |e: ::sqlx::Error| db_err(e);
         query(
             "SELECT a.person_id, COALESCE(p.first_name, '') AS first_name, COALESCE(pp.last_name, '') AS last_name, a.status \
              FROM test_attendance a JOIN people p ON p.id = a.person_id \
@@ -931,10 +917,10 @@ impl SkillsStore for SqlStore {
         .map_err(db_err)?
         .iter()
         .map(|r| {
-            let first: String = r.try_get("first_name").map_err(g)?;
-            let last: String = r.try_get("last_name").map_err(g)?;
+            let first: String = r.get("first_name")?;
+            let last: String = r.get("last_name")?;
             Ok(SessionPerson {
-                person_id: r.try_get("person_id").map_err(g)?,
+                person_id: r.get("person_id")?,
                 name: format!("{first} {last}").trim().to_string(),
                 status: r.code("status")?,
             })
@@ -986,7 +972,6 @@ impl SkillsStore for SqlStore {
     }
 
     async fn test_results(&self, person_id: i64) -> Result<Vec<TestResult>, StoreError> {
-        let g = |e: ::sqlx::Error| db_err(e);
         query(
             "SELECT session_id, person_id, target, level, evaluator, on_day, notes FROM test_results \
              WHERE person_id = $1 ORDER BY on_day, session_id, target",
@@ -998,14 +983,14 @@ impl SkillsStore for SqlStore {
         .iter()
         .map(|r| {
             Ok(TestResult {
-                session_id: r.try_get("session_id").map_err(g)?,
-                person_id: r.try_get("person_id").map_err(g)?,
-                target: TestTarget::parse_key(&r.try_get::<String, _>("target").map_err(g)?)
+                session_id: r.get("session_id")?,
+                person_id: r.get("person_id")?,
+                target: TestTarget::parse_key(&r.get::<String>("target")?)
                     .map_err(|e| corrupt("cible", e))?,
-                level: level_of(r.try_get("level").map_err(g)?)?,
-                evaluator: r.try_get("evaluator").map_err(g)?,
-                on_day: text_to_date(&r.try_get::<String, _>("on_day").map_err(g)?)?,
-                notes: r.try_get("notes").map_err(g)?,
+                level: level_of(r.get("level")?)?,
+                evaluator: r.get("evaluator")?,
+                on_day: text_to_date(&r.get::<String>("on_day")?)?,
+                notes: r.get("notes")?,
             })
         })
         .collect()
@@ -1038,7 +1023,7 @@ impl SkillsStore for SqlStore {
             .map_err(db_err)?;
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
-            let mut a = activity_from_row(r)?;
+            let mut a = ObservedActivity::from_row(r)?;
             self.activity_details(&mut a).await?;
             out.push(a);
         }
@@ -1055,7 +1040,7 @@ impl SkillsStore for SqlStore {
         else {
             return Ok(None);
         };
-        let mut a = activity_from_row(&r)?;
+        let mut a = ObservedActivity::from_row(&r)?;
         self.activity_details(&mut a).await?;
         Ok(Some(a))
     }
@@ -1141,7 +1126,6 @@ impl SkillsStore for SqlStore {
     }
 
     async fn questionnaire(&self, token: &str) -> Result<Option<QuestionnaireResult>, StoreError> {
-        let g = |e: ::sqlx::Error| db_err(e);
         query("SELECT token, answers, skills, created_at, person_id FROM questionnaire_results WHERE token = $1")
             .bind(token)
             .fetch_optional(&self.db)
@@ -1149,11 +1133,11 @@ impl SkillsStore for SqlStore {
             .map_err(db_err)?
             .map(|r| {
                 Ok(QuestionnaireResult {
-                    token: r.try_get("token").map_err(g)?,
-                    answers: r.try_get("answers").map_err(g)?,
-                    skills: r.try_get("skills").map_err(g)?,
-                    created_at: r.try_get("created_at").map_err(g)?,
-                    person_id: r.try_get("person_id").map_err(g)?,
+                    token: r.get("token")?,
+                    answers: r.get("answers")?,
+                    skills: r.get("skills")?,
+                    created_at: r.get("created_at")?,
+                    person_id: r.get("person_id")?,
                 })
             })
             .transpose()

@@ -3,7 +3,9 @@
 //! dates, `CHUNK`, `insert_chunks`, the row mappings of offers and people).
 
 use crate::codes::{sql_list, sql_word};
-use crate::db::{query, query_as, query_scalar, Conn, Query, QueryBuilder, Row, Separated, Tx};
+use crate::db::{
+    query, query_as, query_scalar, Conn, FromRow, Query, QueryBuilder, Row, Separated, Tx,
+};
 use crate::SqlStore;
 pub(crate) use dklik_app::store::{
     ApiToken, CampaignRecord, DisplayReportRow, EmployerSummary, Facets, FenceRecord, Impression,
@@ -114,58 +116,48 @@ pub(crate) fn bind_content<'q>(q: Query<'q>, c: &'q OfferContent<'q>) -> Query<'
         .bind(c.now)
 }
 
-pub(crate) fn offer_from_row(r: &Row) -> Result<Offer, StoreError> {
-    let g = |e: ::sqlx::Error| db_err(e);
-    let shifts: Vec<Shift> = ::serde_json::from_str(&r.try_get::<String, _>("shifts").map_err(g)?)
-        .map_err(|e| corrupt("horaires", e))?;
-    let employer_id = EmployerId(r.try_get("employer_id").map_err(g)?);
-    Ok(Offer {
-        id: OfferId(r.try_get("id").map_err(g)?),
-        code: ShortCode::parse(&r.try_get::<String, _>("code").map_err(g)?)
-            .map_err(|e| corrupt("code", e))?,
-        employer_id,
-        employer_name: r.try_get("employer_name").map_err(g)?,
-        employer_fictional: r.try_get("employer_fictional").map_err(g)?,
-        site: Site {
-            id: SiteId(r.try_get("site_id").map_err(g)?),
+impl FromRow for Offer {
+    fn from_row(r: &Row) -> Result<Self, StoreError> {
+        let shifts: Vec<Shift> = ::serde_json::from_str(&r.get::<String>("shifts")?)
+            .map_err(|e| corrupt("horaires", e))?;
+        let employer_id = EmployerId(r.get("employer_id")?);
+        Ok(Offer {
+            id: OfferId(r.get("id")?),
+            code: ShortCode::parse(&r.get::<String>("code")?).map_err(|e| corrupt("code", e))?,
             employer_id,
-            name: r.try_get("site_name").map_err(g)?,
-            address: r.try_get("address").map_err(g)?,
-            commune: r.try_get("commune").map_err(g)?,
-            insee: InseeCode::parse(&r.try_get::<String, _>("insee").map_err(g)?)
-                .map_err(|e| corrupt("insee", e))?,
-            coordinates: Coordinates::new(
-                r.try_get("lat").map_err(g)?,
-                r.try_get("lon").map_err(g)?,
-            )
-            .map_err(|e| corrupt("coordonnées", e))?,
-        },
-        external_id: r.try_get("external_id").map_err(g)?,
-        title: r.try_get("title").map_err(g)?,
-        description: r.try_get("description").map_err(g)?,
-        rome: RomeCode::parse(&r.try_get::<String, _>("rome").map_err(g)?)
-            .map_err(|e| corrupt("rome", e))?,
-        rome_label: r.try_get("rome_label").map_err(g)?,
-        appellation: r
-            .try_get::<Option<i64>, _>("appellation")
-            .map_err(g)?
-            .map(OgrCode),
-        appellation_label: r.try_get("appellation_label").map_err(g)?,
-        items: Vec::new(),
-        shifts,
-        contract: r.code::<ContractType>("contract")?,
-        weekly_hours: r
-            .try_get::<Option<f64>, _>("weekly_hours")
-            .map_err(g)?
-            .map(|h| h as f32),
-        positions: r.try_get::<i64, _>("positions").map_err(g)?.max(0) as u32,
-        no_diploma: r.try_get("no_diploma").map_err(g)?,
-        status: r.code::<OfferStatus>("status")?,
-        created_on: text_to_date(&r.try_get::<String, _>("created_on").map_err(g)?)?,
-        published_on: opt_date(r.try_get("published_on").map_err(g)?)?,
-        ended_on: opt_date(r.try_get("ended_on").map_err(g)?)?,
-        expires_on: opt_date(r.try_get("expires_on").map_err(g)?)?,
-    })
+            employer_name: r.get("employer_name")?,
+            employer_fictional: r.get("employer_fictional")?,
+            site: Site {
+                id: SiteId(r.get("site_id")?),
+                employer_id,
+                name: r.get("site_name")?,
+                address: r.get("address")?,
+                commune: r.get("commune")?,
+                insee: InseeCode::parse(&r.get::<String>("insee")?)
+                    .map_err(|e| corrupt("insee", e))?,
+                coordinates: Coordinates::new(r.get("lat")?, r.get("lon")?)
+                    .map_err(|e| corrupt("coordonnées", e))?,
+            },
+            external_id: r.get("external_id")?,
+            title: r.get("title")?,
+            description: r.get("description")?,
+            rome: RomeCode::parse(&r.get::<String>("rome")?).map_err(|e| corrupt("rome", e))?,
+            rome_label: r.get("rome_label")?,
+            appellation: r.get::<Option<i64>>("appellation")?.map(OgrCode),
+            appellation_label: r.get("appellation_label")?,
+            items: Vec::new(),
+            shifts,
+            contract: r.code::<ContractType>("contract")?,
+            weekly_hours: r.get::<Option<f64>>("weekly_hours")?.map(|h| h as f32),
+            positions: r.get::<i64>("positions")?.max(0) as u32,
+            no_diploma: r.get("no_diploma")?,
+            status: r.code::<OfferStatus>("status")?,
+            created_on: text_to_date(&r.get::<String>("created_on")?)?,
+            published_on: opt_date(r.get("published_on")?)?,
+            ended_on: opt_date(r.get("ended_on")?)?,
+            expires_on: opt_date(r.get("expires_on")?)?,
+        })
+    }
 }
 
 /// A bound key value (`offers_where_one`, `rows_in`).
@@ -190,7 +182,7 @@ impl SqlStore {
         let rows = q.fetch_all(&self.db).await.map_err(db_err)?;
         let mut offers = rows
             .iter()
-            .map(offer_from_row)
+            .map(Offer::from_row)
             .collect::<Result<Vec<_>, _>>()?;
         self.attach_items(&mut offers).await?;
         Ok(offers)
@@ -248,22 +240,18 @@ impl SqlStore {
         let mut by_offer: ::std::collections::HashMap<i64, Vec<RequiredItem>> =
             ::std::collections::HashMap::new();
         for r in &rows {
-            let g = |e: ::sqlx::Error| db_err(e);
             let item = RequiredItem {
-                code: OgrCode(r.try_get("code").map_err(g)?),
+                code: OgrCode(r.get("code")?),
                 kind: r.code::<ItemKind>("kind")?,
-                label: r.try_get("label").map_err(g)?,
-                level: Level::new(r.try_get::<i64, _>("level").map_err(g)? as u8)
+                label: r.get("label")?,
+                level: Level::new(r.get::<i64>("level")? as u8)
                     .map_err(|e| corrupt("niveau", e))?,
-                importance: match r.try_get::<String, _>("importance").map_err(g)?.as_str() {
+                importance: match r.get::<String>("importance")?.as_str() {
                     "nice" => Importance::Nice,
                     _ => Importance::Must,
                 },
             };
-            by_offer
-                .entry(r.try_get("offer_id").map_err(g)?)
-                .or_default()
-                .push(item);
+            by_offer.entry(r.get("offer_id")?).or_default().push(item);
         }
         for o in offers.iter_mut() {
             o.items = by_offer.remove(&o.id.0).unwrap_or_default();
@@ -387,19 +375,17 @@ pub(crate) async fn write_items(
     Ok(())
 }
 
-pub(crate) fn rome_item_from_row(r: &Row) -> Result<RomeItem, StoreError> {
-    let g = |e: ::sqlx::Error| db_err(e);
-    Ok(RomeItem {
-        code: OgrCode(r.try_get("code").map_err(g)?),
-        kind: r.code::<ItemKind>("kind")?,
-        label: r.try_get("label").map_err(g)?,
-        macro_code: r
-            .try_get::<Option<i64>, _>("macro_code")
-            .map_err(g)?
-            .map(OgrCode),
-        category: r.try_get("category").map_err(g)?,
-        definition: r.try_get("definition").map_err(g)?,
-    })
+impl FromRow for RomeItem {
+    fn from_row(r: &Row) -> Result<Self, StoreError> {
+        Ok(RomeItem {
+            code: OgrCode(r.get("code")?),
+            kind: r.code::<ItemKind>("kind")?,
+            label: r.get("label")?,
+            macro_code: r.get::<Option<i64>>("macro_code")?.map(OgrCode),
+            category: r.get("category")?,
+            definition: r.get("definition")?,
+        })
+    }
 }
 
 pub(crate) const INBOX_SELECT: &str = "SELECT i.id, i.offer_id, i.person_id, p.first_name, p.phone, p.email, \
@@ -408,90 +394,84 @@ pub(crate) const INBOX_SELECT: &str = "SELECT i.id, i.offer_id, i.person_id, p.f
     FROM interests i JOIN people p ON p.id = i.person_id LEFT JOIN offers o ON o.id = i.offer_id \
     LEFT JOIN users u ON u.id = i.assigned_to";
 
-pub(crate) fn inbox_row(r: &Row) -> Result<InboxRow, StoreError> {
-    let g = |e: ::sqlx::Error| db_err(e);
-    Ok(InboxRow {
-        interest: Interest {
-            id: r.try_get("id").map_err(g)?,
-            offer_id: r
-                .try_get::<Option<i64>, _>("offer_id")
-                .map_err(g)?
-                .map(OfferId),
-            person_id: r.try_get("person_id").map_err(g)?,
-            first_name: r
-                .try_get::<Option<String>, _>("first_name")
-                .map_err(g)?
-                .unwrap_or_default(),
-            phone: r.try_get("phone").map_err(g)?,
-            email: r.try_get("email").map_err(g)?,
-            best_time: BestTime::parse(&r.try_get::<String, _>("best_time").map_err(g)?)
-                .unwrap_or(BestTime::Any),
-            consent_version: r.try_get("consent_version").map_err(g)?,
-            channel: Channel::parse_lenient(&r.try_get::<String, _>("channel").map_err(g)?),
-            channel_detail: r.try_get("channel_detail").map_err(g)?,
-            created_at: r.try_get("created_at").map_err(g)?,
-            status: r.code::<InterestStatus>("status")?,
-            assigned_to: r.try_get("assigned_to").map_err(g)?,
-            callback_due: opt_date(r.try_get("callback_due").map_err(g)?)?,
-        },
-        offer_code: r.try_get("offer_code").map_err(g)?,
-        offer_title: r.try_get("offer_title").map_err(g)?,
-        assigned_name: r.try_get("assigned_name").map_err(g)?,
-        unverified: r.try_get("unverified").map_err(g)?,
-    })
+impl FromRow for InboxRow {
+    fn from_row(r: &Row) -> Result<Self, StoreError> {
+        Ok(InboxRow {
+            interest: Interest {
+                id: r.get("id")?,
+                offer_id: r.get::<Option<i64>>("offer_id")?.map(OfferId),
+                person_id: r.get("person_id")?,
+                first_name: r.get::<Option<String>>("first_name")?.unwrap_or_default(),
+                phone: r.get("phone")?,
+                email: r.get("email")?,
+                best_time: BestTime::parse(&r.get::<String>("best_time")?).unwrap_or(BestTime::Any),
+                consent_version: r.get("consent_version")?,
+                channel: Channel::parse_lenient(&r.get::<String>("channel")?),
+                channel_detail: r.get("channel_detail")?,
+                created_at: r.get("created_at")?,
+                status: r.code::<InterestStatus>("status")?,
+                assigned_to: r.get("assigned_to")?,
+                callback_due: opt_date(r.get("callback_due")?)?,
+            },
+            offer_code: r.get("offer_code")?,
+            offer_title: r.get("offer_title")?,
+            assigned_name: r.get("assigned_name")?,
+            unverified: r.get("unverified")?,
+        })
+    }
 }
 
 pub(crate) const USER_SELECT: &str =
     "SELECT id, email, display_name, password_hash, role, employer_id, \
     failed_logins, locked_until, disabled FROM users";
 
-pub(crate) fn user_from_row(r: &Row) -> Result<User, StoreError> {
-    let g = |e: ::sqlx::Error| db_err(e);
-    Ok(User {
-        id: r.try_get("id").map_err(g)?,
-        email: r.try_get("email").map_err(g)?,
-        display_name: r.try_get("display_name").map_err(g)?,
-        password_hash: r.try_get("password_hash").map_err(g)?,
-        role: r.code::<Role>("role")?,
-        employer_id: r
-            .try_get::<Option<i64>, _>("employer_id")
-            .map_err(g)?
-            .map(EmployerId),
-        failed_logins: r.try_get("failed_logins").map_err(g)?,
-        locked_until: r.try_get("locked_until").map_err(g)?,
-        disabled: r.try_get("disabled").map_err(g)?,
-    })
+impl FromRow for User {
+    fn from_row(r: &Row) -> Result<Self, StoreError> {
+        Ok(User {
+            id: r.get("id")?,
+            email: r.get("email")?,
+            display_name: r.get("display_name")?,
+            password_hash: r.get("password_hash")?,
+            role: r.code::<Role>("role")?,
+            employer_id: r.get::<Option<i64>>("employer_id")?.map(EmployerId),
+            failed_logins: r.get("failed_logins")?,
+            locked_until: r.get("locked_until")?,
+            disabled: r.get("disabled")?,
+        })
+    }
 }
 
 pub(crate) const API_TOKEN_SELECT: &str =
     "SELECT id, name, role, created_at, revoked_at, last_used_at FROM api_tokens";
 
-pub(crate) fn api_token_from_row(r: &Row) -> Result<ApiToken, StoreError> {
-    let g = |e: ::sqlx::Error| db_err(e);
-    Ok(ApiToken {
-        id: r.try_get("id").map_err(g)?,
-        name: r.try_get("name").map_err(g)?,
-        role: r.code::<Role>("role")?,
-        created_at: r.try_get("created_at").map_err(g)?,
-        revoked_at: r.try_get("revoked_at").map_err(g)?,
-        last_used_at: r.try_get("last_used_at").map_err(g)?,
-    })
+impl FromRow for ApiToken {
+    fn from_row(r: &Row) -> Result<Self, StoreError> {
+        Ok(ApiToken {
+            id: r.get("id")?,
+            name: r.get("name")?,
+            role: r.code::<Role>("role")?,
+            created_at: r.get("created_at")?,
+            revoked_at: r.get("revoked_at")?,
+            last_used_at: r.get("last_used_at")?,
+        })
+    }
 }
 
 pub(crate) const OUTBOX_SELECT: &str =
     "SELECT id, to_addr, subject, body, attempts, sent_at, last_error FROM outbox";
 
-pub(crate) fn outbox_from_row(r: &Row) -> Result<OutboxMessage, StoreError> {
-    let g = |e: ::sqlx::Error| db_err(e);
-    Ok(OutboxMessage {
-        id: r.try_get("id").map_err(g)?,
-        to: r.try_get("to_addr").map_err(g)?,
-        subject: r.try_get("subject").map_err(g)?,
-        body: r.try_get("body").map_err(g)?,
-        attempts: r.try_get("attempts").map_err(g)?,
-        sent_at: r.try_get("sent_at").map_err(g)?,
-        last_error: r.try_get("last_error").map_err(g)?,
-    })
+impl FromRow for OutboxMessage {
+    fn from_row(r: &Row) -> Result<Self, StoreError> {
+        Ok(OutboxMessage {
+            id: r.get("id")?,
+            to: r.get("to_addr")?,
+            subject: r.get("subject")?,
+            body: r.get("body")?,
+            attempts: r.get("attempts")?,
+            sent_at: r.get("sent_at")?,
+            last_error: r.get("last_error")?,
+        })
+    }
 }
 
 /// The person a form's contact belongs to, inside a transaction. Nothing typed in a
@@ -516,8 +496,7 @@ pub(crate) async fn find_or_create_person_tx(
     .bind(email)
     .bind(phone)
     .fetch_all(&mut **tx)
-    .await
-    .map_err(db_err)?;
+    .await?;
     let holds = |typed: Option<&str>, stored: &Option<String>| match typed {
         None => true,
         Some(t) => stored.as_deref() == Some(t),
@@ -640,19 +619,20 @@ pub(crate) const PERSON_SELECT: &str =
     "SELECT id, first_name, phone, email, created_at, last_activity_at, anonymised_at, \
      email_verified_at, phone_verified_at FROM people";
 
-pub(crate) fn person_from_row(r: &Row) -> Result<Person, StoreError> {
-    let g = |e: ::sqlx::Error| db_err(e);
-    Ok(Person {
-        id: r.try_get("id").map_err(g)?,
-        first_name: r.try_get("first_name").map_err(g)?,
-        phone: r.try_get("phone").map_err(g)?,
-        email: r.try_get("email").map_err(g)?,
-        created_at: r.try_get("created_at").map_err(g)?,
-        last_activity_at: r.try_get("last_activity_at").map_err(g)?,
-        anonymised_at: r.try_get("anonymised_at").map_err(g)?,
-        email_verified_at: r.try_get("email_verified_at").map_err(g)?,
-        phone_verified_at: r.try_get("phone_verified_at").map_err(g)?,
-    })
+impl FromRow for Person {
+    fn from_row(r: &Row) -> Result<Self, StoreError> {
+        Ok(Person {
+            id: r.get("id")?,
+            first_name: r.get("first_name")?,
+            phone: r.get("phone")?,
+            email: r.get("email")?,
+            created_at: r.get("created_at")?,
+            last_activity_at: r.get("last_activity_at")?,
+            anonymised_at: r.get("anonymised_at")?,
+            email_verified_at: r.get("email_verified_at")?,
+            phone_verified_at: r.get("phone_verified_at")?,
+        })
+    }
 }
 
 pub(crate) fn unix_now() -> i64 {
@@ -779,7 +759,7 @@ impl Store for SqlStore {
         )
         .await?
         .iter()
-        .map(rome_item_from_row)
+        .map(RomeItem::from_row)
         .collect()
     }
 
@@ -791,7 +771,7 @@ impl Store for SqlStore {
         .fetch_all(&self.db)
         .await
         .map_err(db_err)?;
-        rows.iter().map(rome_item_from_row).collect()
+        rows.iter().map(RomeItem::from_row).collect()
     }
 
     async fn rome_jobs(&self, codes: &[RomeCode]) -> Result<Vec<RomeJob>, StoreError> {
@@ -807,11 +787,11 @@ impl Store for SqlStore {
             .await?;
         rows.iter()
             .map(|r| {
-                let parent: Option<String> = r.try_get("parent").map_err(db_err)?;
+                let parent: Option<String> = r.get("parent")?;
                 Ok(RomeJob {
-                    code: RomeCode::parse(&r.try_get::<String, _>("code").map_err(db_err)?)
+                    code: RomeCode::parse(&r.get::<String>("code")?)
                         .map_err(|e| corrupt("rome", e))?,
-                    label: r.try_get("label").map_err(db_err)?,
+                    label: r.get("label")?,
                     parent: parent.and_then(|p| RomeCode::parse(&p).ok()),
                 })
             })
@@ -835,10 +815,10 @@ impl Store for SqlStore {
         rows.iter()
             .map(|r| {
                 Ok(RomeAppellation {
-                    code: OgrCode(r.try_get("code").map_err(db_err)?),
-                    label: r.try_get("label").map_err(db_err)?,
-                    short_label: r.try_get("short_label").map_err(db_err)?,
-                    rome: RomeCode::parse(&r.try_get::<String, _>("rome").map_err(db_err)?)
+                    code: OgrCode(r.get("code")?),
+                    label: r.get("label")?,
+                    short_label: r.get("short_label")?,
+                    rome: RomeCode::parse(&r.get::<String>("rome")?)
                         .map_err(|e| corrupt("rome", e))?,
                 })
             })
@@ -853,8 +833,8 @@ impl Store for SqlStore {
         rows.iter()
             .map(|r| {
                 Ok(RomeDomain {
-                    code: r.try_get("code").map_err(db_err)?,
-                    label: r.try_get("label").map_err(db_err)?,
+                    code: r.get("code")?,
+                    label: r.get("label")?,
                 })
             })
             .collect()
@@ -871,11 +851,12 @@ impl Store for SqlStore {
             let shifts = ::serde_json::to_string(&n.shifts)
                 .map_err(|e| StoreError::Backend(e.to_string()))?;
             let existing: Option<(i64, String)> = match &n.external_id {
-                Some(x) => query_as("SELECT id, status FROM offers WHERE external_id = $1")
-                    .bind(x)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(db_err)?,
+                Some(x) => {
+                    query_as("SELECT id, status FROM offers WHERE external_id = $1")
+                        .bind(x)
+                        .fetch_optional(&mut *tx)
+                        .await?
+                }
                 None => None,
             };
             let content = OfferContent {
@@ -942,8 +923,7 @@ impl Store for SqlStore {
                     .fetch_one(&mut *tx)
                     .await
                     .map_err(db_err)?
-                    .try_get("id")
-                    .map_err(db_err)?;
+                    .get("id")?;
                 outcome.created += 1;
                 id
             };
@@ -992,7 +972,7 @@ impl Store for SqlStore {
         let rows = qb.build().fetch_all(&self.db).await.map_err(db_err)?;
         let mut offers = rows
             .iter()
-            .map(offer_from_row)
+            .map(Offer::from_row)
             .collect::<Result<Vec<_>, _>>()?;
         self.attach_items(&mut offers).await?;
         Ok(OfferPage {
@@ -1014,9 +994,9 @@ impl Store for SqlStore {
         .iter()
         .map(|r| {
             Ok((
-                r.try_get::<String, _>("insee").map_err(db_err)?,
-                r.try_get::<String, _>("commune").map_err(db_err)?,
-                r.try_get::<i64, _>("n").map_err(db_err)?.max(0) as u64,
+                r.get::<String>("insee")?,
+                r.get::<String>("commune")?,
+                r.get::<i64>("n")?.max(0) as u64,
             ))
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
@@ -1032,11 +1012,11 @@ impl Store for SqlStore {
         .map_err(db_err)?
         .iter()
         .map(|r| {
-            let fam: String = r.try_get("family").map_err(db_err)?;
+            let fam: String = r.get("family")?;
             Ok((
                 fam.chars().next().unwrap_or('?'),
-                r.try_get::<String, _>("label").map_err(db_err)?,
-                r.try_get::<i64, _>("n").map_err(db_err)?.max(0) as u64,
+                r.get::<String>("label")?,
+                r.get::<i64>("n")?.max(0) as u64,
             ))
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
@@ -1096,12 +1076,12 @@ impl Store for SqlStore {
             .map(|r| {
                 Ok(EmployerSummary {
                     employer: Employer {
-                        id: EmployerId(r.try_get("id").map_err(db_err)?),
-                        name: r.try_get("name").map_err(db_err)?,
-                        description: r.try_get("description").map_err(db_err)?,
-                        fictional: r.try_get("fictional").map_err(db_err)?,
+                        id: EmployerId(r.get("id")?),
+                        name: r.get("name")?,
+                        description: r.get("description")?,
+                        fictional: r.get("fictional")?,
                     },
-                    published_offers: r.try_get::<i64, _>("n").map_err(db_err)?.max(0) as u64,
+                    published_offers: r.get::<i64>("n")?.max(0) as u64,
                 })
             })
             .collect()
@@ -1115,10 +1095,10 @@ impl Store for SqlStore {
             .map_err(db_err)?;
         r.map(|r| {
             Ok(Employer {
-                id: EmployerId(r.try_get("id").map_err(db_err)?),
-                name: r.try_get("name").map_err(db_err)?,
-                description: r.try_get("description").map_err(db_err)?,
-                fictional: r.try_get("fictional").map_err(db_err)?,
+                id: EmployerId(r.get("id")?),
+                name: r.get("name")?,
+                description: r.get("description")?,
+                fictional: r.get("fictional")?,
             })
         })
         .transpose()
@@ -1135,18 +1115,15 @@ impl Store for SqlStore {
         rows.iter()
             .map(|r| {
                 Ok(Site {
-                    id: SiteId(r.try_get("id").map_err(db_err)?),
-                    employer_id: EmployerId(r.try_get("employer_id").map_err(db_err)?),
-                    name: r.try_get("name").map_err(db_err)?,
-                    address: r.try_get("address").map_err(db_err)?,
-                    commune: r.try_get("commune").map_err(db_err)?,
-                    insee: InseeCode::parse(&r.try_get::<String, _>("insee").map_err(db_err)?)
+                    id: SiteId(r.get("id")?),
+                    employer_id: EmployerId(r.get("employer_id")?),
+                    name: r.get("name")?,
+                    address: r.get("address")?,
+                    commune: r.get("commune")?,
+                    insee: InseeCode::parse(&r.get::<String>("insee")?)
                         .map_err(|e| corrupt("insee", e))?,
-                    coordinates: Coordinates::new(
-                        r.try_get("lat").map_err(db_err)?,
-                        r.try_get("lon").map_err(db_err)?,
-                    )
-                    .map_err(|e| corrupt("coordonnées", e))?,
+                    coordinates: Coordinates::new(r.get("lat")?, r.get("lon")?)
+                        .map_err(|e| corrupt("coordonnées", e))?,
                 })
             })
             .collect()
@@ -1171,7 +1148,9 @@ impl Store for SqlStore {
             .fetch_all(&self.db)
             .await
             .map_err(db_err)?;
-        rows.iter().map(|r| Ok(inbox_row(r)?.interest)).collect()
+        rows.iter()
+            .map(|r| Ok(InboxRow::from_row(r)?.interest))
+            .collect()
     }
 
     async fn inbox(&self, f: &InboxFilter) -> Result<Vec<InboxRow>, StoreError> {
@@ -1197,7 +1176,7 @@ impl Store for SqlStore {
         qb.push(" ORDER BY i.callback_due, i.id LIMIT ")
             .push_bind(f.limit.clamp(1, 1000) as i64);
         let rows = qb.build().fetch_all(&self.db).await.map_err(db_err)?;
-        rows.iter().map(inbox_row).collect()
+        rows.iter().map(InboxRow::from_row).collect()
     }
 
     async fn interest(&self, id: i64) -> Result<Option<InboxRow>, StoreError> {
@@ -1207,7 +1186,7 @@ impl Store for SqlStore {
             .fetch_optional(&self.db)
             .await
             .map_err(db_err)?;
-        r.as_ref().map(inbox_row).transpose()
+        r.as_ref().map(InboxRow::from_row).transpose()
     }
 
     async fn assign_interest(&self, id: i64, user: Option<i64>, at: i64) -> Result<(), StoreError> {
@@ -1281,7 +1260,7 @@ impl Store for SqlStore {
             .fetch_optional(&self.db)
             .await
             .map_err(db_err)?;
-        r.as_ref().map(person_from_row).transpose()
+        r.as_ref().map(Person::from_row).transpose()
     }
 
     async fn person_by_email(&self, email: &str) -> Result<Option<Person>, StoreError> {
@@ -1293,7 +1272,7 @@ impl Store for SqlStore {
             .fetch_optional(&self.db)
             .await
             .map_err(db_err)?;
-        r.as_ref().map(person_from_row).transpose()
+        r.as_ref().map(Person::from_row).transpose()
     }
 
     async fn consents(&self, person_id: i64) -> Result<Vec<Consent>, StoreError> {
@@ -1308,12 +1287,12 @@ impl Store for SqlStore {
         rows.iter()
             .map(|r| {
                 Ok(Consent {
-                    id: r.try_get("id").map_err(db_err)?,
-                    person_id: r.try_get("person_id").map_err(db_err)?,
-                    purpose: r.try_get("purpose").map_err(db_err)?,
-                    wording_version: r.try_get("wording_version").map_err(db_err)?,
-                    given_at: r.try_get("given_at").map_err(db_err)?,
-                    withdrawn_at: r.try_get("withdrawn_at").map_err(db_err)?,
+                    id: r.get("id")?,
+                    person_id: r.get("person_id")?,
+                    purpose: r.get("purpose")?,
+                    wording_version: r.get("wording_version")?,
+                    given_at: r.get("given_at")?,
+                    withdrawn_at: r.get("withdrawn_at")?,
                 })
             })
             .collect()
@@ -1326,7 +1305,9 @@ impl Store for SqlStore {
             .fetch_all(&self.db)
             .await
             .map_err(db_err)?;
-        rows.iter().map(|r| Ok(inbox_row(r)?.interest)).collect()
+        rows.iter()
+            .map(|r| Ok(InboxRow::from_row(r)?.interest))
+            .collect()
     }
 
     async fn erase_person(&self, id: i64, at: i64) -> Result<(), StoreError> {
@@ -1425,13 +1406,13 @@ impl Store for SqlStore {
         rows.iter()
             .map(|r| {
                 Ok(AuditEntry {
-                    id: r.try_get("id").map_err(db_err)?,
-                    at: r.try_get("at").map_err(db_err)?,
-                    actor_user_id: r.try_get("actor_user_id").map_err(db_err)?,
-                    actor: r.try_get("actor").map_err(db_err)?,
-                    action: r.try_get("action").map_err(db_err)?,
-                    subject: r.try_get("subject").map_err(db_err)?,
-                    detail: r.try_get("detail").map_err(db_err)?,
+                    id: r.get("id")?,
+                    at: r.get("at")?,
+                    actor_user_id: r.get("actor_user_id")?,
+                    actor: r.get("actor")?,
+                    action: r.get("action")?,
+                    subject: r.get("subject")?,
+                    detail: r.get("detail")?,
                 })
             })
             .collect()
