@@ -14,44 +14,9 @@ use dklik_app::store::StoreError;
 use sqlx::migrate::{Migrate, Migration, MigrationType, Migrator};
 use std::borrow::Cow;
 
-/// The migrations, in order: version, name, SQL (PostgreSQL dialect).
-const MIGRATIONS: &[(i64, &str, &str)] = &[
-    (1, "init", include_str!("../migrations/0001_init.sql")),
-    (
-        2,
-        "accounts",
-        include_str!("../migrations/0002_accounts.sql"),
-    ),
-    (3, "gtfs", include_str!("../migrations/0003_gtfs.sql")),
-    (4, "screens", include_str!("../migrations/0004_screens.sql")),
-    (
-        5,
-        "diffusion",
-        include_str!("../migrations/0005_diffusion.sql"),
-    ),
-    (6, "skills", include_str!("../migrations/0006_skills.sql")),
-    (
-        7,
-        "orientation",
-        include_str!("../migrations/0007_orientation.sql"),
-    ),
-    (
-        8,
-        "introductions",
-        include_str!("../migrations/0008_introductions.sql"),
-    ),
-    (9, "impact", include_str!("../migrations/0009_impact.sql")),
-    (
-        10,
-        "impression_lines",
-        include_str!("../migrations/0010_impression_lines.sql"),
-    ),
-    (
-        11,
-        "security",
-        include_str!("../migrations/0011_security.sql"),
-    ),
-];
+/// The migrations, in order: version, name, SQL (PostgreSQL dialect); listed from
+/// `migrations/` by the build script, so adding a migration is adding its file.
+const MIGRATIONS: &[(i64, &str, &str)] = include!(concat!(env!("OUT_DIR"), "/migrations.rs"));
 
 /// The version the schema reaches once migrated.
 pub fn latest_version() -> i64 {
