@@ -199,24 +199,41 @@ pub async fn import_offers(
 }
 
 /// The public list's query, as typed in the address bar; every field is optional.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+/// Its description in the API document comes from these fields (`dklik_web::openapi`); the
+/// limits given there are those `check_strict` enforces.
+#[derive(Debug, Clone, Default, serde::Deserialize, schemars::JsonSchema)]
 pub struct OfferQuery {
+    /// Mots cherchés (accents, majuscules et pluriels ignorés).
     #[serde(default)]
+    #[schemars(length(max = 200))]
     pub q: String,
+    /// Code commune INSEE (vide : toutes).
     #[serde(default)]
+    #[schemars(pattern(r"^([0-9]{5}|2[AB][0-9]{3})?$"))]
     pub commune: String,
+    /// Lettre du grand domaine ROME (vide : toutes).
     #[serde(default)]
+    #[schemars(pattern(r"^[A-Z]?$"))]
     pub famille: String,
+    /// Type de contrat (vide : tous).
     #[serde(default)]
+    #[schemars(extend("enum" = ["", "cdi", "cdd", "interim", "apprentissage", "professionnalisation", "saisonnier", "autre"]))]
     pub contrat: String,
+    /// Heure de début d'un des postes (vide : toutes).
     #[serde(default)]
+    #[schemars(extend("enum" = ["", "tot", "matin", "apres-midi", "nuit"]))]
     pub horaire: String,
+    /// 1 : seulement les offres sans diplôme exigé.
     #[serde(default)]
+    #[schemars(extend("enum" = ["", "1"]))]
     pub sans_diplome: String,
-    /// A ROME job sheet code (links from the skills card's job ideas).
+    /// Code de fiche ROME (vide : tous).
     #[serde(default)]
+    #[schemars(pattern(r"^([A-N][0-9]{4})?$"))]
     pub metier: String,
+    /// Page (20 offres par page).
     #[serde(default)]
+    #[schemars(with = "u32", range(min = 1, max = 10_000))]
     pub page: String,
 }
 

@@ -423,11 +423,14 @@ impl ScreenHub {
 }
 
 /// What became of a batch of positions.
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq, schemars::JsonSchema)]
 pub struct IngestSummary {
+    /// Positions accepted.
     pub accepted: u64,
-    /// Refused positions by reason (`stale`, `impossible_jump`…).
+    /// Refused positions by reason: out_of_range, stale, future, out_of_order, duplicate,
+    /// impossible_jump, off_network.
     pub rejected: std::collections::BTreeMap<String, u64>,
+    /// Vehicles whose screens now show other slides.
     pub screens_changed: u64,
 }
 
@@ -461,7 +464,7 @@ pub enum IngestError {
 }
 
 /// One slide that another signage player reports having shown (`POST /api/v1/impressions`).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 pub struct PlayerImpression {
     /// The physical screen; when registered, its vehicle is known.
     #[serde(default)]
@@ -470,6 +473,7 @@ pub struct PlayerImpression {
     pub vehicle: Option<String>,
     /// The player's own id of the slide; with the screen and the time, it makes the
     /// impression unique, so a batch sent twice is counted once.
+    #[schemars(length(min = 1, max = 200))]
     pub slide_id: String,
     /// The DKLIK offer shown (its code), if the slide was an offer.
     #[serde(default)]
@@ -480,8 +484,11 @@ pub struct PlayerImpression {
     pub stop_id: Option<String>,
     /// Unix seconds.
     #[serde(deserialize_with = "dklik_domain::numbers::whole_i64")]
+    #[schemars(range(min = 0, max = 4_102_444_800_i64))]
     pub shown_at: i64,
+    /// Seconds on screen.
     #[serde(deserialize_with = "dklik_domain::numbers::whole_i64")]
+    #[schemars(range(min = 1, max = 3600))]
     pub duration_s: i64,
 }
 

@@ -56,7 +56,8 @@ pub struct Facets {
     pub families: Vec<(char, String, u64)>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// An employer and how many of its offers are published.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct EmployerSummary {
     pub employer: Employer,
     pub published_offers: u64,

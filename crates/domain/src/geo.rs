@@ -1,9 +1,10 @@
 //! Places: coordinates on the globe and French commune codes.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// WGS84 coordinates, always within range.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Coordinates {
     lat: f64,
     lon: f64,
@@ -41,8 +42,9 @@ impl Coordinates {
 }
 
 /// An INSEE commune code: 5 characters, digits, or 2A/2B for Corsica (`59183` is Dunkerque).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(try_from = "String", into = "String")]
+#[schemars(extend("pattern" = "^([0-9]{5}|2[AB][0-9]{3})$"))]
 pub struct InseeCode(String);
 
 impl InseeCode {

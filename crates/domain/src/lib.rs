@@ -39,3 +39,18 @@ pub use skills::{
     ActivityKind, Evidence, Habilete, JourneyEvent, Mobility, Modality, Neighbourhood, PersonForm,
     PersonInput, PersonProfile, PersonSkill, SkillEvidence, SkillTest, TestItem, TestTarget,
 };
+
+/// How a date is written in the API (`2026-11-30`): the schema of every `time::Date` field.
+pub struct IsoDate;
+
+impl schemars::JsonSchema for IsoDate {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "IsoDate".into()
+    }
+    fn inline_schema() -> bool {
+        true
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({"type": "string", "format": "date"})
+    }
+}

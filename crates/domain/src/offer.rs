@@ -3,11 +3,14 @@
 use crate::employer::{EmployerId, Site};
 use crate::error::ValidationError;
 use crate::rome::{ItemKind, OgrCode, RomeCode};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use time::Date;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 pub struct OfferId(pub i64);
 
 /// The letters and digits of short codes: no 0/O, 1/I/L, so that a code read off a bus
@@ -16,8 +19,9 @@ pub const SHORT_CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
 pub const SHORT_CODE_LEN: usize = 6;
 
 /// A 6-character code that identifies an offer in a short link (`/o/K7XP3M`).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(try_from = "String", into = "String")]
+#[schemars(extend("pattern" = "^[A-HJKMNP-Z2-9]{6}$"), description = "Code court de l'offre (QR, lien court)")]
 pub struct ShortCode(String);
 
 impl ShortCode {
@@ -78,8 +82,11 @@ impl fmt::Display for ShortCode {
 }
 
 /// A skill level, 1 (beginner) to 4 (expert).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(try_from = "u8", into = "u8")]
+#[schemars(extend("minimum" = 1, "maximum" = 4))]
 pub struct Level(u8);
 
 impl Level {
@@ -127,7 +134,7 @@ impl From<Level> for u8 {
 }
 
 /// Whether a required item is a must or a plus.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Importance {
     Must,
@@ -153,7 +160,7 @@ impl Importance {
 }
 
 /// One skill, knowledge or attitude an offer requires.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct RequiredItem {
     pub code: OgrCode,
     pub kind: ItemKind,
@@ -164,8 +171,9 @@ pub struct RequiredItem {
 }
 
 /// Days of the week as a set (bit 0 = Monday … bit 6 = Sunday).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(try_from = "u8", into = "u8")]
+#[schemars(extend("minimum" = 0, "maximum" = 127), description = "Jours (bit 0 = lundi … bit 6 = dimanche)")]
 pub struct Days(u8);
 
 const DAY_NAMES: [&str; 7] = ["lun", "mar", "mer", "jeu", "ven", "sam", "dim"];
@@ -292,8 +300,11 @@ impl From<Days> for u8 {
 }
 
 /// A time of day in minutes after midnight (0 to 1439).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(try_from = "u16", into = "u16")]
+#[schemars(extend("minimum" = 0, "maximum" = 1439), description = "Minutes après minuit")]
 pub struct TimeOfDay(u16);
 
 impl TimeOfDay {
@@ -410,7 +421,7 @@ impl ShiftPeriod {
 
 /// A working period: days, start and end. An end before the start means the shift ends the
 /// next day (a night shift 21:00 → 05:00).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub struct Shift {
     pub days: Days,
     pub start: TimeOfDay,
@@ -475,7 +486,7 @@ impl Shift {
 }
 
 /// The kind of contract.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ContractType {
     Cdi,
@@ -548,7 +559,7 @@ impl ContractType {
 }
 
 /// Where an offer is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OfferStatus {
     Draft,
@@ -759,7 +770,7 @@ impl NewOffer {
 }
 
 /// A stored offer, with its employer's name and its site.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Offer {
     pub id: OfferId,
     pub code: ShortCode,
@@ -781,9 +792,13 @@ pub struct Offer {
     pub positions: u32,
     pub no_diploma: bool,
     pub status: OfferStatus,
+    #[schemars(with = "crate::IsoDate")]
     pub created_on: Date,
+    #[schemars(with = "Option<crate::IsoDate>")]
     pub published_on: Option<Date>,
+    #[schemars(with = "Option<crate::IsoDate>")]
     pub ended_on: Option<Date>,
+    #[schemars(with = "Option<crate::IsoDate>")]
     pub expires_on: Option<Date>,
 }
 

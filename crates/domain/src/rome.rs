@@ -1,11 +1,15 @@
 //! ROME 4.0 identifiers and reference records (France Travail's job and skills reference).
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// A ROME job-sheet code: one capital letter and four digits, such as `H2913`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(try_from = "String", into = "String")]
+#[schemars(extend("pattern" = "^[A-N][0-9]{4}$"))]
 pub struct RomeCode(String);
 
 impl RomeCode {
@@ -47,7 +51,9 @@ impl fmt::Display for RomeCode {
 }
 
 /// A ROME item identifier (`code_ogr`): a positive number.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 pub struct OgrCode(pub i64);
 
 impl OgrCode {
@@ -68,7 +74,7 @@ impl fmt::Display for OgrCode {
 }
 
 /// What a ROME item is. A job offer may require the first three.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ItemKind {
     SavoirFaire,

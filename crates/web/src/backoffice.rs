@@ -904,8 +904,18 @@ pub async fn employer_offer(
 }
 
 /// For screens and feed senders: checks their token.
-pub async fn whoami(Extension(ident): Extension<Identity>) -> Json<serde_json::Value> {
-    Json(serde_json::json!({ "role": ident.role().map(|r| r.as_str()) }))
+/// Who an API token is.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct WhoAmI {
+    /// The token's role.
+    #[schemars(extend("enum" = ["screen", "feed", "admin"]))]
+    pub role: Option<&'static str>,
+}
+
+pub async fn whoami(Extension(ident): Extension<Identity>) -> Json<WhoAmI> {
+    Json(WhoAmI {
+        role: ident.role().map(|r| r.as_str()),
+    })
 }
 
 /// This module's routes: method, path, who may call it, handler (see `crate::routes`).
@@ -913,7 +923,13 @@ pub(crate) fn routes() -> Vec<crate::routes::Route> {
     use crate::access::{Who, ADMIN, ADVISORS, DEVICES, EMPLOYER, STAFF};
     use crate::routes::{get, post};
     vec![
-        get("/api/v1/whoami", Who::Roles(DEVICES), whoami),
+        get("/api/v1/whoami", Who::Roles(DEVICES), whoami).doc(
+            crate::openapi::Op::new(
+                "whoami",
+                "Le rôle du jeton d'API envoyé (écran ou flux de positions)",
+            )
+            .answer::<WhoAmI>(200, "Le rôle"),
+        ),
         get("/conseil/doublons", Who::Roles(ADVISORS), duplicates),
         post(
             "/conseil/personnes/{id}/fusion",

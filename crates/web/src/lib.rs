@@ -14,6 +14,7 @@ mod forms;
 mod impact;
 mod log;
 mod matching;
+mod openapi;
 mod orientation;
 mod pages;
 mod questionnaire;

@@ -18,9 +18,17 @@ pub struct Route {
     /// Takes an operator's feed: its body may be as large as `AppState::max_feed_bytes`
     /// rather than a form's 64 KiB.
     pub(crate) feed: bool,
+    /// Under `/api/`: what it reads and answers, for the OpenAPI document.
+    pub(crate) doc: Option<crate::openapi::Op>,
 }
 
 impl Route {
+    /// Describes an `/api/` operation (see `crate::openapi`).
+    pub(crate) fn doc(mut self, op: crate::openapi::Op) -> Self {
+        self.doc = Some(op);
+        self
+    }
+
     /// Marks a route that takes operators' feeds (large bodies).
     pub(crate) fn feed(mut self) -> Self {
         self.feed = true;
@@ -40,6 +48,7 @@ where
         who,
         handler: axum::routing::get(handler),
         feed: false,
+        doc: None,
     }
 }
 
@@ -55,6 +64,7 @@ where
         who,
         handler: axum::routing::post(handler),
         feed: false,
+        doc: None,
     }
 }
 

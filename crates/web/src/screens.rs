@@ -2,6 +2,7 @@
 //! feed for other signage systems.
 
 use crate::error::{ApiError, AppError};
+use crate::openapi::ErrorBody;
 use crate::pages::message_page;
 use crate::SharedState;
 use askama::Template;
@@ -10,9 +11,11 @@ use axum::http::{header, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Json;
+use dklik_app::screens::IngestSummary;
 use dklik_app::screens::{IngestError, ScreenState};
 use dklik_screens::{Position, Slide};
-use serde::Deserialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::convert::Infallible;
 
@@ -281,27 +284,126 @@ pub async fn scan(
     Ok(Redirect::to(&to).into_response())
 }
 
-#[derive(Deserialize)]
+/// One vehicle's position, as an operator's simple JSON feed sends it.
+#[derive(Deserialize, JsonSchema)]
+#[schemars(rename = "Position")]
 pub struct PositionIn {
+    /// The vehicle (its fleet number or the feed's own id).
+    #[schemars(length(min = 1, max = 100))]
     vehicle: String,
+    /// Latitude (WGS84).
     lat: f64,
+    /// Longitude (WGS84).
     lon: f64,
     /// Unix seconds.
     #[serde(deserialize_with = "dklik_domain::numbers::whole_i64")]
+    #[schemars(range(min = 0, max = 4_102_444_800_i64))]
     timestamp: i64,
+    /// The GTFS trip it runs, if known.
     #[serde(default)]
     trip_id: Option<String>,
+    /// The GTFS route, if known.
     #[serde(default)]
     route_id: Option<String>,
+    /// The GTFS stop it is at or heads to, if known.
     #[serde(default)]
     stop_id: Option<String>,
 }
 
-#[derive(Deserialize)]
+/// One position, or a list of at most 10,000 (more: 422).
+#[derive(Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum PositionsIn {
+    /// Several positions.
     Many(Vec<PositionIn>),
+    /// One position.
     One(PositionIn),
+}
+
+/// What became of a decoded feed's positions, and what could not be read.
+#[derive(Serialize, JsonSchema)]
+pub struct FeedAnswer {
+    /// Accepted and refused positions.
+    #[serde(flatten)]
+    pub positions: IngestSummary,
+    /// Entities that could not be read (how many).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skipped_count: Option<usize>,
+    /// Entities that could not be read, said in French (the first 100).
+    pub skipped: Vec<String>,
+    /// What the feed carried beside positions (trip updates, alerts…), by kind.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ignored: Option<std::collections::BTreeMap<&'static str, u64>>,
+}
+
+/// What became of a batch of impressions.
+#[derive(Serialize, JsonSchema)]
+pub struct ImpressionsAnswer {
+    /// Impressions in the batch.
+    pub received: u64,
+    /// Recorded now.
+    pub recorded: u64,
+    /// Already recorded by an earlier batch (same screen, slide and instant).
+    pub already: u64,
+    /// Refused ones: their position in the batch, and why.
+    pub refused: Vec<Refused>,
+}
+
+/// An impression refused.
+#[derive(Serialize, JsonSchema)]
+pub struct Refused {
+    /// Its position in the batch, from 0.
+    pub index: usize,
+    /// Why.
+    pub error: String,
+}
+
+/// Positions accepted and refused since the server started.
+#[derive(Serialize, JsonSchema)]
+pub struct Counters {
+    /// Accepted.
+    pub accepted: u64,
+    /// Refused, by reason.
+    pub rejected: HashMap<String, u64>,
+}
+
+/// A stop and the offers within walking distance.
+#[derive(Serialize, JsonSchema)]
+pub struct StopOffers {
+    /// The stop.
+    pub stop: StopInfo,
+    /// Offers near it, nearest first.
+    pub offers: Vec<StopOffer>,
+}
+
+/// A GTFS stop.
+#[derive(Serialize, JsonSchema)]
+pub struct StopInfo {
+    /// Its GTFS id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// Latitude.
+    pub lat: f64,
+    /// Longitude.
+    pub lon: f64,
+}
+
+/// An offer near a stop, with what a screen needs to show it.
+#[derive(Serialize, JsonSchema)]
+pub struct StopOffer {
+    /// The offer's short code.
+    pub offer_code: String,
+    /// Its title.
+    pub title: String,
+    /// The employer's name.
+    pub employer: String,
+    /// Metres from the stop to the site, as the crow flies.
+    pub distance_m: u32,
+    /// The offer's short link.
+    pub short_url: String,
+    /// Its QR code (SVG).
+    pub qr_svg_url: String,
 }
 
 /// POST of vehicle positions as JSON (one object or an array), by a feed sender's token.
@@ -314,7 +416,9 @@ pub async fn positions(
         Err(e) => {
             return Ok((
                 StatusCode::BAD_REQUEST,
-                Json(serde_json::json!({"error": format!("JSON illisible : {e}")})),
+                Json(ErrorBody {
+                    error: format!("JSON illisible : {e}"),
+                }),
             )
                 .into_response())
         }
@@ -326,7 +430,9 @@ pub async fn positions(
     if list.len() > 10_000 {
         return Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
-            Json(serde_json::json!({"error": "10 000 positions au plus par envoi"})),
+            Json(ErrorBody {
+                error: "10 000 positions au plus par envoi".into(),
+            }),
         )
             .into_response());
     }
@@ -353,7 +459,9 @@ pub async fn positions(
     if !bad.is_empty() {
         return Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
-            Json(serde_json::json!({"error": bad.join(" ; ")})),
+            Json(ErrorBody {
+                error: bad.join(" ; "),
+            }),
         )
             .into_response());
     }
@@ -383,7 +491,9 @@ pub async fn player_impressions(
         Err(e) => {
             return Ok((
                 StatusCode::BAD_REQUEST,
-                Json(serde_json::json!({"error": format!("JSON illisible (un tableau d'impressions est attendu) : {e}")})),
+                Json(ErrorBody {
+                    error: format!("JSON illisible (un tableau d'impressions est attendu) : {e}"),
+                }),
             )
                 .into_response())
         }
@@ -391,7 +501,9 @@ pub async fn player_impressions(
     if items.len() > dklik_app::screens::MAX_BATCH {
         return Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
-            Json(serde_json::json!({"error": "5 000 impressions au plus par envoi"})),
+            Json(ErrorBody {
+                error: "5 000 impressions au plus par envoi".into(),
+            }),
         )
             .into_response());
     }
@@ -407,7 +519,9 @@ pub async fn player_impressions(
     if !bad.is_empty() {
         return Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
-            Json(serde_json::json!({"error": bad.join(" ; ")})),
+            Json(ErrorBody {
+                error: bad.join(" ; "),
+            }),
         )
             .into_response());
     }
@@ -418,17 +532,20 @@ pub async fn player_impressions(
         dklik_app::unix_now(),
     )
     .await?;
-    let refused: Vec<serde_json::Value> = out
+    let refused = out
         .refused
         .iter()
-        .map(|(i, m)| serde_json::json!({"index": i, "error": m}))
+        .map(|(i, m)| Refused {
+            index: *i,
+            error: m.clone(),
+        })
         .collect();
-    Ok(Json(serde_json::json!({
-        "received": out.received,
-        "recorded": out.recorded,
-        "already": out.already,
-        "refused": refused,
-    }))
+    Ok(Json(ImpressionsAnswer {
+        received: out.received,
+        recorded: out.recorded,
+        already: out.already,
+        refused,
+    })
     .into_response())
 }
 
@@ -439,7 +556,9 @@ fn to_positions(reports: Vec<dklik_transit::realtime::VehicleReport>) -> Vec<Pos
 fn decode_refused(e: dklik_transit::realtime::DecodeError) -> Response {
     (
         StatusCode::BAD_REQUEST,
-        Json(serde_json::json!({"error": e.to_string()})),
+        Json(ErrorBody {
+            error: e.to_string(),
+        }),
     )
         .into_response()
 }
@@ -451,12 +570,18 @@ pub async fn gtfs_rt(
 ) -> Result<Response, ApiError> {
     match dklik_transit::realtime::gtfs_rt::decode(&body) {
         Ok(d) => {
-            let mut v = ingest_all(&st, &to_positions(d.reports)).await?;
+            let positions = ingest_all(&st, &to_positions(d.reports)).await?;
             // A national feed can skip thousands: the first 100 are named, all are counted.
-            v["skipped_count"] = serde_json::json!(d.skipped.len());
-            v["skipped"] = serde_json::json!(&d.skipped[..d.skipped.len().min(100)]);
-            v["ignored"] = serde_json::json!(d.ignored);
-            Ok(Json(v).into_response())
+            let skipped_count = d.skipped.len();
+            let mut skipped = d.skipped;
+            skipped.truncate(100);
+            Ok(Json(FeedAnswer {
+                positions,
+                skipped_count: Some(skipped_count),
+                skipped,
+                ignored: Some(d.ignored),
+            })
+            .into_response())
         }
         Err(e) => Ok(decode_refused(e)),
     }
@@ -469,9 +594,14 @@ pub async fn siri(
 ) -> Result<Response, ApiError> {
     match dklik_transit::realtime::siri::decode(&body) {
         Ok(d) => {
-            let mut v = ingest_all(&st, &to_positions(d.reports)).await?;
-            v["skipped"] = serde_json::json!(d.skipped);
-            Ok(Json(v).into_response())
+            let positions = ingest_all(&st, &to_positions(d.reports)).await?;
+            Ok(Json(FeedAnswer {
+                positions,
+                skipped_count: None,
+                skipped: d.skipped,
+                ignored: None,
+            })
+            .into_response())
         }
         Err(e) => Ok(decode_refused(e)),
     }
@@ -481,21 +611,24 @@ pub async fn siri(
 pub async fn ingest_all(
     st: &SharedState,
     positions: &[Position],
-) -> Result<serde_json::Value, ApiError> {
+) -> Result<IngestSummary, ApiError> {
     match st
         .screens
         .ingest_many(st.store.as_ref(), positions, dklik_app::unix_now())
         .await
     {
-        Ok(sum) => Ok(serde_json::to_value(sum).unwrap_or_default()),
+        Ok(sum) => Ok(sum),
         Err(IngestError::Store(e)) => Err(e.into()),
         Err(_) => Err(ApiError(AppError::Internal("moteur indisponible".into()))),
     }
 }
 
-#[derive(Deserialize, Default)]
+/// How the offers near a stop are sent.
+#[derive(Deserialize, Default, JsonSchema)]
 pub struct FeedQuery {
+    /// json (the default) or rss.
     #[serde(default)]
+    #[schemars(extend("enum" = ["", "json", "rss"]))]
     format: String,
 }
 
@@ -515,7 +648,9 @@ pub async fn stop_feed(
     if !matches!(q.format.as_str(), "" | "json" | "rss") {
         return Ok((
             StatusCode::BAD_REQUEST,
-            Json(serde_json::json!({"error": "format : json ou rss"})),
+            Json(ErrorBody {
+                error: "format : json ou rss".into(),
+            }),
         )
             .into_response());
     }
@@ -541,19 +676,26 @@ pub async fn stop_feed(
         )
             .into_response());
     }
-    let list: Vec<serde_json::Value> = offers
+    let offers = offers
         .iter()
-        .map(|(o, d)| {
-            serde_json::json!({
-                "offer_code": o.code, "title": o.title, "employer": o.employer, "distance_m": d,
-                "short_url": format!("{base}/o/{}", o.code), "qr_svg_url": format!("{base}/qr/{}.svg", o.code),
-            })
+        .map(|(o, d)| StopOffer {
+            offer_code: o.code.to_string(),
+            title: o.title.clone(),
+            employer: o.employer.clone(),
+            distance_m: *d,
+            short_url: format!("{base}/o/{}", o.code),
+            qr_svg_url: format!("{base}/qr/{}.svg", o.code),
         })
         .collect();
-    Ok(Json(serde_json::json!({
-        "stop": {"id": stop.id, "name": stop.name, "lat": stop.lat, "lon": stop.lon},
-        "offers": list,
-    }))
+    Ok(Json(StopOffers {
+        stop: StopInfo {
+            id: stop.id.clone(),
+            name: stop.name.clone(),
+            lat: stop.lat,
+            lon: stop.lon,
+        },
+        offers,
+    })
     .into_response())
 }
 
@@ -577,7 +719,7 @@ pub async fn offer_qr(State(st): State<SharedState>, Path(file): Path<String>) -
 }
 
 /// What the engine has accepted and refused since the server started (for operators).
-pub async fn counters(State(st): State<SharedState>) -> Json<serde_json::Value> {
+pub async fn counters(State(st): State<SharedState>) -> Json<Counters> {
     let (accepted, rejected) = st.screens.counters();
     let rejected: HashMap<String, u64> = rejected
         .into_iter()
@@ -591,12 +733,13 @@ pub async fn counters(State(st): State<SharedState>) -> Json<serde_json::Value> 
             )
         })
         .collect();
-    Json(serde_json::json!({"accepted": accepted, "rejected": rejected}))
+    Json(Counters { accepted, rejected })
 }
 
 /// This module's routes: method, path, who may call it, handler (see `crate::routes`).
 pub(crate) fn routes() -> Vec<crate::routes::Route> {
     use crate::access::{Who, ADMIN, FEED, SCREEN};
+    use crate::openapi::Op;
     use crate::routes::{get, post};
     vec![
         post(
@@ -604,16 +747,50 @@ pub(crate) fn routes() -> Vec<crate::routes::Route> {
             Who::Roles(SCREEN),
             player_impressions,
         )
-        .feed(),
+        .feed()
+        .doc(
+            Op::new("postImpressions", "Preuve de diffusion envoyée par un autre lecteur d'affichage, par un jeton de rôle screen")
+                .describe("Une impression renvoyée (même écran, même slide_id, même instant) compte une fois. 5 000 impressions au plus par envoi (sinon 422).")
+                .json_body::<Vec<dklik_app::screens::PlayerImpression>>()
+                .answer::<ImpressionsAnswer>(200, "Reçues, enregistrées, déjà connues, refusées (position et raison)"),
+        ),
         get("/ecrans", Who::Anyone, screens_list),
         get("/ecran/{vehicle}", Who::Anyone, screen_page),
         get("/ecran/{vehicle}/flux", Who::Anyone, screen_stream),
         get("/s/{code}", Who::Anyone, scan),
         get("/qr/{file}", Who::Anyone, offer_qr),
-        post("/api/v1/positions", Who::Roles(FEED), positions).feed(),
-        post("/api/v1/positions/gtfs-rt", Who::Roles(FEED), gtfs_rt).feed(),
-        post("/api/v1/positions/siri", Who::Roles(FEED), siri).feed(),
-        get("/api/v1/positions/counters", Who::Roles(ADMIN), counters),
-        get("/api/v1/stops/{stop}/offers", Who::Anyone, stop_feed),
+        post("/api/v1/positions", Who::Roles(FEED), positions)
+            .feed()
+            .doc(
+                Op::new("postPositions", "Positions de véhicules (flux JSON simple), par un jeton de rôle feed")
+                    .json_body::<PositionsIn>()
+                    .answer::<IngestSummary>(200, "Ce qui a été accepté ou refusé, par raison"),
+            ),
+        post("/api/v1/positions/gtfs-rt", Who::Roles(FEED), gtfs_rt)
+            .feed()
+            .doc(
+                Op::new("postGtfsRt", "Positions en GTFS-realtime (FeedMessage, protobuf), par un jeton feed")
+                    .describe("Les mises à jour de course et les alertes d'un même flux sont comptées dans `ignored`.")
+                    .body_media("application/x-protobuf")
+                    .answer::<FeedAnswer>(200, "Acceptées, refusées par raison, entités ignorées"),
+            ),
+        post("/api/v1/positions/siri", Who::Roles(FEED), siri)
+            .feed()
+            .doc(
+                Op::new("postSiri", "Positions en SIRI Vehicle Monitoring (XML, 1.x ou 2.0), par un jeton feed")
+                    .body_media("application/xml")
+                    .answer::<FeedAnswer>(200, "Acceptées, refusées par raison, activités illisibles"),
+            ),
+        get("/api/v1/positions/counters", Who::Roles(ADMIN), counters).doc(
+            Op::new("positionCounters", "Positions acceptées et refusées depuis le démarrage (administrateurs)")
+                .answer::<Counters>(200, "Compteurs"),
+        ),
+        get("/api/v1/stops/{stop}/offers", Who::Anyone, stop_feed).doc(
+            Op::new("stopOffers", "Les offres à distance de marche d'un arrêt, pour d'autres systèmes d'affichage (JSON, ou RSS avec format=rss)")
+                .path::<String>("stop", "L'identifiant GTFS de l'arrêt")
+                .query::<FeedQuery>()
+                .answer::<StopOffers>(200, "L'arrêt et ses offres, avec lien court et QR")
+                .or_media("application/rss+xml"),
+        ),
     ]
 }

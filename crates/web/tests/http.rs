@@ -311,4 +311,51 @@ async fn json_api_and_openapi() {
     let mut b = routed.clone();
     b.sort();
     assert_eq!(a, b);
+    // The schemas come from the types: every reference resolves, and a type the API both reads
+    // and writes reads as it writes.
+    assert_eq!(doc["x-read-and-written-differently"], serde_json::json!([]));
+    let text = doc.to_string();
+    let schemas = doc["components"]["schemas"].as_object().expect("schemas");
+    for r in text.split("\"$ref\":\"#/components/schemas/").skip(1) {
+        let name = r.split('"').next().unwrap_or_default();
+        assert!(schemas.contains_key(name), "unresolved $ref {name}");
+    }
+    for name in [
+        "Offer",
+        "Site",
+        "Shift",
+        "RequiredItem",
+        "ErrorBody",
+        "Position",
+    ] {
+        assert!(schemas.contains_key(name), "{name} is described");
+    }
+    // Field docs become descriptions; enums list the stored words.
+    assert_eq!(
+        doc["components"]["schemas"]["OfferStatus"]["enum"],
+        serde_json::json!(["draft", "published", "filled", "closed", "expired"])
+    );
+    let list = &doc["paths"]["/api/v1/offers"]["get"];
+    let params: Vec<&str> = list["parameters"]
+        .as_array()
+        .expect("parameters")
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    assert!(
+        params.contains(&"commune") && params.contains(&"page"),
+        "{params:?}"
+    );
+    assert!(list["responses"]["400"].is_object());
+    let positions = &doc["paths"]["/api/v1/positions"]["post"];
+    for code in ["200", "400", "401", "403", "413", "415", "422"] {
+        assert!(
+            positions["responses"][code].is_object(),
+            "positions answers {code}"
+        );
+    }
+    assert_eq!(
+        positions["security"],
+        serde_json::json!([{"feedToken": []}])
+    );
 }
