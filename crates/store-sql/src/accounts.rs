@@ -1,9 +1,9 @@
 //! `dklik_app::AccountStore` for [`SqlStore`]: users, sessions, one-time tokens, API tokens and
 //! the e-mail outbox.
 
-use crate::db::{query, query_scalar, FromRow};
+use crate::db::{query, query_scalar, FromRow, Row};
 #[allow(unused_imports)]
-use crate::store::*;
+use crate::prelude::*;
 use crate::SqlStore;
 pub(crate) use dklik_app::account_store::AccountStore;
 
@@ -343,5 +343,58 @@ impl AccountStore for SqlStore {
             .await
             .map_err(db_err)?;
         rows.iter().map(OutboxMessage::from_row).collect()
+    }
+}
+
+pub(crate) const USER_SELECT: &str =
+    "SELECT id, email, display_name, password_hash, role, employer_id, \
+    failed_logins, locked_until, disabled FROM users";
+
+impl FromRow for User {
+    fn from_row(r: &Row) -> Result<Self, StoreError> {
+        Ok(User {
+            id: r.get("id")?,
+            email: r.get("email")?,
+            display_name: r.get("display_name")?,
+            password_hash: r.get("password_hash")?,
+            role: r.code::<Role>("role")?,
+            employer_id: r.get::<Option<i64>>("employer_id")?.map(EmployerId),
+            failed_logins: r.get("failed_logins")?,
+            locked_until: r.get("locked_until")?,
+            disabled: r.get("disabled")?,
+        })
+    }
+}
+
+pub(crate) const API_TOKEN_SELECT: &str =
+    "SELECT id, name, role, created_at, revoked_at, last_used_at FROM api_tokens";
+
+impl FromRow for ApiToken {
+    fn from_row(r: &Row) -> Result<Self, StoreError> {
+        Ok(ApiToken {
+            id: r.get("id")?,
+            name: r.get("name")?,
+            role: r.code::<Role>("role")?,
+            created_at: r.get("created_at")?,
+            revoked_at: r.get("revoked_at")?,
+            last_used_at: r.get("last_used_at")?,
+        })
+    }
+}
+
+pub(crate) const OUTBOX_SELECT: &str =
+    "SELECT id, to_addr, subject, body, attempts, sent_at, last_error FROM outbox";
+
+impl FromRow for OutboxMessage {
+    fn from_row(r: &Row) -> Result<Self, StoreError> {
+        Ok(OutboxMessage {
+            id: r.get("id")?,
+            to: r.get("to_addr")?,
+            subject: r.get("subject")?,
+            body: r.get("body")?,
+            attempts: r.get("attempts")?,
+            sent_at: r.get("sent_at")?,
+            last_error: r.get("last_error")?,
+        })
     }
 }

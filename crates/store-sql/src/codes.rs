@@ -241,7 +241,7 @@ pub fn sql_word<T: StoredCode>(value: T) -> String {
 impl Row {
     /// The column's stored word, decoded by type.
     pub fn code<T: StoredCode>(&self, col: impl Column + Copy) -> Result<T, StoreError> {
-        let word: String = self.try_get(col).map_err(crate::store::db_err)?;
+        let word: String = self.try_get(col).map_err(crate::common::db_err)?;
         T::from_code(&word).ok_or_else(|| {
             StoreError::Backend(format!(
                 "valeur stockée invalide ({}, colonne {col:?}) : « {word} »",
@@ -255,7 +255,7 @@ impl Row {
         &self,
         col: impl Column + Copy,
     ) -> Result<Option<T>, StoreError> {
-        let word: Option<String> = self.try_get(col).map_err(crate::store::db_err)?;
+        let word: Option<String> = self.try_get(col).map_err(crate::common::db_err)?;
         word.map(|w| {
             T::from_code(&w).ok_or_else(|| {
                 StoreError::Backend(format!(

@@ -419,7 +419,7 @@ impl<'q, T: FromRow> QueryAs<'q, T> {
 
     /// All the rows, mapped.
     pub async fn fetch_all<'e>(self, on: impl Into<Target<'e>>) -> Result<Vec<T>, StoreError> {
-        let rows = self.q.fetch_all(on).await.map_err(crate::store::db_err)?;
+        let rows = self.q.fetch_all(on).await.map_err(crate::common::db_err)?;
         rows.iter().map(Row::to).collect()
     }
 
@@ -432,7 +432,7 @@ impl<'q, T: FromRow> QueryAs<'q, T> {
             .q
             .fetch_optional(on)
             .await
-            .map_err(crate::store::db_err)?;
+            .map_err(crate::common::db_err)?;
         row.as_ref().map(Row::to).transpose()
     }
 
@@ -441,7 +441,7 @@ impl<'q, T: FromRow> QueryAs<'q, T> {
         self.q
             .fetch_one(on)
             .await
-            .map_err(crate::store::db_err)?
+            .map_err(crate::common::db_err)?
             .to()
     }
 }

@@ -3,7 +3,7 @@
 use crate::codes::SurveyPhase;
 use crate::db::{query, Row};
 #[allow(unused_imports)]
-use crate::store::*;
+use crate::prelude::*;
 use crate::SqlStore;
 pub(crate) use dklik_app::impact_store::ImpactStore;
 pub(crate) use dklik_domain::impact as imp;

@@ -4,7 +4,7 @@
 use crate::codes::{sql_list, sql_word};
 use crate::db::{query, query_scalar, FromRow, Row};
 #[allow(unused_imports)]
-use crate::store::*;
+use crate::prelude::*;
 use crate::SqlStore;
 pub(crate) use dklik_app::introduction_store::{
     IntroChange, IntroStep, Introduction, IntroductionStore, NewIntroduction,

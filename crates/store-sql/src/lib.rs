@@ -4,20 +4,26 @@
 //! - [`db`]: one query API over both drivers (pool, transactions, rows, bound values);
 //! - [`migrate`]: one copy of the schema's migrations, run by sqlx's migrator on both;
 //! - [`connect`]: what differs between the two (connection options, notifications);
-//! - one module per contract: [`store`] (offers, people, requests, ROME…), [`accounts`],
-//!   [`people`], [`skills`], [`orientation`], [`introductions`], [`impact`], [`screens`].
+//! - [`codes`]: the enums the store keeps as words, bound and read by type;
+//! - one module per contract: [`store`] (ROME, offers, requests, privacy…), [`accounts`],
+//!   [`people`], [`skills`], [`orientation`], [`introductions`], [`impact`], [`screens`];
+//!   `offers` holds the offers' SELECT, row mapping and import writes, `common` the helpers all
+//!   share, `prelude` what every module imports.
 //!
 //! The contract suite (`dklik-store-tests`) runs every case on both databases.
 
 pub mod accounts;
 pub mod codes;
+mod common;
 pub mod connect;
 pub mod db;
 pub mod impact;
 pub mod introductions;
 pub mod migrate;
+mod offers;
 pub mod orientation;
 pub mod people;
+mod prelude;
 pub mod screens;
 pub mod skills;
 pub mod store;

@@ -4,7 +4,7 @@
 use crate::codes::{sql_list, sql_word, EventState, SessionState, SurveyPhase, HOLDING_A_PLACE};
 use crate::db::{query, query_scalar, FromRow, QueryBuilder, Row, Tx};
 #[allow(unused_imports)]
-use crate::store::*;
+use crate::prelude::*;
 use crate::SqlStore;
 pub(crate) use dklik_app::orientation_store::{
     Contact, OrientationStore, OutreachContact, Registrant, Registration, Reminder, ServiceFilter,

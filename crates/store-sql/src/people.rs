@@ -1,9 +1,9 @@
 //! `dklik_app::PeopleStore` for [`SqlStore`]: a person's codes, verified contacts, likely
 //! duplicates and merges, staff login failures.
 
-use crate::db::{query, query_as, query_scalar, FromRow, Tx};
+use crate::db::{query, query_as, query_scalar, FromRow, Row, Tx};
 #[allow(unused_imports)]
-use crate::store::*;
+use crate::prelude::*;
 use crate::SqlStore;
 pub(crate) use dklik_app::people_store::{
     CodePurpose, DuplicatePair, DuplicateReason, LoginFailures, PeopleStore, PersonCode,
@@ -433,5 +433,199 @@ impl PeopleStore for SqlStore {
         .await
         .map_err(db_err)?;
         Ok(())
+    }
+}
+
+pub(crate) const INBOX_SELECT: &str = "SELECT i.id, i.offer_id, i.person_id, p.first_name, p.phone, p.email, \
+    i.best_time, i.consent_version, i.channel, i.channel_detail, i.created_at, i.status, i.assigned_to, \
+    i.callback_due, o.code AS offer_code, o.title AS offer_title, u.display_name AS assigned_name, i.unverified \
+    FROM interests i JOIN people p ON p.id = i.person_id LEFT JOIN offers o ON o.id = i.offer_id \
+    LEFT JOIN users u ON u.id = i.assigned_to";
+
+impl FromRow for InboxRow {
+    fn from_row(r: &Row) -> Result<Self, StoreError> {
+        Ok(InboxRow {
+            interest: Interest {
+                id: r.get("id")?,
+                offer_id: r.get::<Option<i64>>("offer_id")?.map(OfferId),
+                person_id: r.get("person_id")?,
+                first_name: r.get::<Option<String>>("first_name")?.unwrap_or_default(),
+                phone: r.get("phone")?,
+                email: r.get("email")?,
+                best_time: BestTime::parse(&r.get::<String>("best_time")?).unwrap_or(BestTime::Any),
+                consent_version: r.get("consent_version")?,
+                channel: Channel::parse_lenient(&r.get::<String>("channel")?),
+                channel_detail: r.get("channel_detail")?,
+                created_at: r.get("created_at")?,
+                status: r.code::<InterestStatus>("status")?,
+                assigned_to: r.get("assigned_to")?,
+                callback_due: opt_date(r.get("callback_due")?)?,
+            },
+            offer_code: r.get("offer_code")?,
+            offer_title: r.get("offer_title")?,
+            assigned_name: r.get("assigned_name")?,
+            unverified: r.get("unverified")?,
+        })
+    }
+}
+
+/// The person a form's contact belongs to, inside a transaction. Nothing typed in a
+/// form ever changes an existing record: anyone can type someone else's phone.
+/// - A record that already holds every contact typed (and none that differs) is
+///   reused as it is: `(id, true)`, the caller marks what it attaches as unverified.
+/// - Otherwise a new record is made with what was typed: `(id, false)`; when it shares
+///   a phone or an e-mail with another record, advisors see both as likely duplicates
+///   and may merge them.
+pub(crate) async fn find_or_create_person_tx(
+    tx: &mut Tx,
+    first_name: &str,
+    phone: Option<&str>,
+    email: Option<&str>,
+    at: i64,
+) -> Result<(i64, bool), StoreError> {
+    let candidates: Vec<(i64, Option<String>, Option<String>)> = query_as(
+        "SELECT id, phone, email FROM people WHERE anonymised_at IS NULL AND \
+         ((email IS NOT NULL AND email = $1) OR (phone IS NOT NULL AND phone = $2)) \
+         ORDER BY id",
+    )
+    .bind(email)
+    .bind(phone)
+    .fetch_all(&mut **tx)
+    .await?;
+    let holds = |typed: Option<&str>, stored: &Option<String>| match typed {
+        None => true,
+        Some(t) => stored.as_deref() == Some(t),
+    };
+    if let Some((id, _, _)) = candidates
+        .iter()
+        .find(|(_, p, e)| holds(phone, p) && holds(email, e))
+    {
+        return Ok((*id, true));
+    }
+    let id = query_scalar(
+        "INSERT INTO people (first_name, phone, email, created_at, last_activity_at) \
+         VALUES ($1, $2, $3, $4, $4) RETURNING id",
+    )
+    .bind(first_name)
+    .bind(phone)
+    .bind(email)
+    .bind(at)
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(db_err)?;
+    Ok((id, false))
+}
+
+/// One step of a person's path, inside a transaction.
+pub(crate) async fn insert_journey_event_tx(
+    tx: &mut Tx,
+    e: &::dklik_domain::JourneyEvent,
+) -> Result<i64, StoreError> {
+    query_scalar(
+        "INSERT INTO journey_events (person_id, at, kind, channel, summary, ref, actor, \
+         stage, offer_id, impression) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+    )
+    .bind(e.person_id)
+    .bind(e.at)
+    .bind(&e.kind)
+    .bind(&e.channel)
+    .bind(&e.summary)
+    .bind(&e.reference)
+    .bind(&e.actor)
+    .bind(&e.stage)
+    .bind(e.offer_id)
+    .bind(&e.impression)
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(db_err)
+}
+
+/// A call-back request inside a transaction: the person (found or created), their
+/// consent, the request and its step in the person's path. Returns (request, person,
+/// whether the person was an existing record the request was attached to).
+pub(crate) async fn insert_interest_tx(
+    tx: &mut Tx,
+    i: &NewInterest,
+    at: i64,
+    callback_due: ::time::Date,
+) -> Result<(i64, i64, bool), StoreError> {
+    let (person_id, attached) = find_or_create_person_tx(
+        tx,
+        &i.first_name,
+        i.phone.as_deref(),
+        i.email.as_deref(),
+        at,
+    )
+    .await?;
+    query(
+        "INSERT INTO consents (person_id, purpose, wording_version, given_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(person_id)
+    .bind(::dklik_domain::privacy::PURPOSE_CALLBACK)
+    .bind(&i.consent_version)
+    .bind(at)
+    .execute(&mut **tx)
+    .await
+    .map_err(db_err)?;
+    let id: i64 = query_scalar(
+        "INSERT INTO interests (offer_id, person_id, best_time, consent_version, channel, \
+         channel_detail, created_at, status, callback_due, updated_at, unverified) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $10, $8, $7, $9) RETURNING id",
+    )
+    .bind(i.offer_id.map(|o| o.0))
+    .bind(person_id)
+    .bind(i.best_time)
+    .bind(&i.consent_version)
+    .bind(i.channel)
+    .bind(&i.channel_detail)
+    .bind(at)
+    .bind(date_to_text(callback_due))
+    .bind(attached)
+    .bind(InterestStatus::New)
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(db_err)?;
+    insert_journey_event_tx(
+        tx,
+        &::dklik_domain::JourneyEvent {
+            id: 0,
+            person_id,
+            at,
+            kind: "interest".into(),
+            channel: i.channel.as_str().into(),
+            summary: if i.channel_detail.is_empty() {
+                "Demande de rappel".to_string()
+            } else {
+                format!("Demande de rappel ({})", i.channel_detail)
+            },
+            reference: format!("interest:{id}"),
+            actor: "la personne elle-même".into(),
+            stage: ::dklik_domain::impact::Stage::Interest.as_str().into(),
+            offer_id: i.offer_id.map(|o| o.0),
+            impression: i.impression.clone(),
+        },
+    )
+    .await?;
+    Ok((id, person_id, attached))
+}
+
+pub(crate) const PERSON_SELECT: &str =
+    "SELECT id, first_name, phone, email, created_at, last_activity_at, anonymised_at, \
+     email_verified_at, phone_verified_at FROM people";
+
+impl FromRow for Person {
+    fn from_row(r: &Row) -> Result<Self, StoreError> {
+        Ok(Person {
+            id: r.get("id")?,
+            first_name: r.get("first_name")?,
+            phone: r.get("phone")?,
+            email: r.get("email")?,
+            created_at: r.get("created_at")?,
+            last_activity_at: r.get("last_activity_at")?,
+            anonymised_at: r.get("anonymised_at")?,
+            email_verified_at: r.get("email_verified_at")?,
+            phone_verified_at: r.get("phone_verified_at")?,
+        })
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::db::{query, query_scalar};
 #[allow(unused_imports)]
-use crate::store::*;
+use crate::prelude::*;
 use crate::SqlStore;
 pub(crate) use dklik_app::screen_store::ScreenStore;
 

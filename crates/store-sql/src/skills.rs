@@ -4,7 +4,7 @@
 use crate::codes::sql_word;
 use crate::db::{query, query_scalar, FromRow, QueryBuilder, Row, Tx};
 #[allow(unused_imports)]
-use crate::store::*;
+use crate::prelude::*;
 use crate::SqlStore;
 pub(crate) use dklik_app::skills_store::{
     Attendance, Endorsement, Observation, ObservedActivity, PersonRow, QuestionnaireResult,

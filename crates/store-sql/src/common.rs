@@ -1,0 +1,78 @@
+//! Helpers shared by the store's modules: errors, dates, chunked inserts.
+
+use crate::db::{QueryBuilder, Separated, Tx};
+use dklik_app::store::StoreError;
+
+pub(crate) fn db_err(e: ::sqlx::Error) -> StoreError {
+    match e {
+        ::sqlx::Error::RowNotFound => StoreError::NotFound,
+        ::sqlx::Error::Database(d) if d.is_unique_violation() => {
+            StoreError::Conflict(format!("doublon : {}", d.message()))
+        }
+        other => StoreError::Backend(other.to_string()),
+    }
+}
+
+pub(crate) fn corrupt(what: &str, e: impl ::std::fmt::Display) -> StoreError {
+    StoreError::Backend(format!("valeur stockée invalide ({what}) : {e}"))
+}
+
+pub(crate) const DATE_FMT: &[::time::format_description::FormatItem<'static>] =
+    ::time::macros::format_description!("[year]-[month]-[day]");
+
+pub(crate) fn date_to_text(d: ::time::Date) -> String {
+    d.format(DATE_FMT).unwrap_or_default()
+}
+
+pub(crate) fn text_to_date(s: &str) -> Result<::time::Date, StoreError> {
+    ::time::Date::parse(s, DATE_FMT).map_err(|e| corrupt("date", e))
+}
+
+pub(crate) fn opt_date(s: Option<String>) -> Result<Option<::time::Date>, StoreError> {
+    s.as_deref().map(text_to_date).transpose()
+}
+
+/// Rows per multi-row INSERT: far under both backends' bound-parameter limits.
+pub(crate) const CHUNK: usize = 1000;
+
+/// A bound key value (`offers_where_one`, `rows_in`).
+pub(crate) enum Key {
+    Id(i64),
+    Text(String),
+}
+
+pub(crate) fn unix_now() -> i64 {
+    ::std::time::SystemTime::now()
+        .duration_since(::std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// Writes rows into a table in chunks of multi-row INSERTs (`head`, `VALUES (…), …`,
+/// `tail`), each row's values bound by `bind`; adds the rows written to `done` and reports it
+/// to `progress`. Returns the rows inserted or changed.
+pub(crate) async fn insert_chunks<T: Sync>(
+    tx: &mut Tx,
+    done: &mut u64,
+    progress: &(dyn Fn(u64) + Send + Sync),
+    rows: &[T],
+    head: &str,
+    tail: &str,
+    bind: impl Fn(Separated<'_>, &T) + Send + Sync,
+) -> Result<u64, StoreError> {
+    let mut changed = 0;
+    for chunk in rows.chunks(CHUNK) {
+        let mut qb = QueryBuilder::new(head);
+        qb.push_values(chunk, &bind);
+        qb.push(tail);
+        changed += qb
+            .build()
+            .execute(&mut **tx)
+            .await
+            .map_err(db_err)?
+            .rows_affected();
+        *done += chunk.len() as u64;
+        progress(*done);
+    }
+    Ok(changed)
+}

@@ -1,0 +1,21 @@
+//! What every module of the store uses: the contracts' and the domain's types, and the shared
+//! helpers (`db_err`, dates, `CHUNK`, `insert_chunks`, `unix_now`).
+
+pub(crate) use dklik_app::store::{
+    ApiToken, CampaignRecord, DisplayReportRow, EmployerSummary, Facets, FenceRecord, Impression,
+    InboxFilter, InboxRow, OfferPage, OfferToSave, OutboxMessage, SaveOutcome, ScreenMessage,
+    ScreenRecord, SessionRecord, Store, StoreError,
+};
+pub(crate) use dklik_domain::rome::{
+    RomeAppellation, RomeCounts, RomeDomain, RomeItem, RomeJob, RomeReference,
+};
+pub(crate) use dklik_domain::{
+    AuditEntry, BestTime, Channel, Consent, ContractType, Coordinates, Employer, EmployerId,
+    Importance, InseeCode, Interest, InterestStatus, ItemKind, Level, NewInterest, NewUser, Offer,
+    OfferFilter, OfferId, OfferStatus, OgrCode, Person, RequiredItem, Role, RomeCode, Shift,
+    ShortCode, Site, SiteId, User,
+};
+
+pub(crate) use crate::common::*;
+pub(crate) use crate::offers::*;
+pub(crate) use crate::people::*;
