@@ -270,6 +270,76 @@ test('a screen page at three sizes: big headline, no scroll, 7:1 contrast, a QR 
   }
 });
 
+// The 40 longest job titles of the ROME release (the full one under CI, from DKLIK_ROME_DIR).
+function longestAppellations(n) {
+  const dir = process.env.DKLIK_ROME_DIR;
+  assert.ok(dir || !process.env.CI, 'DKLIK_ROME_DIR must name the ROME export under CI');
+  if (!dir) return ['Conducteur / Conductrice de machine de fabrication de produits textiles non tissés'];
+  const text = readFileSync(join(dir, 'unix_referentiel_appellation.csv'), 'utf8');
+  const titles = text.split('\n').slice(1).map(line => {
+    const m = line.match(/^"[^"]*","((?:[^"]|"")*)"/);
+    return m ? m[1].replace(/""/g, '"') : '';
+  }).filter(Boolean);
+  return [...new Set(titles)].sort((a, b) => b.length - a.length).slice(0, n);
+}
+
+test('slides fit every screen shape: no text overflows its box, the QR is big, whole and readable', async () => {
+  const titles = longestAppellations(40);
+  assert.ok(titles.length >= 1);
+  const sizes = [[1920, 1080], [1920, 540], [1920, 360], [1280, 800], [1024, 768], [1080, 1920], [768, 1366]];
+  const ctx = await browser.newContext({ viewport: { width: 1920, height: 1080 } });
+  const page = await ctx.newPage();
+  await signIn(page, 'admin@dklik.demo');
+  await page.waitForLoadState();
+  const url = `${base}/admin/ecrans/apercu?employeur=${encodeURIComponent('Société de maintenance industrielle du Dunkerquois')}&titres=${encodeURIComponent(titles.join('\n'))}`;
+  const problems = [];
+  for (const [w, h] of sizes) {
+    await page.setViewportSize({ width: w, height: h });
+    const res = await page.goto(url);
+    assert.equal(res.status(), 200);
+    const count = await page.evaluate(() => window.dklikScreen.count());
+    assert.ok(count >= titles.length + 5, `${w}x${h}: ${count} slides (demo offers and titles)`);
+    for (let i = 0; i < count; i++) {
+      const found = await page.evaluate(i => {
+        window.dklikScreen.show(i);
+        const slide = [...document.querySelectorAll('.slide')].find(s => !s.hidden);
+        const out = [];
+        const title = slide.querySelector('h1').textContent;
+        for (const el of slide.querySelectorAll('h1, .kicker, .sub, .url, .code')) {
+          if (el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1) {
+            out.push(`${el.className || el.tagName} overflows (${el.scrollWidth}x${el.scrollHeight} in ${el.clientWidth}x${el.clientHeight})`);
+          }
+          const r = el.getBoundingClientRect();
+          if (r.left < 0 || r.top < 0 || r.right > innerWidth + 0.5 || r.bottom > innerHeight + 0.5) out.push(`${el.className || el.tagName} leaves the screen`);
+        }
+        const box = slide.querySelector('.text');
+        if (box.scrollHeight > box.clientHeight + 1 || box.scrollWidth > box.clientWidth + 1) out.push('the text box overflows');
+        const h1 = slide.querySelector('h1');
+        if (getComputedStyle(h1).textOverflow === 'ellipsis' || getComputedStyle(h1).webkitLineClamp !== 'none') out.push('the title is clamped');
+        const qr = slide.querySelector('.qr');
+        if (qr) {
+          const q = qr.getBoundingClientRect();
+          const svg = qr.querySelector('svg').getBoundingClientRect();
+          if (q.left < 0 || q.top < 0 || q.right > innerWidth + 0.5 || q.bottom > innerHeight + 0.5) out.push('the QR leaves the screen');
+          if (Math.min(svg.width, svg.height) < 0.3 * Math.min(innerWidth, innerHeight)) out.push(`the QR is ${Math.round(svg.width)} px, under 30 % of ${Math.min(innerWidth, innerHeight)}`);
+          const t = box.getBoundingClientRect();
+          if (t.right > q.left + 0.5 && t.bottom > q.top + 0.5 && t.left < q.right && t.top < q.bottom) out.push('the text covers the QR');
+        }
+        return out.map(p => `${p}: « ${title} »`);
+      }, i);
+      for (const f of found) problems.push(`${w}x${h} slide ${i}: ${f}`);
+      // Read the QR from the screen as a phone would: the first offer and the longest title.
+      if (i === 0 || i === count - titles.length) {
+        const shot = PNG.sync.read(await page.screenshot());
+        const qr = jsQR(new Uint8ClampedArray(shot.data), shot.width, shot.height);
+        if (!qr) problems.push(`${w}x${h} slide ${i}: the QR code cannot be read from the screen`);
+      }
+    }
+  }
+  assert.deepEqual(problems.slice(0, 30), [], `${problems.length} problems`);
+  await ctx.close();
+});
+
 test('a screen page takes new slides pushed by the server without reloading', async () => {
   const ctx = await browser.newContext({ viewport: { width: 1920, height: 540 } });
   const page = await ctx.newPage();

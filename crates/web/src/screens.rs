@@ -70,6 +70,8 @@ struct ScreenPage<'a> {
     vehicle: &'a str,
     seconds: i64,
     slides_html: String,
+    /// The admins' preview: no rotation, no server push.
+    preview: bool,
 }
 
 fn short(url: &str) -> String {
@@ -154,6 +156,85 @@ pub async fn screen_page(
         vehicle: &vehicle,
         seconds: st.screens.slide_seconds,
         slides_html: slides_html(current.as_deref(), &st.base_url)?,
+        preview: false,
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+/// What the preview shows beside the published offers.
+#[derive(Deserialize, Default)]
+pub struct PreviewQuery {
+    /// Job titles to try, one per line (60 at most, 200 characters each).
+    #[serde(default)]
+    titres: String,
+    /// The employer line of those tries.
+    #[serde(default)]
+    employeur: String,
+}
+
+/// `/admin/ecrans/apercu`: every published offer as a slide (and the titles typed in `titres`),
+/// as a screen of the window's size shows them; `dklikScreen.show(n)` steps through them. For
+/// admins checking how offers look on screens of every shape, and for the layout test.
+pub async fn preview(
+    State(st): State<SharedState>,
+    Query(q): Query<PreviewQuery>,
+) -> Result<Response, AppError> {
+    let page = st
+        .store
+        .list_offers(&dklik_domain::OfferFilter {
+            limit: 200,
+            ..Default::default()
+        })
+        .await?;
+    let base = &st.base_url;
+    let mut slides: Vec<SlideView> = page
+        .offers
+        .iter()
+        .map(|o| {
+            let url = format!("{base}/o/{}", o.code);
+            SlideView {
+                kicker: "On recrute près d'ici".into(),
+                headline: o.title.clone(),
+                sub: format!("{}, à 450 m de l'arrêt {}", o.employer_name, o.site.commune),
+                qr_svg: qr_svg(&url),
+                url_short: short(&url),
+                url,
+                code: o.code.to_string(),
+            }
+        })
+        .collect();
+    let employer: String = match q.employeur.trim() {
+        "" => "Entreprise de la zone industrielle".to_string(),
+        e => e.chars().take(200).collect(),
+    };
+    for title in q
+        .titres
+        .lines()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .take(60)
+    {
+        let url = format!("{base}/offres");
+        slides.push(SlideView {
+            kicker: "On recrute près d'ici".into(),
+            headline: title.chars().take(200).collect(),
+            sub: format!("{employer}, à 450 m de l'arrêt Gare de Dunkerque"),
+            qr_svg: qr_svg(&url),
+            url_short: short(&url),
+            url,
+            code: "ABC234".into(),
+        });
+    }
+    let html = if slides.is_empty() {
+        slides_html(None, base)?
+    } else {
+        SlidesFragment { slides }.render()?
+    };
+    let page = ScreenPage {
+        vehicle: "aperçu",
+        seconds: st.screens.slide_seconds,
+        slides_html: html,
+        preview: true,
     };
     Ok(Html(page.render()?).into_response())
 }
@@ -755,6 +836,7 @@ pub(crate) fn routes() -> Vec<crate::routes::Route> {
                 .answer::<ImpressionsAnswer>(200, "Reçues, enregistrées, déjà connues, refusées (position et raison)"),
         ),
         get("/ecrans", Who::Anyone, screens_list),
+        get("/admin/ecrans/apercu", Who::Roles(ADMIN), preview),
         get("/ecran/{vehicle}", Who::Anyone, screen_page),
         get("/ecran/{vehicle}/flux", Who::Anyone, screen_stream),
         get("/s/{code}", Who::Anyone, scan),
