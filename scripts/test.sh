@@ -55,7 +55,10 @@ cargo nextest run --workspace --no-fail-fast
 
 # --- 3: browser tests --------------------------------------------------------------------------
 echo "== Browser tests (headless Chromium, axe-core)"
-cargo build --bin dklik
+# The binary the CLI tests ran, from the same build (a separate `cargo build --bin` would
+# unify other features and compile much of the tree again).
+cargo test --no-run --workspace --quiet 2>/dev/null
+[ -x "$ROOT/target/debug/dklik" ] || fail "the dklik binary was not built"
 (cd e2e && npm ci --no-audit --no-fund --silent)
 DKLIK_BIN="$ROOT/target/debug/dklik" CHROMIUM="$(command -v chromium)" \
   node --test --test-reporter=spec e2e/
