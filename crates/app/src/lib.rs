@@ -25,6 +25,7 @@ pub mod rome;
 pub mod screen_settings;
 pub mod screen_store;
 pub mod screens;
+pub mod search;
 pub mod skills;
 pub mod skills_store;
 pub mod store;

@@ -248,6 +248,10 @@ pub trait Store:
     async fn offer_by_external_id(&self, external_id: &str) -> Result<Option<Offer>, StoreError>;
     /// Published offers matching the filter, newest first.
     async fn list_offers(&self, filter: &OfferFilter) -> Result<OfferPage, StoreError>;
+    /// A version of the published offers that moves whenever one is published, changed or
+    /// withdrawn: (published offers, last change in Unix seconds). Cheap: the search index
+    /// asks for it every second.
+    async fn offers_version(&self) -> Result<(i64, i64), StoreError>;
     async fn offer_facets(&self) -> Result<Facets, StoreError>;
     /// Moves an offer along its lifecycle; `Conflict` when the change is not allowed.
     async fn set_offer_status(

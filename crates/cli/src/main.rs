@@ -77,6 +77,8 @@ enum Command {
         retention_months: u32,
         #[command(flatten)]
         security: SecurityArgs,
+        #[command(flatten)]
+        search: SearchArgs,
     },
     /// Create an administrator account (the password is read from DKLIK_ADMIN_PASSWORD or the
     /// first line of standard input).
@@ -177,6 +179,27 @@ enum Command {
         #[arg(long, default_value_t = 50)]
         limit: u32,
     },
+}
+
+/// How the public offer search answers.
+#[derive(clap::Args, Clone)]
+struct SearchArgs {
+    /// `memory`: an index of the published offers kept in memory, rebuilt within seconds of a
+    /// change on any server; `sql`: every search asks the database (slower; for comparison).
+    #[arg(long, env = "DKLIK_SEARCH", default_value = "memory", value_parser = ["memory", "sql"])]
+    search: String,
+    /// Seconds a rendered offers-list page is kept for the same address (0: never).
+    #[arg(long, env = "DKLIK_PAGE_CACHE_SECONDS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(0..=60))]
+    page_cache_seconds: u64,
+}
+
+impl Default for SearchArgs {
+    fn default() -> Self {
+        Self {
+            search: "memory".into(),
+            page_cache_seconds: 5,
+        }
+    }
 }
 
 /// Where vehicle positions come from, and how the screens behave.
@@ -466,6 +489,7 @@ async fn run(cli: Cli) -> Result<()> {
             map_tiles,
             retention_months,
             security,
+            search,
         } => {
             let store = open_store(&db).await?;
             serve(
@@ -477,6 +501,7 @@ async fn run(cli: Cli) -> Result<()> {
                 &screens,
                 map_tiles,
                 &security,
+                &search,
             )
             .await
         }
@@ -533,6 +558,7 @@ async fn run(cli: Cli) -> Result<()> {
                     trusted_proxies: vec![],
                     security_contact: "securite@dklik.invalid".into(),
                 },
+                &SearchArgs::default(),
             )
             .await
         }
@@ -771,6 +797,7 @@ async fn serve(
     screen_args: &ScreenArgs,
     map_tiles: Option<String>,
     security: &SecurityArgs,
+    search: &SearchArgs,
 ) -> Result<()> {
     let (key, proxies) = (security.key()?, security.proxies()?);
     let listener = tokio::net::TcpListener::bind(listen)
@@ -894,6 +921,17 @@ async fn serve(
         usize::try_from(screen_args.max_feed_bytes).unwrap_or(dklik_web::DEFAULT_MAX_FEED_BYTES),
     );
     let state = dklik_web::AppState::with_security_contact(state, &security.security_contact);
+    let state = dklik_web::AppState::with_page_cache(
+        state,
+        std::time::Duration::from_secs(search.page_cache_seconds),
+    );
+    if search.search == "memory" {
+        // The public search answers from memory, rebuilt within seconds of any change.
+        tokio::spawn(dklik_app::search::keep_fresh(
+            state.store.clone(),
+            state.search.clone(),
+        ));
+    }
     dklik_web::serve(state, listener).await?;
     Ok(())
 }

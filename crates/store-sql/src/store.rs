@@ -291,6 +291,18 @@ impl Store for SqlStore {
             .pop())
     }
 
+    async fn offers_version(&self) -> Result<(i64, i64), StoreError> {
+        let row = query(
+            "SELECT CAST(COALESCE(SUM(CASE WHEN status = $1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS n, \
+             CAST(COALESCE(MAX(updated_at), 0) AS BIGINT) AS at FROM offers",
+        )
+        .bind(OfferStatus::Published)
+        .fetch_one(&self.db)
+        .await
+        .map_err(db_err)?;
+        Ok((row.get("n")?, row.get("at")?))
+    }
+
     async fn list_offers(&self, f: &OfferFilter) -> Result<OfferPage, StoreError> {
         let mut qb =
             QueryBuilder::new("SELECT COUNT(*) FROM offers o JOIN sites s ON s.id = o.site_id");

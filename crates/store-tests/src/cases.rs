@@ -204,6 +204,152 @@ pub async fn search_ignores_accents_and_plurals(store: &dyn Store) {
     assert_eq!(none.total, 0);
 }
 
+/// The in-memory index answers as the SQL path does (same offers for the same filters), and
+/// better: synonyms from the ROME job sheet, one-letter typos, relevance first; it follows
+/// changes once refreshed.
+pub async fn search_index_agrees_with_sql_and_knows_synonyms(store: &dyn Store) {
+    use dklik_app::search::OfferIndex;
+    load_demo(store).await;
+    let index = OfferIndex::default();
+    assert!(
+        index.search(&OfferFilter::default()).is_none(),
+        "not ready before built"
+    );
+    assert!(index.refresh(store, false).await.expect("build"));
+    assert!(
+        !index.refresh(store, false).await.expect("unchanged"),
+        "no rebuild without change"
+    );
+    let q = |text: &str| OfferQuery {
+        q: text.into(),
+        ..Default::default()
+    };
+    let ids = |p: &dklik_app::OfferPage| {
+        let mut v: Vec<i64> = p.offers.iter().map(|o| o.id.0).collect();
+        v.sort();
+        v
+    };
+    // Without words, the same offers in the same order (most recent first), the same facets.
+    for f in [
+        OfferFilter {
+            limit: 100,
+            ..Default::default()
+        },
+        OfferFilter {
+            limit: 100,
+            contract: Some(ContractType::Cdi),
+            ..Default::default()
+        },
+        OfferFilter {
+            limit: 100,
+            period: Some(ShiftPeriod::Night),
+            no_diploma: true,
+            ..Default::default()
+        },
+        OfferFilter {
+            limit: 100,
+            insee: Some("59183".into()),
+            family: Some('H'),
+            ..Default::default()
+        },
+        OfferFilter {
+            limit: 5,
+            offset: 5,
+            ..Default::default()
+        },
+    ] {
+        let sql = store.list_offers(&f).await.expect("sql");
+        let (mem, _) = index.search(&f).expect("ready");
+        assert_eq!(mem.total, sql.total, "{f:?}");
+        let order = |p: &dklik_app::OfferPage| p.offers.iter().map(|o| o.id.0).collect::<Vec<_>>();
+        assert_eq!(order(&mem), order(&sql), "{f:?}");
+    }
+    let (_, facets) = index
+        .search(&OfferFilter {
+            limit: 1,
+            ..Default::default()
+        })
+        .expect("ready");
+    let sql_facets = store.offer_facets().await.expect("facets");
+    assert_eq!(facets.communes, sql_facets.communes);
+    assert_eq!(facets.families, sql_facets.families);
+    // With words: whatever SQL finds, the index finds too (it may find more).
+    for words in [
+        "soudeurs",
+        "ÉLECTRICIENNES",
+        "chariot nuit",
+        "maintenance dunkerque",
+    ] {
+        let sql = dklik_app::offers::search_offers(store, &q(words))
+            .await
+            .expect("sql");
+        let (mem, _) = index.search(&q(words).to_filter()).expect("ready");
+        let found = ids(&mem);
+        assert!(
+            ids(&sql).iter().all(|i| found.contains(i)),
+            "{words}: {found:?} lacks some of {:?}",
+            ids(&sql)
+        );
+    }
+    // "cariste" finds the engine driver of the same ROME sheet, whose text never says cariste.
+    let (carist, _) = index.search(&q("cariste").to_filter()).expect("ready");
+    assert!(
+        carist
+            .offers
+            .iter()
+            .any(|o| o.title.starts_with("Conducteur / Conductrice d'engins")),
+        "{:?}",
+        carist.offers.iter().map(|o| &o.title).collect::<Vec<_>>()
+    );
+    // Offers titled with the word come before those found by a synonym.
+    assert!(carist.offers[0].title.to_lowercase().contains("cariste"));
+    // One letter wrong, on a long enough word.
+    let (typo, _) = index
+        .search_typed(&q("soudeir").to_filter(), "soudeir")
+        .expect("ready");
+    let titles: Vec<&str> = typo.offers.iter().map(|o| o.title.as_str()).collect();
+    assert!(
+        titles.len() >= 3
+            && titles[..3]
+                .iter()
+                .all(|t| t.to_lowercase().contains("soud")),
+        "{titles:?}"
+    );
+    let (none, facets) = index.search(&q("astronaute").to_filter()).expect("ready");
+    assert_eq!(none.total, 0);
+    assert!(facets.communes.is_empty());
+    // Facets follow the query.
+    let (_, f) = index.search(&q("cariste").to_filter()).expect("ready");
+    let n: u64 = f.communes.iter().map(|c| c.2).sum();
+    assert_eq!(n, carist.total);
+    // A closed offer is gone once the index is refreshed.
+    let first = carist.offers[0].id;
+    store
+        .set_offer_status(first, OfferStatus::Closed, day("2026-11-30"))
+        .await
+        .expect("close");
+    assert!(
+        index.refresh(store, false).await.expect("refresh"),
+        "a change is seen"
+    );
+    let (after, _) = index.search(&q("cariste").to_filter()).expect("ready");
+    assert!(after.offers.iter().all(|o| o.id != first));
+    assert_eq!(after.total + 1, carist.total);
+    // Any text at all answers, and never panics.
+    for junk in [
+        "",
+        "%",
+        "_",
+        "' OR 1=1 --",
+        ".*",
+        "\\",
+        &"é".repeat(5000),
+        "\u{0}\u{1F600}",
+    ] {
+        let _ = index.search(&q(junk).to_filter()).expect("ready");
+    }
+}
+
 pub async fn list_filters(store: &dyn Store) {
     load_demo(store).await;
     let all = store

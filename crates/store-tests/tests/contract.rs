@@ -30,6 +30,7 @@ contract!(
     offers_import_then_upsert_by_external_id,
     bad_offer_file_writes_nothing,
     search_ignores_accents_and_plurals,
+    search_index_agrees_with_sql_and_knows_synonyms,
     list_filters,
     lifecycle_rules,
     reimport_cannot_reopen_a_closed_offer,

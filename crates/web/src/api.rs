@@ -37,7 +37,10 @@ pub async fn offers(
         )
             .into_response());
     }
-    let page = search_offers(st.store.as_ref(), &q).await?;
+    let page = match st.search.search_typed(&q.to_filter(), &q.q) {
+        Some((page, _)) => page,
+        None => search_offers(st.store.as_ref(), &q).await?,
+    };
     Ok(Json(OffersPage {
         total: page.total,
         page: q.page(),

@@ -76,6 +76,9 @@ pub struct AppState {
     /// Where to report a vulnerability (an e-mail address), shown on the privacy page and in
     /// `/.well-known/security.txt`.
     pub security_contact: String,
+    /// The published offers in memory, for the public search (`dklik_app::search`); until it
+    /// is built (or where nothing keeps it fresh, as in some tests), searches go to SQL.
+    pub search: Arc<dklik_app::search::OfferIndex>,
 }
 
 pub type SharedState = Arc<AppState>;
@@ -108,6 +111,7 @@ impl AppState {
             trusted_proxies: Vec::new(),
             security_contact: "securite@dklik.invalid".into(),
             max_feed_bytes: DEFAULT_MAX_FEED_BYTES,
+            search: Default::default(),
         })
     }
 
@@ -121,6 +125,17 @@ impl AppState {
             Ok(mut s) => {
                 s.key = key;
                 s.trusted_proxies = trusted_proxies;
+                Arc::new(s)
+            }
+            Err(shared) => shared,
+        }
+    }
+
+    /// The same state with rendered list pages kept `ttl` (zero: not kept).
+    pub fn with_page_cache(state: SharedState, ttl: Duration) -> SharedState {
+        match Arc::try_unwrap(state) {
+            Ok(mut s) => {
+                s.pages = PageCache::new(ttl, 2_000);
                 Arc::new(s)
             }
             Err(shared) => shared,

@@ -219,8 +219,13 @@ pub async fn offers(
     if let Some(html) = st.pages.get(&key) {
         return Ok(cached_html(html));
     }
-    let page = search_offers(st.store.as_ref(), &q).await?;
-    let facets = st.store.offer_facets().await?;
+    let (page, facets) = match st.search.search_typed(&q.to_filter(), &q.q) {
+        Some(found) => found,
+        None => (
+            search_offers(st.store.as_ref(), &q).await?,
+            st.store.offer_facets().await?,
+        ),
+    };
     let pages = (page.total as u32).div_ceil(PAGE_SIZE).max(1);
     let current = q.page().min(pages);
     let html = Arc::new(

@@ -257,6 +257,46 @@ async fn security_headers_everywhere_and_no_internal_text() {
 }
 
 #[tokio::test]
+async fn the_offer_list_answers_from_the_index_once_built() {
+    let app = app().await;
+    // Before the index is built, SQL answers: "cariste" finds only offers saying it.
+    let before = get(&app, "/api/v1/offers?q=cariste").await;
+    let v: serde_json::Value = serde_json::from_str(&before.body).expect("json");
+    let titles = |v: &serde_json::Value| -> Vec<String> {
+        v["offers"]
+            .as_array()
+            .expect("offers")
+            .iter()
+            .filter_map(|o| o["title"].as_str().map(String::from))
+            .collect()
+    };
+    assert!(!titles(&v).iter().any(|t| t.starts_with("Conducteur")));
+    assert!(app
+        .search
+        .refresh(app.store.as_ref(), false)
+        .await
+        .expect("index"));
+    // From the index: the engine driver of the same ROME sheet too, after the carists.
+    let after: serde_json::Value =
+        serde_json::from_str(&get(&app, "/api/v1/offers?q=cariste").await.body).expect("json");
+    let t = titles(&after);
+    assert!(t.iter().any(|t| t.starts_with("Conducteur")), "{t:?}");
+    assert!(t[0].contains("Cariste"), "{t:?}");
+    // The page says how many match, and its commune filter counts only those.
+    let page = get(&app, "/offres?q=cariste").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let n = after["total"].as_u64().expect("total");
+    assert!(
+        page.body.contains(&format!("{n} offre")),
+        "the page gives the count {n}"
+    );
+    // A typo on a long word still finds the welders.
+    let typo: serde_json::Value =
+        serde_json::from_str(&get(&app, "/api/v1/offers?q=soudeir").await.body).expect("json");
+    assert!(titles(&typo)[0].to_lowercase().contains("soud"));
+}
+
+#[tokio::test]
 async fn json_api_and_openapi() {
     let app = app().await;
     let list = get(&app, "/api/v1/offers?q=cariste&contrat=cdi").await;

@@ -14,6 +14,8 @@ pub struct App {
     pub router: Router,
     pub store: Arc<dyn Store>,
     pub screens: Arc<dklik_app::screens::ScreenHub>,
+    /// The in-memory offer index; not built until a test refreshes it (searches go to SQL).
+    pub search: Arc<dklik_app::search::OfferIndex>,
     _dir: tempfile::TempDir,
 }
 
@@ -60,11 +62,13 @@ pub async fn app_with_proxies(proxies: Vec<dklik_web::Cidr>) -> App {
         dklik_web::AppState::new(store.clone(), "https://dklik.example", 24, screens.clone());
     let state =
         dklik_web::AppState::with_security(state, dklik_app::auth::ServerKey::ephemeral(), proxies);
+    let search = state.search.clone();
     let router = dklik_web::router(state).layer(MockConnectInfo(SocketAddr::from((PEER, 4000))));
     App {
         router,
         store,
         screens,
+        search,
         _dir: dir,
     }
 }

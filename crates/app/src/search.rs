@@ -1,0 +1,408 @@
+//! The public offer search, in memory: an index of the published offers, rebuilt from the
+//! database when they change, so that a search costs microseconds whatever the query (the SQL
+//! path, `Store::list_offers`, scans every offer's words with `LIKE`).
+//!
+//! Matching works on the words of `dklik_domain::text::terms` (accents, case, plurals and
+//! job-title genders folded): a query word matches a word of an offer that starts with it; a
+//! word of 5 letters or more also matches a word one letter away (a typo). Each offer is found by
+//! its title, its ROME appellation and job sheet, and every other appellation of that job sheet
+//! (so "cariste" finds "Conducteur / Conductrice de chariot élévateur"), its employer, commune,
+//! description and skills, each with a weight. Every query word must match; offers are ranked
+//! by the sum of their best weights, then the most recent first. Facet counts are those of the
+//! current query (each facet counted with the other filters applied).
+//!
+//! Freshness: [`keep_fresh`] asks the database every second for a cheap version (published
+//! offers, last change) and rebuilds when it moved, so a change made on any server sharing the
+//! database is searchable within about two seconds. Until the first build, callers use SQL.
+
+use crate::store::{Facets, OfferPage, Store, StoreError};
+use dklik_domain::text::{fold, terms};
+use dklik_domain::{ContractType, EmployerId, Offer, OfferFilter, RomeCode, ShiftPeriod};
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+/// Weights of where a word was found.
+const W_TITLE: f32 = 4.0;
+const W_APPELLATION: f32 = 3.0;
+const W_JOB_SHEET: f32 = 2.0;
+const W_SYNONYM: f32 = 1.5;
+const W_PLACE: f32 = 1.0;
+const W_TEXT: f32 = 0.5;
+/// A query word that is only the start of an offer's word, or one letter away from it.
+const PREFIX: f32 = 0.9;
+const TYPO: f32 = 0.6;
+
+/// One offer as the index holds it.
+struct Doc {
+    offer: Arc<Offer>,
+    insee: String,
+    family: Option<char>,
+    contract: ContractType,
+    periods: i64,
+    employer: EmployerId,
+    rome: RomeCode,
+}
+
+/// One state of the index: built whole, then swapped in.
+struct Snapshot {
+    /// Published offers, most recent first (the SQL order: published on, then id).
+    docs: Vec<Doc>,
+    /// Every word (its stem), sorted, with the offers holding it and its best weight there.
+    vocab: Vec<(String, Vec<(u32, f32)>)>,
+    /// Every word as written (folded, not stemmed), with its stem: typos are looked for among
+    /// these ("soudeir" is one letter from "soudeur", two from its stem "soudeu").
+    written: Vec<(String, String)>,
+    /// The ROME families' labels.
+    family_labels: HashMap<char, String>,
+    version: (i64, i64),
+}
+
+/// The index of published offers; empty (and not ready) until first built.
+#[derive(Default)]
+pub struct OfferIndex {
+    snap: RwLock<Option<Arc<Snapshot>>>,
+}
+
+impl OfferIndex {
+    /// Whether a search can be answered from memory.
+    pub fn ready(&self) -> bool {
+        self.current().is_some()
+    }
+
+    fn current(&self) -> Option<Arc<Snapshot>> {
+        self.snap.read().ok().and_then(|s| s.clone())
+    }
+
+    /// Rebuilds the index when the offers changed since it was built (or `force`). Returns
+    /// whether it was rebuilt.
+    pub async fn refresh(&self, store: &dyn Store, force: bool) -> Result<bool, StoreError> {
+        let version = store.offers_version().await?;
+        if !force && self.current().is_some_and(|s| s.version == version) {
+            return Ok(false);
+        }
+        let started = std::time::Instant::now();
+        let page = store
+            .list_offers(&OfferFilter {
+                limit: u32::MAX,
+                ..Default::default()
+            })
+            .await?;
+        let mut codes: Vec<RomeCode> = page.offers.iter().map(|o| o.rome.clone()).collect();
+        codes.sort();
+        codes.dedup();
+        let appellations = store.rome_appellations(&codes).await?;
+        let domains = store.rome_domains().await?;
+        let snap = tokio::task::spawn_blocking(move || {
+            let mut synonyms: HashMap<RomeCode, Vec<String>> = HashMap::new();
+            for a in appellations {
+                synonyms.entry(a.rome).or_default().push(a.label);
+            }
+            let family_labels = domains
+                .into_iter()
+                .filter_map(|d| {
+                    let mut c = d.code.chars();
+                    match (c.next(), c.next()) {
+                        (Some(letter), None) => Some((letter, d.label)),
+                        _ => None,
+                    }
+                })
+                .collect();
+            build(page.offers, &synonyms, family_labels, version)
+        })
+        .await
+        .map_err(|e| StoreError::Backend(format!("index des offres : {e}")))?;
+        tracing::info!(
+            offers = snap.docs.len(),
+            words = snap.vocab.len(),
+            ms = started.elapsed().as_millis() as u64,
+            "index des offres à jour"
+        );
+        if let Ok(mut s) = self.snap.write() {
+            *s = Some(Arc::new(snap));
+        }
+        Ok(true)
+    }
+
+    /// The offers matching `filter` (its page) and the facets of that query; `None` until the
+    /// index is built.
+    pub fn search(&self, filter: &OfferFilter) -> Option<(OfferPage, Facets)> {
+        self.search_typed(filter, "")
+    }
+
+    /// The same, knowing the words as typed (`filter.terms` are their stems), for typos.
+    pub fn search_typed(&self, filter: &OfferFilter, typed: &str) -> Option<(OfferPage, Facets)> {
+        let snap = self.current()?;
+        Some(search(&snap, filter, typed))
+    }
+}
+
+fn build(
+    offers: Vec<Offer>,
+    synonyms: &HashMap<RomeCode, Vec<String>>,
+    family_labels: HashMap<char, String>,
+    version: (i64, i64),
+) -> Snapshot {
+    let mut words: HashMap<String, HashMap<u32, f32>> = HashMap::new();
+    let mut written: HashMap<String, String> = HashMap::new();
+    let mut docs = Vec::with_capacity(offers.len());
+    for (i, o) in offers.into_iter().enumerate() {
+        let id = i as u32;
+        let mut add = |text: &str, w: f32| {
+            for raw in fold(text).split_whitespace() {
+                if raw.chars().count() >= 5 && !written.contains_key(raw) {
+                    if let Some(t) = terms(raw).pop() {
+                        written.insert(raw.to_string(), t);
+                    }
+                }
+            }
+            for t in terms(text) {
+                let best = words.entry(t).or_default().entry(id).or_insert(0.0);
+                if w > *best {
+                    *best = w;
+                }
+            }
+        };
+        add(&o.title, W_TITLE);
+        add(&o.appellation_label, W_APPELLATION);
+        add(&o.rome_label, W_JOB_SHEET);
+        if let Some(list) = synonyms.get(&o.rome) {
+            for s in list {
+                add(s, W_SYNONYM);
+            }
+        }
+        add(&o.employer_name, W_PLACE);
+        add(&o.site.commune, W_PLACE);
+        add(&o.description, W_TEXT);
+        for it in &o.items {
+            add(&it.label, W_TEXT);
+        }
+        docs.push(Doc {
+            insee: o.site.insee.as_str().to_string(),
+            family: o.rome.as_str().chars().next(),
+            contract: o.contract,
+            periods: o
+                .shifts
+                .iter()
+                .fold(0, |acc, s| acc | ShiftPeriod::of(s.start).bit()),
+            employer: o.employer_id,
+            rome: o.rome.clone(),
+            offer: Arc::new(o),
+        });
+    }
+    let mut vocab: Vec<(String, Vec<(u32, f32)>)> = words
+        .into_iter()
+        .map(|(w, m)| {
+            let mut p: Vec<(u32, f32)> = m.into_iter().collect();
+            p.sort_by_key(|x| x.0);
+            (w, p)
+        })
+        .collect();
+    vocab.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut written: Vec<(String, String)> = written.into_iter().collect();
+    written.sort();
+    Snapshot {
+        docs,
+        vocab,
+        written,
+        family_labels,
+        version,
+    }
+}
+
+/// Whether `a` and `b` are one insertion, deletion or substitution apart (not equal).
+fn one_apart(a: &str, b: &str) -> bool {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let (short, long) = if a.len() <= b.len() {
+        (&a, &b)
+    } else {
+        (&b, &a)
+    };
+    if long.len() - short.len() > 1 {
+        return false;
+    }
+    let mut i = 0;
+    while i < short.len() && short[i] == long[i] {
+        i += 1;
+    }
+    if i == long.len() {
+        return false;
+    }
+    if short.len() == long.len() {
+        short[i + 1..] == long[i + 1..]
+    } else {
+        short[i..] == long[i + 1..]
+    }
+}
+
+/// The best weight of each offer holding a word that matches `term` (`typed`: the word as
+/// typed, folded, when known).
+fn matches(snap: &Snapshot, term: &str, typed: Option<&str>) -> HashMap<u32, f32> {
+    let mut out: HashMap<u32, f32> = HashMap::new();
+    let mut take = |postings: &[(u32, f32)], factor: f32| {
+        for &(d, w) in postings {
+            let s = out.entry(d).or_insert(0.0);
+            if w * factor > *s {
+                *s = w * factor;
+            }
+        }
+    };
+    // Words starting with the term are contiguous in the sorted vocabulary.
+    let start = snap.vocab.partition_point(|(w, _)| w.as_str() < term);
+    for (w, postings) in snap.vocab[start..]
+        .iter()
+        .take_while(|(w, _)| w.starts_with(term))
+    {
+        take(postings, if w == term { 1.0 } else { PREFIX });
+    }
+    let near = |a: &str, b: &str| {
+        let (n, m) = (a.chars().count(), b.chars().count());
+        n >= 5 && m + 1 >= n && m <= n + 1 && one_apart(a, b)
+    };
+    for (w, postings) in &snap.vocab {
+        if near(term, w) {
+            take(postings, TYPO);
+        }
+    }
+    if let Some(typed) = typed {
+        for (raw, stem) in &snap.written {
+            if near(typed, raw) {
+                if let Ok(i) = snap.vocab.binary_search_by(|(w, _)| w.as_str().cmp(stem)) {
+                    take(&snap.vocab[i].1, TYPO);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Which of the filter's conditions an offer meets, facet by facet.
+struct Pass {
+    commune: bool,
+    family: bool,
+    rest: bool,
+}
+
+fn pass(d: &Doc, f: &OfferFilter) -> Pass {
+    Pass {
+        commune: f.insee.as_deref().is_none_or(|i| d.insee == i),
+        family: f.family.is_none_or(|c| d.family == Some(c)),
+        rest: f.contract.is_none_or(|c| d.contract == c)
+            && f.period.is_none_or(|p| d.periods & p.bit() != 0)
+            && (!f.no_diploma || d.offer.no_diploma)
+            && f.employer.is_none_or(|e| d.employer == e)
+            && f.rome.as_ref().is_none_or(|r| &d.rome == r),
+    }
+}
+
+/// The typed words (folded) of each stem of `typed`.
+fn typed_words(typed: &str) -> HashMap<String, String> {
+    let mut out = HashMap::new();
+    for raw in fold(typed).split_whitespace() {
+        if let Some(t) = terms(raw).pop() {
+            out.entry(t).or_insert_with(|| raw.to_string());
+        }
+    }
+    out
+}
+
+fn search(snap: &Snapshot, f: &OfferFilter, typed: &str) -> (OfferPage, Facets) {
+    let typed = typed_words(typed);
+    // Offers holding every query word, with their score.
+    let candidates: Vec<(u32, f32)> = if f.terms.is_empty() {
+        (0..snap.docs.len() as u32).map(|d| (d, 0.0)).collect()
+    } else {
+        let mut acc: Option<HashMap<u32, f32>> = None;
+        for t in &f.terms {
+            let m = matches(snap, t, typed.get(t).map(String::as_str));
+            let next: HashMap<u32, f32> = match acc {
+                None => m,
+                Some(prev) => prev
+                    .into_iter()
+                    .filter_map(|(d, s)| m.get(&d).map(|w| (d, s + w)))
+                    .collect(),
+            };
+            let empty = next.is_empty();
+            acc = Some(next);
+            if empty {
+                break;
+            }
+        }
+        acc.unwrap_or_default().into_iter().collect()
+    };
+    let mut communes: HashMap<&str, (&str, u64)> = HashMap::new();
+    let mut families: HashMap<char, u64> = HashMap::new();
+    let mut hits: Vec<(u32, f32)> = Vec::new();
+    for &(d, s) in &candidates {
+        let doc = &snap.docs[d as usize];
+        let p = pass(doc, f);
+        if p.rest && p.family {
+            communes
+                .entry(doc.insee.as_str())
+                .or_insert((doc.offer.site.commune.as_str(), 0))
+                .1 += 1;
+        }
+        if p.rest && p.commune {
+            if let Some(c) = doc.family {
+                *families.entry(c).or_insert(0) += 1;
+            }
+        }
+        if p.rest && p.commune && p.family {
+            hits.push((d, s));
+        }
+    }
+    // Best score first, then the most recent (a lower index is more recent).
+    hits.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    let total = hits.len() as u64;
+    let offers = hits
+        .iter()
+        .skip(f.offset as usize)
+        .take(f.limit as usize)
+        .map(|&(d, _)| Offer::clone(&snap.docs[d as usize].offer))
+        .collect();
+    let mut communes: Vec<(String, String, u64)> = communes
+        .into_iter()
+        .map(|(i, (c, n))| (i.to_string(), c.to_string(), n))
+        .collect();
+    communes.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
+    let mut families: Vec<(char, String, u64)> = families
+        .into_iter()
+        .map(|(c, n)| {
+            let label = snap.family_labels.get(&c).cloned().unwrap_or_default();
+            (c, label, n)
+        })
+        .collect();
+    families.sort_by_key(|f| f.0);
+    (OfferPage { offers, total }, Facets { communes, families })
+}
+
+/// Keeps `index` in step with the database: a cheap version check every second, a rebuild
+/// when it moved (and once more at the next check, for changes made in the same second).
+pub async fn keep_fresh(store: Arc<dyn Store>, index: Arc<OfferIndex>) {
+    let mut again = true;
+    loop {
+        match index.refresh(store.as_ref(), again).await {
+            Ok(rebuilt) => again = rebuilt,
+            Err(e) => {
+                tracing::warn!(error = %e, "index des offres : mise à jour impossible, nouvel essai");
+                again = true;
+            }
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_letter_apart() {
+        assert!(one_apart("soudeur", "soudeir"));
+        assert!(one_apart("cariste", "carste"));
+        assert!(one_apart("cariste", "caristes"));
+        assert!(!one_apart("cariste", "cariste"));
+        assert!(!one_apart("cariste", "carist"[..4].as_ref()));
+        assert!(!one_apart("abc", "xyz"));
+    }
+}
