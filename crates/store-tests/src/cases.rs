@@ -335,6 +335,32 @@ pub async fn search_index_agrees_with_sql_and_knows_synonyms(store: &dyn Store) 
     let (after, _) = index.search(&q("cariste").to_filter()).expect("ready");
     assert!(after.offers.iter().all(|o| o.id != first));
     assert_eq!(after.total + 1, carist.total);
+    // Random queries (any text, any page, any filter value) answer, within the page size.
+    let mut runner = proptest::test_runner::TestRunner::new(proptest::test_runner::Config {
+        cases: 300,
+        ..Default::default()
+    });
+    let strategy = (
+        proptest::string::string_regex(".{0,300}").expect("regex"),
+        proptest::string::string_regex("[0-9a-zA-Z%' -]{0,12}").expect("regex"),
+        0u64..=2_000_000_000,
+    );
+    runner
+        .run(&strategy, |(text, value, page)| {
+            let q = OfferQuery {
+                q: text.clone(),
+                commune: value.clone(),
+                famille: value.clone(),
+                contrat: value.clone(),
+                horaire: value,
+                page: page.to_string(),
+                ..Default::default()
+            };
+            let (found, _) = index.search_typed(&q.to_filter(), &q.q).expect("ready");
+            proptest::prop_assert!(found.offers.len() as u64 <= found.total.min(20));
+            Ok(())
+        })
+        .expect("random queries");
     // Any text at all answers, and never panics.
     for junk in [
         "",
