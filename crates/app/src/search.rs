@@ -82,13 +82,8 @@ impl OfferIndex {
             return Ok(false);
         }
         let started = std::time::Instant::now();
-        let page = store
-            .list_offers(&OfferFilter {
-                limit: u32::MAX,
-                ..Default::default()
-            })
-            .await?;
-        let mut codes: Vec<RomeCode> = page.offers.iter().map(|o| o.rome.clone()).collect();
+        let offers = store.published_offers().await?;
+        let mut codes: Vec<RomeCode> = offers.iter().map(|o| o.rome.clone()).collect();
         codes.sort();
         codes.dedup();
         let appellations = store.rome_appellations(&codes).await?;
@@ -108,7 +103,7 @@ impl OfferIndex {
                     }
                 })
                 .collect();
-            build(page.offers, &synonyms, family_labels, version)
+            build(offers, &synonyms, family_labels, version)
         })
         .await
         .map_err(|e| StoreError::Backend(format!("index des offres : {e}")))?;

@@ -252,6 +252,9 @@ pub trait Store:
     /// withdrawn: (published offers, last change in Unix seconds). Cheap: the search index
     /// asks for it every second.
     async fn offers_version(&self) -> Result<(i64, i64), StoreError>;
+    /// Every published offer with its items, most recently published first (the search
+    /// index is built from them).
+    async fn published_offers(&self) -> Result<Vec<Offer>, StoreError>;
     async fn offer_facets(&self) -> Result<Facets, StoreError>;
     /// Moves an offer along its lifecycle; `Conflict` when the change is not allowed.
     async fn set_offer_status(

@@ -291,6 +291,14 @@ impl Store for SqlStore {
             .pop())
     }
 
+    async fn published_offers(&self) -> Result<Vec<Offer>, StoreError> {
+        self.offers_where_one(
+            "o.status = $1 ORDER BY o.published_on DESC, o.id DESC",
+            Key::Text(OfferStatus::Published.as_str().to_string()),
+        )
+        .await
+    }
+
     async fn offers_version(&self) -> Result<(i64, i64), StoreError> {
         let row = query(
             "SELECT CAST(COALESCE(SUM(CASE WHEN status = $1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS n, \

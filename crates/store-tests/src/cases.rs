@@ -216,6 +216,18 @@ pub async fn search_index_agrees_with_sql_and_knows_synonyms(store: &dyn Store) 
         "not ready before built"
     );
     assert!(index.refresh(store, false).await.expect("build"));
+    let all = store.published_offers().await.expect("published");
+    let sql_all = store
+        .list_offers(&OfferFilter { limit: 500, ..Default::default() })
+        .await
+        .expect("sql");
+    assert_eq!(all.len() as u64, sql_all.total, "every published offer");
+    assert_eq!(
+        all.iter().map(|o| o.id).collect::<Vec<_>>(),
+        sql_all.offers.iter().map(|o| o.id).collect::<Vec<_>>(),
+        "in the list's order"
+    );
+    assert!(all.iter().all(|o| !o.items.is_empty()), "with their items");
     assert!(
         !index.refresh(store, false).await.expect("unchanged"),
         "no rebuild without change"
