@@ -372,17 +372,21 @@ fn search(snap: &Snapshot, f: &OfferFilter, typed: &str) -> (OfferPage, Facets) 
 }
 
 /// Keeps `index` in step with the database: a cheap version check every second, a rebuild
-/// when it moved (and once more at the next check, for changes made in the same second).
+/// when it moved. A change made in the very second of a rebuild may not move the version (it
+/// counts seconds), so a rebuild whose last change is that recent is done once more.
 pub async fn keep_fresh(store: Arc<dyn Store>, index: Arc<OfferIndex>) {
-    let mut again = true;
+    let mut force = true;
     loop {
-        match index.refresh(store.as_ref(), again).await {
-            Ok(rebuilt) => again = rebuilt,
+        force = match index.refresh(store.as_ref(), force).await {
+            Ok(true) => index
+                .current()
+                .is_some_and(|s| s.version.1 >= crate::unix_now() - 1),
+            Ok(false) => false,
             Err(e) => {
                 tracing::warn!(error = %e, "index des offres : mise à jour impossible, nouvel essai");
-                again = true;
+                true
             }
-        }
+        };
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
 }
