@@ -37,6 +37,8 @@ const TYPO: f32 = 0.6;
 struct Doc {
     offer: Arc<Offer>,
     insee: String,
+    /// Its commune's place in `Snapshot::communes`.
+    commune: u32,
     family: Option<char>,
     contract: ContractType,
     periods: i64,
@@ -55,6 +57,9 @@ struct Snapshot {
     written: Vec<(String, String)>,
     /// The ROME families' labels.
     family_labels: HashMap<char, String>,
+    /// The communes of the offers' sites: INSEE code and name (the first in alphabetical order
+    /// when sites of one code are named differently).
+    communes: Vec<(String, String)>,
     version: (i64, i64),
 }
 
@@ -140,6 +145,8 @@ fn build(
 ) -> Snapshot {
     let mut words: HashMap<String, HashMap<u32, f32>> = HashMap::new();
     let mut written: HashMap<String, String> = HashMap::new();
+    let mut communes: Vec<(String, String)> = Vec::new();
+    let mut commune_of: HashMap<String, u32> = HashMap::new();
     let mut docs = Vec::with_capacity(offers.len());
     for (i, o) in offers.into_iter().enumerate() {
         let id = i as u32;
@@ -172,8 +179,17 @@ fn build(
         for it in &o.items {
             add(&it.label, W_TEXT);
         }
+        let insee = o.site.insee.as_str().to_string();
+        let commune = *commune_of.entry(insee.clone()).or_insert_with(|| {
+            communes.push((insee.clone(), o.site.commune.clone()));
+            communes.len() as u32 - 1
+        });
+        if o.site.commune < communes[commune as usize].1 {
+            communes[commune as usize].1 = o.site.commune.clone();
+        }
         docs.push(Doc {
-            insee: o.site.insee.as_str().to_string(),
+            insee,
+            commune,
             family: o.rome.as_str().chars().next(),
             contract: o.contract,
             periods: o
@@ -200,6 +216,7 @@ fn build(
         docs,
         vocab,
         written,
+        communes,
         family_labels,
         version,
     }
@@ -325,17 +342,14 @@ fn search(snap: &Snapshot, f: &OfferFilter, typed: &str) -> (OfferPage, Facets) 
         }
         acc.unwrap_or_default().into_iter().collect()
     };
-    let mut communes: HashMap<&str, (&str, u64)> = HashMap::new();
+    let mut communes: Vec<u64> = vec![0; snap.communes.len()];
     let mut families: HashMap<char, u64> = HashMap::new();
     let mut hits: Vec<(u32, f32)> = Vec::new();
     for &(d, s) in &candidates {
         let doc = &snap.docs[d as usize];
         let p = pass(doc, f);
         if p.rest && p.family {
-            communes
-                .entry(doc.insee.as_str())
-                .or_insert((doc.offer.site.commune.as_str(), 0))
-                .1 += 1;
+            communes[doc.commune as usize] += 1;
         }
         if p.rest && p.commune {
             if let Some(c) = doc.family {
@@ -346,9 +360,19 @@ fn search(snap: &Snapshot, f: &OfferFilter, typed: &str) -> (OfferPage, Facets) 
             hits.push((d, s));
         }
     }
-    // Best score first, then the most recent (a lower index is more recent).
-    hits.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    // Best score first, then the most recent (a lower index is more recent): only the offers
+    // up to this page are put in order. Without words, they already are.
     let total = hits.len() as u64;
+    let order = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+    let end = (f.offset as usize)
+        .saturating_add(f.limit as usize)
+        .min(hits.len());
+    if !f.terms.is_empty() && end > 0 {
+        if end < hits.len() {
+            hits.select_nth_unstable_by(end - 1, order);
+        }
+        hits[..end].sort_unstable_by(order);
+    }
     let offers = hits
         .iter()
         .skip(f.offset as usize)
@@ -357,7 +381,12 @@ fn search(snap: &Snapshot, f: &OfferFilter, typed: &str) -> (OfferPage, Facets) 
         .collect();
     let mut communes: Vec<(String, String, u64)> = communes
         .into_iter()
-        .map(|(i, (c, n))| (i.to_string(), c.to_string(), n))
+        .enumerate()
+        .filter(|(_, n)| *n > 0)
+        .map(|(i, n)| {
+            let (insee, name) = &snap.communes[i];
+            (insee.clone(), name.clone(), n)
+        })
         .collect();
     communes.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
     let mut families: Vec<(char, String, u64)> = families

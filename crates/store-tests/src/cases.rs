@@ -218,7 +218,10 @@ pub async fn search_index_agrees_with_sql_and_knows_synonyms(store: &dyn Store) 
     assert!(index.refresh(store, false).await.expect("build"));
     let all = store.published_offers().await.expect("published");
     let sql_all = store
-        .list_offers(&OfferFilter { limit: 500, ..Default::default() })
+        .list_offers(&OfferFilter {
+            limit: 500,
+            ..Default::default()
+        })
         .await
         .expect("sql");
     assert_eq!(all.len() as u64, sql_all.total, "every published offer");
