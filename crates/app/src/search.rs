@@ -17,7 +17,7 @@
 
 use crate::store::{Facets, OfferPage, Store, StoreError};
 use dklik_domain::text::{fold, terms};
-use dklik_domain::{ContractType, EmployerId, Offer, OfferFilter, RomeCode, ShiftPeriod};
+use dklik_domain::{ContractType, EmployerId, Offer, OfferFilter, OfferId, RomeCode, ShiftPeriod};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -33,9 +33,11 @@ const W_TEXT: f32 = 0.5;
 const PREFIX: f32 = 0.9;
 const TYPO: f32 = 0.6;
 
-/// One offer as the index holds it.
+/// One offer as the index holds it: what the filters and facets need; the offers themselves
+/// are read from the database, the page's only.
 struct Doc {
-    offer: Arc<Offer>,
+    id: OfferId,
+    no_diploma: bool,
     insee: String,
     /// Its commune's place in `Snapshot::communes`.
     commune: u32,
@@ -44,6 +46,16 @@ struct Doc {
     periods: i64,
     employer: EmployerId,
     rome: RomeCode,
+}
+
+/// What a search found.
+pub struct Found {
+    /// The page's offers, in order.
+    pub ids: Vec<OfferId>,
+    /// Offers matching, on every page.
+    pub total: u64,
+    /// The facets of the query.
+    pub facets: Facets,
 }
 
 /// One state of the index: built whole, then swapped in.
@@ -124,14 +136,38 @@ impl OfferIndex {
         Ok(true)
     }
 
-    /// The offers matching `filter` (its page) and the facets of that query; `None` until the
-    /// index is built.
-    pub fn search(&self, filter: &OfferFilter) -> Option<(OfferPage, Facets)> {
-        self.search_typed(filter, "")
+    /// The offers matching `filter` (its page, read from the store) and the facets of that
+    /// query; `Ok(None)` until the index is built.
+    pub async fn search(
+        &self,
+        store: &dyn Store,
+        filter: &OfferFilter,
+    ) -> Result<Option<(OfferPage, Facets)>, StoreError> {
+        self.search_typed(store, filter, "").await
     }
 
     /// The same, knowing the words as typed (`filter.terms` are their stems), for typos.
-    pub fn search_typed(&self, filter: &OfferFilter, typed: &str) -> Option<(OfferPage, Facets)> {
+    pub async fn search_typed(
+        &self,
+        store: &dyn Store,
+        filter: &OfferFilter,
+        typed: &str,
+    ) -> Result<Option<(OfferPage, Facets)>, StoreError> {
+        let Some(found) = self.find(filter, typed) else {
+            return Ok(None);
+        };
+        let offers = store.offers_by_ids(&found.ids).await?;
+        Ok(Some((
+            OfferPage {
+                offers,
+                total: found.total,
+            },
+            found.facets,
+        )))
+    }
+
+    /// The ids of the page's offers, how many match, and the facets; `None` until built.
+    pub fn find(&self, filter: &OfferFilter, typed: &str) -> Option<Found> {
         let snap = self.current()?;
         Some(search(&snap, filter, typed))
     }
@@ -198,7 +234,8 @@ fn build(
                 .fold(0, |acc, s| acc | ShiftPeriod::of(s.start).bit()),
             employer: o.employer_id,
             rome: o.rome.clone(),
-            offer: Arc::new(o),
+            id: o.id,
+            no_diploma: o.no_diploma,
         });
     }
     let mut vocab: Vec<(String, Vec<(u32, f32)>)> = words
@@ -247,15 +284,15 @@ fn one_apart(a: &str, b: &str) -> bool {
     }
 }
 
-/// The best weight of each offer holding a word that matches `term` (`typed`: the word as
-/// typed, folded, when known).
-fn matches(snap: &Snapshot, term: &str, typed: Option<&str>) -> HashMap<u32, f32> {
-    let mut out: HashMap<u32, f32> = HashMap::new();
+/// The best weight of each offer holding a word that matches `term`, written into `out` (one
+/// slot per offer, zero where none matches; `typed`: the word as typed, folded, when known).
+fn weigh(snap: &Snapshot, term: &str, typed: Option<&str>, out: &mut [f32]) {
+    out.fill(0.0);
     let mut take = |postings: &[(u32, f32)], factor: f32| {
         for &(d, w) in postings {
-            let s = out.entry(d).or_insert(0.0);
-            if w * factor > *s {
-                *s = w * factor;
+            let slot = &mut out[d as usize];
+            if w * factor > *slot {
+                *slot = w * factor;
             }
         }
     };
@@ -268,8 +305,8 @@ fn matches(snap: &Snapshot, term: &str, typed: Option<&str>) -> HashMap<u32, f32
         take(postings, if w == term { 1.0 } else { PREFIX });
     }
     let near = |a: &str, b: &str| {
-        let (n, m) = (a.chars().count(), b.chars().count());
-        n >= 5 && m + 1 >= n && m <= n + 1 && one_apart(a, b)
+        let (n, m) = (a.len(), b.len());
+        n >= 5 && m + 2 >= n && m <= n + 2 && one_apart(a, b)
     };
     for (w, postings) in &snap.vocab {
         if near(term, w) {
@@ -285,7 +322,6 @@ fn matches(snap: &Snapshot, term: &str, typed: Option<&str>) -> HashMap<u32, f32
             }
         }
     }
-    out
 }
 
 /// Which of the filter's conditions an offer meets, facet by facet.
@@ -301,7 +337,7 @@ fn pass(d: &Doc, f: &OfferFilter) -> Pass {
         family: f.family.is_none_or(|c| d.family == Some(c)),
         rest: f.contract.is_none_or(|c| d.contract == c)
             && f.period.is_none_or(|p| d.periods & p.bit() != 0)
-            && (!f.no_diploma || d.offer.no_diploma)
+            && (!f.no_diploma || d.no_diploma)
             && f.employer.is_none_or(|e| d.employer == e)
             && f.rome.as_ref().is_none_or(|r| &d.rome == r),
     }
@@ -318,29 +354,36 @@ fn typed_words(typed: &str) -> HashMap<String, String> {
     out
 }
 
-fn search(snap: &Snapshot, f: &OfferFilter, typed: &str) -> (OfferPage, Facets) {
+fn search(snap: &Snapshot, f: &OfferFilter, typed: &str) -> Found {
     let typed = typed_words(typed);
-    // Offers holding every query word, with their score.
+    // Offers holding every query word, with their score (dense: one slot per offer).
     let candidates: Vec<(u32, f32)> = if f.terms.is_empty() {
         (0..snap.docs.len() as u32).map(|d| (d, 0.0)).collect()
     } else {
-        let mut acc: Option<HashMap<u32, f32>> = None;
+        let n = snap.docs.len();
+        let (mut score, mut this) = (vec![0f32; n], vec![0f32; n]);
+        let mut alive: Option<Vec<u32>> = None;
         for t in &f.terms {
-            let m = matches(snap, t, typed.get(t).map(String::as_str));
-            let next: HashMap<u32, f32> = match acc {
-                None => m,
+            weigh(snap, t, typed.get(t).map(String::as_str), &mut this);
+            alive = Some(match alive {
+                None => (0..n as u32).filter(|&d| this[d as usize] > 0.0).collect(),
                 Some(prev) => prev
                     .into_iter()
-                    .filter_map(|(d, s)| m.get(&d).map(|w| (d, s + w)))
+                    .filter(|&d| this[d as usize] > 0.0)
                     .collect(),
-            };
-            let empty = next.is_empty();
-            acc = Some(next);
-            if empty {
+            });
+            for &d in alive.iter().flatten() {
+                score[d as usize] += this[d as usize];
+            }
+            if alive.as_ref().is_some_and(Vec::is_empty) {
                 break;
             }
         }
-        acc.unwrap_or_default().into_iter().collect()
+        alive
+            .unwrap_or_default()
+            .into_iter()
+            .map(|d| (d, score[d as usize]))
+            .collect()
     };
     let mut communes: Vec<u64> = vec![0; snap.communes.len()];
     let mut families: HashMap<char, u64> = HashMap::new();
@@ -373,11 +416,11 @@ fn search(snap: &Snapshot, f: &OfferFilter, typed: &str) -> (OfferPage, Facets) 
         }
         hits[..end].sort_unstable_by(order);
     }
-    let offers = hits
+    let ids = hits
         .iter()
         .skip(f.offset as usize)
         .take(f.limit as usize)
-        .map(|&(d, _)| Offer::clone(&snap.docs[d as usize].offer))
+        .map(|&(d, _)| snap.docs[d as usize].id)
         .collect();
     let mut communes: Vec<(String, String, u64)> = communes
         .into_iter()
@@ -397,7 +440,11 @@ fn search(snap: &Snapshot, f: &OfferFilter, typed: &str) -> (OfferPage, Facets) 
         })
         .collect();
     families.sort_by_key(|f| f.0);
-    (OfferPage { offers, total }, Facets { communes, families })
+    Found {
+        ids,
+        total,
+        facets: Facets { communes, families },
+    }
 }
 
 /// Keeps `index` in step with the database: a cheap version check every second, a rebuild

@@ -255,6 +255,8 @@ pub trait Store:
     /// Every published offer with its items, most recently published first (the search
     /// index is built from them).
     async fn published_offers(&self) -> Result<Vec<Offer>, StoreError>;
+    /// The offers of these ids, with their items, in the order given (unknown ids skipped).
+    async fn offers_by_ids(&self, ids: &[OfferId]) -> Result<Vec<Offer>, StoreError>;
     async fn offer_facets(&self) -> Result<Facets, StoreError>;
     /// Moves an offer along its lifecycle; `Conflict` when the change is not allowed.
     async fn set_offer_status(

@@ -212,7 +212,7 @@ pub async fn search_index_agrees_with_sql_and_knows_synonyms(store: &dyn Store) 
     load_demo(store).await;
     let index = OfferIndex::default();
     assert!(
-        index.search(&OfferFilter::default()).is_none(),
+        index.find(&OfferFilter::default(), "").is_none(),
         "not ready before built"
     );
     assert!(index.refresh(store, false).await.expect("build"));
@@ -274,17 +274,25 @@ pub async fn search_index_agrees_with_sql_and_knows_synonyms(store: &dyn Store) 
         },
     ] {
         let sql = store.list_offers(&f).await.expect("sql");
-        let (mem, _) = index.search(&f).expect("ready");
+        let (mem, _) = index
+            .search(store, &f)
+            .await
+            .expect("search")
+            .expect("ready");
         assert_eq!(mem.total, sql.total, "{f:?}");
         let order = |p: &dklik_app::OfferPage| p.offers.iter().map(|o| o.id.0).collect::<Vec<_>>();
         assert_eq!(order(&mem), order(&sql), "{f:?}");
     }
-    let (_, facets) = index
-        .search(&OfferFilter {
-            limit: 1,
-            ..Default::default()
-        })
-        .expect("ready");
+    let facets = index
+        .find(
+            &OfferFilter {
+                limit: 1,
+                ..Default::default()
+            },
+            "",
+        )
+        .expect("ready")
+        .facets;
     let sql_facets = store.offer_facets().await.expect("facets");
     assert_eq!(facets.communes, sql_facets.communes);
     assert_eq!(facets.families, sql_facets.families);
@@ -298,7 +306,11 @@ pub async fn search_index_agrees_with_sql_and_knows_synonyms(store: &dyn Store) 
         let sql = dklik_app::offers::search_offers(store, &q(words))
             .await
             .expect("sql");
-        let (mem, _) = index.search(&q(words).to_filter()).expect("ready");
+        let (mem, _) = index
+            .search(store, &q(words).to_filter())
+            .await
+            .expect("search")
+            .expect("ready");
         let found = ids(&mem);
         assert!(
             ids(&sql).iter().all(|i| found.contains(i)),
@@ -307,7 +319,11 @@ pub async fn search_index_agrees_with_sql_and_knows_synonyms(store: &dyn Store) 
         );
     }
     // "cariste" finds the engine driver of the same ROME sheet, whose text never says cariste.
-    let (carist, _) = index.search(&q("cariste").to_filter()).expect("ready");
+    let (carist, _) = index
+        .search(store, &q("cariste").to_filter())
+        .await
+        .expect("search")
+        .expect("ready");
     assert!(
         carist
             .offers
@@ -318,9 +334,24 @@ pub async fn search_index_agrees_with_sql_and_knows_synonyms(store: &dyn Store) 
     );
     // Offers titled with the word come before those found by a synonym.
     assert!(carist.offers[0].title.to_lowercase().contains("cariste"));
+    // "soudeur" finds "Soudeur / Soudeuse TIG…", and "Soudeuses" the same offers.
+    let (welders, _) = index
+        .search(store, &q("soudeur").to_filter())
+        .await
+        .expect("search")
+        .expect("ready");
+    assert!(welders.offers.iter().any(|o| o.title.contains("TIG")));
+    let (plural, _) = index
+        .search(store, &q("Soudeuses").to_filter())
+        .await
+        .expect("search")
+        .expect("ready");
+    assert_eq!(ids(&welders), ids(&plural));
     // One letter wrong, on a long enough word.
     let (typo, _) = index
-        .search_typed(&q("soudeir").to_filter(), "soudeir")
+        .search_typed(store, &q("soudeir").to_filter(), "soudeir")
+        .await
+        .expect("search")
         .expect("ready");
     let titles: Vec<&str> = typo.offers.iter().map(|o| o.title.as_str()).collect();
     assert!(
@@ -330,11 +361,19 @@ pub async fn search_index_agrees_with_sql_and_knows_synonyms(store: &dyn Store) 
                 .all(|t| t.to_lowercase().contains("soud")),
         "{titles:?}"
     );
-    let (none, facets) = index.search(&q("astronaute").to_filter()).expect("ready");
+    let (none, facets) = index
+        .search(store, &q("astronaute").to_filter())
+        .await
+        .expect("search")
+        .expect("ready");
     assert_eq!(none.total, 0);
     assert!(facets.communes.is_empty());
     // Facets follow the query.
-    let (_, f) = index.search(&q("cariste").to_filter()).expect("ready");
+    let (_, f) = index
+        .search(store, &q("cariste").to_filter())
+        .await
+        .expect("search")
+        .expect("ready");
     let n: u64 = f.communes.iter().map(|c| c.2).sum();
     assert_eq!(n, carist.total);
     // A closed offer is gone once the index is refreshed.
@@ -347,7 +386,11 @@ pub async fn search_index_agrees_with_sql_and_knows_synonyms(store: &dyn Store) 
         index.refresh(store, false).await.expect("refresh"),
         "a change is seen"
     );
-    let (after, _) = index.search(&q("cariste").to_filter()).expect("ready");
+    let (after, _) = index
+        .search(store, &q("cariste").to_filter())
+        .await
+        .expect("search")
+        .expect("ready");
     assert!(after.offers.iter().all(|o| o.id != first));
     assert_eq!(after.total + 1, carist.total);
     // Random queries (any text, any page, any filter value) answer, within the page size.
@@ -371,8 +414,8 @@ pub async fn search_index_agrees_with_sql_and_knows_synonyms(store: &dyn Store) 
                 page: page.to_string(),
                 ..Default::default()
             };
-            let (found, _) = index.search_typed(&q.to_filter(), &q.q).expect("ready");
-            proptest::prop_assert!(found.offers.len() as u64 <= found.total.min(20));
+            let found = index.find(&q.to_filter(), &q.q).expect("ready");
+            proptest::prop_assert!(found.ids.len() as u64 <= found.total.min(20));
             Ok(())
         })
         .expect("random queries");
@@ -387,7 +430,7 @@ pub async fn search_index_agrees_with_sql_and_knows_synonyms(store: &dyn Store) 
         &"é".repeat(5000),
         "\u{0}\u{1F600}",
     ] {
-        let _ = index.search(&q(junk).to_filter()).expect("ready");
+        let _ = index.find(&q(junk).to_filter(), junk).expect("ready");
     }
 }
 

@@ -37,7 +37,11 @@ pub async fn offers(
         )
             .into_response());
     }
-    let page = match st.search.search_typed(&q.to_filter(), &q.q) {
+    let page = match st
+        .search
+        .search_typed(st.store.as_ref(), &q.to_filter(), &q.q)
+        .await?
+    {
         Some((page, _)) => page,
         None => search_offers(st.store.as_ref(), &q).await?,
     };
