@@ -2,7 +2,7 @@
 //! offers, what each vehicle shows now, proof of display, and live updates for screen pages.
 
 use crate::store::{Impression, Store, StoreError};
-use dklik_domain::{OfferFilter, OfferId};
+use dklik_domain::OfferId;
 use dklik_screens::engine::LocalTime;
 use dklik_screens::{
     Campaign, Engine, EngineConfig, Fence, HiringOffer, Position, Rejection, Slide, StopPoint,
@@ -53,18 +53,11 @@ struct Shared {
 
 /// Every published offer, with its site's place, as the engine wants them.
 pub async fn published_offers(store: &dyn Store) -> Result<Vec<HiringOffer>, StoreError> {
-    let mut out = Vec::new();
-    let mut offset = 0;
-    loop {
-        let page = store
-            .list_offers(&OfferFilter {
-                limit: 500,
-                offset,
-                ..Default::default()
-            })
-            .await?;
-        let n = page.offers.len() as u32;
-        out.extend(page.offers.into_iter().map(|o| HiringOffer {
+    Ok(store
+        .published_offers(false)
+        .await?
+        .into_iter()
+        .map(|o| HiringOffer {
             offer_id: o.id.0,
             code: o.code.to_string(),
             title: o.title,
@@ -73,13 +66,8 @@ pub async fn published_offers(store: &dyn Store) -> Result<Vec<HiringOffer>, Sto
             site_id: o.site.id.0,
             lat: o.site.coordinates.lat(),
             lon: o.site.coordinates.lon(),
-        }));
-        if n < 500 {
-            break;
-        }
-        offset += n;
-    }
-    Ok(out)
+        })
+        .collect())
 }
 
 /// What the programme team set, as the engine wants it.

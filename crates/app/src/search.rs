@@ -99,7 +99,7 @@ impl OfferIndex {
             return Ok(false);
         }
         let started = std::time::Instant::now();
-        let offers = store.published_offers().await?;
+        let offers = store.published_offers(true).await?;
         let mut codes: Vec<RomeCode> = offers.iter().map(|o| o.rome.clone()).collect();
         codes.sort();
         codes.dedup();

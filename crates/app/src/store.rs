@@ -252,9 +252,9 @@ pub trait Store:
     /// withdrawn: (published offers, last change in Unix seconds). Cheap: the search index
     /// asks for it every second.
     async fn offers_version(&self) -> Result<(i64, i64), StoreError>;
-    /// Every published offer with its items, most recently published first (the search
-    /// index is built from them).
-    async fn published_offers(&self) -> Result<Vec<Offer>, StoreError>;
+    /// Every published offer, most recently published first, with its items when asked (the
+    /// search index reads them; the screens do not). One query, however many there are.
+    async fn published_offers(&self, with_items: bool) -> Result<Vec<Offer>, StoreError>;
     /// The offers of these ids, with their items, in the order given (unknown ids skipped).
     async fn offers_by_ids(&self, ids: &[OfferId]) -> Result<Vec<Offer>, StoreError>;
     async fn offer_facets(&self) -> Result<Facets, StoreError>;

@@ -309,12 +309,21 @@ impl Store for SqlStore {
         Ok(ids.iter().filter_map(|i| by_id.remove(i)).collect())
     }
 
-    async fn published_offers(&self) -> Result<Vec<Offer>, StoreError> {
-        self.offers_where_one(
-            "o.status = $1 ORDER BY o.published_on DESC, o.id DESC",
-            Key::Text(OfferStatus::Published.as_str().to_string()),
-        )
-        .await
+    async fn published_offers(&self, with_items: bool) -> Result<Vec<Offer>, StoreError> {
+        let sql =
+            format!("{OFFER_SELECT} WHERE o.status = $1 ORDER BY o.published_on DESC, o.id DESC");
+        let mut offers = query(&sql)
+            .bind(OfferStatus::Published)
+            .fetch_all(&self.db)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(Offer::from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        if with_items {
+            self.attach_items(&mut offers).await?;
+        }
+        Ok(offers)
     }
 
     async fn offers_version(&self) -> Result<(i64, i64), StoreError> {

@@ -216,7 +216,7 @@ pub async fn search_index_agrees_with_sql_and_knows_synonyms(store: &dyn Store) 
         "not ready before built"
     );
     assert!(index.refresh(store, false).await.expect("build"));
-    let all = store.published_offers().await.expect("published");
+    let all = store.published_offers(true).await.expect("published");
     let sql_all = store
         .list_offers(&OfferFilter {
             limit: 500,
