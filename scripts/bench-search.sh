@@ -22,7 +22,7 @@ $BIN migrate --db "$DB" >/dev/null 2>&1
 $BIN import rome fixtures/rome --db "$DB" >/dev/null 2>&1
 T0=$(date +%s.%N)
 $BIN import offers "$TMP/offers.csv" --db "$DB" --fictional >/dev/null 2>&1
-echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; $N offers on ${PG:+PostgreSQL}${PG:-SQLite} (import $(python3 -c "import time;print(round(time.time()-$T0,1))") s); wrk -t2 -c16 -d${DUR}s"
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; $N offers on $([ -n "$PG" ] && echo PostgreSQL || echo SQLite) (import $(python3 -c "import time;print(round(time.time()-$T0,1))") s); wrk -t2 -c16 -d${DUR}s"
 python3 - "$TMP/paths.txt" <<'PY'
 import random, sys, urllib.parse
 random.seed(20261130)
