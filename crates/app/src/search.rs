@@ -73,6 +73,8 @@ struct Snapshot {
     /// when sites of one code are named differently).
     communes: Vec<(String, String)>,
     version: (i64, i64),
+    /// Rankings of the queries asked of this state.
+    ranked: std::sync::Mutex<HashMap<String, Arc<Ranked>>>,
 }
 
 /// The index of published offers; empty (and not ready) until first built.
@@ -256,6 +258,7 @@ fn build(
         communes,
         family_labels,
         version,
+        ranked: Default::default(),
     }
 }
 
@@ -354,7 +357,49 @@ fn typed_words(typed: &str) -> HashMap<String, String> {
     out
 }
 
+/// A query's matches in order, with its facets: kept per index state, so that the next pages
+/// and the same search again cost a slice.
+struct Ranked {
+    docs: Vec<u32>,
+    facets: Facets,
+}
+
+/// Queries whose ranking is kept, per index state (beyond it the cache starts again).
+const RANKED_KEPT: usize = 2_000;
+
 fn search(snap: &Snapshot, f: &OfferFilter, typed: &str) -> Found {
+    let key = format!(
+        "{:?}|{:?}|{:?}|{:?}|{:?}|{}|{:?}|{:?}|{}",
+        f.terms, f.insee, f.family, f.contract, f.period, f.no_diploma, f.employer, f.rome, typed
+    );
+    let cached = snap.ranked.lock().ok().and_then(|m| m.get(&key).cloned());
+    let ranked = match cached {
+        Some(r) => r,
+        None => {
+            let r = Arc::new(rank(snap, f, typed));
+            if let Ok(mut m) = snap.ranked.lock() {
+                if m.len() >= RANKED_KEPT {
+                    m.clear();
+                }
+                m.insert(key, r.clone());
+            }
+            r
+        }
+    };
+    Found {
+        ids: ranked
+            .docs
+            .iter()
+            .skip(f.offset as usize)
+            .take(f.limit as usize)
+            .map(|&d| snap.docs[d as usize].id)
+            .collect(),
+        total: ranked.docs.len() as u64,
+        facets: ranked.facets.clone(),
+    }
+}
+
+fn rank(snap: &Snapshot, f: &OfferFilter, typed: &str) -> Ranked {
     let typed = typed_words(typed);
     // Offers holding every query word, with their score (dense: one slot per offer).
     let candidates: Vec<(u32, f32)> = if f.terms.is_empty() {
@@ -403,25 +448,11 @@ fn search(snap: &Snapshot, f: &OfferFilter, typed: &str) -> Found {
             hits.push((d, s));
         }
     }
-    // Best score first, then the most recent (a lower index is more recent): only the offers
-    // up to this page are put in order. Without words, they already are.
-    let total = hits.len() as u64;
-    let order = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
-    let end = (f.offset as usize)
-        .saturating_add(f.limit as usize)
-        .min(hits.len());
-    if !f.terms.is_empty() && end > 0 {
-        if end < hits.len() {
-            hits.select_nth_unstable_by(end - 1, order);
-        }
-        hits[..end].sort_unstable_by(order);
+    // Best score first, then the most recent (a lower index is more recent). Without words,
+    // they already are in that order.
+    if !f.terms.is_empty() {
+        hits.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     }
-    let ids = hits
-        .iter()
-        .skip(f.offset as usize)
-        .take(f.limit as usize)
-        .map(|&(d, _)| snap.docs[d as usize].id)
-        .collect();
     let mut communes: Vec<(String, String, u64)> = communes
         .into_iter()
         .enumerate()
@@ -440,9 +471,8 @@ fn search(snap: &Snapshot, f: &OfferFilter, typed: &str) -> Found {
         })
         .collect();
     families.sort_by_key(|f| f.0);
-    Found {
-        ids,
-        total,
+    Ranked {
+        docs: hits.into_iter().map(|(d, _)| d).collect(),
         facets: Facets { communes, families },
     }
 }
