@@ -292,15 +292,21 @@ impl Drop for Demo {
 
 fn start_demo() -> Demo {
     // A port found free may be taken by another test before the demo binds it: try again.
+    let mut why = Vec::new();
     for _ in 0..3 {
-        if let Some(d) = try_start_demo() {
-            return d;
+        match try_start_demo() {
+            Ok(d) => return d,
+            Err(e) => why.push(e),
         }
     }
-    panic!("the demo did not start on three ports in a row");
+    panic!(
+        "the demo did not start on three ports in a row:\n{}",
+        why.join("\n---\n")
+    );
 }
 
-fn try_start_demo() -> Option<Demo> {
+/// A demo that answers, or what it wrote before stopping.
+fn try_start_demo() -> Result<Demo, String> {
     use std::io::{BufRead, BufReader};
     let dir = tempfile::tempdir().expect("tmp");
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -318,7 +324,7 @@ fn try_start_demo() -> Option<Demo> {
             &db,
         ])
         .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
+        .stderr(std::fs::File::create(dir.path().join("stderr.log")).expect("log file"))
         .spawn()
         .expect("demo");
     let out = child.stdout.take().expect("stdout");
@@ -342,7 +348,12 @@ fn try_start_demo() -> Option<Demo> {
         _dir: dir,
     };
     if !listening {
-        return None;
+        let log = std::fs::read_to_string(demo._dir.path().join("stderr.log")).unwrap_or_default();
+        let lines: Vec<&str> = log.lines().collect();
+        let tail = lines[lines.len().saturating_sub(15)..].join("\n");
+        return Err(format!(
+            "the demo stopped before listening; its last lines:\n{tail}"
+        ));
     }
     assert!(
         demo.feed_token.starts_with("dk_"),
@@ -352,7 +363,11 @@ fn try_start_demo() -> Option<Demo> {
         std::thread::sleep(std::time::Duration::from_millis(50));
         http_get(&demo.base, "/healthz").0 == 200
     });
-    up.then_some(demo)
+    if up {
+        Ok(demo)
+    } else {
+        Err("the demo listened but /healthz never answered 200".into())
+    }
 }
 
 #[test]
