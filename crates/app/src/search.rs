@@ -33,9 +33,9 @@ const W_TEXT: f32 = 0.5;
 const PREFIX: f32 = 0.9;
 const TYPO: f32 = 0.6;
 
-/// One offer as the index holds it: what the filters and facets need; the offers themselves
-/// are read from the database, the page's only.
+/// One offer as the index holds it: the offer, and what the filters and facets read.
 struct Doc {
+    offer: Arc<Offer>,
     id: OfferId,
     no_diploma: bool,
     insee: String,
@@ -138,34 +138,21 @@ impl OfferIndex {
         Ok(true)
     }
 
-    /// The offers matching `filter` (its page, read from the store) and the facets of that
-    /// query; `Ok(None)` until the index is built.
-    pub async fn search(
-        &self,
-        store: &dyn Store,
-        filter: &OfferFilter,
-    ) -> Result<Option<(OfferPage, Facets)>, StoreError> {
-        self.search_typed(store, filter, "").await
+    /// The offers matching `filter` (its page) and the facets of that query; `None` until the
+    /// index is built.
+    pub fn search(&self, filter: &OfferFilter) -> Option<(OfferPage, Facets)> {
+        self.search_typed(filter, "")
     }
 
     /// The same, knowing the words as typed (`filter.terms` are their stems), for typos.
-    pub async fn search_typed(
-        &self,
-        store: &dyn Store,
-        filter: &OfferFilter,
-        typed: &str,
-    ) -> Result<Option<(OfferPage, Facets)>, StoreError> {
-        let Some(found) = self.find(filter, typed) else {
-            return Ok(None);
-        };
-        let offers = store.offers_by_ids(&found.ids).await?;
-        Ok(Some((
-            OfferPage {
-                offers,
-                total: found.total,
-            },
-            found.facets,
-        )))
+    pub fn search_typed(&self, filter: &OfferFilter, typed: &str) -> Option<(OfferPage, Facets)> {
+        let snap = self.current()?;
+        let (page, total, facets) = search_docs(&snap, filter, typed);
+        let offers = page
+            .iter()
+            .map(|&d| Offer::clone(&snap.docs[d as usize].offer))
+            .collect();
+        Some((OfferPage { offers, total }, facets))
     }
 
     /// The ids of the page's offers, how many match, and the facets; `None` until built.
@@ -238,6 +225,7 @@ fn build(
             rome: o.rome.clone(),
             id: o.id,
             no_diploma: o.no_diploma,
+            offer: Arc::new(o),
         });
     }
     let mut vocab: Vec<(String, Vec<(u32, f32)>)> = words
@@ -368,6 +356,16 @@ struct Ranked {
 const RANKED_KEPT: usize = 2_000;
 
 fn search(snap: &Snapshot, f: &OfferFilter, typed: &str) -> Found {
+    let (page, total, facets) = search_docs(snap, f, typed);
+    Found {
+        ids: page.iter().map(|&d| snap.docs[d as usize].id).collect(),
+        total,
+        facets,
+    }
+}
+
+/// The page's offers (their places in the index), how many match, and the facets.
+fn search_docs(snap: &Snapshot, f: &OfferFilter, typed: &str) -> (Vec<u32>, u64, Facets) {
     let key = format!(
         "{:?}|{:?}|{:?}|{:?}|{:?}|{}|{:?}|{:?}|{}",
         f.terms, f.insee, f.family, f.contract, f.period, f.no_diploma, f.employer, f.rome, typed
@@ -386,17 +384,17 @@ fn search(snap: &Snapshot, f: &OfferFilter, typed: &str) -> Found {
             r
         }
     };
-    Found {
-        ids: ranked
+    (
+        ranked
             .docs
             .iter()
             .skip(f.offset as usize)
             .take(f.limit as usize)
-            .map(|&d| snap.docs[d as usize].id)
+            .copied()
             .collect(),
-        total: ranked.docs.len() as u64,
-        facets: ranked.facets.clone(),
-    }
+        ranked.docs.len() as u64,
+        ranked.facets.clone(),
+    )
 }
 
 fn rank(snap: &Snapshot, f: &OfferFilter, typed: &str) -> Ranked {

@@ -255,8 +255,6 @@ pub trait Store:
     /// Every published offer, most recently published first, with its items when asked (the
     /// search index reads them; the screens do not). One query, however many there are.
     async fn published_offers(&self, with_items: bool) -> Result<Vec<Offer>, StoreError>;
-    /// The offers of these ids, with their items, in the order given (unknown ids skipped).
-    async fn offers_by_ids(&self, ids: &[OfferId]) -> Result<Vec<Offer>, StoreError>;
     async fn offer_facets(&self) -> Result<Facets, StoreError>;
     /// Moves an offer along its lifecycle; `Conflict` when the change is not allowed.
     async fn set_offer_status(

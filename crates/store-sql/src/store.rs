@@ -291,24 +291,6 @@ impl Store for SqlStore {
             .pop())
     }
 
-    async fn offers_by_ids(&self, ids: &[OfferId]) -> Result<Vec<Offer>, StoreError> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let head = format!("{OFFER_SELECT} WHERE o.id");
-        let rows = self
-            .rows_in(&head, ids.iter().map(|i| Key::Id(i.0)).collect(), "")
-            .await?;
-        let mut offers = rows
-            .iter()
-            .map(Offer::from_row)
-            .collect::<Result<Vec<_>, _>>()?;
-        self.attach_items(&mut offers).await?;
-        let mut by_id: std::collections::HashMap<OfferId, Offer> =
-            offers.into_iter().map(|o| (o.id, o)).collect();
-        Ok(ids.iter().filter_map(|i| by_id.remove(i)).collect())
-    }
-
     async fn published_offers(&self, with_items: bool) -> Result<Vec<Offer>, StoreError> {
         let sql =
             format!("{OFFER_SELECT} WHERE o.status = $1 ORDER BY o.published_on DESC, o.id DESC");

@@ -274,11 +274,7 @@ pub async fn search_index_agrees_with_sql_and_knows_synonyms(store: &dyn Store) 
         },
     ] {
         let sql = store.list_offers(&f).await.expect("sql");
-        let (mem, _) = index
-            .search(store, &f)
-            .await
-            .expect("search")
-            .expect("ready");
+        let (mem, _) = index.search(&f).expect("ready");
         assert_eq!(mem.total, sql.total, "{f:?}");
         let order = |p: &dklik_app::OfferPage| p.offers.iter().map(|o| o.id.0).collect::<Vec<_>>();
         assert_eq!(order(&mem), order(&sql), "{f:?}");
@@ -306,11 +302,7 @@ pub async fn search_index_agrees_with_sql_and_knows_synonyms(store: &dyn Store) 
         let sql = dklik_app::offers::search_offers(store, &q(words))
             .await
             .expect("sql");
-        let (mem, _) = index
-            .search(store, &q(words).to_filter())
-            .await
-            .expect("search")
-            .expect("ready");
+        let (mem, _) = index.search(&q(words).to_filter()).expect("ready");
         let found = ids(&mem);
         assert!(
             ids(&sql).iter().all(|i| found.contains(i)),
@@ -319,11 +311,7 @@ pub async fn search_index_agrees_with_sql_and_knows_synonyms(store: &dyn Store) 
         );
     }
     // "cariste" finds the engine driver of the same ROME sheet, whose text never says cariste.
-    let (carist, _) = index
-        .search(store, &q("cariste").to_filter())
-        .await
-        .expect("search")
-        .expect("ready");
+    let (carist, _) = index.search(&q("cariste").to_filter()).expect("ready");
     assert!(
         carist
             .offers
@@ -335,23 +323,13 @@ pub async fn search_index_agrees_with_sql_and_knows_synonyms(store: &dyn Store) 
     // Offers titled with the word come before those found by a synonym.
     assert!(carist.offers[0].title.to_lowercase().contains("cariste"));
     // "soudeur" finds "Soudeur / Soudeuse TIG…", and "Soudeuses" the same offers.
-    let (welders, _) = index
-        .search(store, &q("soudeur").to_filter())
-        .await
-        .expect("search")
-        .expect("ready");
+    let (welders, _) = index.search(&q("soudeur").to_filter()).expect("ready");
     assert!(welders.offers.iter().any(|o| o.title.contains("TIG")));
-    let (plural, _) = index
-        .search(store, &q("Soudeuses").to_filter())
-        .await
-        .expect("search")
-        .expect("ready");
+    let (plural, _) = index.search(&q("Soudeuses").to_filter()).expect("ready");
     assert_eq!(ids(&welders), ids(&plural));
     // One letter wrong, on a long enough word.
     let (typo, _) = index
-        .search_typed(store, &q("soudeir").to_filter(), "soudeir")
-        .await
-        .expect("search")
+        .search_typed(&q("soudeir").to_filter(), "soudeir")
         .expect("ready");
     let titles: Vec<&str> = typo.offers.iter().map(|o| o.title.as_str()).collect();
     assert!(
@@ -361,19 +339,11 @@ pub async fn search_index_agrees_with_sql_and_knows_synonyms(store: &dyn Store) 
                 .all(|t| t.to_lowercase().contains("soud")),
         "{titles:?}"
     );
-    let (none, facets) = index
-        .search(store, &q("astronaute").to_filter())
-        .await
-        .expect("search")
-        .expect("ready");
+    let (none, facets) = index.search(&q("astronaute").to_filter()).expect("ready");
     assert_eq!(none.total, 0);
     assert!(facets.communes.is_empty());
     // Facets follow the query.
-    let (_, f) = index
-        .search(store, &q("cariste").to_filter())
-        .await
-        .expect("search")
-        .expect("ready");
+    let (_, f) = index.search(&q("cariste").to_filter()).expect("ready");
     let n: u64 = f.communes.iter().map(|c| c.2).sum();
     assert_eq!(n, carist.total);
     // A closed offer is gone once the index is refreshed.
@@ -386,11 +356,7 @@ pub async fn search_index_agrees_with_sql_and_knows_synonyms(store: &dyn Store) 
         index.refresh(store, false).await.expect("refresh"),
         "a change is seen"
     );
-    let (after, _) = index
-        .search(store, &q("cariste").to_filter())
-        .await
-        .expect("search")
-        .expect("ready");
+    let (after, _) = index.search(&q("cariste").to_filter()).expect("ready");
     assert!(after.offers.iter().all(|o| o.id != first));
     assert_eq!(after.total + 1, carist.total);
     // Random queries (any text, any page, any filter value) answer, within the page size.

@@ -37,11 +37,7 @@ pub async fn offers(
         )
             .into_response());
     }
-    let page = match st
-        .search
-        .search_typed(st.store.as_ref(), &q.to_filter(), &q.q)
-        .await?
-    {
+    let page = match st.search.search_typed(&q.to_filter(), &q.q) {
         Some((page, _)) => page,
         None => search_offers(st.store.as_ref(), &q).await?,
     };

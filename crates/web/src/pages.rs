@@ -219,11 +219,7 @@ pub async fn offers(
     if let Some(html) = st.pages.get(&key) {
         return Ok(cached_html(html));
     }
-    let (page, facets) = match st
-        .search
-        .search_typed(st.store.as_ref(), &q.to_filter(), &q.q)
-        .await?
-    {
+    let (page, facets) = match st.search.search_typed(&q.to_filter(), &q.q) {
         Some(found) => found,
         None => (
             search_offers(st.store.as_ref(), &q).await?,
