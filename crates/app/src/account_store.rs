@@ -4,6 +4,7 @@
 
 use crate::store::{ApiToken, OutboxMessage, SessionRecord, StoreError};
 use async_trait::async_trait;
+use dklik_domain::privacy::PersonId;
 use dklik_domain::{NewUser, Role, User};
 
 #[async_trait]
@@ -25,7 +26,7 @@ pub trait AccountStore: Send + Sync {
         &self,
         token_hash: &str,
         user_id: Option<i64>,
-        person_id: Option<i64>,
+        person_id: Option<PersonId>,
         csrf: &str,
         at: i64,
         expires_at: i64,
@@ -44,7 +45,7 @@ pub trait AccountStore: Send + Sync {
         token_hash: &str,
         purpose: &str,
         user_id: Option<i64>,
-        person_id: Option<i64>,
+        person_id: Option<PersonId>,
         at: i64,
         expires_at: i64,
     ) -> Result<(), StoreError>;
@@ -52,7 +53,7 @@ pub trait AccountStore: Send + Sync {
     async fn end_one_time_tokens(
         &self,
         user_id: Option<i64>,
-        person_id: Option<i64>,
+        person_id: Option<PersonId>,
         purpose: &str,
         now: i64,
     ) -> Result<(), StoreError>;

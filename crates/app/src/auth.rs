@@ -10,6 +10,7 @@ use crate::store::{SessionRecord, Store, StoreError};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use dklik_domain::account::check_password;
+use dklik_domain::privacy::PersonId;
 use dklik_domain::{NewUser, Role, User};
 use sha2::{Digest, Sha256};
 
@@ -255,7 +256,7 @@ impl std::fmt::Debug for NewSession {
 async fn open_session(
     store: &dyn Store,
     user: Option<i64>,
-    person: Option<i64>,
+    person: Option<PersonId>,
     now: i64,
 ) -> Result<NewSession, AuthError> {
     let token = random_token()?;
@@ -411,7 +412,7 @@ pub async fn complete_password_reset(
     Ok(user_id)
 }
 
-fn code_mac(key: &ServerKey, person_id: i64, purpose: CodePurpose, code: &str) -> String {
+fn code_mac(key: &ServerKey, person_id: PersonId, purpose: CodePurpose, code: &str) -> String {
     key.mac(&format!("{}:{person_id}:{code}", purpose.as_str()))
 }
 
@@ -419,7 +420,7 @@ fn code_mac(key: &ServerKey, person_id: i64, purpose: CodePurpose, code: &str) -
 async fn check_code(
     store: &dyn Store,
     key: &ServerKey,
-    person_id: i64,
+    person_id: PersonId,
     purpose: CodePurpose,
     code: &str,
     now: i64,
@@ -490,7 +491,7 @@ pub async fn person_login(
     email: &str,
     code: &str,
     now: i64,
-) -> Result<(i64, NewSession), AuthError> {
+) -> Result<(PersonId, NewSession), AuthError> {
     let email =
         dklik_domain::interest::normalize_email(email).map_err(|_| AuthError::InvalidLink)?;
     let person = store
@@ -508,7 +509,7 @@ pub async fn person_login(
 pub async fn request_email_change(
     store: &dyn Store,
     key: &ServerKey,
-    person_id: i64,
+    person_id: PersonId,
     new_email: &str,
     now: i64,
 ) -> Result<(), AuthError> {
@@ -563,7 +564,7 @@ pub async fn request_email_change(
 pub async fn confirm_email_change(
     store: &dyn Store,
     key: &ServerKey,
-    person_id: i64,
+    person_id: PersonId,
     code: &str,
     now: i64,
 ) -> Result<String, AuthError> {

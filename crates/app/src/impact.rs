@@ -8,6 +8,7 @@ use dklik_domain::impact::{
     self as imp, Cell, Dimension, FunnelTable, ImpactData, OrientationRow, Period, ReachRow, Stage,
     FIRST_PEOPLE_COLUMN, FUNNEL_COLUMNS,
 };
+use dklik_domain::privacy::PersonId;
 use dklik_domain::ValidationError;
 use sha2::{Digest, Sha256};
 
@@ -88,7 +89,7 @@ pub struct Report {
     pub params: ReportParams,
     pub data: ImpactData,
     /// Each person's first contact, worked out once for every table of the report.
-    firsts: std::sync::OnceLock<std::collections::HashMap<i64, usize>>,
+    firsts: std::sync::OnceLock<std::collections::HashMap<PersonId, usize>>,
 }
 
 impl Report {
@@ -125,7 +126,7 @@ impl Report {
         }
     }
 
-    fn firsts(&self) -> &std::collections::HashMap<i64, usize> {
+    fn firsts(&self) -> &std::collections::HashMap<PersonId, usize> {
         self.firsts
             .get_or_init(|| imp::first_contacts(&self.data.events))
     }
@@ -375,10 +376,10 @@ impl Report {
             Stage::Test,
             Stage::Immersion,
         ];
-        let mut firsts_in: std::collections::BTreeMap<String, (i64, Vec<Option<i64>>)> =
+        let mut firsts_in: std::collections::BTreeMap<String, (PersonId, Vec<Option<i64>>)> =
             Default::default();
         // One HMAC per person, not per step.
-        let mut pseudonyms: std::collections::HashMap<i64, String> = Default::default();
+        let mut pseudonyms: std::collections::HashMap<PersonId, String> = Default::default();
         for e in &self.data.events {
             let Some(first) = firsts.get(&e.person_id).map(|i| &self.data.events[*i]) else {
                 continue;
@@ -490,7 +491,7 @@ pub fn suppressed_cells(t: &FunnelTable, rows_add_up: bool) -> Vec<Vec<Option<Ce
 }
 
 /// A person's pseudonym for an export key: the first 16 hex digits of HMAC-SHA256.
-pub fn pseudonym(key: &str, person_id: i64) -> String {
+pub fn pseudonym(key: &str, person_id: PersonId) -> String {
     hex(&crate::auth::hmac_sha256(key.as_bytes(), person_id.to_string().as_bytes())[..8])
 }
 
@@ -579,14 +580,14 @@ mod tests {
             hex(&mac),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
         );
-        assert_eq!(pseudonym("une clé assez longue", 7).len(), 16);
+        assert_eq!(pseudonym("une clé assez longue", PersonId(7)).len(), 16);
         assert_eq!(
-            pseudonym("une clé assez longue", 7),
-            pseudonym("une clé assez longue", 7)
+            pseudonym("une clé assez longue", PersonId(7)),
+            pseudonym("une clé assez longue", PersonId(7))
         );
         assert_ne!(
-            pseudonym("une clé assez longue", 7),
-            pseudonym("une autre clé longue", 7)
+            pseudonym("une clé assez longue", PersonId(7)),
+            pseudonym("une autre clé longue", PersonId(7))
         );
     }
 

@@ -4,13 +4,14 @@
 use crate::store::StoreError;
 use async_trait::async_trait;
 use dklik_domain::matching::IntroStatus;
+use dklik_domain::privacy::PersonId;
 use serde::Serialize;
 
 /// An introduction of a person to a post.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Introduction {
     pub id: i64,
-    pub person_id: i64,
+    pub person_id: PersonId,
     pub person_name: String,
     pub offer_id: i64,
     pub offer_code: String,
@@ -33,7 +34,7 @@ pub struct Introduction {
 /// A person proposed for a post.
 #[derive(Debug, Clone)]
 pub struct NewIntroduction {
-    pub person_id: i64,
+    pub person_id: PersonId,
     pub offer_id: i64,
     pub score: f64,
     pub created_by: Option<i64>,
@@ -71,7 +72,10 @@ pub trait IntroductionStore: Send + Sync {
     /// `Conflict` when this person is already introduced to this post.
     async fn create_introduction(&self, n: &NewIntroduction) -> Result<i64, StoreError>;
     async fn introduction(&self, id: i64) -> Result<Option<Introduction>, StoreError>;
-    async fn person_introductions(&self, person_id: i64) -> Result<Vec<Introduction>, StoreError>;
+    async fn person_introductions(
+        &self,
+        person_id: PersonId,
+    ) -> Result<Vec<Introduction>, StoreError>;
     /// Introductions to an employer's posts (all employers when None), newest first.
     async fn employer_introductions(
         &self,

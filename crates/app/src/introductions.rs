@@ -9,6 +9,7 @@ use crate::matching::{hard_filters, person_view, Transit};
 use crate::skills::{record_counted, record_step, Counts, SkillsRef, Step};
 use crate::store::{Store, StoreError};
 use dklik_domain::matching::{score, IntroStatus, NOT_HIRED_REASONS};
+use dklik_domain::privacy::PersonId;
 use dklik_domain::{OfferStatus, ShortCode, ValidationError};
 
 #[derive(Debug, thiserror::Error)]
@@ -36,7 +37,7 @@ pub async fn propose(
     store: &dyn Store,
     r: &SkillsRef,
     transit: &Transit,
-    person_id: i64,
+    person_id: PersonId,
     offer_code: &str,
     (user_id, actor): (i64, &str),
     now: i64,

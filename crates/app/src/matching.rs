@@ -6,6 +6,7 @@
 use crate::skills::SkillsRef;
 use crate::store::{Store, StoreError};
 use dklik_domain::matching::{required_certificates, score, Blocker, ItemFacts, Score};
+use dklik_domain::privacy::PersonId;
 use dklik_domain::skills::{summarise, PersonSkill};
 use dklik_domain::{Evidence, Offer, OfferFilter, OgrCode, PersonProfile, Shift};
 use dklik_transit::gtfs::Feed;
@@ -115,7 +116,7 @@ pub fn journey_fr(tt: &Timetable, j: &Journey) -> String {
 
 /// A person as the matching sees them.
 pub struct PersonView {
-    pub id: i64,
+    pub id: PersonId,
     pub name: String,
     pub profile: Option<PersonProfile>,
     pub home: Option<(f64, f64)>,
@@ -125,7 +126,7 @@ pub struct PersonView {
 pub async fn person_view(
     store: &dyn Store,
     r: &SkillsRef,
-    person_id: i64,
+    person_id: PersonId,
 ) -> Result<Option<PersonView>, StoreError> {
     let Some(p) = store.person(person_id).await? else {
         return Ok(None);
@@ -440,7 +441,7 @@ pub fn what_would_open_more<'a>(scores: impl Iterator<Item = &'a Score>, n: usiz
 
 /// A person ranked for a post.
 pub struct RankedPerson {
-    pub person_id: i64,
+    pub person_id: PersonId,
     pub name: String,
     pub score: Score,
     pub there: Option<String>,

@@ -13,6 +13,7 @@ use dklik_domain::orientation::{
     Event, EventKind, Need, NextStep, OrientationService, OutreachChannel, OutreachPlace,
     PlaceKind, RegistrationStatus, ServiceKind,
 };
+use dklik_domain::privacy::PersonId;
 use dklik_domain::{RomeCode, TimeOfDay, ValidationError};
 use std::path::PathBuf;
 
@@ -393,7 +394,7 @@ pub async fn register_public(
 pub async fn register_by_advisor(
     store: &dyn Store,
     session: i64,
-    person_id: i64,
+    person_id: PersonId,
     actor: &str,
     now: i64,
 ) -> Result<RegistrationStatus, OrientationError> {
@@ -926,7 +927,7 @@ pub async fn record_outreach(
     // transaction, applied once however many times the phone sends it.
     let step = dklik_domain::JourneyEvent {
         id: 0,
-        person_id: 0,
+        person_id: PersonId(0),
         at: now,
         kind: "outreach".into(),
         channel: "equipe_mobile".into(),

@@ -7,13 +7,14 @@ use async_trait::async_trait;
 use dklik_domain::orientation::{
     Event, EventKind, OrientationService, OrientationSession, RegistrationStatus, ServiceKind,
 };
+use dklik_domain::privacy::PersonId;
 use serde::Serialize;
 
 /// Who registers: a record staff already follow, or a contact typed in a public form (found
 /// or made inside the registration's transaction, never changed).
 #[derive(Debug, Clone, Copy)]
 pub enum Registrant<'a> {
-    Person(i64),
+    Person(PersonId),
     Contact(&'a Contact),
 }
 
@@ -42,7 +43,7 @@ pub struct Contact {
 pub struct Registration {
     pub id: i64,
     pub session_id: i64,
-    pub person_id: i64,
+    pub person_id: PersonId,
     pub first_name: String,
     pub phone: Option<String>,
     pub email: Option<String>,
@@ -86,7 +87,7 @@ pub struct OutreachContact {
     pub channel: String,
     /// How many people (an anonymous count), or 1 for a person who gave their contact.
     pub people_count: u32,
-    pub person_id: Option<i64>,
+    pub person_id: Option<PersonId>,
     /// Comma list of `orientation::Need` words.
     pub needs: String,
     pub next_step: String,
@@ -121,14 +122,14 @@ pub trait OrientationStore: Send + Sync {
     /// The person of a contact, with their consent, in one transaction: a record already
     /// holding every contact typed is reused unchanged, else a new record is made (nothing
     /// typed ever changes an existing record).
-    async fn find_or_create_person(&self, c: &Contact, at: i64) -> Result<i64, StoreError>;
+    async fn find_or_create_person(&self, c: &Contact, at: i64) -> Result<PersonId, StoreError>;
     /// Registers a person: a place while there is one, else the waiting list — never more
     /// registered than the capacity, even at the same instant. `Conflict` when already on it,
     /// when the session is cancelled or has started.
     async fn register(
         &self,
         session: i64,
-        person_id: i64,
+        person_id: PersonId,
         channel: &str,
         at: i64,
     ) -> Result<(i64, RegistrationStatus), StoreError>;
@@ -141,7 +142,7 @@ pub trait OrientationStore: Send + Sync {
         c: &Contact,
         channel: &str,
         at: i64,
-    ) -> Result<(i64, RegistrationStatus, i64), StoreError>;
+    ) -> Result<(i64, RegistrationStatus, PersonId), StoreError>;
     /// Cancels a registration; the first on the waiting list takes the place freed. Returns
     /// the registration promoted, if any.
     async fn cancel_registration(&self, id: i64, at: i64) -> Result<Option<i64>, StoreError>;
@@ -153,7 +154,10 @@ pub trait OrientationStore: Send + Sync {
     ) -> Result<Vec<Registration>, StoreError>;
     async fn registrations(&self, session: i64) -> Result<Vec<Registration>, StoreError>;
     async fn registration(&self, id: i64) -> Result<Option<Registration>, StoreError>;
-    async fn person_registrations(&self, person_id: i64) -> Result<Vec<Registration>, StoreError>;
+    async fn person_registrations(
+        &self,
+        person_id: PersonId,
+    ) -> Result<Vec<Registration>, StoreError>;
     /// Present or absent; `Conflict` for a registration not holding a place.
     async fn set_registration_status(
         &self,
@@ -190,7 +194,7 @@ pub trait OrientationStore: Send + Sync {
     async fn register_event(
         &self,
         event_id: i64,
-        person_id: i64,
+        person_id: PersonId,
         at: i64,
     ) -> Result<(), StoreError>;
 
@@ -201,7 +205,7 @@ pub trait OrientationStore: Send + Sync {
         event_id: i64,
         c: &Contact,
         at: i64,
-    ) -> Result<i64, StoreError>;
+    ) -> Result<PersonId, StoreError>;
 
     // --- Outreach ---
     /// Records a contact; returns its id and whether it was new (a submission sent again is
@@ -221,5 +225,5 @@ pub trait OrientationStore: Send + Sync {
         submission: &str,
     ) -> Result<Option<OutreachContact>, StoreError>;
     /// Ties a contact to the person record made when they consented.
-    async fn set_outreach_person(&self, id: i64, person_id: i64) -> Result<(), StoreError>;
+    async fn set_outreach_person(&self, id: i64, person_id: PersonId) -> Result<(), StoreError>;
 }

@@ -5,6 +5,7 @@
 
 use crate::store::StoreError;
 use async_trait::async_trait;
+use dklik_domain::privacy::PersonId;
 use dklik_domain::Person;
 use serde::Serialize;
 
@@ -33,7 +34,7 @@ pub struct PersonCode {
     /// Its row.
     pub id: i64,
     /// Whose code it is.
-    pub person_id: i64,
+    pub person_id: PersonId,
     /// HMAC-SHA256 of the code under the server's key, in hex.
     pub code_mac: String,
     /// For an e-mail change: the address the code was sent to.
@@ -68,13 +69,13 @@ impl DuplicateReason {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DuplicatePair {
     /// The older record.
-    pub a: i64,
+    pub a: PersonId,
     /// Its first name (empty once erased).
     pub a_name: String,
     /// When it was made, Unix seconds.
     pub a_created_at: i64,
     /// The newer record.
-    pub b: i64,
+    pub b: PersonId,
     /// Its first name.
     pub b_name: String,
     /// When it was made, Unix seconds.
@@ -102,7 +103,7 @@ pub trait PeopleStore: Send + Sync {
     #[allow(clippy::too_many_arguments)]
     async fn issue_person_code(
         &self,
-        person_id: i64,
+        person_id: PersonId,
         purpose: CodePurpose,
         code_mac: &str,
         new_email: Option<&str>,
@@ -114,7 +115,7 @@ pub trait PeopleStore: Send + Sync {
     /// there is none (expired, used, or `max_attempts` tries already taken: it then ends).
     async fn try_person_code(
         &self,
-        person_id: i64,
+        person_id: PersonId,
         purpose: CodePurpose,
         now: i64,
         max_attempts: i64,
@@ -129,7 +130,7 @@ pub trait PeopleStore: Send + Sync {
     /// Marks the e-mail (and/or phone) of a record as verified at `at`.
     async fn verify_contact(
         &self,
-        person_id: i64,
+        person_id: PersonId,
         email: bool,
         phone: bool,
         at: i64,
@@ -138,12 +139,12 @@ pub trait PeopleStore: Send + Sync {
     /// one transaction.
     async fn change_person_email(
         &self,
-        person_id: i64,
+        person_id: PersonId,
         email: &str,
         at: i64,
     ) -> Result<(), StoreError>;
     /// Ends every session of a person.
-    async fn delete_person_sessions(&self, person_id: i64) -> Result<(), StoreError>;
+    async fn delete_person_sessions(&self, person_id: PersonId) -> Result<(), StoreError>;
 
     // --- Duplicates and merges ---
     /// Pairs of records not anonymised sharing a phone, an e-mail, or a first name and a
@@ -152,7 +153,7 @@ pub trait PeopleStore: Send + Sync {
     /// only the pairs that include it. Newest first.
     async fn duplicates(
         &self,
-        person: Option<i64>,
+        person: Option<PersonId>,
         since: i64,
         limit: u32,
     ) -> Result<Vec<DuplicatePair>, StoreError>;
@@ -161,7 +162,12 @@ pub trait PeopleStore: Send + Sync {
     /// contact fields from `other`, empties `other` (marked merged into `keep`) and ends both
     /// people's sessions, in one transaction. Where both have the same registration, test
     /// result or introduction, `keep`'s stays and `other`'s goes.
-    async fn merge_people(&self, keep: i64, other: i64, at: i64) -> Result<(), StoreError>;
+    async fn merge_people(
+        &self,
+        keep: PersonId,
+        other: PersonId,
+        at: i64,
+    ) -> Result<(), StoreError>;
 
     // --- Staff login failures ---
     /// The failures of one (account e-mail, address); none: the default.

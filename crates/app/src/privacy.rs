@@ -1,6 +1,7 @@
 //! GDPR by design: export, erasure, retention, and the audit of every read of a person.
 
 use crate::store::{Store, StoreError};
+use dklik_domain::privacy::PersonId;
 use serde_json::json;
 
 /// People inactive for this many months are anonymised (configurable; 24 by default).
@@ -9,7 +10,7 @@ pub const DEFAULT_RETENTION_MONTHS: u32 = 24;
 /// Everything DKLIK holds about a person, as JSON. Recorded in the audit log.
 pub async fn export_person(
     store: &dyn Store,
-    person_id: i64,
+    person_id: PersonId,
     actor_user_id: Option<i64>,
     actor: &str,
     now: i64,
@@ -47,7 +48,7 @@ pub async fn export_person(
 /// Removes a person's personal fields; anonymous figures (requests, channels, dates) stay.
 pub async fn erase_person(
     store: &dyn Store,
-    person_id: i64,
+    person_id: PersonId,
     actor_user_id: Option<i64>,
     actor: &str,
     now: i64,
@@ -82,8 +83,8 @@ pub async fn retention_job(store: &dyn Store, months: u32, now: i64) -> Result<u
 /// emptied, and the journal says who merged what (on both records).
 pub async fn merge_people(
     store: &dyn Store,
-    keep: i64,
-    other: i64,
+    keep: PersonId,
+    other: PersonId,
     actor_user_id: Option<i64>,
     actor: &str,
     now: i64,

@@ -5,6 +5,7 @@
 use crate::skills_store::{Attendance, Observation, ObservedActivity, TestResult};
 use crate::store::{Store, StoreError};
 use dklik_domain::impact::Stage;
+use dklik_domain::privacy::PersonId;
 use dklik_domain::rome::RomeJob;
 use dklik_domain::suggest::{SkillIndex, Suggestion};
 use dklik_domain::{
@@ -115,7 +116,7 @@ impl Counts {
 /// Writes one step of the timeline that the figures do not count as a stage.
 pub async fn record_step(
     store: &dyn Store,
-    person_id: i64,
+    person_id: PersonId,
     step: Step<'_>,
     actor: &str,
     at: i64,
@@ -126,7 +127,7 @@ pub async fn record_step(
 /// Writes one step of the timeline with what it counts as in the figures.
 pub async fn record_counted(
     store: &dyn Store,
-    person_id: i64,
+    person_id: PersonId,
     step: Step<'_>,
     counts: Counts,
     actor: &str,
@@ -168,7 +169,7 @@ pub async fn create_person(
     actor_id: i64,
     actor: &str,
     now: i64,
-) -> Result<i64, SkillsError> {
+) -> Result<PersonId, SkillsError> {
     let consent = form.consentement == "oui";
     let input = match check_form(store, form).await {
         Ok(i) if consent => i,
@@ -213,7 +214,7 @@ pub async fn create_person(
 
 pub async fn update_person(
     store: &dyn Store,
-    id: i64,
+    id: PersonId,
     form: &PersonForm,
     actor_id: i64,
     actor: &str,
@@ -268,7 +269,7 @@ fn known_item(r: &SkillsRef, field: &str, code: &str) -> Result<OgrCode, SkillsE
 pub async fn declare_skill(
     store: &dyn Store,
     r: &SkillsRef,
-    person_id: i64,
+    person_id: PersonId,
     (code, level): (&str, &str),
     (evidence, source): (Evidence, &str),
     actor: &str,
@@ -438,7 +439,7 @@ pub const ENDORSEMENT_DAYS: i64 = 30;
 pub async fn endorsement_link(
     store: &dyn Store,
     r: &SkillsRef,
-    person_id: i64,
+    person_id: PersonId,
     code: &str,
     context: &str,
     actor: &str,
@@ -758,7 +759,7 @@ pub async fn create_session(
 pub async fn register_for_test(
     store: &dyn Store,
     session: i64,
-    person_id: i64,
+    person_id: PersonId,
     actor: &str,
     now: i64,
 ) -> Result<(), SkillsError> {
@@ -795,7 +796,7 @@ pub async fn register_for_test(
 pub async fn set_attendance(
     store: &dyn Store,
     session: i64,
-    person_id: i64,
+    person_id: PersonId,
     status: &str,
     actor: &str,
     now: i64,
@@ -836,7 +837,7 @@ pub async fn enter_results(
     store: &dyn Store,
     r: &SkillsRef,
     session: i64,
-    person_id: i64,
+    person_id: PersonId,
     input: &ResultsInput,
     now: i64,
 ) -> Result<usize, SkillsError> {
@@ -958,7 +959,7 @@ pub struct ActivityForm {
 
 pub async fn create_activity(
     store: &dyn Store,
-    person_id: i64,
+    person_id: PersonId,
     f: &ActivityForm,
     actor: &str,
     now: i64,

@@ -5,6 +5,7 @@
 
 use crate::store::StoreError;
 use async_trait::async_trait;
+use dklik_domain::privacy::PersonId;
 use dklik_domain::rome::{RomeAppellation, RomeItem, RomeJob, RomeJobItem};
 use dklik_domain::{
     ActivityKind, JourneyEvent, Level, Neighbourhood, OfferId, OgrCode, Person, PersonInput,
@@ -75,7 +76,7 @@ impl Attendance {
 /// A person on a session's list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SessionPerson {
-    pub person_id: i64,
+    pub person_id: PersonId,
     pub name: String,
     pub status: Attendance,
 }
@@ -84,7 +85,7 @@ pub struct SessionPerson {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TestResult {
     pub session_id: i64,
-    pub person_id: i64,
+    pub person_id: PersonId,
     pub target: TestTarget,
     pub level: Level,
     pub evaluator: String,
@@ -96,7 +97,7 @@ pub struct TestResult {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ObservedActivity {
     pub id: i64,
-    pub person_id: i64,
+    pub person_id: PersonId,
     pub kind: ActivityKind,
     pub title: String,
     pub place: String,
@@ -123,7 +124,7 @@ pub struct Observation {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Endorsement {
     pub id: i64,
-    pub person_id: i64,
+    pub person_id: PersonId,
     pub item: OgrCode,
     /// Where the third party saw the skill ("club de foot de Petite-Synthe").
     pub context: String,
@@ -144,7 +145,7 @@ pub struct QuestionnaireResult {
     /// JSON: the skills found, with their reasons.
     pub skills: String,
     pub created_at: i64,
-    pub person_id: Option<i64>,
+    pub person_id: Option<PersonId>,
 }
 
 /// A followed person as the ranking needs them.
@@ -168,10 +169,11 @@ pub trait SkillsStore: Send + Sync {
     // --- People (advisor side) ---
     /// Creates the person, their record and their consent to be followed, in one transaction
     /// (the caller has checked that the person agreed).
-    async fn create_person(&self, p: &PersonInput, at: i64) -> Result<i64, StoreError>;
+    async fn create_person(&self, p: &PersonInput, at: i64) -> Result<PersonId, StoreError>;
     /// `NotFound` for an unknown or anonymised person.
-    async fn update_person(&self, id: i64, p: &PersonInput, at: i64) -> Result<(), StoreError>;
-    async fn person_profile(&self, id: i64) -> Result<Option<PersonProfile>, StoreError>;
+    async fn update_person(&self, id: PersonId, p: &PersonInput, at: i64)
+        -> Result<(), StoreError>;
+    async fn person_profile(&self, id: PersonId) -> Result<Option<PersonProfile>, StoreError>;
     /// People not anonymised whose name, phone or email contains the words, newest first.
     async fn search_people(&self, query: &str, limit: u32) -> Result<Vec<PersonRow>, StoreError>;
     /// Everyone followed (a record, not anonymised) with their skills' evidence and the
@@ -181,13 +183,13 @@ pub trait SkillsStore: Send + Sync {
     // --- Timeline ---
     async fn add_journey_event(&self, e: &JourneyEvent) -> Result<i64, StoreError>;
     /// Oldest first.
-    async fn journey(&self, person_id: i64) -> Result<Vec<JourneyEvent>, StoreError>;
+    async fn journey(&self, person_id: PersonId) -> Result<Vec<JourneyEvent>, StoreError>;
 
     // --- Skills and evidence ---
     async fn add_skill_evidence(&self, rows: &[SkillEvidence]) -> Result<(), StoreError>;
-    async fn skill_evidence(&self, person_id: i64) -> Result<Vec<SkillEvidence>, StoreError>;
+    async fn skill_evidence(&self, person_id: PersonId) -> Result<Vec<SkillEvidence>, StoreError>;
     /// Removes one piece (a suggestion the advisor turned down); `NotFound` if not this person's.
-    async fn delete_skill_evidence(&self, person_id: i64, id: i64) -> Result<(), StoreError>;
+    async fn delete_skill_evidence(&self, person_id: PersonId, id: i64) -> Result<(), StoreError>;
     /// Replaces an offer's required items.
     async fn set_offer_items(
         &self,
@@ -198,7 +200,7 @@ pub trait SkillsStore: Send + Sync {
     // --- Endorsements ---
     async fn create_endorsement(
         &self,
-        person_id: i64,
+        person_id: PersonId,
         item: OgrCode,
         token_hash: &str,
         context: &str,
@@ -218,7 +220,7 @@ pub trait SkillsStore: Send + Sync {
         comment: &str,
         now: i64,
     ) -> Result<bool, StoreError>;
-    async fn endorsements(&self, person_id: i64) -> Result<Vec<Endorsement>, StoreError>;
+    async fn endorsements(&self, person_id: PersonId) -> Result<Vec<Endorsement>, StoreError>;
 
     // --- Test catalogue ---
     /// `Conflict` when the name is taken.
@@ -239,14 +241,14 @@ pub trait SkillsStore: Send + Sync {
     async fn register_for_test(
         &self,
         session: i64,
-        person_id: i64,
+        person_id: PersonId,
         at: i64,
     ) -> Result<(), StoreError>;
     /// `NotFound` when the person is not on the session's list.
     async fn set_test_attendance(
         &self,
         session: i64,
-        person_id: i64,
+        person_id: PersonId,
         status: Attendance,
         at: i64,
     ) -> Result<(), StoreError>;
@@ -259,11 +261,11 @@ pub trait SkillsStore: Send + Sync {
         evidence: &[SkillEvidence],
         at: i64,
     ) -> Result<(), StoreError>;
-    async fn test_results(&self, person_id: i64) -> Result<Vec<TestResult>, StoreError>;
+    async fn test_results(&self, person_id: PersonId) -> Result<Vec<TestResult>, StoreError>;
 
     // --- Observed activities ---
     async fn create_activity(&self, a: &ObservedActivity, at: i64) -> Result<i64, StoreError>;
-    async fn activities(&self, person_id: i64) -> Result<Vec<ObservedActivity>, StoreError>;
+    async fn activities(&self, person_id: PersonId) -> Result<Vec<ObservedActivity>, StoreError>;
     async fn activity(&self, id: i64) -> Result<Option<ObservedActivity>, StoreError>;
     async fn set_activity_day(
         &self,
@@ -296,5 +298,5 @@ pub trait SkillsStore: Send + Sync {
         callback_due: time::Date,
         skills: &[SkillEvidence],
         step: &JourneyEvent,
-    ) -> Result<i64, StoreError>;
+    ) -> Result<PersonId, StoreError>;
 }

@@ -2,6 +2,7 @@
 //! suite (`crates/store-tests`); nothing above this trait knows which one runs.
 
 use async_trait::async_trait;
+use dklik_domain::privacy::PersonId;
 use dklik_domain::rome::{
     RomeAppellation, RomeCounts, RomeDomain, RomeItem, RomeJob, RomeReference,
 };
@@ -144,7 +145,7 @@ pub struct DisplayReportRow {
 #[derive(Debug, Clone)]
 pub struct SessionRecord {
     pub user: Option<User>,
-    pub person_id: Option<i64>,
+    pub person_id: Option<PersonId>,
     pub csrf: String,
     pub expires_at: i64,
 }
@@ -292,15 +293,15 @@ pub trait Store:
     async fn claim_job_run(&self, job: &str, day: time::Date) -> Result<bool, StoreError>;
 
     // --- People and privacy ---
-    async fn person(&self, id: i64) -> Result<Option<Person>, StoreError>;
+    async fn person(&self, id: PersonId) -> Result<Option<Person>, StoreError>;
     /// A person not anonymised, by email.
     async fn person_by_email(&self, email: &str) -> Result<Option<Person>, StoreError>;
-    async fn consents(&self, person_id: i64) -> Result<Vec<Consent>, StoreError>;
-    async fn person_interests(&self, person_id: i64) -> Result<Vec<Interest>, StoreError>;
+    async fn consents(&self, person_id: PersonId) -> Result<Vec<Consent>, StoreError>;
+    async fn person_interests(&self, person_id: PersonId) -> Result<Vec<Interest>, StoreError>;
     /// Empties the personal fields, ends the person's sessions and links; keeps anonymous rows.
-    async fn erase_person(&self, id: i64, at: i64) -> Result<(), StoreError>;
+    async fn erase_person(&self, id: PersonId, at: i64) -> Result<(), StoreError>;
     /// People not anonymised whose last activity is before `before`.
-    async fn inactive_people(&self, before: i64) -> Result<Vec<i64>, StoreError>;
+    async fn inactive_people(&self, before: i64) -> Result<Vec<PersonId>, StoreError>;
     async fn add_audit(
         &self,
         actor_user_id: Option<i64>,

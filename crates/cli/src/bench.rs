@@ -1103,7 +1103,7 @@ pub fn impact(people: usize, steps: usize) -> anyhow::Result<()> {
         Stage::Hire,
     ];
     let mut id = 0i64;
-    for person in 0..people as i64 {
+    for person in (0..people as i64).map(dklik_domain::PersonId) {
         data.people.insert(
             person,
             PersonFacts {

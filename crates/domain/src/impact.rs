@@ -9,6 +9,7 @@
 //!
 //! Everything here is pure: the store hands the facts over, these functions count.
 
+use crate::privacy::PersonId;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
@@ -176,7 +177,7 @@ pub const GENDERS: [(&str, &str); 3] = [("f", "Femme"), ("h", "Homme"), ("x", "A
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PathEvent {
     pub id: i64,
-    pub person_id: i64,
+    pub person_id: PersonId,
     pub at: i64,
     pub stage: Option<Stage>,
     pub channel: String,
@@ -190,7 +191,7 @@ pub struct PathEvent {
 /// What the figures may know of a person.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PersonFacts {
-    pub id: i64,
+    pub id: PersonId,
     pub neighbourhood: Option<String>,
     pub qpv: Option<bool>,
     pub age_band: Option<String>,
@@ -229,7 +230,7 @@ pub struct OrientationFact {
     pub service_id: i64,
     pub service: String,
     pub session_at: i64,
-    pub person_id: i64,
+    pub person_id: PersonId,
     pub status: String,
     pub before: Option<f64>,
     pub after: Option<f64>,
@@ -252,7 +253,7 @@ pub struct OutreachCount {
 pub struct ImpactData {
     /// Every event before the end of the period (first contacts may precede the period).
     pub events: Vec<PathEvent>,
-    pub people: HashMap<i64, PersonFacts>,
+    pub people: HashMap<PersonId, PersonFacts>,
     pub offers: HashMap<i64, OfferFacts>,
     pub displays: Vec<DisplayCount>,
     pub visits: Vec<VisitCount>,
@@ -386,8 +387,8 @@ pub struct FunnelTable {
 
 /// Each person's first event (the earliest; ties broken by event id), as its position in
 /// `events`. Worked out once per report and handed to [`funnel_with`] and [`reach_with`].
-pub fn first_contacts(events: &[PathEvent]) -> HashMap<i64, usize> {
-    let mut first: HashMap<i64, usize> = HashMap::new();
+pub fn first_contacts(events: &[PathEvent]) -> HashMap<PersonId, usize> {
+    let mut first: HashMap<PersonId, usize> = HashMap::new();
     for (i, e) in events.iter().enumerate() {
         first
             .entry(e.person_id)
@@ -483,7 +484,7 @@ pub fn funnel(
 /// [`funnel`] with the first contacts already worked out.
 pub fn funnel_with(
     data: &ImpactData,
-    firsts: &HashMap<i64, usize>,
+    firsts: &HashMap<PersonId, usize>,
     period: Period,
     channel: Option<&str>,
     dim: Dimension,
@@ -495,9 +496,9 @@ pub fn funnel_with(
     // Keys are interned: a person's (or an offer's) key is worked out once, not per step.
     let mut key_ids: HashMap<String, u32> = HashMap::new();
     let mut key_names: Vec<String> = Vec::new();
-    let mut by_person: HashMap<i64, u32> = HashMap::new();
+    let mut by_person: HashMap<PersonId, u32> = HashMap::new();
     let mut by_offer: HashMap<Option<i64>, u32> = HashMap::new();
-    let mut hits: Vec<(u32, u8, i64)> = Vec::new();
+    let mut hits: Vec<(u32, u8, PersonId)> = Vec::new();
     for e in &data.events {
         let Some(stage) = e.stage else { continue };
         let Some(col) = Stage::FUNNEL.iter().position(|s| *s == stage) else {
@@ -570,7 +571,7 @@ pub fn funnel_with(
         .into_iter()
         .map(|((kid, col), n)| ((key_names[kid as usize].clone(), usize::from(col)), n))
         .collect();
-    let mut totals: Vec<(u8, i64)> = hits.iter().map(|(_, c, p)| (*c, *p)).collect();
+    let mut totals: Vec<(u8, PersonId)> = hits.iter().map(|(_, c, p)| (*c, *p)).collect();
     totals.sort_unstable();
     totals.dedup();
     let mut total_people: HashMap<usize, u64> = HashMap::new();
@@ -699,7 +700,7 @@ pub fn reach(data: &ImpactData, period: Period, channel: Option<&str>) -> Vec<Re
 /// [`reach`] with the first contacts already worked out.
 pub fn reach_with(
     data: &ImpactData,
-    firsts: &HashMap<i64, usize>,
+    firsts: &HashMap<PersonId, usize>,
     period: Period,
     channel: Option<&str>,
 ) -> Vec<ReachRow> {
@@ -778,7 +779,7 @@ impl OrientationRow {
 }
 
 pub fn orientation(data: &ImpactData, period: Period) -> Vec<OrientationRow> {
-    let mut later: HashMap<i64, Vec<i64>> = HashMap::new();
+    let mut later: HashMap<PersonId, Vec<i64>> = HashMap::new();
     for e in &data.events {
         if matches!(
             e.stage,
@@ -789,7 +790,7 @@ pub fn orientation(data: &ImpactData, period: Period) -> Vec<OrientationRow> {
     }
     let mut by: BTreeMap<(String, i64), OrientationRow> = BTreeMap::new();
     let mut sessions: HashMap<i64, BTreeSet<i64>> = HashMap::new();
-    let mut went: HashMap<i64, BTreeSet<i64>> = HashMap::new();
+    let mut went: HashMap<i64, BTreeSet<PersonId>> = HashMap::new();
     let mut sums: HashMap<i64, (f64, f64)> = HashMap::new();
     for f in data
         .orientation
@@ -914,7 +915,7 @@ mod tests {
     fn ev(id: i64, person: i64, at: i64, stage: Option<Stage>, channel: &str) -> PathEvent {
         PathEvent {
             id,
-            person_id: person,
+            person_id: PersonId(person),
             at,
             stage,
             channel: channel.into(),

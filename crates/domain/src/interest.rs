@@ -2,6 +2,7 @@
 
 use crate::error::ValidationError;
 use crate::offer::OfferId;
+use crate::privacy::PersonId;
 use serde::{Deserialize, Serialize};
 
 /// When the person prefers to be called.
@@ -245,7 +246,7 @@ impl NewInterest {
 pub struct Interest {
     pub id: i64,
     pub offer_id: Option<OfferId>,
-    pub person_id: i64,
+    pub person_id: PersonId,
     pub first_name: String,
     pub phone: Option<String>,
     pub email: Option<String>,

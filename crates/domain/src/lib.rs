@@ -33,7 +33,7 @@ pub use offer::{
     ContractType, Days, Importance, Level, NewOffer, NewOfferInput, Offer, OfferFilter, OfferId,
     OfferStatus, RequiredItem, Shift, ShiftPeriod, ShortCode, TimeOfDay,
 };
-pub use privacy::{AuditEntry, Consent, Person};
+pub use privacy::{AuditEntry, Consent, Person, PersonId};
 pub use rome::{ItemKind, OgrCode, RomeCode};
 pub use skills::{
     ActivityKind, Evidence, Habilete, JourneyEvent, Mobility, Modality, Neighbourhood, PersonForm,

@@ -1,5 +1,6 @@
 //! Personal data: people, their consents, and the audit trail of who read or changed them.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// The purposes a person can consent to.
@@ -12,10 +13,35 @@ pub const PURPOSE_STATS: &str = "statistiques";
 pub const SUPPORT_CONSENT_VERSION: &str = "accompagnement-2026-11";
 pub const SUPPORT_CONSENT_TEXT: &str = "La personne accepte que DKLIK garde ces informations, ses compétences et son parcours pour l'accompagner vers l'emploi. Elle peut les voir, les télécharger et les effacer depuis « Mon espace ».";
 
+/// The number of a person's record (`people.id`). A record keeps its number for life, even
+/// once anonymised; merging two records keeps one number and retires the other.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+)]
+#[serde(transparent)]
+pub struct PersonId(pub i64);
+
+impl std::fmt::Display for PersonId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
 /// A person known to the programme. Once anonymised, the personal fields are empty.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Person {
-    pub id: i64,
+    pub id: PersonId,
     pub first_name: Option<String>,
     pub phone: Option<String>,
     pub email: Option<String>,
@@ -33,7 +59,7 @@ pub struct Person {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Consent {
     pub id: i64,
-    pub person_id: i64,
+    pub person_id: PersonId,
     pub purpose: String,
     pub wording_version: String,
     pub given_at: i64,

@@ -2,6 +2,7 @@
 //! observed activities that prove skills, and the MRS habiletés with their crosswalk to ROME.
 
 use crate::offer::{Days, Level, ShiftPeriod};
+use crate::privacy::PersonId;
 use crate::rome::OgrCode;
 use crate::ValidationError;
 use serde::{Deserialize, Serialize};
@@ -127,7 +128,7 @@ pub fn periods_from_bits(bits: i64) -> Vec<ShiftPeriod> {
 /// What an advisor records of a person beyond the contact fields.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PersonProfile {
-    pub person_id: i64,
+    pub person_id: PersonId,
     pub last_name: String,
     pub commune: String,
     pub neighbourhood_id: Option<i64>,
@@ -344,7 +345,7 @@ pub struct Neighbourhood {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JourneyEvent {
     pub id: i64,
-    pub person_id: i64,
+    pub person_id: PersonId,
     pub at: i64,
     /// interest, test, immersion, job_labo, questionnaire, endorsement, skill, record…
     pub kind: String,
@@ -366,7 +367,7 @@ pub struct JourneyEvent {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SkillEvidence {
     pub id: i64,
-    pub person_id: i64,
+    pub person_id: PersonId,
     pub item: OgrCode,
     pub level: Level,
     pub evidence: Evidence,
@@ -630,7 +631,7 @@ mod tests {
     fn strongest_evidence_wins() {
         let piece = |id, ev, level, at| SkillEvidence {
             id,
-            person_id: 1,
+            person_id: PersonId(1),
             item: OgrCode(300465),
             level: Level::new(level).unwrap(),
             evidence: ev,

@@ -2,6 +2,7 @@
 //! row and column), on generated paths, for every breakdown and channel filter.
 
 use dklik_domain::impact::*;
+use dklik_domain::privacy::PersonId;
 use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -37,8 +38,8 @@ fn plain(
     dim: Dimension,
 ) -> (BTreeMap<(String, usize), usize>, BTreeMap<usize, usize>) {
     let firsts = first_contacts(&data.events);
-    let mut rows: BTreeMap<(String, usize), BTreeSet<i64>> = BTreeMap::new();
-    let mut total: BTreeMap<usize, BTreeSet<i64>> = BTreeMap::new();
+    let mut rows: BTreeMap<(String, usize), BTreeSet<PersonId>> = BTreeMap::new();
+    let mut total: BTreeMap<usize, BTreeSet<PersonId>> = BTreeMap::new();
     for e in &data.events {
         let Some(col) = e
             .stage
@@ -79,9 +80,9 @@ fn generated() -> impl Strategy<Value = ImpactData> {
             let mut data = ImpactData::default();
             for (id, (g, a)) in people.iter().enumerate() {
                 data.people.insert(
-                    id as i64,
+                    PersonId(id as i64),
                     PersonFacts {
-                        id: id as i64,
+                        id: PersonId(id as i64),
                         neighbourhood: (*g > 0).then(|| format!("Q{g}")),
                         qpv: [None, Some(true), Some(false)][*a],
                         age_band: (*a > 0).then(|| AGE_BANDS[*a].0.to_string()),
@@ -108,7 +109,7 @@ fn generated() -> impl Strategy<Value = ImpactData> {
                 let bus = CHANNEL_CODES[channel] == "ecran";
                 data.events.push(PathEvent {
                     id: i as i64,
-                    person_id: person,
+                    person_id: PersonId(person),
                     at,
                     stage,
                     channel: CHANNEL_CODES[channel].into(),
@@ -150,7 +151,7 @@ fn an_empty_period_counts_nobody() {
     let data = ImpactData {
         events: vec![PathEvent {
             id: 1,
-            person_id: 1,
+            person_id: PersonId(1),
             at: 10,
             stage: Some(Stage::Hire),
             channel: "site".into(),

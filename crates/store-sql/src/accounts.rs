@@ -84,7 +84,7 @@ impl AccountStore for SqlStore {
         &self,
         token_hash: &str,
         user_id: Option<i64>,
-        person_id: Option<i64>,
+        person_id: Option<PersonId>,
         csrf: &str,
         at: i64,
         expires_at: i64,
@@ -129,7 +129,7 @@ impl AccountStore for SqlStore {
         };
         Ok(Some(SessionRecord {
             user,
-            person_id: r.get("person_id")?,
+            person_id: r.id("person_id")?,
             csrf: r.get("csrf")?,
             expires_at: r.get("expires_at")?,
         }))
@@ -156,7 +156,7 @@ impl AccountStore for SqlStore {
     async fn end_one_time_tokens(
         &self,
         user_id: Option<i64>,
-        person_id: Option<i64>,
+        person_id: Option<PersonId>,
         purpose: &str,
         now: i64,
     ) -> Result<(), StoreError> {
@@ -179,7 +179,7 @@ impl AccountStore for SqlStore {
         token_hash: &str,
         purpose: &str,
         user_id: Option<i64>,
-        person_id: Option<i64>,
+        person_id: Option<PersonId>,
         at: i64,
         expires_at: i64,
     ) -> Result<(), StoreError> {

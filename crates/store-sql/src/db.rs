@@ -167,6 +167,12 @@ arg_from!(Bool: bool => |v| v);
 arg_from!(Text: String => |v| v, &str => str::to_string, &String => String::clone);
 arg_from!(Bytes: Vec<u8> => |v| v, &[u8] => <[u8]>::to_vec, &Vec<u8> => Vec::clone);
 
+arg_from!(I64:
+    dklik_domain::privacy::PersonId => |v: dklik_domain::privacy::PersonId| v.0,
+    dklik_domain::offer::OfferId => |v: dklik_domain::offer::OfferId| v.0,
+    dklik_domain::employer::EmployerId => |v: dklik_domain::employer::EmployerId| v.0,
+);
+
 impl From<&Option<String>> for Arg {
     fn from(v: &Option<String>) -> Arg {
         Arg::Text(v.clone())
@@ -340,6 +346,37 @@ pub trait Column: ColumnIndex<SqliteRow> + ColumnIndex<PgRow> + std::fmt::Debug 
 
 impl<I> Column for I where I: ColumnIndex<SqliteRow> + ColumnIndex<PgRow> + std::fmt::Debug {}
 
+/// A domain id newtype stored as a whole number; [`Row::id`] reads it.
+pub trait IdColumn: Sized {
+    /// What the column holds (`i64`, or `Option<i64>` for a nullable column).
+    type Raw: Value;
+    /// Wraps the stored number.
+    fn from_column(raw: Self::Raw) -> Self;
+}
+
+macro_rules! id_column {
+    ($($t:ty),*) => {$(
+        impl IdColumn for $t {
+            type Raw = i64;
+            fn from_column(raw: i64) -> Self {
+                Self(raw)
+            }
+        }
+        impl IdColumn for Option<$t> {
+            type Raw = Option<i64>;
+            fn from_column(raw: Option<i64>) -> Self {
+                raw.map(<$t>::from_column)
+            }
+        }
+    )*};
+}
+
+id_column!(
+    dklik_domain::privacy::PersonId,
+    dklik_domain::offer::OfferId,
+    dklik_domain::employer::EmployerId
+);
+
 /// A result row.
 pub enum Row {
     /// From SQLite.
@@ -363,6 +400,12 @@ impl Row {
     pub fn get<T: Value>(&self, col: impl Column) -> Result<T, StoreError> {
         self.try_get(col)
             .map_err(|e| StoreError::Backend(format!("lecture d'une ligne : {e}")))
+    }
+
+    /// An id column read as its newtype (`row.id::<PersonId>("person_id")?`), or as an
+    /// `Option` of it when the column may be NULL.
+    pub fn id<T: IdColumn>(&self, col: impl Column) -> Result<T, StoreError> {
+        Ok(T::from_column(self.get(col)?))
     }
 
     /// The whole row mapped into a type ([`FromRow`]).

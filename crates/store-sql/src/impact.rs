@@ -48,7 +48,7 @@ impl ImpactStore for SqlStore {
             let stage: String = r.get("stage")?;
             Ok(imp::PathEvent {
                 id: r.get("id")?,
-                person_id: r.get("person_id")?,
+                person_id: r.id("person_id")?,
                 at: r.get("at")?,
                 stage: imp::Stage::parse(&stage),
                 channel: r.get("channel")?,
@@ -72,7 +72,7 @@ impl ImpactStore for SqlStore {
         .iter()
         .map(|r| {
             Ok(imp::PersonFacts {
-                id: r.get("id")?,
+                id: r.id("id")?,
                 neighbourhood: r.get("neighbourhood")?,
                 qpv: r.get("qpv")?,
                 age_band: r.get("age_band")?,
@@ -222,7 +222,7 @@ impl ImpactStore for SqlStore {
                 service_id: r.get("service_id")?,
                 service: r.get("service")?,
                 session_at: r.get("starts_at")?,
-                person_id: r.get("person_id")?,
+                person_id: r.id("person_id")?,
                 status: r.get("status")?,
                 before: mean(r, "b")?,
                 after: mean(r, "a")?,

@@ -21,7 +21,7 @@ impl FromRow for Introduction {
     fn from_row(r: &Row) -> Result<Self, StoreError> {
         Ok(Introduction {
             id: r.get("id")?,
-            person_id: r.get("person_id")?,
+            person_id: r.id("person_id")?,
             person_name: r.get("person_name")?,
             offer_id: r.get("offer_id")?,
             offer_code: r.get("offer_code")?,
@@ -111,10 +111,13 @@ impl IntroductionStore for SqlStore {
         Ok(self.intro_list(&sql, Some(id)).await?.pop())
     }
 
-    async fn person_introductions(&self, person_id: i64) -> Result<Vec<Introduction>, StoreError> {
+    async fn person_introductions(
+        &self,
+        person_id: PersonId,
+    ) -> Result<Vec<Introduction>, StoreError> {
         let sql =
             format!("{INTRO_SELECT} WHERE i.person_id = $1 ORDER BY i.created_at DESC, i.id DESC");
-        self.intro_list(&sql, Some(person_id)).await
+        self.intro_list(&sql, Some(person_id.0)).await
     }
 
     async fn employer_introductions(

@@ -79,7 +79,7 @@ impl FromRow for Registration {
         Ok(Registration {
             id: r.get("id")?,
             session_id: r.get("session_id")?,
-            person_id: r.get("person_id")?,
+            person_id: r.id("person_id")?,
             first_name: r.get("first_name")?,
             phone: r.get("phone")?,
             email: r.get("email")?,
@@ -132,7 +132,7 @@ impl FromRow for OutreachContact {
             place_label: r.get("place_label")?,
             channel: r.get("channel")?,
             people_count: r.get::<i64>("people_count")? as u32,
-            person_id: r.get("person_id")?,
+            person_id: r.id("person_id")?,
             needs: r.get("needs")?,
             next_step: r.get("next_step")?,
             notes: r.get("notes")?,
@@ -191,7 +191,7 @@ pub(crate) async fn contact_person_tx(
     tx: &mut Tx,
     c: &Contact,
     at: i64,
-) -> Result<(i64, bool), StoreError> {
+) -> Result<(PersonId, bool), StoreError> {
     let (id, attached) = find_or_create_person_tx(
         tx,
         &c.first_name,
@@ -220,7 +220,7 @@ pub(crate) async fn register_tx(
     who: Registrant<'_>,
     channel: &str,
     at: i64,
-) -> Result<(i64, RegistrationStatus, i64), StoreError> {
+) -> Result<(i64, RegistrationStatus, PersonId), StoreError> {
     // Registrations to one session wait for each other: the row lock on
     // PostgreSQL, the write lock this first write takes on SQLite.
     let row = query(
@@ -309,7 +309,7 @@ pub(crate) async fn register_event_tx(
     event_id: i64,
     who: Registrant<'_>,
     at: i64,
-) -> Result<i64, StoreError> {
+) -> Result<PersonId, StoreError> {
     let status: EventState = query("SELECT status FROM events WHERE id = $1")
         .bind(event_id)
         .fetch_optional(&mut **tx)
@@ -490,7 +490,7 @@ impl OrientationStore for SqlStore {
             .transpose()
     }
 
-    async fn find_or_create_person(&self, c: &Contact, at: i64) -> Result<i64, StoreError> {
+    async fn find_or_create_person(&self, c: &Contact, at: i64) -> Result<PersonId, StoreError> {
         let mut tx = self.db.begin_write().await.map_err(db_err)?;
         let (id, _) = contact_person_tx(&mut tx, c, at).await?;
         tx.commit().await.map_err(db_err)?;
@@ -500,7 +500,7 @@ impl OrientationStore for SqlStore {
     async fn register(
         &self,
         session: i64,
-        person_id: i64,
+        person_id: PersonId,
         channel: &str,
         at: i64,
     ) -> Result<(i64, RegistrationStatus), StoreError> {
@@ -517,7 +517,7 @@ impl OrientationStore for SqlStore {
         c: &Contact,
         channel: &str,
         at: i64,
-    ) -> Result<(i64, RegistrationStatus, i64), StoreError> {
+    ) -> Result<(i64, RegistrationStatus, PersonId), StoreError> {
         let mut tx = self.db.begin_write().await.map_err(db_err)?;
         let out = register_tx(&mut tx, session, Registrant::Contact(c), channel, at).await?;
         tx.commit().await.map_err(db_err)?;
@@ -646,7 +646,10 @@ impl OrientationStore for SqlStore {
             .transpose()
     }
 
-    async fn person_registrations(&self, person_id: i64) -> Result<Vec<Registration>, StoreError> {
+    async fn person_registrations(
+        &self,
+        person_id: PersonId,
+    ) -> Result<Vec<Registration>, StoreError> {
         let sql =
             format!("{REGISTRATION_SELECT} WHERE r.person_id = $1 ORDER BY r.created_at, r.id");
         query(&sql)
@@ -905,7 +908,7 @@ impl OrientationStore for SqlStore {
     async fn register_event(
         &self,
         event_id: i64,
-        person_id: i64,
+        person_id: PersonId,
         at: i64,
     ) -> Result<(), StoreError> {
         let mut tx = self.db.begin_write().await.map_err(db_err)?;
@@ -918,7 +921,7 @@ impl OrientationStore for SqlStore {
         event_id: i64,
         c: &Contact,
         at: i64,
-    ) -> Result<i64, StoreError> {
+    ) -> Result<PersonId, StoreError> {
         let mut tx = self.db.begin_write().await.map_err(db_err)?;
         let person = register_event_tx(&mut tx, event_id, Registrant::Contact(c), at).await?;
         tx.commit().await.map_err(db_err)?;
@@ -1016,7 +1019,7 @@ impl OrientationStore for SqlStore {
             .transpose()
     }
 
-    async fn set_outreach_person(&self, id: i64, person_id: i64) -> Result<(), StoreError> {
+    async fn set_outreach_person(&self, id: i64, person_id: PersonId) -> Result<(), StoreError> {
         query("UPDATE outreach_contacts SET person_id = $1 WHERE id = $2")
             .bind(person_id)
             .bind(id)

@@ -13,8 +13,8 @@ pub(crate) use dklik_app::people_store::{
 pub(crate) async fn run_pairs(
     tx: &mut Tx,
     statements: &[&str],
-    other: i64,
-    keep: i64,
+    other: PersonId,
+    keep: PersonId,
 ) -> Result<(), StoreError> {
     for sql in statements {
         query(sql)
@@ -92,7 +92,7 @@ pub(crate) const DUPLICATE_SELECT: &str =
 impl PeopleStore for SqlStore {
     async fn issue_person_code(
         &self,
-        person_id: i64,
+        person_id: PersonId,
         purpose: CodePurpose,
         code_mac: &str,
         new_email: Option<&str>,
@@ -144,7 +144,7 @@ impl PeopleStore for SqlStore {
 
     async fn try_person_code(
         &self,
-        person_id: i64,
+        person_id: PersonId,
         purpose: CodePurpose,
         now: i64,
         max_attempts: i64,
@@ -214,7 +214,7 @@ impl PeopleStore for SqlStore {
 
     async fn verify_contact(
         &self,
-        person_id: i64,
+        person_id: PersonId,
         email: bool,
         phone: bool,
         at: i64,
@@ -237,7 +237,7 @@ impl PeopleStore for SqlStore {
 
     async fn change_person_email(
         &self,
-        person_id: i64,
+        person_id: PersonId,
         email: &str,
         at: i64,
     ) -> Result<(), StoreError> {
@@ -269,7 +269,7 @@ impl PeopleStore for SqlStore {
         tx.commit().await.map_err(db_err)
     }
 
-    async fn delete_person_sessions(&self, person_id: i64) -> Result<(), StoreError> {
+    async fn delete_person_sessions(&self, person_id: PersonId) -> Result<(), StoreError> {
         query("DELETE FROM sessions WHERE person_id = $1")
             .bind(person_id)
             .execute(&self.db)
@@ -280,7 +280,7 @@ impl PeopleStore for SqlStore {
 
     async fn duplicates(
         &self,
-        person: Option<i64>,
+        person: Option<PersonId>,
         since: i64,
         limit: u32,
     ) -> Result<Vec<DuplicatePair>, StoreError> {
@@ -323,17 +323,17 @@ impl PeopleStore for SqlStore {
         for (reason, sql) in queries {
             let rows = query(&sql)
                 .bind(i64::from(limit))
-                .bind(person.unwrap_or(0))
+                .bind(person.map_or(0, |p| p.0))
                 .bind(since)
                 .fetch_all(&self.db)
                 .await
                 .map_err(db_err)?;
             for r in &rows {
                 let pair = DuplicatePair {
-                    a: r.get("a")?,
+                    a: r.id("a")?,
                     a_name: r.get("a_name")?,
                     a_created_at: r.get("a_at")?,
-                    b: r.get("b")?,
+                    b: r.id("b")?,
                     b_name: r.get("b_name")?,
                     b_created_at: r.get("b_at")?,
                     reason,
@@ -348,7 +348,12 @@ impl PeopleStore for SqlStore {
         Ok(out)
     }
 
-    async fn merge_people(&self, keep: i64, other: i64, at: i64) -> Result<(), StoreError> {
+    async fn merge_people(
+        &self,
+        keep: PersonId,
+        other: PersonId,
+        at: i64,
+    ) -> Result<(), StoreError> {
         if keep == other {
             return Err(StoreError::Conflict(
                 "Une fiche ne se fusionne pas avec elle-même.".into(),
@@ -448,7 +453,7 @@ impl FromRow for InboxRow {
             interest: Interest {
                 id: r.get("id")?,
                 offer_id: r.get::<Option<i64>>("offer_id")?.map(OfferId),
-                person_id: r.get("person_id")?,
+                person_id: r.id("person_id")?,
                 first_name: r.get::<Option<String>>("first_name")?.unwrap_or_default(),
                 phone: r.get("phone")?,
                 email: r.get("email")?,
@@ -482,7 +487,7 @@ pub(crate) async fn find_or_create_person_tx(
     phone: Option<&str>,
     email: Option<&str>,
     at: i64,
-) -> Result<(i64, bool), StoreError> {
+) -> Result<(PersonId, bool), StoreError> {
     let candidates: Vec<(i64, Option<String>, Option<String>)> = query_as(
         "SELECT id, phone, email FROM people WHERE anonymised_at IS NULL AND \
          ((email IS NOT NULL AND email = $1) OR (phone IS NOT NULL AND phone = $2)) \
@@ -500,7 +505,7 @@ pub(crate) async fn find_or_create_person_tx(
         .iter()
         .find(|(_, p, e)| holds(phone, p) && holds(email, e))
     {
-        return Ok((*id, true));
+        return Ok((PersonId(*id), true));
     }
     let id = query_scalar(
         "INSERT INTO people (first_name, phone, email, created_at, last_activity_at) \
@@ -513,7 +518,7 @@ pub(crate) async fn find_or_create_person_tx(
     .fetch_one(&mut **tx)
     .await
     .map_err(db_err)?;
-    Ok((id, false))
+    Ok((PersonId(id), false))
 }
 
 /// One step of a person's path, inside a transaction.
@@ -549,7 +554,7 @@ pub(crate) async fn insert_interest_tx(
     i: &NewInterest,
     at: i64,
     callback_due: ::time::Date,
-) -> Result<(i64, i64, bool), StoreError> {
+) -> Result<(i64, PersonId, bool), StoreError> {
     let (person_id, attached) = find_or_create_person_tx(
         tx,
         &i.first_name,
@@ -617,7 +622,7 @@ pub(crate) const PERSON_SELECT: &str =
 impl FromRow for Person {
     fn from_row(r: &Row) -> Result<Self, StoreError> {
         Ok(Person {
-            id: r.get("id")?,
+            id: r.id("id")?,
             first_name: r.get("first_name")?,
             phone: r.get("phone")?,
             email: r.get("email")?,

@@ -12,8 +12,8 @@ pub(crate) use dklik_domain::rome::{
 pub(crate) use dklik_domain::{
     AuditEntry, BestTime, Channel, Consent, ContractType, Coordinates, Employer, EmployerId,
     Importance, InseeCode, Interest, InterestStatus, ItemKind, Level, NewInterest, NewUser, Offer,
-    OfferFilter, OfferId, OfferStatus, OgrCode, Person, RequiredItem, Role, RomeCode, Shift,
-    ShortCode, Site, SiteId, User,
+    OfferFilter, OfferId, OfferStatus, OgrCode, Person, PersonId, RequiredItem, Role, RomeCode,
+    Shift, ShortCode, Site, SiteId, User,
 };
 
 pub(crate) use crate::common::*;

@@ -24,7 +24,7 @@ impl FromRow for SkillEvidence {
     fn from_row(r: &Row) -> Result<Self, StoreError> {
         Ok(SkillEvidence {
             id: r.get("id")?,
-            person_id: r.get("person_id")?,
+            person_id: r.id("person_id")?,
             item: OgrCode(r.get("item")?),
             level: level_of(r.get("level")?)?,
             evidence: r.code::<Evidence>("evidence")?,
@@ -38,7 +38,7 @@ impl FromRow for SkillEvidence {
 impl FromRow for PersonProfile {
     fn from_row(r: &Row) -> Result<Self, StoreError> {
         Ok(PersonProfile {
-            person_id: r.get("person_id")?,
+            person_id: r.id("person_id")?,
             last_name: r.get("last_name")?,
             commune: r.get("commune")?,
             neighbourhood_id: r.get("neighbourhood_id")?,
@@ -64,7 +64,7 @@ impl FromRow for Endorsement {
     fn from_row(r: &Row) -> Result<Self, StoreError> {
         Ok(Endorsement {
             id: r.get("id")?,
-            person_id: r.get("person_id")?,
+            person_id: r.id("person_id")?,
             item: OgrCode(r.get("item")?),
             context: r.get("context")?,
             created_at: r.get("created_at")?,
@@ -109,7 +109,7 @@ impl FromRow for ObservedActivity {
     fn from_row(r: &Row) -> Result<Self, StoreError> {
         Ok(ObservedActivity {
             id: r.get("id")?,
-            person_id: r.get("person_id")?,
+            person_id: r.id("person_id")?,
             kind: r.code::<ActivityKind>("kind")?,
             title: r.get("title")?,
             place: r.get("place")?,
@@ -164,7 +164,7 @@ impl SqlStore {
 
     pub(crate) async fn write_person_fields(
         tx: &mut Tx,
-        id: i64,
+        id: PersonId,
         p: &PersonInput,
         at: i64,
     ) -> Result<(), StoreError> {
@@ -346,9 +346,9 @@ impl SkillsStore for SqlStore {
         Ok(n)
     }
 
-    async fn create_person(&self, p: &PersonInput, at: i64) -> Result<i64, StoreError> {
+    async fn create_person(&self, p: &PersonInput, at: i64) -> Result<PersonId, StoreError> {
         let mut tx = self.db.begin_write().await.map_err(db_err)?;
-        let id: i64 = query_scalar(
+        let id = PersonId(query_scalar(
             "INSERT INTO people (first_name, phone, email, created_at, last_activity_at, neighbourhood_id, qpv, \
              age_band, gender) VALUES ($1, $2, $3, $4, $4, $5, $6, $7, $8) RETURNING id",
         )
@@ -362,7 +362,7 @@ impl SkillsStore for SqlStore {
         .bind(&p.gender)
         .fetch_one(&mut *tx)
         .await
-        .map_err(db_err)?;
+        .map_err(db_err)?);
         Self::write_person_fields(&mut tx, id, p, at).await?;
         query(
             "INSERT INTO consents (person_id, purpose, wording_version, given_at) VALUES ($1, $2, $3, $4)",
@@ -378,7 +378,12 @@ impl SkillsStore for SqlStore {
         Ok(id)
     }
 
-    async fn update_person(&self, id: i64, p: &PersonInput, at: i64) -> Result<(), StoreError> {
+    async fn update_person(
+        &self,
+        id: PersonId,
+        p: &PersonInput,
+        at: i64,
+    ) -> Result<(), StoreError> {
         let mut tx = self.db.begin_write().await.map_err(db_err)?;
         let n = query(
             "UPDATE people SET first_name = $1, phone = $2, email = $3, neighbourhood_id = $4, qpv = $5, \
@@ -404,7 +409,7 @@ impl SkillsStore for SqlStore {
         tx.commit().await.map_err(db_err)
     }
 
-    async fn person_profile(&self, id: i64) -> Result<Option<PersonProfile>, StoreError> {
+    async fn person_profile(&self, id: PersonId) -> Result<Option<PersonProfile>, StoreError> {
         let sql = format!("{PROFILE_SELECT} WHERE pp.person_id = $1");
         query(&sql)
             .bind(id)
@@ -463,7 +468,7 @@ impl SkillsStore for SqlStore {
         Ok(id)
     }
 
-    async fn journey(&self, person_id: i64) -> Result<Vec<JourneyEvent>, StoreError> {
+    async fn journey(&self, person_id: PersonId) -> Result<Vec<JourneyEvent>, StoreError> {
         query(
             "SELECT id, person_id, at, kind, channel, summary, ref, actor, stage, offer_id, \
              impression FROM journey_events \
@@ -477,7 +482,7 @@ impl SkillsStore for SqlStore {
         .map(|r| {
             Ok(JourneyEvent {
                 id: r.get("id")?,
-                person_id: r.get("person_id")?,
+                person_id: r.id("person_id")?,
                 at: r.get("at")?,
                 kind: r.get("kind")?,
                 channel: r.get("channel")?,
@@ -504,7 +509,8 @@ impl SkillsStore for SqlStore {
         let sql = format!("{PROFILE_SELECT} WHERE p.anonymised_at IS NULL ORDER BY pp.person_id");
         let rows = query(&sql).fetch_all(&self.db).await.map_err(db_err)?;
         let mut people = Vec::with_capacity(rows.len());
-        let mut at: ::std::collections::HashMap<i64, usize> = ::std::collections::HashMap::new();
+        let mut at: ::std::collections::HashMap<PersonId, usize> =
+            ::std::collections::HashMap::new();
         for r in &rows {
             let profile = PersonProfile::from_row(r)?;
             at.insert(profile.person_id, people.len());
@@ -539,7 +545,7 @@ impl SkillsStore for SqlStore {
         .map_err(db_err)?
         .iter()
         {
-            let pid: i64 = r.get("person_id")?;
+            let pid: PersonId = r.id("person_id")?;
             if let Some(i) = at.get(&pid) {
                 people[*i].endorsed.push((
                     OgrCode(r.get("item")?),
@@ -553,7 +559,7 @@ impl SkillsStore for SqlStore {
         Ok(people)
     }
 
-    async fn skill_evidence(&self, person_id: i64) -> Result<Vec<SkillEvidence>, StoreError> {
+    async fn skill_evidence(&self, person_id: PersonId) -> Result<Vec<SkillEvidence>, StoreError> {
         query(
             "SELECT id, person_id, item, level, evidence, source, recorded_by, at FROM person_skills \
              WHERE person_id = $1 ORDER BY at, id",
@@ -567,7 +573,7 @@ impl SkillsStore for SqlStore {
         .collect()
     }
 
-    async fn delete_skill_evidence(&self, person_id: i64, id: i64) -> Result<(), StoreError> {
+    async fn delete_skill_evidence(&self, person_id: PersonId, id: i64) -> Result<(), StoreError> {
         let n = query("DELETE FROM person_skills WHERE id = $1 AND person_id = $2")
             .bind(id)
             .bind(person_id)
@@ -623,7 +629,7 @@ impl SkillsStore for SqlStore {
 
     async fn create_endorsement(
         &self,
-        person_id: i64,
+        person_id: PersonId,
         item: OgrCode,
         token_hash: &str,
         context: &str,
@@ -684,7 +690,7 @@ impl SkillsStore for SqlStore {
         Ok(n == 1)
     }
 
-    async fn endorsements(&self, person_id: i64) -> Result<Vec<Endorsement>, StoreError> {
+    async fn endorsements(&self, person_id: PersonId) -> Result<Vec<Endorsement>, StoreError> {
         let sql = format!("{ENDORSEMENT_SELECT} WHERE person_id = $1 ORDER BY created_at, id");
         query(&sql)
             .bind(person_id)
@@ -837,7 +843,7 @@ impl SkillsStore for SqlStore {
     async fn register_for_test(
         &self,
         session: i64,
-        person_id: i64,
+        person_id: PersonId,
         at: i64,
     ) -> Result<(), StoreError> {
         let mut tx = self.db.begin_write().await.map_err(db_err)?;
@@ -883,7 +889,7 @@ impl SkillsStore for SqlStore {
     async fn set_test_attendance(
         &self,
         session: i64,
-        person_id: i64,
+        person_id: PersonId,
         status: Attendance,
         at: i64,
     ) -> Result<(), StoreError> {
@@ -920,7 +926,7 @@ impl SkillsStore for SqlStore {
             let first: String = r.get("first_name")?;
             let last: String = r.get("last_name")?;
             Ok(SessionPerson {
-                person_id: r.get("person_id")?,
+                person_id: r.id("person_id")?,
                 name: format!("{first} {last}").trim().to_string(),
                 status: r.code("status")?,
             })
@@ -971,7 +977,7 @@ impl SkillsStore for SqlStore {
         tx.commit().await.map_err(db_err)
     }
 
-    async fn test_results(&self, person_id: i64) -> Result<Vec<TestResult>, StoreError> {
+    async fn test_results(&self, person_id: PersonId) -> Result<Vec<TestResult>, StoreError> {
         query(
             "SELECT session_id, person_id, target, level, evaluator, on_day, notes FROM test_results \
              WHERE person_id = $1 ORDER BY on_day, session_id, target",
@@ -984,7 +990,7 @@ impl SkillsStore for SqlStore {
         .map(|r| {
             Ok(TestResult {
                 session_id: r.get("session_id")?,
-                person_id: r.get("person_id")?,
+                person_id: r.id("person_id")?,
                 target: TestTarget::parse_key(&r.get::<String>("target")?)
                     .map_err(|e| corrupt("cible", e))?,
                 level: level_of(r.get("level")?)?,
@@ -1014,7 +1020,7 @@ impl SkillsStore for SqlStore {
         .map_err(db_err)
     }
 
-    async fn activities(&self, person_id: i64) -> Result<Vec<ObservedActivity>, StoreError> {
+    async fn activities(&self, person_id: PersonId) -> Result<Vec<ObservedActivity>, StoreError> {
         let sql = format!("{ACTIVITY_SELECT} WHERE person_id = $1 ORDER BY starts_on, id");
         let rows = query(&sql)
             .bind(person_id)
@@ -1137,7 +1143,7 @@ impl SkillsStore for SqlStore {
                     answers: r.get("answers")?,
                     skills: r.get("skills")?,
                     created_at: r.get("created_at")?,
-                    person_id: r.get("person_id")?,
+                    person_id: r.id("person_id")?,
                 })
             })
             .transpose()
@@ -1151,7 +1157,7 @@ impl SkillsStore for SqlStore {
         callback_due: ::time::Date,
         skills: &[SkillEvidence],
         step: &JourneyEvent,
-    ) -> Result<i64, StoreError> {
+    ) -> Result<PersonId, StoreError> {
         let mut tx = self.db.begin_write().await.map_err(db_err)?;
         let (_, person_id, attached) = insert_interest_tx(&mut tx, i, at, callback_due).await?;
         let n = query(

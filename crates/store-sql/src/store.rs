@@ -619,7 +619,7 @@ impl Store for SqlStore {
         Ok(n == 1)
     }
 
-    async fn person(&self, id: i64) -> Result<Option<Person>, StoreError> {
+    async fn person(&self, id: PersonId) -> Result<Option<Person>, StoreError> {
         let sql = format!("{PERSON_SELECT} WHERE id = $1");
         let r = query(&sql)
             .bind(id)
@@ -641,7 +641,7 @@ impl Store for SqlStore {
         r.as_ref().map(Person::from_row).transpose()
     }
 
-    async fn consents(&self, person_id: i64) -> Result<Vec<Consent>, StoreError> {
+    async fn consents(&self, person_id: PersonId) -> Result<Vec<Consent>, StoreError> {
         let rows = query(
             "SELECT id, person_id, purpose, wording_version, given_at, withdrawn_at FROM consents \
              WHERE person_id = $1 ORDER BY id",
@@ -654,7 +654,7 @@ impl Store for SqlStore {
             .map(|r| {
                 Ok(Consent {
                     id: r.get("id")?,
-                    person_id: r.get("person_id")?,
+                    person_id: r.id("person_id")?,
                     purpose: r.get("purpose")?,
                     wording_version: r.get("wording_version")?,
                     given_at: r.get("given_at")?,
@@ -664,7 +664,7 @@ impl Store for SqlStore {
             .collect()
     }
 
-    async fn person_interests(&self, person_id: i64) -> Result<Vec<Interest>, StoreError> {
+    async fn person_interests(&self, person_id: PersonId) -> Result<Vec<Interest>, StoreError> {
         let sql = format!("{INBOX_SELECT} WHERE i.person_id = $1 ORDER BY i.id");
         let rows = query(&sql)
             .bind(person_id)
@@ -676,7 +676,7 @@ impl Store for SqlStore {
             .collect()
     }
 
-    async fn erase_person(&self, id: i64, at: i64) -> Result<(), StoreError> {
+    async fn erase_person(&self, id: PersonId, at: i64) -> Result<(), StoreError> {
         let mut tx = self.db.begin_write().await.map_err(db_err)?;
         let n = query(
             "UPDATE people SET first_name = NULL, phone = NULL, email = NULL, age_band = NULL, \
@@ -721,14 +721,15 @@ impl Store for SqlStore {
         tx.commit().await.map_err(db_err)
     }
 
-    async fn inactive_people(&self, before: i64) -> Result<Vec<i64>, StoreError> {
-        query_scalar(
+    async fn inactive_people(&self, before: i64) -> Result<Vec<PersonId>, StoreError> {
+        let ids: Vec<i64> = query_scalar(
             "SELECT id FROM people WHERE anonymised_at IS NULL AND last_activity_at < $1 ORDER BY id",
         )
         .bind(before)
         .fetch_all(&self.db)
         .await
-        .map_err(db_err)
+        .map_err(db_err)?;
+        Ok(ids.into_iter().map(PersonId).collect())
     }
 
     async fn add_audit(

@@ -5,6 +5,7 @@ use dklik_app::offers::{import_offers, ImportError, OfferQuery};
 use dklik_app::InboxFilter;
 use dklik_app::Store;
 use dklik_domain::interest::InterestForm;
+use dklik_domain::PersonId;
 use dklik_domain::{
     Channel, ContractType, InterestStatus, ItemKind, NewInterest, OfferFilter, OfferStatus, Role,
     ShiftPeriod,
@@ -1534,7 +1535,7 @@ pub async fn erasure_keeps_anonymous_figures(store: &dyn Store) {
     assert_eq!(actions, vec!["erase", "export"]);
     assert_eq!(audit[0].actor, "tâche de rétention");
     assert!(matches!(
-        store.erase_person(424_242, 0).await,
+        store.erase_person(PersonId(424_242), 0).await,
         Err(dklik_app::StoreError::NotFound)
     ));
 }
@@ -1713,7 +1714,7 @@ pub async fn person_records_timeline_and_skills(store: &dyn Store) {
         "Aucune"
     );
     assert!(matches!(
-        store.update_person(999_999, &input, 200).await,
+        store.update_person(PersonId(999_999), &input, 200).await,
         Err(dklik_app::StoreError::NotFound)
     ));
     let found = store.search_people("benali", 10).await.expect("search");
@@ -1794,7 +1795,7 @@ pub async fn person_records_timeline_and_skills(store: &dyn Store) {
         .expect("delete");
     assert!(
         store
-            .delete_skill_evidence(id + 1, pieces[0].id)
+            .delete_skill_evidence(PersonId(id.0 + 1), pieces[0].id)
             .await
             .is_err(),
         "not another's"
@@ -1853,7 +1854,7 @@ pub async fn person_records_timeline_and_skills(store: &dyn Store) {
     .expect("request");
     let skill = SkillEvidence {
         id: 0,
-        person_id: 0,
+        person_id: PersonId(0),
         item: OgrCode(300465),
         level: Level::new(2).expect("l"),
         evidence: Evidence::SelfAssessed,
@@ -1863,7 +1864,7 @@ pub async fn person_records_timeline_and_skills(store: &dyn Store) {
     };
     let step = JourneyEvent {
         id: 0,
-        person_id: 0,
+        person_id: PersonId(0),
         at: 2_000,
         kind: "questionnaire".into(),
         channel: "questionnaire".into(),
@@ -1992,7 +1993,7 @@ pub async fn tests_sessions_results_and_observations(store: &dyn Store) {
         store.create_test_session(tid + 99, 10_000, "x", 3, 1).await,
         Err(dklik_app::StoreError::NotFound)
     ));
-    let people: Vec<i64> = {
+    let people: Vec<PersonId> = {
         let mut v = Vec::new();
         for i in 0..6 {
             v.push(
@@ -2462,7 +2463,7 @@ pub async fn events_and_outreach(store: &dyn Store) {
     };
     let step = dklik_domain::JourneyEvent {
         id: 0,
-        person_id: 0,
+        person_id: PersonId(0),
         at: 100,
         kind: "outreach".into(),
         channel: "equipe_mobile".into(),
@@ -2771,21 +2772,22 @@ pub async fn impact_facts_and_figures(store: &dyn Store) {
             .await
             .expect("interest");
     }
-    let step = |person: i64, at: i64, stage: Option<Stage>, channel: &str, offer: Option<i64>| {
-        JourneyEvent {
-            id: 0,
-            person_id: person,
-            at,
-            kind: "test".into(),
-            channel: channel.into(),
-            summary: String::new(),
-            reference: String::new(),
-            actor: "test".into(),
-            stage: stage.map(|s| s.as_str()).unwrap_or("").into(),
-            offer_id: offer,
-            impression: None,
-        }
-    };
+    let step =
+        |person: PersonId, at: i64, stage: Option<Stage>, channel: &str, offer: Option<i64>| {
+            JourneyEvent {
+                id: 0,
+                person_id: person,
+                at,
+                kind: "test".into(),
+                channel: channel.into(),
+                summary: String::new(),
+                reference: String::new(),
+                actor: "test".into(),
+                stage: stage.map(|s| s.as_str()).unwrap_or("").into(),
+                offer_id: offer,
+                impression: None,
+            }
+        };
     let (p1, p2, p4, p5) = (ids[0], ids[1], ids[3], ids[4]);
     for e in [
         step(

@@ -12,6 +12,7 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
+use dklik_domain::PersonId;
 use dklik_domain::{Role, User};
 use std::sync::Arc;
 
@@ -72,7 +73,7 @@ pub enum Identity {
     },
     /// A person signed in with an emailed code.
     Person {
-        id: i64,
+        id: PersonId,
         csrf: String,
         token: String,
     },

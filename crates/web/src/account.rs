@@ -12,6 +12,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Extension;
 use dklik_app::auth::{self, AuthError};
+use dklik_domain::PersonId;
 use dklik_domain::{FieldError, Role};
 
 /// Where each role lands after signing in.
@@ -438,7 +439,7 @@ pub fn format_time(ts: i64) -> String {
         .unwrap_or_default()
 }
 
-fn person_id(id: &Identity) -> Result<i64, AppError> {
+fn person_id(id: &Identity) -> Result<PersonId, AppError> {
     match id {
         Identity::Person { id, .. } => Ok(*id),
         _ => Err(AppError::NotFound),

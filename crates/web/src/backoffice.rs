@@ -13,6 +13,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Extension, Json};
 use dklik_app::inbox::{actor_label, is_overdue};
 use dklik_app::{InboxFilter, InboxRow, StoreError};
+use dklik_domain::PersonId;
 use dklik_domain::{FieldError, InterestStatus, Role, User};
 
 fn me(id: &Identity) -> Result<&User, AppError> {
@@ -166,10 +167,10 @@ const RECENT_DUPLICATES_S: i64 = 90 * 86_400;
 
 /// One pair of likely duplicates, as shown.
 pub(crate) struct DupView {
-    pub(crate) a: i64,
+    pub(crate) a: PersonId,
     pub(crate) a_name: String,
     pub(crate) a_created: String,
-    pub(crate) b: i64,
+    pub(crate) b: PersonId,
     pub(crate) b_name: String,
     pub(crate) b_created: String,
     pub(crate) reason: &'static str,
@@ -262,8 +263,8 @@ pub async fn merge(
     Form(f): Form<MergeFields>,
 ) -> Result<Response, AppError> {
     let u = me(&ident)?;
-    let keep: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    let Ok(other) = f.autre.trim().parse::<i64>() else {
+    let keep = PersonId(id.parse().map_err(|_| AppError::NotFound)?);
+    let Ok(other) = f.autre.trim().parse::<i64>().map(PersonId) else {
         return Ok(message_page(
             StatusCode::UNPROCESSABLE_ENTITY,
             "Rien n'a été fusionné",
@@ -307,7 +308,7 @@ pub async fn merge(
 #[template(path = "interest.html")]
 struct InterestPage {
     id: i64,
-    person_id: i64,
+    person_id: PersonId,
     name: String,
     offer: String,
     offer_code: Option<String>,
@@ -471,7 +472,7 @@ pub async fn export_person(
     Path(pid): Path<String>,
 ) -> Result<Response, AppError> {
     let u = me(&ident)?;
-    let pid: i64 = pid.parse().map_err(|_| AppError::NotFound)?;
+    let pid = PersonId(pid.parse().map_err(|_| AppError::NotFound)?);
     let v = dklik_app::privacy::export_person(
         st.store.as_ref(),
         pid,
@@ -496,7 +497,7 @@ pub async fn erase_person(
     Form(f): Form<ConfirmField>,
 ) -> Result<Response, AppError> {
     let u = me(&ident)?;
-    let pid: i64 = pid.parse().map_err(|_| AppError::NotFound)?;
+    let pid = PersonId(pid.parse().map_err(|_| AppError::NotFound)?);
     if f.confirmer != "oui" {
         return Ok(message_page(
             StatusCode::UNPROCESSABLE_ENTITY,

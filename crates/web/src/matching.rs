@@ -15,6 +15,7 @@ use axum::Extension;
 use dklik_app::inbox::actor_label;
 use dklik_app::StoreError;
 use dklik_domain::FieldError;
+use dklik_domain::PersonId;
 
 // --- Matching ------------------------------------------------------------------------------
 
@@ -34,7 +35,7 @@ struct JobRow {
 #[derive(Template)]
 #[template(path = "person_jobs.html")]
 struct PersonJobsPage {
-    id: i64,
+    id: PersonId,
     csrf: String,
     name: String,
     notice: String,
@@ -51,7 +52,7 @@ pub async fn person_jobs(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let u = me(&ident)?;
-    let id = id_of(&id)?;
+    let id = PersonId(id_of(&id)?);
     let store = st.store.as_ref();
     let r = reference(&st).await?;
     let p = dklik_app::matching::person_view(store, &r, id)
@@ -162,7 +163,7 @@ struct OfferPeoplePage {
     employer: String,
     place: String,
     needs: usize,
-    rows: Vec<(i64, String, String, u32, String, Vec<String>)>,
+    rows: Vec<(PersonId, String, String, u32, String, Vec<String>)>,
 }
 
 /// The people advisors follow, ranked for one post.
@@ -232,7 +233,7 @@ pub async fn propose(
     body: Bytes,
 ) -> Result<Response, AppError> {
     let u = me(&ident)?;
-    let id = id_of(&id)?;
+    let id = PersonId(id_of(&id)?);
     let d = FormData::parse(&body);
     let r = reference(&st).await?;
     match dklik_app::introductions::propose(

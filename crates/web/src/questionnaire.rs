@@ -11,6 +11,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use dklik_app::questionnaire::{self as q, FoundSkill, JobIdea};
+use dklik_domain::PersonId;
 use dklik_domain::{Channel, FieldError, InterestForm, OgrCode};
 
 #[derive(Template)]
@@ -248,7 +249,7 @@ pub async fn send(
         .filter_map(|s| {
             Some(dklik_domain::SkillEvidence {
                 id: 0,
-                person_id: 0,
+                person_id: PersonId(0),
                 item: OgrCode(s.code),
                 level: dklik_domain::Level::new(2).ok()?,
                 evidence: dklik_domain::Evidence::SelfAssessed,
@@ -260,7 +261,7 @@ pub async fn send(
         .collect();
     let step = dklik_domain::JourneyEvent {
         id: 0,
-        person_id: 0,
+        person_id: PersonId(0),
         at: now,
         kind: "questionnaire".into(),
         channel: "questionnaire".into(),

@@ -453,7 +453,9 @@ async fn a_person_sees_exports_and_erases_their_data() {
     assert!(erased.body.contains("Vos données sont effacées"));
     let p = app
         .store
-        .person(v["person"]["id"].as_i64().expect("id"))
+        .person(dklik_domain::PersonId(
+            v["person"]["id"].as_i64().expect("id"),
+        ))
         .await
         .expect("q")
         .expect("row");

@@ -267,7 +267,7 @@ async fn registrations_never_exceed_the_places_and_the_waiting_list_moves_up() {
     assert!(report.body.contains("1.0 → 4.0 (+3.0)"), "{}", report.body);
     // The session is cancelled: everyone still on it is told, and nobody can register.
     use dklik_domain::orientation::RegistrationStatus as S;
-    let on_it: Vec<i64> = app
+    let on_it: Vec<dklik_domain::PersonId> = app
         .store
         .registrations(session)
         .await

@@ -89,13 +89,13 @@ async fn a_phone_number_is_not_enough_to_take_over_a_record() {
     )
     .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let ines: i64 = r
+    let ines = r
         .location
         .expect("loc")
         .trim_start_matches("/conseil/personnes/")
         .split('?')
         .next()
-        .and_then(|s| s.parse().ok())
+        .and_then(|s| s.parse().ok().map(dklik_domain::PersonId))
         .expect("id");
     // The attack: her phone, the attacker's e-mail, on the offer form.
     let code = offer_code(&app).await;

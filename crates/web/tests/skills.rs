@@ -7,13 +7,14 @@ use axum::http::StatusCode;
 use common::{
     app, demo_staff, enc, europe, get, get_as, post_as, post_form, sign_in, App, PASSWORD,
 };
+use dklik_domain::PersonId;
 
 async fn advisor(app: &App) -> (String, String) {
     demo_staff(app).await;
     sign_in(app, "conseil@t.fr", PASSWORD).await
 }
 
-async fn new_person(app: &App, cookie: &str, csrf: &str) -> i64 {
+async fn new_person(app: &App, cookie: &str, csrf: &str) -> PersonId {
     let r = post_as(
         app,
         "/conseil/personnes/nouvelle",
@@ -28,7 +29,7 @@ async fn new_person(app: &App, cookie: &str, csrf: &str) -> i64 {
     loc.trim_start_matches("/conseil/personnes/")
         .split('?')
         .next()
-        .and_then(|x| x.parse().ok())
+        .and_then(|x| x.parse().ok().map(PersonId))
         .expect("id")
 }
 
@@ -664,13 +665,13 @@ async fn offers_are_ranked_for_a_person_with_the_bus_at_shift_time() {
         &format!("csrf={csrf}&prenom=Sami&nom=Test&telephone=0611223300&quartier={hood}&mobilite=bus&jours=0&jours=1&jours=2&jours=3&jours=4&horaires=tot&horaires=matin&consentement=oui"),
     )
     .await;
-    let id: i64 = r
+    let id = r
         .location
         .expect("loc")
         .trim_start_matches("/conseil/personnes/")
         .split('?')
         .next()
-        .and_then(|x| x.parse().ok())
+        .and_then(|x| x.parse().ok().map(PersonId))
         .expect("id");
     let ev = |item: i64, level: u8, evidence| SkillEvidence {
         id: 0,
@@ -777,7 +778,7 @@ async fn offers_are_ranked_for_a_person_with_the_bus_at_shift_time() {
 }
 
 /// A followed person living near the demo network, with welding skills. Returns their id.
-async fn welder(app: &App, cookie: &str, csrf: &str, phone: &str) -> i64 {
+async fn welder(app: &App, cookie: &str, csrf: &str, phone: &str) -> PersonId {
     use dklik_domain::{Evidence, Level, OgrCode, SkillEvidence};
     let hood = europe(app).await;
     let r = post_as(
@@ -787,13 +788,13 @@ async fn welder(app: &App, cookie: &str, csrf: &str, phone: &str) -> i64 {
         &format!("csrf={csrf}&prenom=Sami&nom=Zebulon&telephone={phone}&quartier={hood}&mobilite=bus&horaires=tot&horaires=matin&consentement=oui"),
     )
     .await;
-    let id: i64 = r
+    let id = r
         .location
         .expect("loc")
         .trim_start_matches("/conseil/personnes/")
         .split('?')
         .next()
-        .and_then(|x| x.parse().ok())
+        .and_then(|x| x.parse().ok().map(PersonId))
         .expect("id");
     let ev = |item: i64| SkillEvidence {
         id: 0,

@@ -1,6 +1,7 @@
 //! Staff pages of OrientaKlik: activities, sessions, registrations, attendance, surveys and their report.
 
 use super::*;
+use dklik_domain::PersonId;
 
 #[derive(Template)]
 #[template(path = "orientaklik_admin.html")]
@@ -167,7 +168,7 @@ struct SessionPage {
     errors: Vec<FieldError>,
     csrf: String,
     /// (registration, person, name, state, holds a place, may be cancelled)
-    regs: Vec<(i64, i64, String, String, bool, bool)>,
+    regs: Vec<(i64, PersonId, String, String, bool, bool)>,
     questions: [&'static str; 3],
 }
 
@@ -274,7 +275,10 @@ pub async fn session_change(
     }
     let outcome = match what.as_str() {
         "inscrire" => {
-            let person = d.get("personne").parse::<i64>().unwrap_or(0);
+            let person = d
+                .get("personne")
+                .parse::<i64>()
+                .map_or(PersonId(0), PersonId);
             dklik_app::orientation::register_by_advisor(store, id, person, &actor, now)
                 .await
                 .map(|_| ())

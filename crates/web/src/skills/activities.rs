@@ -1,12 +1,13 @@
 //! Job Labo sessions and immersion weeks: a person's activity, its days, observations and review.
 
 use super::*;
+use dklik_domain::PersonId;
 
 #[derive(Template)]
 #[template(path = "activity.html")]
 struct ActivityPage {
     id: i64,
-    person: i64,
+    person: PersonId,
     title: String,
     kind: String,
     place: String,

@@ -1,6 +1,7 @@
 //! The test catalogue, test sessions, registrations and results.
 
 use super::*;
+use dklik_domain::PersonId;
 
 struct TestView {
     id: i64,
@@ -208,7 +209,7 @@ struct SessionPage {
     errors: Vec<FieldError>,
     csrf: String,
     me: String,
-    people: Vec<(i64, String, String)>,
+    people: Vec<(PersonId, String, String)>,
     statuses: Vec<(&'static str, &'static str)>,
     items: Vec<(String, String, String, String, String, String)>,
     day: String,
@@ -299,7 +300,10 @@ pub async fn session_change(
     let u = me(&ident)?;
     let id = id_of(&id)?;
     let d = FormData::parse(&body);
-    let person = d.get("personne").parse::<i64>().unwrap_or(0);
+    let person = d
+        .get("personne")
+        .parse::<i64>()
+        .map_or(PersonId(0), PersonId);
     let now = dklik_app::unix_now();
     let outcome = match what.as_str() {
         "presence" => {

@@ -16,6 +16,7 @@ use axum::Extension;
 use dklik_app::inbox::actor_label;
 use dklik_app::skills::{SkillsError, SkillsRef};
 use dklik_app::StoreError;
+use dklik_domain::PersonId;
 use dklik_domain::{
     Evidence, FieldError, Mobility, OfferId, OgrCode, PersonForm, ShiftPeriod, User,
 };
@@ -119,7 +120,7 @@ fn person_form_of(d: &FormData) -> PersonForm {
 struct PeoplePage {
     me: String,
     q: String,
-    rows: Vec<(i64, String, String, String, String)>,
+    rows: Vec<(PersonId, String, String, String, String)>,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -323,7 +324,7 @@ pub async fn edit_person(
     Extension(ident): Extension<Identity>,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let id = id_of(&id)?;
+    let id = PersonId(id_of(&id)?);
     let p = st.store.person(id).await?.ok_or(AppError::NotFound)?;
     if p.anonymised_at.is_some() {
         return Err(AppError::NotFound);
@@ -419,7 +420,7 @@ pub async fn update_person(
     body: Bytes,
 ) -> Result<Response, AppError> {
     let u = me(&ident)?;
-    let id = id_of(&id)?;
+    let id = PersonId(id_of(&id)?);
     let f = person_form_of(&FormData::parse(&body));
     let now = dklik_app::unix_now();
     match dklik_app::skills::update_person(st.store.as_ref(), id, &f, u.id, &actor_label(u), now)

@@ -2,6 +2,7 @@
 //! the actions an advisor takes from it.
 
 use super::*;
+use dklik_domain::PersonId;
 
 struct SkillRow {
     code: i64,
@@ -17,7 +18,7 @@ struct SkillRow {
 #[template(path = "person.html")]
 struct PersonPage {
     me: String,
-    id: i64,
+    id: PersonId,
     name: String,
     notice: String,
     errors: Vec<FieldError>,
@@ -62,7 +63,7 @@ pub(crate) struct Extras {
 pub(crate) async fn person_errors(
     st: &SharedState,
     ident: &Identity,
-    id: i64,
+    id: PersonId,
     errors: Vec<FieldError>,
 ) -> Result<Response, AppError> {
     person_page(
@@ -80,7 +81,7 @@ pub(crate) async fn person_errors(
 pub(crate) async fn person_page(
     st: &SharedState,
     ident: &Identity,
-    id: i64,
+    id: PersonId,
     x: Extras,
 ) -> Result<Response, AppError> {
     let u = me(ident)?;
@@ -352,7 +353,7 @@ pub async fn person(
     Path(id): Path<String>,
     Query(q): Query<PersonQuery>,
 ) -> Result<Response, AppError> {
-    let id = id_of(&id)?;
+    let id = PersonId(id_of(&id)?);
     let notice = match q.ok.as_str() {
         "cree" => "Le dossier est créé.",
         "modifie" => "Le dossier est modifié.",
@@ -397,7 +398,7 @@ pub async fn add_skill(
     body: Bytes,
 ) -> Result<Response, AppError> {
     let u = me(&ident)?;
-    let id = id_of(&id)?;
+    let id = PersonId(id_of(&id)?);
     st.store.person(id).await?.ok_or(AppError::NotFound)?;
     let d = FormData::parse(&body);
     let r = reference(&st).await?;
@@ -428,7 +429,7 @@ pub async fn drop_skill(
     Extension(_ident): Extension<Identity>,
     Path((id, eid)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    let (id, eid) = (id_of(&id)?, id_of(&eid)?);
+    let (id, eid) = (PersonId(id_of(&id)?), id_of(&eid)?);
     st.store.delete_skill_evidence(id, eid).await?;
     Ok(Redirect::to(&format!("/conseil/personnes/{id}?ok=ecartee")).into_response())
 }
@@ -439,7 +440,7 @@ pub async fn suggest(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let id = id_of(&id)?;
+    let id = PersonId(id_of(&id)?);
     let d = FormData::parse(&body);
     let text = d.get("texte");
     let r = reference(&st).await?;
@@ -473,7 +474,7 @@ pub async fn endorsement_link(
     body: Bytes,
 ) -> Result<Response, AppError> {
     let u = me(&ident)?;
-    let id = id_of(&id)?;
+    let id = PersonId(id_of(&id)?);
     let d = FormData::parse(&body);
     let r = reference(&st).await?;
     match dklik_app::skills::endorsement_link(
@@ -511,7 +512,7 @@ pub async fn add_activity(
     body: Bytes,
 ) -> Result<Response, AppError> {
     let u = me(&ident)?;
-    let id = id_of(&id)?;
+    let id = PersonId(id_of(&id)?);
     let d = FormData::parse(&body);
     let f = dklik_app::skills::ActivityForm {
         type_activite: d.get("type_activite"),
@@ -542,7 +543,7 @@ pub async fn register_test(
     body: Bytes,
 ) -> Result<Response, AppError> {
     let u = me(&ident)?;
-    let id = id_of(&id)?;
+    let id = PersonId(id_of(&id)?);
     let d = FormData::parse(&body);
     let session = d.get("session").parse::<i64>().unwrap_or(0);
     match dklik_app::skills::register_for_test(
