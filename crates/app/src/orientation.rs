@@ -14,6 +14,7 @@ use dklik_domain::orientation::{
     PlaceKind, RegistrationStatus, ServiceKind,
 };
 use dklik_domain::privacy::PersonId;
+use dklik_domain::SessionId;
 use dklik_domain::{RomeCode, TimeOfDay, ValidationError};
 use std::path::PathBuf;
 
@@ -203,7 +204,7 @@ pub async fn create_session(
     place: &str,
     capacity: &str,
     now: i64,
-) -> Result<i64, OrientationError> {
+) -> Result<SessionId, OrientationError> {
     let s = store
         .service(service_id)
         .await?
@@ -293,7 +294,7 @@ fn when_fr(t: i64) -> String {
 /// Registers a person to a session and tells them where they stand.
 async fn register_person(
     store: &dyn Store,
-    session: i64,
+    session: SessionId,
     who: Registrant<'_>,
     channel: &str,
     actor: &str,
@@ -364,7 +365,7 @@ async fn register_person(
 /// Registration by the person, without an account.
 pub async fn register_public(
     store: &dyn Store,
-    session: i64,
+    session: SessionId,
     f: &ContactForm,
     now: i64,
 ) -> Result<RegistrationStatus, OrientationError> {
@@ -393,7 +394,7 @@ pub async fn register_public(
 /// Registration by an advisor, for a person they follow.
 pub async fn register_by_advisor(
     store: &dyn Store,
-    session: i64,
+    session: SessionId,
     person_id: PersonId,
     actor: &str,
     now: i64,
@@ -497,7 +498,7 @@ pub async fn cancel_registration(
 pub async fn cancel_session(
     store: &dyn Store,
     sms: &dyn SmsSender,
-    id: i64,
+    id: SessionId,
     actor: &str,
     now: i64,
 ) -> Result<usize, OrientationError> {

@@ -6,6 +6,7 @@ use crate::store::StoreError;
 use async_trait::async_trait;
 use dklik_domain::orientation::{
     Event, EventKind, OrientationService, OrientationSession, RegistrationStatus, ServiceKind,
+    SessionId,
 };
 use dklik_domain::privacy::PersonId;
 use serde::Serialize;
@@ -42,7 +43,7 @@ pub struct Contact {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Registration {
     pub id: i64,
-    pub session_id: i64,
+    pub session_id: SessionId,
     pub person_id: PersonId,
     pub first_name: String,
     pub phone: Option<String>,
@@ -111,14 +112,17 @@ pub trait OrientationStore: Send + Sync {
         place: &str,
         capacity: u32,
         at: i64,
-    ) -> Result<i64, StoreError>;
+    ) -> Result<SessionId, StoreError>;
     /// Sessions of one service (or all) starting after `from`, by start.
     async fn orientation_sessions(
         &self,
         service_id: Option<i64>,
         from: i64,
     ) -> Result<Vec<OrientationSession>, StoreError>;
-    async fn orientation_session(&self, id: i64) -> Result<Option<OrientationSession>, StoreError>;
+    async fn orientation_session(
+        &self,
+        id: SessionId,
+    ) -> Result<Option<OrientationSession>, StoreError>;
     /// The person of a contact, with their consent, in one transaction: a record already
     /// holding every contact typed is reused unchanged, else a new record is made (nothing
     /// typed ever changes an existing record).
@@ -128,7 +132,7 @@ pub trait OrientationStore: Send + Sync {
     /// when the session is cancelled or has started.
     async fn register(
         &self,
-        session: i64,
+        session: SessionId,
         person_id: PersonId,
         channel: &str,
         at: i64,
@@ -138,7 +142,7 @@ pub trait OrientationStore: Send + Sync {
     /// registration writes nothing. Returns (registration, status, person).
     async fn register_contact(
         &self,
-        session: i64,
+        session: SessionId,
         c: &Contact,
         channel: &str,
         at: i64,
@@ -149,10 +153,10 @@ pub trait OrientationStore: Send + Sync {
     /// Cancels a session; returns everyone who was registered or waiting, to tell them.
     async fn cancel_orientation_session(
         &self,
-        id: i64,
+        id: SessionId,
         at: i64,
     ) -> Result<Vec<Registration>, StoreError>;
-    async fn registrations(&self, session: i64) -> Result<Vec<Registration>, StoreError>;
+    async fn registrations(&self, session: SessionId) -> Result<Vec<Registration>, StoreError>;
     async fn registration(&self, id: i64) -> Result<Option<Registration>, StoreError>;
     async fn person_registrations(
         &self,

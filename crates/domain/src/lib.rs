@@ -33,6 +33,7 @@ pub use offer::{
     ContractType, Days, Importance, Level, NewOffer, NewOfferInput, Offer, OfferFilter, OfferId,
     OfferStatus, RequiredItem, Shift, ShiftPeriod, ShortCode, TimeOfDay,
 };
+pub use orientation::SessionId;
 pub use privacy::{AuditEntry, Consent, Person, PersonId};
 pub use rome::{ItemKind, OgrCode, RomeCode};
 pub use skills::{

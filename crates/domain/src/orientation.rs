@@ -133,10 +133,24 @@ pub struct OrientationService {
     pub fictional: bool,
 }
 
+/// The number of an OrientaKlik session (one date of one service). Skill-test sessions have
+/// numbers of their own and are not `SessionId`s.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
+#[serde(transparent)]
+pub struct SessionId(pub i64);
+
+impl std::fmt::Display for SessionId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
 /// A session of a service.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrientationSession {
-    pub id: i64,
+    pub id: SessionId,
     pub service_id: i64,
     pub service_name: String,
     pub starts_at: i64,

@@ -171,6 +171,7 @@ arg_from!(I64:
     dklik_domain::privacy::PersonId => |v: dklik_domain::privacy::PersonId| v.0,
     dklik_domain::offer::OfferId => |v: dklik_domain::offer::OfferId| v.0,
     dklik_domain::employer::EmployerId => |v: dklik_domain::employer::EmployerId| v.0,
+    dklik_domain::orientation::SessionId => |v: dklik_domain::orientation::SessionId| v.0,
 );
 
 impl From<&Option<String>> for Arg {
@@ -374,7 +375,8 @@ macro_rules! id_column {
 id_column!(
     dklik_domain::privacy::PersonId,
     dklik_domain::offer::OfferId,
-    dklik_domain::employer::EmployerId
+    dklik_domain::employer::EmployerId,
+    dklik_domain::orientation::SessionId
 );
 
 /// A result row.

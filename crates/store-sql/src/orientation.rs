@@ -12,7 +12,7 @@ pub(crate) use dklik_app::orientation_store::{
 };
 pub(crate) use dklik_domain::orientation::{
     Event, EventKind, OrientationService, OrientationSession, PlaceKind, RegistrationStatus,
-    ServiceKind,
+    ServiceKind, SessionId,
 };
 
 pub(crate) const SERVICE_SELECT: &str =
@@ -55,7 +55,7 @@ pub(crate) fn osession_select() -> String {
 impl FromRow for OrientationSession {
     fn from_row(r: &Row) -> Result<Self, StoreError> {
         Ok(OrientationSession {
-            id: r.get("id")?,
+            id: r.id("id")?,
             service_id: r.get("service_id")?,
             service_name: r.get("service_name")?,
             starts_at: r.get("starts_at")?,
@@ -78,7 +78,7 @@ impl FromRow for Registration {
     fn from_row(r: &Row) -> Result<Self, StoreError> {
         Ok(Registration {
             id: r.get("id")?,
-            session_id: r.get("session_id")?,
+            session_id: r.id("session_id")?,
             person_id: r.id("person_id")?,
             first_name: r.get("first_name")?,
             phone: r.get("phone")?,
@@ -216,7 +216,7 @@ pub(crate) async fn contact_person_tx(
 /// Returns (registration, status, person).
 pub(crate) async fn register_tx(
     tx: &mut Tx,
-    session: i64,
+    session: SessionId,
     who: Registrant<'_>,
     channel: &str,
     at: i64,
@@ -433,7 +433,7 @@ impl OrientationStore for SqlStore {
         place: &str,
         capacity: u32,
         at: i64,
-    ) -> Result<i64, StoreError> {
+    ) -> Result<SessionId, StoreError> {
         query_scalar(
             "INSERT INTO orientation_sessions (service_id, starts_at, ends_at, place, capacity, status, created_at) \
              VALUES ($1, $2, $3, $4, $5, $7, $6) RETURNING id",
@@ -447,6 +447,7 @@ impl OrientationStore for SqlStore {
         .bind(SessionState::Open)
         .fetch_one(&self.db)
         .await
+        .map(SessionId)
         .map_err(|e| match e {
             ::sqlx::Error::Database(d) if d.is_foreign_key_violation() => StoreError::NotFound,
             other => db_err(other),
@@ -478,7 +479,10 @@ impl OrientationStore for SqlStore {
         rows.iter().map(OrientationSession::from_row).collect()
     }
 
-    async fn orientation_session(&self, id: i64) -> Result<Option<OrientationSession>, StoreError> {
+    async fn orientation_session(
+        &self,
+        id: SessionId,
+    ) -> Result<Option<OrientationSession>, StoreError> {
         let sql = format!("{} WHERE s.id = $1", osession_select());
         query(&sql)
             .bind(id)
@@ -499,7 +503,7 @@ impl OrientationStore for SqlStore {
 
     async fn register(
         &self,
-        session: i64,
+        session: SessionId,
         person_id: PersonId,
         channel: &str,
         at: i64,
@@ -513,7 +517,7 @@ impl OrientationStore for SqlStore {
 
     async fn register_contact(
         &self,
-        session: i64,
+        session: SessionId,
         c: &Contact,
         channel: &str,
         at: i64,
@@ -532,7 +536,7 @@ impl OrientationStore for SqlStore {
             .await
             .map_err(db_err)?
             .ok_or(StoreError::NotFound)?;
-        let session: i64 = row.get("session_id")?;
+        let session: SessionId = row.id("session_id")?;
         let status: RegistrationStatus = row.code("status")?;
         if status == RegistrationStatus::Cancelled {
             return Ok(None);
@@ -578,7 +582,7 @@ impl OrientationStore for SqlStore {
 
     async fn cancel_orientation_session(
         &self,
-        id: i64,
+        id: SessionId,
         at: i64,
     ) -> Result<Vec<Registration>, StoreError> {
         let mut tx = self.db.begin_write().await.map_err(db_err)?;
@@ -621,7 +625,7 @@ impl OrientationStore for SqlStore {
         Ok(people)
     }
 
-    async fn registrations(&self, session: i64) -> Result<Vec<Registration>, StoreError> {
+    async fn registrations(&self, session: SessionId) -> Result<Vec<Registration>, StoreError> {
         let sql =
             format!("{REGISTRATION_SELECT} WHERE r.session_id = $1 ORDER BY r.created_at, r.id");
         query(&sql)

@@ -23,7 +23,12 @@ fn day_after(days: i64) -> String {
 }
 
 /// A service and a session in three days, through the advisors' pages. Returns (service, session).
-async fn service_with_session(app: &App, cookie: &str, csrf: &str, places: u32) -> (i64, i64) {
+async fn service_with_session(
+    app: &App,
+    cookie: &str,
+    csrf: &str,
+    places: u32,
+) -> (i64, dklik_domain::SessionId) {
     let bad = post_as(
         app,
         "/conseil/orientaklik/services",
@@ -96,7 +101,13 @@ async fn service_with_session(app: &App, cookie: &str, csrf: &str, places: u32) 
     (service, session)
 }
 
-async fn register(app: &App, service: i64, session: i64, who: &str, phone: &str) -> common::Answer {
+async fn register(
+    app: &App,
+    service: i64,
+    session: dklik_domain::SessionId,
+    who: &str,
+    phone: &str,
+) -> common::Answer {
     post_form(
         app,
         &format!("/orientaklik/{service}/inscription"),

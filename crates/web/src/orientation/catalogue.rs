@@ -1,6 +1,7 @@
 //! The public OrientaKlik catalogue: activities, their sessions and registration without an account.
 
 use super::*;
+use dklik_domain::SessionId;
 
 struct ServiceCard {
     id: i64,
@@ -132,7 +133,7 @@ struct ServicePage {
     name: String,
     description: String,
     facts: Vec<(&'static str, String)>,
-    sessions: Vec<(i64, String)>,
+    sessions: Vec<(SessionId, String)>,
     notice: String,
     errors: Vec<FieldError>,
     form: RegisterFields,
@@ -253,7 +254,7 @@ pub async fn register(
         email: d.get("email"),
         consentement: d.get("consentement"),
     };
-    let session = form.seance.parse::<i64>().unwrap_or(0);
+    let session = SessionId(form.seance.parse::<i64>().unwrap_or(0));
     // The session must belong to this service.
     let belongs = st
         .store

@@ -2,6 +2,7 @@
 
 use super::*;
 use dklik_domain::PersonId;
+use dklik_domain::SessionId;
 
 #[derive(Template)]
 #[template(path = "orientaklik_admin.html")]
@@ -10,7 +11,7 @@ struct AdminPage {
     notice: String,
     errors: Vec<FieldError>,
     csrf: String,
-    sessions: Vec<(i64, String, String, u32)>,
+    sessions: Vec<(SessionId, String, String, u32)>,
     services: Vec<(i64, String)>,
     kinds: Vec<(&'static str, &'static str)>,
     places: Vec<(&'static str, &'static str)>,
@@ -156,7 +157,7 @@ pub async fn create_session(
 #[derive(Template)]
 #[template(path = "orientaklik_session.html")]
 struct SessionPage {
-    id: i64,
+    id: SessionId,
     title: String,
     when: String,
     place: String,
@@ -175,7 +176,7 @@ struct SessionPage {
 async fn session_page(
     st: &SharedState,
     ident: &Identity,
-    id: i64,
+    id: SessionId,
     notice: &str,
     errors: Vec<FieldError>,
 ) -> Result<Response, AppError> {
@@ -246,7 +247,7 @@ pub async fn session(
         "annuler" => "La séance est annulée ; les personnes inscrites sont prévenues.",
         _ => "",
     };
-    session_page(&st, &ident, id_of(&id)?, notice, vec![]).await
+    session_page(&st, &ident, SessionId(id_of(&id)?), notice, vec![]).await
 }
 
 /// `POST /conseil/orientaklik/seances/{id}/{what}`.
@@ -258,7 +259,7 @@ pub async fn session_change(
 ) -> Result<Response, AppError> {
     let u = ident.user().ok_or(AppError::NotFound)?;
     let actor = actor_label(u);
-    let id = id_of(&id)?;
+    let id = SessionId(id_of(&id)?);
     let d = FormData::parse(&body);
     let store = st.store.as_ref();
     let now = dklik_app::unix_now();
