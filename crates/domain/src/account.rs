@@ -8,8 +8,11 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
+    /// Manages accounts, tokens and settings; sees everything.
     Admin,
+    /// Follows people, their requests and introductions.
     Advisor,
+    /// Meets people outside offices and records those meetings.
     MobileTeam,
     /// An employer's user: sees and changes only its own employer's data.
     Employer,
@@ -22,6 +25,7 @@ pub enum Role {
 }
 
 impl Role {
+    /// Every role, in the order of the administration page.
     pub const ALL: [Role; 7] = [
         Self::Admin,
         Self::Advisor,
@@ -38,6 +42,7 @@ impl Role {
     pub const PASSWORD_ACCOUNTS: [Role; 4] =
         [Self::Admin, Self::Advisor, Self::MobileTeam, Self::Employer];
 
+    /// The stored word.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Admin => "admin",
@@ -49,6 +54,7 @@ impl Role {
             Self::Feed => "feed",
         }
     }
+    /// Reads a stored word.
     pub fn parse(s: &str) -> Result<Self, String> {
         Self::ALL
             .into_iter()
@@ -57,6 +63,7 @@ impl Role {
                 format!("« {s} » n'est pas un rôle : admin, advisor, mobile_team, employer, person, screen ou feed.")
             })
     }
+    /// The role in words.
     pub fn label_fr(self) -> &'static str {
         match self {
             Self::Admin => "Administrateur",
@@ -77,26 +84,39 @@ impl Role {
 /// A password account (staff or employer user).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct User {
+    /// The account's number.
     pub id: i64,
+    /// The sign-in address, lower case.
     pub email: String,
+    /// The name shown to colleagues and in the journal.
     pub display_name: String,
+    /// What the account may do.
     pub role: Role,
+    /// For an employer's account, the employer it belongs to.
     pub employer_id: Option<EmployerId>,
+    /// The argon2 hash of the password.
     #[serde(skip)]
     pub password_hash: String,
+    /// Wrong passwords in a row (kept for the journal; lockout is per address).
     pub failed_logins: i64,
     /// Unix seconds until which logins are refused.
     pub locked_until: Option<i64>,
+    /// A disabled account cannot sign in.
     pub disabled: bool,
 }
 
 /// A new password account, checked.
 #[derive(Debug, Clone)]
 pub struct NewUser {
+    /// The sign-in address.
     pub email: String,
+    /// The name shown to colleagues.
     pub display_name: String,
+    /// What the account may do.
     pub role: Role,
+    /// For an employer's account, its employer.
     pub employer_id: Option<EmployerId>,
+    /// The argon2 hash of the chosen password.
     pub password_hash: String,
 }
 
@@ -126,14 +146,20 @@ pub fn check_password(p: &str) -> Result<(), String> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum InterestStatus {
+    /// Not handled yet.
     New,
+    /// An advisor reached the person.
     Contacted,
+    /// To call again.
     FollowUp,
+    /// Could not be reached.
     Unreachable,
+    /// The person no longer wants it.
     NotInterested,
 }
 
 impl InterestStatus {
+    /// Every status, in the order of the inbox filter.
     pub const ALL: [InterestStatus; 5] = [
         Self::New,
         Self::Contacted,
@@ -141,6 +167,7 @@ impl InterestStatus {
         Self::Unreachable,
         Self::NotInterested,
     ];
+    /// The stored word.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::New => "new",
@@ -150,12 +177,14 @@ impl InterestStatus {
             Self::NotInterested => "not_interested",
         }
     }
+    /// Reads a stored word.
     pub fn parse(s: &str) -> Result<Self, String> {
         Self::ALL
             .into_iter()
             .find(|x| x.as_str() == s.trim())
             .ok_or_else(|| format!("« {s} » n'est pas un état de demande."))
     }
+    /// The status in words.
     pub fn label_fr(self) -> &'static str {
         match self {
             Self::New => "Nouvelle",

@@ -57,6 +57,7 @@ pub fn is_public_holiday(d: Date) -> bool {
     }
 }
 
+/// Monday to Friday and not a French public holiday.
 pub fn is_working_day(d: Date) -> bool {
     !matches!(d.weekday(), Weekday::Saturday | Weekday::Sunday) && !is_public_holiday(d)
 }

@@ -12,6 +12,7 @@ pub struct FieldError {
 }
 
 impl FieldError {
+    /// An error on one field.
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
             field: field.into(),
@@ -29,18 +30,22 @@ impl fmt::Display for FieldError {
 /// All the problems found in one record; never empty when returned as an error.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ValidationError {
+    /// Every field error found, in form order.
     pub errors: Vec<FieldError>,
 }
 
 impl ValidationError {
+    /// An error on a single field.
     pub fn single(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
             errors: vec![FieldError::new(field, message)],
         }
     }
+    /// Adds a field error.
     pub fn push(&mut self, field: impl Into<String>, message: impl Into<String>) {
         self.errors.push(FieldError::new(field, message));
     }
+    /// Whether no error was found.
     pub fn is_empty(&self) -> bool {
         self.errors.is_empty()
     }
@@ -54,6 +59,7 @@ impl ValidationError {
             }
         }
     }
+    /// `Ok` when no error was found, else the errors.
     pub fn into_result(self) -> Result<(), ValidationError> {
         if self.errors.is_empty() {
             Ok(())

@@ -11,6 +11,7 @@ pub struct Coordinates {
 }
 
 impl Coordinates {
+    /// A point; latitude outside ±90 or longitude outside ±180 is refused.
     pub fn new(lat: f64, lon: f64) -> Result<Self, String> {
         if !lat.is_finite() || !(-90.0..=90.0).contains(&lat) {
             return Err(format!(
@@ -24,9 +25,11 @@ impl Coordinates {
         }
         Ok(Self { lat, lon })
     }
+    /// Latitude in degrees.
     pub fn lat(&self) -> f64 {
         self.lat
     }
+    /// Longitude in degrees.
     pub fn lon(&self) -> f64 {
         self.lon
     }
@@ -48,6 +51,7 @@ impl Coordinates {
 pub struct InseeCode(String);
 
 impl InseeCode {
+    /// Reads a five-character INSEE code (2A/2B for Corsica).
     pub fn parse(s: &str) -> Result<Self, String> {
         let t = s.trim().to_ascii_uppercase();
         let b = t.as_bytes();
@@ -62,6 +66,7 @@ impl InseeCode {
             ))
         }
     }
+    /// The code.
     pub fn as_str(&self) -> &str {
         &self.0
     }

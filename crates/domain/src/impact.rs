@@ -27,7 +27,9 @@ pub enum Stage {
     Contacted,
     /// Sent to an employer (mise en relation).
     Introduction,
+    /// A job interview.
     Interview,
+    /// Hired.
     Hire,
     /// Registered to an OrientaKlik session.
     Orientation,
@@ -40,6 +42,7 @@ pub enum Stage {
 }
 
 impl Stage {
+    /// Every stage, in funnel order.
     pub const ALL: [Stage; 10] = [
         Self::Contact,
         Self::Interest,
@@ -60,6 +63,7 @@ impl Stage {
         Self::Interview,
         Self::Hire,
     ];
+    /// The stored word.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Contact => "contact",
@@ -74,9 +78,11 @@ impl Stage {
             Self::Immersion => "immersion",
         }
     }
+    /// Reads a stored word.
     pub fn parse(s: &str) -> Option<Stage> {
         Self::ALL.into_iter().find(|x| x.as_str() == s)
     }
+    /// The stage in words.
     pub fn label_fr(self) -> &'static str {
         match self {
             Self::Contact => "Premier contact",
@@ -112,6 +118,7 @@ pub const CHANNELS: [(&str, &str); 15] = [
     ("liste_attente", "Liste d'attente"),
 ];
 
+/// A channel's code in words ("ecran" → "Écran de bus").
 pub fn channel_label(code: &str) -> &'static str {
     CHANNELS
         .iter()
@@ -176,50 +183,75 @@ pub const GENDERS: [(&str, &str); 3] = [("f", "Femme"), ("h", "Homme"), ("x", "A
 /// One step of one person's path, as the store hands it over.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PathEvent {
+    /// The step's number.
     pub id: i64,
+    /// Whose path it is.
     pub person_id: PersonId,
+    /// When, Unix seconds.
     pub at: i64,
+    /// The funnel stage it counts as, if any.
     pub stage: Option<Stage>,
+    /// Where the step came from (ecran, site, conseiller…).
     pub channel: String,
+    /// The offer it is about, if any.
     pub offer_id: Option<i64>,
     /// For a bus screen: the vehicle, the line's short name and the stop's name.
     pub vehicle: Option<String>,
+    /// For a bus screen: the line's short name.
     pub line: Option<String>,
+    /// For a bus screen: the stop's name.
     pub stop: Option<String>,
 }
 
 /// What the figures may know of a person.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PersonFacts {
+    /// The person.
     pub id: PersonId,
+    /// Their neighbourhood's name, if known.
     pub neighbourhood: Option<String>,
+    /// Whether they live in a priority neighbourhood (QPV), if known.
     pub qpv: Option<bool>,
+    /// Their age band, if they agreed to give it.
     pub age_band: Option<String>,
+    /// Their gender, if they agreed to give it.
     pub gender: Option<String>,
 }
 
+/// What the figures know of an offer.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OfferFacts {
+    /// The offer's number.
     pub id: i64,
+    /// The employer's name.
     pub employer: String,
+    /// The ROME job sheet's code.
     pub rome: String,
 }
 
 /// Displays on bus screens in the period, grouped by offer, line and stop.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DisplayCount {
+    /// The offer shown, if any.
     pub offer_id: Option<i64>,
+    /// The line's short name.
     pub line: String,
+    /// The stop's name.
     pub stop: String,
+    /// Displays counted.
     pub impressions: u64,
+    /// Scans of the screen's QR code.
     pub scans: u64,
 }
 
 /// Visits through a poster's QR code or a short link in the period.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct VisitCount {
+    /// The channel of the visit (affiche, lien).
     pub channel: String,
+    /// The offer visited, if any.
     pub offer_id: Option<i64>,
+    /// Visits counted.
     pub visits: u64,
 }
 
@@ -227,12 +259,19 @@ pub struct VisitCount {
 /// (the mean of the three questions, 1 to 5).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OrientationFact {
+    /// The service's number.
     pub service_id: i64,
+    /// The service's name.
     pub service: String,
+    /// When the session started, Unix seconds.
     pub session_at: i64,
+    /// Who registered.
     pub person_id: PersonId,
+    /// Registration status (registered, present, absent, waiting, cancelled).
     pub status: String,
+    /// Mean answer before the session, 1 to 5.
     pub before: Option<f64>,
+    /// Mean answer after the session, 1 to 5.
     pub after: Option<f64>,
 }
 
@@ -244,7 +283,9 @@ pub struct OutreachCount {
     pub month: String,
     /// neighbourhood, event, stop or other.
     pub place_kind: String,
+    /// Where the mobile team met people.
     pub place: String,
+    /// People met there.
     pub people: u64,
 }
 
@@ -253,22 +294,31 @@ pub struct OutreachCount {
 pub struct ImpactData {
     /// Every event before the end of the period (first contacts may precede the period).
     pub events: Vec<PathEvent>,
+    /// What is known of each person on a path.
     pub people: HashMap<PersonId, PersonFacts>,
+    /// What is known of each offer.
     pub offers: HashMap<i64, OfferFacts>,
+    /// Bus-screen displays.
     pub displays: Vec<DisplayCount>,
+    /// Visits through posters and short links.
     pub visits: Vec<VisitCount>,
+    /// OrientaKlik registrations with their answers.
     pub orientation: Vec<OrientationFact>,
+    /// Outreach meetings by place.
     pub outreach: Vec<OutreachCount>,
 }
 
 /// A half-open period `[from, to)` in Unix seconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Period {
+    /// Start, Unix seconds (included).
     pub from: i64,
+    /// End, Unix seconds (excluded).
     pub to: i64,
 }
 
 impl Period {
+    /// Whether an instant is in the period.
     pub fn contains(&self, at: i64) -> bool {
         at >= self.from && at < self.to
     }
@@ -277,18 +327,28 @@ impl Period {
 /// How a funnel is broken down.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Dimension {
+    /// By first channel.
     Channel,
+    /// By bus line.
     Line,
+    /// By stop.
     Stop,
+    /// By employer.
     Employer,
+    /// By ROME family.
     TradeFamily,
+    /// By neighbourhood.
     Neighbourhood,
+    /// Living in a QPV or not.
     Qpv,
+    /// By age band.
     AgeBand,
+    /// By gender.
     Gender,
 }
 
 impl Dimension {
+    /// Every dimension, in the order of the page.
     pub const ALL: [Dimension; 9] = [
         Self::Channel,
         Self::Line,
@@ -300,6 +360,7 @@ impl Dimension {
         Self::AgeBand,
         Self::Gender,
     ];
+    /// The stored word.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Channel => "canal",
@@ -313,9 +374,11 @@ impl Dimension {
             Self::Gender => "genre",
         }
     }
+    /// Reads a stored word.
     pub fn parse(s: &str) -> Option<Dimension> {
         Self::ALL.into_iter().find(|d| d.as_str() == s)
     }
+    /// The dimension in words.
     pub fn label_fr(self) -> &'static str {
         match self {
             Self::Channel => "Canal du premier contact",
@@ -355,9 +418,12 @@ pub const FUNNEL_COLUMNS: [&str; 7] = [
 /// The first column that counts people.
 pub const FIRST_PEOPLE_COLUMN: usize = 2;
 
+/// One line of the funnel: a value of the dimension and its counts.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FunnelRow {
+    /// The value's code.
     pub key: String,
+    /// The value in words.
     pub label: String,
     /// `None` where the column cannot be split along the dimension (displays by neighbourhood).
     pub counts: [Option<u64>; 7],
@@ -378,10 +444,14 @@ impl FunnelRow {
     }
 }
 
+/// The funnel by one dimension.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FunnelTable {
+    /// The dimension.
     pub dimension: Dimension,
+    /// One row per value.
     pub rows: Vec<FunnelRow>,
+    /// All values together.
     pub total: FunnelRow,
 }
 
@@ -674,9 +744,13 @@ pub fn funnel_with(
 pub struct ReachRow {
     /// "2026-11"
     pub month: String,
+    /// The neighbourhood's name.
     pub neighbourhood: String,
+    /// Whether it is a QPV, if known.
     pub qpv: Option<bool>,
+    /// The first channel.
     pub channel: String,
+    /// People reached.
     pub people: u64,
 }
 
@@ -693,6 +767,7 @@ pub fn month_of(at: i64) -> String {
     format!("{:04}-{:02}", d.year(), d.month() as u8)
 }
 
+/// People reached in the period, by neighbourhood and first channel.
 pub fn reach(data: &ImpactData, period: Period, channel: Option<&str>) -> Vec<ReachRow> {
     reach_with(data, &first_contacts(&data.events), period, channel)
 }
@@ -750,34 +825,45 @@ pub fn reach_by_month(rows: &[ReachRow], period: Period) -> Vec<(String, u64)> {
 /// OrientaKlik figures per service.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct OrientationRow {
+    /// The service's number.
     pub service_id: i64,
+    /// The service's name.
     pub service: String,
+    /// Sessions held in the period.
     pub sessions: u64,
     /// Registered (not on the waiting list, not cancelled).
     pub registered: u64,
+    /// Registrations marked present.
     pub present: u64,
+    /// Registrations marked absent.
     pub absent: u64,
     /// People who answered both surveys, and their mean answers (1 to 5).
     pub surveyed: u64,
+    /// Mean answer before, over those who answered.
     pub before: Option<f64>,
+    /// Mean answer after, over those who answered.
     pub after: Option<f64>,
     /// Present people who later took a test, an immersion or an introduction.
     pub went_on: u64,
 }
 
 impl OrientationRow {
+    /// Present over present and absent.
     pub fn attendance(&self) -> Option<f64> {
         let seen = self.present + self.absent;
         (seen > 0).then(|| self.present as f64 / seen as f64)
     }
+    /// Mean change from before to after.
     pub fn change(&self) -> Option<f64> {
         Some(self.after? - self.before?)
     }
+    /// Share of those present who went on to another step.
     pub fn went_on_share(&self) -> Option<f64> {
         (self.present > 0).then(|| self.went_on as f64 / self.present as f64)
     }
 }
 
+/// OrientaKlik figures by service over the period.
 pub fn orientation(data: &ImpactData, period: Period) -> Vec<OrientationRow> {
     let mut later: HashMap<PersonId, Vec<i64>> = HashMap::new();
     for e in &data.events {
@@ -862,11 +948,14 @@ pub const MIN_CELL: u64 = 5;
 /// would let a hidden one be worked out from the total).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Cell {
+    /// A count shown.
     Shown(u64),
+    /// A count too small to show (it could identify someone).
     Hidden,
 }
 
 impl Cell {
+    /// A count shown only when it is large enough.
     pub fn primary(n: u64) -> Cell {
         if n > 0 && n < MIN_CELL {
             Cell::Hidden
@@ -874,12 +963,14 @@ impl Cell {
             Cell::Shown(n)
         }
     }
+    /// The count, when shown.
     pub fn value(self) -> Option<u64> {
         match self {
             Cell::Shown(n) => Some(n),
             Cell::Hidden => None,
         }
     }
+    /// The count, or the mark of a hidden one.
     pub fn text(self) -> String {
         match self {
             Cell::Shown(n) => n.to_string(),

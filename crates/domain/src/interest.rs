@@ -9,14 +9,20 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BestTime {
+    /// Any time.
     Any,
+    /// In the morning.
     Morning,
+    /// Around noon.
     Noon,
+    /// In the afternoon.
     Afternoon,
+    /// In the evening.
     Evening,
 }
 
 impl BestTime {
+    /// Every choice, in the order of the form.
     pub const ALL: [BestTime; 5] = [
         Self::Any,
         Self::Morning,
@@ -24,6 +30,7 @@ impl BestTime {
         Self::Afternoon,
         Self::Evening,
     ];
+    /// The stored word.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Any => "indifferent",
@@ -33,12 +40,14 @@ impl BestTime {
             Self::Evening => "soir",
         }
     }
+    /// Reads a stored word.
     pub fn parse(s: &str) -> Result<Self, String> {
         Self::ALL
             .into_iter()
             .find(|b| b.as_str() == s.trim())
             .ok_or_else(|| "Choisissez un moment pour vous appeler.".to_string())
     }
+    /// The choice in words.
     pub fn label_fr(self) -> &'static str {
         match self {
             Self::Any => "N'importe quand",
@@ -67,6 +76,7 @@ pub enum Channel {
 }
 
 impl Channel {
+    /// Every channel, in the order of the figures.
     pub const ALL: [Channel; 5] = [
         Self::Website,
         Self::BusScreen,
@@ -74,6 +84,7 @@ impl Channel {
         Self::ShortLink,
         Self::Questionnaire,
     ];
+    /// The stored word.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Website => "site",
@@ -90,6 +101,7 @@ impl Channel {
             .find(|c| c.as_str() == s.trim())
             .unwrap_or(Self::Website)
     }
+    /// The channel in words.
     pub fn label_fr(self) -> &'static str {
         match self {
             Self::Website => "Site internet",
@@ -103,17 +115,25 @@ impl Channel {
 
 /// The version of the consent wording shown beside the form; stored with each record.
 pub const INTEREST_CONSENT_VERSION: &str = "interet-2026-11";
+/// The consent a person gives on the call-back form.
 pub const INTEREST_CONSENT_TEXT: &str = "J'accepte qu'un conseiller DKLIK m'appelle ou m'écrive au sujet de cette offre. Mes coordonnées servent seulement à cela.";
 
 /// A validated call-back request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewInterest {
+    /// The offer asked about, if any.
     pub offer_id: Option<OfferId>,
+    /// The first name typed.
     pub first_name: String,
+    /// The phone number, normalised.
     pub phone: Option<String>,
+    /// The e-mail address, lower case.
     pub email: Option<String>,
+    /// When to call.
     pub best_time: BestTime,
+    /// The wording version of the consent given.
     pub consent_version: String,
+    /// How the person came.
     pub channel: Channel,
     /// Free detail of the source (vehicle and stop, poster campaign…), 200 characters at most.
     pub channel_detail: String,
@@ -124,10 +144,15 @@ pub struct NewInterest {
 /// What the form sent, unchecked.
 #[derive(Debug, Clone, Default)]
 pub struct InterestForm {
+    /// First name as typed.
     pub first_name: String,
+    /// Phone as typed.
     pub phone: String,
+    /// E-mail as typed.
     pub email: String,
+    /// Best time as chosen.
     pub best_time: String,
+    /// Whether the consent box is ticked.
     pub consent: bool,
 }
 
@@ -185,6 +210,7 @@ pub fn normalize_email(s: &str) -> Result<String, String> {
 }
 
 impl NewInterest {
+    /// Checks the form: a first name, a phone or an e-mail, the consent; errors in French by field.
     pub fn from_form(
         f: &InterestForm,
         offer_id: Option<OfferId>,
@@ -244,18 +270,29 @@ impl NewInterest {
 /// A stored call-back request, with the person's contact details (empty once erased).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Interest {
+    /// The request's number.
     pub id: i64,
+    /// The offer asked about, if any.
     pub offer_id: Option<OfferId>,
+    /// The person's record.
     pub person_id: PersonId,
+    /// The first name typed.
     pub first_name: String,
+    /// The phone number.
     pub phone: Option<String>,
+    /// The e-mail address.
     pub email: Option<String>,
+    /// When to call.
     pub best_time: BestTime,
+    /// The wording version of the consent given.
     pub consent_version: String,
+    /// How the person came.
     pub channel: Channel,
+    /// Where exactly (a vehicle and stop, a poster's place).
     pub channel_detail: String,
     /// Unix seconds.
     pub created_at: i64,
+    /// Where the advisor is with it.
     pub status: crate::account::InterestStatus,
     /// The advisor in charge, if any.
     pub assigned_to: Option<i64>,

@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! DKLIK domain: the types and rules of the programme, with no I/O.
 //!
 //! Every value that comes from outside (a form, a file, an API call) enters through a `parse`

@@ -43,29 +43,42 @@ pub trait ItemFacts {
 pub enum Credit {
     /// The person has the item.
     Matched {
+        /// The person's level.
         level: Level,
+        /// How it is known.
         evidence: Evidence,
+        /// Whether someone vouched for it.
         endorsed: bool,
     },
     /// The person has a sibling item under the same macro-competence.
     Sibling {
+        /// The item the person has.
         via: OgrCode,
+        /// Its label.
         via_label: String,
+        /// How it is known.
         evidence: Evidence,
     },
+    /// The person does not have it.
     Missing,
 }
 
 /// One term of the score.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Term {
+    /// The item required.
     pub item: OgrCode,
+    /// Its label.
     pub label: String,
+    /// Must or nice.
     pub importance: Importance,
+    /// The level the post needs.
     pub required: Level,
+    /// What the term adds to the score.
     pub weight: f64,
     /// 0 to 1.
     pub credit: f64,
+    /// How the person meets it.
     pub how: Credit,
 }
 
@@ -73,14 +86,19 @@ pub struct Term {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Blocker(pub String);
 
+/// How well a person fits a post, in one word.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Badge {
+    /// Meets the needs.
     Strong,
+    /// Meets part of them.
     Partial,
+    /// Much to learn.
     ToDevelop,
 }
 
 impl Badge {
+    /// The badge in words.
     pub fn label_fr(self) -> &'static str {
         match self {
             Self::Strong => "correspond bien",
@@ -88,6 +106,7 @@ impl Badge {
             Self::ToDevelop => "à développer",
         }
     }
+    /// The stored word.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Strong => "fort",
@@ -104,12 +123,16 @@ pub struct Score {
     pub value: f64,
     /// Share of must items met at least in part.
     pub must_coverage: f64,
+    /// The badge.
     pub badge: Badge,
+    /// One term per required item.
     pub terms: Vec<Term>,
+    /// What stops the introduction (a must-item missing, no bus at shift time…).
     pub blockers: Vec<Blocker>,
 }
 
 impl Score {
+    /// Whether nothing blocks.
     pub fn eligible(&self) -> bool {
         self.blockers.is_empty()
     }
@@ -393,17 +416,26 @@ mod tests {
 /// Where an introduction (mise en relation) stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum IntroStatus {
+    /// Proposed by DKLIK or an advisor.
     Suggested,
+    /// Talked over with the person.
     Discussed,
+    /// The person agreed.
     Agreed,
+    /// Sent to the employer.
     Sent,
+    /// Interview set.
     Interview,
+    /// Hired.
     Hired,
+    /// Not hired.
     NotHired,
+    /// Withdrawn.
     Withdrawn,
 }
 
 impl IntroStatus {
+    /// Every status, in path order.
     pub const ALL: [IntroStatus; 8] = [
         Self::Suggested,
         Self::Discussed,
@@ -414,6 +446,7 @@ impl IntroStatus {
         Self::NotHired,
         Self::Withdrawn,
     ];
+    /// The stored word.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Suggested => "suggested",
@@ -426,12 +459,14 @@ impl IntroStatus {
             Self::Withdrawn => "withdrawn",
         }
     }
+    /// Reads a stored word.
     pub fn parse(s: &str) -> Result<Self, String> {
         Self::ALL
             .into_iter()
             .find(|x| x.as_str() == s.trim())
             .ok_or_else(|| format!("« {s} » n'est pas une étape de mise en relation."))
     }
+    /// The status in words.
     pub fn label_fr(self) -> &'static str {
         match self {
             Self::Suggested => "proposée",
@@ -456,6 +491,7 @@ impl IntroStatus {
             Hired | NotHired | Withdrawn => &[],
         }
     }
+    /// Whether the path allows going from this status to `to`.
     pub fn can_become(self, to: IntroStatus) -> bool {
         self.next().contains(&to)
     }
@@ -518,6 +554,7 @@ pub struct CompiledNeeds {
 }
 
 impl CompiledNeeds {
+    /// The needs of a post prepared for scoring many people.
     pub fn new(needs: &[RequiredItem], facts: &dyn ItemFacts) -> Self {
         let needs: Vec<(i64, i64, u8, f64, bool)> = needs
             .iter()
@@ -558,6 +595,7 @@ pub struct PeopleIndex {
     by_item: std::collections::HashMap<i64, Vec<(u32, u8, f64)>>,
     /// macro-competence → (person, level, evidence weight)
     by_macro: std::collections::HashMap<i64, Vec<(u32, u8, f64)>>,
+    /// People indexed.
     pub len: usize,
 }
 
@@ -674,6 +712,7 @@ pub struct CompiledPerson {
 }
 
 impl CompiledPerson {
+    /// A person's skills prepared for scoring many posts.
     pub fn new(skills: &[PersonSkill], facts: &dyn ItemFacts) -> Self {
         let mut items: Vec<(i64, u8, f64)> = skills
             .iter()
@@ -765,6 +804,7 @@ pub struct OfferSet {
 }
 
 impl OfferSet {
+    /// Adds a post's needs.
     pub fn push(&mut self, c: &CompiledNeeds) {
         let (n0, m0) = (self.needs.len() as u32, self.by_macro.len() as u32);
         self.needs
@@ -779,10 +819,12 @@ impl OfferSet {
         ));
     }
 
+    /// Posts held.
     pub fn len(&self) -> usize {
         self.offers.len()
     }
 
+    /// Whether no post is held.
     pub fn is_empty(&self) -> bool {
         self.offers.is_empty()
     }

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use time::Date;
 
+/// An offer's number in the store.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
 )]
@@ -16,6 +17,7 @@ pub struct OfferId(pub i64);
 /// The letters and digits of short codes: no 0/O, 1/I/L, so that a code read off a bus
 /// screen is typed right.
 pub const SHORT_CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+/// How many characters a short code has.
 pub const SHORT_CODE_LEN: usize = 6;
 
 /// A 6-character code that identifies an offer in a short link (`/o/K7XP3M`).
@@ -25,6 +27,7 @@ pub const SHORT_CODE_LEN: usize = 6;
 pub struct ShortCode(String);
 
 impl ShortCode {
+    /// Reads a code as typed (spaces and lower case accepted); anything else is refused in French.
     pub fn parse(s: &str) -> Result<Self, String> {
         let t: String = s.trim().to_ascii_uppercase();
         if t.len() == SHORT_CODE_LEN && t.bytes().all(|b| SHORT_CODE_ALPHABET.contains(&b)) {
@@ -59,6 +62,7 @@ impl ShortCode {
         }
         Self(s)
     }
+    /// The code, upper case.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -93,6 +97,7 @@ impl Level {
     /// Level 2, "with some experience": what a file that gives no level is read as.
     pub const DEFAULT: Level = Level(2);
 
+    /// A level from 1 to 4; anything else is refused.
     pub fn new(n: u8) -> Result<Self, String> {
         if (1..=4).contains(&n) {
             Ok(Self(n))
@@ -100,6 +105,7 @@ impl Level {
             Err(format!("Le niveau {n} n'existe pas : il va de 1 à 4."))
         }
     }
+    /// Reads a level typed as a digit.
     pub fn parse(s: &str) -> Result<Self, String> {
         match s.trim().parse::<u8>() {
             Ok(n) => Self::new(n),
@@ -108,9 +114,11 @@ impl Level {
             )),
         }
     }
+    /// The level as a number, 1 to 4.
     pub fn get(self) -> u8 {
         self.0
     }
+    /// The level in words, for pages.
     pub fn label_fr(self) -> &'static str {
         match self.0 {
             1 => "débutant",
@@ -137,11 +145,14 @@ impl From<Level> for u8 {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Importance {
+    /// Without it the post cannot be held.
     Must,
+    /// A plus, not a condition.
     Nice,
 }
 
 impl Importance {
+    /// Reads `must` or `nice`.
     pub fn parse(s: &str) -> Result<Self, String> {
         match crate::text::fold(s).trim() {
             "must" | "obligatoire" | "exige" | "e" | "indispensable" => Ok(Self::Must),
@@ -151,6 +162,7 @@ impl Importance {
             )),
         }
     }
+    /// The stored word (`must`, `nice`).
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Must => "must",
@@ -162,11 +174,15 @@ impl Importance {
 /// One skill, knowledge or attitude an offer requires.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct RequiredItem {
+    /// The ROME item.
     pub code: OgrCode,
+    /// Know-how, soft skill or knowledge.
     pub kind: ItemKind,
     /// The ROME label, copied when the offer is stored.
     pub label: String,
+    /// The level the post needs.
     pub level: Level,
+    /// Whether the post can be held without it.
     pub importance: Importance,
 }
 
@@ -182,9 +198,12 @@ const DAY_LONG: [&str; 7] = [
 ];
 
 impl Days {
+    /// Monday to Friday.
     pub const WEEKDAYS: Days = Days(0b001_1111);
+    /// Every day of the week.
     pub const ALL: Days = Days(0b111_1111);
 
+    /// Days from a bit set (bit 0 = Monday); a value over 7 bits is refused.
     pub fn from_bits(b: u8) -> Result<Self, String> {
         if b == 0 || b > 0b111_1111 {
             Err("Indiquez au moins un jour de travail.".into())
@@ -192,9 +211,11 @@ impl Days {
             Ok(Self(b))
         }
     }
+    /// The bit set (bit 0 = Monday).
     pub fn bits(self) -> u8 {
         self.0
     }
+    /// Whether the day is included (0 = Monday … 6 = Sunday).
     pub fn contains(self, weekday_index: u8) -> bool {
         weekday_index < 7 && self.0 & (1 << weekday_index) != 0
     }
@@ -308,6 +329,7 @@ impl From<Days> for u8 {
 pub struct TimeOfDay(u16);
 
 impl TimeOfDay {
+    /// A time from minutes after midnight; 24 h or more is refused.
     pub fn new(minutes: u16) -> Result<Self, String> {
         if minutes < 24 * 60 {
             Ok(Self(minutes))
@@ -335,6 +357,7 @@ impl TimeOfDay {
         }
         Ok(Self(h * 60 + m))
     }
+    /// Minutes after midnight.
     pub fn minutes(self) -> u16 {
         self.0
     }
@@ -380,8 +403,10 @@ pub enum ShiftPeriod {
 }
 
 impl ShiftPeriod {
+    /// The four periods, earliest first.
     pub const ALL: [ShiftPeriod; 4] = [Self::Early, Self::Morning, Self::Afternoon, Self::Night];
 
+    /// The period a shift starting at `start` belongs to.
     pub fn of(start: TimeOfDay) -> Self {
         match start.minutes() / 60 {
             4..=6 => Self::Early,
@@ -390,6 +415,7 @@ impl ShiftPeriod {
             _ => Self::Night,
         }
     }
+    /// The period's bit in a person's set of accepted periods.
     pub fn bit(self) -> i64 {
         match self {
             Self::Early => 1,
@@ -398,6 +424,7 @@ impl ShiftPeriod {
             Self::Night => 8,
         }
     }
+    /// The stored word (`tot`, `matin`, `apres_midi`, `nuit`).
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Early => "tot",
@@ -406,9 +433,11 @@ impl ShiftPeriod {
             Self::Night => "nuit",
         }
     }
+    /// Reads a stored word.
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|p| p.as_str() == s)
     }
+    /// The period in words, for filters and pages.
     pub fn label_fr(self) -> &'static str {
         match self {
             Self::Early => "Tôt le matin (avant 7 h)",
@@ -423,12 +452,16 @@ impl ShiftPeriod {
 /// next day (a night shift 21:00 → 05:00).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub struct Shift {
+    /// The days the shift is worked.
     pub days: Days,
+    /// When it starts.
     pub start: TimeOfDay,
+    /// When it ends (earlier than the start when it runs over midnight).
     pub end: TimeOfDay,
 }
 
 impl Shift {
+    /// A shift; start and end may not be the same time.
     pub fn new(days: Days, start: TimeOfDay, end: TimeOfDay) -> Result<Self, String> {
         if start == end {
             return Err(format!(
@@ -450,9 +483,11 @@ impl Shift {
             TimeOfDay::parse(b)?,
         )
     }
+    /// Whether the shift ends the next day.
     pub fn overnight(&self) -> bool {
         self.end < self.start
     }
+    /// Length in minutes, over midnight included.
     pub fn duration_minutes(&self) -> u16 {
         if self.overnight() {
             24 * 60 - self.start.minutes() + self.end.minutes()
@@ -475,6 +510,7 @@ impl Shift {
             next
         )
     }
+    /// The compact form stored and exchanged (`1111100 06:00-13:00`).
     pub fn to_code(&self) -> String {
         format!(
             "{} {}-{}",
@@ -489,16 +525,24 @@ impl Shift {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ContractType {
+    /// Permanent contract (CDI).
     Cdi,
+    /// Fixed-term contract (CDD).
     Cdd,
+    /// Temporary work through an agency (intérim).
     Interim,
+    /// Apprenticeship contract.
     Apprenticeship,
+    /// Professionalisation contract.
     Professionalisation,
+    /// Seasonal contract.
     Seasonal,
+    /// Any other contract.
     Other,
 }
 
 impl ContractType {
+    /// Every contract type, in the order of the filter.
     pub const ALL: [ContractType; 7] = [
         Self::Cdi,
         Self::Cdd,
@@ -508,6 +552,7 @@ impl ContractType {
         Self::Seasonal,
         Self::Other,
     ];
+    /// The stored word.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Cdi => "cdi",
@@ -535,6 +580,7 @@ impl ContractType {
             )),
         }
     }
+    /// The contract in words, for pages and filters.
     pub fn label_fr(self) -> &'static str {
         match self {
             Self::Cdi => "CDI",
@@ -562,14 +608,20 @@ impl ContractType {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OfferStatus {
+    /// Written, not yet shown.
     Draft,
+    /// Shown on the site, the screens and the API.
     Published,
+    /// Every position is filled.
     Filled,
+    /// Closed by the employer or an advisor.
     Closed,
+    /// Past its end date.
     Expired,
 }
 
 impl OfferStatus {
+    /// The stored word.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Draft => "draft",
@@ -579,6 +631,7 @@ impl OfferStatus {
             Self::Expired => "expired",
         }
     }
+    /// Reads a stored word.
     pub fn parse(s: &str) -> Result<Self, String> {
         match crate::text::fold(s).trim() {
             "draft" | "brouillon" => Ok(Self::Draft),
@@ -591,6 +644,7 @@ impl OfferStatus {
             )),
         }
     }
+    /// The status in words.
     pub fn label_fr(self) -> &'static str {
         match self {
             Self::Draft => "Brouillon",
@@ -612,6 +666,7 @@ impl OfferStatus {
                 | (Published, Expired)
         )
     }
+    /// Whether the offer can no longer be shown again (filled, closed, expired).
     pub fn is_final(self) -> bool {
         matches!(self, Self::Filled | Self::Closed | Self::Expired)
     }
@@ -620,39 +675,66 @@ impl OfferStatus {
 /// An offer as given by a form or a file, before it is stored. Built by `NewOffer::new`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NewOffer {
+    /// The id of the offer in the system it came from (France Travail, an employer's file).
     pub external_id: Option<String>,
+    /// The job title as the employer writes it.
     pub title: String,
+    /// What the job is, in the employer's words.
     pub description: String,
+    /// The ROME job sheet.
     pub rome: RomeCode,
+    /// The ROME appellation, when known.
     pub appellation: Option<OgrCode>,
+    /// The appellation's label (empty when none).
     pub appellation_label: String,
+    /// Skills the post needs.
     pub items: Vec<RequiredItem>,
+    /// When the post is worked (may be empty: hours to agree).
     pub shifts: Vec<Shift>,
+    /// The kind of contract.
     pub contract: ContractType,
+    /// Hours per week, when given.
     pub weekly_hours: Option<f32>,
+    /// Open positions, at least 1.
     pub positions: u32,
+    /// Open to people without a diploma.
     pub no_diploma: bool,
     /// Draft or published: a new offer cannot start filled, closed or expired.
     pub status: OfferStatus,
+    /// The day the offer stops being shown, if any.
     pub expires_on: Option<Date>,
 }
 
 /// The parts of a new offer, unchecked.
 #[derive(Debug, Clone, Default)]
 pub struct NewOfferInput {
+    /// The id of the offer in the system it came from.
     pub external_id: Option<String>,
+    /// The job title as typed.
     pub title: String,
+    /// The description as typed.
     pub description: String,
+    /// The ROME job sheet, if given.
     pub rome: Option<RomeCode>,
+    /// The ROME appellation, if given.
     pub appellation: Option<OgrCode>,
+    /// The appellation's label as typed.
     pub appellation_label: String,
+    /// Skills the post needs.
     pub items: Vec<RequiredItem>,
+    /// When the post is worked.
     pub shifts: Vec<Shift>,
+    /// The contract, if given.
     pub contract: Option<ContractType>,
+    /// Hours per week, if given.
     pub weekly_hours: Option<f32>,
+    /// Open positions as typed (0 is refused).
     pub positions: u32,
+    /// Open to people without a diploma.
     pub no_diploma: bool,
+    /// The status asked for (published when none).
     pub status: Option<OfferStatus>,
+    /// The day the offer stops being shown, if any.
     pub expires_on: Option<Date>,
 }
 
@@ -772,37 +854,62 @@ impl NewOffer {
 /// A stored offer, with its employer's name and its site.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Offer {
+    /// Its number in the store.
     pub id: OfferId,
+    /// The short code of its QR code and short link.
     pub code: ShortCode,
+    /// The employer offering it.
     pub employer_id: EmployerId,
+    /// The employer's name, for lists.
     pub employer_name: String,
+    /// Whether the employer is a demo company.
     pub employer_fictional: bool,
+    /// Where the work is.
     pub site: Site,
+    /// The id of the offer in the system it came from.
     pub external_id: Option<String>,
+    /// The job title.
     pub title: String,
+    /// What the job is.
     pub description: String,
+    /// The ROME job sheet.
     pub rome: RomeCode,
+    /// The job sheet's label.
     pub rome_label: String,
+    /// The ROME appellation, when known.
     pub appellation: Option<OgrCode>,
+    /// The appellation's label (empty when none).
     pub appellation_label: String,
+    /// Skills the post needs.
     pub items: Vec<RequiredItem>,
+    /// When the post is worked (empty: hours to agree).
     pub shifts: Vec<Shift>,
+    /// The kind of contract.
     pub contract: ContractType,
+    /// Hours per week, when given.
     pub weekly_hours: Option<f32>,
+    /// Open positions.
     pub positions: u32,
+    /// Open to people without a diploma.
     pub no_diploma: bool,
+    /// Where it is in its life.
     pub status: OfferStatus,
+    /// The day it was entered.
     #[schemars(with = "crate::IsoDate")]
     pub created_on: Date,
+    /// The day it was first published.
     #[schemars(with = "Option<crate::IsoDate>")]
     pub published_on: Option<Date>,
+    /// The day it was filled, closed or expired.
     #[schemars(with = "Option<crate::IsoDate>")]
     pub ended_on: Option<Date>,
+    /// The day it stops being shown, if any.
     #[schemars(with = "Option<crate::IsoDate>")]
     pub expires_on: Option<Date>,
 }
 
 impl Offer {
+    /// The required items of one kind.
     pub fn items_of(&self, kind: ItemKind) -> impl Iterator<Item = &RequiredItem> {
         self.items.iter().filter(move |i| i.kind == kind)
     }
@@ -813,16 +920,23 @@ impl Offer {
 pub struct OfferFilter {
     /// Search words, matched as word starts after folding (accents, case, plurals ignored).
     pub terms: Vec<String>,
+    /// The commune's INSEE code.
     pub insee: Option<String>,
     /// The ROME family letter.
     pub family: Option<char>,
+    /// Only this contract type.
     pub contract: Option<ContractType>,
+    /// Only offers with a shift in this period.
     pub period: Option<ShiftPeriod>,
+    /// Only offers open without a diploma.
     pub no_diploma: bool,
+    /// Only this employer's offers.
     pub employer: Option<EmployerId>,
     /// One job sheet.
     pub rome: Option<crate::RomeCode>,
+    /// Offers per page.
     pub limit: u32,
+    /// Offers to skip (the page's start).
     pub offset: u32,
 }
 

@@ -10,15 +10,19 @@ macro_rules! word_enum {
     ($(#[$m:meta])* $name:ident { $($v:ident = $s:literal : $l:literal),* $(,)? } $what:literal) => {
         $(#[$m])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        pub enum $name { $($v),* }
+        pub enum $name { $(#[doc = $l] $v),* }
         impl $name {
+            /// Every value, in the order of the forms.
             pub const ALL: &'static [$name] = &[$(Self::$v),*];
+            /// The stored word.
             pub fn as_str(self) -> &'static str {
                 match self { $(Self::$v => $s),* }
             }
+            /// The value in words.
             pub fn label_fr(self) -> &'static str {
                 match self { $(Self::$v => $l),* }
             }
+            /// Reads a stored word; anything else is refused in French.
             pub fn parse(s: &str) -> Result<Self, String> {
                 Self::ALL
                     .iter()
@@ -117,19 +121,31 @@ word_enum!(
 /// An orientation service of the catalogue.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OrientationService {
+    /// The service's number.
     pub id: i64,
+    /// Its name.
     pub name: String,
+    /// What kind of activity it is.
     pub kind: ServiceKind,
     /// Who it is for, in plain words.
     pub audience: String,
+    /// What happens there.
     pub description: String,
+    /// Length in minutes.
     pub duration_min: u32,
+    /// Where it happens.
     pub place_kind: PlaceKind,
+    /// The place in words.
     pub place: String,
+    /// What to bring or wear.
     pub equipment: String,
+    /// Places per session.
     pub capacity: u32,
+    /// Who runs it.
     pub provider: String,
+    /// The ROME job sheets it shows.
     pub trades: Vec<RomeCode>,
+    /// A demo service.
     pub fictional: bool,
 }
 
@@ -150,19 +166,30 @@ impl std::fmt::Display for SessionId {
 /// A session of a service.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrientationSession {
+    /// Its number.
     pub id: SessionId,
+    /// The service.
     pub service_id: i64,
+    /// The service's name.
     pub service_name: String,
+    /// Start, Unix seconds.
     pub starts_at: i64,
+    /// End, Unix seconds.
     pub ends_at: i64,
+    /// Where.
     pub place: String,
+    /// Places.
     pub capacity: u32,
+    /// Cancelled by staff.
     pub cancelled: bool,
+    /// People with a place.
     pub registered: u32,
+    /// People on the waiting list.
     pub waiting: u32,
 }
 
 impl OrientationSession {
+    /// Places not taken yet.
     pub fn places_left(&self) -> u32 {
         self.capacity.saturating_sub(self.registered)
     }
@@ -171,22 +198,33 @@ impl OrientationSession {
 /// An event of the public calendar.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Event {
+    /// Its number.
     pub id: i64,
     /// Its short code: `/e/CODE` and its poster's QR.
     pub code: String,
+    /// What kind of event.
     pub kind: EventKind,
+    /// Its title.
     pub title: String,
+    /// What happens there.
     pub description: String,
+    /// Start, Unix seconds.
     pub starts_at: i64,
+    /// End, Unix seconds.
     pub ends_at: i64,
+    /// Where, in words.
     pub place: String,
+    /// Latitude of the place, if placed.
     pub lat: Option<f64>,
+    /// Longitude of the place, if placed.
     pub lon: Option<f64>,
+    /// Cancelled by staff.
     pub cancelled: bool,
     /// Employers attending (Cafés de l'emploi).
     pub employers: Vec<String>,
     /// Offers presented: (code, title).
     pub offers: Vec<(String, String)>,
+    /// People registered.
     pub registrations: u32,
 }
 

@@ -11,6 +11,7 @@ pub const PURPOSE_SUPPORT: &str = "accompagnement";
 pub const PURPOSE_STATS: &str = "statistiques";
 /// The version of the wording an advisor reads to the person before creating a record.
 pub const SUPPORT_CONSENT_VERSION: &str = "accompagnement-2026-11";
+/// The wording an advisor reads to the person before creating a record.
 pub const SUPPORT_CONSENT_TEXT: &str = "La personne accepte que DKLIK garde ces informations, ses compétences et son parcours pour l'accompagner vers l'emploi. Elle peut les voir, les télécharger et les effacer depuis « Mon espace ».";
 
 /// The number of a person's record (`people.id`). A record keeps its number for life, even
@@ -41,12 +42,19 @@ impl std::fmt::Display for PersonId {
 /// A person known to the programme. Once anonymised, the personal fields are empty.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Person {
+    /// Its number.
     pub id: PersonId,
+    /// First name.
     pub first_name: Option<String>,
+    /// Phone number.
     pub phone: Option<String>,
+    /// E-mail address.
     pub email: Option<String>,
+    /// When the record was made, Unix seconds.
     pub created_at: i64,
+    /// Last sign of life, Unix seconds (retention counts from it).
     pub last_activity_at: i64,
+    /// When it was anonymised, if it was.
     pub anonymised_at: Option<i64>,
     /// When the person proved the e-mail is theirs (a code sent to it and used) or an advisor
     /// entered it; only such an address opens "Mon espace" when records share it.
@@ -58,19 +66,28 @@ pub struct Person {
 /// Consent given for one purpose, with the version of the wording shown.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Consent {
+    /// Its number.
     pub id: i64,
+    /// Whose consent.
     pub person_id: PersonId,
+    /// The purpose (rappel_offre, accompagnement, statistiques).
     pub purpose: String,
+    /// The version of the wording shown.
     pub wording_version: String,
+    /// When it was given, Unix seconds.
     pub given_at: i64,
+    /// When it was withdrawn, if it was.
     pub withdrawn_at: Option<i64>,
 }
 
 /// One read or change of personal data.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {
+    /// Its number.
     pub id: i64,
+    /// When, Unix seconds.
     pub at: i64,
+    /// The account, when a staff member did it.
     pub actor_user_id: Option<i64>,
     /// Who, in words ("Camille (conseiller)", "la personne elle-même", "tâche de rétention").
     pub actor: String,
@@ -78,6 +95,7 @@ pub struct AuditEntry {
     pub action: String,
     /// "person:12", "interest:40".
     pub subject: String,
+    /// What was read or changed, in words.
     pub detail: String,
 }
 

@@ -13,6 +13,7 @@ use std::fmt;
 pub struct RomeCode(String);
 
 impl RomeCode {
+    /// Reads a code (one letter and four digits).
     pub fn parse(s: &str) -> Result<Self, String> {
         let t = s.trim().to_ascii_uppercase();
         let b = t.as_bytes();
@@ -24,6 +25,7 @@ impl RomeCode {
             ))
         }
     }
+    /// The code.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -57,6 +59,7 @@ impl fmt::Display for RomeCode {
 pub struct OgrCode(pub i64);
 
 impl OgrCode {
+    /// Reads an OGR code (digits).
     pub fn parse(s: &str) -> Result<Self, String> {
         match s.trim().parse::<i64>() {
             Ok(n) if n > 0 => Ok(Self(n)),
@@ -77,8 +80,11 @@ impl fmt::Display for OgrCode {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ItemKind {
+    /// Savoir-faire (know-how).
     SavoirFaire,
+    /// Savoir-être professionnel (soft skill).
     SavoirEtre,
+    /// Savoir (knowledge).
     Savoir,
     /// A macro-competence (a group of savoir-faire).
     MacroCompetence,
@@ -87,6 +93,7 @@ pub enum ItemKind {
 }
 
 impl ItemKind {
+    /// The stored word.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::SavoirFaire => "savoir_faire",
@@ -96,6 +103,7 @@ impl ItemKind {
             Self::Context => "context",
         }
     }
+    /// Reads a stored word.
     pub fn parse(s: &str) -> Result<Self, String> {
         match s.trim() {
             "savoir_faire" => Ok(Self::SavoirFaire),
@@ -112,6 +120,7 @@ impl ItemKind {
     pub fn requirable(self) -> bool {
         matches!(self, Self::SavoirFaire | Self::SavoirEtre | Self::Savoir)
     }
+    /// The kind in words.
     pub fn label_fr(self) -> &'static str {
         match self {
             Self::SavoirFaire => "Savoir-faire",
@@ -132,25 +141,35 @@ pub const SAVOIR_ETRE_CODES: [i64; 16] = [
 /// A job sheet.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RomeJob {
+    /// The job sheet's code.
     pub code: RomeCode,
+    /// Its label.
     pub label: String,
+    /// Its parent sheet, if any.
     pub parent: Option<RomeCode>,
 }
 
 /// A job title people use, tied to a job sheet.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RomeAppellation {
+    /// The appellation's OGR code.
     pub code: OgrCode,
+    /// Its label.
     pub label: String,
+    /// Its short label.
     pub short_label: String,
+    /// Its job sheet.
     pub rome: RomeCode,
 }
 
 /// A skill, knowledge or context item.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RomeItem {
+    /// The item's OGR code.
     pub code: OgrCode,
+    /// Its kind.
     pub kind: ItemKind,
+    /// Its label.
     pub label: String,
     /// The macro-competence a savoir-faire belongs to, if any.
     pub macro_code: Option<OgrCode>,
@@ -164,7 +183,9 @@ pub struct RomeItem {
 /// An item listed by a job sheet.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RomeJobItem {
+    /// The job sheet.
     pub rome: RomeCode,
+    /// An item of it.
     pub item: OgrCode,
     /// Whether the item is at the core of the trade (`coeur_metier` set).
     pub core: bool,
@@ -173,40 +194,58 @@ pub struct RomeJobItem {
 /// A neighbouring job sheet (career move), ordered by `rank`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RomeMobility {
+    /// From this job sheet.
     pub from: RomeCode,
+    /// To this one.
     pub to: RomeCode,
+    /// How close (1 = closest).
     pub rank: i32,
 }
 
 /// A node of the classification tree above job sheets (grand domaine or domaine).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RomeDomain {
+    /// The domain's code.
     pub code: String,
+    /// Its label.
     pub label: String,
 }
 
 /// A whole ROME release, as read from its files.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RomeReference {
+    /// Professional domains.
     pub domains: Vec<RomeDomain>,
+    /// Job sheets.
     pub jobs: Vec<RomeJob>,
+    /// Appellations.
     pub appellations: Vec<RomeAppellation>,
+    /// Skills and knowledge items.
     pub items: Vec<RomeItem>,
+    /// Items of each job sheet.
     pub job_items: Vec<RomeJobItem>,
+    /// Mobility links between sheets.
     pub mobility: Vec<RomeMobility>,
 }
 
 /// Row counts of a stored ROME reference, by table.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RomeCounts {
+    /// Job sheets.
     pub jobs: u64,
+    /// Appellations.
     pub appellations: u64,
     /// Savoir-faire, macro-competences and savoir-être.
     pub competences: u64,
+    /// Savoir-être items.
     pub savoir_etre: u64,
+    /// Savoir items.
     pub savoirs: u64,
+    /// Work contexts.
     pub contexts: u64,
+    /// Item–sheet links.
     pub job_items: u64,
+    /// Mobility links.
     pub mobility: u64,
 }
 

@@ -26,6 +26,7 @@ pub enum Evidence {
 }
 
 impl Evidence {
+    /// Every kind of evidence, strongest last.
     pub const ALL: [Evidence; 5] = [
         Self::Suggested,
         Self::Declared,
@@ -33,6 +34,7 @@ impl Evidence {
         Self::Observed,
         Self::Tested,
     ];
+    /// The stored word.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Suggested => "suggested",
@@ -42,12 +44,14 @@ impl Evidence {
             Self::Tested => "tested",
         }
     }
+    /// Reads a stored word.
     pub fn parse(s: &str) -> Result<Self, String> {
         Self::ALL
             .into_iter()
             .find(|e| e.as_str() == s.trim())
             .ok_or_else(|| format!("« {s} » n'est pas une source de compétence connue."))
     }
+    /// The evidence in words.
     pub fn label_fr(self) -> &'static str {
         match self {
             Self::Suggested => "suggérée (à confirmer)",
@@ -62,19 +66,25 @@ impl Evidence {
 /// How a person gets to work. Stored as a comma list of [`Mobility::WORDS`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Mobility {
+    /// Holds a driving licence.
     pub licence: bool,
+    /// Has a car.
     pub car: bool,
+    /// Has a bicycle or a motorbike.
     pub two_wheels: bool,
+    /// Takes the bus.
     pub bus: bool,
 }
 
 impl Mobility {
+    /// The stored words and their labels.
     pub const WORDS: [(&'static str, &'static str); 4] = [
         ("permis", "Permis B"),
         ("voiture", "Voiture à disposition"),
         ("deux_roues", "Vélo, scooter ou moto"),
         ("bus", "Bus et transports en commun"),
     ];
+    /// Reads stored words separated by commas.
     pub fn parse(s: &str) -> Result<Self, String> {
         let mut m = Self::default();
         for w in s.split(',').map(str::trim).filter(|w| !w.is_empty()) {
@@ -88,6 +98,7 @@ impl Mobility {
         }
         Ok(m)
     }
+    /// The stored words, comma-separated.
     pub fn to_words(self) -> String {
         let flags = [self.licence, self.car, self.two_wheels, self.bus];
         Self::WORDS
@@ -98,6 +109,7 @@ impl Mobility {
             .collect::<Vec<_>>()
             .join(",")
     }
+    /// Whether a stored word is included.
     pub fn has(self, word: &str) -> bool {
         self.to_words().split(',').any(|w| w == word)
     }
@@ -128,12 +140,17 @@ pub fn periods_from_bits(bits: i64) -> Vec<ShiftPeriod> {
 /// What an advisor records of a person beyond the contact fields.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PersonProfile {
+    /// Whose profile.
     pub person_id: PersonId,
+    /// Last name.
     pub last_name: String,
+    /// The commune lived in.
     pub commune: String,
+    /// The neighbourhood lived in, if known.
     pub neighbourhood_id: Option<i64>,
     /// Lives in a priority neighbourhood (QPV).
     pub qpv: bool,
+    /// How the person gets around.
     pub mobility: Mobility,
     /// Days the person can work.
     pub days: Days,
@@ -141,58 +158,90 @@ pub struct PersonProfile {
     pub periods: i64,
     /// Childcare, health, housing… in the advisor's words.
     pub constraints: String,
+    /// The advisor's notes.
     pub notes: String,
+    /// Last change, Unix seconds.
     pub updated_at: i64,
     /// Age band and gender, only when the person agreed to give them for the figures.
     pub age_band: Option<String>,
+    /// Gender, if the person agreed to give it.
     pub gender: Option<String>,
 }
 
 /// A person's record as an advisor types it, checked.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PersonInput {
+    /// First name.
     pub first_name: String,
+    /// Last name.
     pub last_name: String,
+    /// Phone, normalised.
     pub phone: Option<String>,
+    /// E-mail, lower case.
     pub email: Option<String>,
+    /// The commune lived in.
     pub commune: String,
+    /// The neighbourhood, if chosen.
     pub neighbourhood_id: Option<i64>,
+    /// Lives in a QPV.
     pub qpv: bool,
+    /// How the person gets around.
     pub mobility: Mobility,
+    /// Days the person can work.
     pub days: Days,
+    /// Shift periods the person accepts (bits of `ShiftPeriod::bit`).
     pub periods: i64,
+    /// Constraints in the person's words.
     pub constraints: String,
+    /// The advisor's notes.
     pub notes: String,
     /// How the person first heard of the programme (a channel code of `impact::ORIGINS`).
     pub origin: String,
     /// Only with the person's agreement to give them for the figures.
     pub age_band: Option<String>,
+    /// Gender, if the person agreed to give it.
     pub gender: Option<String>,
 }
 
 /// The version of the sentence read to a person before noting their age band and gender.
 pub const STATS_CONSENT_VERSION: &str = "statistiques-2026-11";
+/// The consent to give age band and gender.
 pub const STATS_CONSENT_TEXT: &str = "La personne accepte de donner sa tranche d'âge et son genre pour les statistiques du programme (jamais publiés pour moins de 5 personnes).";
+/// The person form as posted (French field names).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct PersonForm {
+    /// First name.
     pub prenom: String,
+    /// Last name.
     pub nom: String,
+    /// Phone.
     pub telephone: String,
+    /// E-mail.
     pub email: String,
+    /// Commune.
     pub commune: String,
+    /// Neighbourhood's number.
     pub quartier: String,
+    /// "oui" when in a QPV.
     pub qpv: String,
+    /// Mobility words ticked.
     pub mobilite: Vec<String>,
+    /// Day numbers ticked.
     pub jours: Vec<String>,
+    /// Shift periods ticked.
     pub horaires: Vec<String>,
+    /// Constraints.
     pub contraintes: String,
+    /// Notes.
     pub notes: String,
     /// "oui" when the person agreed to be followed (asked when the record is created).
     pub consentement: String,
     /// How the person first heard of the programme; empty means an advisor's welcome.
     pub origine: String,
+    /// Age band chosen.
     pub tranche_age: String,
+    /// Gender chosen.
     pub genre: String,
     /// "oui" when the person agreed to give age band and gender for the figures.
     pub accord_stats: String,
@@ -331,29 +380,42 @@ impl PersonForm {
 /// A neighbourhood people live in.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Neighbourhood {
+    /// Its number.
     pub id: i64,
+    /// Its name.
     pub name: String,
+    /// Its commune.
     pub commune: String,
+    /// The commune's INSEE code.
     pub insee: String,
+    /// A priority neighbourhood (QPV).
     pub qpv: bool,
+    /// Latitude of its representative point.
     pub lat: f64,
+    /// Longitude of its representative point.
     pub lon: f64,
+    /// A demo neighbourhood.
     pub fictional: bool,
 }
 
 /// One step of a person's path, shown in their timeline and counted in the figures.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JourneyEvent {
+    /// Its number.
     pub id: i64,
+    /// Whose path.
     pub person_id: PersonId,
+    /// When, Unix seconds.
     pub at: i64,
     /// interest, test, immersion, job_labo, questionnaire, endorsement, skill, record…
     pub kind: String,
     /// Where it came from (site, ecran, conseiller, questionnaire…).
     pub channel: String,
+    /// What happened, in words.
     pub summary: String,
     /// What it refers to ("test_session:3").
     pub reference: String,
+    /// Who recorded it, in words.
     pub actor: String,
     /// The funnel stage this step counts as (`impact::Stage::as_str`), or "".
     pub stage: String,
@@ -366,26 +428,38 @@ pub struct JourneyEvent {
 /// One piece of evidence of a skill.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SkillEvidence {
+    /// Its number.
     pub id: i64,
+    /// Whose skill.
     pub person_id: PersonId,
+    /// The item.
     pub item: OgrCode,
+    /// The level shown.
     pub level: Level,
+    /// How it is known.
     pub evidence: Evidence,
     /// What it came from, in words ("Test « Soudure TIG », 12/03/2027").
     pub source: String,
+    /// Who recorded it, in words.
     pub recorded_by: String,
+    /// When, Unix seconds.
     pub at: i64,
 }
 
 /// A person's skill: the strongest evidence, every piece of it, and endorsements.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PersonSkill {
+    /// The item.
     pub item: OgrCode,
+    /// Its label.
     pub label: String,
+    /// The strongest level shown.
     pub level: Level,
+    /// The strongest evidence.
     pub evidence: Evidence,
     /// (name, role) of whoever endorsed it.
     pub endorsed_by: Vec<(String, String)>,
+    /// Every piece of evidence.
     pub pieces: Vec<SkillEvidence>,
 }
 
@@ -429,8 +503,11 @@ pub fn summarise(
 /// One of the 17 MRS habiletés, with the ROME savoir-être it shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Habilete {
+    /// Its number (1 to 14).
     pub number: u8,
+    /// Its label.
     pub label: String,
+    /// ROME items it stands for.
     pub rome_items: Vec<OgrCode>,
 }
 
@@ -463,7 +540,9 @@ pub fn habiletes() -> &'static [Habilete] {
 /// What a test assesses: a ROME item, or an MRS habileté.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum TestTarget {
+    /// A ROME item.
     Rome(OgrCode),
+    /// One of the 14 habiletés (by number).
     Habilete(u8),
 }
 
@@ -475,6 +554,7 @@ impl TestTarget {
             Self::Habilete(n) => format!("mrs:{n}"),
         }
     }
+    /// Reads a key (`rome:123`, `habilete:4`).
     pub fn parse_key(s: &str) -> Result<Self, String> {
         let bad = || format!("« {s} » : il faut ogr:CODE ou mrs:NUMÉRO (1 à 17).");
         match s.trim().split_once(':') {
@@ -503,13 +583,18 @@ impl TestTarget {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Modality {
+    /// Done with real tools.
     Practical,
+    /// Done on a simulator or in VR.
     Simulation,
+    /// Questions.
     Quiz,
 }
 
 impl Modality {
+    /// Every modality.
     pub const ALL: [Modality; 3] = [Self::Practical, Self::Simulation, Self::Quiz];
+    /// The stored word.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Practical => "practical",
@@ -517,6 +602,7 @@ impl Modality {
             Self::Quiz => "quiz",
         }
     }
+    /// Reads a stored word.
     pub fn parse(s: &str) -> Result<Self, String> {
         Self::ALL
             .into_iter()
@@ -525,6 +611,7 @@ impl Modality {
                 "Choisissez : mise en situation pratique, simulation ou questionnaire.".into()
             })
     }
+    /// The modality in words.
     pub fn label_fr(self) -> &'static str {
         match self {
             Self::Practical => "mise en situation pratique",
@@ -537,20 +624,30 @@ impl Modality {
 /// One assessed item of a test, with what levels 1 to 4 look like.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TestItem {
+    /// What is assessed.
     pub target: TestTarget,
+    /// Its label.
     pub label: String,
+    /// What each level looks like (1 to 4).
     pub rubric: [String; 4],
 }
 
 /// A test of the catalogue.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SkillTest {
+    /// Its number.
     pub id: i64,
+    /// Its name.
     pub name: String,
+    /// What it is.
     pub description: String,
+    /// How it is done.
     pub modality: Modality,
+    /// Length in minutes.
     pub duration_min: u32,
+    /// Places per session.
     pub capacity: u32,
+    /// What it assesses.
     pub items: Vec<TestItem>,
     /// The employers who use it.
     pub employers: Vec<i64>,
@@ -560,17 +657,21 @@ pub struct SkillTest {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ActivityKind {
+    /// A Job Labo workshop.
     JobLabo,
+    /// A week's immersion at a training worksite.
     Immersion,
 }
 
 impl ActivityKind {
+    /// The stored word.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::JobLabo => "job_labo",
             Self::Immersion => "immersion",
         }
     }
+    /// Reads a stored word.
     pub fn parse(s: &str) -> Result<Self, String> {
         match s.trim() {
             "job_labo" => Ok(Self::JobLabo),
@@ -578,6 +679,7 @@ impl ActivityKind {
             _ => Err("Choisissez Job Labo ou immersion.".into()),
         }
     }
+    /// The kind in words.
     pub fn label_fr(self) -> &'static str {
         match self {
             Self::JobLabo => "Job Labo",

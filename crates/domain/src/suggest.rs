@@ -264,9 +264,13 @@ struct Indexed {
 /// A suggested item, with why.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Suggestion {
+    /// The item.
     pub code: OgrCode,
+    /// Its label.
     pub label: String,
+    /// Its kind.
     pub kind: ItemKind,
+    /// How well it matches (higher is better).
     pub score: f32,
     /// In plain French: the words that matched, or the job title the sentence evokes.
     pub reason: String,
@@ -389,14 +393,17 @@ impl SkillIndex {
         }
     }
 
+    /// An item by its code.
     pub fn item(&self, code: OgrCode) -> Option<&RomeItem> {
         self.by_code.get(&code.0).map(|&n| &self.items[n].item)
     }
 
+    /// Items indexed.
     pub fn len(&self) -> usize {
         self.items.len()
     }
 
+    /// Whether no item is indexed.
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
     }
@@ -586,7 +593,9 @@ impl SkillIndex {
 /// One sentence of the reference set and the items an advisor would keep.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GoldSentence {
+    /// A sentence as a person says it.
     pub sentence: String,
+    /// The items it should suggest.
     pub expected: Vec<OgrCode>,
 }
 
@@ -620,6 +629,7 @@ pub fn read_gold(text: &str) -> Result<Vec<GoldSentence>, String> {
 /// How well suggestions find the reference items.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Quality {
+    /// Sentences evaluated.
     pub sentences: usize,
     /// Share of expected items found in the first 5 suggestions, averaged over sentences.
     pub recall_at_5: f64,
@@ -629,6 +639,7 @@ pub struct Quality {
     pub misses: Vec<String>,
 }
 
+/// Recall at 5 and MRR of the suggestions over gold sentences.
 pub fn evaluate(index: &SkillIndex, gold: &[GoldSentence]) -> Quality {
     let (mut recall, mut rr) = (0.0, 0.0);
     let mut misses = Vec::new();
