@@ -7,21 +7,28 @@ use async_trait::async_trait;
 use dklik_domain::privacy::PersonId;
 use dklik_domain::{NewUser, Role, User};
 
+/// Accounts, sessions, tokens, one-time links and the outbox.
 #[async_trait]
 pub trait AccountStore: Send + Sync {
     // --- Accounts and sessions ---
     /// `Conflict` when the email is taken.
     async fn create_user(&self, user: &NewUser, at: i64) -> Result<i64, StoreError>;
+    /// An account by number.
     async fn user(&self, id: i64) -> Result<Option<User>, StoreError>;
+    /// An account by sign-in address.
     async fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError>;
+    /// Every account.
     async fn users(&self) -> Result<Vec<User>, StoreError>;
+    /// Records a sign-in's outcome.
     async fn set_login_state(
         &self,
         id: i64,
         failed_logins: i64,
         locked_until: Option<i64>,
     ) -> Result<(), StoreError>;
+    /// Sets an account's password hash.
     async fn set_password(&self, id: i64, hash: &str) -> Result<(), StoreError>;
+    /// Opens a session.
     async fn create_session(
         &self,
         token_hash: &str,
@@ -37,7 +44,9 @@ pub trait AccountStore: Send + Sync {
         token_hash: &str,
         now: i64,
     ) -> Result<Option<SessionRecord>, StoreError>;
+    /// Ends a session.
     async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError>;
+    /// Ends every session of an account.
     async fn delete_user_sessions(&self, user_id: i64) -> Result<(), StoreError>;
     /// A one-use link or code: `purpose` is `password_reset` or `person_login`.
     async fn create_one_time_token(
@@ -65,6 +74,7 @@ pub trait AccountStore: Send + Sync {
         purpose: &str,
         now: i64,
     ) -> Result<Option<(Option<i64>, Option<i64>)>, StoreError>;
+    /// Makes an API token (its secret stored as a hash).
     async fn create_api_token(
         &self,
         name: &str,
@@ -74,10 +84,13 @@ pub trait AccountStore: Send + Sync {
     ) -> Result<i64, StoreError>;
     /// The token if it exists and is not revoked; records its use.
     async fn api_token(&self, token_hash: &str, now: i64) -> Result<Option<ApiToken>, StoreError>;
+    /// Revokes an API token.
     async fn revoke_api_token(&self, id: i64, at: i64) -> Result<(), StoreError>;
+    /// Every API token.
     async fn api_tokens(&self) -> Result<Vec<ApiToken>, StoreError>;
 
     // --- Outgoing email ---
+    /// Queues an e-mail.
     async fn enqueue_mail(
         &self,
         to: &str,
@@ -87,7 +100,9 @@ pub trait AccountStore: Send + Sync {
     ) -> Result<i64, StoreError>;
     /// Unsent messages whose next attempt is due.
     async fn due_mails(&self, now: i64, limit: u32) -> Result<Vec<OutboxMessage>, StoreError>;
+    /// Marks an e-mail as sent.
     async fn mail_sent(&self, id: i64, at: i64) -> Result<(), StoreError>;
+    /// Records a failed try.
     async fn mail_failed(
         &self,
         id: i64,

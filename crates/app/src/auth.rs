@@ -129,16 +129,22 @@ pub fn same(a: &str, b: &str) -> bool {
             == 0
 }
 
+/// Why a sign-in or a link failed.
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
+    /// Wrong address or password.
     #[error("Adresse e-mail ou mot de passe incorrect.")]
     BadCredentials,
+    /// Too many tries; wait.
     #[error("Trop d'essais depuis cet appareil. Attendez 15 minutes avant de réessayer.")]
     Locked,
+    /// The link is unknown, used or expired.
     #[error("Ce lien n'est plus valable : il a expiré ou a déjà servi. Demandez-en un nouveau.")]
     InvalidLink,
+    /// A rule refused the input (a password too short…).
     #[error("{0}")]
     Invalid(String),
+    /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -168,6 +174,7 @@ pub fn token_hash(token: &str) -> String {
     hex(&Sha256::digest(token.as_bytes()))
 }
 
+/// An argon2id hash of a password.
 pub fn hash_password(password: &str) -> Result<String, AuthError> {
     check_password(password).map_err(AuthError::Invalid)?;
     let mut salt = [0u8; 16];
@@ -181,6 +188,7 @@ pub fn hash_password(password: &str) -> Result<String, AuthError> {
         .map_err(|e| AuthError::Store(StoreError::Backend(e.to_string())))
 }
 
+/// Whether a password matches its hash.
 pub fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
         .map(|h| {
@@ -242,7 +250,9 @@ pub async fn create_user(
 
 /// A new session: the cookie value to send, and the CSRF token of its forms.
 pub struct NewSession {
+    /// The cookie's value.
     pub token: String,
+    /// The session's CSRF token.
     pub csrf: String,
 }
 
@@ -344,6 +354,7 @@ pub async fn session(
     Ok(store.session(&token_hash(token), now).await?)
 }
 
+/// Ends a session.
 pub async fn logout(store: &dyn Store, token: &str) -> Result<(), AuthError> {
     Ok(store.delete_session(&token_hash(token)).await?)
 }

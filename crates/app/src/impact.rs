@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 /// What a report is asked for: days inclusive, in Europe/Paris, and an optional channel.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReportParams {
+    /// First day.
     pub from: time::Date,
     /// Inclusive.
     pub to: time::Date,
@@ -86,13 +87,16 @@ impl ReportParams {
 
 /// The facts of a period, loaded once, and the tables computed from them.
 pub struct Report {
+    /// What was asked.
     pub params: ReportParams,
+    /// What the figures are made from.
     pub data: ImpactData,
     /// Each person's first contact, worked out once for every table of the report.
     firsts: std::sync::OnceLock<std::collections::HashMap<PersonId, usize>>,
 }
 
 impl Report {
+    /// Loads the data of the period.
     pub async fn load(store: &dyn Store, params: ReportParams) -> Result<Report, StoreError> {
         let p = params.period();
         let data = ImpactData {
@@ -131,6 +135,7 @@ impl Report {
             .get_or_init(|| imp::first_contacts(&self.data.events))
     }
 
+    /// The funnel by one dimension.
     pub fn funnel(&self, dim: Dimension) -> FunnelTable {
         imp::funnel_with(
             &self.data,
@@ -141,6 +146,7 @@ impl Report {
         )
     }
 
+    /// People reached by neighbourhood and channel.
     pub fn reach(&self) -> Vec<ReachRow> {
         imp::reach_with(
             &self.data,
@@ -150,6 +156,7 @@ impl Report {
         )
     }
 
+    /// OrientaKlik figures by service.
     pub fn orientation(&self) -> Vec<OrientationRow> {
         imp::orientation(&self.data, self.params.period())
     }
@@ -462,7 +469,9 @@ impl Report {
     }
 }
 
+/// The rule hiding small counts, as printed under every table.
 pub const SUPPRESSION_RULE: &str = "effectifs de 1 à 4 personnes masqués (<5); quand une seule case d'une colonne serait masquée alors que les lignes s'additionnent, la plus petite case suivante l'est aussi";
+/// How people are tied to a channel, as printed under every table.
 pub const ATTRIBUTION: &str = "chaque personne est rattachée à son premier contact (canal, ligne, arrêt); entreprise et famille de métiers sont celles de l'offre de l'étape; une personne compte une fois par étape et par ligne";
 
 /// The suppressed cells of each row of a funnel (the total last); `None` where the column
@@ -504,6 +513,7 @@ pub fn key_fingerprint(key: &str) -> String {
 /// trying every identifier.
 pub const MIN_KEY_CHARS: usize = 12;
 
+/// Checks the key that makes pseudonyms (at least 16 characters).
 pub fn check_key(key: &str) -> Result<&str, ValidationError> {
     let k = key.trim();
     if k.chars().count() < MIN_KEY_CHARS {

@@ -9,6 +9,7 @@ use dklik_domain::impact::{
     VisitCount,
 };
 
+/// Visits, displays and the paths the figures are made from.
 #[async_trait]
 pub trait ImpactStore: Send + Sync {
     /// A visit through a poster's QR code or a short link (`channel` "affiche" or "lien"),

@@ -4,10 +4,13 @@ use crate::store::{Store, StoreError};
 use dklik_domain::interest::InterestForm;
 use dklik_domain::{Channel, NewInterest, OfferId, ValidationError};
 
+/// Why a call-back request was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum InterestError {
+    /// A form error, by field.
     #[error("{0}")]
     Invalid(ValidationError),
+    /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -18,6 +21,7 @@ pub const CALLBACK_WORKING_DAYS: u32 = 2;
 /// Where a request came from.
 #[derive(Debug, Clone, Copy)]
 pub struct Source<'a> {
+    /// How the person came.
     pub channel: Channel,
     /// In words ("bus 12, arrêt Gare").
     pub detail: &'a str,

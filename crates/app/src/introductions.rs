@@ -12,10 +12,13 @@ use dklik_domain::matching::{score, IntroStatus, NOT_HIRED_REASONS};
 use dklik_domain::privacy::PersonId;
 use dklik_domain::{OfferStatus, ShortCode, ValidationError};
 
+/// Why an introduction action failed.
 #[derive(Debug, thiserror::Error)]
 pub enum IntroError {
+    /// A form error, by field.
     #[error("{0}")]
     Invalid(ValidationError),
+    /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -27,6 +30,7 @@ fn invalid(field: &str, m: impl Into<String>) -> IntroError {
 /// Who moves an introduction on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mover {
+    /// An advisor's account.
     Advisor(i64),
     /// An employer user, for its own posts only.
     Employer(i64),
@@ -102,7 +106,9 @@ pub async fn propose(
 /// What the mover sends with a step.
 #[derive(Debug, Clone, Default)]
 pub struct StepInput {
+    /// The new status.
     pub to: String,
+    /// A note.
     pub note: String,
     /// For "not hired": one of [`NOT_HIRED_REASONS`].
     pub reason: String,

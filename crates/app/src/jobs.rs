@@ -6,7 +6,9 @@ use crate::store::Store;
 
 /// What the server runs in the background.
 pub struct JobSettings {
+    /// The site's address, for links in e-mails.
     pub base_url: String,
+    /// Months without activity before a record is erased.
     pub retention_months: u32,
     /// The daily jobs run from this hour (Europe/Paris) on.
     pub daily_hour: u8,

@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! DKLIK use cases, written once over the [`Store`] contract.
 //!
 //! The web server and the command line both call these functions; neither talks to a database

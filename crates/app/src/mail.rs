@@ -12,12 +12,15 @@ use tokio::net::TcpStream;
 /// Delivers one message or says why not.
 #[async_trait]
 pub trait Mailer: Send + Sync {
+    /// Sends one e-mail.
     async fn send(&self, m: &OutboxMessage) -> Result<(), String>;
 }
 
 /// The demo's mailer: each message becomes a `.eml` file in a folder.
 pub struct FolderMailer {
+    /// The folder the e-mails are written to.
     pub dir: PathBuf,
+    /// The sender's address.
     pub from: String,
 }
 
@@ -40,7 +43,9 @@ impl Mailer for FolderMailer {
 pub struct SmtpMailer {
     /// host:port
     pub addr: String,
+    /// The sender's address.
     pub from: String,
+    /// The name given in HELO.
     pub helo: String,
 }
 
@@ -194,7 +199,9 @@ pub fn retry_delay(attempts: i64) -> Option<i64> {
 /// What one delivery round did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct DeliveryReport {
+    /// E-mails sent.
     pub sent: u32,
+    /// E-mails that failed.
     pub failed: u32,
 }
 

@@ -40,6 +40,7 @@ fn day_number(d: time::Date) -> u32 {
 }
 
 impl Transit {
+    /// Bus journeys of one day, computed once and kept.
     pub async fn day(
         &self,
         store: &dyn Store,
@@ -116,13 +117,19 @@ pub fn journey_fr(tt: &Timetable, j: &Journey) -> String {
 
 /// A person as the matching sees them.
 pub struct PersonView {
+    /// Its record.
     pub id: PersonId,
+    /// Name.
     pub name: String,
+    /// The advisor's profile.
     pub profile: Option<PersonProfile>,
+    /// Where the person lives, if known.
     pub home: Option<(f64, f64)>,
+    /// Skills, strongest evidence each.
     pub skills: Vec<PersonSkill>,
 }
 
+/// A person's page data: record, profile, home and skills.
 pub async fn person_view(
     store: &dyn Store,
     r: &SkillsRef,
@@ -189,8 +196,11 @@ fn next_shift_day(shift: &Shift, from: time::Date) -> time::Date {
 
 /// What the hard filters found for one shift: blockers, and the journeys there and back.
 pub struct ShiftCheck {
+    /// What stops the match.
     pub blockers: Vec<Blocker>,
+    /// The bus there, in words.
     pub there: Option<String>,
+    /// The bus back, in words.
     pub back: Option<String>,
 }
 
@@ -314,9 +324,13 @@ pub async fn hard_filters(
 
 /// An offer ranked for a person.
 pub struct RankedOffer {
+    /// The offer.
     pub offer: Offer,
+    /// Its score.
     pub score: Score,
+    /// The bus there.
     pub there: Option<String>,
+    /// The bus back.
     pub back: Option<String>,
 }
 
@@ -407,8 +421,11 @@ pub async fn offers_for_person(
 
 /// A missing item that would open offers, and how many.
 pub struct Opening {
+    /// The item.
     pub item: OgrCode,
+    /// Its label.
     pub label: String,
+    /// Offers that need it.
     pub offers: usize,
 }
 
@@ -441,9 +458,13 @@ pub fn what_would_open_more<'a>(scores: impl Iterator<Item = &'a Score>, n: usiz
 
 /// A person ranked for a post.
 pub struct RankedPerson {
+    /// Who.
     pub person_id: PersonId,
+    /// Their name.
     pub name: String,
+    /// Their score.
     pub score: Score,
+    /// The bus there.
     pub there: Option<String>,
 }
 

@@ -10,10 +10,13 @@ use dklik_imports::offers::RawOffer;
 use dklik_imports::ImportErrors;
 use std::collections::{HashMap, HashSet};
 
+/// Why an import was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
+    /// Rows refused, with their errors.
     #[error("{0}")]
     Invalid(ImportErrors),
+    /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -237,6 +240,7 @@ pub struct OfferQuery {
     pub page: String,
 }
 
+/// Offers per page of the public list.
 pub const PAGE_SIZE: u32 = 20;
 
 impl OfferQuery {
@@ -315,6 +319,7 @@ impl OfferQuery {
             Err(errs)
         }
     }
+    /// The page asked for, from 1.
     pub fn page(&self) -> u32 {
         self.page
             .trim()
@@ -324,6 +329,7 @@ impl OfferQuery {
     }
 }
 
+/// One page of published offers matching the query, through SQL.
 pub async fn search_offers(store: &dyn Store, q: &OfferQuery) -> Result<OfferPage, StoreError> {
     store.list_offers(&q.to_filter()).await
 }

@@ -18,10 +18,13 @@ use dklik_domain::SessionId;
 use dklik_domain::{RomeCode, TimeOfDay, ValidationError};
 use std::path::PathBuf;
 
+/// Why an OrientaKlik action failed.
 #[derive(Debug, thiserror::Error)]
 pub enum OrientationError {
+    /// A form error, by field.
     #[error("{0}")]
     Invalid(ValidationError),
+    /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -38,17 +41,21 @@ fn invalid(field: &str, m: impl Into<String>) -> OrientationError {
 
 /// Consent of someone registering to an activity or an event, or met by a mobile team.
 pub const PURPOSE_ORIENTATION: &str = "orientation";
+/// The version of the registration consent.
 pub const ORIENTATION_CONSENT_VERSION: &str = "orientation-2026-11";
+/// The registration consent's wording.
 pub const ORIENTATION_CONSENT_TEXT: &str = "J'accepte que DKLIK garde mon prénom et mon contact pour m'inscrire, me rappeler la date la veille et me prévenir d'un changement.";
 
 /// Sends a text message; pluggable (a folder for the demo, an operator's gateway in service).
 #[async_trait]
 pub trait SmsSender: Send + Sync {
+    /// Sends one text message.
     async fn send(&self, to: &str, text: &str) -> Result<(), String>;
 }
 
 /// Writes each text message to a file (the demo, and tests).
 pub struct FolderSms {
+    /// The folder the messages are written to.
     pub dir: PathBuf,
 }
 
@@ -77,15 +84,25 @@ impl SmsSender for FolderSms {
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(default)]
 pub struct ServiceForm {
+    /// Name.
     pub nom: String,
+    /// Kind of service.
     pub type_service: String,
+    /// Who it is for.
     pub public: String,
+    /// What happens there.
     pub description: String,
+    /// Length in minutes.
     pub duree: String,
+    /// Kind of place.
     pub type_lieu: String,
+    /// The place.
     pub lieu: String,
+    /// What to bring.
     pub materiel: String,
+    /// Places per session.
     pub capacite: String,
+    /// Who runs it.
     pub porteur: String,
     /// ROME codes separated by spaces or commas.
     pub metiers: String,
@@ -102,6 +119,7 @@ fn text(errs: &mut ValidationError, field: &str, v: &str, max: usize, what: &str
     t.to_string()
 }
 
+/// Checks the form and adds the service.
 pub async fn create_service(
     store: &dyn Store,
     f: &ServiceForm,
@@ -252,9 +270,13 @@ pub async fn create_session(
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(default)]
 pub struct ContactForm {
+    /// First name.
     pub prenom: String,
+    /// Phone.
     pub telephone: String,
+    /// E-mail.
     pub email: String,
+    /// "oui" when the consent box is ticked.
     pub consentement: String,
 }
 
@@ -538,6 +560,7 @@ pub async fn cancel_session(
     Ok(people.len())
 }
 
+/// Marks someone present or absent.
 pub async fn set_attendance(
     store: &dyn Store,
     id: i64,
@@ -599,15 +622,19 @@ pub async fn save_survey(
 /// How people see the trade before and after, per service.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SurveyChange {
+    /// The service.
     pub service_id: i64,
+    /// The service's name.
     pub service: String,
     /// People who answered both.
     pub pairs: u32,
     /// Mean answer before and after, per question.
     pub before: [f64; 3],
+    /// Mean answer after, per question.
     pub after: [f64; 3],
 }
 
+/// Mean change per service and question, from the before/after answers.
 pub async fn survey_changes(store: &dyn Store) -> Result<Vec<SurveyChange>, StoreError> {
     let mut out: Vec<SurveyChange> = Vec::new();
     for p in store.survey_pairs().await? {
@@ -691,20 +718,31 @@ pub async fn send_reminders(
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(default)]
 pub struct EventForm {
+    /// Kind of event.
     pub type_evenement: String,
+    /// Title.
     pub titre: String,
+    /// Description.
     pub description: String,
+    /// Day (YYYY-MM-DD).
     pub jour: String,
+    /// Start time (HH:MM).
     pub debut: String,
+    /// End time (HH:MM).
     pub fin: String,
+    /// Place.
     pub lieu: String,
+    /// Latitude, if placed.
     pub latitude: String,
+    /// Longitude, if placed.
     pub longitude: String,
     /// Offer codes presented, separated by spaces.
     pub offres: String,
+    /// Employers taking part.
     pub entreprises: Vec<String>,
 }
 
+/// Checks the form and adds the event.
 pub async fn create_event(
     store: &dyn Store,
     f: &EventForm,
@@ -838,17 +876,27 @@ pub async fn register_event(
 pub struct OutreachForm {
     /// 32 hex characters made by the page; the same submission sent twice counts once.
     pub envoi: String,
+    /// Kind of place.
     pub lieu_type: String,
+    /// The place.
     pub lieu: String,
+    /// How the meeting happened.
     pub canal: String,
+    /// How many people.
     pub nombre: String,
+    /// Needs ticked.
     pub besoins: Vec<String>,
+    /// What happens next.
     pub suite: String,
+    /// Notes.
     pub notes: String,
     /// When the person gives a contact and agrees.
     pub prenom: String,
+    /// Phone, if given.
     pub telephone: String,
+    /// E-mail, if given.
     pub email: String,
+    /// "oui" when the person agreed to be recorded.
     pub consentement: String,
 }
 

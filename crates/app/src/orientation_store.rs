@@ -15,95 +15,137 @@ use serde::Serialize;
 /// or made inside the registration's transaction, never changed).
 #[derive(Debug, Clone, Copy)]
 pub enum Registrant<'a> {
+    /// A person with a record.
     Person(PersonId),
+    /// Someone who typed their contact in a form.
     Contact(&'a Contact),
 }
 
 /// Filters of the public catalogue; empty means all.
 #[derive(Debug, Clone, Default)]
 pub struct ServiceFilter {
+    /// Only this kind.
     pub kind: Option<ServiceKind>,
     /// A ROME family letter (H: industry…).
     pub family: Option<char>,
+    /// Only this kind of place.
     pub place_kind: Option<dklik_domain::orientation::PlaceKind>,
 }
 
 /// Someone registering without an account, or met by a mobile team, who agreed to be contacted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Contact {
+    /// First name.
     pub first_name: String,
+    /// Phone, normalised.
     pub phone: Option<String>,
+    /// E-mail, lower case.
     pub email: Option<String>,
     /// What they agreed to (`privacy::PURPOSE_…`) and the wording's version.
     pub purpose: String,
+    /// The wording version of the consent given.
     pub consent_version: String,
 }
 
 /// A registration with who it is for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Registration {
+    /// Its number.
     pub id: i64,
+    /// The session.
     pub session_id: SessionId,
+    /// Who.
     pub person_id: PersonId,
+    /// First name.
     pub first_name: String,
+    /// Phone.
     pub phone: Option<String>,
+    /// E-mail.
     pub email: Option<String>,
+    /// Registered, waiting, cancelled, present or absent.
     pub status: RegistrationStatus,
+    /// How they came (site, conseiller…).
     pub channel: String,
+    /// When, Unix seconds.
     pub created_at: i64,
 }
 
 /// A reminder to send the day before a session.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Reminder {
+    /// The registration.
     pub registration_id: i64,
+    /// First name.
     pub first_name: String,
+    /// Phone.
     pub phone: Option<String>,
+    /// E-mail.
     pub email: Option<String>,
+    /// The service's name.
     pub service: String,
+    /// Start, Unix seconds.
     pub starts_at: i64,
+    /// Where.
     pub place: String,
 }
 
 /// One person's before and after answers for a session of a service.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SurveyPair {
+    /// The service.
     pub service_id: i64,
+    /// The service's name.
     pub service: String,
+    /// Answers before (1 to 5 each).
     pub before: Option<[u8; 3]>,
+    /// Answers after (1 to 5 each).
     pub after: Option<[u8; 3]>,
 }
 
 /// A contact made by a mobile team.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OutreachContact {
+    /// Its number.
     pub id: i64,
     /// Made by the form page: the same submission sent twice counts once.
     pub submission: String,
+    /// When, Unix seconds.
     pub at: i64,
+    /// The team member's account.
     pub recorded_by: Option<i64>,
+    /// Kind of place (quartier, arret, evenement…).
     pub place_kind: String,
+    /// The place's code.
     pub place_ref: String,
+    /// The place in words.
     pub place_label: String,
+    /// How the meeting happened.
     pub channel: String,
     /// How many people (an anonymous count), or 1 for a person who gave their contact.
     pub people_count: u32,
+    /// The person's record, when they gave a contact.
     pub person_id: Option<PersonId>,
     /// Comma list of `orientation::Need` words.
     pub needs: String,
+    /// What happens next.
     pub next_step: String,
+    /// The team's notes.
     pub notes: String,
 }
 
+/// OrientaKlik services, sessions, registrations, events and outreach.
 #[async_trait]
 pub trait OrientationStore: Send + Sync {
     // --- Catalogue ---
     /// The id is ignored; `Conflict` when the name is taken.
     async fn create_service(&self, s: &OrientationService, at: i64) -> Result<i64, StoreError>;
+    /// Services matching the filter.
     async fn services(&self, f: &ServiceFilter) -> Result<Vec<OrientationService>, StoreError>;
+    /// A service by number.
     async fn service(&self, id: i64) -> Result<Option<OrientationService>, StoreError>;
 
     // --- Sessions and registrations ---
+    /// Adds a session; returns its number.
     async fn create_orientation_session(
         &self,
         service_id: i64,
@@ -119,6 +161,7 @@ pub trait OrientationStore: Send + Sync {
         service_id: Option<i64>,
         from: i64,
     ) -> Result<Vec<OrientationSession>, StoreError>;
+    /// A session by number.
     async fn orientation_session(
         &self,
         id: SessionId,
@@ -156,8 +199,11 @@ pub trait OrientationStore: Send + Sync {
         id: SessionId,
         at: i64,
     ) -> Result<Vec<Registration>, StoreError>;
+    /// A session's registrations.
     async fn registrations(&self, session: SessionId) -> Result<Vec<Registration>, StoreError>;
+    /// A registration by number.
     async fn registration(&self, id: i64) -> Result<Option<Registration>, StoreError>;
+    /// A person's registrations, newest first.
     async fn person_registrations(
         &self,
         person_id: PersonId,
@@ -171,6 +217,7 @@ pub trait OrientationStore: Send + Sync {
     ) -> Result<(), StoreError>;
     /// Registrations holding a place in sessions starting in [from, to), not reminded yet.
     async fn due_reminders(&self, from: i64, to: i64) -> Result<Vec<Reminder>, StoreError>;
+    /// Marks a reminder as sent.
     async fn mark_reminded(&self, registration_id: i64, at: i64) -> Result<(), StoreError>;
     /// Before or after answers; sending the same phase again replaces them.
     async fn save_survey(
@@ -180,6 +227,7 @@ pub trait OrientationStore: Send + Sync {
         answers: [u8; 3],
         at: i64,
     ) -> Result<(), StoreError>;
+    /// Before/after answers, one pair per registration.
     async fn survey_pairs(&self) -> Result<Vec<SurveyPair>, StoreError>;
 
     // --- Events ---
@@ -193,6 +241,7 @@ pub trait OrientationStore: Send + Sync {
     ) -> Result<(i64, String), StoreError>;
     /// Events of a kind (or all) ending after `from`, by start.
     async fn events(&self, kind: Option<EventKind>, from: i64) -> Result<Vec<Event>, StoreError>;
+    /// An event by its short code.
     async fn event_by_code(&self, code: &str) -> Result<Option<Event>, StoreError>;
     /// `Conflict` when already registered or the event is cancelled.
     async fn register_event(
@@ -222,6 +271,7 @@ pub trait OrientationStore: Send + Sync {
         person: Option<&Contact>,
         step: Option<&dklik_domain::JourneyEvent>,
     ) -> Result<(i64, bool), StoreError>;
+    /// The latest outreach meetings.
     async fn outreach_contacts(&self, limit: u32) -> Result<Vec<OutreachContact>, StoreError>;
     /// The contact recorded under this submission id, if any.
     async fn outreach_by_submission(

@@ -108,6 +108,7 @@ pub async fn merge_people(
     Ok(())
 }
 
+/// Writes that someone read a person's data.
 pub async fn audit_read(
     store: &dyn Store,
     actor_user_id: Option<i64>,

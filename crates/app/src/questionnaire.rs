@@ -12,31 +12,45 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
+/// A soft skill an answer shows.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct SkillLink {
+    /// The ROME item.
     pub code: i64,
     /// Shown to the person: "Vous entraînez une équipe".
     pub reason: String,
 }
 
+/// One answer of a question.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct Answer {
+    /// Its id.
     pub id: String,
+    /// Its words.
     pub text: String,
+    /// The skills it shows.
     pub skills: Vec<SkillLink>,
 }
 
+/// One question.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct Question {
+    /// Its id.
     pub id: String,
+    /// Its words.
     pub text: String,
+    /// Its answers.
     pub options: Vec<Answer>,
 }
 
+/// The soft-skills questionnaire.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct Questionnaire {
+    /// Its version.
     pub version: String,
+    /// The words before the first question.
     pub intro: String,
+    /// The questions.
     pub questions: Vec<Question>,
 }
 
@@ -74,6 +88,7 @@ pub fn parse_answers(s: &str) -> Result<Vec<(String, String)>, String> {
     Ok(out)
 }
 
+/// The answers as stored (question id → answer id, JSON).
 pub fn encode_answers(a: &[(String, String)]) -> String {
     a.iter()
         .map(|(q, o)| format!("{q}={o}"))
@@ -84,8 +99,11 @@ pub fn encode_answers(a: &[(String, String)]) -> String {
 /// A savoir-être found, with every reason behind it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FoundSkill {
+    /// The ROME item.
     pub code: i64,
+    /// Its label.
     pub label: String,
+    /// The answers that showed it.
     pub reasons: Vec<String>,
 }
 
@@ -125,10 +143,13 @@ pub fn score(answers: &[(String, String)], label: impl Fn(OgrCode) -> String) ->
 /// A job whose savoir-être match the person's.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct JobIdea {
+    /// The job sheet's code.
     pub rome: String,
+    /// Its label.
     pub label: String,
     /// The person's savoir-être this job sheet lists.
     pub shared: Vec<String>,
+    /// Offers published now for it.
     pub open_offers: u64,
 }
 
@@ -233,6 +254,7 @@ pub fn valid_token(t: &str) -> bool {
     t.len() == 32 && t.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
+/// A new random token for a questionnaire link.
 pub fn new_token() -> Result<String, StoreError> {
     crate::auth::random_token()
         .map(|t| {

@@ -3,10 +3,12 @@
 use crate::store::{Store, StoreError};
 use dklik_domain::rome::{RomeCounts, RomeReference};
 
+/// What a ROME import loaded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RomeImportReport {
     /// Rows inserted or changed by this import: 0 when the same release is imported again.
     pub changed: u64,
+    /// Rows loaded.
     pub counts: RomeCounts,
 }
 
@@ -20,6 +22,7 @@ pub fn row_total(r: &RomeReference) -> u64 {
         + r.mobility.len()) as u64
 }
 
+/// Loads the ROME files of a folder into the store.
 pub async fn import_rome(
     store: &dyn Store,
     rome: &RomeReference,

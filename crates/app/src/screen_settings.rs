@@ -6,10 +6,13 @@ use crate::store::{CampaignRecord, ScreenMessage, ScreenRecord, Store, StoreErro
 use dklik_domain::calendar::parse_day;
 use dklik_domain::{OfferId, ShortCode, SiteId, TimeOfDay, ValidationError};
 
+/// Why a screen setting was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
+    /// A form error, by field.
     #[error("{0}")]
     Invalid(ValidationError),
+    /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -24,13 +27,19 @@ impl From<ValidationError> for SettingsError {
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(default)]
 pub struct CampaignForm {
+    /// Name.
     pub nom: String,
     /// Offer codes, separated by spaces or commas.
     pub offres: String,
+    /// First day.
     pub du: String,
+    /// Last day.
     pub au: String,
+    /// Daily start (HH:MM).
     pub de: String,
+    /// Daily end (HH:MM).
     pub a: String,
+    /// Weight.
     pub poids: String,
     /// Route ids separated by spaces or commas; empty: every line.
     pub lignes: String,

@@ -10,6 +10,7 @@ use crate::store::{
 use async_trait::async_trait;
 use dklik_domain::{EmployerId, SiteId};
 
+/// Screens, campaigns, fences, service messages and impressions.
 #[async_trait]
 pub trait ScreenStore: Send + Sync {
     // --- Public transport (GTFS static) ---
@@ -32,25 +33,36 @@ pub trait ScreenStore: Send + Sync {
     /// Records impressions; one already recorded (same code) is left alone. Returns how many
     /// were new.
     async fn record_impressions(&self, rows: &[Impression]) -> Result<u64, StoreError>;
+    /// An impression by its code.
     async fn impression(&self, code: &str) -> Result<Option<Impression>, StoreError>;
     /// Counts a scan of an impression's QR code; false when the code is unknown.
     async fn record_scan(&self, code: &str, at: i64) -> Result<bool, StoreError>;
     // --- What the programme team sets for the screens ---
+    /// Every campaign.
     async fn campaigns(&self) -> Result<Vec<CampaignRecord>, StoreError>;
     /// The id is ignored; returns the new one.
     async fn add_campaign(&self, c: &CampaignRecord, at: i64) -> Result<i64, StoreError>;
+    /// Removes a campaign.
     async fn delete_campaign(&self, id: i64) -> Result<(), StoreError>;
+    /// Every fence.
     async fn fences(&self) -> Result<Vec<FenceRecord>, StoreError>;
     /// Sets the fence around a site (one per site; a new radius replaces the old one).
     async fn set_fence(&self, site: SiteId, radius_m: f64, at: i64) -> Result<(), StoreError>;
+    /// Removes a fence.
     async fn delete_fence(&self, id: i64) -> Result<(), StoreError>;
+    /// Every screen.
     async fn screens(&self) -> Result<Vec<ScreenRecord>, StoreError>;
+    /// A screen by its address.
     async fn screen(&self, id: &str) -> Result<Option<ScreenRecord>, StoreError>;
     /// `Conflict` when the id is taken.
     async fn add_screen(&self, s: &ScreenRecord, at: i64) -> Result<(), StoreError>;
+    /// Removes a screen.
     async fn delete_screen(&self, id: &str) -> Result<(), StoreError>;
+    /// Every service message.
     async fn screen_messages(&self) -> Result<Vec<ScreenMessage>, StoreError>;
+    /// Adds a service message.
     async fn add_screen_message(&self, m: &ScreenMessage, at: i64) -> Result<i64, StoreError>;
+    /// Removes a service message.
     async fn delete_screen_message(&self, id: i64) -> Result<(), StoreError>;
 
     /// Per offer and stop, between two instants (Unix seconds), for one employer.

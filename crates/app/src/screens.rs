@@ -16,15 +16,20 @@ use tokio::sync::broadcast;
 /// A slide as shown, with the impression that proves it and its QR link.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ShownSlide {
+    /// The impression's code (in the QR link).
     pub impression: String,
+    /// What the slide shows.
     pub slide: Slide,
 }
 
 /// What one vehicle's screens show now.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ScreenState {
+    /// The vehicle.
     pub vehicle: String,
+    /// The stop approached.
     pub stop_name: String,
+    /// The slides to show.
     pub slides: Vec<ShownSlide>,
     /// Unix seconds of the position that caused it.
     pub at: i64,
@@ -33,10 +38,12 @@ pub struct ScreenState {
 /// Slide time on screens, in seconds (configurable; 10 by default).
 pub const DEFAULT_SLIDE_SECONDS: i64 = 10;
 
+/// The screens' state: the engine, each vehicle's slides, and a channel to the open screens.
 pub struct ScreenHub {
     engine: Mutex<Engine>,
     current: RwLock<HashMap<String, Arc<ScreenState>>>,
     tx: broadcast::Sender<Arc<ScreenState>>,
+    /// How long a slide stays.
     pub slide_seconds: i64,
     /// The general message, shown when the team set no message for today.
     default_fallback: Vec<String>,
@@ -72,7 +79,9 @@ pub async fn published_offers(store: &dyn Store) -> Result<Vec<HiringOffer>, Sto
 
 /// What the programme team set, as the engine wants it.
 pub struct EngineSettings {
+    /// Campaigns in force.
     pub campaigns: Vec<Campaign>,
+    /// Fences around sites.
     pub fences: Vec<Fence>,
     /// Messages running on `today`, in the order they were written.
     pub fallback: Vec<String>,
@@ -359,6 +368,7 @@ impl ScreenHub {
         }
     }
 
+    /// A vehicle's slides now.
     pub fn current(&self, vehicle: &str) -> Option<Arc<ScreenState>> {
         self.current.read().ok()?.get(vehicle).cloned()
     }
@@ -374,6 +384,7 @@ impl ScreenHub {
         v
     }
 
+    /// New slides, as they come.
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<ScreenState>> {
         self.tx.subscribe()
     }
@@ -441,12 +452,16 @@ pub fn positions_of(
         .collect()
 }
 
+/// Why a feed was not taken.
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
+    /// Refused, with the reason in French.
     #[error("position refusée : {0:?}")]
     Rejected(Rejection),
+    /// Too many feeds at once; try again.
     #[error("moteur occupé")]
     Busy,
+    /// The store failed.
     #[error(transparent)]
     Store(StoreError),
 }
@@ -457,6 +472,7 @@ pub struct PlayerImpression {
     /// The physical screen; when registered, its vehicle is known.
     #[serde(default)]
     pub screen: Option<String>,
+    /// The vehicle, if the player knows it.
     #[serde(default)]
     pub vehicle: Option<String>,
     /// The player's own id of the slide; with the screen and the time, it makes the
@@ -466,8 +482,10 @@ pub struct PlayerImpression {
     /// The DKLIK offer shown (its code), if the slide was an offer.
     #[serde(default)]
     pub offer_code: Option<String>,
+    /// The GTFS trip.
     #[serde(default)]
     pub trip_id: Option<String>,
+    /// The stop.
     #[serde(default)]
     pub stop_id: Option<String>,
     /// Unix seconds.
@@ -503,6 +521,7 @@ impl PlayerImpression {
 /// What became of a batch of reported impressions.
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 pub struct BatchOutcome {
+    /// Impressions received.
     pub received: u64,
     /// New impressions written.
     pub recorded: u64,

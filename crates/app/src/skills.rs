@@ -16,10 +16,13 @@ use dklik_domain::{
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
+/// Why a skills action failed.
 #[derive(Debug, thiserror::Error)]
 pub enum SkillsError {
+    /// A form error, by field.
     #[error("{0}")]
     Invalid(ValidationError),
+    /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -36,18 +39,22 @@ fn invalid(field: &str, msg: impl Into<String>) -> SkillsError {
 
 /// The ROME reference in memory: the search index and the job sheets.
 pub struct SkillsRef {
+    /// Skill suggestions from free text.
     pub index: SkillIndex,
+    /// Job sheets.
     pub jobs: Vec<RomeJob>,
     loaded_at: std::time::Instant,
 }
 
 impl SkillsRef {
+    /// An item's label (its code when unknown).
     pub fn label(&self, code: OgrCode) -> String {
         self.index
             .item(code)
             .map(|i| i.label.clone())
             .unwrap_or_else(|| format!("élément {code}"))
     }
+    /// A job sheet's label (its code when unknown).
     pub fn job_label(&self, code: &dklik_domain::RomeCode) -> String {
         self.jobs
             .iter()
@@ -63,6 +70,7 @@ impl SkillsRef {
 pub struct SkillsCache(RwLock<Option<Arc<SkillsRef>>>);
 
 impl SkillsCache {
+    /// The reference, loaded once.
     pub async fn get(&self, store: &dyn Store) -> Result<Arc<SkillsRef>, StoreError> {
         if let Ok(g) = self.0.read() {
             if let Some(r) = g.as_ref() {
@@ -86,27 +94,36 @@ impl SkillsCache {
 
 /// One step of a person's timeline: what kind, from which channel, in words, about what.
 pub struct Step<'a> {
+    /// Kind of step.
     pub kind: &'a str,
+    /// Where it came from.
     pub channel: &'a str,
+    /// What happened, in words.
     pub summary: &'a str,
+    /// What it refers to.
     pub reference: &'a str,
 }
 
 /// What a step counts as in the figures: its funnel stage, its offer, its bus-screen display.
 #[derive(Debug, Clone, Default)]
 pub struct Counts {
+    /// The funnel stage it counts as.
     pub stage: Option<dklik_domain::impact::Stage>,
+    /// The offer it is about.
     pub offer_id: Option<i64>,
+    /// The bus-screen impression that brought it.
     pub impression: Option<String>,
 }
 
 impl Counts {
+    /// Counts as a stage.
     pub fn stage(stage: dklik_domain::impact::Stage) -> Counts {
         Counts {
             stage: Some(stage),
             ..Default::default()
         }
     }
+    /// About an offer.
     pub fn offer(mut self, offer_id: i64) -> Counts {
         self.offer_id = Some(offer_id);
         self
@@ -212,6 +229,7 @@ pub async fn create_person(
     Ok(id)
 }
 
+/// Checks the form and changes the record.
 pub async fn update_person(
     store: &dyn Store,
     id: PersonId,
@@ -378,6 +396,7 @@ pub async fn set_offer_need(
     Ok(())
 }
 
+/// Removes a need from an offer.
 pub async fn remove_offer_need(
     store: &dyn Store,
     offer: OfferId,
@@ -484,12 +503,17 @@ pub async fn endorsement_link(
 /// Why an endorsement link cannot be used.
 #[derive(Debug, PartialEq, Eq)]
 pub enum LinkState {
+    /// No such link.
     Unknown,
+    /// Past its date.
     Expired,
+    /// Already used.
     Used,
+    /// Usable.
     Open(crate::skills_store::Endorsement),
 }
 
+/// What an endorsement link can do now.
 pub async fn endorsement_state(
     store: &dyn Store,
     token: &str,
@@ -569,15 +593,23 @@ pub async fn endorse(
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(default)]
 pub struct TestForm {
+    /// Name.
     pub nom: String,
+    /// Description.
     pub description: String,
+    /// Modality.
     pub modalite: String,
+    /// Length in minutes.
     pub duree: String,
+    /// Places per session.
     pub capacite: String,
+    /// Items assessed, one per line.
     pub elements: String,
+    /// Employers that recognise it.
     pub entreprises: Vec<String>,
 }
 
+/// Checks the form and adds the test.
 pub async fn create_test(
     store: &dyn Store,
     r: &SkillsRef,
@@ -756,6 +788,7 @@ pub async fn create_session(
         .await?)
 }
 
+/// Puts a person on a test session's list.
 pub async fn register_for_test(
     store: &dyn Store,
     session: i64,
@@ -793,6 +826,7 @@ pub async fn register_for_test(
     Ok(())
 }
 
+/// Marks someone present or absent.
 pub async fn set_attendance(
     store: &dyn Store,
     session: i64,
@@ -827,8 +861,11 @@ pub async fn set_attendance(
 pub struct ResultsInput {
     /// Target key (`ogr:…`, `mrs:…`) → "1".."4"; empty means not assessed.
     pub levels: HashMap<String, String>,
+    /// Who assessed.
     pub evaluator: String,
+    /// The day (YYYY-MM-DD).
     pub day: String,
+    /// Notes.
     pub notes: String,
 }
 
@@ -949,14 +986,21 @@ pub async fn enter_results(
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(default)]
 pub struct ActivityForm {
+    /// Job Labo or immersion.
     pub type_activite: String,
+    /// Title.
     pub titre: String,
+    /// Place.
     pub lieu: String,
+    /// Tutor.
     pub tuteur: String,
+    /// First day.
     pub debut: String,
+    /// Last day.
     pub fin: String,
 }
 
+/// Checks the form and records the activity.
 pub async fn create_activity(
     store: &dyn Store,
     person_id: PersonId,
@@ -1110,6 +1154,7 @@ pub async fn observe(
     Ok(())
 }
 
+/// Writes the advisor's review of an activity.
 pub async fn review_activity(
     store: &dyn Store,
     id: i64,

@@ -13,8 +13,10 @@ use dklik_domain::{
 };
 use serde::Serialize;
 
+/// Why a store call failed; the words are French, for pages.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// No such record.
     #[error("introuvable")]
     NotFound,
     /// A rule of the data refused the change (an impossible status change, a duplicate…).
@@ -28,23 +30,31 @@ pub enum StoreError {
 /// What to write for one offer: its employer and site are found by name and address, or created.
 #[derive(Debug, Clone)]
 pub struct OfferToSave {
+    /// The employer, found by name or created.
     pub employer: NewEmployer,
+    /// The site, found by name or created.
     pub site: NewSite,
+    /// The offer, matched by external id or created.
     pub offer: NewOffer,
     /// The folded words the offers list searches in (see `dklik_domain::text`).
     pub search_text: String,
 }
 
+/// What an import changed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct SaveOutcome {
+    /// Offers created.
     pub created: u64,
+    /// Offers updated.
     pub updated: u64,
 }
 
 /// One page of the offers list.
 #[derive(Debug, Clone, Default)]
 pub struct OfferPage {
+    /// The offers of the page.
     pub offers: Vec<Offer>,
+    /// Offers matching the filter, over every page.
     pub total: u64,
 }
 
@@ -60,7 +70,9 @@ pub struct Facets {
 /// An employer and how many of its offers are published.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct EmployerSummary {
+    /// The employer.
     pub employer: Employer,
+    /// Its offers published now.
     pub published_offers: u64,
 }
 
@@ -69,15 +81,23 @@ pub struct EmployerSummary {
 pub struct Impression {
     /// Its identity and the end of its short link (`/s/CODE`).
     pub code: String,
+    /// The vehicle whose screen showed it.
     pub vehicle: String,
+    /// The GTFS trip, when known.
     pub trip_id: Option<String>,
+    /// The stop approached, when known.
     pub stop_id: Option<String>,
+    /// The stop's name.
     pub stop_name: String,
+    /// The offer shown (none for a service message).
     pub offer_id: Option<OfferId>,
     /// "offer" or "fallback".
     pub slide: String,
+    /// When it was shown, Unix seconds.
     pub shown_at: i64,
+    /// How long, in seconds.
     pub duration_s: i64,
+    /// Scans of its QR code.
     pub scans: i64,
     /// The physical screen, when a player reported it.
     pub screen: Option<String>,
@@ -88,14 +108,21 @@ pub struct Impression {
 /// A campaign: which offers are pushed, when, on which lines and how strongly.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CampaignRecord {
+    /// Its number.
     pub id: i64,
+    /// Its name.
     pub name: String,
+    /// The offers it promotes.
     pub offer_ids: Vec<OfferId>,
+    /// First day.
     pub from: time::Date,
+    /// Last day.
     pub to: time::Date,
     /// Minutes of the local day, [from, to).
     pub from_minute: u16,
+    /// Daily end, minutes after midnight.
     pub to_minute: u16,
+    /// How likely its offers come first (2 = twice as likely as an offer without a campaign).
     pub weight: f64,
     /// Route ids; empty means every line.
     pub lines: Vec<String>,
@@ -104,92 +131,137 @@ pub struct CampaignRecord {
 /// A GPS fence around a hiring site (its centre is the site).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FenceRecord {
+    /// Its number.
     pub id: i64,
+    /// The site it surrounds.
     pub site_id: SiteId,
+    /// The site's name.
     pub site_name: String,
+    /// The employer's name.
     pub employer_name: String,
+    /// Latitude of the centre.
     pub lat: f64,
+    /// Longitude of the centre.
     pub lon: f64,
+    /// Radius in metres.
     pub radius_m: f64,
 }
 
 /// A physical screen on board a vehicle: `/ecran/ID` shows what its vehicle shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ScreenRecord {
+    /// The screen's address (`/ecran/{id}`).
     pub id: String,
+    /// The vehicle it is in.
     pub vehicle: String,
+    /// Its name for the team.
     pub label: String,
 }
 
 /// A message shown when no offer is near (the next Café de l'emploi, where the job bus is…).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ScreenMessage {
+    /// Its number.
     pub id: i64,
+    /// The text shown.
     pub text: String,
+    /// First day.
     pub from: time::Date,
+    /// Last day.
     pub to: time::Date,
 }
 
 /// Where and how often an employer's offers were shown and scanned.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DisplayReportRow {
+    /// The offer's short code.
     pub offer_code: String,
+    /// The offer's title.
     pub offer_title: String,
+    /// The stop.
     pub stop_name: String,
+    /// Displays.
     pub impressions: i64,
+    /// Vehicles that showed it.
     pub vehicles: i64,
+    /// Scans.
     pub scans: i64,
 }
 
 /// A signed-in session: a user (password account) or a person (passwordless).
 #[derive(Debug, Clone)]
 pub struct SessionRecord {
+    /// The staff account, if any.
     pub user: Option<User>,
+    /// The person signed in with a code, if any.
     pub person_id: Option<PersonId>,
+    /// The session's CSRF token.
     pub csrf: String,
+    /// When it ends, Unix seconds.
     pub expires_at: i64,
 }
 
 /// An API token (screens, feed senders); only its hash is stored.
 #[derive(Debug, Clone, Serialize)]
 pub struct ApiToken {
+    /// Its number.
     pub id: i64,
+    /// Its name for the team.
     pub name: String,
+    /// Screen or feed.
     pub role: Role,
+    /// When it was made, Unix seconds.
     pub created_at: i64,
+    /// When it was revoked, if it was.
     pub revoked_at: Option<i64>,
+    /// When it was last used, if ever.
     pub last_used_at: Option<i64>,
 }
 
 /// An email waiting in (or gone from) the outbox.
 #[derive(Debug, Clone, Serialize)]
 pub struct OutboxMessage {
+    /// Its number.
     pub id: i64,
+    /// The address.
     pub to: String,
+    /// The subject.
     pub subject: String,
+    /// The text.
     pub body: String,
+    /// Tries so far.
     pub attempts: i64,
+    /// When it was sent, if it was.
     pub sent_at: Option<i64>,
+    /// The last delivery error, if any.
     pub last_error: Option<String>,
 }
 
 /// What the advisors' inbox lists.
 #[derive(Debug, Clone, Default)]
 pub struct InboxFilter {
+    /// Only requests assigned to this account.
     pub assigned_to: Option<i64>,
+    /// Only requests nobody has taken.
     pub unassigned: bool,
+    /// Only requests in this status.
     pub status: Option<InterestStatus>,
     /// Only requests still awaiting a call whose deadline is before this day.
     pub overdue_on: Option<time::Date>,
+    /// Rows at most.
     pub limit: u32,
 }
 
 /// One call-back request with what the inbox shows beside it.
 #[derive(Debug, Clone, Serialize)]
 pub struct InboxRow {
+    /// The request.
     pub interest: Interest,
+    /// The offer's short code, if any.
     pub offer_code: Option<String>,
+    /// The offer's title, if any.
     pub offer_title: Option<String>,
+    /// Who has taken it, if anyone.
     pub assigned_name: Option<String>,
     /// The request was attached to an existing record because its phone or e-mail matched:
     /// anyone can type a contact, so the advisor checks who asked before using the record.
@@ -203,6 +275,7 @@ pub trait Notifications: Send {
     async fn next(&mut self) -> Result<String, StoreError>;
 }
 
+/// Everything the application stores, on SQLite or PostgreSQL; the contract suite checks both.
 #[async_trait]
 pub trait Store:
     crate::skills_store::SkillsStore
@@ -219,6 +292,7 @@ pub trait Store:
     fn backend(&self) -> &'static str;
     /// Applies the embedded migrations not applied yet.
     async fn migrate(&self) -> Result<(), StoreError>;
+    /// Whether the database answers.
     async fn ping(&self) -> Result<(), StoreError>;
 
     // --- ROME reference ---
@@ -229,14 +303,20 @@ pub trait Store:
         rome: &RomeReference,
         progress: &(dyn Fn(u64) + Send + Sync),
     ) -> Result<u64, StoreError>;
+    /// How many ROME rows are loaded.
     async fn rome_counts(&self) -> Result<RomeCounts, StoreError>;
+    /// ROME items by code.
     async fn rome_items(&self, codes: &[OgrCode]) -> Result<Vec<RomeItem>, StoreError>;
+    /// Every savoir-être item.
     async fn rome_savoir_etre(&self) -> Result<Vec<RomeItem>, StoreError>;
+    /// Job sheets by code.
     async fn rome_jobs(&self, codes: &[RomeCode]) -> Result<Vec<RomeJob>, StoreError>;
+    /// Appellations of some job sheets.
     async fn rome_appellations(
         &self,
         rome: &[RomeCode],
     ) -> Result<Vec<RomeAppellation>, StoreError>;
+    /// Professional domains.
     async fn rome_domains(&self) -> Result<Vec<RomeDomain>, StoreError>;
 
     // --- Employers and offers ---
@@ -244,8 +324,11 @@ pub trait Store:
     /// always created). Employers are matched by name, sites by employer, INSEE code, address
     /// and name.
     async fn save_offers(&self, offers: &[OfferToSave]) -> Result<SaveOutcome, StoreError>;
+    /// An offer by number.
     async fn offer(&self, id: OfferId) -> Result<Option<Offer>, StoreError>;
+    /// An offer by short code.
     async fn offer_by_code(&self, code: &ShortCode) -> Result<Option<Offer>, StoreError>;
+    /// An offer by its id in the system it came from.
     async fn offer_by_external_id(&self, external_id: &str) -> Result<Option<Offer>, StoreError>;
     /// Published offers matching the filter, newest first.
     async fn list_offers(&self, filter: &OfferFilter) -> Result<OfferPage, StoreError>;
@@ -256,6 +339,7 @@ pub trait Store:
     /// Every published offer, most recently published first, with its items when asked (the
     /// search index reads them; the screens do not). One query, however many there are.
     async fn published_offers(&self, with_items: bool) -> Result<Vec<Offer>, StoreError>;
+    /// Counts per filter value over the published offers.
     async fn offer_facets(&self) -> Result<Facets, StoreError>;
     /// Moves an offer along its lifecycle; `Conflict` when the change is not allowed.
     async fn set_offer_status(
@@ -264,8 +348,11 @@ pub trait Store:
         status: OfferStatus,
         on: time::Date,
     ) -> Result<(), StoreError>;
+    /// Employers with their published offers.
     async fn employers(&self) -> Result<Vec<EmployerSummary>, StoreError>;
+    /// An employer by number.
     async fn employer(&self, id: EmployerId) -> Result<Option<Employer>, StoreError>;
+    /// An employer's sites.
     async fn sites(&self, employer: EmployerId) -> Result<Vec<Site>, StoreError>;
 
     // --- Interest records ("Ça m'intéresse") and the advisors' inbox ---
@@ -279,8 +366,11 @@ pub trait Store:
     ) -> Result<i64, StoreError>;
     /// Newest first.
     async fn interests(&self, limit: u32) -> Result<Vec<Interest>, StoreError>;
+    /// Requests of the advisors' inbox, newest first.
     async fn inbox(&self, filter: &InboxFilter) -> Result<Vec<InboxRow>, StoreError>;
+    /// One request with its offer and assignee.
     async fn interest(&self, id: i64) -> Result<Option<InboxRow>, StoreError>;
+    /// Gives a request to an account (or to nobody).
     async fn assign_interest(&self, id: i64, user: Option<i64>, at: i64) -> Result<(), StoreError>;
     /// `Conflict` when the workflow does not allow the change.
     async fn set_interest_status(
@@ -293,15 +383,19 @@ pub trait Store:
     async fn claim_job_run(&self, job: &str, day: time::Date) -> Result<bool, StoreError>;
 
     // --- People and privacy ---
+    /// A person by number.
     async fn person(&self, id: PersonId) -> Result<Option<Person>, StoreError>;
     /// A person not anonymised, by email.
     async fn person_by_email(&self, email: &str) -> Result<Option<Person>, StoreError>;
+    /// A person's consents, newest first.
     async fn consents(&self, person_id: PersonId) -> Result<Vec<Consent>, StoreError>;
+    /// A person's requests, newest first.
     async fn person_interests(&self, person_id: PersonId) -> Result<Vec<Interest>, StoreError>;
     /// Empties the personal fields, ends the person's sessions and links; keeps anonymous rows.
     async fn erase_person(&self, id: PersonId, at: i64) -> Result<(), StoreError>;
     /// People not anonymised whose last activity is before `before`.
     async fn inactive_people(&self, before: i64) -> Result<Vec<PersonId>, StoreError>;
+    /// Writes a line of the audit journal.
     async fn add_audit(
         &self,
         actor_user_id: Option<i64>,
