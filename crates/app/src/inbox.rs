@@ -50,7 +50,7 @@ pub async fn set_status(
         if let Some(row) = store.interest(id).await? {
             let i = row.interest;
             let mut counts = crate::skills::Counts::stage(dklik_domain::impact::Stage::Contacted);
-            counts.offer_id = i.offer_id.map(|o| o.0);
+            counts.offer_id = i.offer_id;
             crate::skills::record_counted(
                 store,
                 i.person_id,

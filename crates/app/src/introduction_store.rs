@@ -5,6 +5,8 @@ use crate::store::StoreError;
 use async_trait::async_trait;
 use dklik_domain::matching::IntroStatus;
 use dklik_domain::privacy::PersonId;
+use dklik_domain::EmployerId;
+use dklik_domain::OfferId;
 use serde::Serialize;
 
 /// An introduction of a person to a post.
@@ -17,13 +19,13 @@ pub struct Introduction {
     /// Their name.
     pub person_name: String,
     /// The offer.
-    pub offer_id: i64,
+    pub offer_id: OfferId,
     /// The offer's short code.
     pub offer_code: String,
     /// The offer's title.
     pub offer_title: String,
     /// The offer's employer.
-    pub employer_id: i64,
+    pub employer_id: EmployerId,
     /// Where it is.
     pub status: IntroStatus,
     /// The score when proposed (0 to 1).
@@ -52,7 +54,7 @@ pub struct NewIntroduction {
     /// Who.
     pub person_id: PersonId,
     /// The offer.
-    pub offer_id: i64,
+    pub offer_id: OfferId,
     /// The score when proposed.
     pub score: f64,
     /// The account proposing it.

@@ -10,6 +10,7 @@ use crate::skills::{record_counted, record_step, Counts, SkillsRef, Step};
 use crate::store::{Store, StoreError};
 use dklik_domain::matching::{score, IntroStatus, NOT_HIRED_REASONS};
 use dklik_domain::privacy::PersonId;
+use dklik_domain::EmployerId;
 use dklik_domain::{OfferStatus, ShortCode, ValidationError};
 
 /// Why an introduction action failed.
@@ -33,7 +34,7 @@ pub enum Mover {
     /// An advisor's account.
     Advisor(i64),
     /// An employer user, for its own posts only.
-    Employer(i64),
+    Employer(EmployerId),
 }
 
 /// Proposes a person for a post, with the score at that moment.
@@ -69,7 +70,7 @@ pub async fn propose(
     let id = match store
         .create_introduction(&crate::introduction_store::NewIntroduction {
             person_id,
-            offer_id: offer.id.0,
+            offer_id: offer.id,
             score: s.value,
             created_by: Some(user_id),
             at: now,
@@ -95,7 +96,7 @@ pub async fn propose(
             ),
             reference: &format!("introduction:{id}"),
         },
-        Counts::default().offer(offer.id.0),
+        Counts::default().offer(offer.id),
         actor,
         now,
     )

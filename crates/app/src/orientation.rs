@@ -14,6 +14,7 @@ use dklik_domain::orientation::{
     PlaceKind, RegistrationStatus, ServiceKind,
 };
 use dklik_domain::privacy::PersonId;
+use dklik_domain::EmployerId;
 use dklik_domain::SessionId;
 use dklik_domain::{RomeCode, TimeOfDay, ValidationError};
 use std::path::PathBuf;
@@ -777,21 +778,21 @@ pub async fn create_event(
     for c in f.offres.split_whitespace() {
         match dklik_domain::ShortCode::parse(c) {
             Ok(code) => match store.offer_by_code(&code).await? {
-                Some(o) => offers.push(o.id.0),
+                Some(o) => offers.push(o.id),
                 None => errs.push("offres", format!("Aucune offre n'a le code {code}.")),
             },
             Err(m) => errs.push("offres", m),
         }
     }
-    let known: Vec<i64> = store
+    let known: Vec<EmployerId> = store
         .employers()
         .await?
         .into_iter()
-        .map(|e| e.employer.id.0)
+        .map(|e| e.employer.id)
         .collect();
     let mut employers = Vec::new();
     for e in &f.entreprises {
-        match e.parse::<i64>() {
+        match e.parse::<i64>().map(EmployerId) {
             Ok(id) if known.contains(&id) => employers.push(id),
             _ => errs.push("entreprises", "Entreprise inconnue."),
         }

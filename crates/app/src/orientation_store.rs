@@ -9,6 +9,8 @@ use dklik_domain::orientation::{
     SessionId,
 };
 use dklik_domain::privacy::PersonId;
+use dklik_domain::EmployerId;
+use dklik_domain::OfferId;
 use serde::Serialize;
 
 /// Who registers: a record staff already follow, or a contact typed in a public form (found
@@ -235,8 +237,8 @@ pub trait OrientationStore: Send + Sync {
     async fn create_event(
         &self,
         e: &Event,
-        employer_ids: &[i64],
-        offer_ids: &[i64],
+        employer_ids: &[EmployerId],
+        offer_ids: &[OfferId],
         at: i64,
     ) -> Result<(i64, String), StoreError>;
     /// Events of a kind (or all) ending after `from`, by start.

@@ -110,7 +110,7 @@ pub struct Counts {
     /// The funnel stage it counts as.
     pub stage: Option<dklik_domain::impact::Stage>,
     /// The offer it is about.
-    pub offer_id: Option<i64>,
+    pub offer_id: Option<OfferId>,
     /// The bus-screen impression that brought it.
     pub impression: Option<String>,
 }
@@ -124,7 +124,7 @@ impl Counts {
         }
     }
     /// About an offer.
-    pub fn offer(mut self, offer_id: i64) -> Counts {
+    pub fn offer(mut self, offer_id: OfferId) -> Counts {
         self.offer_id = Some(offer_id);
         self
     }

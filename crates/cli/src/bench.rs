@@ -1082,13 +1082,13 @@ pub fn impact(people: usize, steps: usize) -> anyhow::Result<()> {
     let p = params.period();
     let span = (p.to - p.from) as usize;
     let mut data = ImpactData::default();
-    for o in 0..500i64 {
+    for o in (0..500i64).map(dklik_domain::OfferId) {
         data.offers.insert(
             o,
             OfferFacts {
                 id: o,
-                employer: format!("Entreprise {}", o % 60),
-                rome: format!("{}{:04}", (b'A' + (o % 14) as u8) as char, 1000 + o),
+                employer: format!("Entreprise {}", o.0 % 60),
+                rome: format!("{}{:04}", (b'A' + (o.0 % 14) as u8) as char, 1000 + o.0),
             },
         );
     }
@@ -1116,7 +1116,7 @@ pub fn impact(people: usize, steps: usize) -> anyhow::Result<()> {
         );
         let channel = CHANNELS[rng.below(10)].0.to_string();
         let mut at = p.from - 30 * 86_400 + rng.below(span) as i64;
-        let offer = rng.below(500) as i64;
+        let offer = dklik_domain::OfferId(rng.below(500) as i64);
         let n = 1 + rng.below(2 * steps);
         for k in 0..n {
             id += 1;
@@ -1151,7 +1151,7 @@ pub fn impact(people: usize, steps: usize) -> anyhow::Result<()> {
             });
         }
     }
-    for o in 0..500 {
+    for o in (0..500).map(dklik_domain::OfferId) {
         for l in 0..10 {
             data.displays.push(DisplayCount {
                 offer_id: Some(o),

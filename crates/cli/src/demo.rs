@@ -318,14 +318,14 @@ async fn orientation_demo(store: &dyn Store) -> Result<()> {
                 .await?;
         }
     }
-    let employers: Vec<i64> = store
+    let employers: Vec<dklik_domain::EmployerId> = store
         .employers()
         .await?
         .iter()
         .take(4)
-        .map(|e| e.employer.id.0)
+        .map(|e| e.employer.id)
         .collect();
-    let offers: Vec<i64> = store
+    let offers: Vec<dklik_domain::OfferId> = store
         .list_offers(&dklik_domain::OfferFilter {
             limit: 6,
             ..Default::default()
@@ -333,7 +333,7 @@ async fn orientation_demo(store: &dyn Store) -> Result<()> {
         .await?
         .offers
         .iter()
-        .map(|o| o.id.0)
+        .map(|o| o.id)
         .collect();
     let event = |kind,
                  title: &str,
@@ -464,11 +464,12 @@ async fn orientation_demo(store: &dyn Store) -> Result<()> {
         ),
     ];
     for e in &list {
-        let (emp, off): (&[i64], &[i64]) = if e.kind == EventKind::CafeEmploi {
-            (&employers, &offers)
-        } else {
-            (&[], &[])
-        };
+        let (emp, off): (&[dklik_domain::EmployerId], &[dklik_domain::OfferId]) =
+            if e.kind == EventKind::CafeEmploi {
+                (&employers, &offers)
+            } else {
+                (&[], &[])
+            };
         store.create_event(e, emp, off, now).await?;
     }
     println!(
@@ -632,7 +633,7 @@ async fn skills_demo(store: &dyn Store) -> Result<()> {
         let intro = store
             .create_introduction(&dklik_app::introduction_store::NewIntroduction {
                 person_id: person,
-                offer_id: o.id.0,
+                offer_id: o.id,
                 score: 0.72,
                 created_by: None,
                 at: now - 20 * 86_400,
@@ -937,8 +938,8 @@ async fn impact_demo(store: &dyn Store, feed: &dklik_transit::gtfs::Feed) -> Res
         let person = store.create_person(&input, t0).await?;
         people += 1;
         let offer = &offers[next(offers.len() as u64) as usize];
-        let event =
-            |at: i64, stage: Stage, channel: &str, offer: Option<i64>| dklik_domain::JourneyEvent {
+        let event = |at: i64, stage: Stage, channel: &str, offer: Option<dklik_domain::OfferId>| {
+            dklik_domain::JourneyEvent {
                 id: 0,
                 person_id: person,
                 at,
@@ -950,13 +951,14 @@ async fn impact_demo(store: &dyn Store, feed: &dklik_transit::gtfs::Feed) -> Res
                 stage: stage.as_str().into(),
                 offer_id: offer,
                 impression: None,
-            };
+            }
+        };
         let asks = matches!(
             channel,
             "ecran" | "affiche" | "site" | "lien" | "questionnaire"
         );
         if asks {
-            let mut e = event(t0, Stage::Interest, channel, Some(offer.id.0));
+            let mut e = event(t0, Stage::Interest, channel, Some(offer.id));
             if channel == "ecran" {
                 let trip = &feed.trips[next(feed.trips.len() as u64) as usize];
                 let code = format!("DEMOH{i:04}");
@@ -1002,13 +1004,14 @@ async fn impact_demo(store: &dyn Store, feed: &dklik_transit::gtfs::Feed) -> Res
         }
         // How far each went, with the later steps only if they are already past.
         let mut at = t0;
-        let mut step = |days: u64, stage: Stage, who: &str, offer: Option<i64>| {
-            at += 86_400 * (1 + next(days)) as i64;
-            (at < now).then(|| event(at, stage, who, offer))
-        };
+        let mut step =
+            |days: u64, stage: Stage, who: &str, offer: Option<dklik_domain::OfferId>| {
+                at += 86_400 * (1 + next(days)) as i64;
+                (at < now).then(|| event(at, stage, who, offer))
+            };
         let mut path = Vec::new();
         if asks && next(10) < 7 {
-            path.push(step(3, Stage::Contacted, "conseiller", Some(offer.id.0)));
+            path.push(step(3, Stage::Contacted, "conseiller", Some(offer.id)));
         }
         let session = past_sessions[next(past_sessions.len().max(1) as u64) as usize];
         if next(10) < 3 && session.1 > t0 + 86_400 {
@@ -1068,16 +1071,11 @@ async fn impact_demo(store: &dyn Store, feed: &dklik_transit::gtfs::Feed) -> Res
             }
         }
         if (asks && path.len() == 1 && next(10) < 4) || (!asks && next(10) < 3) {
-            path.push(step(
-                14,
-                Stage::Introduction,
-                "conseiller",
-                Some(offer.id.0),
-            ));
+            path.push(step(14, Stage::Introduction, "conseiller", Some(offer.id)));
             if next(10) < 6 {
-                path.push(step(7, Stage::Interview, "entreprise", Some(offer.id.0)));
+                path.push(step(7, Stage::Interview, "entreprise", Some(offer.id)));
                 if next(10) < 5 {
-                    path.push(step(10, Stage::Hire, "entreprise", Some(offer.id.0)));
+                    path.push(step(10, Stage::Hire, "entreprise", Some(offer.id)));
                 }
             }
         }

@@ -9,6 +9,7 @@
 //!
 //! Everything here is pure: the store hands the facts over, these functions count.
 
+use crate::offer::OfferId;
 use crate::privacy::PersonId;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -194,7 +195,7 @@ pub struct PathEvent {
     /// Where the step came from (ecran, site, conseiller…).
     pub channel: String,
     /// The offer it is about, if any.
-    pub offer_id: Option<i64>,
+    pub offer_id: Option<OfferId>,
     /// For a bus screen: the vehicle, the line's short name and the stop's name.
     pub vehicle: Option<String>,
     /// For a bus screen: the line's short name.
@@ -222,7 +223,7 @@ pub struct PersonFacts {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OfferFacts {
     /// The offer's number.
-    pub id: i64,
+    pub id: OfferId,
     /// The employer's name.
     pub employer: String,
     /// The ROME job sheet's code.
@@ -233,7 +234,7 @@ pub struct OfferFacts {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DisplayCount {
     /// The offer shown, if any.
-    pub offer_id: Option<i64>,
+    pub offer_id: Option<OfferId>,
     /// The line's short name.
     pub line: String,
     /// The stop's name.
@@ -250,7 +251,7 @@ pub struct VisitCount {
     /// The channel of the visit (affiche, lien).
     pub channel: String,
     /// The offer visited, if any.
-    pub offer_id: Option<i64>,
+    pub offer_id: Option<OfferId>,
     /// Visits counted.
     pub visits: u64,
 }
@@ -297,7 +298,7 @@ pub struct ImpactData {
     /// What is known of each person on a path.
     pub people: HashMap<PersonId, PersonFacts>,
     /// What is known of each offer.
-    pub offers: HashMap<i64, OfferFacts>,
+    pub offers: HashMap<OfferId, OfferFacts>,
     /// Bus-screen displays.
     pub displays: Vec<DisplayCount>,
     /// Visits through posters and short links.
@@ -567,7 +568,7 @@ pub fn funnel_with(
     let mut key_ids: HashMap<String, u32> = HashMap::new();
     let mut key_names: Vec<String> = Vec::new();
     let mut by_person: HashMap<PersonId, u32> = HashMap::new();
-    let mut by_offer: HashMap<Option<i64>, u32> = HashMap::new();
+    let mut by_offer: HashMap<Option<OfferId>, u32> = HashMap::new();
     let mut hits: Vec<(u32, u8, PersonId)> = Vec::new();
     for e in &data.events {
         let Some(stage) = e.stage else { continue };

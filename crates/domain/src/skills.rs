@@ -1,6 +1,7 @@
 //! Skills and the evidence behind them: what an advisor records of a person, the tests and
 //! observed activities that prove skills, and the MRS habiletés with their crosswalk to ROME.
 
+use crate::offer::OfferId;
 use crate::offer::{Days, Level, ShiftPeriod};
 use crate::privacy::PersonId;
 use crate::rome::OgrCode;
@@ -420,7 +421,7 @@ pub struct JourneyEvent {
     /// The funnel stage this step counts as (`impact::Stage::as_str`), or "".
     pub stage: String,
     /// The offer it is about, if any.
-    pub offer_id: Option<i64>,
+    pub offer_id: Option<OfferId>,
     /// The bus-screen display it came from (an impression code), if any.
     pub impression: Option<String>,
 }

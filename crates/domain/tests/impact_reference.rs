@@ -92,9 +92,9 @@ fn generated() -> impl Strategy<Value = ImpactData> {
             }
             for o in 0..5 {
                 data.offers.insert(
-                    o,
+                    dklik_domain::OfferId(o),
                     OfferFacts {
-                        id: o,
+                        id: dklik_domain::OfferId(o),
                         employer: format!("E{}", o % 3),
                         rome: ["H2913", "N1103", "I1304"][(o % 3) as usize].into(),
                     },
@@ -113,7 +113,7 @@ fn generated() -> impl Strategy<Value = ImpactData> {
                     at,
                     stage,
                     channel: CHANNEL_CODES[channel].into(),
-                    offer_id: (offer < 5).then_some(offer),
+                    offer_id: (offer < 5).then_some(dklik_domain::OfferId(offer)),
                     vehicle: bus.then(|| "bus-1".into()),
                     line: bus.then(|| format!("{}", line + 1)),
                     stop: bus.then(|| format!("Arrêt {line}")),

@@ -52,7 +52,7 @@ impl ImpactStore for SqlStore {
                 at: r.get("at")?,
                 stage: imp::Stage::parse(&stage),
                 channel: r.get("channel")?,
-                offer_id: r.get("offer_id")?,
+                offer_id: r.id("offer_id")?,
                 vehicle: r.get("vehicle")?,
                 line: r.get("line")?,
                 stop: r.get("stop")?,
@@ -93,7 +93,7 @@ impl ImpactStore for SqlStore {
         .iter()
         .map(|r| {
             Ok(imp::OfferFacts {
-                id: r.get("id")?,
+                id: r.id("id")?,
                 employer: r.get("employer")?,
                 rome: r.get("rome")?,
             })
@@ -119,7 +119,7 @@ impl ImpactStore for SqlStore {
         .iter()
         .map(|r| {
             Ok(imp::DisplayCount {
-                offer_id: r.get("offer_id")?,
+                offer_id: r.id("offer_id")?,
                 line: r.get("line")?,
                 stop: r.get("stop")?,
                 impressions: r.get::<i64>("n")?.max(0) as u64,
@@ -143,7 +143,7 @@ impl ImpactStore for SqlStore {
         .map(|r| {
             Ok(imp::VisitCount {
                 channel: r.get("channel")?,
-                offer_id: r.get("offer_id")?,
+                offer_id: r.id("offer_id")?,
                 visits: r.get::<i64>("n")?.max(0) as u64,
             })
         })

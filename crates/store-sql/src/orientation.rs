@@ -816,8 +816,8 @@ impl OrientationStore for SqlStore {
     async fn create_event(
         &self,
         e: &Event,
-        employer_ids: &[i64],
-        offer_ids: &[i64],
+        employer_ids: &[EmployerId],
+        offer_ids: &[OfferId],
         at: i64,
     ) -> Result<(i64, String), StoreError> {
         // A fresh short code; a clash with an existing one is retried.

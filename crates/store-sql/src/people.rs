@@ -607,7 +607,7 @@ pub(crate) async fn insert_interest_tx(
             reference: format!("interest:{id}"),
             actor: "la personne elle-même".into(),
             stage: ::dklik_domain::impact::Stage::Interest.as_str().into(),
-            offer_id: i.offer_id.map(|o| o.0),
+            offer_id: i.offer_id,
             impression: i.impression.clone(),
         },
     )

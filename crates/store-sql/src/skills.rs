@@ -490,7 +490,7 @@ impl SkillsStore for SqlStore {
                 reference: r.get("ref")?,
                 actor: r.get("actor")?,
                 stage: r.get("stage")?,
-                offer_id: r.get("offer_id")?,
+                offer_id: r.id("offer_id")?,
                 impression: r.get("impression")?,
             })
         })

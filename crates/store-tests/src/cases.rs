@@ -2375,7 +2375,7 @@ pub async fn events_and_outreach(store: &dyn Store) {
         registrations: 0,
     };
     let (id, code) = store
-        .create_event(&e, &[offer.employer_id.0], &[offer.id.0], 1)
+        .create_event(&e, &[offer.employer_id], &[offer.id], 1)
         .await
         .expect("event");
     assert_eq!(code.len(), 6);
@@ -2526,7 +2526,7 @@ pub async fn introductions_take_positions_and_fill_posts(store: &dyn Store) {
             .expect("p");
         let n = NewIntroduction {
             person_id: p,
-            offer_id: offer.id.0,
+            offer_id: offer.id,
             score: 0.7,
             created_by: None,
             at: 10,
@@ -2784,7 +2784,7 @@ pub async fn impact_facts_and_figures(store: &dyn Store) {
                 reference: String::new(),
                 actor: "test".into(),
                 stage: stage.map(|s| s.as_str()).unwrap_or("").into(),
-                offer_id: offer,
+                offer_id: offer.map(dklik_domain::OfferId),
                 impression: None,
             }
         };
@@ -3351,7 +3351,7 @@ pub async fn merging_people_keeps_everything_of_both(store: &dyn Store) {
     store
         .create_introduction(&dklik_app::introduction_store::NewIntroduction {
             person_id: b,
-            offer_id: offer.id.0,
+            offer_id: offer.id,
             score: 0.5,
             created_by: None,
             at: 3_000,

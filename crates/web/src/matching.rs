@@ -380,7 +380,7 @@ pub async fn employer_intro_step(
     match dklik_app::introductions::advance(
         st.store.as_ref(),
         iid,
-        dklik_app::introductions::Mover::Employer(employer.0),
+        dklik_app::introductions::Mover::Employer(employer),
         &input,
         &actor_label(u),
         dklik_app::unix_now(),
@@ -433,7 +433,7 @@ pub async fn employer_intro(
         .store
         .introduction(id_of(&iid)?)
         .await?
-        .filter(|i| i.employer_id == employer.0 && i.status.employer_sees())
+        .filter(|i| i.employer_id == employer && i.status.employer_sees())
         .ok_or(AppError::NotFound)?;
     let r = reference(&st).await?;
     let skills = dklik_app::matching::person_view(st.store.as_ref(), &r, i.person_id)

@@ -381,7 +381,10 @@ async fn json_api_and_openapi() {
             .iter()
             .map(|v| {
                 assert!(v["description"].is_string(), "{v}");
-                v["const"].as_str().or(v["enum"][0].as_str()).expect("a word")
+                v["const"]
+                    .as_str()
+                    .or(v["enum"][0].as_str())
+                    .expect("a word")
             })
             .collect(),
     };
