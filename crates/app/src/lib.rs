@@ -7,6 +7,7 @@
 
 pub mod account_store;
 pub mod auth;
+pub mod callbacks;
 pub mod impact;
 pub mod impact_store;
 pub mod inbox;

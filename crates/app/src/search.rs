@@ -155,6 +155,16 @@ impl OfferIndex {
         Some((OfferPage { offers, total }, facets))
     }
 
+    /// A published offer by its short code, as last indexed (used when the database cannot be
+    /// reached, so that offer pages and the call-back form keep working during an outage).
+    pub fn by_code(&self, code: &dklik_domain::ShortCode) -> Option<Offer> {
+        let snap = self.current()?;
+        snap.docs
+            .iter()
+            .find(|d| &d.offer.code == code)
+            .map(|d| Offer::clone(&d.offer))
+    }
+
     /// The ids of the page's offers, how many match, and the facets; `None` until built.
     pub fn find(&self, filter: &OfferFilter, typed: &str) -> Option<Found> {
         let snap = self.current()?;

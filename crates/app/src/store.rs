@@ -25,6 +25,17 @@ pub enum StoreError {
     /// The database failed; the text is for logs, never for a page.
     #[error("erreur de base de données : {0}")]
     Backend(String),
+    /// The database cannot be reached now (stopped or restarting, out of connections, locked
+    /// by a long write, out of space): worth trying again in a moment. The text is for logs.
+    #[error("base de données indisponible : {0}")]
+    Unavailable(String),
+}
+
+impl StoreError {
+    /// Whether trying again in a moment may work (see [`StoreError::Unavailable`]).
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, StoreError::Unavailable(_))
+    }
 }
 
 /// What to write for one offer: its employer and site are found by name and address, or created.

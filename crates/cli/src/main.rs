@@ -317,6 +317,10 @@ struct MailArgs {
     /// Folder where text messages are written (plug an operator's gateway on it).
     #[arg(long, env = "DKLIK_SMS_DIR", default_value = "data/sms")]
     sms_dir: PathBuf,
+    /// Journal where call-back requests wait while the database cannot take them (stopped,
+    /// restarting, held by an import); written to the database, once, when it answers again.
+    #[arg(long, env = "DKLIK_CALLBACK_QUEUE", default_value = dklik_web::DEFAULT_CALLBACK_QUEUE)]
+    callback_queue: PathBuf,
 }
 
 #[derive(Subcommand)]
@@ -544,6 +548,7 @@ async fn run(cli: Cli) -> Result<()> {
                 mail_from: "dklik@localhost".into(),
                 mail_dir: demo::mail_dir(&db),
                 sms_dir: demo::mail_dir(&db).with_file_name("sms"),
+                callback_queue: demo::mail_dir(&db).with_file_name("rappels-en-attente.jsonl"),
             };
             serve(
                 store,
@@ -925,6 +930,16 @@ async fn serve(
         state,
         std::time::Duration::from_secs(search.page_cache_seconds),
     );
+    let queue = Arc::new(dklik_app::callbacks::CallbackQueue::new(
+        mail.callback_queue.clone(),
+    ));
+    let state = dklik_web::AppState::with_callback_queue(state, queue.clone());
+    // Requests kept during an outage are written as soon as the database answers again.
+    tokio::spawn(dklik_app::callbacks::keep_replaying(
+        queue,
+        state.store.clone(),
+        std::time::Duration::from_secs(2),
+    ));
     if search.search == "memory" {
         // The public search answers from memory, rebuilt within seconds of any change.
         tokio::spawn(dklik_app::search::keep_fresh(

@@ -139,6 +139,10 @@ pub struct NewInterest {
     pub channel_detail: String,
     /// The bus-screen display whose QR code was scanned, when known.
     pub impression: Option<String>,
+    /// A key of this one sending, when it may arrive twice (a request kept on disk during an
+    /// outage and written when the database is back): the store writes it once.
+    #[serde(default)]
+    pub submission: Option<String>,
 }
 
 /// What the form sent, unchecked.
@@ -263,6 +267,7 @@ impl NewInterest {
             channel,
             channel_detail: channel_detail.chars().take(200).collect(),
             impression: None,
+            submission: None,
         })
     }
 }

@@ -9,7 +9,31 @@ pub(crate) fn db_err(e: ::sqlx::Error) -> StoreError {
         ::sqlx::Error::Database(d) if d.is_unique_violation() => {
             StoreError::Conflict(format!("doublon : {}", d.message()))
         }
+        other if unavailable(&other) => StoreError::Unavailable(other.to_string()),
         other => StoreError::Backend(other.to_string()),
+    }
+}
+
+/// Whether a driver error means the database cannot be reached now rather than that the
+/// statement is wrong: no connection (refused, reset, timed out, pool closed), SQLite busy or
+/// locked past its wait, out of space or failing I/O, PostgreSQL shutting down or not yet up
+/// (classes 08 and 57P).
+pub(crate) fn unavailable(e: &::sqlx::Error) -> bool {
+    use ::sqlx::Error as E;
+    match e {
+        E::PoolTimedOut | E::PoolClosed | E::Io(_) | E::Tls(_) | E::WorkerCrashed => true,
+        E::Database(d) => {
+            let code = d.code().unwrap_or_default();
+            match d.try_downcast_ref::<::sqlx::sqlite::SqliteError>() {
+                // SQLITE_BUSY, SQLITE_LOCKED, SQLITE_IOERR, SQLITE_FULL and their extended
+                // codes (the low byte is the primary code).
+                Some(_) => code
+                    .parse::<i32>()
+                    .is_ok_and(|c| matches!(c & 0xff, 5 | 6 | 10 | 13)),
+                None => code.starts_with("08") || code.starts_with("57P"),
+            }
+        }
+        _ => false,
     }
 }
 

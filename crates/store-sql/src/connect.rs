@@ -9,8 +9,12 @@ use std::str::FromStr;
 use std::time::Duration;
 
 fn db_err(e: sqlx::Error) -> StoreError {
-    StoreError::Backend(e.to_string())
+    crate::common::db_err(e)
 }
+
+/// How long a request waits for a connection: during an outage (PostgreSQL stopped, every
+/// connection busy) it gets "briefly unavailable" within 2 s rather than after 10.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_millis(1500);
 
 /// A pooled connection left counting an open transaction (one that failed to end: a full disk
 /// makes SQLite roll back by itself, then the driver's own ROLLBACK fails) would refuse every
@@ -57,10 +61,13 @@ pub async fn sqlite(
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10)),
+            // A writer waits at most this long for another (an import holds the lock for
+            // seconds): then the request answers "briefly unavailable" instead of hanging.
+            .busy_timeout(Duration::from_secs(2)),
     );
     let pool = SqlitePoolOptions::new()
         .max_connections(8)
+        .acquire_timeout(ACQUIRE_TIMEOUT)
         .after_release(|conn, _| Box::pin(still_usable::<sqlx::Sqlite>(conn)))
         .connect_with(opts)
         .await
@@ -73,7 +80,7 @@ pub async fn postgres(url: &str) -> Result<Db, StoreError> {
     let pool = PgPoolOptions::new()
         .max_connections(16)
         .after_release(|conn, _| Box::pin(still_usable::<sqlx::Postgres>(conn)))
-        .acquire_timeout(Duration::from_secs(10))
+        .acquire_timeout(ACQUIRE_TIMEOUT)
         .connect(url)
         .await
         .map_err(db_err)?;

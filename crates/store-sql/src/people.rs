@@ -555,6 +555,17 @@ pub(crate) async fn insert_interest_tx(
     at: i64,
     callback_due: ::time::Date,
 ) -> Result<(i64, PersonId, bool), StoreError> {
+    if let Some(key) = &i.submission {
+        // Sent again (a request kept on disk, written twice): the first one stands.
+        let first: Option<(i64, i64, bool)> =
+            query_as("SELECT id, person_id, unverified FROM interests WHERE submission = $1")
+                .bind(key)
+                .fetch_optional(&mut **tx)
+                .await?;
+        if let Some((id, person, attached)) = first {
+            return Ok((id, PersonId(person), attached));
+        }
+    }
     let (person_id, attached) = find_or_create_person_tx(
         tx,
         &i.first_name,
@@ -575,8 +586,8 @@ pub(crate) async fn insert_interest_tx(
     .map_err(db_err)?;
     let id: i64 = query_scalar(
         "INSERT INTO interests (offer_id, person_id, best_time, consent_version, channel, \
-         channel_detail, created_at, status, callback_due, updated_at, unverified) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $10, $8, $7, $9) RETURNING id",
+         channel_detail, created_at, status, callback_due, updated_at, unverified, submission) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $10, $8, $7, $9, $11) RETURNING id",
     )
     .bind(i.offer_id.map(|o| o.0))
     .bind(person_id)
@@ -588,6 +599,7 @@ pub(crate) async fn insert_interest_tx(
     .bind(date_to_text(callback_due))
     .bind(attached)
     .bind(InterestStatus::New)
+    .bind(i.submission.as_deref())
     .fetch_one(&mut **tx)
     .await
     .map_err(db_err)?;

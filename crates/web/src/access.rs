@@ -141,7 +141,7 @@ async fn identify(st: &SharedState, headers: &HeaderMap) -> Result<Identity, App
         return Ok(
             match dklik_app::auth::check_api_token(st.store.as_ref(), bearer.trim(), now)
                 .await
-                .map_err(|e| AppError::Internal(e.to_string()))?
+                .map_err(AppError::from)?
             {
                 Some(role) => Identity::Device(role),
                 None => Identity::Anonymous,
@@ -153,7 +153,7 @@ async fn identify(st: &SharedState, headers: &HeaderMap) -> Result<Identity, App
     };
     let rec = dklik_app::auth::session(st.store.as_ref(), token, now)
         .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+        .map_err(AppError::from)?;
     Ok(match rec {
         Some(r) => match (r.user, r.person_id) {
             (Some(u), _) => Identity::User {

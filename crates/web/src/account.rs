@@ -35,7 +35,7 @@ fn with_cookie(cookie: String, to: &str) -> Response {
 }
 
 fn internal(e: AuthError) -> AppError {
-    AppError::Internal(e.to_string())
+    e.into()
 }
 
 #[derive(serde::Deserialize, Default)]

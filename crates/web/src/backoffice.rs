@@ -714,7 +714,7 @@ pub async fn create_account(
             )
             .await
         }
-        Err(e) => Err(AppError::Internal(e.to_string())),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -768,7 +768,7 @@ pub async fn create_token(
             )
             .await
         }
-        Err(e) => Err(AppError::Internal(e.to_string())),
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -79,7 +79,13 @@ pub struct AppState {
     /// The published offers in memory, for the public search (`dklik_app::search`); until it
     /// is built (or where nothing keeps it fresh, as in some tests), searches go to SQL.
     pub search: Arc<dklik_app::search::OfferIndex>,
+    /// Call-back requests the database could not take in time, kept on disk until it can
+    /// (`dklik_app::callbacks`; `serve --callback-queue`).
+    pub callbacks: Arc<dklik_app::callbacks::CallbackQueue>,
 }
+
+/// Where call-back requests wait during an outage, unless `serve --callback-queue` says.
+pub const DEFAULT_CALLBACK_QUEUE: &str = "data/rappels-en-attente.jsonl";
 
 pub type SharedState = Arc<AppState>;
 
@@ -112,7 +118,24 @@ impl AppState {
             security_contact: "securite@dklik.invalid".into(),
             max_feed_bytes: DEFAULT_MAX_FEED_BYTES,
             search: Default::default(),
+            callbacks: Arc::new(dklik_app::callbacks::CallbackQueue::new(
+                DEFAULT_CALLBACK_QUEUE,
+            )),
         })
+    }
+
+    /// The same state with call-back requests kept in this journal during outages.
+    pub fn with_callback_queue(
+        state: SharedState,
+        queue: Arc<dklik_app::callbacks::CallbackQueue>,
+    ) -> SharedState {
+        match Arc::try_unwrap(state) {
+            Ok(mut s) => {
+                s.callbacks = queue;
+                Arc::new(s)
+            }
+            Err(shared) => shared,
+        }
     }
 
     /// The same state with the server's key and the trusted reverse proxies.
@@ -339,6 +362,7 @@ pub fn router(state: SharedState) -> Router {
             client::resolve,
         ))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(error::keep_typed))
         .layer(axum::middleware::from_fn(error::french_rejections))
         .layer(axum::middleware::from_fn(security::headers))
         .layer(axum::middleware::from_fn(log::requests))

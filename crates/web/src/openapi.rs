@@ -270,6 +270,14 @@ fn add_refusals(route: &Route, op: &Op, answers: &mut Map<String, Value>, g: &mu
     if op.params.iter().any(|p| matches!(p, Param::Path { .. })) {
         add(404, "Introuvable");
     }
+    // Any operation during a database outage (see `error::AppError::Unavailable`).
+    answers.entry("503").or_insert_with(|| {
+        json!({
+            "description": "Service momentanément indisponible (base de données injoignable) : réessayer après Retry-After secondes",
+            "headers": {"Retry-After": {"description": "Secondes à attendre", "schema": {"type": "integer", "minimum": 1}}},
+            "content": {"application/json": {"schema": error.clone()}}
+        })
+    });
 }
 
 /// A schema with its top reference followed.

@@ -7,7 +7,7 @@ use askama::Template;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use dklik_app::interests::{submit_interest, InterestError};
+use dklik_app::interests::InterestError;
 use dklik_app::offers::{search_offers, OfferQuery, PAGE_SIZE};
 use dklik_domain::interest::{InterestForm, INTEREST_CONSENT_TEXT};
 use dklik_domain::{BestTime, Channel, ContractType, FieldError, ShiftPeriod, ShortCode};
@@ -52,19 +52,37 @@ pub fn message_page(
     }
 }
 
+/// Health of each part: the database, the journal of call-back requests waiting for it, the
+/// in-memory search. 503 while the database cannot be reached (the rest keeps serving).
 pub async fn healthz(State(st): State<SharedState>) -> Response {
-    match st.store.ping().await {
-        Ok(()) => axum::Json(serde_json::json!({"status": "ok", "db": st.store.backend()}))
-            .into_response(),
-        Err(e) => {
-            tracing::error!("healthz : {e}");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                axum::Json(serde_json::json!({"status": "error"})),
-            )
-                .into_response()
-        }
+    let db = st.store.ping().await;
+    if let Err(e) = &db {
+        tracing::warn!("healthz : {e}");
     }
+    let waiting = st.callbacks.pending().await.map(|q| q.len());
+    let body = serde_json::json!({
+        "status": if db.is_ok() { "ok" } else { "degraded" },
+        "db": st.store.backend(),
+        "parts": {
+            "database": if db.is_ok() { "ok" } else { "indisponible" },
+            "callback_queue": match &waiting {
+                Ok(n) => serde_json::json!({"status": "ok", "waiting": n}),
+                Err(_) => serde_json::json!({"status": "illisible"}),
+            },
+            "search_index": if st.search.ready() { "ok" } else { "non construit" },
+        },
+    });
+    let status = if db.is_ok() {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    let mut res = (status, axum::Json(body)).into_response();
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    res
 }
 
 pub async fn css() -> Response {
@@ -320,11 +338,15 @@ async fn published_offer(
     let Ok(code) = ShortCode::parse(code) else {
         return Ok(None);
     };
-    Ok(st
-        .store
-        .offer_by_code(&code)
-        .await?
-        .filter(|o| o.status == dklik_domain::OfferStatus::Published))
+    match st.store.offer_by_code(&code).await {
+        Ok(o) => Ok(o.filter(|o| o.status == dklik_domain::OfferStatus::Published)),
+        // During an outage the offer as last indexed keeps its page and form working.
+        Err(e) if e.is_unavailable() => match st.search.by_code(&code) {
+            Some(o) => Ok(Some(o)),
+            None => Err(e.into()),
+        },
+        Err(e) => Err(e.into()),
+    }
 }
 
 fn unknown_code_page(code: &str) -> Response {
@@ -442,6 +464,10 @@ pub struct InterestFields {
     site_web: String,
 }
 
+/// How long a call-back request waits for the database before it goes to the journal on disk
+/// (`dklik_app::callbacks`): a person is never kept waiting by an import or an outage.
+pub const CALLBACK_BUDGET: std::time::Duration = std::time::Duration::from_millis(250);
+
 /// The caller's address as the client middleware worked it out (see `crate::client`).
 pub(crate) fn client_ip(ext: &axum::http::Extensions) -> IpAddr {
     ext.get::<crate::client::ClientAddr>()
@@ -478,22 +504,43 @@ pub async fn interest(
     // A scan of a bus screen's QR: the request says which bus and which stop.
     let imp = clean_impression(&f.imp);
     let mut detail = String::new();
+    // Looked up when the database is back if it cannot be read now.
+    let mut unresolved = None;
     if !imp.is_empty() {
-        if let Some(i) = st.store.impression(&imp).await? {
-            channel = Channel::BusScreen;
-            detail = format!(
-                "bus {}, arrêt {} (affichage {})",
-                i.vehicle, i.stop_name, i.code
-            );
+        match st.store.impression(&imp).await {
+            Ok(Some(i)) => {
+                channel = Channel::BusScreen;
+                detail = format!(
+                    "bus {}, arrêt {} (affichage {})",
+                    i.vehicle, i.stop_name, i.code
+                );
+            }
+            Ok(None) => {}
+            Err(e) if e.is_unavailable() => unresolved = Some(imp.clone()),
+            Err(e) => return Err(e.into()),
         }
     }
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let source = dklik_app::interests::Source {
-        channel,
-        detail: &detail,
-        impression: (channel == Channel::BusScreen).then_some(imp.as_str()),
+    let checked = dklik_domain::NewInterest::from_form(&form, Some(o.id), channel, &detail)
+        .map(|mut i| {
+            i.impression = (channel == Channel::BusScreen).then(|| imp.clone());
+            i
+        })
+        .map_err(InterestError::Invalid);
+    let recorded = match checked {
+        Ok(i) => dklik_app::callbacks::record_or_queue(
+            st.store.as_ref(),
+            &st.callbacks,
+            i,
+            unresolved,
+            now,
+            CALLBACK_BUDGET,
+        )
+        .await
+        .map_err(InterestError::Store),
+        Err(e) => Err(e),
     };
-    match submit_interest(st.store.as_ref(), &form, Some(o.id), source, now).await {
+    match recorded {
         Ok(_) => Ok(thanks),
         Err(InterestError::Invalid(v)) => {
             let state = FormState {

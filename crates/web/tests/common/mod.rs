@@ -16,6 +16,10 @@ pub struct App {
     pub screens: Arc<dklik_app::screens::ScreenHub>,
     /// The in-memory offer index; not built until a test refreshes it (searches go to SQL).
     pub search: Arc<dklik_app::search::OfferIndex>,
+    /// Call-back requests kept while the database cannot take them (in the test's folder).
+    pub callbacks: Arc<dklik_app::callbacks::CallbackQueue>,
+    /// The database's URL.
+    pub db_url: String,
     _dir: tempfile::TempDir,
 }
 
@@ -30,9 +34,13 @@ pub const PEER: [u8; 4] = [192, 0, 2, 7];
 pub async fn app_with_proxies(proxies: Vec<dklik_web::Cidr>) -> App {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}", dir.path().join("t.db").display());
-    let store = dklik_store_sql::SqlStore::connect(&url)
-        .await
-        .expect("open");
+    app_on(&url, dir, proxies).await
+}
+
+/// The app on the database at `url` (migrated and loaded with the demo offers, the ROME
+/// fixture and the GTFS feed), its files in `dir`.
+pub async fn app_on(url: &str, dir: tempfile::TempDir, proxies: Vec<dklik_web::Cidr>) -> App {
+    let store = dklik_store_sql::SqlStore::connect(url).await.expect("open");
     store.migrate().await.expect("migrate");
     store
         .save_rome(&dklik_store_tests::rome_fixture(), &|_| {})
@@ -62,6 +70,10 @@ pub async fn app_with_proxies(proxies: Vec<dklik_web::Cidr>) -> App {
         dklik_web::AppState::new(store.clone(), "https://dklik.example", 24, screens.clone());
     let state =
         dklik_web::AppState::with_security(state, dklik_app::auth::ServerKey::ephemeral(), proxies);
+    let callbacks = Arc::new(dklik_app::callbacks::CallbackQueue::new(
+        dir.path().join("rappels-en-attente.jsonl"),
+    ));
+    let state = dklik_web::AppState::with_callback_queue(state, callbacks.clone());
     let search = state.search.clone();
     let router = dklik_web::router(state).layer(MockConnectInfo(SocketAddr::from((PEER, 4000))));
     App {
@@ -69,6 +81,8 @@ pub async fn app_with_proxies(proxies: Vec<dklik_web::Cidr>) -> App {
         store,
         screens,
         search,
+        callbacks,
+        db_url: url.to_string(),
         _dir: dir,
     }
 }

@@ -1,0 +1,247 @@
+//! The database unavailable: held by a long import (SQLite's one writer), or stopped
+//! (PostgreSQL behind a proxy the test cuts). A person's call-back request is never lost nor
+//! kept waiting: it goes to the journal on disk and is written once when the database is
+//! back; pages say the service is briefly unavailable (503, `Retry-After`) and give back what
+//! was typed; `/healthz` says which part is down.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::{get, post_form, App};
+use sqlx::Connection;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+async fn code_of(app: &App) -> String {
+    app.store
+        .offer_by_external_id("DEMO-001")
+        .await
+        .expect("query")
+        .expect("offer")
+        .code
+        .to_string()
+}
+
+/// The requests recorded for a phone number (stored as "06 11 22 33 99").
+async fn requests_of(app: &App, phone: &str) -> usize {
+    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+    app.store
+        .interests(1_000)
+        .await
+        .expect("interests")
+        .iter()
+        .filter(|i| {
+            i.phone
+                .as_deref()
+                .is_some_and(|p| p.replace(' ', "") == digits)
+        })
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_back_never_waits_for_an_import_and_is_written_once() {
+    let app = common::app().await;
+    let code = code_of(&app).await;
+    // An import holds SQLite's write lock (a long transaction on another connection).
+    let mut import = sqlx::SqliteConnection::connect(&app.db_url)
+        .await
+        .expect("raw");
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut import)
+        .await
+        .expect("lock");
+    sqlx::query("UPDATE offers SET title = title")
+        .execute(&mut import)
+        .await
+        .expect("write");
+    let r = post_form(
+        &app,
+        &format!("/offres/{code}/interet"),
+        "prenom=Nadia&telephone=0611223399&email=&moment=matin&consentement=oui&src=site",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(r.location.expect("thanks").ends_with("/merci"));
+    let waiting = app.callbacks.pending().await.expect("journal");
+    assert_eq!(waiting.len(), 1, "kept on disk while the import writes");
+    assert_eq!(waiting[0].interest.first_name, "Nadia");
+    assert!(waiting[0].interest.submission.is_some());
+    // While the lock is held the journal cannot be written out; nothing is lost.
+    assert_eq!(
+        app.callbacks
+            .replay(app.store.as_ref())
+            .await
+            .expect("replay"),
+        0
+    );
+    assert_eq!(app.callbacks.pending().await.expect("journal").len(), 1);
+    sqlx::query("COMMIT")
+        .execute(&mut import)
+        .await
+        .expect("end of import");
+    assert_eq!(
+        app.callbacks
+            .replay(app.store.as_ref())
+            .await
+            .expect("replay"),
+        1
+    );
+    assert!(app.callbacks.pending().await.expect("journal").is_empty());
+    assert_eq!(requests_of(&app, "0611223399").await, 1);
+    // A server stopped between writing the request and clearing its journal writes it again:
+    // the store knows its key, one request stays.
+    app.callbacks.push(&waiting[0]).await.expect("again");
+    assert_eq!(
+        app.callbacks
+            .replay(app.store.as_ref())
+            .await
+            .expect("replay"),
+        1
+    );
+    assert_eq!(requests_of(&app, "0611223399").await, 1);
+    let journey = app
+        .store
+        .interests(1_000)
+        .await
+        .expect("interests")
+        .into_iter()
+        .find(|i| i.phone.as_deref() == Some("06 11 22 33 99"))
+        .expect("the request");
+    assert_eq!(journey.first_name, "Nadia");
+}
+
+/// A loopback TCP proxy to PostgreSQL that the test can cut (as if the server stopped) and
+/// restore, without touching the server other tests use.
+struct Proxy {
+    port: u16,
+    up: Arc<AtomicBool>,
+    links: Arc<Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+}
+
+impl Proxy {
+    async fn start(upstream: String) -> Proxy {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let up = Arc::new(AtomicBool::new(true));
+        let links: Arc<Mutex<Vec<tokio::task::JoinHandle<()>>>> = Arc::default();
+        let (up2, links2) = (up.clone(), links.clone());
+        tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                if !up2.load(Ordering::SeqCst) {
+                    // The database is "stopped": the connection closes at once.
+                    drop(client);
+                    continue;
+                }
+                let upstream = upstream.clone();
+                let task = tokio::spawn(async move {
+                    if let Ok(mut server) = tokio::net::TcpStream::connect(&upstream).await {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                    }
+                });
+                links2.lock().expect("links").push(task);
+            }
+        });
+        Proxy { port, up, links }
+    }
+
+    fn cut(&self) {
+        self.up.store(false, Ordering::SeqCst);
+        for t in self.links.lock().expect("links").drain(..) {
+            t.abort();
+        }
+    }
+
+    fn restore(&self) {
+        self.up.store(true, Ordering::SeqCst);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_outage_is_answered_fast_and_loses_no_call_back() {
+    // A fresh database on the test server, reached through the proxy.
+    let db = dklik_store_tests::fresh_postgres().await;
+    let (head, tail) = db.url.split_once('@').expect("user@host");
+    let (hostport, name) = tail.split_once('/').expect("host/db");
+    let proxy = Proxy::start(hostport.to_string()).await;
+    let url = format!("{head}@127.0.0.1:{}/{name}", proxy.port);
+    let app = common::app_on(&url, tempfile::tempdir().expect("tmp"), vec![]).await;
+    assert!(app
+        .search
+        .refresh(app.store.as_ref(), true)
+        .await
+        .expect("index"));
+    let code = code_of(&app).await;
+    assert_eq!(get(&app, "/healthz").await.status, StatusCode::OK);
+
+    proxy.cut();
+    // The call-back form: thanked at once, the request kept on disk.
+    let started = Instant::now();
+    let r = post_form(
+        &app,
+        &format!("/offres/{code}/interet"),
+        "prenom=Karim&telephone=0622334455&email=karim%40exemple.fr&moment=soir&consentement=oui&src=ecran",
+    )
+    .await;
+    let took = started.elapsed();
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // The pool used to wait 10 s for a connection; a person now waits at most the call-back
+    // budget (a generous bound here: machines are shared).
+    assert!(took < Duration::from_secs(5), "{took:?}");
+    let thanks = get(&app, &format!("/offres/{code}/merci")).await;
+    assert_eq!(thanks.status, StatusCode::OK, "{}", thanks.body);
+    assert_eq!(app.callbacks.pending().await.expect("journal").len(), 1);
+    // The offer's page and the list are served from memory.
+    assert_eq!(
+        get(&app, &format!("/offres/{code}")).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(get(&app, "/offres").await.status, StatusCode::OK);
+    // /healthz says which part is down.
+    let h = get(&app, "/healthz").await;
+    assert_eq!(h.status, StatusCode::SERVICE_UNAVAILABLE);
+    let v: serde_json::Value = serde_json::from_str(&h.body).expect("json");
+    assert_eq!(v["parts"]["database"], "indisponible");
+    assert_eq!(v["parts"]["callback_queue"]["waiting"], 1);
+    assert_eq!(v["parts"]["search_index"], "ok");
+    // The API: JSON, 503, Retry-After.
+    let api = get(&app, "/api/v1/employers").await;
+    assert_eq!(api.status, StatusCode::SERVICE_UNAVAILABLE, "{}", api.body);
+    assert!(api.headers.contains_key("retry-after"));
+    let v: serde_json::Value = serde_json::from_str(&api.body).expect("json error");
+    assert!(v["error"].as_str().expect("error").contains("indisponible"));
+    // A form that needs the database comes back with what was typed (never a password).
+    let login = post_form(
+        &app,
+        "/connexion",
+        "email=camille%40dklik.example&mot_de_passe=SecretTresLong42&suite=%2Fconseil",
+    )
+    .await;
+    assert_eq!(login.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(login.headers.contains_key("retry-after"));
+    assert!(login.body.contains("momentanément indisponible"));
+    assert!(login.body.contains("value=\"camille@dklik.example\""));
+    assert!(login.body.contains("Envoyer de nouveau"));
+    assert!(!login.body.contains("SecretTresLong42"));
+
+    proxy.restore();
+    // Back to normal at the next request; the journal is written once.
+    assert_eq!(get(&app, "/healthz").await.status, StatusCode::OK);
+    assert_eq!(
+        app.callbacks
+            .replay(app.store.as_ref())
+            .await
+            .expect("replay"),
+        1
+    );
+    assert_eq!(
+        app.callbacks
+            .replay(app.store.as_ref())
+            .await
+            .expect("replay"),
+        0
+    );
+    assert_eq!(requests_of(&app, "0622334455").await, 1);
+}
