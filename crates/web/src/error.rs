@@ -251,15 +251,26 @@ pub async fn keep_typed(req: axum::extract::Request, next: axum::middleware::Nex
     }
     let action = req.uri().to_string();
     let (parts, body) = req.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, KEPT_FORM_BYTES).await else {
-        // Too big to keep: the handler's own limit answers.
-        return crate::pages::message_page(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "Envoi trop gros",
-            &["Ce qui a été envoyé est trop gros pour cette adresse."],
-            false,
-            "",
-        );
+    let bytes = match axum::body::to_bytes(body, KEPT_FORM_BYTES).await {
+        Ok(b) => b,
+        Err(e) if crate::server::too_slow(&e) => {
+            return crate::pages::message_page(
+                StatusCode::REQUEST_TIMEOUT,
+                "Temps dépassé",
+                &["L'envoi a pris trop de temps. Réessayez."],
+                false,
+                "",
+            );
+        }
+        Err(_) => {
+            return crate::pages::message_page(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Envoi trop gros",
+                &["Ce qui a été envoyé est trop gros pour cette adresse."],
+                false,
+                "",
+            );
+        }
     };
     let req = axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes.clone()));
     let res = next.run(req).await;

@@ -22,6 +22,7 @@ pub mod routes;
 mod screen_settings;
 mod screens;
 mod security;
+pub mod server;
 mod skills;
 mod views;
 
@@ -369,15 +370,28 @@ pub fn router(state: SharedState) -> Router {
         .with_state(state)
 }
 
-/// Serves until ctrl-c.
+/// Serves until ctrl-c, with the default limits for slow clients ([`server::Limits`]).
 pub async fn serve(state: SharedState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
-    let app = router(state);
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(async {
+    let limits = server::Limits {
+        exempt: state.trusted_proxies.clone(),
+        ..Default::default()
+    };
+    serve_with(state, listener, limits, async {
         let _ = tokio::signal::ctrl_c().await;
     })
     .await
+}
+
+/// Serves with these limits until `shutdown` completes.
+pub async fn serve_with(
+    state: SharedState,
+    listener: tokio::net::TcpListener,
+    limits: server::Limits,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let body_timeout = limits.body_timeout;
+    let app = router(state).layer(axum::middleware::from_fn(move |req, next| {
+        server::body_deadline(body_timeout, req, next)
+    }));
+    server::run(listener, app, limits, shutdown).await
 }
