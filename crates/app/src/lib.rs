@@ -8,6 +8,8 @@
 pub mod account_store;
 pub mod auth;
 pub mod callbacks;
+pub mod employer_store;
+pub mod employers;
 pub mod impact;
 pub mod impact_store;
 pub mod inbox;
@@ -33,6 +35,7 @@ pub mod skills_store;
 pub mod store;
 
 pub use account_store::AccountStore;
+pub use employer_store::EmployerStore;
 pub use impact_store::ImpactStore;
 pub use introduction_store::IntroductionStore;
 pub use orientation_store::OrientationStore;

@@ -43,6 +43,8 @@ pub struct SkillsRef {
     pub index: SkillIndex,
     /// Job sheets.
     pub jobs: Vec<RomeJob>,
+    /// Appellations (the names of trades people search for).
+    pub appellations: Vec<dklik_domain::rome::RomeAppellation>,
     loaded_at: std::time::Instant,
 }
 
@@ -83,6 +85,7 @@ impl SkillsCache {
         let r = Arc::new(SkillsRef {
             index: SkillIndex::new(&cat.items, &cat.appellations, &cat.job_items),
             jobs: cat.jobs,
+            appellations: cat.appellations,
             loaded_at: std::time::Instant::now(),
         });
         if let Ok(mut g) = self.0.write() {

@@ -296,6 +296,7 @@ pub trait Store:
     + crate::screen_store::ScreenStore
     + crate::account_store::AccountStore
     + crate::people_store::PeopleStore
+    + crate::employer_store::EmployerStore
     + Send
     + Sync
 {

@@ -17,6 +17,7 @@ pub mod codes;
 mod common;
 pub mod connect;
 pub mod db;
+pub mod employers;
 pub mod impact;
 pub mod introductions;
 pub mod migrate;

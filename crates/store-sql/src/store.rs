@@ -395,36 +395,9 @@ impl Store for SqlStore {
         status: OfferStatus,
         on: ::time::Date,
     ) -> Result<(), StoreError> {
-        let mut tx = self.db.begin_write().await.map_err(db_err)?;
-        let current: OfferStatus = query("SELECT status FROM offers WHERE id = $1")
-            .bind(id.0)
-            .fetch_optional(&mut *tx)
+        use dklik_app::employer_store::EmployerStore as _;
+        self.change_offer_status(id, status, on, "système", unix_now())
             .await
-            .map_err(db_err)?
-            .ok_or(StoreError::NotFound)?
-            .code(0)?;
-        if !current.can_become(status) {
-            return Err(StoreError::Conflict(format!(
-                "Une offre « {} » ne peut pas devenir « {} ».",
-                current.label_fr(),
-                status.label_fr()
-            )));
-        }
-        let day = date_to_text(on);
-        let sql = if status == OfferStatus::Published {
-            "UPDATE offers SET status = $1, published_on = $2, updated_at = $3 WHERE id = $4"
-        } else {
-            "UPDATE offers SET status = $1, ended_on = $2, updated_at = $3 WHERE id = $4"
-        };
-        query(sql)
-            .bind(status)
-            .bind(day)
-            .bind(unix_now())
-            .bind(id.0)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        tx.commit().await.map_err(db_err)
     }
 
     async fn employers(&self) -> Result<Vec<EmployerSummary>, StoreError> {

@@ -3507,3 +3507,237 @@ pub async fn contact_changes_need_a_code_and_end_sessions(store: &dyn Store) {
         .expect("q")
         .is_none());
 }
+
+/// Employers, sites and offers entered in the browser: checked forms, duplicates refused, an
+/// offer made as a draft, published only with a shift and a need, each change of state kept
+/// with who made it.
+pub async fn employers_offers_and_states_from_the_browser(store: &dyn Store) {
+    use dklik_app::employers::{self, EmployersError, OfferForm, SiteForm};
+    use dklik_domain::employer::EmployerForm;
+    load_rome(store).await;
+    let r = dklik_app::skills::SkillsCache::default()
+        .get(store)
+        .await
+        .expect("reference");
+    let form = EmployerForm {
+        nom: "Aciéries du Littoral".into(),
+        description: "Laminage à froid".into(),
+        siret: "732 829 320 00074".into(),
+        naf: "2410z".into(),
+        contact: "Claire Martin".into(),
+        email: "Claire.Martin@acieries.example".into(),
+        telephone: "03 28 00 00 00".into(),
+    };
+    let field_of = |e: EmployersError| match e {
+        EmployersError::Invalid(v) => v.errors.iter().map(|e| e.field.clone()).collect::<Vec<_>>(),
+        EmployersError::Store(s) => panic!("store: {s}"),
+    };
+    let bad = EmployerForm {
+        siret: "732 829 320 00075".into(),
+        email: "pas-une-adresse".into(),
+        ..form.clone()
+    };
+    let fields = field_of(
+        employers::create_employer(store, &bad, 10)
+            .await
+            .expect_err("refused"),
+    );
+    assert!(fields.contains(&"siret".to_string()) && fields.contains(&"email".to_string()));
+    let id = employers::create_employer(store, &form, 10)
+        .await
+        .expect("created");
+    assert_eq!(
+        field_of(
+            employers::create_employer(store, &form, 11)
+                .await
+                .expect_err("twice")
+        ),
+        ["nom"]
+    );
+    let card = store.employer_card(id).await.expect("q").expect("card");
+    assert_eq!(card.siret.as_deref(), Some("73282932000074"));
+    assert_eq!(card.naf.as_deref(), Some("24.10Z"));
+    assert_eq!(
+        card.contact_email.as_deref(),
+        Some("claire.martin@acieries.example")
+    );
+    assert!(!card.employer.fictional);
+    employers::update_employer(
+        store,
+        id,
+        &EmployerForm {
+            contact: "Paul Leroy".into(),
+            ..form.clone()
+        },
+        12,
+    )
+    .await
+    .expect("updated");
+    assert_eq!(
+        store
+            .employer_card(id)
+            .await
+            .expect("q")
+            .expect("card")
+            .contact_name,
+        "Paul Leroy"
+    );
+    // A site must be placed: coordinates typed (or chosen from the geocoder, or the plan).
+    let mut site = SiteForm {
+        nom: "Usine de Mardyck".into(),
+        adresse: "Route de l'Écluse".into(),
+        commune: "Dunkerque".into(),
+        insee: "59183".into(),
+        ..Default::default()
+    };
+    assert_eq!(
+        field_of(
+            employers::add_site(store, id, &site)
+                .await
+                .expect_err("unplaced")
+        ),
+        ["latitude"]
+    );
+    site.latitude = "51,0213".into();
+    site.longitude = "2.2847".into();
+    let site_id = employers::add_site(store, id, &site).await.expect("site");
+    assert_eq!(
+        field_of(
+            employers::add_site(store, id, &site)
+                .await
+                .expect_err("twice")
+        ),
+        ["nom"]
+    );
+    // An offer, made as a draft.
+    let appellation = r
+        .appellations
+        .iter()
+        .find(|a| a.rome.as_str() == "H2913")
+        .expect("a welder's appellation");
+    let mut f = OfferForm {
+        intitule: "Soudeur TIG de nuit".into(),
+        appellation: appellation.code.0.to_string(),
+        description: "Soudure de tuyauteries.".into(),
+        site: site_id.0.to_string(),
+        contrat: "cdi".into(),
+        heures_semaine: "35".into(),
+        postes: "2".into(),
+        sans_diplome: "oui".into(),
+        ..Default::default()
+    };
+    f.shifts = vec![
+        (vec!["0".into(), "1".into()], "21:00".into(), "05:00".into()),
+        Default::default(),
+        Default::default(),
+    ];
+    let wrong = OfferForm {
+        site: "999999".into(),
+        appellation: String::new(),
+        ..f.clone()
+    };
+    let fields = field_of(
+        employers::create_offer(store, &r, id, &wrong, "Camille (conseiller)", 13)
+            .await
+            .expect_err("refused"),
+    );
+    assert!(fields.contains(&"site".to_string()) && fields.contains(&"code_rome".to_string()));
+    let o = employers::create_offer(store, &r, id, &f, "Camille (conseiller)", 13)
+        .await
+        .expect("offer");
+    assert_eq!(o.status, OfferStatus::Draft);
+    assert_eq!(o.rome.as_str(), "H2913");
+    assert!(o.shifts[0].overnight(), "a night shift over midnight");
+    assert_eq!(o.positions, 2);
+    assert_eq!(store.employer_offers(id).await.expect("offers").len(), 1);
+    // Not published without a need.
+    let fields = field_of(
+        employers::change_status(
+            store,
+            &o,
+            OfferStatus::Published,
+            "Camille (conseiller)",
+            14,
+        )
+        .await
+        .expect_err("no need yet"),
+    );
+    assert_eq!(fields, ["etat"]);
+    let item = r
+        .index
+        .item(dklik_domain::OgrCode(
+            rome_fixture()
+                .items
+                .iter()
+                .find(|i| i.kind.requirable())
+                .expect("item")
+                .code
+                .0,
+        ))
+        .expect("indexed")
+        .code;
+    dklik_app::skills::set_offer_need(store, &r, o.id, &item.0.to_string(), "2", "must")
+        .await
+        .expect("need");
+    let o = store.offer(o.id).await.expect("q").expect("offer");
+    // Changing the form keeps the needs.
+    f.intitule = "Soudeur TIG (nuit)".into();
+    employers::update_offer(store, &r, &o, &f)
+        .await
+        .expect("changed");
+    let o = store.offer(o.id).await.expect("q").expect("offer");
+    assert_eq!(o.title, "Soudeur TIG (nuit)");
+    assert_eq!(o.items.len(), 1);
+    employers::change_status(
+        store,
+        &o,
+        OfferStatus::Published,
+        "Camille (conseiller)",
+        15,
+    )
+    .await
+    .expect("published");
+    let o = store.offer(o.id).await.expect("q").expect("offer");
+    assert_eq!(o.status, OfferStatus::Published);
+    assert!(o.published_on.is_some());
+    employers::change_status(
+        store,
+        &o,
+        OfferStatus::Filled,
+        "Paul Leroy (entreprise)",
+        16,
+    )
+    .await
+    .expect("filled");
+    let o = store.offer(o.id).await.expect("q").expect("offer");
+    assert!(
+        employers::change_status(store, &o, OfferStatus::Published, "x", 17)
+            .await
+            .is_err()
+    );
+    assert!(
+        employers::update_offer(store, &r, &o, &f).await.is_err(),
+        "a filled offer is not changed"
+    );
+    let changes = store.offer_status_changes(o.id).await.expect("changes");
+    assert_eq!(
+        changes
+            .iter()
+            .map(|c| (c.from, c.to, c.actor.as_str(), c.at))
+            .collect::<Vec<_>>(),
+        [
+            (
+                OfferStatus::Draft,
+                OfferStatus::Published,
+                "Camille (conseiller)",
+                15
+            ),
+            (
+                OfferStatus::Published,
+                OfferStatus::Filled,
+                "Paul Leroy (entreprise)",
+                16
+            ),
+        ]
+    );
+}

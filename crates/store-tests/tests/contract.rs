@@ -57,4 +57,5 @@ contract!(
     public_forms_never_change_a_record_and_failed_ones_write_nothing,
     merging_people_keeps_everything_of_both,
     contact_changes_need_a_code_and_end_sessions,
+    employers_offers_and_states_from_the_browser,
 );
