@@ -482,3 +482,73 @@ test('the programme lead reads the dashboard on a phone: charts with their table
   assert.deepEqual(outside, []);
   await ctx.close();
 });
+
+test('an advisor puts a new employer and its offer online from a phone and a laptop, axe on every state', async () => {
+  for (const [width, height, n] of [[360, 640, 1], [1366, 768, 2]]) {
+    const ctx = await browser.newContext({ viewport: { width, height }, bypassCSP: true /* only to inject axe-core */ });
+    const page = await ctx.newPage();
+    const check = async (what) => {
+      const bad = await audit(page);
+      assert.deepEqual(bad.map(v => `${v.id}: ${v.help}`), [], `axe violations: ${what} at ${width}px`);
+      const sideways = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+      assert.equal(sideways, false, `${what} scrolls sideways at ${width}px`);
+    };
+    await signIn(page, 'conseil@dklik.demo');
+    await page.waitForLoadState();
+    await page.goto(`${base}/conseil/entreprises`);
+    await check('the list of employers');
+    await page.click('a:has-text("Ajouter une entreprise")');
+    await page.fill('#nom', `Chaudronnerie des Dunes ${n}`);
+    await page.fill('#siret', '732 829 320 00075');
+    await page.click('button:has-text("Ajouter l\'entreprise")');
+    assert.match(await page.textContent('.error-summary'), /clé ne correspond pas/);
+    assert.equal(await page.inputValue('#nom'), `Chaudronnerie des Dunes ${n}`, 'what was typed is kept');
+    await check('the employer form with errors');
+    // Two employers cannot share a SIRET: the second run uses La Poste's rule instead.
+    await page.fill('#siret', n === 1 ? '732 829 320 00074' : '356 000 000 12346');
+    await page.fill('#contact', 'Claire Martin');
+    await page.click('button:has-text("Ajouter l\'entreprise")');
+    await page.waitForURL(/\/conseil\/entreprises\/\d+\?ok=cree/);
+    await check('a new employer');
+    await page.fill('#nom', 'Atelier du port');
+    await page.fill('#adresse', 'Quai de Lorraine');
+    await page.fill('#commune', 'Dunkerque');
+    await page.fill('#insee', '59183');
+    await page.click('button:has-text("Ajouter le site")');
+    assert.match(await page.textContent('.error-summary'), /Placez le site/);
+    await check('a site without coordinates');
+    await page.fill('#latitude', '51.0344');
+    await page.fill('#longitude', '2.3768');
+    await page.click('button:has-text("Ajouter le site")');
+    await page.waitForURL(/ok=site/);
+    await page.click('a:has-text("Nouvelle offre")');
+    await page.fill('#code_rome', 'chaudronnier');
+    await page.click('button:has-text("Chercher")');
+    await check('the trade search');
+    await page.click('ul.found a >> nth=0');
+    await page.fill('#intitule', 'Chaudronnier / Chaudronnière en tuyauterie industrielle, équipe de nuit');
+    await page.check('#j1-0');
+    await page.check('#j1-1');
+    await page.fill('#debut1', '21:00');
+    await page.fill('#fin1', '05:00');
+    await page.click('button:has-text("Enregistrer le brouillon")');
+    assert.match(await page.textContent('.error-summary'), /contrat/i);
+    await check('the offer form with errors');
+    await page.selectOption('#contrat', 'cdi');
+    await page.click('button:has-text("Enregistrer le brouillon")');
+    await page.waitForURL(/\/conseil\/offres\/[A-Z0-9]{6}\/competences/);
+    const code = page.url().match(/offres\/([A-Z0-9]{6})\//)[1];
+    await check('the needs of the new offer');
+    await page.click('ul.found button >> nth=0');
+    await page.waitForLoadState();
+    await page.goto(`${base}/conseil/entreprises`);
+    await page.click(`a:has-text("Chaudronnerie des Dunes ${n}")`);
+    await page.click('button:has-text("Publier")');
+    await page.waitForURL(/ok=etat/);
+    await check('the employer with a published offer');
+    const pub = await page.goto(`${base}/offres/${code}`);
+    assert.equal(pub.status(), 200);
+    assert.match(await page.textContent('h1'), /Chaudronnier/);
+    await ctx.close();
+  }
+});

@@ -48,7 +48,7 @@ fn login_form(email: &str, next: &str) -> FormPage {
     FormPage {
         title: "Se connecter",
         intro: vec!["Pour les conseillers, l'équipe mobile et les entreprises.".into()],
-        action: "/connexion",
+        action: "/connexion".into(),
         csrf: String::new(),
         hidden: vec![("suite", safe_next(next))],
         fields: vec![
@@ -134,7 +134,7 @@ pub async fn logout_page(Extension(id): Extension<Identity>) -> Response {
     FormPage {
         title: "Se déconnecter",
         intro: vec!["Vous allez fermer votre session sur cet appareil.".into()],
-        action: "/deconnexion",
+        action: "/deconnexion".into(),
         csrf: id.csrf().to_string(),
         hidden: vec![],
         fields: vec![],
@@ -161,7 +161,7 @@ fn forgot_form(email: &str) -> FormPage {
     FormPage {
         title: "Mot de passe oublié",
         intro: vec!["Écrivez l'adresse e-mail de votre compte. Vous recevrez un lien pour choisir un nouveau mot de passe.".into()],
-        action: "/connexion/oubli",
+        action: "/connexion/oubli".into(),
         csrf: String::new(),
         hidden: vec![],
         fields: vec![Field::new("email", "Adresse e-mail", "email", "username").value(email)],
@@ -227,7 +227,7 @@ fn reset_form(token: &str) -> FormPage {
     FormPage {
         title: "Choisir un nouveau mot de passe",
         intro: vec!["Choisissez un mot de passe d'au moins 12 caractères. Une phrase facile à retenir convient bien.".into()],
-        action: "/connexion/nouveau-mot-de-passe",
+        action: "/connexion/nouveau-mot-de-passe".into(),
         csrf: String::new(),
         hidden: vec![("jeton", token.chars().take(100).collect())],
         fields: vec![
@@ -314,7 +314,7 @@ fn person_email_form(email: &str) -> FormPage {
             "Vous avez laissé votre adresse e-mail pour être rappelé ?".into(),
             "Écrivez-la ici. Vous recevrez un code à 6 chiffres pour voir vos données.".into(),
         ],
-        action: "/mon-espace",
+        action: "/mon-espace".into(),
         csrf: String::new(),
         hidden: vec![],
         fields: vec![Field::new("email", "Votre adresse e-mail", "email", "email").value(email)],
@@ -332,7 +332,7 @@ fn person_code_form(email: &str) -> FormPage {
                 .into(),
             "Le code marche 15 minutes.".into(),
         ],
-        action: "/mon-espace/code",
+        action: "/mon-espace/code".into(),
         csrf: String::new(),
         hidden: vec![("email", email.chars().take(254).collect())],
         fields: vec![
@@ -574,7 +574,7 @@ fn new_email_form(csrf: &str, email: &str) -> FormPage {
             "Écrivez votre nouvelle adresse. Nous y enverrons un code à 6 chiffres.".into(),
             "L'adresse change quand vous écrivez ce code. Votre ancienne adresse reçoit un message.".into(),
         ],
-        action: "/mon-espace/adresse",
+        action: "/mon-espace/adresse".into(),
         csrf: csrf.to_string(),
         hidden: vec![],
         fields: vec![
@@ -593,7 +593,7 @@ fn new_email_code_form(csrf: &str) -> FormPage {
             "Un code à 6 chiffres vient de partir vers votre nouvelle adresse.".into(),
             "Il marche 15 minutes.".into(),
         ],
-        action: "/mon-espace/adresse/code",
+        action: "/mon-espace/adresse/code".into(),
         csrf: csrf.to_string(),
         hidden: vec![],
         fields: vec![Field::new(

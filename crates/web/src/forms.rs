@@ -51,7 +51,7 @@ impl Field {
 pub struct FormPage {
     pub title: &'static str,
     pub intro: Vec<String>,
-    pub action: &'static str,
+    pub action: String,
     pub csrf: String,
     pub hidden: Vec<(&'static str, String)>,
     pub fields: Vec<Field>,

@@ -9,6 +9,7 @@ mod api;
 mod backoffice;
 mod client;
 mod display_report;
+mod employers;
 mod error;
 mod forms;
 mod impact;
@@ -254,6 +255,12 @@ impl PageCache {
                 }
             }
             e.insert(key, (Instant::now(), html));
+        }
+    }
+    /// Forgets every page (an offer changed here: this server shows it at once).
+    pub fn clear(&self) {
+        if let Ok(mut e) = self.entries.lock() {
+            e.clear();
         }
     }
 }

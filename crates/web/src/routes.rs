@@ -83,6 +83,7 @@ pub fn all() -> Vec<Route> {
         crate::screen_settings::routes(),
         crate::screens::routes(),
         crate::display_report::routes(),
+        crate::employers::routes(),
     ]
     .into_iter()
     .flatten()

@@ -47,6 +47,10 @@ impl FormData {
                 .collect(),
         )
     }
+    /// Every (name, value) posted, in order.
+    pub fn pairs(&self) -> &[(String, String)] {
+        &self.0
+    }
     pub fn get(&self, name: &str) -> String {
         self.0
             .iter()

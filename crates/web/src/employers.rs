@@ -1,0 +1,838 @@
+//! Employers, their sites and their offers in the advisors' space: add and change an
+//! employer, place its sites, write an offer (a draft), then publish, fill or close it.
+
+use crate::access::Identity;
+use crate::error::AppError;
+use crate::forms::{Field, FormPage};
+use crate::skills::FormData;
+use crate::SharedState;
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Extension;
+use dklik_app::employers::{self, EmployersError, OfferForm, SiteForm, SHIFT_ROWS};
+use dklik_app::inbox::actor_label;
+use dklik_domain::employer::EmployerForm;
+use dklik_domain::{ContractType, EmployerId, FieldError, Offer, OfferStatus, ShortCode, User};
+
+fn me(id: &Identity) -> Result<&User, AppError> {
+    id.user().ok_or(AppError::NotFound)
+}
+
+fn employer_id(s: &str) -> Result<EmployerId, AppError> {
+    s.parse::<i64>()
+        .map(EmployerId)
+        .map_err(|_| AppError::NotFound)
+}
+
+/// The form's errors, or the store's failure.
+fn errors_of(e: EmployersError) -> Result<Vec<FieldError>, AppError> {
+    match e {
+        EmployersError::Invalid(v) => Ok(v.errors),
+        EmployersError::Store(s) => Err(s.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "employers.html")]
+struct EmployersPage {
+    notice: String,
+    /// (id, name, published offers in words, fictional)
+    rows: Vec<(i64, String, String, bool)>,
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct Notice {
+    #[serde(default)]
+    ok: String,
+}
+
+pub async fn list(
+    State(st): State<SharedState>,
+    Extension(ident): Extension<Identity>,
+    Query(q): Query<Notice>,
+) -> Result<Response, AppError> {
+    me(&ident)?;
+    let rows = st
+        .store
+        .employers()
+        .await?
+        .into_iter()
+        .map(|e| {
+            let n = e.published_offers;
+            (
+                e.employer.id.0,
+                e.employer.name,
+                match n {
+                    0 => "Aucune offre publiée".to_string(),
+                    1 => "1 offre publiée".to_string(),
+                    n => format!("{n} offres publiées"),
+                },
+                e.employer.fictional,
+            )
+        })
+        .collect();
+    let notice = match q.ok.as_str() {
+        "cree" => "L'entreprise est ajoutée.",
+        _ => "",
+    };
+    Ok(Html(
+        EmployersPage {
+            notice: notice.into(),
+            rows,
+        }
+        .render()?,
+    )
+    .into_response())
+}
+
+fn employer_form_page(
+    title: &'static str,
+    action: String,
+    csrf: &str,
+    f: &EmployerForm,
+    submit: &'static str,
+) -> FormPage {
+    FormPage {
+        title,
+        intro: vec!["Le SIRET est vérifié par sa clé : un chiffre mal recopié est signalé.".into()],
+        action,
+        csrf: csrf.to_string(),
+        hidden: vec![],
+        fields: vec![
+            Field::new("nom", "Nom de l'entreprise", "text", "organization").value(&f.nom),
+            Field::new("siret", "SIRET (14 chiffres)", "text", "off")
+                .value(&f.siret)
+                .hint("Sur un bulletin de paie, un devis ou l'annuaire des entreprises."),
+            Field::new("naf", "Code NAF (facultatif)", "text", "off")
+                .value(&f.naf)
+                .hint("Par exemple 24.10Z."),
+            Field::new("description", "Activité (facultatif)", "text", "off").value(&f.description),
+            Field::new("contact", "Personne à contacter", "text", "name").value(&f.contact),
+            Field::new("email", "Son e-mail", "email", "email").value(&f.email),
+            Field::new("telephone", "Son téléphone", "tel", "tel").value(&f.telephone),
+        ],
+        submit,
+        links: vec![("/conseil/entreprises", "Retour aux entreprises")],
+        errors: vec![],
+    }
+}
+
+fn employer_form_of(d: &FormData) -> EmployerForm {
+    EmployerForm {
+        nom: d.get("nom"),
+        description: d.get("description"),
+        siret: d.get("siret"),
+        naf: d.get("naf"),
+        contact: d.get("contact"),
+        email: d.get("email"),
+        telephone: d.get("telephone"),
+    }
+}
+
+pub async fn new_employer(Extension(ident): Extension<Identity>) -> Result<Response, AppError> {
+    me(&ident)?;
+    Ok(employer_form_page(
+        "Ajouter une entreprise",
+        "/conseil/entreprises/nouvelle".into(),
+        ident.csrf(),
+        &EmployerForm::default(),
+        "Ajouter l'entreprise",
+    )
+    .respond(StatusCode::OK))
+}
+
+pub async fn create_employer(
+    State(st): State<SharedState>,
+    Extension(ident): Extension<Identity>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    me(&ident)?;
+    let f = employer_form_of(&FormData::parse(&body));
+    match employers::create_employer(st.store.as_ref(), &f, dklik_app::unix_now()).await {
+        Ok(id) => {
+            Ok(Redirect::to(&format!("/conseil/entreprises/{}?ok=cree", id.0)).into_response())
+        }
+        Err(e) => Ok(employer_form_page(
+            "Ajouter une entreprise",
+            "/conseil/entreprises/nouvelle".into(),
+            ident.csrf(),
+            &f,
+            "Ajouter l'entreprise",
+        )
+        .with_errors(errors_of(e)?)
+        .respond(StatusCode::UNPROCESSABLE_ENTITY)),
+    }
+}
+
+pub async fn edit_employer(
+    State(st): State<SharedState>,
+    Extension(ident): Extension<Identity>,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    me(&ident)?;
+    let id = employer_id(&id)?;
+    let c = st
+        .store
+        .employer_card(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let f = EmployerForm {
+        nom: c.employer.name,
+        description: c.employer.description,
+        siret: c.siret.unwrap_or_default(),
+        naf: c.naf.unwrap_or_default(),
+        contact: c.contact_name,
+        email: c.contact_email.unwrap_or_default(),
+        telephone: c.contact_phone.unwrap_or_default(),
+    };
+    Ok(employer_form_page(
+        "Modifier l'entreprise",
+        format!("/conseil/entreprises/{}/modifier", id.0),
+        ident.csrf(),
+        &f,
+        "Enregistrer",
+    )
+    .respond(StatusCode::OK))
+}
+
+pub async fn update_employer(
+    State(st): State<SharedState>,
+    Extension(ident): Extension<Identity>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    me(&ident)?;
+    let id = employer_id(&id)?;
+    let f = employer_form_of(&FormData::parse(&body));
+    match employers::update_employer(st.store.as_ref(), id, &f, dklik_app::unix_now()).await {
+        Ok(()) => {
+            Ok(Redirect::to(&format!("/conseil/entreprises/{}?ok=modifiee", id.0)).into_response())
+        }
+        Err(e) => Ok(employer_form_page(
+            "Modifier l'entreprise",
+            format!("/conseil/entreprises/{}/modifier", id.0),
+            ident.csrf(),
+            &f,
+            "Enregistrer",
+        )
+        .with_errors(errors_of(e)?)
+        .respond(StatusCode::UNPROCESSABLE_ENTITY)),
+    }
+}
+
+struct OfferView {
+    title: String,
+    code: String,
+    status: String,
+    site: String,
+    needs: String,
+    history: Vec<String>,
+    editable: bool,
+    public: bool,
+    /// (etat, button, dangerous)
+    actions: Vec<(&'static str, &'static str, bool)>,
+}
+
+#[derive(Template)]
+#[template(path = "employer.html")]
+struct EmployerPage {
+    id: i64,
+    name: String,
+    notice: String,
+    facts: Vec<String>,
+    offers: Vec<OfferView>,
+    sites: Vec<(String, String)>,
+    site_fields: Vec<Field>,
+    csrf: String,
+    errors: Vec<FieldError>,
+}
+
+fn site_fields(f: &SiteForm, errors: &[FieldError]) -> Vec<Field> {
+    let mut v = vec![
+        Field::new("nom", "Nom du site", "text", "off").value(&f.nom),
+        Field::new("adresse", "Adresse", "text", "off").value(&f.adresse),
+        Field::new("commune", "Commune", "text", "off").value(&f.commune),
+        Field::new("insee", "Code INSEE de la commune", "text", "off")
+            .value(&f.insee)
+            .hint("Par exemple 59183 pour Dunkerque (ce n'est pas le code postal)."),
+        Field::new("latitude", "Latitude", "number", "off")
+            .value(&f.latitude)
+            .hint("Par exemple 51.0344 (un point ou une virgule)."),
+        Field::new("longitude", "Longitude", "number", "off")
+            .value(&f.longitude)
+            .hint("Par exemple 2.3768."),
+    ];
+    for x in &mut v {
+        x.error = errors
+            .iter()
+            .find(|e| e.field == x.name)
+            .map(|e| e.message.clone());
+    }
+    v
+}
+
+fn actions_of(o: &Offer) -> Vec<(&'static str, &'static str, bool)> {
+    match o.status {
+        OfferStatus::Draft => vec![
+            ("publier", "Publier", false),
+            ("fermer", "Abandonner", true),
+        ],
+        OfferStatus::Published => vec![
+            ("pourvue", "Poste pourvu", false),
+            ("fermer", "Fermer l'offre", true),
+        ],
+        OfferStatus::Filled | OfferStatus::Closed | OfferStatus::Expired => vec![],
+    }
+}
+
+async fn employer_page(
+    st: &SharedState,
+    ident: &Identity,
+    id: EmployerId,
+    notice: &str,
+    site_form: &SiteForm,
+    errors: Vec<FieldError>,
+) -> Result<Response, AppError> {
+    let c = st
+        .store
+        .employer_card(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let sites = st.store.sites(id).await?;
+    let mut offers = Vec::new();
+    for o in st.store.employer_offers(id).await? {
+        let history = st
+            .store
+            .offer_status_changes(o.id)
+            .await?
+            .into_iter()
+            .map(|h| {
+                format!(
+                    "{} → {} : {}, {}",
+                    h.from.label_fr(),
+                    h.to.label_fr(),
+                    h.actor,
+                    crate::orientation::when_fr(h.at)
+                )
+            })
+            .collect();
+        offers.push(OfferView {
+            title: o.title.clone(),
+            code: o.code.to_string(),
+            status: o.status.label_fr().to_string(),
+            site: format!("{}, {}", o.site.name, o.site.commune),
+            needs: match o.items.len() {
+                0 => "Aucune compétence indiquée".to_string(),
+                1 => "1 compétence indiquée".to_string(),
+                n => format!("{n} compétences indiquées"),
+            },
+            history,
+            editable: !o.status.is_final(),
+            public: o.status == OfferStatus::Published,
+            actions: actions_of(&o),
+        });
+    }
+    let mut facts = Vec::new();
+    if let Some(s) = &c.siret {
+        match dklik_domain::employer::Siret::parse(s) {
+            Ok(s) => facts.push(format!("SIRET {s}")),
+            Err(_) => facts.push(format!("SIRET {s}")),
+        }
+    }
+    if let Some(n) = &c.naf {
+        facts.push(format!("NAF {n}"));
+    }
+    if !c.employer.description.is_empty() {
+        facts.push(c.employer.description.clone());
+    }
+    let contact: Vec<String> = [
+        Some(c.contact_name.clone()).filter(|s| !s.is_empty()),
+        c.contact_email.clone(),
+        c.contact_phone.clone(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if !contact.is_empty() {
+        facts.push(format!("Contact : {}", contact.join(", ")));
+    }
+    if c.employer.fictional {
+        facts.push("Entreprise fictive (démonstration)".into());
+    }
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = EmployerPage {
+        id: id.0,
+        name: c.employer.name,
+        notice: notice.into(),
+        facts,
+        offers,
+        sites: sites
+            .iter()
+            .map(|s| {
+                (
+                    s.name.clone(),
+                    format!("{}, {} ({})", s.address, s.commune, s.insee.as_str()),
+                )
+            })
+            .collect(),
+        site_fields: site_fields(site_form, &errors),
+        csrf: ident.csrf().to_string(),
+        errors,
+    };
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+pub async fn show(
+    State(st): State<SharedState>,
+    Extension(ident): Extension<Identity>,
+    Path(id): Path<String>,
+    Query(q): Query<Notice>,
+) -> Result<Response, AppError> {
+    me(&ident)?;
+    let notice = match q.ok.as_str() {
+        "cree" => "L'entreprise est ajoutée. Ajoutez son site, puis ses offres.",
+        "modifiee" => "L'entreprise est modifiée.",
+        "site" => "Le site est ajouté.",
+        "offre" => "L'offre est enregistrée.",
+        "etat" => "L'état de l'offre est changé.",
+        _ => "",
+    };
+    employer_page(
+        &st,
+        &ident,
+        employer_id(&id)?,
+        notice,
+        &SiteForm::default(),
+        vec![],
+    )
+    .await
+}
+
+pub async fn add_site(
+    State(st): State<SharedState>,
+    Extension(ident): Extension<Identity>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    me(&ident)?;
+    let id = employer_id(&id)?;
+    st.store.employer(id).await?.ok_or(AppError::NotFound)?;
+    let d = FormData::parse(&body);
+    let f = SiteForm {
+        nom: d.get("nom"),
+        adresse: d.get("adresse"),
+        commune: d.get("commune"),
+        insee: d.get("insee"),
+        latitude: d.get("latitude"),
+        longitude: d.get("longitude"),
+    };
+    match employers::add_site(st.store.as_ref(), id, &f).await {
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/conseil/entreprises/{}?ok=site", id.0)).into_response())
+        }
+        Err(e) => employer_page(&st, &ident, id, "", &f, errors_of(e)?).await,
+    }
+}
+
+struct ShiftRow {
+    n: usize,
+    days_field: String,
+    start_field: String,
+    end_field: String,
+    /// (value, label, checked)
+    days: Vec<(u8, &'static str, bool)>,
+    start: String,
+    end: String,
+}
+
+#[derive(Template)]
+#[template(path = "offer_form.html")]
+struct OfferFormPage {
+    title: &'static str,
+    submit: &'static str,
+    action: String,
+    employer: String,
+    employer_id: i64,
+    csrf: String,
+    search: String,
+    /// (OGR code, label)
+    found: Vec<(i64, String)>,
+    appellation: String,
+    appellation_label: String,
+    appellation_error: bool,
+    form: OfferForm,
+    sites: Vec<(String, String)>,
+    contracts: Vec<(&'static str, &'static str)>,
+    shift_rows: usize,
+    shift_rows_view: Vec<ShiftRow>,
+    errors: Vec<FieldError>,
+}
+
+impl OfferFormPage {
+    fn error_of(&self, field: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
+    }
+}
+
+const DAYS: [&str; 7] = ["lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim."];
+
+#[allow(clippy::too_many_arguments)]
+async fn offer_form_page(
+    st: &SharedState,
+    ident: &Identity,
+    employer: EmployerId,
+    action: String,
+    editing: bool,
+    search: &str,
+    mut form: OfferForm,
+    errors: Vec<FieldError>,
+) -> Result<Response, AppError> {
+    let emp = st
+        .store
+        .employer(employer)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let r = st.skills.get(st.store.as_ref()).await?;
+    let found = employers::search_appellations(&r.appellations, search, 30)
+        .into_iter()
+        .map(|a| (a.code.0, a.label.clone()))
+        .collect();
+    let label = form
+        .appellation
+        .parse::<i64>()
+        .ok()
+        .and_then(|c| r.appellations.iter().find(|a| a.code.0 == c))
+        .map(|a| a.label.clone());
+    if label.is_none() {
+        form.appellation.clear();
+    }
+    form.shifts.resize(SHIFT_ROWS, Default::default());
+    let shift_rows_view = form
+        .shifts
+        .iter()
+        .enumerate()
+        .map(|(i, (days, start, end))| ShiftRow {
+            n: i + 1,
+            days_field: format!("jours{}", i + 1),
+            start_field: format!("debut{}", i + 1),
+            end_field: format!("fin{}", i + 1),
+            days: (0..7u8)
+                .map(|d| (d, DAYS[d as usize], days.contains(&d.to_string())))
+                .collect(),
+            start: start.clone(),
+            end: end.clone(),
+        })
+        .collect();
+    let appellation_error = errors.iter().any(|e| e.field == "code_rome");
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = OfferFormPage {
+        title: if editing {
+            "Modifier l'offre"
+        } else {
+            "Nouvelle offre"
+        },
+        submit: if editing {
+            "Enregistrer"
+        } else {
+            "Enregistrer le brouillon"
+        },
+        action,
+        employer: emp.name,
+        employer_id: employer.0,
+        csrf: ident.csrf().to_string(),
+        search: search.chars().take(100).collect(),
+        found,
+        appellation: form.appellation.clone(),
+        appellation_label: label.unwrap_or_default(),
+        appellation_error,
+        sites: st
+            .store
+            .sites(employer)
+            .await?
+            .into_iter()
+            .map(|s| (s.id.0.to_string(), format!("{}, {}", s.name, s.commune)))
+            .collect(),
+        contracts: ContractType::ALL
+            .iter()
+            .map(|c| (c.as_str(), c.label_fr()))
+            .collect(),
+        shift_rows: SHIFT_ROWS,
+        shift_rows_view,
+        form,
+        errors,
+    };
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct OfferQuery {
+    #[serde(default)]
+    metier: String,
+    #[serde(default)]
+    appellation: String,
+}
+
+pub async fn new_offer(
+    State(st): State<SharedState>,
+    Extension(ident): Extension<Identity>,
+    Path(id): Path<String>,
+    Query(q): Query<OfferQuery>,
+) -> Result<Response, AppError> {
+    me(&ident)?;
+    let id = employer_id(&id)?;
+    let form = OfferForm {
+        appellation: q.appellation,
+        postes: "1".into(),
+        ..Default::default()
+    };
+    offer_form_page(
+        &st,
+        &ident,
+        id,
+        format!("/conseil/entreprises/{}/offres/nouvelle", id.0),
+        false,
+        &q.metier,
+        form,
+        vec![],
+    )
+    .await
+}
+
+pub async fn create_offer(
+    State(st): State<SharedState>,
+    Extension(ident): Extension<Identity>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let u = me(&ident)?;
+    let id = employer_id(&id)?;
+    let d = FormData::parse(&body);
+    let form = OfferForm::from_pairs(d.pairs());
+    let r = st.skills.get(st.store.as_ref()).await?;
+    match employers::create_offer(
+        st.store.as_ref(),
+        &r,
+        id,
+        &form,
+        &actor_label(u),
+        dklik_app::unix_now(),
+    )
+    .await
+    {
+        // The next step: the skills the post needs.
+        Ok(o) => {
+            Ok(Redirect::to(&format!("/conseil/offres/{}/competences", o.code)).into_response())
+        }
+        Err(e) => {
+            offer_form_page(
+                &st,
+                &ident,
+                id,
+                format!("/conseil/entreprises/{}/offres/nouvelle", id.0),
+                false,
+                "",
+                form,
+                errors_of(e)?,
+            )
+            .await
+        }
+    }
+}
+
+async fn offer_of(st: &SharedState, code: &str) -> Result<Offer, AppError> {
+    let code = ShortCode::parse(code).map_err(|_| AppError::NotFound)?;
+    st.store
+        .offer_by_code(&code)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+pub async fn edit_offer(
+    State(st): State<SharedState>,
+    Extension(ident): Extension<Identity>,
+    Path(code): Path<String>,
+    Query(q): Query<OfferQuery>,
+) -> Result<Response, AppError> {
+    me(&ident)?;
+    let o = offer_of(&st, &code).await?;
+    let mut form = OfferForm::of(&o);
+    if !q.appellation.is_empty() {
+        form.appellation = q.appellation;
+    }
+    if !q.metier.is_empty() {
+        form.appellation.clear();
+    }
+    offer_form_page(
+        &st,
+        &ident,
+        o.employer_id,
+        format!("/conseil/offres/{}/modifier", o.code),
+        true,
+        &q.metier,
+        form,
+        vec![],
+    )
+    .await
+}
+
+pub async fn update_offer(
+    State(st): State<SharedState>,
+    Extension(ident): Extension<Identity>,
+    Path(code): Path<String>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    me(&ident)?;
+    let o = offer_of(&st, &code).await?;
+    let form = OfferForm::from_pairs(FormData::parse(&body).pairs());
+    let r = st.skills.get(st.store.as_ref()).await?;
+    match employers::update_offer(st.store.as_ref(), &r, &o, &form).await {
+        Ok(()) => {
+            st.pages.clear();
+            Ok(Redirect::to(&format!(
+                "/conseil/entreprises/{}?ok=offre",
+                o.employer_id.0
+            ))
+            .into_response())
+        }
+        Err(e) => {
+            offer_form_page(
+                &st,
+                &ident,
+                o.employer_id,
+                format!("/conseil/offres/{}/modifier", o.code),
+                true,
+                "",
+                form,
+                errors_of(e)?,
+            )
+            .await
+        }
+    }
+}
+
+pub async fn change_status(
+    State(st): State<SharedState>,
+    Extension(ident): Extension<Identity>,
+    Path(code): Path<String>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let u = me(&ident)?;
+    let o = offer_of(&st, &code).await?;
+    let to = match FormData::parse(&body).get("etat").as_str() {
+        "publier" => OfferStatus::Published,
+        "pourvue" => OfferStatus::Filled,
+        "fermer" => OfferStatus::Closed,
+        _ => {
+            return employer_page(
+                &st,
+                &ident,
+                o.employer_id,
+                "",
+                &SiteForm::default(),
+                vec![FieldError::new("etat", "Choisissez un changement d'état.")],
+            )
+            .await
+        }
+    };
+    match employers::change_status(
+        st.store.as_ref(),
+        &o,
+        to,
+        &actor_label(u),
+        dklik_app::unix_now(),
+    )
+    .await
+    {
+        Ok(()) => {
+            st.pages.clear();
+            Ok(
+                Redirect::to(&format!("/conseil/entreprises/{}?ok=etat", o.employer_id.0))
+                    .into_response(),
+            )
+        }
+        Err(e) => {
+            employer_page(
+                &st,
+                &ident,
+                o.employer_id,
+                "",
+                &SiteForm::default(),
+                errors_of(e)?,
+            )
+            .await
+        }
+    }
+}
+
+pub(crate) fn routes() -> Vec<crate::routes::Route> {
+    use crate::access::{Who, ADVISORS};
+    use crate::routes::{get, post};
+    vec![
+        get("/conseil/entreprises", Who::Roles(ADVISORS), list),
+        get(
+            "/conseil/entreprises/nouvelle",
+            Who::Roles(ADVISORS),
+            new_employer,
+        ),
+        post(
+            "/conseil/entreprises/nouvelle",
+            Who::Roles(ADVISORS),
+            create_employer,
+        ),
+        get("/conseil/entreprises/{id}", Who::Roles(ADVISORS), show),
+        get(
+            "/conseil/entreprises/{id}/modifier",
+            Who::Roles(ADVISORS),
+            edit_employer,
+        ),
+        post(
+            "/conseil/entreprises/{id}/modifier",
+            Who::Roles(ADVISORS),
+            update_employer,
+        ),
+        post(
+            "/conseil/entreprises/{id}/sites",
+            Who::Roles(ADVISORS),
+            add_site,
+        ),
+        get(
+            "/conseil/entreprises/{id}/offres/nouvelle",
+            Who::Roles(ADVISORS),
+            new_offer,
+        ),
+        post(
+            "/conseil/entreprises/{id}/offres/nouvelle",
+            Who::Roles(ADVISORS),
+            create_offer,
+        ),
+        get(
+            "/conseil/offres/{code}/modifier",
+            Who::Roles(ADVISORS),
+            edit_offer,
+        ),
+        post(
+            "/conseil/offres/{code}/modifier",
+            Who::Roles(ADVISORS),
+            update_offer,
+        ),
+        post(
+            "/conseil/offres/{code}/etat",
+            Who::Roles(ADVISORS),
+            change_status,
+        ),
+    ]
+}
