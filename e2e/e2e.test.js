@@ -88,7 +88,7 @@ test('every public page at 360x640 passes the axe audit, does not scroll sideway
   const code = await firstOfferCode();
   const pages = ['/', '/offres', '/offres?q=soudeurs&sans_diplome=1', `/offres/${code}`, '/o', '/o/ZZZZZZ',
     `/offres/${code}/merci`, '/page-qui-n-existe-pas', '/connexion', '/connexion/oubli', '/mon-espace',
-    '/confidentialite', '/orientaklik', '/orientaklik?type=escape_game', '/orientaklik/1', '/agenda'];
+    '/confidentialite', '/orientaklik', '/orientaklik?type=escape_game', '/orientaklik/1', '/agenda', '/ecrans'];
   const agenda = await (await fetch(`${base}/agenda`)).text();
   const event = agenda.match(/\/e\/([A-Z0-9]{6})/)[1];
   pages.push(`/e/${event}`, `/e/${event}/affiche`);

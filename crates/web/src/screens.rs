@@ -240,8 +240,15 @@ pub async fn preview(
 }
 
 /// The vehicles whose screens show something now, with a link to each screen page.
+#[derive(askama::Template)]
+#[template(path = "screens_list.html")]
+struct ScreensList {
+    /// (vehicle, next stop, offers shown, since)
+    rows: Vec<(String, String, usize, String)>,
+}
+
 pub async fn screens_list(State(st): State<SharedState>) -> Result<Response, AppError> {
-    let rows: Vec<Vec<String>> = st
+    let rows = st
         .screens
         .vehicles()
         .iter()
@@ -252,25 +259,15 @@ pub async fn screens_list(State(st): State<SharedState>) -> Result<Response, App
                 .iter()
                 .filter(|x| matches!(x.slide, Slide::Offer { .. }))
                 .count();
-            vec![
-                format!("/ecran/{}", s.vehicle),
+            (
+                s.vehicle.clone(),
                 s.stop_name.clone(),
-                offers.to_string(),
+                offers,
                 crate::account::format_time(s.at),
-            ]
+            )
         })
         .collect();
-    crate::account::TablePage {
-        title: "Les écrans des bus en ce moment".into(),
-        intro: vec!["Chaque bus affiche les offres des entreprises proches de son prochain arrêt. Ouvrez l'adresse d'un écran pour le voir.".into()],
-        links: vec![("/".into(), "Accueil".into())],
-        headers: vec!["Page de l'écran", "Arrêt", "Offres affichées", "Depuis"],
-        rows,
-        empty: "Aucun bus n'envoie sa position en ce moment.",
-        forms: vec![],
-        csrf: String::new(),
-    }
-    .respond()
+    Ok(axum::response::Html(askama::Template::render(&ScreensList { rows })?).into_response())
 }
 
 /// The slides' HTML of a state, rendered once however many screen pages wait for it (drawing

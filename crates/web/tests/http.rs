@@ -31,6 +31,14 @@ async fn health_and_home() {
         home.body
     );
     assert!(home.body.contains("lang=\"fr\""));
+    // The catalogue of activities and the agenda are one tap away.
+    for link in [
+        "href=\"/orientaklik\"",
+        "href=\"/agenda\"",
+        "href=\"/ecrans\"",
+    ] {
+        assert!(home.body.contains(link), "{link}");
+    }
 }
 
 #[tokio::test]

@@ -60,6 +60,13 @@ async fn a_bus_nearing_a_hiring_site_shows_its_offers_and_a_scan_is_traced() {
     );
     assert!(page.body.contains("Mardyck Usine"));
     assert!(page.body.contains("<svg"), "a QR code drawn by the server");
+    // The list of screens links to each one.
+    let list = get(&app, "/ecrans").await;
+    assert!(
+        list.body.contains("href=\"/ecran/bus-12\""),
+        "{}",
+        list.body
+    );
     assert!(
         page.body.contains("dklik.example/s/"),
         "the short URL is printed"
