@@ -79,6 +79,11 @@ enum Command {
         security: SecurityArgs,
         #[command(flatten)]
         search: SearchArgs,
+        /// A geocoder speaking the API of the national address base's geocoder (addok:
+        /// `GET URL/search/?q=…`), to place employers' sites from their address. Without it,
+        /// sites are placed by typing their coordinates.
+        #[arg(long, env = "DKLIK_GEOCODER")]
+        geocoder: Option<String>,
     },
     /// Create an administrator account (the password is read from DKLIK_ADMIN_PASSWORD or the
     /// first line of standard input).
@@ -494,6 +499,7 @@ async fn run(cli: Cli) -> Result<()> {
             retention_months,
             security,
             search,
+            geocoder,
         } => {
             let store = open_store(&db).await?;
             serve(
@@ -506,6 +512,7 @@ async fn run(cli: Cli) -> Result<()> {
                 map_tiles,
                 &security,
                 &search,
+                geocoder,
             )
             .await
         }
@@ -564,6 +571,7 @@ async fn run(cli: Cli) -> Result<()> {
                     security_contact: "securite@dklik.invalid".into(),
                 },
                 &SearchArgs::default(),
+                None,
             )
             .await
         }
@@ -803,6 +811,7 @@ async fn serve(
     map_tiles: Option<String>,
     security: &SecurityArgs,
     search: &SearchArgs,
+    geocoder: Option<String>,
 ) -> Result<()> {
     let (key, proxies) = (security.key()?, security.proxies()?);
     let listener = tokio::net::TcpListener::bind(listen)
@@ -920,6 +929,7 @@ async fn serve(
         }),
     );
     let state = dklik_web::AppState::with_map_tiles(state, map_tiles);
+    let state = dklik_web::AppState::with_geocoder(state, geocoder);
     let state = dklik_web::AppState::with_security(state, key, proxies);
     let state = dklik_web::AppState::with_max_feed_bytes(
         state,

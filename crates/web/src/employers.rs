@@ -49,6 +49,26 @@ pub struct Notice {
     ok: String,
 }
 
+/// The employer page's address: a notice, an address to look up, or a place chosen among
+/// the geocoder's answers (it fills the site form).
+#[derive(serde::Deserialize, Default)]
+pub struct ShowQuery {
+    #[serde(default)]
+    ok: String,
+    #[serde(default)]
+    adresse_cherchee: String,
+    #[serde(default)]
+    adresse: String,
+    #[serde(default)]
+    commune: String,
+    #[serde(default)]
+    insee: String,
+    #[serde(default)]
+    latitude: String,
+    #[serde(default)]
+    longitude: String,
+}
+
 pub async fn list(
     State(st): State<SharedState>,
     Extension(ident): Extension<Identity>,
@@ -248,6 +268,11 @@ struct EmployerPage {
     site_fields: Vec<Field>,
     csrf: String,
     errors: Vec<FieldError>,
+    geocoder: bool,
+    searched: String,
+    /// (label, link that fills the site form)
+    places: Vec<(String, String)>,
+    geocoder_said: String,
 }
 
 fn site_fields(f: &SiteForm, errors: &[FieldError]) -> Vec<Field> {
@@ -296,6 +321,53 @@ async fn employer_page(
     site_form: &SiteForm,
     errors: Vec<FieldError>,
 ) -> Result<Response, AppError> {
+    employer_page_with(st, ident, id, notice, site_form, errors, "").await
+}
+
+fn enc(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+async fn employer_page_with(
+    st: &SharedState,
+    ident: &Identity,
+    id: EmployerId,
+    notice: &str,
+    site_form: &SiteForm,
+    errors: Vec<FieldError>,
+    searched: &str,
+) -> Result<Response, AppError> {
+    let searched: String = searched.trim().chars().take(200).collect();
+    let (mut places, mut geocoder_said) = (Vec::new(), String::new());
+    if let (Some(url), false) = (&st.geocoder, searched.is_empty()) {
+        match dklik_app::geocode::search(url, &searched, dklik_app::geocode::TIMEOUT).await {
+            Ok(found) if found.is_empty() => {
+                geocoder_said = "Aucune adresse trouvée : vérifiez l'orthographe, ou tapez la latitude et la longitude du site.".into();
+            }
+            Ok(found) => {
+                places = found
+                    .into_iter()
+                    .map(|p| {
+                        let link = format!(
+                            "/conseil/entreprises/{}?adresse={}&commune={}&insee={}&latitude={:.6}&longitude={:.6}#ajouter-site",
+                            id.0,
+                            enc(&p.street),
+                            enc(&p.city),
+                            enc(&p.citycode),
+                            p.lat,
+                            p.lon
+                        );
+                        (p.label, link)
+                    })
+                    .collect();
+            }
+            Err(m) => {
+                geocoder_said = format!(
+                    "Recherche d'adresse impossible ({m}) : tapez la latitude et la longitude du site."
+                );
+            }
+        }
+    }
     let c = st
         .store
         .employer_card(id)
@@ -385,6 +457,10 @@ async fn employer_page(
         site_fields: site_fields(site_form, &errors),
         csrf: ident.csrf().to_string(),
         errors,
+        geocoder: st.geocoder.is_some(),
+        searched,
+        places,
+        geocoder_said,
     };
     Ok((status, Html(page.render()?)).into_response())
 }
@@ -393,7 +469,7 @@ pub async fn show(
     State(st): State<SharedState>,
     Extension(ident): Extension<Identity>,
     Path(id): Path<String>,
-    Query(q): Query<Notice>,
+    Query(q): Query<ShowQuery>,
 ) -> Result<Response, AppError> {
     me(&ident)?;
     let notice = match q.ok.as_str() {
@@ -404,13 +480,22 @@ pub async fn show(
         "etat" => "L'état de l'offre est changé.",
         _ => "",
     };
-    employer_page(
+    let chosen = SiteForm {
+        adresse: q.adresse,
+        commune: q.commune,
+        insee: q.insee,
+        latitude: q.latitude,
+        longitude: q.longitude,
+        ..Default::default()
+    };
+    employer_page_with(
         &st,
         &ident,
         employer_id(&id)?,
         notice,
-        &SiteForm::default(),
+        &chosen,
         vec![],
+        &q.adresse_cherchee,
     )
     .await
 }

@@ -84,6 +84,9 @@ pub struct AppState {
     /// Call-back requests the database could not take in time, kept on disk until it can
     /// (`dklik_app::callbacks`; `serve --callback-queue`).
     pub callbacks: Arc<dklik_app::callbacks::CallbackQueue>,
+    /// An addok-compatible geocoder for employers' sites (`serve --geocoder`); none: sites
+    /// are placed by typing their coordinates.
+    pub geocoder: Option<String>,
 }
 
 /// Where call-back requests wait during an outage, unless `serve --callback-queue` says.
@@ -123,7 +126,19 @@ impl AppState {
             callbacks: Arc::new(dklik_app::callbacks::CallbackQueue::new(
                 DEFAULT_CALLBACK_QUEUE,
             )),
+            geocoder: None,
         })
+    }
+
+    /// The same state with a geocoder (`http://…`, the base of its `/search/`).
+    pub fn with_geocoder(state: SharedState, url: Option<String>) -> SharedState {
+        match Arc::try_unwrap(state) {
+            Ok(mut s) => {
+                s.geocoder = url.filter(|u| u.starts_with("http://") || u.starts_with("https://"));
+                Arc::new(s)
+            }
+            Err(shared) => shared,
+        }
     }
 
     /// The same state with call-back requests kept in this journal during outages.

@@ -37,9 +37,25 @@ pub async fn app_with_proxies(proxies: Vec<dklik_web::Cidr>) -> App {
     app_on(&url, dir, proxies).await
 }
 
+/// The app with its state changed before the router is built (a geocoder, …).
+pub async fn app_tuned(tune: impl FnOnce(dklik_web::SharedState) -> dklik_web::SharedState) -> App {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    app_on_tuned(&url, dir, vec![], tune).await
+}
+
 /// The app on the database at `url` (migrated and loaded with the demo offers, the ROME
 /// fixture and the GTFS feed), its files in `dir`.
 pub async fn app_on(url: &str, dir: tempfile::TempDir, proxies: Vec<dklik_web::Cidr>) -> App {
+    app_on_tuned(url, dir, proxies, |s| s).await
+}
+
+async fn app_on_tuned(
+    url: &str,
+    dir: tempfile::TempDir,
+    proxies: Vec<dklik_web::Cidr>,
+    tune: impl FnOnce(dklik_web::SharedState) -> dklik_web::SharedState,
+) -> App {
     let store = dklik_store_sql::SqlStore::connect(url).await.expect("open");
     store.migrate().await.expect("migrate");
     store
@@ -74,6 +90,7 @@ pub async fn app_on(url: &str, dir: tempfile::TempDir, proxies: Vec<dklik_web::C
         dir.path().join("rappels-en-attente.jsonl"),
     ));
     let state = dklik_web::AppState::with_callback_queue(state, callbacks.clone());
+    let state = tune(state);
     let search = state.search.clone();
     let router = dklik_web::router(state).layer(MockConnectInfo(SocketAddr::from((PEER, 4000))));
     App {
