@@ -520,3 +520,26 @@ pub fn search_appellations<'a>(
     hits.sort_by(|x, y| x.0.cmp(&y.0).then_with(|| x.1.label.cmp(&y.1.label)));
     hits.into_iter().take(max).map(|(_, a)| a).collect()
 }
+
+/// Closes the published offers whose last day has passed (run once a day); how many.
+pub async fn expire_offers(
+    store: &dyn Store,
+    today: time::Date,
+    now: i64,
+) -> Result<usize, StoreError> {
+    let mut n = 0;
+    for o in store.published_offers(false).await? {
+        if o.expires_on.is_some_and(|d| d < today) {
+            match store
+                .change_offer_status(o.id, OfferStatus::Expired, today, "tâche quotidienne", now)
+                .await
+            {
+                Ok(()) => n += 1,
+                // Changed meanwhile by someone else: nothing to do.
+                Err(StoreError::Conflict(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    Ok(n)
+}

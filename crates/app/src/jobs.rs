@@ -53,6 +53,15 @@ pub async fn tick(store: &dyn Store, mailer: &dyn Mailer, s: &JobSettings) {
             dklik_domain::privacy::redact(&e.to_string())
         ),
     }
+    match store.claim_job_run("offers_expiry", today).await {
+        Ok(true) => match crate::employers::expire_offers(store, today, now).await {
+            Ok(n) if n > 0 => tracing::info!("offres : {n} arrivée(s) à leur date de fin"),
+            Ok(_) => {}
+            Err(e) => tracing::error!("fin des offres : {e}"),
+        },
+        Ok(false) => {}
+        Err(e) => tracing::error!("fin des offres : {e}"),
+    }
     match store.claim_job_run("introductions", today).await {
         Ok(true) => match crate::introductions::daily(store, &s.base_url, now).await {
             Ok((r, e, f)) if r + e + f > 0 => {

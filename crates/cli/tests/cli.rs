@@ -616,7 +616,7 @@ fn two_servers_on_postgres_share_the_screens() {
     let vehicle = screens_b
         .split("/ecran/")
         .nth(1)
-        .and_then(|s| s.split('<').next())
+        .and_then(|s| s.split(['<', '"']).next())
         .expect("a vehicle")
         .to_string();
     let page_b = http_get(&bases[1], &format!("/ecran/{vehicle}")).1;

@@ -3719,6 +3719,45 @@ pub async fn employers_offers_and_states_from_the_browser(store: &dyn Store) {
         employers::update_offer(store, &r, &o, &f).await.is_err(),
         "a filled offer is not changed"
     );
+    // An offer past its last day closes itself, once.
+    let today = dklik_app::today_paris();
+    let mut g = f.clone();
+    g.intitule = "Soudeur TIG (renfort)".into();
+    g.date_fin = (today + time::Duration::days(1)).to_string();
+    let short = employers::create_offer(store, &r, id, &g, "Camille (conseiller)", 18)
+        .await
+        .expect("second offer");
+    dklik_app::skills::set_offer_need(store, &r, short.id, &item.0.to_string(), "2", "must")
+        .await
+        .expect("need");
+    let short = store.offer(short.id).await.expect("q").expect("offer");
+    employers::change_status(
+        store,
+        &short,
+        OfferStatus::Published,
+        "Camille (conseiller)",
+        19,
+    )
+    .await
+    .expect("published");
+    assert_eq!(
+        employers::expire_offers(store, today + time::Duration::days(1), 20)
+            .await
+            .expect("not yet"),
+        0
+    );
+    assert_eq!(
+        employers::expire_offers(store, today + time::Duration::days(2), 21)
+            .await
+            .expect("expired"),
+        1
+    );
+    let short = store.offer(short.id).await.expect("q").expect("offer");
+    assert_eq!(short.status, OfferStatus::Expired);
+    assert_eq!(
+        store.offer_status_changes(short.id).await.expect("changes")[1].actor,
+        "tâche quotidienne"
+    );
     let changes = store.offer_status_changes(o.id).await.expect("changes");
     assert_eq!(
         changes

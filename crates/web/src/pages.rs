@@ -439,8 +439,68 @@ pub async fn offer(
             }
             Ok(cached_html(html))
         }
-        None => Ok(unknown_code_page(&code)),
+        None => gone_or_unknown(&st, &code).await,
     }
+}
+
+#[derive(Template)]
+#[template(path = "offer_gone.html")]
+struct GonePage {
+    title: String,
+    employer: String,
+    reason: &'static str,
+    /// (code, title, employer and commune)
+    others: Vec<(String, String, String)>,
+}
+
+/// An offer that was open and is no more: 410, not indexed, with up to 5 open offers of the
+/// same trade nearest its site. Any other code: the "unknown code" page.
+async fn gone_or_unknown(st: &SharedState, code: &str) -> Result<Response, AppError> {
+    let Ok(short) = ShortCode::parse(code) else {
+        return Ok(unknown_code_page(code));
+    };
+    let o = match st.store.offer_by_code(&short).await? {
+        Some(o) if o.status.is_final() => o,
+        _ => return Ok(unknown_code_page(code)),
+    };
+    let reason = match o.status {
+        dklik_domain::OfferStatus::Filled => "le poste est pourvu.",
+        dklik_domain::OfferStatus::Expired => "sa date de fin est passée.",
+        _ => "l'entreprise l'a fermée.",
+    };
+    let filter = dklik_domain::OfferFilter {
+        rome: Some(o.rome.clone()),
+        limit: 200,
+        ..Default::default()
+    };
+    let mut same = match st.search.search(&filter) {
+        Some((page, _)) => page.offers,
+        None => st.store.list_offers(&filter).await?.offers,
+    };
+    let here = o.site.coordinates;
+    same.sort_by(|a, b| {
+        here.distance_m(&a.site.coordinates)
+            .total_cmp(&here.distance_m(&b.site.coordinates))
+    });
+    let others = same
+        .into_iter()
+        .filter(|x| x.id != o.id)
+        .take(5)
+        .map(|x| {
+            (
+                x.code.to_string(),
+                x.title,
+                format!("{}, {}", x.employer_name, x.site.commune),
+            )
+        })
+        .collect();
+    let page = GonePage {
+        title: o.title,
+        employer: o.employer_name,
+        reason,
+        others,
+    };
+    Ok((StatusCode::GONE, Html(page.render()?)).into_response())
 }
 
 #[derive(serde::Deserialize, Default)]

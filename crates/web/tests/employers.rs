@@ -166,10 +166,18 @@ async fn an_advisor_puts_an_employer_and_its_offer_online_from_the_browser() {
     )
     .await;
     assert_eq!(filled.status, StatusCode::SEE_OTHER);
-    assert_ne!(
-        get(&app, &format!("/offres/{code}")).await.status,
-        StatusCode::OK
+    // Its page says so plainly (410, not indexed) and shows open offers of the same trade.
+    let gone = get(&app, &format!("/offres/{code}")).await;
+    assert_eq!(gone.status, StatusCode::GONE);
+    assert!(gone.body.contains("n'est plus ouverte"));
+    assert!(gone.body.contains("le poste est pourvu"));
+    assert!(gone.body.contains("name=\"robots\" content=\"noindex\""));
+    assert!(
+        gone.body.contains("Offres ouvertes du même métier"),
+        "{}",
+        gone.body
     );
+    assert!(!gone.body.contains(&format!("href=\"/offres/{code}\"")));
 
     // An employer's account and the public do not reach these pages.
     let (rh, rh_csrf) = sign_in(&app, "rh@t.fr", PASSWORD).await;
