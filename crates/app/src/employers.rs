@@ -543,3 +543,76 @@ pub async fn expire_offers(
     }
     Ok(n)
 }
+
+/// A new draft with everything of `offer` (its needs too); returns it.
+pub async fn duplicate_offer(
+    store: &dyn Store,
+    offer: &Offer,
+    actor: &str,
+    now: i64,
+) -> Result<Offer, EmployersError> {
+    let external = format!("dklik-{}", crate::callbacks::new_submission()?);
+    let copy = NewOffer {
+        external_id: Some(external.clone()),
+        title: offer.title.clone(),
+        description: offer.description.clone(),
+        rome: offer.rome.clone(),
+        appellation: offer.appellation,
+        appellation_label: offer.appellation_label.clone(),
+        items: offer.items.clone(),
+        shifts: offer.shifts.clone(),
+        contract: offer.contract,
+        weekly_hours: offer.weekly_hours,
+        positions: offer.positions,
+        no_diploma: offer.no_diploma,
+        status: OfferStatus::Draft,
+        expires_on: offer.expires_on.filter(|d| *d >= crate::today_paris()),
+    };
+    let site = &offer.site;
+    let save = OfferToSave {
+        employer: NewEmployer {
+            name: offer.employer_name.clone(),
+            description: String::new(),
+            fictional: offer.employer_fictional,
+        },
+        site: NewSite {
+            name: site.name.clone(),
+            address: site.address.clone(),
+            commune: site.commune.clone(),
+            insee: site.insee.clone(),
+            coordinates: site.coordinates,
+        },
+        search_text: copy.search_text(&offer.employer_name, &site.commune),
+        offer: copy,
+    };
+    store.save_offers(std::slice::from_ref(&save)).await?;
+    let new = store
+        .offer_by_external_id(&external)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    store
+        .add_audit(
+            None,
+            actor,
+            "create",
+            &format!("offer:{}", new.id.0),
+            &format!("copie de l'offre {}", offer.code),
+            now,
+        )
+        .await?;
+    Ok(new)
+}
+
+/// The published offers of the same trade on the same site as `offer` (other than it): an
+/// advisor is warned before publishing the same post twice.
+pub fn same_post<'a>(offer: &Offer, all: &'a [Offer]) -> Vec<&'a Offer> {
+    all.iter()
+        .filter(|o| {
+            o.id != offer.id
+                && o.status == OfferStatus::Published
+                && o.site.id == offer.site.id
+                && o.rome == offer.rome
+                && o.appellation == offer.appellation
+        })
+        .collect()
+}

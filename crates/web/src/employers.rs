@@ -244,6 +244,8 @@ pub async fn update_employer(
 }
 
 struct OfferView {
+    /// Said when the same post is already published.
+    warning: String,
     title: String,
     code: String,
     status: String,
@@ -375,7 +377,8 @@ async fn employer_page_with(
         .ok_or(AppError::NotFound)?;
     let sites = st.store.sites(id).await?;
     let mut offers = Vec::new();
-    for o in st.store.employer_offers(id).await? {
+    let all = st.store.employer_offers(id).await?;
+    for o in &all {
         let history = st
             .store
             .offer_status_changes(o.id)
@@ -391,7 +394,20 @@ async fn employer_page_with(
                 )
             })
             .collect();
+        let twins: Vec<String> = employers::same_post(o, &all)
+            .iter()
+            .map(|t| t.code.to_string())
+            .collect();
+        let warning = if twins.is_empty() || o.status.is_final() {
+            String::new()
+        } else {
+            format!(
+                "Attention : une offre publiée pour le même métier sur ce site existe déjà ({}).",
+                twins.join(", ")
+            )
+        };
         offers.push(OfferView {
+            warning,
             title: o.title.clone(),
             code: o.code.to_string(),
             status: o.status.label_fr().to_string(),
@@ -404,7 +420,7 @@ async fn employer_page_with(
             history,
             editable: !o.status.is_final(),
             public: o.status == OfferStatus::Published,
-            actions: actions_of(&o),
+            actions: actions_of(o),
         });
     }
     let mut facts = Vec::new();
@@ -863,6 +879,38 @@ pub async fn change_status(
     }
 }
 
+pub async fn duplicate(
+    State(st): State<SharedState>,
+    Extension(ident): Extension<Identity>,
+    Path(code): Path<String>,
+) -> Result<Response, AppError> {
+    let u = me(&ident)?;
+    let o = offer_of(&st, &code).await?;
+    match employers::duplicate_offer(
+        st.store.as_ref(),
+        &o,
+        &actor_label(u),
+        dklik_app::unix_now(),
+    )
+    .await
+    {
+        Ok(copy) => {
+            Ok(Redirect::to(&format!("/conseil/offres/{}/modifier", copy.code)).into_response())
+        }
+        Err(e) => {
+            employer_page(
+                &st,
+                &ident,
+                o.employer_id,
+                "",
+                &SiteForm::default(),
+                errors_of(e)?,
+            )
+            .await
+        }
+    }
+}
+
 pub(crate) fn routes() -> Vec<crate::routes::Route> {
     use crate::access::{Who, ADVISORS};
     use crate::routes::{get, post};
@@ -918,6 +966,11 @@ pub(crate) fn routes() -> Vec<crate::routes::Route> {
             "/conseil/offres/{code}/etat",
             Who::Roles(ADVISORS),
             change_status,
+        ),
+        post(
+            "/conseil/offres/{code}/dupliquer",
+            Who::Roles(ADVISORS),
+            duplicate,
         ),
     ]
 }

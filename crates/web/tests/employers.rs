@@ -157,6 +157,39 @@ async fn an_advisor_puts_an_employer_and_its_offer_online_from_the_browser() {
     // Who did what is on the employer's page.
     let page = get_as(&app, &page_url, &cookie).await;
     assert!(page.body.contains("Brouillon → Publiée"), "{}", page.body);
+    // A copy is a new draft with the same needs, and the page warns of the same post twice.
+    let copy = post_as(
+        &app,
+        &format!("/conseil/offres/{code}/dupliquer"),
+        &cookie,
+        &format!("csrf={csrf}"),
+    )
+    .await;
+    assert_eq!(copy.status, StatusCode::SEE_OTHER, "{}", copy.body);
+    let copy_code = copy
+        .location
+        .expect("the copy's form")
+        .trim_start_matches("/conseil/offres/")
+        .trim_end_matches("/modifier")
+        .to_string();
+    assert_ne!(copy_code, code);
+    let short = dklik_domain::ShortCode::parse(&copy_code).expect("code");
+    let c = app
+        .store
+        .offer_by_code(&short)
+        .await
+        .expect("q")
+        .expect("copy");
+    assert_eq!(c.status, dklik_domain::OfferStatus::Draft);
+    assert_eq!(c.items.len(), 1, "needs copied");
+    let page = get_as(&app, &page_url, &cookie).await;
+    assert!(
+        page.body.contains(&format!(
+            "pour le même métier sur ce site existe déjà ({code})"
+        )),
+        "{}",
+        page.body
+    );
     // Filled: off the public site.
     let filled = post_as(
         &app,
