@@ -359,14 +359,24 @@ fn try_start_demo() -> Result<Demo, String> {
         demo.feed_token.starts_with("dk_"),
         "the demo prints a feed token"
     );
-    let up = (0..100).any(|_| {
-        std::thread::sleep(std::time::Duration::from_millis(50));
-        http_get(&demo.base, "/healthz").0 == 200
+    // Up to 30 s: the demo loads the network and its offers before it answers, and CI
+    // machines are shared.
+    let mut last = (0, String::new());
+    let up = (0..300).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        last = http_get(&demo.base, "/healthz");
+        last.0 == 200
     });
     if up {
         Ok(demo)
     } else {
-        Err("the demo listened but /healthz never answered 200".into())
+        let log = std::fs::read_to_string(demo._dir.path().join("stderr.log")).unwrap_or_default();
+        let lines: Vec<&str> = log.lines().collect();
+        let tail = lines[lines.len().saturating_sub(15)..].join("\n");
+        Err(format!(
+            "the demo listened but /healthz never answered 200 (last: {} {}); its last lines:\n{tail}",
+            last.0, last.1
+        ))
     }
 }
 
