@@ -335,14 +335,26 @@ async fn published_offer(
     st: &SharedState,
     code: &str,
 ) -> Result<Option<dklik_domain::Offer>, AppError> {
+    Ok(published_offer_or_memory(st, code).await?.0)
+}
+
+/// The published offer, and whether it came from memory because the database is unavailable
+/// (then the rest of the request does not wait for the database again).
+async fn published_offer_or_memory(
+    st: &SharedState,
+    code: &str,
+) -> Result<(Option<dklik_domain::Offer>, bool), AppError> {
     let Ok(code) = ShortCode::parse(code) else {
-        return Ok(None);
+        return Ok((None, false));
     };
     match st.store.offer_by_code(&code).await {
-        Ok(o) => Ok(o.filter(|o| o.status == dklik_domain::OfferStatus::Published)),
+        Ok(o) => Ok((
+            o.filter(|o| o.status == dklik_domain::OfferStatus::Published),
+            false,
+        )),
         // During an outage the offer as last indexed keeps its page and form working.
         Err(e) if e.is_unavailable() => match st.search.by_code(&code) {
-            Some(o) => Ok(Some(o)),
+            Some(o) => Ok((Some(o), true)),
             None => Err(e.into()),
         },
         Err(e) => Err(e.into()),
@@ -541,7 +553,8 @@ pub async fn interest(
     req_parts: axum::http::request::Parts,
     Form(f): Form<InterestFields>,
 ) -> Result<Response, AppError> {
-    let Some(o) = published_offer(&st, &code).await? else {
+    let (found, db_down) = published_offer_or_memory(&st, &code).await?;
+    let Some(o) = found else {
         return Ok(unknown_code_page(&code));
     };
     let thanks = Redirect::to(&format!("/offres/{}/merci", o.code)).into_response();
@@ -566,7 +579,9 @@ pub async fn interest(
     let mut detail = String::new();
     // Looked up when the database is back if it cannot be read now.
     let mut unresolved = None;
-    if !imp.is_empty() {
+    if !imp.is_empty() && db_down {
+        unresolved = Some(imp.clone());
+    } else if !imp.is_empty() {
         match st.store.impression(&imp).await {
             Ok(Some(i)) => {
                 channel = Channel::BusScreen;

@@ -182,7 +182,7 @@ async fn a_database_outage_is_answered_fast_and_loses_no_call_back() {
     let r = post_form(
         &app,
         &format!("/offres/{code}/interet"),
-        "prenom=Karim&telephone=0622334455&email=karim%40exemple.fr&moment=soir&consentement=oui&src=ecran",
+        "prenom=Karim&telephone=0622334455&email=karim%40exemple.fr&moment=soir&consentement=oui&src=ecran&imp=ABCDEFGH",
     )
     .await;
     let took = started.elapsed();
@@ -192,7 +192,13 @@ async fn a_database_outage_is_answered_fast_and_loses_no_call_back() {
     assert!(took < Duration::from_secs(5), "{took:?}");
     let thanks = get(&app, &format!("/offres/{code}/merci")).await;
     assert_eq!(thanks.status, StatusCode::OK, "{}", thanks.body);
-    assert_eq!(app.callbacks.pending().await.expect("journal").len(), 1);
+    let waiting = app.callbacks.pending().await.expect("journal");
+    assert_eq!(waiting.len(), 1);
+    // The screen's display is looked up when the database is back.
+    assert_eq!(
+        waiting[0].unresolved_impression.as_deref(),
+        Some("ABCDEFGH")
+    );
     // The offer's page and the list are served from memory.
     assert_eq!(
         get(&app, &format!("/offres/{code}")).await.status,
