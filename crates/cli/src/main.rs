@@ -847,15 +847,28 @@ async fn serve(
     println!("  Offres      : {base}/offres");
     println!("  API         : {base}/api/v1/openapi.json");
     println!("Arrêt : Ctrl+C");
-    let screens = Arc::new(
-        dklik_app::screens::ScreenHub::load(
+    // A database busy at start (another writer, a loaded machine) is waited for, not fatal.
+    let mut tries = 0;
+    let screens = loop {
+        match dklik_app::screens::ScreenHub::load(
             store.as_ref(),
             screen_args.engine_config(),
             screen_args.slide_seconds,
         )
         .await
-        .context("chargement du réseau et des offres pour les écrans")?,
-    );
+        {
+            Ok(hub) => break Arc::new(hub),
+            Err(e) if e.is_unavailable() && tries < 60 => {
+                tries += 1;
+                tracing::warn!("écrans : base de données occupée, nouvel essai ({e})");
+                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            }
+            Err(e) => {
+                return Err(anyhow::Error::new(e)
+                    .context("chargement du réseau et des offres pour les écrans"))
+            }
+        }
+    };
     if let Some(url) = screen_args.gtfs_rt_url.clone() {
         println!(
             "GTFS-realtime : positions lues à {url} toutes les {} s",
