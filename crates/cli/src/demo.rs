@@ -70,11 +70,11 @@ pub fn feed() -> Result<dklik_transit::gtfs::Feed> {
 
 impl DemoAccounts {
     pub fn print(&self) {
-        println!("Comptes de démonstration (mot de passe pour tous : {DEMO_PASSWORD}) :");
+        say!("Comptes de démonstration (mot de passe pour tous : {DEMO_PASSWORD}) :");
         for l in &self.lines {
-            println!("  {l}");
+            say!("  {l}");
         }
-        println!("  Connexion : {}/connexion", self.base);
+        say!("  Connexion : {}/connexion", self.base);
     }
 }
 
@@ -135,13 +135,13 @@ pub async fn prepare(db: &str, listen: &str) -> Result<(Arc<dyn Store>, DemoAcco
     let out = dklik_app::offers::import_offers(store.as_ref(), raw, true)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    println!(
+    say!(
         "Démo prête : {} offres d'entreprises fictives, base {path}.",
         out.created
     );
     let feed = feed()?;
     store.save_gtfs(&feed, &|_| {}).await?;
-    println!(
+    say!(
         "Réseau de bus fictif : {} lignes, {} arrêts, {} courses.",
         feed.routes.len(),
         feed.stops.len(),
@@ -472,7 +472,7 @@ async fn orientation_demo(store: &dyn Store) -> Result<()> {
             };
         store.create_event(e, emp, off, now).await?;
     }
-    println!(
+    say!(
         "OrientaKlik : {n} activités, {} séances, {} événements à l'agenda.",
         n * 2,
         list.len()
@@ -1090,7 +1090,7 @@ async fn impact_demo(store: &dyn Store, feed: &dklik_transit::gtfs::Feed) -> Res
     for code in &scanned {
         store.record_scan(code, now).await?;
     }
-    println!(
+    say!(
         "Historique de six mois pour le pilotage : {people} personnes, {} affichages, {visits} visites d'affiches et de liens, {hires} embauches.",
         impressions.len()
     );

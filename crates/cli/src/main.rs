@@ -1,6 +1,15 @@
 //! `dklik`: the one binary. `serve` runs the web server, `demo` a demo on a fresh SQLite file,
 //! `import` reads ROME releases and offer files, `migrate` prepares a database.
 
+/// A line of a running server's messages. The server goes on when nobody reads its output any
+/// more (a pipe closed by the reader), where `println!` would stop it.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 mod bench;
 mod demo;
 mod poll;
@@ -549,7 +558,7 @@ async fn run(cli: Cli) -> Result<()> {
                     tracing::warn!("bus simulés : {e}");
                 }
             });
-            println!("Bus simulés sur les horaires du jour : la page http://{listen}/ecrans liste les bus en circulation.");
+            say!("Bus simulés sur les horaires du jour : la page http://{listen}/ecrans liste les bus en circulation.");
             let mail = MailArgs {
                 smtp: None,
                 mail_from: "dklik@localhost".into(),
@@ -820,8 +829,8 @@ async fn serve(
     let addr = listener.local_addr()?;
     let base = public_url.unwrap_or_else(|| format!("http://{addr}"));
     match &mail.smtp {
-        Some(s) => println!("Courriels : relais SMTP {s}"),
-        None => println!(
+        Some(s) => say!("Courriels : relais SMTP {s}"),
+        None => say!(
             "Courriels : écrits dans {} (pas de relais SMTP configuré)",
             mail.mail_dir.display()
         ),
@@ -842,11 +851,11 @@ async fn serve(
             tokio::time::sleep(std::time::Duration::from_secs(10)).await;
         }
     });
-    println!("DKLIK écoute sur http://{addr} (base {})", store.backend());
-    println!("  Site public : {base}/");
-    println!("  Offres      : {base}/offres");
-    println!("  API         : {base}/api/v1/openapi.json");
-    println!("Arrêt : Ctrl+C");
+    say!("DKLIK écoute sur http://{addr} (base {})", store.backend());
+    say!("  Site public : {base}/");
+    say!("  Offres      : {base}/offres");
+    say!("  API         : {base}/api/v1/openapi.json");
+    say!("Arrêt : Ctrl+C");
     // A database busy at start (another writer, a loaded machine) is waited for, not fatal.
     let mut tries = 0;
     let screens = loop {
@@ -870,7 +879,7 @@ async fn serve(
         }
     };
     if let Some(url) = screen_args.gtfs_rt_url.clone() {
-        println!(
+        say!(
             "GTFS-realtime : positions lues à {url} toutes les {} s",
             screen_args.gtfs_rt_every
         );
@@ -883,7 +892,7 @@ async fn serve(
         screen_args.itxpt_vehicle.clone(),
     ) {
         let sock = itxpt_socket(&group).await?;
-        println!("ITxPT : positions GNSSLocation du groupe {group}, véhicule {vehicle}");
+        say!("ITxPT : positions GNSSLocation du groupe {group}, véhicule {vehicle}");
         let (hub, hub_store) = (screens.clone(), store.clone());
         tokio::spawn(async move {
             let mut buf = vec![0u8; 65_536];

@@ -305,6 +305,29 @@ fn start_demo() -> Demo {
     );
 }
 
+/// The demo's log without backtrace frames: its first and last lines, where the error is.
+fn log_excerpt(demo: &Demo) -> String {
+    let log = std::fs::read_to_string(demo._dir.path().join("stderr.log")).unwrap_or_default();
+    let lines: Vec<&str> = log
+        .lines()
+        .filter(|l| {
+            let t = l.trim_start();
+            !(t.starts_with("at ")
+                || t.split(':')
+                    .next()
+                    .is_some_and(|n| n.parse::<u32>().is_ok()))
+        })
+        .collect();
+    if lines.len() <= 40 {
+        return lines.join("\n");
+    }
+    format!(
+        "{}\n[…]\n{}",
+        lines[..20].join("\n"),
+        lines[lines.len() - 20..].join("\n")
+    )
+}
+
 /// A demo that answers, or what it wrote before stopping.
 fn try_start_demo() -> Result<Demo, String> {
     use std::io::{BufRead, BufReader};
@@ -328,10 +351,17 @@ fn try_start_demo() -> Result<Demo, String> {
         .spawn()
         .expect("demo");
     let out = child.stdout.take().expect("stdout");
+    // The demo's output is read to its end on a thread of its own: a pipe closed early would
+    // make its next line fail (a broken pipe).
+    let (tx, lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
     let mut feed_token = String::new();
     let mut listening = false;
-    for line in BufReader::new(out).lines() {
-        let line = line.expect("line");
+    for line in lines.iter() {
         if let Some(t) = line.split("Flux de positions jeton ").nth(1) {
             feed_token = t.trim().to_string();
         }
@@ -348,11 +378,9 @@ fn try_start_demo() -> Result<Demo, String> {
         _dir: dir,
     };
     if !listening {
-        let log = std::fs::read_to_string(demo._dir.path().join("stderr.log")).unwrap_or_default();
-        let lines: Vec<&str> = log.lines().collect();
-        let tail = lines[lines.len().saturating_sub(15)..].join("\n");
         return Err(format!(
-            "the demo stopped before listening; its last lines:\n{tail}"
+            "the demo stopped before listening; its log:\n{}",
+            log_excerpt(&demo)
         ));
     }
     assert!(
@@ -370,12 +398,11 @@ fn try_start_demo() -> Result<Demo, String> {
     if up {
         Ok(demo)
     } else {
-        let log = std::fs::read_to_string(demo._dir.path().join("stderr.log")).unwrap_or_default();
-        let lines: Vec<&str> = log.lines().collect();
-        let tail = lines[lines.len().saturating_sub(15)..].join("\n");
         Err(format!(
-            "the demo listened but /healthz never answered 200 (last: {} {}); its last lines:\n{tail}",
-            last.0, last.1
+            "the demo listened but /healthz never answered 200 (last: {} {}); its log:\n{}",
+            last.0,
+            last.1,
+            log_excerpt(&demo)
         ))
     }
 }
@@ -1103,4 +1130,44 @@ fn the_server_logs_one_json_line_per_request_and_no_personal_data() {
     for secret in ["zoe.secret", "98 76 54 32", "0698765432", "Zoé", "Zo%C3%A9"] {
         assert!(!log.contains(secret), "{secret} in the logs: {log}");
     }
+}
+
+/// A server whose output nobody reads any more (a pipe closed by its reader, `| head`) goes on
+/// serving: before, its next message stopped it with "failed printing to stdout".
+#[test]
+fn a_demo_whose_output_is_closed_keeps_serving() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().expect("tmp");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("port")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let db = format!("sqlite://{}", dir.path().join("demo.db").display());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dklik"))
+        .args([
+            "demo",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--db",
+            &db,
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("demo");
+    let mut out = child.stdout.take().expect("stdout");
+    let mut first = [0u8; 4];
+    out.read_exact(&mut first)
+        .expect("the demo writes something");
+    drop(out);
+    let base = format!("http://127.0.0.1:{port}");
+    let up = (0..300).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        http_get(&base, "/healthz").0 == 200
+    });
+    let still = child.try_wait().expect("wait").is_none();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(up && still, "answered {up}, still running {still}");
 }
