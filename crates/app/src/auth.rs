@@ -263,7 +263,7 @@ impl std::fmt::Debug for NewSession {
     }
 }
 
-async fn open_session(
+pub(crate) async fn open_session(
     store: &dyn Store,
     user: Option<i64>,
     person: Option<PersonId>,

@@ -370,7 +370,13 @@ pub async fn check_offer_form(
         }),
         expires_on,
     };
-    let offer = NewOffer::new(input);
+    // A change keeps the offer's state (under review, paused…): only the state buttons move it.
+    let offer = NewOffer::new(input).map(|mut o| {
+        if let Some(e) = existing {
+            o.status = e.status;
+        }
+        o
+    });
     if let Err(v) = &offer {
         for e in &v.errors {
             if !errs.errors.iter().any(|x| x.field == e.field) {
@@ -467,7 +473,7 @@ pub async fn change_status(
     actor: &str,
     now: i64,
 ) -> Result<(), EmployersError> {
-    if to == OfferStatus::Published {
+    if matches!(to, OfferStatus::Published | OfferStatus::Review) {
         let mut errs = ValidationError::default();
         if offer.shifts.is_empty() {
             errs.push(
@@ -490,6 +496,46 @@ pub async fn change_status(
         Err(StoreError::Conflict(m)) => Err(invalid("etat", m)),
         other => Ok(other?),
     }
+}
+
+/// Whether an employer may make this change to its own offer: publish a draft (or send it
+/// for review), take it back from review, pause and publish again, say it is filled, close it.
+/// Approving an offer under review is an advisor's.
+pub fn employer_may(from: OfferStatus, to: OfferStatus) -> bool {
+    use OfferStatus::*;
+    from.can_become(to) && !(from == Review && to == Published)
+}
+
+/// An employer's change to its own offer. "Publish" becomes "wait for review" when its
+/// employer's offers are read by an advisor first. Returns the state reached.
+pub async fn employer_change_status(
+    store: &dyn Store,
+    offer: &Offer,
+    to: OfferStatus,
+    actor: &str,
+    now: i64,
+) -> Result<OfferStatus, EmployersError> {
+    let review = store
+        .employer_card(offer.employer_id)
+        .await?
+        .is_some_and(|c| c.review_offers);
+    let to = if to == OfferStatus::Published && offer.status == OfferStatus::Draft && review {
+        OfferStatus::Review
+    } else {
+        to
+    };
+    if !employer_may(offer.status, to) {
+        return Err(invalid(
+            "etat",
+            format!(
+                "Une offre « {} » ne peut pas devenir « {} » depuis votre espace : demandez à votre conseiller.",
+                offer.status.label_fr(),
+                to.label_fr()
+            ),
+        ));
+    }
+    change_status(store, offer, to, actor, now).await?;
+    Ok(to)
 }
 
 /// Appellations whose label holds every word typed (accents and case ignored), at most `max`.

@@ -62,6 +62,19 @@ pub async fn tick(store: &dyn Store, mailer: &dyn Mailer, s: &JobSettings) {
         Ok(false) => {}
         Err(e) => tracing::error!("fin des offres : {e}"),
     }
+    match store.claim_job_run("offer_checks", today).await {
+        Ok(true) => match crate::offer_checks::daily(store, &s.base_url, now).await {
+            Ok(r) if r.sent + r.paused > 0 => tracing::info!(
+                "offres : {} question(s) « toujours d'actualité ? », {} mise(s) en pause",
+                r.sent,
+                r.paused
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::error!("suivi des offres : {e}"),
+        },
+        Ok(false) => {}
+        Err(e) => tracing::error!("suivi des offres : {e}"),
+    }
     match store.claim_job_run("introductions", today).await {
         Ok(true) => match crate::introductions::daily(store, &s.base_url, now).await {
             Ok((r, e, f)) if r + e + f > 0 => {

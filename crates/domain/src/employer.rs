@@ -242,6 +242,8 @@ pub struct EmployerInput {
     pub contact_email: Option<String>,
     /// The contact's phone number, if given.
     pub contact_phone: Option<String>,
+    /// The employer's own new offers wait for an advisor's review before they are shown.
+    pub review_offers: bool,
 }
 
 /// The employer form as posted (French field names), unchecked.
@@ -268,6 +270,9 @@ pub struct EmployerForm {
     /// Contact's phone.
     #[serde(default)]
     pub telephone: String,
+    /// "oui": the employer's own offers wait for an advisor's review.
+    #[serde(default)]
+    pub relecture: String,
 }
 
 impl EmployerInput {
@@ -324,6 +329,7 @@ impl EmployerInput {
                 contact_name: f.contact.trim().to_string(),
                 contact_email,
                 contact_phone,
+                review_offers: f.relecture == "oui",
             }),
             None => Err(errs),
         }

@@ -621,8 +621,13 @@ impl ContractType {
 pub enum OfferStatus {
     /// Written, not yet shown.
     Draft,
+    /// Written by an employer whose offers an advisor reads before they are shown.
+    Review,
     /// Shown on the site, the screens and the API.
     Published,
+    /// Taken off the site and the screens for a while (the employer did not confirm it is
+    /// still open, or asked for a pause); it can be published again.
+    Paused,
     /// Every position is filled.
     Filled,
     /// Closed by the employer or an advisor.
@@ -636,7 +641,9 @@ impl OfferStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Draft => "draft",
+            Self::Review => "review",
             Self::Published => "published",
+            Self::Paused => "paused",
             Self::Filled => "filled",
             Self::Closed => "closed",
             Self::Expired => "expired",
@@ -646,12 +653,14 @@ impl OfferStatus {
     pub fn parse(s: &str) -> Result<Self, String> {
         match crate::text::fold(s).trim() {
             "draft" | "brouillon" => Ok(Self::Draft),
+            "review" | "a relire" | "en attente de relecture" => Ok(Self::Review),
             "published" | "publiee" | "publie" => Ok(Self::Published),
+            "paused" | "en pause" | "suspendue" => Ok(Self::Paused),
             "filled" | "pourvue" => Ok(Self::Filled),
             "closed" | "fermee" => Ok(Self::Closed),
             "expired" | "expiree" => Ok(Self::Expired),
             _ => Err(format!(
-                "« {s} » n'est pas un état d'offre : brouillon, publiée, pourvue, fermée ou expirée."
+                "« {s} » n'est pas un état d'offre : brouillon, à relire, publiée, en pause, pourvue, fermée ou expirée."
             )),
         }
     }
@@ -659,22 +668,29 @@ impl OfferStatus {
     pub fn label_fr(self) -> &'static str {
         match self {
             Self::Draft => "Brouillon",
+            Self::Review => "En attente de relecture",
             Self::Published => "Publiée",
+            Self::Paused => "En pause",
             Self::Filled => "Pourvue",
             Self::Closed => "Fermée",
             Self::Expired => "Expirée",
         }
     }
-    /// The lifecycle: draft → published → filled / closed / expired; a draft may be dropped.
+    /// The lifecycle: draft (→ review) → published ⇄ paused → filled / closed / expired; a
+    /// draft or an offer under review may be dropped, and review may send it back to draft.
     pub fn can_become(self, next: OfferStatus) -> bool {
         use OfferStatus::*;
         matches!(
             (self, next),
             (Draft, Published)
+                | (Draft, Review)
                 | (Draft, Closed)
-                | (Published, Filled)
-                | (Published, Closed)
-                | (Published, Expired)
+                | (Review, Published)
+                | (Review, Draft)
+                | (Review, Closed)
+                | (Published, Paused)
+                | (Paused, Published)
+                | (Published | Paused, Filled | Closed | Expired)
         )
     }
     /// Whether the offer can no longer be shown again (filled, closed, expired).

@@ -3527,6 +3527,7 @@ pub async fn employers_offers_and_states_from_the_browser(store: &dyn Store) {
         contact: "Claire Martin".into(),
         email: "Claire.Martin@acieries.example".into(),
         telephone: "03 28 00 00 00".into(),
+        relecture: String::new(),
     };
     let field_of = |e: EmployersError| match e {
         EmployersError::Invalid(v) => v.errors.iter().map(|e| e.field.clone()).collect::<Vec<_>>(),
@@ -3779,4 +3780,361 @@ pub async fn employers_offers_and_states_from_the_browser(store: &dyn Store) {
             ),
         ]
     );
+}
+
+/// An employer made in the browser (its offers read by an advisor first when `review`), its
+/// site, and a draft offer with a shift and a need: ready to publish.
+async fn browser_offer(
+    store: &dyn Store,
+    name: &str,
+    siret: &str,
+    review: bool,
+) -> (dklik_domain::EmployerId, dklik_domain::Offer) {
+    use dklik_app::employers::{self, OfferForm, SiteForm};
+    use dklik_domain::employer::EmployerForm;
+    load_rome(store).await;
+    let r = dklik_app::skills::SkillsCache::default()
+        .get(store)
+        .await
+        .expect("reference");
+    let id = employers::create_employer(
+        store,
+        &EmployerForm {
+            nom: name.into(),
+            siret: siret.into(),
+            contact: "Claire Martin".into(),
+            email: "rh@littoral.example".into(),
+            relecture: if review { "oui".into() } else { String::new() },
+            ..Default::default()
+        },
+        10,
+    )
+    .await
+    .expect("employer");
+    let site = employers::add_site(
+        store,
+        id,
+        &SiteForm {
+            nom: "Usine".into(),
+            adresse: "Route de l'Écluse".into(),
+            commune: "Dunkerque".into(),
+            insee: "59183".into(),
+            latitude: "51.0213".into(),
+            longitude: "2.2847".into(),
+        },
+    )
+    .await
+    .expect("site");
+    let appellation = r
+        .appellations
+        .iter()
+        .find(|a| a.rome.as_str() == "H2913")
+        .expect("appellation");
+    let mut f = OfferForm {
+        intitule: "Soudeur TIG".into(),
+        appellation: appellation.code.0.to_string(),
+        site: site.0.to_string(),
+        postes: "1".into(),
+        contrat: "cdi".into(),
+        ..Default::default()
+    };
+    f.shifts = vec![(vec!["0".into()], "06:00".into(), "13:00".into())];
+    let o = employers::create_offer(store, &r, id, &f, "Claire Martin (entreprise)", 11)
+        .await
+        .expect("offer");
+    let item = rome_fixture()
+        .items
+        .iter()
+        .find(|i| i.kind.requirable())
+        .expect("item")
+        .code;
+    dklik_app::skills::set_offer_need(store, &r, o.id, &item.0.to_string(), "2", "must")
+        .await
+        .expect("need");
+    (id, store.offer(o.id).await.expect("q").expect("offer"))
+}
+
+/// The token at the end of the first line of `body` that holds `marker`.
+fn token_after(body: &str, marker: &str) -> String {
+    let line = body.lines().find(|l| l.contains(marker)).expect("a link");
+    let rest = &line[line.find(marker).expect("marker") + marker.len()..];
+    rest.chars().take_while(char::is_ascii_hexdigit).collect()
+}
+
+/// An advisor invites an employer's contact: the e-mailed link works once, for 7 days, makes
+/// an employer account of that employer only, and refuses an address that has an account.
+pub async fn employer_invitations_work_once(store: &dyn Store) {
+    use dklik_app::auth::AuthError;
+    use dklik_app::invitations;
+    let (emp, _) = browser_offer(store, "Aciéries du Littoral", "73282932000074", false).await;
+    let admin_id = staff(store, "camille@dklik.fr", Role::Advisor).await;
+    let camille = store.user(admin_id).await.expect("q").expect("user");
+    let now = 1_790_000_000;
+    assert!(matches!(
+        invitations::invite(
+            store,
+            &camille,
+            emp,
+            "Paul",
+            "pas-une-adresse",
+            "https://x",
+            now
+        )
+        .await,
+        Err(AuthError::Invalid(_))
+    ));
+    assert!(
+        matches!(
+            invitations::invite(store, &camille, emp, "Camille", "camille@dklik.fr", "https://x", now)
+                .await,
+            Err(AuthError::Invalid(m)) if m.contains("existe déjà")
+        ),
+        "an address with an account is not invited"
+    );
+    invitations::invite(
+        store,
+        &camille,
+        emp,
+        "Paul Leroy",
+        "Paul.Leroy@littoral.example",
+        "https://dklik.example",
+        now,
+    )
+    .await
+    .expect("invited");
+    let mail = store
+        .outbox(10)
+        .await
+        .expect("outbox")
+        .into_iter()
+        .find(|m| m.to == "paul.leroy@littoral.example")
+        .expect("the invitation is e-mailed");
+    let token = token_after(&mail.body, "https://dklik.example/invitation/");
+    assert_eq!(token.len(), 64, "{}", mail.body);
+    let listed = store.invitations(emp).await.expect("list");
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].invited_by, "camille (conseiller)");
+    assert!(listed[0].used_at.is_none());
+    assert!(matches!(
+        invitations::accept(
+            store,
+            &token,
+            "une phrase de passe",
+            "une autre phrase",
+            now + 60
+        )
+        .await,
+        Err(AuthError::Invalid(_))
+    ));
+    assert!(matches!(
+        invitations::accept(store, &token, "court", "court", now + 60).await,
+        Err(AuthError::Invalid(_))
+    ));
+    // Past its 7 days the link no longer works.
+    assert!(matches!(
+        invitations::accept(
+            store,
+            &token,
+            "une phrase de passe",
+            "une phrase de passe",
+            now + invitations::INVITATION_SECONDS + 1
+        )
+        .await,
+        Err(AuthError::InvalidLink)
+    ));
+    let (user, _session) = invitations::accept(
+        store,
+        &token,
+        "une phrase de passe",
+        "une phrase de passe",
+        now + 120,
+    )
+    .await
+    .expect("accepted");
+    let u = store.user(user).await.expect("q").expect("account");
+    assert_eq!(u.role, Role::Employer);
+    assert_eq!(u.employer_id, Some(emp));
+    assert_eq!(u.email, "paul.leroy@littoral.example");
+    assert_eq!(u.display_name, "Paul Leroy");
+    assert!(matches!(
+        invitations::accept(
+            store,
+            &token,
+            "une phrase de passe",
+            "une phrase de passe",
+            now + 180
+        )
+        .await,
+        Err(AuthError::InvalidLink)
+    ));
+    assert_eq!(
+        store.invitations(emp).await.expect("list")[0].used_at,
+        Some(now + 120)
+    );
+    assert!(invitations::live_invitation(store, "zz", now)
+        .await
+        .expect("q")
+        .is_none());
+}
+
+/// Review, pause and the "toujours d'actualité ?" questions: an employer whose offers are
+/// read first sends its offer for review; the advisor publishes it; 14 days on the contact is
+/// asked, confirms by the link (once), is asked again 14 days later, does not answer and the
+/// offer is paused 7 days on with the advisors told; published again, it is later closed as
+/// filled from a link. Every change is in the offer's history.
+pub async fn offers_review_pause_and_still_open_questions(store: &dyn Store) {
+    use dklik_app::employer_store::CheckAnswer;
+    use dklik_app::employers;
+    use dklik_app::offer_checks::{self, CheckError};
+    let (_, o) = browser_offer(store, "Aciéries du Littoral", "73282932000074", true).await;
+    staff(store, "camille@dklik.fr", Role::Advisor).await;
+    let today = dklik_app::today_paris();
+    let t0 = dklik_app::paris_instant(today, 9 * 60);
+    let day = 24 * 3600;
+    // The employer's "publish" becomes "wait for review"; it cannot approve it itself.
+    let to = employers::employer_change_status(
+        store,
+        &o,
+        OfferStatus::Published,
+        "Paul (entreprise)",
+        t0,
+    )
+    .await
+    .expect("sent for review");
+    assert_eq!(to, OfferStatus::Review);
+    let o = store.offer(o.id).await.expect("q").expect("offer");
+    assert_eq!(o.status, OfferStatus::Review);
+    assert!(store.published_offers(false).await.expect("q").is_empty());
+    assert!(employers::employer_change_status(
+        store,
+        &o,
+        OfferStatus::Published,
+        "Paul (entreprise)",
+        t0 + 1
+    )
+    .await
+    .is_err());
+    employers::change_status(
+        store,
+        &o,
+        OfferStatus::Published,
+        "Camille (conseiller)",
+        t0 + 2,
+    )
+    .await
+    .expect("approved");
+    let run = offer_checks::daily(store, "https://dklik.example", t0 + 13 * day)
+        .await
+        .expect("run");
+    assert_eq!(run, offer_checks::CheckRun::default(), "not yet 14 days");
+    let run = offer_checks::daily(store, "https://dklik.example", t0 + 14 * day + 5)
+        .await
+        .expect("run");
+    assert_eq!(run.sent, 1);
+    let mails = store.outbox(50).await.expect("outbox");
+    let ask = mails
+        .iter()
+        .find(|m| m.to == "rh@littoral.example" && m.subject.contains("toujours d'actualité"))
+        .expect("the question is e-mailed");
+    let token = token_after(&ask.body, "https://dklik.example/offres/suivi/");
+    assert!(ask.body.contains(&format!("{token}?reponse=non")));
+    let again = offer_checks::daily(store, "https://dklik.example", t0 + 15 * day)
+        .await
+        .expect("run");
+    assert_eq!(again.sent, 0, "one question at a time");
+    let kept = offer_checks::answer(store, &token, CheckAnswer::Confirmed, t0 + 15 * day)
+        .await
+        .expect("confirmed");
+    assert_eq!(kept.status, OfferStatus::Published);
+    assert!(
+        matches!(
+            offer_checks::answer(store, &token, CheckAnswer::Filled, t0 + 15 * day + 1).await,
+            Err(CheckError::InvalidLink)
+        ),
+        "a link works once"
+    );
+    // 14 days after the question, the next one; unanswered 7 days, the offer is paused.
+    let run = offer_checks::daily(store, "https://dklik.example", t0 + 28 * day + 10)
+        .await
+        .expect("run");
+    assert_eq!(run.sent, 1);
+    let run = offer_checks::daily(store, "https://dklik.example", t0 + 34 * day)
+        .await
+        .expect("run");
+    assert_eq!(run.paused, 0);
+    let run = offer_checks::daily(store, "https://dklik.example", t0 + 35 * day + 20)
+        .await
+        .expect("run");
+    assert_eq!(run.paused, 1);
+    let o = store.offer(o.id).await.expect("q").expect("offer");
+    assert_eq!(o.status, OfferStatus::Paused);
+    assert!(store
+        .outbox(100)
+        .await
+        .expect("outbox")
+        .iter()
+        .any(|m| m.to == "camille@dklik.fr" && m.subject.contains("mise en pause")));
+    assert!(store.published_offers(false).await.expect("q").is_empty());
+    // Published again, then closed as filled from the next question's link.
+    employers::employer_change_status(
+        store,
+        &o,
+        OfferStatus::Published,
+        "Paul (entreprise)",
+        t0 + 36 * day,
+    )
+    .await
+    .expect("published again (no review for a paused offer)");
+    let run = offer_checks::daily(store, "https://dklik.example", t0 + 37 * day)
+        .await
+        .expect("run");
+    assert_eq!(
+        run,
+        offer_checks::CheckRun::default(),
+        "the old question no longer pauses it"
+    );
+    let run = offer_checks::daily(store, "https://dklik.example", t0 + 50 * day + 30)
+        .await
+        .expect("run");
+    assert_eq!(run.sent, 1);
+    let last = store
+        .outbox(200)
+        .await
+        .expect("outbox")
+        .into_iter()
+        .filter(|m| m.subject.contains("toujours d'actualité"))
+        .max_by_key(|m| m.id)
+        .expect("mail");
+    let token = token_after(&last.body, "https://dklik.example/offres/suivi/");
+    assert!(
+        matches!(
+            offer_checks::answer(store, &token, CheckAnswer::Paused, t0 + 51 * day).await,
+            Err(CheckError::InvalidLink)
+        ),
+        "a link only confirms, fills or closes"
+    );
+    let done = offer_checks::answer(store, &token, CheckAnswer::Filled, t0 + 51 * day)
+        .await
+        .expect("filled");
+    assert_eq!(done.status, OfferStatus::Filled);
+    let history: Vec<(OfferStatus, OfferStatus)> = store
+        .offer_status_changes(o.id)
+        .await
+        .expect("history")
+        .iter()
+        .map(|c| (c.from, c.to))
+        .collect();
+    assert_eq!(
+        history,
+        [
+            (OfferStatus::Draft, OfferStatus::Review),
+            (OfferStatus::Review, OfferStatus::Published),
+            (OfferStatus::Published, OfferStatus::Paused),
+            (OfferStatus::Paused, OfferStatus::Published),
+            (OfferStatus::Published, OfferStatus::Filled),
+        ]
+    );
+    let last = store.offer_status_changes(o.id).await.expect("history");
+    assert!(last[2].actor.contains("tâche quotidienne"));
+    assert!(last[4].actor.contains("rh@littoral.example"));
 }

@@ -58,4 +58,6 @@ contract!(
     merging_people_keeps_everything_of_both,
     contact_changes_need_a_code_and_end_sessions,
     employers_offers_and_states_from_the_browser,
+    employer_invitations_work_once,
+    offers_review_pause_and_still_open_questions,
 );

@@ -826,44 +826,6 @@ fn employer_of(ident: &Identity) -> Result<dklik_domain::EmployerId, AppError> {
     me(ident)?.employer_id.ok_or(AppError::NotFound)
 }
 
-pub async fn employer_home(
-    State(st): State<SharedState>,
-    Extension(ident): Extension<Identity>,
-) -> Result<Response, AppError> {
-    let eid = employer_of(&ident)?;
-    let e = st.store.employer(eid).await?.ok_or(AppError::NotFound)?;
-    let page = st
-        .store
-        .list_offers(&dklik_domain::OfferFilter {
-            employer: Some(eid),
-            limit: 500,
-            ..Default::default()
-        })
-        .await?;
-    TablePage {
-        title: format!("Les offres de {}", e.name),
-        intro: vec![format!("{} offre(s) publiée(s).", page.total)],
-        links: vec![("/deconnexion".into(), "Se déconnecter".into())],
-        headers: vec!["Code", "Poste", "Commune", "Postes ouverts"],
-        rows: page
-            .offers
-            .iter()
-            .map(|o| {
-                vec![
-                    o.code.to_string(),
-                    o.title.clone(),
-                    o.site.commune.clone(),
-                    o.positions.to_string(),
-                ]
-            })
-            .collect(),
-        empty: "Aucune offre publiée.",
-        forms: vec![],
-        csrf: ident.csrf().to_string(),
-    }
-    .respond()
-}
-
 /// One of the employer's own offers. Another employer's offer is answered exactly like an
 /// unknown code, so that its existence is not revealed.
 pub async fn employer_offer(
@@ -964,7 +926,6 @@ pub(crate) fn routes() -> Vec<crate::routes::Route> {
             Who::Roles(ADMIN),
             revoke_token,
         ),
-        get("/entreprise", Who::Roles(EMPLOYER), employer_home),
         get(
             "/entreprise/offres/{code}",
             Who::Roles(EMPLOYER),

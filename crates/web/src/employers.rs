@@ -1,5 +1,7 @@
-//! Employers, their sites and their offers in the advisors' space: add and change an
-//! employer, place its sites, write an offer (a draft), then publish, fill or close it.
+//! Employers, their sites and their offers: in the advisors' space, add and change an
+//! employer, place its sites, invite its contact, write an offer (a draft), then publish,
+//! pause, fill or close it; in the employer's own space, the same for its own offers only
+//! (another employer's offer is answered as an unknown one).
 
 use crate::access::Identity;
 use crate::error::AppError;
@@ -15,10 +17,68 @@ use axum::Extension;
 use dklik_app::employers::{self, EmployersError, OfferForm, SiteForm, SHIFT_ROWS};
 use dklik_app::inbox::actor_label;
 use dklik_domain::employer::EmployerForm;
-use dklik_domain::{ContractType, EmployerId, FieldError, Offer, OfferStatus, ShortCode, User};
+use dklik_domain::{
+    ContractType, EmployerId, FieldError, Offer, OfferStatus, Role, ShortCode, User,
+};
 
 fn me(id: &Identity) -> Result<&User, AppError> {
     id.user().ok_or(AppError::NotFound)
+}
+
+/// Whose space a page is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Space {
+    /// An advisor or an administrator: every employer.
+    Advisor,
+    /// An employer's account: its own offers only.
+    Employer(EmployerId),
+}
+
+impl Space {
+    fn of(ident: &Identity) -> Result<(Space, &User), AppError> {
+        let u = me(ident)?;
+        match (u.role, u.employer_id) {
+            (Role::Employer, Some(e)) => Ok((Space::Employer(e), u)),
+            (Role::Employer, None) => Err(AppError::NotFound),
+            _ => Ok((Space::Advisor, u)),
+        }
+    }
+
+    fn advisor(self) -> bool {
+        self == Space::Advisor
+    }
+
+    /// Where its offers' pages are.
+    fn offers(self) -> &'static str {
+        match self {
+            Space::Advisor => "/conseil/offres",
+            Space::Employer(_) => "/entreprise/offres",
+        }
+    }
+
+    /// The employer's page in this space.
+    fn home(self, e: EmployerId) -> String {
+        match self {
+            Space::Advisor => format!("/conseil/entreprises/{}", e.0),
+            Space::Employer(_) => "/entreprise".into(),
+        }
+    }
+
+    /// The new offer form of the employer in this space.
+    fn new_offer(self, e: EmployerId) -> String {
+        match self {
+            Space::Advisor => format!("/conseil/entreprises/{}/offres/nouvelle", e.0),
+            Space::Employer(_) => "/entreprise/offres/nouvelle".into(),
+        }
+    }
+
+    /// The offer, when this space may see it.
+    fn may_see(self, o: Offer) -> Result<Offer, AppError> {
+        match self {
+            Space::Employer(e) if o.employer_id != e => Err(AppError::NotFound),
+            _ => Ok(o),
+        }
+    }
 }
 
 fn employer_id(s: &str) -> Result<EmployerId, AppError> {
@@ -133,6 +193,19 @@ fn employer_form_page(
             Field::new("contact", "Personne à contacter", "text", "name").value(&f.contact),
             Field::new("email", "Son e-mail", "email", "email").value(&f.email),
             Field::new("telephone", "Son téléphone", "tel", "tel").value(&f.telephone),
+            Field {
+                options: vec![
+                    ("".into(), "Non : elles sont publiées aussitôt".into()),
+                    ("oui".into(), "Oui : un conseiller les relit avant".into()),
+                ],
+                ..Field::new(
+                    "relecture",
+                    "Les offres écrites par l'entreprise attendent-elles la relecture d'un conseiller ?",
+                    "text",
+                    "off",
+                )
+                .value(&f.relecture)
+            },
         ],
         submit,
         links: vec![("/conseil/entreprises", "Retour aux entreprises")],
@@ -149,6 +222,7 @@ fn employer_form_of(d: &FormData) -> EmployerForm {
         contact: d.get("contact"),
         email: d.get("email"),
         telephone: d.get("telephone"),
+        relecture: d.get("relecture").trim().to_lowercase(),
     }
 }
 
@@ -207,6 +281,11 @@ pub async fn edit_employer(
         contact: c.contact_name,
         email: c.contact_email.unwrap_or_default(),
         telephone: c.contact_phone.unwrap_or_default(),
+        relecture: if c.review_offers {
+            "oui".into()
+        } else {
+            String::new()
+        },
     };
     Ok(employer_form_page(
         "Modifier l'entreprise",
@@ -261,6 +340,11 @@ struct OfferView {
 #[derive(Template)]
 #[template(path = "employer.html")]
 struct EmployerPage {
+    advisor: bool,
+    offers_base: &'static str,
+    new_offer: String,
+    invitations: Vec<String>,
+    invite_fields: Vec<Field>,
     id: i64,
     name: String,
     notice: String,
@@ -301,17 +385,36 @@ fn site_fields(f: &SiteForm, errors: &[FieldError]) -> Vec<Field> {
     v
 }
 
-fn actions_of(o: &Offer) -> Vec<(&'static str, &'static str, bool)> {
-    match o.status {
-        OfferStatus::Draft => vec![
-            ("publier", "Publier", false),
+fn actions_of(o: &Offer, space: Space, review: bool) -> Vec<(&'static str, &'static str, bool)> {
+    use OfferStatus::*;
+    let publish = if space.advisor() {
+        "Publier"
+    } else if review {
+        "Envoyer pour relecture"
+    } else {
+        "Publier"
+    };
+    let ends = [
+        ("pourvue", "Poste pourvu", false),
+        ("fermer", "Fermer l'offre", true),
+    ];
+    match (o.status, space.advisor()) {
+        (Draft, _) => vec![("publier", publish, false), ("fermer", "Abandonner", true)],
+        (Review, true) => vec![
+            ("publier", "Publier après relecture", false),
+            ("brouillon", "Renvoyer en brouillon", false),
             ("fermer", "Abandonner", true),
         ],
-        OfferStatus::Published => vec![
-            ("pourvue", "Poste pourvu", false),
-            ("fermer", "Fermer l'offre", true),
-        ],
-        OfferStatus::Filled | OfferStatus::Closed | OfferStatus::Expired => vec![],
+        (Review, false) => vec![("brouillon", "Reprendre en brouillon", false)],
+        (Published, _) => [("pause", "Mettre en pause", false)]
+            .into_iter()
+            .chain(ends)
+            .collect(),
+        (Paused, _) => [("publier", "Publier de nouveau", false)]
+            .into_iter()
+            .chain(ends)
+            .collect(),
+        (Filled | Closed | Expired, _) => vec![],
     }
 }
 
@@ -324,6 +427,21 @@ async fn employer_page(
     errors: Vec<FieldError>,
 ) -> Result<Response, AppError> {
     employer_page_with(st, ident, id, notice, site_form, errors, "").await
+}
+
+fn invite_fields(d: &FormData, errors: &[FieldError]) -> Vec<Field> {
+    let mut v = vec![
+        Field::new("invite_nom", "Nom de la personne invitée", "text", "off")
+            .value(&d.get("invite_nom")),
+        Field::new("invite_email", "Son e-mail", "email", "off").value(&d.get("invite_email")),
+    ];
+    for x in &mut v {
+        x.error = errors
+            .iter()
+            .find(|e| e.field == x.name)
+            .map(|e| e.message.clone());
+    }
+    v
 }
 
 fn enc(s: &str) -> String {
@@ -339,6 +457,31 @@ async fn employer_page_with(
     errors: Vec<FieldError>,
     searched: &str,
 ) -> Result<Response, AppError> {
+    employer_page_full(
+        st,
+        ident,
+        id,
+        notice,
+        site_form,
+        errors,
+        searched,
+        &FormData::default(),
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn employer_page_full(
+    st: &SharedState,
+    ident: &Identity,
+    id: EmployerId,
+    notice: &str,
+    site_form: &SiteForm,
+    errors: Vec<FieldError>,
+    searched: &str,
+    invite: &FormData,
+) -> Result<Response, AppError> {
+    let (space, _) = Space::of(ident)?;
     let searched: String = searched.trim().chars().take(200).collect();
     let (mut places, mut geocoder_said) = (Vec::new(), String::new());
     if let (Some(url), false) = (&st.geocoder, searched.is_empty()) {
@@ -418,9 +561,9 @@ async fn employer_page_with(
                 n => format!("{n} compétences indiquées"),
             },
             history,
-            editable: !o.status.is_final(),
+            editable: !o.status.is_final() && (space.advisor() || o.status != OfferStatus::Review),
             public: o.status == OfferStatus::Published,
-            actions: actions_of(o),
+            actions: actions_of(o, space, c.review_offers),
         });
     }
     let mut facts = Vec::new();
@@ -447,15 +590,52 @@ async fn employer_page_with(
     if !contact.is_empty() {
         facts.push(format!("Contact : {}", contact.join(", ")));
     }
+    if c.review_offers {
+        facts.push(
+            "Les offres écrites par l'entreprise sont relues par un conseiller avant d'être publiées."
+                .into(),
+        );
+    }
     if c.employer.fictional {
         facts.push("Entreprise fictive (démonstration)".into());
     }
+    let invitations = if space.advisor() {
+        st.store
+            .invitations(id)
+            .await?
+            .into_iter()
+            .map(|i| match i.used_at {
+                Some(t) => format!(
+                    "{} ({}) : compte créé le {}",
+                    i.display_name,
+                    i.email,
+                    crate::orientation::when_fr(t)
+                ),
+                None => format!(
+                    "{} ({}) : invitée le {} par {}, lien valable jusqu'au {}",
+                    i.display_name,
+                    i.email,
+                    crate::orientation::when_fr(i.created_at),
+                    i.invited_by,
+                    crate::orientation::when_fr(i.expires_at)
+                ),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
+    let invite_fields = invite_fields(invite, &errors);
     let page = EmployerPage {
+        advisor: space.advisor(),
+        offers_base: space.offers(),
+        new_offer: space.new_offer(id),
+        invitations,
+        invite_fields,
         id: id.0,
         name: c.employer.name,
         notice: notice.into(),
@@ -494,6 +674,7 @@ pub async fn show(
         "site" => "Le site est ajouté.",
         "offre" => "L'offre est enregistrée.",
         "etat" => "L'état de l'offre est changé.",
+        "invitation" => "L'invitation est envoyée : le lien est valable 7 jours.",
         _ => "",
     };
     let chosen = SiteForm {
@@ -559,8 +740,9 @@ struct OfferFormPage {
     title: &'static str,
     submit: &'static str,
     action: String,
+    advisor: bool,
+    home: String,
     employer: String,
-    employer_id: i64,
     csrf: String,
     search: String,
     /// (OGR code, label)
@@ -598,6 +780,7 @@ async fn offer_form_page(
     mut form: OfferForm,
     errors: Vec<FieldError>,
 ) -> Result<Response, AppError> {
+    let (space, _) = Space::of(ident)?;
     let emp = st
         .store
         .employer(employer)
@@ -652,8 +835,9 @@ async fn offer_form_page(
             "Enregistrer le brouillon"
         },
         action,
+        advisor: space.advisor(),
+        home: space.home(employer),
         employer: emp.name,
-        employer_id: employer.0,
         csrf: ident.csrf().to_string(),
         search: search.chars().take(100).collect(),
         found,
@@ -694,17 +878,38 @@ pub async fn new_offer(
     Query(q): Query<OfferQuery>,
 ) -> Result<Response, AppError> {
     me(&ident)?;
-    let id = employer_id(&id)?;
+    new_offer_in(&st, &ident, employer_id(&id)?, q).await
+}
+
+/// The employer's own new offer form.
+pub async fn my_new_offer(
+    State(st): State<SharedState>,
+    Extension(ident): Extension<Identity>,
+    Query(q): Query<OfferQuery>,
+) -> Result<Response, AppError> {
+    let Space::Employer(e) = Space::of(&ident)?.0 else {
+        return Err(AppError::NotFound);
+    };
+    new_offer_in(&st, &ident, e, q).await
+}
+
+async fn new_offer_in(
+    st: &SharedState,
+    ident: &Identity,
+    id: EmployerId,
+    q: OfferQuery,
+) -> Result<Response, AppError> {
+    let (space, _) = Space::of(ident)?;
     let form = OfferForm {
         appellation: q.appellation,
         postes: "1".into(),
         ..Default::default()
     };
     offer_form_page(
-        &st,
-        &ident,
+        st,
+        ident,
         id,
-        format!("/conseil/entreprises/{}/offres/nouvelle", id.0),
+        space.new_offer(id),
         false,
         &q.metier,
         form,
@@ -719,9 +924,30 @@ pub async fn create_offer(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let u = me(&ident)?;
-    let id = employer_id(&id)?;
-    let d = FormData::parse(&body);
+    me(&ident)?;
+    create_offer_in(&st, &ident, employer_id(&id)?, &body).await
+}
+
+/// The employer's own new offer, posted.
+pub async fn my_create_offer(
+    State(st): State<SharedState>,
+    Extension(ident): Extension<Identity>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let Space::Employer(e) = Space::of(&ident)?.0 else {
+        return Err(AppError::NotFound);
+    };
+    create_offer_in(&st, &ident, e, &body).await
+}
+
+async fn create_offer_in(
+    st: &SharedState,
+    ident: &Identity,
+    id: EmployerId,
+    body: &Bytes,
+) -> Result<Response, AppError> {
+    let (space, u) = Space::of(ident)?;
+    let d = FormData::parse(body);
     let form = OfferForm::from_pairs(d.pairs());
     let r = st.skills.get(st.store.as_ref()).await?;
     match employers::create_offer(
@@ -736,14 +962,14 @@ pub async fn create_offer(
     {
         // The next step: the skills the post needs.
         Ok(o) => {
-            Ok(Redirect::to(&format!("/conseil/offres/{}/competences", o.code)).into_response())
+            Ok(Redirect::to(&format!("{}/{}/competences", space.offers(), o.code)).into_response())
         }
         Err(e) => {
             offer_form_page(
-                &st,
-                &ident,
+                st,
+                ident,
                 id,
-                format!("/conseil/entreprises/{}/offres/nouvelle", id.0),
+                space.new_offer(id),
                 false,
                 "",
                 form,
@@ -754,12 +980,16 @@ pub async fn create_offer(
     }
 }
 
-async fn offer_of(st: &SharedState, code: &str) -> Result<Offer, AppError> {
+/// The offer behind a code, when the caller's space may see it.
+async fn offer_of(st: &SharedState, ident: &Identity, code: &str) -> Result<Offer, AppError> {
+    let (space, _) = Space::of(ident)?;
     let code = ShortCode::parse(code).map_err(|_| AppError::NotFound)?;
-    st.store
-        .offer_by_code(&code)
-        .await?
-        .ok_or(AppError::NotFound)
+    space.may_see(
+        st.store
+            .offer_by_code(&code)
+            .await?
+            .ok_or(AppError::NotFound)?,
+    )
 }
 
 pub async fn edit_offer(
@@ -768,8 +998,11 @@ pub async fn edit_offer(
     Path(code): Path<String>,
     Query(q): Query<OfferQuery>,
 ) -> Result<Response, AppError> {
-    me(&ident)?;
-    let o = offer_of(&st, &code).await?;
+    let (space, _) = Space::of(&ident)?;
+    let o = offer_of(&st, &ident, &code).await?;
+    if !space.advisor() && o.status == OfferStatus::Review {
+        return Err(AppError::NotFound);
+    }
     let mut form = OfferForm::of(&o);
     if !q.appellation.is_empty() {
         form.appellation = q.appellation;
@@ -781,7 +1014,7 @@ pub async fn edit_offer(
         &st,
         &ident,
         o.employer_id,
-        format!("/conseil/offres/{}/modifier", o.code),
+        format!("{}/{}/modifier", space.offers(), o.code),
         true,
         &q.metier,
         form,
@@ -796,25 +1029,24 @@ pub async fn update_offer(
     Path(code): Path<String>,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    me(&ident)?;
-    let o = offer_of(&st, &code).await?;
+    let (space, _) = Space::of(&ident)?;
+    let o = offer_of(&st, &ident, &code).await?;
+    if !space.advisor() && o.status == OfferStatus::Review {
+        return Err(AppError::NotFound);
+    }
     let form = OfferForm::from_pairs(FormData::parse(&body).pairs());
     let r = st.skills.get(st.store.as_ref()).await?;
     match employers::update_offer(st.store.as_ref(), &r, &o, &form).await {
         Ok(()) => {
             st.pages.clear();
-            Ok(Redirect::to(&format!(
-                "/conseil/entreprises/{}?ok=offre",
-                o.employer_id.0
-            ))
-            .into_response())
+            Ok(Redirect::to(&format!("{}?ok=offre", space.home(o.employer_id))).into_response())
         }
         Err(e) => {
             offer_form_page(
                 &st,
                 &ident,
                 o.employer_id,
-                format!("/conseil/offres/{}/modifier", o.code),
+                format!("{}/{}/modifier", space.offers(), o.code),
                 true,
                 "",
                 form,
@@ -831,10 +1063,12 @@ pub async fn change_status(
     Path(code): Path<String>,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let u = me(&ident)?;
-    let o = offer_of(&st, &code).await?;
+    let (space, u) = Space::of(&ident)?;
+    let o = offer_of(&st, &ident, &code).await?;
     let to = match FormData::parse(&body).get("etat").as_str() {
         "publier" => OfferStatus::Published,
+        "pause" => OfferStatus::Paused,
+        "brouillon" => OfferStatus::Draft,
         "pourvue" => OfferStatus::Filled,
         "fermer" => OfferStatus::Closed,
         _ => {
@@ -849,21 +1083,22 @@ pub async fn change_status(
             .await
         }
     };
-    match employers::change_status(
-        st.store.as_ref(),
-        &o,
-        to,
-        &actor_label(u),
-        dklik_app::unix_now(),
-    )
-    .await
-    {
-        Ok(()) => {
+    let (store, actor, now) = (st.store.as_ref(), actor_label(u), dklik_app::unix_now());
+    let done = match space {
+        Space::Advisor => employers::change_status(store, &o, to, &actor, now)
+            .await
+            .map(|()| to),
+        Space::Employer(_) => employers::employer_change_status(store, &o, to, &actor, now).await,
+    };
+    match done {
+        Ok(reached) => {
             st.pages.clear();
-            Ok(
-                Redirect::to(&format!("/conseil/entreprises/{}?ok=etat", o.employer_id.0))
-                    .into_response(),
-            )
+            let ok = if reached == OfferStatus::Review {
+                "relecture"
+            } else {
+                "etat"
+            };
+            Ok(Redirect::to(&format!("{}?ok={ok}", space.home(o.employer_id))).into_response())
         }
         Err(e) => {
             employer_page(
@@ -884,8 +1119,8 @@ pub async fn duplicate(
     Extension(ident): Extension<Identity>,
     Path(code): Path<String>,
 ) -> Result<Response, AppError> {
-    let u = me(&ident)?;
-    let o = offer_of(&st, &code).await?;
+    let (space, u) = Space::of(&ident)?;
+    let o = offer_of(&st, &ident, &code).await?;
     match employers::duplicate_offer(
         st.store.as_ref(),
         &o,
@@ -895,7 +1130,7 @@ pub async fn duplicate(
     .await
     {
         Ok(copy) => {
-            Ok(Redirect::to(&format!("/conseil/offres/{}/modifier", copy.code)).into_response())
+            Ok(Redirect::to(&format!("{}/{}/modifier", space.offers(), copy.code)).into_response())
         }
         Err(e) => {
             employer_page(
@@ -911,10 +1146,110 @@ pub async fn duplicate(
     }
 }
 
+/// The employer's own space: its offers, their states and what it may do with them.
+pub async fn my_home(
+    State(st): State<SharedState>,
+    Extension(ident): Extension<Identity>,
+    Query(q): Query<Notice>,
+) -> Result<Response, AppError> {
+    let Space::Employer(e) = Space::of(&ident)?.0 else {
+        return Err(AppError::NotFound);
+    };
+    let notice = match q.ok.as_str() {
+        "bienvenue" => "Votre accès est prêt. Écrivez votre première offre : « Nouvelle offre ».",
+        "offre" => "L'offre est enregistrée.",
+        "etat" => "L'état de l'offre est changé.",
+        "relecture" => {
+            "L'offre est envoyée à votre conseiller : elle sera publiée après sa relecture."
+        }
+        _ => "",
+    };
+    employer_page(&st, &ident, e, notice, &SiteForm::default(), vec![]).await
+}
+
+/// Invites an employer's contact to an account (advisors).
+pub async fn invite(
+    State(st): State<SharedState>,
+    Extension(ident): Extension<Identity>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let u = me(&ident)?;
+    let id = employer_id(&id)?;
+    st.store.employer(id).await?.ok_or(AppError::NotFound)?;
+    let d = FormData::parse(&body);
+    let fail = |field: &str, m: String| vec![FieldError::new(field, m)];
+    let errors = if d.get("invite_nom").trim().is_empty() {
+        fail(
+            "invite_nom",
+            "Écrivez le nom de la personne invitée.".into(),
+        )
+    } else {
+        match dklik_app::invitations::invite(
+            st.store.as_ref(),
+            u,
+            id,
+            &d.get("invite_nom"),
+            &d.get("invite_email"),
+            &st.base_url,
+            dklik_app::unix_now(),
+        )
+        .await
+        {
+            Ok(()) => {
+                return Ok(Redirect::to(&format!(
+                    "/conseil/entreprises/{}?ok=invitation#inviter",
+                    id.0
+                ))
+                .into_response())
+            }
+            Err(dklik_app::auth::AuthError::Invalid(m)) => fail("invite_email", m),
+            Err(e) => return Err(e.into()),
+        }
+    };
+    employer_page_full(&st, &ident, id, "", &SiteForm::default(), errors, "", &d).await
+}
+
 pub(crate) fn routes() -> Vec<crate::routes::Route> {
-    use crate::access::{Who, ADVISORS};
+    use crate::access::{Who, ADVISORS, EMPLOYER};
     use crate::routes::{get, post};
     vec![
+        get("/entreprise", Who::Roles(EMPLOYER), my_home),
+        get(
+            "/entreprise/offres/nouvelle",
+            Who::Roles(EMPLOYER),
+            my_new_offer,
+        ),
+        post(
+            "/entreprise/offres/nouvelle",
+            Who::Roles(EMPLOYER),
+            my_create_offer,
+        ),
+        get(
+            "/entreprise/offres/{code}/modifier",
+            Who::Roles(EMPLOYER),
+            edit_offer,
+        ),
+        post(
+            "/entreprise/offres/{code}/modifier",
+            Who::Roles(EMPLOYER),
+            update_offer,
+        ),
+        post(
+            "/entreprise/offres/{code}/etat",
+            Who::Roles(EMPLOYER),
+            change_status,
+        ),
+        post(
+            "/entreprise/offres/{code}/dupliquer",
+            Who::Roles(EMPLOYER),
+            duplicate,
+        ),
+        post(
+            "/conseil/entreprises/{id}/inviter",
+            Who::Roles(ADVISORS),
+            invite,
+        ),
         get("/conseil/entreprises", Who::Roles(ADVISORS), list),
         get(
             "/conseil/entreprises/nouvelle",

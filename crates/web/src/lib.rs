@@ -13,6 +13,7 @@ mod employers;
 mod error;
 mod forms;
 mod impact;
+mod links;
 mod log;
 mod matching;
 mod openapi;

@@ -465,20 +465,29 @@ struct GonePage {
     others: Vec<(String, String, String)>,
 }
 
-/// An offer that was open and is no more: 410, not indexed, with up to 5 open offers of the
-/// same trade nearest its site. Any other code: the "unknown code" page.
+/// An offer that was open and is no more: 410 (404 while it is paused, as it may come back),
+/// not indexed, with up to 5 open offers of the same trade nearest its site. Any other code:
+/// the "unknown code" page.
 async fn gone_or_unknown(st: &SharedState, code: &str) -> Result<Response, AppError> {
     let Ok(short) = ShortCode::parse(code) else {
         return Ok(unknown_code_page(code));
     };
     let o = match st.store.offer_by_code(&short).await? {
-        Some(o) if o.status.is_final() => o,
+        Some(o) if o.status.is_final() || o.status == dklik_domain::OfferStatus::Paused => o,
         _ => return Ok(unknown_code_page(code)),
     };
     let reason = match o.status {
         dklik_domain::OfferStatus::Filled => "le poste est pourvu.",
         dklik_domain::OfferStatus::Expired => "sa date de fin est passée.",
+        dklik_domain::OfferStatus::Paused => {
+            "elle est en pause : l'entreprise doit confirmer que le poste est toujours à pourvoir."
+        }
         _ => "l'entreprise l'a fermée.",
+    };
+    let status = if o.status == dklik_domain::OfferStatus::Paused {
+        StatusCode::NOT_FOUND
+    } else {
+        StatusCode::GONE
     };
     let filter = dklik_domain::OfferFilter {
         rome: Some(o.rome.clone()),
@@ -512,7 +521,7 @@ async fn gone_or_unknown(st: &SharedState, code: &str) -> Result<Response, AppEr
         reason,
         others,
     };
-    Ok((StatusCode::GONE, Html(page.render()?)).into_response())
+    Ok((status, Html(page.render()?)).into_response())
 }
 
 #[derive(serde::Deserialize, Default)]

@@ -84,6 +84,7 @@ pub fn all() -> Vec<Route> {
         crate::screens::routes(),
         crate::display_report::routes(),
         crate::employers::routes(),
+        crate::links::routes(),
     ]
     .into_iter()
     .flatten()

@@ -37,6 +37,7 @@ pub use needs::*;
 pub use person::*;
 
 /// A posted form: every value of every name, repeated names kept (checkboxes).
+#[derive(Default)]
 pub struct FormData(Vec<(String, String)>);
 
 impl FormData {
