@@ -75,7 +75,7 @@ async fn widen_sqlite_checks(c: &mut sqlx::SqliteConnection) -> Result<(), Store
         }
         let mut tx = c.begin().await.map_err(db_err)?;
         let version: i64 = query_scalar("PRAGMA schema_version")
-            .fetch_one(Target::SqliteConn(&mut *tx))
+            .fetch_one(Target::SqliteConn(&mut tx))
             .await
             .map_err(db_err)?;
         for step in [
@@ -90,7 +90,7 @@ async fn widen_sqlite_checks(c: &mut sqlx::SqliteConnection) -> Result<(), Store
             "PRAGMA writable_schema = OFF".to_string(),
         ] {
             query(&step)
-                .execute(Target::SqliteConn(&mut *tx))
+                .execute(Target::SqliteConn(&mut tx))
                 .await
                 .map_err(db_err)?;
         }

@@ -4,7 +4,7 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::{demo_staff, enc, get, get_as, post_as, sign_in, PASSWORD};
+use common::{demo_staff, enc, get, get_as, post_as, post_form, sign_in, PASSWORD};
 
 #[tokio::test]
 async fn an_advisor_puts_an_employer_and_its_offer_online_from_the_browser() {
@@ -227,4 +227,298 @@ async fn an_advisor_puts_an_employer_and_its_offer_online_from_the_browser() {
     .await;
     assert_ne!(forged.status, StatusCode::SEE_OTHER);
     assert_ne!(get(&app, &page_url).await.status, StatusCode::OK);
+}
+
+fn token_in(body: &str, marker: &str) -> String {
+    body.split(marker)
+        .nth(1)
+        .expect("a link")
+        .chars()
+        .take_while(char::is_ascii_hexdigit)
+        .collect()
+}
+
+/// An advisor invites an employer's contact, who chooses a password by the e-mailed link,
+/// writes an offer, sends it for review (the employer's setting), sees it published by the
+/// advisor, pauses it, publishes it again, and later closes it as filled from the
+/// "toujours d'actualité ?" link. Another employer's account never reaches it.
+#[tokio::test]
+async fn an_invited_employer_publishes_its_own_offer_and_answers_the_still_open_question() {
+    let app = common::app().await;
+    demo_staff(&app).await;
+    let (adv, csrf) = sign_in(&app, "conseil@t.fr", PASSWORD).await;
+    let made = post_as(
+        &app,
+        "/conseil/entreprises/nouvelle",
+        &adv,
+        &format!(
+            "csrf={csrf}&nom=Chaudronnerie+Flandre&siret=73282932000074&contact=Claire+Martin&email=&telephone=&relecture=oui"
+        ),
+    )
+    .await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.body);
+    let page_url = made.location.expect("employer page");
+    let page_url = page_url.split('?').next().expect("path").to_string();
+    let id = page_url
+        .trim_start_matches("/conseil/entreprises/")
+        .to_string();
+    let site = post_as(
+        &app,
+        &format!("{page_url}/sites"),
+        &adv,
+        &format!(
+            "csrf={csrf}&nom=Atelier&adresse=Quai+de+Lorraine&commune=Dunkerque&insee=59183&latitude=51.0344&longitude=2.3768"
+        ),
+    )
+    .await;
+    assert_eq!(site.status, StatusCode::SEE_OTHER);
+    let page = get_as(&app, &page_url, &adv).await;
+    assert!(
+        page.body.contains("relues par un conseiller"),
+        "{}",
+        page.body
+    );
+    // The invitation: a bad address is said beside its field, what was typed kept.
+    let bad = post_as(
+        &app,
+        &format!("/conseil/entreprises/{id}/inviter"),
+        &adv,
+        &format!("csrf={csrf}&invite_nom=Claire+Martin&invite_email=claire%40"),
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.body.contains("id=\"invite_email-erreur\""),
+        "{}",
+        bad.body
+    );
+    assert!(bad.body.contains("value=\"Claire Martin\""));
+    let sent = post_as(
+        &app,
+        &format!("/conseil/entreprises/{id}/inviter"),
+        &adv,
+        &format!("csrf={csrf}&invite_nom=Claire+Martin&invite_email=claire%40flandre.example"),
+    )
+    .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+    let page = get_as(&app, &page_url, &adv).await;
+    assert!(page.body.contains("claire@flandre.example"));
+    let mail = app
+        .store
+        .outbox(20)
+        .await
+        .expect("outbox")
+        .into_iter()
+        .find(|m| m.to == "claire@flandre.example")
+        .expect("invitation mail");
+    let token = token_in(&mail.body, "/invitation/");
+    let form = get(&app, &format!("/invitation/{token}")).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains("Chaudronnerie Flandre"));
+    let differ = post_form(
+        &app,
+        &format!("/invitation/{token}"),
+        "mot_de_passe=une+phrase+de+passe&confirmation=une+autre",
+    )
+    .await;
+    assert_eq!(differ.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(differ.body.contains("id=\"confirmation-erreur\""));
+    let done = post_form(
+        &app,
+        &format!("/invitation/{token}"),
+        "mot_de_passe=une+phrase+de+passe&confirmation=une+phrase+de+passe",
+    )
+    .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    assert_eq!(done.location.as_deref(), Some("/entreprise?ok=bienvenue"));
+    let again = get(&app, &format!("/invitation/{token}")).await;
+    assert_eq!(again.status, StatusCode::GONE, "the link works once");
+    let cookie = done
+        .headers
+        .get(axum::http::header::SET_COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .expect("signed in")
+        .to_string();
+    let ecsrf = common::csrf_of(&app, &cookie).await;
+    let home = get_as(&app, "/entreprise?ok=bienvenue", &cookie).await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(home.body.contains("Les offres de Chaudronnerie Flandre"));
+    assert!(home.body.contains("Espace entreprise"));
+    assert!(!home.body.contains("Ajouter un site"));
+    // Its own offer: the trade, the form, the need, then "publish" = sent for review.
+    let search = get_as(&app, "/entreprise/offres/nouvelle?metier=soudeur", &cookie).await;
+    let appellation: String = search
+        .body
+        .split("offres/nouvelle?appellation=")
+        .nth(1)
+        .expect("a trade found")
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    let form = get_as(
+        &app,
+        &format!("/entreprise/offres/nouvelle?appellation={appellation}"),
+        &cookie,
+    )
+    .await;
+    let site_id: String = form
+        .body
+        .split("<option value=\"")
+        .nth(1)
+        .expect("site option")
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    let created = post_as(
+        &app,
+        "/entreprise/offres/nouvelle",
+        &cookie,
+        &format!(
+            "csrf={ecsrf}&appellation={appellation}&intitule=Soudeur+TIG&description=&site={site_id}&jours1=0&debut1=06%3A00&fin1=13%3A00&contrat=cdi&postes=1"
+        ),
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+    let needs_url = created.location.expect("needs page");
+    let code = needs_url
+        .trim_start_matches("/entreprise/offres/")
+        .trim_end_matches("/competences")
+        .to_string();
+    let r = app.store.rome_savoir_etre().await.expect("items");
+    let need = post_as(
+        &app,
+        &needs_url,
+        &cookie,
+        &format!(
+            "csrf={ecsrf}&element={}&niveau=2&importance=must",
+            r[0].code.0
+        ),
+    )
+    .await;
+    assert_eq!(need.status, StatusCode::SEE_OTHER, "{}", need.body);
+    let state = || {
+        let (app, code) = (&app, code.clone());
+        async move {
+            let short = dklik_domain::ShortCode::parse(&code).expect("code");
+            let o = app
+                .store
+                .offer_by_code(&short)
+                .await
+                .expect("q")
+                .expect("offer");
+            o.status
+        }
+    };
+    let sent = post_as(
+        &app,
+        &format!("/entreprise/offres/{code}/etat"),
+        &cookie,
+        &format!("csrf={ecsrf}&etat=publier"),
+    )
+    .await;
+    assert_eq!(sent.location.as_deref(), Some("/entreprise?ok=relecture"));
+    assert_eq!(state().await, dklik_domain::OfferStatus::Review);
+    assert_eq!(
+        get(&app, &format!("/offres/{code}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get_as(
+            &app,
+            &format!("/entreprise/offres/{code}/modifier"),
+            &cookie
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND,
+        "an offer under review is the advisor's to change"
+    );
+    // Another employer's account: as if the offer did not exist.
+    let (rh, rh_csrf) = sign_in(&app, "rh@t.fr", PASSWORD).await;
+    assert_eq!(
+        get_as(&app, &format!("/entreprise/offres/{code}/modifier"), &rh)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    for action in ["etat", "dupliquer", "modifier"] {
+        let forged = post_as(
+            &app,
+            &format!("/entreprise/offres/{code}/{action}"),
+            &rh,
+            &format!("csrf={rh_csrf}&etat=fermer&intitule=x"),
+        )
+        .await;
+        assert_eq!(forged.status, StatusCode::NOT_FOUND, "{action}");
+    }
+    assert!(!get_as(&app, "/entreprise", &rh).await.body.contains(&code));
+    // The advisor publishes it after reading it.
+    let ok = post_as(
+        &app,
+        &format!("/conseil/offres/{code}/etat"),
+        &adv,
+        &format!("csrf={csrf}&etat=publier"),
+    )
+    .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    assert_eq!(
+        get(&app, &format!("/offres/{code}")).await.status,
+        StatusCode::OK
+    );
+    // Paused by the employer: off the site (not 410: it may come back), then published again.
+    let paused = post_as(
+        &app,
+        &format!("/entreprise/offres/{code}/etat"),
+        &cookie,
+        &format!("csrf={ecsrf}&etat=pause"),
+    )
+    .await;
+    assert_eq!(paused.status, StatusCode::SEE_OTHER, "{}", paused.body);
+    let off = get(&app, &format!("/offres/{code}")).await;
+    assert_eq!(off.status, StatusCode::NOT_FOUND);
+    assert!(off.body.contains("en pause"), "{}", off.body);
+    let back = post_as(
+        &app,
+        &format!("/entreprise/offres/{code}/etat"),
+        &cookie,
+        &format!("csrf={ecsrf}&etat=publier"),
+    )
+    .await;
+    assert_eq!(back.location.as_deref(), Some("/entreprise?ok=etat"));
+    assert_eq!(state().await, dklik_domain::OfferStatus::Published);
+    // 14 days on, the question; the link shows a page, the button answers.
+    let later = dklik_app::unix_now() + 15 * 24 * 3600;
+    let run = dklik_app::offer_checks::daily(app.store.as_ref(), "https://dklik.example", later)
+        .await
+        .expect("daily");
+    assert!(run.sent >= 1, "{run:?}");
+    // Sent to the invited account's address (the employer has no contact e-mail).
+    let ask = app
+        .store
+        .outbox(100)
+        .await
+        .expect("outbox")
+        .into_iter()
+        .find(|m| m.subject.contains("toujours d'actualité") && m.to == "claire@flandre.example")
+        .expect("question mail");
+    let t = token_in(&ask.body, "/offres/suivi/");
+    let page = get(&app, &format!("/offres/suivi/{t}?reponse=non")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Le poste est pourvu"));
+    assert_eq!(
+        state().await,
+        dklik_domain::OfferStatus::Published,
+        "a GET changes nothing"
+    );
+    let answered = post_form(&app, &format!("/offres/suivi/{t}"), "reponse=pourvue").await;
+    assert_eq!(answered.status, StatusCode::OK, "{}", answered.body);
+    assert!(answered.body.contains("pourvue"));
+    assert_eq!(state().await, dklik_domain::OfferStatus::Filled);
+    assert_eq!(
+        get(&app, &format!("/offres/{code}")).await.status,
+        StatusCode::GONE
+    );
+    let twice = post_form(&app, &format!("/offres/suivi/{t}"), "reponse=oui").await;
+    assert_eq!(twice.status, StatusCode::GONE);
 }

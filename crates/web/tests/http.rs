@@ -396,7 +396,18 @@ async fn json_api_and_openapi() {
             })
             .collect(),
     };
-    assert_eq!(words, ["draft", "published", "filled", "closed", "expired"]);
+    assert_eq!(
+        words,
+        [
+            "draft",
+            "review",
+            "published",
+            "paused",
+            "filled",
+            "closed",
+            "expired"
+        ]
+    );
     let list = &doc["paths"]["/api/v1/offers"]["get"];
     let params: Vec<&str> = list["parameters"]
         .as_array()
