@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
@@ -483,14 +483,45 @@ test('the programme lead reads the dashboard on a phone: charts with their table
   await ctx.close();
 });
 
-test('an advisor puts a new employer and its offer online from a phone and a laptop, axe on every state', async () => {
+// The latest e-mail sent to `to` (the demo writes them to a folder), its text decoded; waits
+// for the server's outbox, which sends every 10 seconds.
+async function mailTo(to, holding, ms = 40000) {
+  const folder = join(dir, 'mails');
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    let names = [];
+    try { names = readdirSync(folder).sort().reverse(); } catch { /* not made yet */ }
+    for (const name of names) {
+      const raw = readFileSync(join(folder, name), 'utf8');
+      const [head, body = ''] = raw.split('\r\n\r\n');
+      if (!head.includes(`To: ${to}`)) continue;
+      const text = Buffer.from(body.replace(/\s/g, ''), 'base64').toString('utf8');
+      if (holding.test(text)) return text;
+    }
+    await new Promise(r => setTimeout(r, 500));
+  }
+  throw new Error(`no e-mail to ${to} holding ${holding}`);
+}
+
+// The screen of a bus that has just come near Place Jean Bart (the stop beside the e2e's
+// employer site), as its HTML; a new bus each time, so that no showing cap applies.
+let busTurn = 0;
+async function screenNearJeanBart() {
+  const vehicle = `bus-e2e-jean-bart-${++busTurn}`;
+  const now = Math.floor(Date.now() / 1000);
+  await sendPosition(vehicle, 51.0346, 2.3870, now - 40);
+  await sendPosition(vehicle, 51.0344, 2.3775, now);
+  return (await fetch(`${base}/ecran/${vehicle}`)).text();
+}
+
+test('an advisor puts a new employer and its offer online from a phone and a laptop, invites its contact who publishes and later closes an offer, axe on every state', async () => {
   for (const [width, height, n] of [[360, 640, 1], [1366, 768, 2]]) {
     const ctx = await browser.newContext({ viewport: { width, height }, bypassCSP: true /* only to inject axe-core */ });
     const page = await ctx.newPage();
-    const check = async (what) => {
-      const bad = await audit(page);
+    const check = async (what, p = page) => {
+      const bad = await audit(p);
       assert.deepEqual(bad.map(v => `${v.id}: ${v.help}`), [], `axe violations: ${what} at ${width}px`);
-      const sideways = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+      const sideways = await p.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
       assert.equal(sideways, false, `${what} scrolls sideways at ${width}px`);
     };
     await signIn(page, 'conseil@dklik.demo');
@@ -509,6 +540,7 @@ test('an advisor puts a new employer and its offer online from a phone and a lap
     await page.fill('#contact', 'Claire Martin');
     await page.click('button:has-text("Ajouter l\'entreprise")');
     await page.waitForURL(/\/conseil\/entreprises\/\d+\?ok=cree/);
+    const employerUrl = page.url().split('?')[0];
     await check('a new employer');
     await page.fill('#nom', 'Atelier du port');
     await page.fill('#adresse', 'Quai de Lorraine');
@@ -549,6 +581,83 @@ test('an advisor puts a new employer and its offer online from a phone and a lap
     const pub = await page.goto(`${base}/offres/${code}`);
     assert.equal(pub.status(), 200);
     assert.match(await page.textContent('h1'), /Chaudronnier/);
+
+    // The advisor invites the employer's contact; the link comes by e-mail.
+    const contact = `claire.${n}.${Date.now()}@dunes.example`;
+    await page.goto(employerUrl);
+    await page.fill('#invite_nom', 'Claire Martin');
+    await page.fill('#invite_email', contact);
+    await page.click('button:has-text("Envoyer l\'invitation")');
+    await page.waitForURL(/ok=invitation/);
+    await check('an invitation sent');
+    const invitation = (await mailTo(contact, /\/invitation\/[0-9a-f]{64}/)).match(/https?:\/\/\S+\/invitation\/[0-9a-f]{64}/)[0];
+    // The contact, on their own device: a password, then their own offer.
+    const ectx = await browser.newContext({ viewport: { width, height }, bypassCSP: true /* only to inject axe-core */ });
+    const ep = await ectx.newPage();
+    await ep.goto(invitation);
+    await check('the invitation', ep);
+    await ep.fill('#mot_de_passe', 'une phrase de passe pour les offres');
+    await ep.fill('#confirmation', 'une phrase de passe pour les offres');
+    await ep.click('button:has-text("Créer mon accès")');
+    await ep.waitForURL(/\/entreprise\?ok=bienvenue/);
+    await check('the employer\'s space', ep);
+    await ep.click('a:has-text("Nouvelle offre")');
+    await ep.fill('#code_rome', 'soudeur');
+    await ep.click('button:has-text("Chercher")');
+    await ep.click('ul.found a >> nth=0');
+    await ep.fill('#intitule', `Soudeur TIG pour la maintenance du port ${n}`);
+    await ep.check('#j1-0');
+    await ep.fill('#debut1', '06:00');
+    await ep.fill('#fin1', '13:00');
+    await ep.selectOption('#contrat', 'cdd');
+    await ep.click('button:has-text("Enregistrer le brouillon")');
+    await ep.waitForURL(/\/entreprise\/offres\/[A-Z0-9]{6}\/competences/);
+    const own = ep.url().match(/offres\/([A-Z0-9]{6})\//)[1];
+    await check('the needs of the employer\'s offer', ep);
+    await ep.click('ul.found button >> nth=0');
+    await ep.waitForLoadState();
+    await ep.goto(`${base}/entreprise`);
+    await ep.click('button:text-is("Publier")');
+    await ep.waitForURL(/ok=etat/);
+    await check('the employer\'s published offer', ep);
+    // On the public list (the search index follows within seconds) and, once, on a bus screen.
+    let listed = false;
+    for (let i = 0; i < 20 && !listed; i++) {
+      listed = (await (await fetch(`${base}/offres?q=maintenance+port`)).text()).includes(own);
+      if (!listed) await new Promise(r => setTimeout(r, 500));
+    }
+    assert.ok(listed, `${own} is on the public list`);
+    if (n === 1) {
+      let shown = false;
+      for (let i = 0; i < 20 && !shown; i++) {
+        shown = (await screenNearJeanBart()).includes(`<strong>${own}</strong>`);
+        if (!shown) await new Promise(r => setTimeout(r, 2000));
+      }
+      assert.ok(shown, `${own} is on the screen of a bus passing its site`);
+    }
+    // 14 days later, "toujours d'actualité ?": the contact closes it as filled by the link.
+    execFileSync(BIN, ['check-offers', '--db', db, '--public-url', base, '--in-days', '15']);
+    const ask = await mailTo(contact, /\/offres\/suivi\//);
+    const closeLink = ask.match(/https?:\/\/\S+\/offres\/suivi\/[0-9a-f]{64}\?reponse=non/)[0];
+    const lp = await ectx.newPage();
+    await lp.goto(closeLink);
+    await check('the "toujours d\'actualité ?" page', lp);
+    await lp.click('button:has-text("Le poste est pourvu")');
+    await lp.waitForLoadState();
+    assert.match(await lp.textContent('main'), /pourvue/);
+    await check('the answer', lp);
+    const gone = await lp.goto(`${base}/offres/${own}`);
+    assert.equal(gone.status(), 410);
+    if (n === 1) {
+      // Gone from the screens within 60 seconds.
+      let still = true;
+      for (let i = 0; i < 30 && still; i++) {
+        still = (await screenNearJeanBart()).includes(`<strong>${own}</strong>`);
+        if (still) await new Promise(r => setTimeout(r, 2000));
+      }
+      assert.equal(still, false, `${own} left the screens`);
+    }
+    await ectx.close();
     await ctx.close();
   }
 });

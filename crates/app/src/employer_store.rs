@@ -161,6 +161,8 @@ pub trait EmployerStore: Send + Sync {
     async fn add_site(&self, employer: EmployerId, s: &NewSite) -> Result<SiteId, StoreError>;
     /// Every offer of an employer whatever its state, newest first.
     async fn employer_offers(&self, employer: EmployerId) -> Result<Vec<Offer>, StoreError>;
+    /// Every offer in this state, oldest first (the advisors' list of offers to review).
+    async fn offers_in_status(&self, status: OfferStatus) -> Result<Vec<Offer>, StoreError>;
     /// Moves an offer along its life and records who did it; `Conflict` when the change is not
     /// allowed from its state now.
     async fn change_offer_status(

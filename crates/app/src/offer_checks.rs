@@ -38,13 +38,24 @@ pub fn next_due(s: &CheckState) -> Option<i64> {
         .map(|t| t + EVERY_DAYS * DAY)
 }
 
-/// Sends the questions due and pauses the offers left without an answer.
+/// Sends the questions due and pauses the offers left without an answer, as of `now`.
 pub async fn daily(store: &dyn Store, base_url: &str, now: i64) -> Result<CheckRun, StoreError> {
+    daily_as_of(store, base_url, now, now).await
+}
+
+/// [`daily`] as of another moment than the real one (`dklik check-offers --in-days`, to try
+/// it): the e-mails are still queued to leave at `mail_at`, the real now.
+pub async fn daily_as_of(
+    store: &dyn Store,
+    base_url: &str,
+    now: i64,
+    mail_at: i64,
+) -> Result<CheckRun, StoreError> {
     let mut run = CheckRun::default();
     for s in store.check_states().await? {
         if let Some(since) = s.waiting_since {
             if now - since >= PAUSE_AFTER_DAYS * DAY {
-                pause(store, &s, now).await?;
+                pause(store, &s, now, mail_at).await?;
                 run.paused += 1;
             }
             continue;
@@ -56,7 +67,7 @@ pub async fn daily(store: &dyn Store, base_url: &str, now: i64) -> Result<CheckR
             let Some(offer) = store.offer(s.offer_id).await? else {
                 continue;
             };
-            send(store, &offer, email, base_url, now).await?;
+            send(store, &offer, email, base_url, now, mail_at).await?;
             run.sent += 1;
         }
     }
@@ -69,6 +80,7 @@ async fn send(
     email: &str,
     base_url: &str,
     now: i64,
+    mail_at: i64,
 ) -> Result<(), StoreError> {
     let token = auth::random_token().map_err(|e| StoreError::Backend(e.to_string()))?;
     store
@@ -98,13 +110,18 @@ async fn send(
                 offer.title
             ),
             &body,
-            now,
+            mail_at,
         )
         .await?;
     Ok(())
 }
 
-async fn pause(store: &dyn Store, s: &CheckState, now: i64) -> Result<(), StoreError> {
+async fn pause(
+    store: &dyn Store,
+    s: &CheckState,
+    now: i64,
+    mail_at: i64,
+) -> Result<(), StoreError> {
     match store
         .answer_offer_check(
             None,
@@ -146,7 +163,7 @@ async fn pause(store: &dyn Store, s: &CheckState, now: i64) -> Result<(), StoreE
                 &u.email,
                 &format!("DKLIK : offre {} mise en pause", offer.code),
                 &body,
-                now,
+                mail_at,
             )
             .await?;
     }

@@ -152,7 +152,68 @@ pub async fn prepare(db: &str, listen: &str) -> Result<(Arc<dyn Store>, DemoAcco
     orientation_demo(store.as_ref()).await?;
     impact_demo(store.as_ref(), &feed).await?;
     let accounts = demo_accounts(store.as_ref(), listen, db).await?;
+    offer_life_demo(store.as_ref(), &accounts.base).await?;
     Ok((store, accounts))
+}
+
+/// The life of offers as the advisors' and the employer's pages show it: the demo employer's
+/// (rh@dklik.demo) copy of an offer waiting for an advisor's review, another offer paused for
+/// want of an answer to "toujours d'actualité ?", and an invitation not yet accepted.
+async fn offer_life_demo(store: &dyn Store, base: &str) -> Result<()> {
+    use dklik_domain::OfferStatus;
+    let now = dklik_app::unix_now();
+    let err = |e: dklik_app::employers::EmployersError| anyhow::anyhow!("{e}");
+    let rh = store
+        .user_by_email("rh@dklik.demo")
+        .await?
+        .context("le compte entreprise de la démo manque")?;
+    let camille = store
+        .user_by_email("conseil@dklik.demo")
+        .await?
+        .context("le compte conseiller de la démo manque")?;
+    let employer = rh
+        .employer_id
+        .context("compte entreprise sans entreprise")?;
+    let offers: Vec<_> = store
+        .employer_offers(employer)
+        .await?
+        .into_iter()
+        .filter(|o| {
+            o.status == OfferStatus::Published && !o.items.is_empty() && !o.shifts.is_empty()
+        })
+        .collect();
+    let (Some(first), Some(second)) = (offers.first(), offers.get(1)) else {
+        bail!("la démo n'a pas deux offres publiées pour la même entreprise");
+    };
+    let rh_label = dklik_app::inbox::actor_label(&rh);
+    let copy = dklik_app::employers::duplicate_offer(store, first, &rh_label, now)
+        .await
+        .map_err(err)?;
+    dklik_app::employers::change_status(store, &copy, OfferStatus::Review, &rh_label, now)
+        .await
+        .map_err(err)?;
+    store
+        .answer_offer_check(
+            None,
+            second.id,
+            dklik_app::employer_store::CheckAnswer::Paused,
+            dklik_app::today_paris(),
+            dklik_app::offer_checks::TASK,
+            now,
+        )
+        .await?;
+    dklik_app::invitations::invite(
+        store,
+        &camille,
+        employer,
+        "Sam (direction)",
+        "direction@dklik.demo",
+        base,
+        now,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(())
 }
 
 /// The demo's neighbourhoods (fictional, placed on the demo network): name, commune, INSEE

@@ -186,6 +186,19 @@ enum Command {
         #[arg(long, env = "DKLIK_EXPORT_KEY")]
         key: Option<String>,
     },
+    /// Ask "toujours d'actualité ?" about the published offers due and pause those left without
+    /// an answer for 7 days. The server does it once a day; this runs it now, or as if some
+    /// days later (to try it). The e-mails go through the outbox, sent by the server.
+    CheckOffers {
+        #[arg(long, env = "DKLIK_DB", default_value = DEFAULT_DB)]
+        db: String,
+        /// The site's public address, for the links in the e-mails.
+        #[arg(long, env = "DKLIK_PUBLIC_URL")]
+        public_url: String,
+        /// Run as if this many days had passed.
+        #[arg(long, default_value_t = 0)]
+        in_days: u32,
+    },
     /// Print the latest call-back requests as JSON lines (until the advisors' inbox exists).
     Interests {
         #[arg(long, env = "DKLIK_DB", default_value = DEFAULT_DB)]
@@ -718,6 +731,27 @@ async fn run(cli: Cli) -> Result<()> {
             out,
             key,
         } => report(&db, &from, &to, &channel, &out, key.as_deref()).await,
+        Command::CheckOffers {
+            db,
+            public_url,
+            in_days,
+        } => {
+            let store = open_store(&db).await?;
+            let now = dklik_app::unix_now();
+            let at = now + i64::from(in_days.min(3650)) * 24 * 3600;
+            let run = dklik_app::offer_checks::daily_as_of(
+                store.as_ref(),
+                public_url.trim_end_matches('/'),
+                at,
+                now,
+            )
+            .await?;
+            println!(
+                "Offres : {} question(s) « toujours d'actualité ? » envoyée(s), {} mise(s) en pause.",
+                run.sent, run.paused
+            );
+            Ok(())
+        }
         Command::Interests { db, limit } => {
             let store = open_store(&db).await?;
             for i in store.interests(limit.min(10_000)).await? {

@@ -217,6 +217,14 @@ impl EmployerStore for SqlStore {
             .await
     }
 
+    async fn offers_in_status(&self, status: OfferStatus) -> Result<Vec<Offer>, StoreError> {
+        self.offers_where_one(
+            "o.status = $1 ORDER BY o.id",
+            Key::Text(status.as_str().into()),
+        )
+        .await
+    }
+
     async fn change_offer_status(
         &self,
         id: OfferId,

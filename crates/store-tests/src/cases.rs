@@ -4004,6 +4004,12 @@ pub async fn offers_review_pause_and_still_open_questions(store: &dyn Store) {
     assert_eq!(to, OfferStatus::Review);
     let o = store.offer(o.id).await.expect("q").expect("offer");
     assert_eq!(o.status, OfferStatus::Review);
+    let waiting = store
+        .offers_in_status(OfferStatus::Review)
+        .await
+        .expect("to review");
+    assert_eq!(waiting.iter().map(|x| x.id).collect::<Vec<_>>(), [o.id]);
+    assert_eq!(waiting[0].items.len(), 1, "with its needs");
     assert!(store.published_offers(false).await.expect("q").is_empty());
     assert!(employers::employer_change_status(
         store,
@@ -4068,6 +4074,14 @@ pub async fn offers_review_pause_and_still_open_questions(store: &dyn Store) {
     assert_eq!(run.paused, 1);
     let o = store.offer(o.id).await.expect("q").expect("offer");
     assert_eq!(o.status, OfferStatus::Paused);
+    assert_eq!(
+        store
+            .offers_in_status(OfferStatus::Paused)
+            .await
+            .expect("paused")
+            .len(),
+        1
+    );
     assert!(store
         .outbox(100)
         .await

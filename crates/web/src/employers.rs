@@ -99,6 +99,9 @@ fn errors_of(e: EmployersError) -> Result<Vec<FieldError>, AppError> {
 #[template(path = "employers.html")]
 struct EmployersPage {
     notice: String,
+    /// (employer id, employer, offer) waiting for review, then paused.
+    to_review: Vec<(i64, String, String)>,
+    paused: Vec<(i64, String, String)>,
     /// (id, name, published offers in words, fictional)
     rows: Vec<(i64, String, String, bool)>,
 }
@@ -158,9 +161,30 @@ pub async fn list(
         "cree" => "L'entreprise est ajoutée.",
         _ => "",
     };
+    let mut pending = Vec::new();
+    for status in [OfferStatus::Review, OfferStatus::Paused] {
+        pending.push(
+            st.store
+                .offers_in_status(status)
+                .await?
+                .into_iter()
+                .map(|o| {
+                    (
+                        o.employer_id.0,
+                        o.employer_name,
+                        format!("{} ({})", o.title, o.code),
+                    )
+                })
+                .collect::<Vec<_>>(),
+        );
+    }
+    let paused = pending.pop().unwrap_or_default();
+    let to_review = pending.pop().unwrap_or_default();
     Ok(Html(
         EmployersPage {
             notice: notice.into(),
+            to_review,
+            paused,
             rows,
         }
         .render()?,
