@@ -152,6 +152,9 @@ pub struct OfferForm {
     pub date_fin: String,
     /// Shifts: the days ticked (0 = Monday), start and end (HH:MM).
     pub shifts: Vec<(Vec<String>, String, String)>,
+    /// The key of this sending of a new offer's form (32 hex digits, given with the empty
+    /// form): sent twice, it makes one offer.
+    pub envoi: String,
 }
 
 /// How many shift rows the form has.
@@ -184,6 +187,7 @@ impl OfferForm {
             postes: get("postes"),
             sans_diplome: get("sans_diplome"),
             date_fin: get("date_fin"),
+            envoi: get("envoi"),
             shifts: (1..=SHIFT_ROWS)
                 .map(|i| {
                     (
@@ -229,6 +233,7 @@ impl OfferForm {
             },
             date_fin: o.expires_on.map(|d| d.to_string()).unwrap_or_default(),
             shifts,
+            envoi: String::new(),
         }
     }
 }
@@ -349,6 +354,7 @@ pub async fn check_offer_form(
     let shifts = parse_shifts(f, &mut errs);
     let external_id = match existing {
         Some(o) => o.external_id.clone(),
+        None if is_sending_key(&f.envoi) => Some(format!("dklik-{}", f.envoi)),
         None => Some(format!("dklik-{}", crate::callbacks::new_submission()?)),
     };
     let input = NewOfferInput {
@@ -411,7 +417,12 @@ pub async fn check_offer_form(
     })
 }
 
-/// Saves a new offer from the form, as a draft; returns it.
+fn is_sending_key(k: &str) -> bool {
+    k.len() == 32 && k.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Saves a new offer from the form, as a draft; returns it. The same sending twice (a double
+/// click, a form sent again after a lost answer) makes one offer.
 pub async fn create_offer(
     store: &dyn Store,
     r: &crate::skills::SkillsRef,
@@ -420,6 +431,19 @@ pub async fn create_offer(
     actor: &str,
     now: i64,
 ) -> Result<Offer, EmployersError> {
+    let mut f = f.clone();
+    if is_sending_key(&f.envoi) {
+        match store
+            .offer_by_external_id(&format!("dklik-{}", f.envoi))
+            .await?
+        {
+            Some(o) if o.employer_id == employer => return Ok(o),
+            // Another employer's key: never theirs to reach; a key of its own instead.
+            Some(_) => f.envoi.clear(),
+            None => {}
+        }
+    }
+    let f = &f;
     let save = check_offer_form(store, r, employer, f, None).await?;
     let external = save.offer.external_id.clone().unwrap_or_default();
     store.save_offers(std::slice::from_ref(&save)).await?;
@@ -567,14 +591,17 @@ pub fn search_appellations<'a>(
     hits.into_iter().take(max).map(|(_, a)| a).collect()
 }
 
-/// Closes the published offers whose last day has passed (run once a day); how many.
+/// Closes the published and paused offers whose last day has passed (run once a day); how
+/// many.
 pub async fn expire_offers(
     store: &dyn Store,
     today: time::Date,
     now: i64,
 ) -> Result<usize, StoreError> {
     let mut n = 0;
-    for o in store.published_offers(false).await? {
+    let mut open = store.published_offers(false).await?;
+    open.extend(store.offers_in_status(OfferStatus::Paused).await?);
+    for o in open {
         if o.expires_on.is_some_and(|d| d < today) {
             match store
                 .change_offer_status(o.id, OfferStatus::Expired, today, "tâche quotidienne", now)

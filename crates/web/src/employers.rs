@@ -927,6 +927,7 @@ async fn new_offer_in(
     let form = OfferForm {
         appellation: q.appellation,
         postes: "1".into(),
+        envoi: dklik_app::callbacks::new_submission()?,
         ..Default::default()
     };
     offer_form_page(

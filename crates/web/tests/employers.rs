@@ -370,16 +370,37 @@ async fn an_invited_employer_publishes_its_own_offer_and_answers_the_still_open_
         .chars()
         .take_while(char::is_ascii_digit)
         .collect();
+    let envoi: String = form
+        .body
+        .split("name=\"envoi\" value=\"")
+        .nth(1)
+        .expect("the form's sending key")
+        .chars()
+        .take(32)
+        .collect();
     let created = post_as(
         &app,
         "/entreprise/offres/nouvelle",
         &cookie,
         &format!(
-            "csrf={ecsrf}&appellation={appellation}&intitule=Soudeur+TIG&description=&site={site_id}&jours1=0&debut1=06%3A00&fin1=13%3A00&contrat=cdi&postes=1"
+            "csrf={ecsrf}&appellation={appellation}&intitule=Soudeur+TIG&description=&site={site_id}&jours1=0&debut1=06%3A00&fin1=13%3A00&contrat=cdi&postes=1&envoi={envoi}"
+        ),
+    )
+    .await;
+    // Sent twice (a double click): one offer.
+    let twice = post_as(
+        &app,
+        "/entreprise/offres/nouvelle",
+        &cookie,
+        &format!(
+            "csrf={ecsrf}&appellation={appellation}&intitule=Soudeur+TIG&description=&site={site_id}&jours1=0&debut1=06%3A00&fin1=13%3A00&contrat=cdi&postes=1&envoi={envoi}"
         ),
     )
     .await;
     assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+    assert_eq!(twice.location, created.location, "the same offer");
+    let eid = dklik_domain::EmployerId(id.parse().expect("id"));
+    assert_eq!(app.store.employer_offers(eid).await.expect("q").len(), 1);
     let needs_url = created.location.expect("needs page");
     let code = needs_url
         .trim_start_matches("/entreprise/offres/")
