@@ -219,4 +219,10 @@ pub trait EmployerStore: Send + Sync {
     ) -> Result<(), StoreError>;
     /// Every published offer with its questions' state (for the daily task).
     async fn check_states(&self) -> Result<Vec<CheckState>, StoreError>;
+
+    /// Records that these France Travail offers (by their France Travail id) were in the
+    /// synchronisation's answer at `at`.
+    async fn mark_france_travail_seen(&self, ids: &[String], at: i64) -> Result<(), StoreError>;
+    /// The published or paused offers once seen by the synchronisation and not since `since`.
+    async fn france_travail_gone(&self, since: i64) -> Result<Vec<Offer>, StoreError>;
 }

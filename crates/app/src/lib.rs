@@ -10,6 +10,7 @@ pub mod auth;
 pub mod callbacks;
 pub mod employer_store;
 pub mod employers;
+pub mod france_travail;
 pub mod geocode;
 pub mod impact;
 pub mod impact_store;

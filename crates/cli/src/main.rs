@@ -93,6 +93,8 @@ enum Command {
         /// sites are placed by typing their coordinates.
         #[arg(long, env = "DKLIK_GEOCODER")]
         geocoder: Option<String>,
+        #[command(flatten)]
+        france_travail: FranceTravailArgs,
     },
     /// Create an administrator account (the password is read from DKLIK_ADMIN_PASSWORD or the
     /// first line of standard input).
@@ -206,6 +208,75 @@ enum Command {
         #[arg(long, default_value_t = 50)]
         limit: u32,
     },
+}
+
+/// France Travail's offers, fetched every hour when the application's credentials are given.
+#[derive(clap::Args, Clone, Default)]
+struct FranceTravailArgs {
+    /// The France Travail application's client id (francetravail.io); with the secret, the
+    /// offers around the communes below are fetched every hour.
+    #[arg(long, env = "DKLIK_FT_CLIENT_ID")]
+    france_travail_client_id: Option<String>,
+    /// The application's secret.
+    #[arg(long, env = "DKLIK_FT_CLIENT_SECRET", hide_env_values = true)]
+    france_travail_secret: Option<String>,
+    /// INSEE codes of the communes searched around, comma-separated (default: Dunkerque,
+    /// Grande-Synthe, Coudekerque-Branche, Loon-Plage, Gravelines).
+    #[arg(
+        long,
+        env = "DKLIK_FT_COMMUNES",
+        value_delimiter = ',',
+        default_value = "59183,59271,59155,59359,59273"
+    )]
+    france_travail_communes: Vec<String>,
+    /// Kilometres around each commune.
+    #[arg(long, env = "DKLIK_FT_DISTANCE", default_value_t = 10, value_parser = clap::value_parser!(u32).range(0..=100))]
+    france_travail_distance: u32,
+    /// Minutes between two fetches.
+    #[arg(long, env = "DKLIK_FT_EVERY_MINUTES", default_value_t = 60, value_parser = clap::value_parser!(u64).range(5..=1440))]
+    france_travail_every_minutes: u64,
+    /// The offers API's address (France Travail's by default).
+    #[arg(long, env = "DKLIK_FT_API_URL")]
+    france_travail_api_url: Option<String>,
+    /// The token address (France Travail's by default).
+    #[arg(long, env = "DKLIK_FT_TOKEN_URL")]
+    france_travail_token_url: Option<String>,
+}
+
+impl FranceTravailArgs {
+    /// The synchronisation's settings, when the credentials are given; an error when only
+    /// one of them is, or a commune is not an INSEE code.
+    fn config(&self) -> Result<Option<dklik_app::france_travail::FtConfig>> {
+        let (id, secret) = match (&self.france_travail_client_id, &self.france_travail_secret) {
+            (None, None) => return Ok(None),
+            (Some(i), Some(s)) if !i.trim().is_empty() && !s.trim().is_empty() => (i, s),
+            _ => bail!(
+                "France Travail : donnez l'identifiant et le secret de l'application ensemble (--france-travail-client-id et --france-travail-secret)"
+            ),
+        };
+        let communes: Vec<String> = self
+            .france_travail_communes
+            .iter()
+            .map(|c| c.trim().to_string())
+            .filter(|c| !c.is_empty())
+            .collect();
+        for c in &communes {
+            dklik_domain::InseeCode::parse(c)
+                .map_err(|e| anyhow::anyhow!("France Travail, commune « {c} » : {e}"))?;
+        }
+        if communes.is_empty() {
+            bail!("France Travail : donnez au moins une commune (code INSEE)");
+        }
+        let mut cfg = dklik_app::france_travail::FtConfig::new(id.trim(), secret.trim(), communes);
+        cfg.distance_km = self.france_travail_distance;
+        if let Some(u) = &self.france_travail_api_url {
+            cfg.api_url = u.clone();
+        }
+        if let Some(u) = &self.france_travail_token_url {
+            cfg.token_url = u.clone();
+        }
+        Ok(Some(cfg))
+    }
 }
 
 /// How the public offer search answers.
@@ -522,6 +593,7 @@ async fn run(cli: Cli) -> Result<()> {
             security,
             search,
             geocoder,
+            france_travail,
         } => {
             let store = open_store(&db).await?;
             serve(
@@ -535,6 +607,7 @@ async fn run(cli: Cli) -> Result<()> {
                 &security,
                 &search,
                 geocoder,
+                &france_travail,
             )
             .await
         }
@@ -594,6 +667,7 @@ async fn run(cli: Cli) -> Result<()> {
                 },
                 &SearchArgs::default(),
                 None,
+                &FranceTravailArgs::default(),
             )
             .await
         }
@@ -855,8 +929,10 @@ async fn serve(
     security: &SecurityArgs,
     search: &SearchArgs,
     geocoder: Option<String>,
+    france_travail: &FranceTravailArgs,
 ) -> Result<()> {
     let (key, proxies) = (security.key()?, security.proxies()?);
+    let france_travail_cfg = france_travail.config()?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("impossible d'écouter sur {listen}"))?;
@@ -1006,6 +1082,18 @@ async fn serve(
         state.store.clone(),
         std::time::Duration::from_secs(2),
     ));
+    if let Some(cfg) = france_travail_cfg {
+        say!(
+            "France Travail : offres autour de {} commune(s), toutes les {} min",
+            cfg.communes.len(),
+            france_travail.france_travail_every_minutes
+        );
+        tokio::spawn(dklik_app::france_travail::keep_syncing(
+            state.store.clone(),
+            cfg,
+            std::time::Duration::from_secs(france_travail.france_travail_every_minutes * 60),
+        ));
+    }
     if search.search == "memory" {
         // The public search answers from memory, rebuilt within seconds of any change.
         tokio::spawn(dklik_app::search::keep_fresh(

@@ -1171,3 +1171,41 @@ fn a_demo_whose_output_is_closed_keeps_serving() {
     let _ = child.wait();
     assert!(up && still, "answered {up}, still running {still}");
 }
+
+/// France Travail's synchronisation needs both credentials and real INSEE codes: said before
+/// the server starts.
+#[test]
+fn france_travail_settings_are_checked_at_start() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = format!("sqlite://{}", dir.path().join("ft.db").display());
+    let o = dklik(&[
+        "serve",
+        "--db",
+        &db,
+        "--listen",
+        "127.0.0.1:0",
+        "--france-travail-client-id",
+        "dklik",
+    ]);
+    assert!(!o.status.success());
+    assert!(
+        text(&o).contains("donnez l'identifiant et le secret"),
+        "{}",
+        text(&o)
+    );
+    let o = dklik(&[
+        "serve",
+        "--db",
+        &db,
+        "--listen",
+        "127.0.0.1:0",
+        "--france-travail-client-id",
+        "dklik",
+        "--france-travail-secret",
+        "s",
+        "--france-travail-communes",
+        "59183,Dunkerque",
+    ]);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("« Dunkerque »"), "{}", text(&o));
+}

@@ -452,4 +452,30 @@ impl EmployerStore for SqlStore {
             })
             .collect()
     }
+
+    async fn mark_france_travail_seen(&self, ids: &[String], at: i64) -> Result<(), StoreError> {
+        let mut tx = self.db.begin_write().await.map_err(db_err)?;
+        for id in ids {
+            query(
+                "INSERT INTO france_travail_seen (external_id, last_seen) VALUES ($1, $2) \
+                 ON CONFLICT (external_id) DO UPDATE SET last_seen = excluded.last_seen",
+            )
+            .bind(id.as_str())
+            .bind(at)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        }
+        tx.commit().await.map_err(db_err)
+    }
+
+    async fn france_travail_gone(&self, since: i64) -> Result<Vec<Offer>, StoreError> {
+        let sql = format!(
+            "o.status IN ({}, {}) AND o.external_id IN \
+             (SELECT external_id FROM france_travail_seen WHERE last_seen < $1) ORDER BY o.id",
+            crate::codes::sql_word(OfferStatus::Published),
+            crate::codes::sql_word(OfferStatus::Paused)
+        );
+        self.offers_where_one(&sql, Key::Id(since)).await
+    }
 }

@@ -4152,3 +4152,58 @@ pub async fn offers_review_pause_and_still_open_questions(store: &dyn Store) {
     assert!(last[2].actor.contains("tâche quotidienne"));
     assert!(last[4].actor.contains("rh@littoral.example"));
 }
+
+/// The France Travail synchronisation's memory: offers seen, and those once seen and not
+/// since a moment (only the published or paused ones, to close).
+pub async fn france_travail_seen_and_gone(store: &dyn Store) {
+    load_demo(store).await;
+    let ids = |v: Vec<dklik_domain::Offer>| {
+        let mut v: Vec<String> = v.into_iter().filter_map(|o| o.external_id).collect();
+        v.sort();
+        v
+    };
+    store
+        .mark_france_travail_seen(&["DEMO-001".into(), "DEMO-002".into()], 100)
+        .await
+        .expect("seen");
+    store
+        .mark_france_travail_seen(&["DEMO-002".into(), "DEMO-003".into()], 200)
+        .await
+        .expect("seen again");
+    assert_eq!(
+        ids(store.france_travail_gone(150).await.expect("gone")),
+        ["DEMO-001"]
+    );
+    assert!(store
+        .france_travail_gone(100)
+        .await
+        .expect("gone")
+        .is_empty());
+    let one = store
+        .offer_by_external_id("DEMO-001")
+        .await
+        .expect("q")
+        .expect("offer");
+    store
+        .change_offer_status(
+            one.id,
+            OfferStatus::Closed,
+            dklik_app::today_paris(),
+            "x",
+            300,
+        )
+        .await
+        .expect("closed");
+    assert!(
+        store
+            .france_travail_gone(150)
+            .await
+            .expect("gone")
+            .is_empty(),
+        "a closed offer is not closed twice"
+    );
+    assert_eq!(
+        ids(store.france_travail_gone(250).await.expect("gone")),
+        ["DEMO-002", "DEMO-003"]
+    );
+}

@@ -60,4 +60,5 @@ contract!(
     employers_offers_and_states_from_the_browser,
     employer_invitations_work_once,
     offers_review_pause_and_still_open_questions,
+    france_travail_seen_and_gone,
 );
