@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import net from 'node:net';
+import http from 'node:http';
 import { chromium } from 'playwright-core';
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
@@ -18,7 +19,21 @@ const BIN = process.env.DKLIK_BIN;
 const CHROME = process.env.CHROMIUM || '/usr/bin/chromium';
 assert.ok(BIN, 'DKLIK_BIN must name the dklik binary');
 
-let server, browser, base, dir, db, feedToken;
+let server, browser, base, dir, db, feedToken, geocoder;
+
+// A loopback geocoder speaking addok's API (the national address base's geocoder): any search
+// finds the Quai de Lorraine in Dunkerque.
+const ADDOK = JSON.stringify({
+  type: 'FeatureCollection', version: 'draft', attribution: 'BAN', licence: 'ETALAB-2.0', limit: 5,
+  features: [{
+    type: 'Feature', geometry: { type: 'Point', coordinates: [2.376789, 51.034412] },
+    properties: {
+      label: '12 Quai de Lorraine 59140 Dunkerque', score: 0.97, housenumber: '12', name: '12 Quai de Lorraine',
+      postcode: '59140', citycode: '59183', city: 'Dunkerque', context: '59, Nord, Hauts-de-France',
+      type: 'housenumber', street: 'Quai de Lorraine',
+    },
+  }],
+});
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -42,7 +57,13 @@ before(async () => {
   db = `sqlite://${join(dir, 'demo.db')}`;
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
-  server = spawn(BIN, ['demo', '--listen', `127.0.0.1:${port}`, '--db', db], { stdio: ['ignore', 'pipe', 'inherit'] });
+  geocoder = http.createServer((req, res) => {
+    res.writeHead(req.url.startsWith('/search/?') ? 200 : 404, { 'content-type': 'application/json' });
+    res.end(ADDOK);
+  });
+  await new Promise(r => geocoder.listen(0, '127.0.0.1', r));
+  const geocoderUrl = `http://127.0.0.1:${geocoder.address().port}`;
+  server = spawn(BIN, ['demo', '--listen', `127.0.0.1:${port}`, '--db', db, '--geocoder', geocoderUrl], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   server.stdout.on('data', d => { out += d; });
   await waitFor(`${base}/healthz`);
@@ -58,6 +79,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
+  geocoder?.close();
   server?.kill('SIGINT');
   await new Promise(r => setTimeout(r, 300));
   if (dir) rmSync(dir, { recursive: true, force: true });
@@ -549,8 +571,14 @@ test('an advisor puts a new employer and its offer online from a phone and a lap
     await page.click('button:has-text("Ajouter le site")');
     assert.match(await page.textContent('.error-summary'), /Placez le site/);
     await check('a site without coordinates');
-    await page.fill('#latitude', '51.0344');
-    await page.fill('#longitude', '2.3768');
+    // The address found by the geocoder fills the form.
+    await page.fill('#adresse_cherchee', 'quai de lorraine dunkerque');
+    await page.click('button:has-text("Chercher l\'adresse")');
+    await check('the addresses found');
+    await page.click('ul.found a:has-text("12 Quai de Lorraine")');
+    assert.equal(await page.inputValue('#insee'), '59183');
+    assert.match(await page.inputValue('#latitude'), /^51\.0344/);
+    await page.fill('#nom', 'Atelier du port');
     await page.click('button:has-text("Ajouter le site")');
     await page.waitForURL(/ok=site/);
     await page.click('a:has-text("Nouvelle offre")');

@@ -155,6 +155,9 @@ enum Command {
         no_serve: bool,
         #[arg(long, default_value = "sqlite://data/demo.db")]
         db: String,
+        /// A geocoder for the employers' sites, as `serve --geocoder`.
+        #[arg(long, env = "DKLIK_GEOCODER")]
+        geocoder: Option<String>,
     },
     /// Import reference data or offers.
     Import {
@@ -615,6 +618,7 @@ async fn run(cli: Cli) -> Result<()> {
             listen,
             no_serve,
             db,
+            geocoder,
         } => {
             let (store, accounts) = demo::prepare(&db, &listen).await?;
             if no_serve {
@@ -666,7 +670,7 @@ async fn run(cli: Cli) -> Result<()> {
                     security_contact: "securite@dklik.invalid".into(),
                 },
                 &SearchArgs::default(),
-                None,
+                geocoder,
                 &FranceTravailArgs::default(),
             )
             .await

@@ -721,6 +721,63 @@ pub async fn show(
     .await
 }
 
+/// The plan an employer's site is placed on: the bus stops and its sites, 320 × 240 pixels
+/// (the size the page shows it at, so that a click's pixels are the drawing's).
+async fn site_plan(
+    st: &SharedState,
+    employer: EmployerId,
+) -> Result<Option<(crate::plan::Plan, Vec<(f64, f64)>, Vec<(f64, f64, String)>)>, AppError> {
+    let stops: Vec<(f64, f64)> = st
+        .screens
+        .stops()
+        .into_iter()
+        .map(|s| (s.lat, s.lon))
+        .collect();
+    let sites: Vec<(f64, f64, String)> = st
+        .store
+        .sites(employer)
+        .await?
+        .into_iter()
+        .map(|s| (s.coordinates.lat(), s.coordinates.lon(), s.name))
+        .collect();
+    let all: Vec<(f64, f64)> = stops
+        .iter()
+        .copied()
+        .chain(sites.iter().map(|(a, b, _)| (*a, *b)))
+        .collect();
+    Ok(crate::plan::Plan::around(&all, 320.0, 240.0, 12.0).map(|p| (p, stops, sites)))
+}
+
+/// The plan as an image: grey bus stops, the employer's sites in blue.
+pub async fn plan_image(
+    State(st): State<SharedState>,
+    Extension(ident): Extension<Identity>,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    me(&ident)?;
+    let id = employer_id(&id)?;
+    st.store.employer(id).await?.ok_or(AppError::NotFound)?;
+    let mut svg = String::from(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 320 240\" width=\"320\" height=\"240\"><rect width=\"320\" height=\"240\" fill=\"#f4f7fb\" stroke=\"#767676\"/>",
+    );
+    if let Some((plan, stops, sites)) = site_plan(&st, id).await? {
+        for (la, lo) in stops {
+            let (x, y) = plan.xy(la, lo);
+            svg.push_str(&format!(
+                "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"2\" fill=\"#767676\"/>"
+            ));
+        }
+        for (la, lo, _) in sites {
+            let (x, y) = plan.xy(la, lo);
+            svg.push_str(&format!(
+                "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"6\" fill=\"#0b5394\"/>"
+            ));
+        }
+    }
+    svg.push_str("</svg>");
+    Ok(([(axum::http::header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
+}
+
 pub async fn add_site(
     State(st): State<SharedState>,
     Extension(ident): Extension<Identity>,
@@ -731,7 +788,7 @@ pub async fn add_site(
     let id = employer_id(&id)?;
     st.store.employer(id).await?.ok_or(AppError::NotFound)?;
     let d = FormData::parse(&body);
-    let f = SiteForm {
+    let mut f = SiteForm {
         nom: d.get("nom"),
         adresse: d.get("adresse"),
         commune: d.get("commune"),
@@ -739,6 +796,27 @@ pub async fn add_site(
         latitude: d.get("latitude"),
         longitude: d.get("longitude"),
     };
+    // A click on the plan: the form comes back with the point's coordinates, to check.
+    let click = (
+        d.get("plan.x").parse::<f64>(),
+        d.get("plan.y").parse::<f64>(),
+    );
+    if let (Ok(x), Ok(y)) = click {
+        if let Some((plan, _, _)) = site_plan(&st, id).await? {
+            let (la, lo) = plan.lat_lon(x.clamp(0.0, plan.width), y.clamp(0.0, plan.height));
+            f.latitude = format!("{la:.5}");
+            f.longitude = format!("{lo:.5}");
+            return employer_page(
+                &st,
+                &ident,
+                id,
+                "Le site est placé là où vous avez cliqué : vérifiez la latitude et la longitude, puis « Ajouter le site ».",
+                &f,
+                vec![],
+            )
+            .await;
+        }
+    }
     match employers::add_site(st.store.as_ref(), id, &f).await {
         Ok(_) => {
             Ok(Redirect::to(&format!("/conseil/entreprises/{}?ok=site", id.0)).into_response())
@@ -1301,6 +1379,11 @@ pub(crate) fn routes() -> Vec<crate::routes::Route> {
             "/conseil/entreprises/{id}/sites",
             Who::Roles(ADVISORS),
             add_site,
+        ),
+        get(
+            "/conseil/entreprises/{id}/plan.svg",
+            Who::Roles(ADVISORS),
+            plan_image,
         ),
         get(
             "/conseil/entreprises/{id}/offres/nouvelle",

@@ -543,3 +543,74 @@ async fn an_invited_employer_publishes_its_own_offer_and_answers_the_still_open_
     let twice = post_form(&app, &format!("/offres/suivi/{t}"), "reponse=oui").await;
     assert_eq!(twice.status, StatusCode::GONE);
 }
+
+/// Without a geocoder or coordinates, a click on the plan places the site: the form comes back
+/// with what was typed and the point's coordinates (a click on a stop's dot gives the stop's).
+#[tokio::test]
+async fn a_click_on_the_plan_places_a_site() {
+    let app = common::app().await;
+    let offer = demo_staff(&app).await;
+    let (adv, csrf) = sign_in(&app, "conseil@t.fr", PASSWORD).await;
+    let id = offer.employer_id.0;
+    let svg = get_as(&app, &format!("/conseil/entreprises/{id}/plan.svg"), &adv).await;
+    assert_eq!(svg.status, StatusCode::OK);
+    assert_eq!(
+        svg.headers
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok()),
+        Some("image/svg+xml")
+    );
+    let num = |after: &str| -> f64 {
+        svg.body
+            .split(after)
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .and_then(|s| s.parse().ok())
+            .expect("a number")
+    };
+    // The first dot drawn is a stop's.
+    let (x, y) = (num("<circle cx=\""), num("\" cy=\""));
+    let page = post_as(
+        &app,
+        &format!("/conseil/entreprises/{id}/sites"),
+        &adv,
+        &format!(
+            "csrf={csrf}&nom=Entrep%C3%B4t+nord&adresse=Rue+du+Bassin&commune=Dunkerque&insee=59183&latitude=&longitude=&plan.x={}&plan.y={}",
+            x.round(),
+            y.round()
+        ),
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("placé là où vous avez cliqué"));
+    assert!(
+        page.body.contains("value=\"Entrepôt nord\""),
+        "what was typed is kept"
+    );
+    let field = |name: &str| -> f64 {
+        page.body
+            .split(&format!("name=\"{name}\" type=\"number\" value=\""))
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("{name} filled"))
+    };
+    let (lat, lon) = (field("latitude"), field("longitude"));
+    let near = app
+        .screens
+        .stops()
+        .into_iter()
+        .any(|s| (s.lat - lat).abs() < 0.002 && (s.lon - lon).abs() < 0.003);
+    assert!(near, "{lat}, {lon} is a stop's place (within a pixel)");
+    // Nothing saved yet: the person checks, then adds.
+    assert_eq!(
+        app.store
+            .sites(offer.employer_id)
+            .await
+            .expect("sites")
+            .iter()
+            .filter(|s| s.name == "Entrepôt nord")
+            .count(),
+        0
+    );
+}

@@ -20,23 +20,13 @@ fn plan_svg(points: &[(f64, f64, String)], background: &[(f64, f64)]) -> String 
     if points.is_empty() {
         return String::new();
     }
-    let (mut lat0, mut lat1, mut lon0, mut lon1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
-    for (la, lo) in &all {
-        lat0 = lat0.min(*la);
-        lat1 = lat1.max(*la);
-        lon0 = lon0.min(*lo);
-        lon1 = lon1.max(*lo);
-    }
-    let k = (lat0.to_radians()).cos();
-    let (w, h) = (600.0, 300.0);
-    let sx = w / ((lon1 - lon0) * k).max(1e-6);
-    let sy = h / (lat1 - lat0).max(1e-6);
-    let s = sx.min(sy) * 0.9;
-    let xy = |la: f64, lo: f64| (20.0 + (lo - lon0) * k * s, 20.0 + (lat1 - la) * s);
+    let (w, h) = (640.0, 340.0);
+    let Some(plan) = crate::plan::Plan::around(&all, w, h, 20.0) else {
+        return String::new();
+    };
+    let xy = |la: f64, lo: f64| plan.xy(la, lo);
     let mut out = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {} {}\" role=\"img\" aria-labelledby=\"plan-titre\"><title id=\"plan-titre\">Plan des lieux des événements</title>",
-        w + 40.0,
-        h + 40.0
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-labelledby=\"plan-titre\"><title id=\"plan-titre\">Plan des lieux des événements</title>"
     );
     for (la, lo) in background {
         let (x, y) = xy(*la, *lo);
