@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
@@ -688,4 +688,43 @@ test('an advisor puts a new employer and its offer online from a phone and a lap
     await ectx.close();
     await ctx.close();
   }
+});
+
+test('an offer page answers "can I get there by bus?" from a neighbourhood at 360x640: the bus for the afternoon shift, "Pas de bus" for the 3h30 start, axe audit', async () => {
+  // A bakery's night shift, imported as a file would be.
+  const csv = join(dir, 'nuit.csv');
+  writeFileSync(csv, 'id_externe;entreprise;site;adresse;commune;code_insee;latitude;longitude;intitule;description;code_rome;appellation;competences;horaires;contrat;heures_semaine;postes;sans_diplome;etat;date_fin\n'
+    + 'E2E-NUIT;Boulangerie du Port (entreprise fictive);Fournil;Quai de Lorraine;Dunkerque;59183;51.0344;2.3768;Boulanger / Boulangère de nuit;Pétrir et cuire le pain.;H2913;;300483:3:obligatoire;lun-sam 03:30-11:30|lun-ven 13:00-20:00;cdi;35;1;oui;publiee;\n');
+  execFileSync(BIN, ['import', 'offers', csv, '--db', db, '--fictional']);
+  let code;
+  for (let i = 0; i < 20 && !code; i++) {
+    const j = await (await fetch(`${base}/api/v1/offers?q=boulanger`)).json();
+    code = j.offers.find(o => o.external_id === 'E2E-NUIT')?.code;
+    if (!code) await new Promise(r => setTimeout(r, 500));
+  }
+  assert.ok(code, 'the imported offer is published');
+  const { ctx, page, outside } = await phonePage();
+  await page.goto(`${base}/offres/${code}`);
+  assert.match(await page.textContent('section.bus'), /Place Jean Bart/);
+  await page.fill('#depuis', 'Europe (démo)');
+  await page.click('button:has-text("Voir les bus")');
+  await page.waitForURL(/depuis=/);
+  const cards = await page.$$eval('.journeys .card', cs => cs.map(c => c.textContent.replace(/\s+/g, ' ')));
+  assert.equal(cards.length, 2, cards.join('\n'));
+  assert.match(cards[0], /Pas de bus pour ce poste/);
+  assert.match(cards[0], /Au plus près/);
+  assert.match(cards[1], /Aller : départ \d+h\d\d : ligne/);
+  assert.match(cards[1], /Retour : départ \d+h\d\d/);
+  const bad = await audit(page);
+  assert.deepEqual(bad.map(v => `${v.id}: ${v.help}`), [], 'axe violations on the journeys');
+  const sideways = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+  assert.equal(sideways, false, 'the journeys scroll sideways at 360px');
+  assert.deepEqual(outside, [], 'nothing loaded from elsewhere');
+  // Without a cookie unless asked.
+  assert.equal((await ctx.cookies()).filter(c => c.name === 'dklik_depuis').length, 0);
+  await page.check('#retenir');
+  await page.click('button:has-text("Voir les bus")');
+  await page.waitForLoadState();
+  assert.equal((await ctx.cookies()).filter(c => c.name === 'dklik_depuis').length, 1);
+  await ctx.close();
 });

@@ -20,6 +20,7 @@ pub mod introduction_store;
 pub mod introductions;
 pub mod invitations;
 pub mod jobs;
+pub mod journeys;
 pub mod mail;
 pub mod matching;
 pub mod offer_checks;

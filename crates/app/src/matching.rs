@@ -40,6 +40,18 @@ fn day_number(d: time::Date) -> u32 {
 }
 
 impl Transit {
+    /// The stored network, read once and kept.
+    pub async fn feed(&self, store: &dyn Store) -> Result<Arc<Feed>, StoreError> {
+        if let Some(f) = self.feed.lock().ok().and_then(|f| f.clone()) {
+            return Ok(f);
+        }
+        let f = Arc::new(store.load_gtfs().await?);
+        if let Ok(mut g) = self.feed.lock() {
+            *g = Some(f.clone());
+        }
+        Ok(f)
+    }
+
     /// Bus journeys of one day, computed once and kept.
     pub async fn day(
         &self,
@@ -50,17 +62,7 @@ impl Transit {
         if let Some(t) = self.days.lock().ok().and_then(|m| m.get(&key).cloned()) {
             return Ok(t);
         }
-        let cached = self.feed.lock().ok().and_then(|f| f.clone());
-        let feed = match cached {
-            Some(f) => f,
-            None => {
-                let f = Arc::new(store.load_gtfs().await?);
-                if let Ok(mut g) = self.feed.lock() {
-                    *g = Some(f.clone());
-                }
-                f
-            }
-        };
+        let feed = self.feed(store).await?;
         let weekday = d.weekday().number_days_from_monday() as usize;
         let tt = Arc::new(Timetable::for_day(
             &feed,

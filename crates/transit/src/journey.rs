@@ -321,6 +321,22 @@ impl Timetable {
             .unwrap_or_else(|| route.to_string())
     }
 
+    /// The public names of the lines that stop at a stop this day, sorted.
+    pub fn lines_at(&self, stop: u32) -> Vec<String> {
+        let mut lines: Vec<String> = self
+            .stop_patterns
+            .get(stop as usize)
+            .into_iter()
+            .flatten()
+            .map(|(p, _)| &self.patterns[*p as usize])
+            .filter(|p| !p.trips.is_empty())
+            .map(|p| self.route_name(&p.route))
+            .collect();
+        lines.sort();
+        lines.dedup();
+        lines
+    }
+
     /// Whether any trip runs that day.
     pub fn has_service(&self) -> bool {
         self.patterns.iter().any(|p| !p.trips.is_empty())

@@ -87,6 +87,74 @@ pub async fn offer(
     }
 }
 
+/// Where the journeys start.
+#[derive(serde::Deserialize, JsonSchema, Default)]
+pub struct JourneysQuery {
+    /// A neighbourhood or a stop: its key (from `places`) or its name.
+    #[serde(default)]
+    pub from: String,
+}
+
+/// An offer's bus answer: the stops near its site, and from a place, each shift's journeys.
+#[derive(Serialize, JsonSchema)]
+pub struct OfferBus {
+    /// The offer's code.
+    pub code: String,
+    /// Stops within walking distance of the site.
+    pub stops: Vec<dklik_app::journeys::NearStop>,
+    /// From the place asked, per shift.
+    pub journeys: dklik_app::journeys::OfferJourneys,
+}
+
+/// The places journeys may start from.
+#[derive(Serialize, JsonSchema)]
+pub struct PlaceList {
+    /// Neighbourhoods, then stops.
+    pub places: Vec<dklik_app::journeys::Place>,
+}
+
+pub async fn places(State(st): State<SharedState>) -> Result<Json<PlaceList>, ApiError> {
+    Ok(Json(PlaceList {
+        places: dklik_app::journeys::places(st.store.as_ref(), &st.transit).await?,
+    }))
+}
+
+pub async fn journeys(
+    State(st): State<SharedState>,
+    Path(code): Path<String>,
+    Query(q): Query<JourneysQuery>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    let code = ShortCode::parse(&code).map_err(|_| ApiError(AppError::NotFound))?;
+    let o = match st.store.offer_by_code(&code).await? {
+        Some(o) if o.status == OfferStatus::Published => o,
+        _ => return Err(ApiError(AppError::NotFound)),
+    };
+    let all = dklik_app::journeys::places(st.store.as_ref(), &st.transit).await?;
+    let from = match dklik_app::journeys::find_place(&all, &q.from) {
+        Ok(p) => p,
+        Err(m) => {
+            return Ok((
+                axum::http::StatusCode::BAD_REQUEST,
+                Json(crate::openapi::ErrorBody { error: m }),
+            )
+                .into_response())
+        }
+    };
+    let paris = dklik_app::now_paris();
+    let (today, now) = (
+        paris.date(),
+        time::PrimitiveDateTime::new(paris.date(), paris.time()),
+    );
+    let store = st.store.as_ref();
+    Ok(Json(OfferBus {
+        code: o.code.to_string(),
+        stops: dklik_app::journeys::offer_stops(store, &st.transit, &o, today).await?,
+        journeys: dklik_app::journeys::offer_journeys(store, &st.transit, &o, from, now).await?,
+    })
+    .into_response())
+}
+
 pub async fn employers(State(st): State<SharedState>) -> Result<Json<EmployerList>, ApiError> {
     Ok(Json(EmployerList {
         employers: st.store.employers().await?,
@@ -145,6 +213,22 @@ pub(crate) fn routes() -> Vec<crate::routes::Route> {
             Op::new("getOffer", "Une offre publiée, par son code court")
                 .path::<ShortCode>("code", "Le code court de l'offre (celui du QR)")
                 .answer::<Offer>(200, "L'offre"),
+        ),
+        get("/api/v1/offers/{code}/journeys", Who::Anyone, journeys).doc(
+            Op::new(
+                "getOfferJourneys",
+                "Les bus pour aller au poste avant l'embauche et en revenir après, depuis un quartier ou un arrêt",
+            )
+            .path::<ShortCode>("code", "Le code court de l'offre")
+            .query::<JourneysQuery>()
+            .answer::<OfferBus>(200, "Les arrêts proches et les trajets de chaque horaire"),
+        ),
+        get("/api/v1/places", Who::Anyone, places).doc(
+            Op::new(
+                "listPlaces",
+                "Les quartiers et les arrêts d'où chercher un bus",
+            )
+            .answer::<PlaceList>(200, "Les lieux"),
         ),
         get("/api/v1/employers", Who::Anyone, employers).doc(
             Op::new(

@@ -300,6 +300,7 @@ impl FormState {
 #[template(path = "offer.html")]
 struct OfferPage {
     o: OfferView,
+    bus: BusSection,
     json_ld: String,
     src: String,
     imp: String,
@@ -309,8 +310,96 @@ struct OfferPage {
     consent_text: &'static str,
 }
 
+/// The offer page's bus part: the stops near the site, the places one may start from, and the
+/// answer for the place asked (typed, picked or remembered on this device).
+#[derive(Default)]
+struct BusSection {
+    stops: Vec<dklik_app::journeys::NearStop>,
+    places: Vec<dklik_app::journeys::Place>,
+    typed: String,
+    error: String,
+    answer: Option<dklik_app::journeys::OfferJourneys>,
+    /// The place is kept in this device's cookie.
+    remembered: bool,
+}
+
+/// The cookie that keeps a person's place, only when they tick "Retenir ce lieu".
+const PLACE_COOKIE: &str = "dklik_depuis";
+
+async fn bus_section(
+    st: &SharedState,
+    o: &dklik_domain::Offer,
+    asked: &str,
+    remembered: bool,
+) -> Result<BusSection, AppError> {
+    let store = st.store.as_ref();
+    let paris = dklik_app::now_paris();
+    let (today, now) = (
+        paris.date(),
+        time::PrimitiveDateTime::new(paris.date(), paris.time()),
+    );
+    let places = dklik_app::journeys::places(store, &st.transit).await?;
+    let mut bus = BusSection {
+        stops: dklik_app::journeys::offer_stops(store, &st.transit, o, today).await?,
+        typed: asked.chars().take(dklik_app::journeys::MAX_TYPED).collect(),
+        remembered,
+        ..Default::default()
+    };
+    if !asked.trim().is_empty() {
+        match dklik_app::journeys::find_place(&places, asked) {
+            Ok(p) => {
+                bus.typed = p.name.clone();
+                bus.answer =
+                    Some(dklik_app::journeys::offer_journeys(store, &st.transit, o, p, now).await?);
+            }
+            Err(m) => {
+                bus.error = m;
+                bus.remembered = false;
+            }
+        }
+    }
+    bus.places = places;
+    Ok(bus)
+}
+
+/// The place kept in the request's cookie, if any.
+fn remembered_place(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == PLACE_COOKIE)
+        .map(|(_, v)| {
+            form_urlencoded::parse(format!("v={v}").as_bytes())
+                .next()
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_default()
+        })
+        .filter(|v| !v.is_empty() && v.len() <= 200)
+}
+
+fn place_cookie(value: &str, secure: bool) -> String {
+    let v: String = form_urlencoded::byte_serialize(value.as_bytes()).collect();
+    let age = if value.is_empty() { 0 } else { 180 * 24 * 3600 };
+    format!(
+        "{PLACE_COOKIE}={v}; Path=/; Max-Age={age}; SameSite=Lax; HttpOnly{}",
+        if secure { "; Secure" } else { "" }
+    )
+}
+
 #[derive(serde::Deserialize, Default)]
 pub struct SourceQuery {
+    /// "Depuis chez moi": a place's key or name.
+    #[serde(default)]
+    depuis: String,
+    /// "oui": keep the place in a cookie on this device.
+    #[serde(default)]
+    retenir: String,
+    /// "oui": forget the place kept.
+    #[serde(default)]
+    oublier: String,
     #[serde(default)]
     src: String,
     /// The impression a bus-screen QR scan came from.
@@ -377,6 +466,7 @@ fn unknown_code_page(code: &str) -> Response {
 
 fn offer_page(
     o: &dklik_domain::Offer,
+    bus: BusSection,
     base_url: &str,
     src: &str,
     imp: &str,
@@ -385,6 +475,7 @@ fn offer_page(
 ) -> Result<Response, AppError> {
     let page = OfferPage {
         o: OfferView::from(o),
+        bus,
         json_ld: job_posting_json_ld(o, base_url),
         src: Channel::parse_lenient(src).as_str().to_string(),
         imp: clean_impression(imp),
@@ -423,16 +514,57 @@ pub async fn offer(
             )
             .await?;
     }
+    // A place asked for (or kept on this device) makes the page the person's own: not cached.
+    let kept = remembered_place(&parts.headers);
+    let forget = src.oublier == "oui";
+    let asked = if forget {
+        String::new()
+    } else if !src.depuis.trim().is_empty() {
+        src.depuis.clone()
+    } else {
+        kept.clone().unwrap_or_default()
+    };
     let key = format!("offre:{code}:{}", Channel::parse_lenient(&src.src).as_str());
-    if imp.is_empty() {
+    let personal = !imp.is_empty() || !asked.is_empty() || forget;
+    if !personal {
         if let Some(html) = st.pages.get(&key) {
             return Ok(cached_html(html));
         }
     }
     match published_offer(&st, &code).await? {
+        Some(o) if personal => {
+            let keep = src.retenir == "oui" || (kept.is_some() && src.depuis.trim().is_empty());
+            let bus = bus_section(&st, &o, &asked, keep && !forget).await?;
+            let cookie = match (&bus.answer, forget) {
+                (_, true) => Some(place_cookie("", st.base_url.starts_with("https://"))),
+                (Some(a), false) if src.retenir == "oui" => Some(place_cookie(
+                    &a.from.key,
+                    st.base_url.starts_with("https://"),
+                )),
+                _ => None,
+            };
+            let mut res = offer_page(
+                &o,
+                bus,
+                &st.base_url,
+                &src.src,
+                &imp,
+                FormState {
+                    moment: BestTime::Any.as_str().into(),
+                    ..Default::default()
+                },
+                StatusCode::OK,
+            )?;
+            if let Some(c) = cookie.and_then(|c| axum::http::HeaderValue::from_str(&c).ok()) {
+                res.headers_mut().append(axum::http::header::SET_COOKIE, c);
+            }
+            Ok(res)
+        }
         Some(o) => {
+            let bus = bus_section(&st, &o, "", false).await?;
             let res = offer_page(
                 &o,
+                bus,
                 &st.base_url,
                 &src.src,
                 &imp,
@@ -446,9 +578,7 @@ pub async fn offer(
                 .await
                 .map_err(|e| AppError::Internal(e.to_string()))?;
             let html = Arc::new(String::from_utf8_lossy(&bytes).into_owned());
-            if imp.is_empty() {
-                st.pages.put(key, html.clone());
-            }
+            st.pages.put(key, html.clone());
             Ok(cached_html(html))
         }
         None => gone_or_unknown(&st, &code).await,
@@ -635,8 +765,10 @@ pub async fn interest(
                 consentement: form.consent,
                 errors: v.errors,
             };
+            let bus = bus_section(&st, &o, "", false).await?;
             offer_page(
                 &o,
+                bus,
                 &st.base_url,
                 &f.src,
                 &f.imp,
