@@ -6,7 +6,7 @@
 use crate::matching::{journey_fr, Transit};
 use crate::store::{Store, StoreError};
 use dklik_domain::text::fold;
-use dklik_domain::{Offer, Shift};
+use dklik_domain::{Offer, OfferId, Shift};
 use dklik_transit::journey::{Journey, Leg, Timetable};
 use serde::Serialize;
 
@@ -388,6 +388,189 @@ pub async fn offer_stops(
         d = d.next_day().unwrap_or(d);
     }
     Ok(Vec::new())
+}
+
+/// Whether a shift is reachable from a place both ways, by the same rules as
+/// [`offer_journeys`] (a bus there leaving at most 2 hours before the start, a bus back within
+/// 2 hours of the end, on the next day the shift runs that the timetable covers).
+pub async fn shift_reachable(
+    store: &dyn Store,
+    transit: &Transit,
+    site: (f64, f64),
+    shift: &Shift,
+    from: (f64, f64),
+    now: time::PrimitiveDateTime,
+) -> Result<bool, StoreError> {
+    let Some((day, tt)) = covered_day(store, transit, shift, now).await? else {
+        return Ok(false);
+    };
+    let start = u32::from(shift.start.minutes()) * 60;
+    let there = tt
+        .earliest_arrival(from, site, start.saturating_sub(EARLY_WINDOW_S), 4)
+        .is_some_and(|j| j.arrive <= start);
+    if !there {
+        return Ok(false);
+    }
+    let (end_day, end) = if shift.overnight() {
+        (
+            day.next_day().unwrap_or(day),
+            u32::from(shift.end.minutes()) * 60,
+        )
+    } else {
+        (day, u32::from(shift.end.minutes()) * 60)
+    };
+    let tt_back = transit.day(store, end_day).await?;
+    Ok(tt_back
+        .earliest_arrival(site, from, end, 4)
+        .is_some_and(|j| first_ride_depart(&j).unwrap_or(j.depart) <= end + WAIT_AFTER_S))
+}
+
+/// For each neighbourhood, the published offers with at least one shift reachable by bus both
+/// ways: what the list's "accessible en bus depuis …" filter reads, built when the offers (or
+/// the hour) change rather than per request.
+#[derive(Debug, Default)]
+pub struct ReachTable {
+    /// The neighbourhoods, as places (key, name).
+    pub places: Vec<(String, String)>,
+    by_place: std::collections::HashMap<String, std::sync::Arc<std::collections::HashSet<OfferId>>>,
+    /// The offers' version it was built from.
+    pub version: (i64, i64),
+    /// The hour (Paris, "YYYY-MM-DD HH") it was built at: rebuilt each hour.
+    pub hour: String,
+}
+
+impl ReachTable {
+    /// The offers reachable from a place (by key), if the place is in the table.
+    pub fn reachable(
+        &self,
+        key: &str,
+    ) -> Option<std::sync::Arc<std::collections::HashSet<OfferId>>> {
+        self.by_place.get(key).cloned()
+    }
+
+    /// Builds the table: every neighbourhood × every published offer's shifts (one journey
+    /// search per distinct site and shift).
+    pub async fn build(
+        store: &dyn Store,
+        transit: &Transit,
+        now: time::PrimitiveDateTime,
+    ) -> Result<Self, StoreError> {
+        let version = store.offers_version().await?;
+        let offers = store.published_offers(false).await?;
+        let hoods = store.neighbourhoods().await?;
+        let mut by_place = std::collections::HashMap::new();
+        let mut places = Vec::new();
+        for h in hoods {
+            let key = format!("q{}", h.id);
+            let mut memo: std::collections::HashMap<(u64, u64, Shift), bool> =
+                std::collections::HashMap::new();
+            let mut set = std::collections::HashSet::new();
+            for o in &offers {
+                let site = (o.site.coordinates.lat(), o.site.coordinates.lon());
+                for s in &o.shifts {
+                    let k = (site.0.to_bits(), site.1.to_bits(), *s);
+                    let ok = match memo.get(&k) {
+                        Some(v) => *v,
+                        None => {
+                            let v = shift_reachable(store, transit, site, s, (h.lat, h.lon), now)
+                                .await?;
+                            memo.insert(k, v);
+                            v
+                        }
+                    };
+                    if ok {
+                        set.insert(o.id);
+                        break;
+                    }
+                }
+            }
+            by_place.insert(key.clone(), std::sync::Arc::new(set));
+            places.push((key, h.name));
+        }
+        Ok(Self {
+            places,
+            by_place,
+            version,
+            hour: format!("{} {:02}", now.date(), now.hour()),
+        })
+    }
+}
+
+/// The reachability table in use, rebuilt when the offers change or the hour turns.
+#[derive(Default)]
+pub struct Reach {
+    table: std::sync::RwLock<Option<std::sync::Arc<ReachTable>>>,
+}
+
+fn paris_now() -> time::PrimitiveDateTime {
+    let p = crate::now_paris();
+    time::PrimitiveDateTime::new(p.date(), p.time())
+}
+
+impl Reach {
+    /// The table as last built, if it was.
+    pub fn current(&self) -> Option<std::sync::Arc<ReachTable>> {
+        self.table.read().ok().and_then(|t| t.clone())
+    }
+
+    /// Rebuilds the table when the offers changed or the hour turned (or `force`); whether it
+    /// was rebuilt.
+    pub async fn refresh(
+        &self,
+        store: &dyn Store,
+        transit: &Transit,
+        force: bool,
+    ) -> Result<bool, StoreError> {
+        let now = paris_now();
+        let hour = format!("{} {:02}", now.date(), now.hour());
+        let version = store.offers_version().await?;
+        if !force
+            && self
+                .current()
+                .is_some_and(|t| t.version == version && t.hour == hour)
+        {
+            return Ok(false);
+        }
+        let started = std::time::Instant::now();
+        let t = ReachTable::build(store, transit, now).await?;
+        tracing::info!(
+            places = t.places.len(),
+            ms = started.elapsed().as_millis() as u64,
+            "accessibilité en bus des offres à jour"
+        );
+        if let Ok(mut g) = self.table.write() {
+            *g = Some(std::sync::Arc::new(t));
+        }
+        Ok(true)
+    }
+
+    /// The table, built now if it never was.
+    pub async fn get(
+        &self,
+        store: &dyn Store,
+        transit: &Transit,
+    ) -> Result<std::sync::Arc<ReachTable>, StoreError> {
+        if let Some(t) = self.current() {
+            return Ok(t);
+        }
+        self.refresh(store, transit, true).await?;
+        self.current()
+            .ok_or_else(|| StoreError::Backend("table d'accessibilité absente".into()))
+    }
+}
+
+/// Keeps the table fresh for as long as the server runs (checked every 10 seconds).
+pub async fn keep_fresh(
+    store: std::sync::Arc<dyn Store>,
+    transit: std::sync::Arc<Transit>,
+    reach: std::sync::Arc<Reach>,
+) {
+    loop {
+        if let Err(e) = reach.refresh(store.as_ref(), &transit, false).await {
+            tracing::warn!("accessibilité en bus des offres : {e}");
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(10)).await;
+    }
 }
 
 #[cfg(test)]

@@ -234,6 +234,11 @@ pub struct OfferQuery {
     #[serde(default)]
     #[schemars(pattern(r"^([A-N][0-9]{4})?$"))]
     pub metier: String,
+    /// Seulement les offres accessibles en bus depuis ce quartier (sa clé, `q…`, ou son nom) :
+    /// un bus à l'aller avant l'embauche et au retour après, pour au moins un horaire.
+    #[serde(default)]
+    #[schemars(length(max = 120))]
+    pub depuis: String,
     /// Page (20 offres par page).
     #[serde(default)]
     #[schemars(with = "u32", range(min = 1, max = 10_000))]

@@ -146,8 +146,19 @@ impl OfferIndex {
 
     /// The same, knowing the words as typed (`filter.terms` are their stems), for typos.
     pub fn search_typed(&self, filter: &OfferFilter, typed: &str) -> Option<(OfferPage, Facets)> {
+        self.search_within(filter, typed, None)
+    }
+
+    /// The same among some offers only (`only`: a name for the set, and the set — the offers
+    /// reachable by bus from a place); the facets count within them too.
+    pub fn search_within(
+        &self,
+        filter: &OfferFilter,
+        typed: &str,
+        only: Option<(&str, &std::collections::HashSet<dklik_domain::OfferId>)>,
+    ) -> Option<(OfferPage, Facets)> {
         let snap = self.current()?;
-        let (page, total, facets) = search_docs(&snap, filter, typed);
+        let (page, total, facets) = search_docs(&snap, filter, typed, only);
         let offers = page
             .iter()
             .map(|&d| Offer::clone(&snap.docs[d as usize].offer))
@@ -366,7 +377,7 @@ struct Ranked {
 const RANKED_KEPT: usize = 2_000;
 
 fn search(snap: &Snapshot, f: &OfferFilter, typed: &str) -> Found {
-    let (page, total, facets) = search_docs(snap, f, typed);
+    let (page, total, facets) = search_docs(snap, f, typed, None);
     Found {
         ids: page.iter().map(|&d| snap.docs[d as usize].id).collect(),
         total,
@@ -375,16 +386,30 @@ fn search(snap: &Snapshot, f: &OfferFilter, typed: &str) -> Found {
 }
 
 /// The page's offers (their places in the index), how many match, and the facets.
-fn search_docs(snap: &Snapshot, f: &OfferFilter, typed: &str) -> (Vec<u32>, u64, Facets) {
+fn search_docs(
+    snap: &Snapshot,
+    f: &OfferFilter,
+    typed: &str,
+    only: Option<(&str, &std::collections::HashSet<dklik_domain::OfferId>)>,
+) -> (Vec<u32>, u64, Facets) {
     let key = format!(
-        "{:?}|{:?}|{:?}|{:?}|{:?}|{}|{:?}|{:?}|{}",
-        f.terms, f.insee, f.family, f.contract, f.period, f.no_diploma, f.employer, f.rome, typed
+        "{:?}|{:?}|{:?}|{:?}|{:?}|{}|{:?}|{:?}|{}|{}",
+        f.terms,
+        f.insee,
+        f.family,
+        f.contract,
+        f.period,
+        f.no_diploma,
+        f.employer,
+        f.rome,
+        typed,
+        only.map_or("", |o| o.0)
     );
     let cached = snap.ranked.lock().ok().and_then(|m| m.get(&key).cloned());
     let ranked = match cached {
         Some(r) => r,
         None => {
-            let r = Arc::new(rank(snap, f, typed));
+            let r = Arc::new(rank(snap, f, typed, only.map(|o| o.1)));
             if let Ok(mut m) = snap.ranked.lock() {
                 if m.len() >= RANKED_KEPT {
                     m.clear();
@@ -407,7 +432,12 @@ fn search_docs(snap: &Snapshot, f: &OfferFilter, typed: &str) -> (Vec<u32>, u64,
     )
 }
 
-fn rank(snap: &Snapshot, f: &OfferFilter, typed: &str) -> Ranked {
+fn rank(
+    snap: &Snapshot,
+    f: &OfferFilter,
+    typed: &str,
+    only: Option<&std::collections::HashSet<dklik_domain::OfferId>>,
+) -> Ranked {
     let typed = typed_words(typed);
     // Offers holding every query word, with their score (dense: one slot per offer).
     let candidates: Vec<(u32, f32)> = if f.terms.is_empty() {
@@ -443,6 +473,9 @@ fn rank(snap: &Snapshot, f: &OfferFilter, typed: &str) -> Ranked {
     let mut hits: Vec<(u32, f32)> = Vec::new();
     for &(d, s) in &candidates {
         let doc = &snap.docs[d as usize];
+        if only.is_some_and(|set| !set.contains(&doc.id)) {
+            continue;
+        }
         let p = pass(doc, f);
         if p.rest && p.family {
             communes[doc.commune as usize] += 1;

@@ -1098,6 +1098,12 @@ async fn serve(
             std::time::Duration::from_secs(france_travail.france_travail_every_minutes * 60),
         ));
     }
+    // Which offers each neighbourhood reaches by bus, rebuilt when the offers change.
+    tokio::spawn(dklik_app::journeys::keep_fresh(
+        state.store.clone(),
+        state.transit.clone(),
+        state.reach.clone(),
+    ));
     if search.search == "memory" {
         // The public search answers from memory, rebuilt within seconds of any change.
         tokio::spawn(dklik_app::search::keep_fresh(

@@ -37,7 +37,23 @@ pub async fn offers(
         )
             .into_response());
     }
-    let page = match st.search.search_typed(&q.to_filter(), &q.q) {
+    let reach = crate::pages::reach_filter(&st, &q.depuis)
+        .await
+        .map_err(ApiError)?;
+    if !reach.error.is_empty() {
+        return Ok((
+            axum::http::StatusCode::BAD_REQUEST,
+            Json(crate::openapi::ErrorBody {
+                error: format!("depuis : {}", reach.error),
+            }),
+        )
+            .into_response());
+    }
+    let only = reach
+        .set
+        .as_ref()
+        .map(|set| (reach.key.as_str(), set.as_ref()));
+    let page = match st.search.search_within(&q.to_filter(), &q.q, only) {
         Some((page, _)) => page,
         None => search_offers(st.store.as_ref(), &q).await?,
     };

@@ -67,7 +67,9 @@ pub struct AppState {
     /// plan drawn by the server.
     pub map_tiles: Option<String>,
     /// Bus timetables per day, for journeys at shift time.
-    pub transit: dklik_app::matching::Transit,
+    pub transit: Arc<dklik_app::matching::Transit>,
+    /// Which offers each neighbourhood reaches by bus (the list's "accessible en bus" filter).
+    pub reach: Arc<dklik_app::journeys::Reach>,
     /// Text messages (cancellations, a place freed); the server sets it with `with_sms`.
     pub sms: Arc<dyn dklik_app::orientation::SmsSender>,
     /// The server's secret key (a person's codes are kept as HMACs under it).
@@ -116,6 +118,7 @@ impl AppState {
             pages: PageCache::new(Duration::from_secs(5), 2_000),
             skills: Default::default(),
             transit: Default::default(),
+            reach: Default::default(),
             map_tiles: None,
             sms: Arc::new(dklik_app::orientation::FolderSms {
                 dir: std::env::temp_dir().join("dklik-sms"),

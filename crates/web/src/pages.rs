@@ -175,6 +175,12 @@ fn family_label((c, label, n): (char, String, u64)) -> (char, String, u64) {
 #[template(path = "offers.html")]
 struct OffersPage {
     query: OfferQuery,
+    /// The neighbourhoods of the "accessible en bus depuis" filter: (key, name).
+    reach_places: Vec<(String, String)>,
+    /// The key of the one chosen, if any.
+    reach_key: String,
+    /// Said when the place asked is not known.
+    reach_error: String,
     no_diploma: bool,
     communes: Vec<(String, String, u64)>,
     families: Vec<(char, String, u64)>,
@@ -198,6 +204,7 @@ fn page_link(q: &OfferQuery, page: u32) -> String {
         ("horaire", &q.horaire),
         ("sans_diplome", &q.sans_diplome),
         ("metier", &q.metier),
+        ("depuis", &q.depuis),
     ] {
         if !v.is_empty() {
             parts.push(format!("{k}={}", encode(v)));
@@ -237,7 +244,12 @@ pub async fn offers(
     if let Some(html) = st.pages.get(&key) {
         return Ok(cached_html(html));
     }
-    let (page, facets) = match st.search.search_typed(&q.to_filter(), &q.q) {
+    let reach = reach_filter(&st, &q.depuis).await?;
+    let only = reach
+        .set
+        .as_ref()
+        .map(|set| (reach.key.as_str(), set.as_ref()));
+    let (page, facets) = match st.search.search_within(&q.to_filter(), &q.q, only) {
         Some(found) => found,
         None => (
             search_offers(st.store.as_ref(), &q).await?,
@@ -252,6 +264,9 @@ pub async fn offers(
             prev_link: page_link(&q, current.saturating_sub(1).max(1)),
             next_link: page_link(&q, current + 1),
             query: q,
+            reach_places: reach.places,
+            reach_key: reach.key,
+            reach_error: reach.error,
             communes: facets.communes,
             families: facets.families.into_iter().map(family_label).collect(),
             contracts: ContractType::ALL
@@ -271,6 +286,62 @@ pub async fn offers(
     );
     st.pages.put(key, html.clone());
     Ok(cached_html(html))
+}
+
+/// The list's "accessible en bus depuis …" filter: the neighbourhoods offered, the one asked,
+/// and the offers it reaches.
+pub(crate) struct ReachFilter {
+    pub(crate) places: Vec<(String, String)>,
+    pub(crate) key: String,
+    pub(crate) set: Option<Arc<std::collections::HashSet<dklik_domain::OfferId>>>,
+    pub(crate) error: String,
+}
+
+/// Reads the filter: a neighbourhood's key or name; the table is built first if it never was.
+pub(crate) async fn reach_filter(st: &SharedState, asked: &str) -> Result<ReachFilter, AppError> {
+    let store = st.store.as_ref();
+    let table = if asked.trim().is_empty() {
+        st.reach.current()
+    } else {
+        Some(st.reach.get(store, &st.transit).await?)
+    };
+    let places: Vec<(String, String)> = match &table {
+        Some(t) => t.places.clone(),
+        None => store
+            .neighbourhoods()
+            .await?
+            .into_iter()
+            .map(|h| (format!("q{}", h.id), h.name))
+            .collect(),
+    };
+    let mut f = ReachFilter {
+        places,
+        key: String::new(),
+        set: None,
+        error: String::new(),
+    };
+    if asked.trim().is_empty() {
+        return Ok(f);
+    }
+    let as_places: Vec<dklik_app::journeys::Place> = f
+        .places
+        .iter()
+        .map(|(k, n)| dklik_app::journeys::Place {
+            key: k.clone(),
+            name: n.clone(),
+            detail: String::new(),
+            lat: 0.0,
+            lon: 0.0,
+        })
+        .collect();
+    match dklik_app::journeys::find_place(&as_places, asked) {
+        Ok(p) => {
+            f.key = p.key.clone();
+            f.set = table.and_then(|t| t.reachable(&p.key));
+        }
+        Err(m) => f.error = m,
+    }
+    Ok(f)
 }
 
 /// What the interest form holds, to show it again with its errors.

@@ -196,3 +196,89 @@ async fn bad_places_and_offers_are_answered_in_french() {
         page.body
     );
 }
+
+/// The reachability table says, for each neighbourhood and offer, what the journeys computed
+/// one by one say: at least one shift with a bus there and a bus back.
+#[tokio::test]
+async fn the_reachability_table_agrees_with_journeys_one_by_one() {
+    let app = common::app().await;
+    europe(&app).await;
+    night_offer(&app).await;
+    let store = app.store.as_ref();
+    let transit = dklik_app::matching::Transit::default();
+    let paris = dklik_app::now_paris();
+    let now = time::PrimitiveDateTime::new(paris.date(), paris.time());
+    let table = dklik_app::journeys::ReachTable::build(store, &transit, now)
+        .await
+        .expect("table");
+    let places = dklik_app::journeys::places(store, &transit)
+        .await
+        .expect("places");
+    let (key, _) = table.places.first().expect("a neighbourhood").clone();
+    let place = places.iter().find(|p| p.key == key).expect("place");
+    let set = table.reachable(&key).expect("its offers");
+    let (mut yes, mut no) = (0, 0);
+    for o in store.published_offers(false).await.expect("offers") {
+        let j = dklik_app::journeys::offer_journeys(store, &transit, &o, place, now)
+            .await
+            .expect("journeys");
+        let one_by_one = j.shifts.iter().any(|s| {
+            s.there.as_ref().is_some_and(|w| w.ok) && s.back.as_ref().is_some_and(|w| w.ok)
+        });
+        assert_eq!(set.contains(&o.id), one_by_one, "{} ({})", o.title, o.code);
+        if one_by_one {
+            yes += 1;
+        } else {
+            no += 1;
+        }
+    }
+    assert!(yes > 0, "some offers are reachable ({no} are not)");
+}
+
+/// The list's filter keeps the offers reachable from the neighbourhood, and counts within them.
+#[tokio::test]
+async fn the_list_keeps_the_offers_reachable_by_bus_from_a_neighbourhood() {
+    let app = common::app().await;
+    europe(&app).await;
+    let code = night_offer(&app).await;
+    // An offer whose only shift starts at 3h30: no bus.
+    let csv = "id_externe;entreprise;site;adresse;commune;code_insee;latitude;longitude;intitule;description;code_rome;appellation;competences;horaires;contrat;heures_semaine;postes;sans_diplome;etat;date_fin\n\
+NUIT-2;Boulangerie du Port (entreprise fictive);Fournil;Quai de Lorraine;Dunkerque;59183;51.0344;2.3768;Tourier / Tourière de nuit;Pâte feuilletée.;H2913;;300483:3:obligatoire;lun-sam 03:30-11:30;cdi;35;1;oui;publiee;\n";
+    let raw = dklik_imports::offers::read("nuit2.csv", csv.as_bytes()).expect("reads");
+    dklik_app::offers::import_offers(app.store.as_ref(), raw, true)
+        .await
+        .expect("import");
+    let early = app
+        .store
+        .offer_by_external_id("NUIT-2")
+        .await
+        .expect("q")
+        .expect("offer")
+        .code
+        .to_string();
+    app.search
+        .refresh(app.store.as_ref(), true)
+        .await
+        .expect("index");
+    let all = get(&app, "/offres?q=boulangerie").await;
+    assert!(all.body.contains(&code) && all.body.contains(&early));
+    assert!(all.body.contains("Accessible en bus depuis"));
+    let near = get(&app, "/offres?q=boulangerie&depuis=Europe").await;
+    assert_eq!(near.status, StatusCode::OK);
+    assert!(near.body.contains(&code), "{}", near.body);
+    assert!(!near.body.contains(&early), "no bus at 3h30");
+    assert!(
+        near.body.contains("1 offre trouvée, avec un bus"),
+        "{}",
+        near.body
+    );
+    // The API filters the same, and refuses an unknown place in French.
+    let api = get(&app, "/api/v1/offers?q=boulangerie&depuis=Europe").await;
+    let v: serde_json::Value = serde_json::from_str(&api.body).expect("json");
+    assert_eq!(v["total"], 1, "{v}");
+    let bad = get(&app, "/api/v1/offers?depuis=Lille").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("depuis"));
+    let page = get(&app, "/offres?depuis=Lille").await;
+    assert!(page.body.contains("pas un quartier"), "{}", page.body);
+}
