@@ -694,7 +694,8 @@ test('an offer page answers "can I get there by bus?" from a neighbourhood at 36
   // A bakery's night shift, imported as a file would be.
   const csv = join(dir, 'nuit.csv');
   writeFileSync(csv, 'id_externe;entreprise;site;adresse;commune;code_insee;latitude;longitude;intitule;description;code_rome;appellation;competences;horaires;contrat;heures_semaine;postes;sans_diplome;etat;date_fin\n'
-    + 'E2E-NUIT;Boulangerie du Port (entreprise fictive);Fournil;Quai de Lorraine;Dunkerque;59183;51.0344;2.3768;Boulanger / Boulangère de nuit;Pétrir et cuire le pain.;H2913;;300483:3:obligatoire;lun-sam 03:30-11:30|lun-ven 13:00-20:00;cdi;35;1;oui;publiee;\n');
+    + 'E2E-NUIT;Boulangerie du Port (entreprise fictive);Fournil;Quai de Lorraine;Dunkerque;59183;51.0344;2.3768;Boulanger / Boulangère de nuit;Pétrir et cuire le pain.;H2913;;300483:3:obligatoire;lun-sam 03:30-11:30|lun-ven 13:00-20:00;cdi;35;1;oui;publiee;\n'
+    + 'E2E-NUIT2;Boulangerie du Port (entreprise fictive);Fournil;Quai de Lorraine;Dunkerque;59183;51.0344;2.3768;Tourier / Tourière de boulangerie;Pâte feuilletée.;H2913;;300483:3:obligatoire;lun-sam 03:30-11:30;cdi;35;1;oui;publiee;\n');
   execFileSync(BIN, ['import', 'offers', csv, '--db', db, '--fictional']);
   let code;
   for (let i = 0; i < 20 && !code; i++) {
@@ -726,5 +727,20 @@ test('an offer page answers "can I get there by bus?" from a neighbourhood at 36
   await page.click('button:has-text("Voir les bus")');
   await page.waitForLoadState();
   assert.equal((await ctx.cookies()).filter(c => c.name === 'dklik_depuis').length, 1);
+  // The list keeps only the offers with a bus both ways from the neighbourhood.
+  await page.goto(`${base}/offres?q=boulangerie`);
+  const listed = async () => page.$$eval('.cards h2 a', as => as.map(a => a.getAttribute('href')));
+  const before = await listed();
+  const early = (await (await fetch(`${base}/api/v1/offers?q=tourier`)).json()).offers.find(o => o.external_id === 'E2E-NUIT2').code;
+  assert.ok(before.includes(`/offres/${code}`) && before.includes(`/offres/${early}`), before.join(' '));
+  await page.selectOption('#depuis', { label: 'Europe (démo)' });
+  await page.click('button:has-text("Voir les offres")');
+  await page.waitForURL(/depuis=q/);
+  const after = await listed();
+  assert.ok(after.includes(`/offres/${code}`), after.join(' '));
+  assert.ok(!after.includes(`/offres/${early}`), 'no bus for a 3h30 start');
+  assert.match(await page.textContent('.count'), /avec un bus/);
+  const bad2 = await audit(page);
+  assert.deepEqual(bad2.map(v => `${v.id}: ${v.help}`), [], 'axe violations on the filtered list');
   await ctx.close();
 });
