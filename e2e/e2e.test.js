@@ -736,7 +736,13 @@ test('an offer page answers "can I get there by bus?" from a neighbourhood at 36
   await page.selectOption('#depuis', { label: 'Europe (démo)' });
   await page.click('button:has-text("Voir les offres")');
   await page.waitForURL(/depuis=q/);
-  const after = await listed();
+  // The table follows new offers within seconds.
+  let after = await listed();
+  for (let i = 0; i < 30 && !after.includes(`/offres/${code}`); i++) {
+    await new Promise(r => setTimeout(r, 1000));
+    await page.reload();
+    after = await listed();
+  }
   assert.ok(after.includes(`/offres/${code}`), after.join(' '));
   assert.ok(!after.includes(`/offres/${early}`), 'no bus for a 3h30 start');
   assert.match(await page.textContent('.count'), /avec un bus/);

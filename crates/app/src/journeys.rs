@@ -559,7 +559,7 @@ impl Reach {
     }
 }
 
-/// Keeps the table fresh for as long as the server runs (checked every 10 seconds).
+/// Keeps the table fresh for as long as the server runs (checked every 2 seconds).
 pub async fn keep_fresh(
     store: std::sync::Arc<dyn Store>,
     transit: std::sync::Arc<Transit>,
@@ -569,7 +569,7 @@ pub async fn keep_fresh(
         if let Err(e) = reach.refresh(store.as_ref(), &transit, false).await {
             tracing::warn!("accessibilité en bus des offres : {e}");
         }
-        tokio::time::sleep(std::time::Duration::from_secs(10)).await;
+        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
     }
 }
 
