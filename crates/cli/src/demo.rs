@@ -48,6 +48,8 @@ const GTFS_FILES: [(&str, &[u8]); 9] = [
     gtfs_file!("shapes.txt"),
 ];
 
+/// The Dunkerque territory's places (communes and their parts), as in the repository.
+pub const TERRITORY_PLACES: &[u8] = include_bytes!("../../../territoire/lieux-dunkerque.csv");
 pub const DEMO_OFFERS: &[u8] = include_bytes!("../../../fixtures/offers/demo-offres.csv");
 
 /// The demo's accounts, printed when it starts.
@@ -564,6 +566,10 @@ async fn skills_demo(store: &dyn Store) -> Result<()> {
         )
         .collect();
     store.save_neighbourhoods(&hoods).await?;
+    // The territory's real communes too: journeys can start from them.
+    let places = dklik_imports::places::read(TERRITORY_PLACES)
+        .map_err(|e| anyhow::anyhow!("lieux du territoire : {e}"))?;
+    store.save_neighbourhoods(&places).await?;
     let rubric = |a: &str, b: &str, c: &str, d: &str| [a.to_string(), b.into(), c.into(), d.into()];
     let employers: Vec<i64> = store
         .employers()

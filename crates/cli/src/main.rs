@@ -546,6 +546,14 @@ enum ImportWhat {
         #[arg(long)]
         fictional: bool,
     },
+    /// The territory's places (communes, neighbourhoods) with a point each: a CSV
+    /// `nom;commune;code_insee;qpv;latitude;longitude` (`territoire/lieux-dunkerque.csv`). A place
+    /// already known (same name, same commune code) is updated.
+    Places {
+        file: PathBuf,
+        #[arg(long, env = "DKLIK_DB", default_value = DEFAULT_DB)]
+        db: String,
+    },
 }
 
 /// Opens the store named by a URL and applies its migrations.
@@ -843,6 +851,20 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Import {
             what: ImportWhat::Gtfs { path, db },
         } => import_gtfs(&path, &db).await,
+        Command::Import {
+            what: ImportWhat::Places { file, db },
+        } => {
+            let bytes = std::fs::read(&file)
+                .with_context(|| format!("lecture de {} impossible", file.display()))?;
+            let places = dklik_imports::places::read(&bytes).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let store = open_store(&db).await?;
+            store.save_neighbourhoods(&places).await?;
+            println!(
+                "{} lieux enregistrés (nouveaux ou mis à jour).",
+                places.len()
+            );
+            Ok(())
+        }
         Command::Import {
             what:
                 ImportWhat::Offers {

@@ -1209,3 +1209,32 @@ fn france_travail_settings_are_checked_at_start() {
     assert!(!o.status.success());
     assert!(text(&o).contains("« Dunkerque »"), "{}", text(&o));
 }
+
+/// The territory's places file imports (twice: known places are updated), a bad one is refused.
+#[test]
+fn the_territory_places_import_and_a_bad_file_is_refused() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = format!("sqlite://{}", dir.path().join("p.db").display());
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../territoire/lieux-dunkerque.csv");
+    let file = file.to_str().expect("path");
+    let first = dklik(&["import", "places", file, "--db", &db]);
+    assert!(first.status.success(), "{}", text(&first));
+    let n: usize = text(&first)
+        .split_whitespace()
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("a count");
+    assert!(n >= 15, "{}", text(&first));
+    let again = dklik(&["import", "places", file, "--db", &db]);
+    assert!(again.status.success());
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "nom;commune;code_insee;qpv;latitude;longitude\nX;Y;123;non;51;2\n",
+    )
+    .expect("write");
+    let refused = dklik(&["import", "places", bad.to_str().expect("path"), "--db", &db]);
+    assert!(!refused.status.success());
+    assert!(text(&refused).contains("ligne 2"), "{}", text(&refused));
+}

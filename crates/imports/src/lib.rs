@@ -5,6 +5,7 @@
 //! - [`offers`]: DKLIK's offer CSV template and France Travail's offer JSON.
 
 pub mod offers;
+pub mod places;
 pub mod rome;
 pub mod table;
 

@@ -19,6 +19,7 @@ mod matching;
 mod openapi;
 mod orientation;
 mod pages;
+mod places;
 mod plan;
 mod questionnaire;
 pub mod routes;

@@ -85,6 +85,7 @@ pub fn all() -> Vec<Route> {
         crate::display_report::routes(),
         crate::employers::routes(),
         crate::links::routes(),
+        crate::places::routes(),
     ]
     .into_iter()
     .flatten()

@@ -282,3 +282,52 @@ NUIT-2;Boulangerie du Port (entreprise fictive);Fournil;Quai de Lorraine;Dunkerq
     let page = get(&app, "/offres?depuis=Lille").await;
     assert!(page.body.contains("pas un quartier"), "{}", page.body);
 }
+
+/// An administrator adds the territory's places; a wrong one is refused field by field; the
+/// offer pages then offer it as a starting point.
+#[tokio::test]
+async fn an_admin_keeps_the_places_journeys_start_from() {
+    let app = common::app().await;
+    common::demo_staff(&app).await;
+    let (admin, csrf) = common::sign_in(&app, "admin@t.fr", common::PASSWORD).await;
+    let bad = common::post_as(
+        &app,
+        "/admin/lieux/nouveau",
+        &admin,
+        &format!("csrf={csrf}&nom=Pont-Loby&commune=Loon-Plage&code_insee=593&qpv=peut-etre&latitude=91&longitude=2.2"),
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for id in ["code_insee-erreur", "qpv-erreur", "latitude-erreur"] {
+        assert!(bad.body.contains(id), "{id}: {}", bad.body);
+    }
+    assert!(
+        bad.body.contains("value=\"Pont-Loby\""),
+        "what was typed is kept"
+    );
+    let ok = common::post_as(
+        &app,
+        "/admin/lieux/nouveau",
+        &admin,
+        &format!("csrf={csrf}&nom=Pont-Loby&commune=Loon-Plage&code_insee=59359&qpv=oui&latitude=50.9931&longitude=2.2468"),
+    )
+    .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let list = common::get_as(&app, "/admin/lieux", &admin).await;
+    assert!(list.body.contains("Pont-Loby") && list.body.contains("59359"));
+    let code = night_offer(&app).await;
+    let page = get(&app, &format!("/offres/{code}?depuis=pont-loby")).await;
+    assert!(page.body.contains("Depuis Pont-Loby"), "{}", page.body);
+    // An advisor does not keep the places.
+    let (adv, adv_csrf) = common::sign_in(&app, "conseil@t.fr", common::PASSWORD).await;
+    let refused = common::post_as(
+        &app,
+        "/admin/lieux/nouveau",
+        &adv,
+        &format!(
+            "csrf={adv_csrf}&nom=X&commune=Y&code_insee=59359&qpv=non&latitude=50.9&longitude=2.2"
+        ),
+    )
+    .await;
+    assert_ne!(refused.status, StatusCode::SEE_OTHER);
+}
