@@ -300,19 +300,27 @@ pub(crate) struct ReachFilter {
 /// Reads the filter: a neighbourhood's key or name; the table is built first if it never was.
 pub(crate) async fn reach_filter(st: &SharedState, asked: &str) -> Result<ReachFilter, AppError> {
     let store = st.store.as_ref();
+    // During a database outage the list is still served, without this filter.
+    let down = |e: &dklik_app::StoreError| e.is_unavailable();
     let table = if asked.trim().is_empty() {
         st.reach.current()
     } else {
-        Some(st.reach.get(store, &st.transit).await?)
+        match st.reach.get(store, &st.transit).await {
+            Ok(t) => Some(t),
+            Err(e) if down(&e) => None,
+            Err(e) => return Err(e.into()),
+        }
     };
     let places: Vec<(String, String)> = match &table {
         Some(t) => t.places.clone(),
-        None => store
-            .neighbourhoods()
-            .await?
-            .into_iter()
-            .map(|h| (format!("q{}", h.id), h.name))
-            .collect(),
+        None => match store.neighbourhoods().await {
+            Ok(v) => v
+                .into_iter()
+                .map(|h| (format!("q{}", h.id), h.name))
+                .collect(),
+            Err(e) if down(&e) => Vec::new(),
+            Err(e) => return Err(e.into()),
+        },
     };
     let mut f = ReachFilter {
         places,
@@ -321,6 +329,10 @@ pub(crate) async fn reach_filter(st: &SharedState, asked: &str) -> Result<ReachF
         error: String::new(),
     };
     if asked.trim().is_empty() {
+        return Ok(f);
+    }
+    if table.is_none() {
+        f.error = "Le filtre par bus est indisponible pour quelques instants : toutes les offres sont montrées.".into();
         return Ok(f);
     }
     let as_places: Vec<dklik_app::journeys::Place> = f
@@ -392,12 +404,32 @@ struct BusSection {
     answer: Option<dklik_app::journeys::OfferJourneys>,
     /// The place is kept in this device's cookie.
     remembered: bool,
+    /// The timetables cannot be read now (the database is unavailable): said, the page served.
+    unavailable: bool,
 }
 
 /// The cookie that keeps a person's place, only when they tick "Retenir ce lieu".
 const PLACE_COOKIE: &str = "dklik_depuis";
 
+/// The bus part of an offer page; during a database outage it says the timetables are
+/// unavailable rather than failing the page.
 async fn bus_section(
+    st: &SharedState,
+    o: &dklik_domain::Offer,
+    asked: &str,
+    remembered: bool,
+) -> Result<BusSection, AppError> {
+    match bus_section_of(st, o, asked, remembered).await {
+        Err(AppError::Unavailable(_)) => Ok(BusSection {
+            typed: asked.chars().take(dklik_app::journeys::MAX_TYPED).collect(),
+            unavailable: true,
+            ..Default::default()
+        }),
+        other => other,
+    }
+}
+
+async fn bus_section_of(
     st: &SharedState,
     o: &dklik_domain::Offer,
     asked: &str,
