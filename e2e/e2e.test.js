@@ -728,10 +728,19 @@ test('an offer page answers "can I get there by bus?" from a neighbourhood at 36
   await page.waitForLoadState();
   assert.equal((await ctx.cookies()).filter(c => c.name === 'dklik_depuis').length, 1);
   // The list keeps only the offers with a bus both ways from the neighbourhood.
-  await page.goto(`${base}/offres?q=boulangerie`);
   const listed = async () => page.$$eval('.cards h2 a', as => as.map(a => a.getAttribute('href')));
-  const before = await listed();
-  const early = (await (await fetch(`${base}/api/v1/offers?q=tourier`)).json()).offers.find(o => o.external_id === 'E2E-NUIT2').code;
+  let early;
+  for (let i = 0; i < 20 && !early; i++) {
+    early = (await (await fetch(`${base}/api/v1/offers?q=tourier`)).json()).offers.find(o => o.external_id === 'E2E-NUIT2')?.code;
+    if (!early) await new Promise(r => setTimeout(r, 500));
+  }
+  assert.ok(early, 'the second imported offer is published');
+  let before = [];
+  for (let i = 0; i < 20 && !(before.includes(`/offres/${code}`) && before.includes(`/offres/${early}`)); i++) {
+    if (i) await new Promise(r => setTimeout(r, 500));
+    await page.goto(`${base}/offres?q=boulangerie`);
+    before = await listed();
+  }
   assert.ok(before.includes(`/offres/${code}`) && before.includes(`/offres/${early}`), before.join(' '));
   await page.selectOption('#depuis', { label: 'Europe (démo)' });
   await page.click('button:has-text("Voir les offres")');
