@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# "Can I get there by bus?" under load, on the demo network with N offers made by
+# scripts/gen-offers.py and the territory's places: the offer page answering "Depuis chez moi"
+# for random offers and places (never from the page cache), beside the same pages without a
+# place (page cache off), and the reachability table's build time (places × offers) and the
+# server's memory. Needs wrk (installed when missing).
+# Usage: bash scripts/bench-journeys.sh N_OFFERS [SECONDS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${1:-10000}
+DUR=${2:-10}
+command -v wrk >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+cargo build --release --bin dklik >/dev/null 2>&1
+BIN=./target/release/dklik
+TMP=$(mktemp -d /tmp/dklik-journeys.XXXXXX)
+SRV=
+trap 'kill $SRV 2>/dev/null || true; rm -rf "$TMP"' EXIT
+DB=sqlite://$TMP/bench.db
+python3 scripts/gen-offers.py "$N" > "$TMP/offers.csv"
+$BIN migrate --db "$DB" >/dev/null 2>&1
+$BIN import rome fixtures/rome --db "$DB" >/dev/null 2>&1
+$BIN import gtfs fixtures/gtfs/dunkerque-demo --db "$DB" >/dev/null 2>&1
+$BIN import places territoire/lieux-dunkerque.csv --db "$DB" >/dev/null 2>&1
+$BIN import offers "$TMP/offers.csv" --db "$DB" --fictional >/dev/null 2>&1
+P=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+$BIN serve --db "$DB" --listen 127.0.0.1:$P --page-cache-seconds 0 --secret-file "$TMP/secret.key" \
+  2>"$TMP/server.log" >/dev/null &
+SRV=$!
+for _ in $(seq 300); do curl -sf http://127.0.0.1:$P/healthz >/dev/null && break; sleep 0.1; done
+for _ in $(seq 3000); do grep -q "accessibilité en bus" "$TMP/server.log" && break; sleep 0.1; done
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; $N offers, demo network, SQLite; wrk -t2 -c16 -d${DUR}s"
+grep -o 'places=[0-9]* ms=[0-9]*' "$TMP/server.log" | head -1 | sed 's/^/  reachability table built: /'
+curl -sf "http://127.0.0.1:$P/api/v1/places" > "$TMP/places.json"
+for p in 1 2 3 4 5; do curl -sf "http://127.0.0.1:$P/api/v1/offers?page=$p"; echo; done > "$TMP/offers.jsonl"
+python3 - "$TMP" <<'PY'
+import json, random, sys, urllib.parse
+tmp = sys.argv[1]
+random.seed(20261130)
+places = [p["name"] for p in json.load(open(f"{tmp}/places.json"))["places"]]
+codes = [o["code"] for line in open(f"{tmp}/offers.jsonl") if line.strip() for o in json.loads(line)["offers"]]
+with open(f"{tmp}/with.txt", "w") as w, open(f"{tmp}/without.txt", "w") as wo:
+    for _ in range(500):
+        c = random.choice(codes)
+        w.write(f"/offres/{c}?depuis={urllib.parse.quote(random.choice(places))}\n")
+        wo.write(f"/offres/{c}\n")
+PY
+for kind in with without; do
+cat > "$TMP/$kind.lua" <<LUA
+local paths = {}
+for line in io.lines("$TMP/$kind.txt") do paths[#paths + 1] = line end
+math.randomseed(os.time())
+request = function() return wrk.format("GET", paths[math.random(#paths)]) end
+LUA
+done
+run() {
+  local out
+  out=$(wrk -t2 -c16 -d"${DUR}s" --latency -s "$TMP/$2.lua" "http://127.0.0.1:$P")
+  printf '%-52s %10s req/s  p50 %8s  p99 %8s %s\n' "$1" "$(echo "$out" | awk '/Requests\/sec/{print $2}')" \
+    "$(echo "$out" | awk '$1=="50%"{print $2}')" "$(echo "$out" | awk '$1=="99%"{print $2}')" "$(echo "$out" | grep -E 'Non-2xx|Socket errors' | tr -s ' ' | tr '\n' ' ')"
+}
+run "offer page + journeys from a place (uncached)" with
+run "offer page without a place (page cache off)" without
+curl -sf "http://127.0.0.1:$P/offres?depuis=Grande-Synthe" -o /dev/null -w '  list filtered by a place: %{time_total} s\n'
+echo "  server memory: $(awk '/VmRSS/{print $2/1024 " MiB"}' /proc/$SRV/status)"
