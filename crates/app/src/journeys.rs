@@ -559,14 +559,26 @@ impl Reach {
     }
 }
 
-/// Keeps the table fresh for as long as the server runs (checked every 2 seconds).
+/// Keeps the timetables and the table fresh for as long as the server runs (checked every 2
+/// seconds): a new feed imported, offers changed, the hour turned.
 pub async fn keep_fresh(
     store: std::sync::Arc<dyn Store>,
     transit: std::sync::Arc<Transit>,
     reach: std::sync::Arc<Reach>,
 ) {
     loop {
-        if let Err(e) = reach.refresh(store.as_ref(), &transit, false).await {
+        // A new feed imported meanwhile: new timetables, and the table made again.
+        let new_feed = match transit.follow(store.as_ref()).await {
+            Ok(changed) => changed,
+            Err(e) => {
+                tracing::warn!("horaires de bus : {e}");
+                false
+            }
+        };
+        if new_feed {
+            tracing::info!("nouveau réseau de bus : horaires refaits");
+        }
+        if let Err(e) = reach.refresh(store.as_ref(), &transit, new_feed).await {
             tracing::warn!("accessibilité en bus des offres : {e}");
         }
         tokio::time::sleep(std::time::Duration::from_secs(2)).await;

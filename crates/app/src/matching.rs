@@ -33,6 +33,8 @@ impl ItemFacts for SkillsRef {
 pub struct Transit {
     feed: Mutex<Option<Arc<Feed>>>,
     days: Mutex<HashMap<u32, Arc<Timetable>>>,
+    /// The feed's version the timetables were made from.
+    version: Mutex<Option<i64>>,
 }
 
 fn day_number(d: time::Date) -> u32 {
@@ -40,6 +42,26 @@ fn day_number(d: time::Date) -> u32 {
 }
 
 impl Transit {
+    /// Forgets the timetables when another feed was imported since they were made (checked
+    /// by the servers every few seconds); whether it did.
+    pub async fn follow(&self, store: &dyn Store) -> Result<bool, StoreError> {
+        let now = store.gtfs_version().await?;
+        let Ok(mut v) = self.version.lock() else {
+            return Ok(false);
+        };
+        let changed = v.is_some_and(|old| old != now);
+        *v = Some(now);
+        if changed {
+            if let Ok(mut f) = self.feed.lock() {
+                *f = None;
+            }
+            if let Ok(mut d) = self.days.lock() {
+                d.clear();
+            }
+        }
+        Ok(changed)
+    }
+
     /// The stored network, read once and kept.
     pub async fn feed(&self, store: &dyn Store) -> Result<Arc<Feed>, StoreError> {
         if let Some(f) = self.feed.lock().ok().and_then(|f| f.clone()) {

@@ -22,6 +22,8 @@ pub trait ScreenStore: Send + Sync {
     ) -> Result<u64, StoreError>;
     /// The stored feed (empty when none was imported), sorted as the reader sorts it.
     async fn load_gtfs(&self) -> Result<dklik_transit::gtfs::Feed, StoreError>;
+    /// A number that changes with each feed imported (0 before any).
+    async fn gtfs_version(&self) -> Result<i64, StoreError>;
 
     // --- Several servers on one database ---
     /// Tells the other servers that a vehicle's screens changed (no-op on SQLite: one server).

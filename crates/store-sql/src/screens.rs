@@ -152,8 +152,29 @@ impl ScreenStore for SqlStore {
             },
         )
         .await?;
+        // The version moves on every import (even two in the same second).
+        query(
+            "INSERT INTO gtfs_version (id, imported_at) VALUES (1, $1) \
+             ON CONFLICT (id) DO UPDATE SET imported_at = \
+             CASE WHEN excluded.imported_at > gtfs_version.imported_at \
+             THEN excluded.imported_at ELSE gtfs_version.imported_at + 1 END",
+        )
+        .bind(crate::common::unix_now())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
         tx.commit().await.map_err(db_err)?;
         Ok(written)
+    }
+
+    async fn gtfs_version(&self) -> Result<i64, StoreError> {
+        Ok(
+            query_scalar::<i64>("SELECT imported_at FROM gtfs_version WHERE id = 1")
+                .fetch_optional(&self.db)
+                .await
+                .map_err(db_err)?
+                .unwrap_or(0),
+        )
     }
 
     async fn load_gtfs(&self) -> Result<::dklik_transit::gtfs::Feed, StoreError> {

@@ -4207,3 +4207,15 @@ pub async fn france_travail_seen_and_gone(store: &dyn Store) {
         ["DEMO-002", "DEMO-003"]
     );
 }
+
+/// The feed's version moves with each import, even two in the same second.
+pub async fn gtfs_version_moves_on_each_import(store: &dyn Store) {
+    assert_eq!(store.gtfs_version().await.expect("version"), 0);
+    let feed = dklik_transit::gtfs::read(&crate::fixtures_dir().join("gtfs/dunkerque-demo"))
+        .expect("feed");
+    store.save_gtfs(&feed, &|_| {}).await.expect("first");
+    let one = store.gtfs_version().await.expect("version");
+    assert!(one > 0);
+    store.save_gtfs(&feed, &|_| {}).await.expect("second");
+    assert!(store.gtfs_version().await.expect("version") > one);
+}

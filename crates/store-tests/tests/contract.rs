@@ -61,4 +61,5 @@ contract!(
     employer_invitations_work_once,
     offers_review_pause_and_still_open_questions,
     france_travail_seen_and_gone,
+    gtfs_version_moves_on_each_import,
 );

@@ -101,3 +101,38 @@ async fn a_feed_whose_calendar_ended_says_so_instead_of_guessing() {
         page.body
     );
 }
+
+/// A feed imported while the server runs: its timetables replace the old ones at the next
+/// check, without a restart.
+#[tokio::test]
+async fn a_new_feed_replaces_the_timetables_without_a_restart() {
+    let app = common::app().await;
+    let store = app.store.as_ref();
+    let transit = dklik_app::matching::Transit::default();
+    assert!(
+        !transit.follow(store).await.expect("version"),
+        "nothing to forget yet"
+    );
+    let names =
+        |p: Vec<dklik_app::journeys::Place>| p.into_iter().map(|p| p.name).collect::<Vec<_>>();
+    let before = names(
+        dklik_app::journeys::places(store, &transit)
+            .await
+            .expect("places"),
+    );
+    assert!(before.contains(&"Place Jean Bart".to_string()));
+    let feed = dklik_transit::gtfs::read(&formats().join("gtfs/aranda")).expect("feed");
+    app.store.save_gtfs(&feed, &|_| {}).await.expect("save");
+    assert!(
+        transit.follow(store).await.expect("version"),
+        "the new feed is seen"
+    );
+    let after = names(
+        dklik_app::journeys::places(store, &transit)
+            .await
+            .expect("places"),
+    );
+    assert!(after.contains(&"Ambulatorio Norte".to_string()));
+    assert!(!after.contains(&"Place Jean Bart".to_string()));
+    assert!(!transit.follow(store).await.expect("version"), "once");
+}
