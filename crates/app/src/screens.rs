@@ -49,6 +49,8 @@ pub struct ScreenHub {
     default_fallback: Vec<String>,
     /// This server's name in messages to the others sharing the database.
     origin: String,
+    /// The GTFS feed's version the engine was made from.
+    network: Mutex<Option<i64>>,
 }
 
 /// What a server tells the others when a vehicle's screens change.
@@ -164,6 +166,43 @@ fn local_time(now: i64) -> LocalTime {
     }
 }
 
+/// The engine made from the stored network, the published offers and the team's settings.
+async fn engine_from(store: &dyn Store, cfg: EngineConfig) -> Result<Engine, StoreError> {
+    let feed = store.load_gtfs().await?;
+    let stops = feed
+        .stops
+        .iter()
+        .filter(|s| s.location_type == 0)
+        .map(|s| StopPoint {
+            id: s.id.clone(),
+            name: s.name.clone(),
+            lat: s.lat,
+            lon: s.lon,
+        })
+        .collect();
+    let mut trips: HashMap<String, Vec<String>> = HashMap::new();
+    for st in &feed.stop_times {
+        trips
+            .entry(st.trip_id.clone())
+            .or_default()
+            .push(st.stop_id.clone());
+    }
+    let offers = published_offers(store).await?;
+    let settings = engine_settings(store, crate::now_paris().date()).await?;
+    let mut engine = Engine::new(
+        stops,
+        trips,
+        offers,
+        settings.fences,
+        settings.campaigns,
+        cfg,
+    );
+    if !settings.fallback.is_empty() {
+        engine.set_fallback(settings.fallback);
+    }
+    Ok(engine)
+}
+
 impl ScreenHub {
     /// Builds the engine from the stored network and the published offers.
     pub async fn load(
@@ -171,39 +210,9 @@ impl ScreenHub {
         cfg: EngineConfig,
         slide_seconds: i64,
     ) -> Result<Self, StoreError> {
-        let feed = store.load_gtfs().await?;
-        let stops = feed
-            .stops
-            .iter()
-            .filter(|s| s.location_type == 0)
-            .map(|s| StopPoint {
-                id: s.id.clone(),
-                name: s.name.clone(),
-                lat: s.lat,
-                lon: s.lon,
-            })
-            .collect();
-        let mut trips: HashMap<String, Vec<String>> = HashMap::new();
-        for st in &feed.stop_times {
-            trips
-                .entry(st.trip_id.clone())
-                .or_default()
-                .push(st.stop_id.clone());
-        }
-        let offers = published_offers(store).await?;
-        let settings = engine_settings(store, crate::now_paris().date()).await?;
+        let version = store.gtfs_version().await?;
         let default_fallback = cfg.fallback.clone();
-        let mut engine = Engine::new(
-            stops,
-            trips,
-            offers,
-            settings.fences,
-            settings.campaigns,
-            cfg,
-        );
-        if !settings.fallback.is_empty() {
-            engine.set_fallback(settings.fallback);
-        }
+        let engine = engine_from(store, cfg).await?;
         let (tx, _) = broadcast::channel(1024);
         Ok(Self {
             engine: Mutex::new(engine),
@@ -212,7 +221,31 @@ impl ScreenHub {
             slide_seconds,
             default_fallback,
             origin: crate::auth::random_token().map_err(|e| StoreError::Backend(e.to_string()))?,
+            network: Mutex::new(Some(version)),
         })
+    }
+
+    /// Makes the engine again from the stored network when another GTFS feed was imported
+    /// since (checked with the offers every 30 seconds); whether it did. The vehicles' screens
+    /// and showing counts start afresh with the new network.
+    pub async fn follow_network(&self, store: &dyn Store) -> Result<bool, StoreError> {
+        let now = store.gtfs_version().await?;
+        let known = self.network.lock().ok().and_then(|v| *v);
+        if known == Some(now) {
+            return Ok(false);
+        }
+        let cfg = match self.engine.lock() {
+            Ok(e) => e.config().clone(),
+            Err(_) => return Ok(false),
+        };
+        let engine = engine_from(store, cfg).await?;
+        if let Ok(mut e) = self.engine.lock() {
+            *e = engine;
+        }
+        if let Ok(mut v) = self.network.lock() {
+            *v = Some(now);
+        }
+        Ok(true)
     }
 
     /// Re-reads the published offers and the team's settings (campaigns, fences, messages): a

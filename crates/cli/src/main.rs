@@ -1069,11 +1069,17 @@ async fn serve(
             tokio::time::sleep(std::time::Duration::from_secs(5)).await;
         }
     });
-    // Offers published, closed or filled reach the screens within 30 seconds.
+    // Offers published, closed or filled, and a new GTFS feed, reach the screens within 30
+    // seconds.
     let (hub, hub_store) = (screens.clone(), store.clone());
     tokio::spawn(async move {
         loop {
             tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+            match hub.follow_network(hub_store.as_ref()).await {
+                Ok(true) => tracing::info!("écrans : nouveau réseau de bus pris en compte"),
+                Ok(false) => {}
+                Err(e) => tracing::warn!("écrans : {e}"),
+            }
             if let Err(e) = hub.refresh_offers(hub_store.as_ref()).await {
                 tracing::warn!("écrans : {e}");
             }

@@ -345,6 +345,11 @@ impl Engine {
         e
     }
 
+    /// How it decides (the settings it was made with).
+    pub fn config(&self) -> &EngineConfig {
+        &self.cfg
+    }
+
     /// Replaces the GPS fences. Vehicles inside a fence that is gone simply leave it.
     pub fn set_fences(&mut self, fences: Vec<Fence>) {
         if fences == self.fences {

@@ -135,4 +135,15 @@ async fn a_new_feed_replaces_the_timetables_without_a_restart() {
     assert!(after.contains(&"Ambulatorio Norte".to_string()));
     assert!(!after.contains(&"Place Jean Bart".to_string()));
     assert!(!transit.follow(store).await.expect("version"), "once");
+    // The screens' engine follows too.
+    assert!(app.screens.follow_network(store).await.expect("screens"));
+    let stops: Vec<String> = app.screens.stops().into_iter().map(|s| s.name).collect();
+    assert!(
+        stops.contains(&"Ambulatorio Norte".to_string()),
+        "{stops:?}"
+    );
+    assert!(
+        !app.screens.follow_network(store).await.expect("screens"),
+        "once"
+    );
 }
