@@ -235,7 +235,8 @@ pub struct OfferQuery {
     #[schemars(pattern(r"^([A-N][0-9]{4})?$"))]
     pub metier: String,
     /// Seulement les offres accessibles en bus depuis ce quartier (sa clé, `q…`, ou son nom) :
-    /// un bus à l'aller avant l'embauche et au retour après, pour au moins un horaire.
+    /// un bus à l'aller avant l'embauche et au retour après, pour au moins un horaire (un lieu
+    /// inconnu est ignoré, comme les autres filtres).
     #[serde(default)]
     #[schemars(length(max = 120))]
     pub depuis: String,
@@ -306,6 +307,9 @@ impl OfferQuery {
         }
         if given(&self.metier) && dklik_domain::RomeCode::parse(&self.metier).is_err() {
             errs.push("metier : un code ROME (ex. H2913).".into());
+        }
+        if self.depuis.chars().count() > 120 {
+            errs.push("depuis : le nom d'un quartier, 120 caractères au plus.".into());
         }
         if given(&self.page)
             && !self

@@ -37,18 +37,10 @@ pub async fn offers(
         )
             .into_response());
     }
+    // Like the other filters, an unknown place is ignored rather than refused.
     let reach = crate::pages::reach_filter(&st, &q.depuis)
         .await
         .map_err(ApiError)?;
-    if !reach.error.is_empty() {
-        return Ok((
-            axum::http::StatusCode::BAD_REQUEST,
-            Json(crate::openapi::ErrorBody {
-                error: format!("depuis : {}", reach.error),
-            }),
-        )
-            .into_response());
-    }
     let only = reach
         .set
         .as_ref()
@@ -106,8 +98,9 @@ pub async fn offer(
 /// Where the journeys start.
 #[derive(serde::Deserialize, JsonSchema, Default)]
 pub struct JourneysQuery {
-    /// A neighbourhood or a stop: its key (from `places`) or its name.
-    #[serde(default)]
+    /// A neighbourhood or a stop: its key (from `places`) or its name. An unknown place
+    /// answers 404 with a sentence saying so.
+    #[schemars(length(min = 1, max = 120))]
     pub from: String,
 }
 
@@ -150,11 +143,15 @@ pub async fn journeys(
     let from = match dklik_app::journeys::find_place(&all, &q.from) {
         Ok(p) => p,
         Err(m) => {
-            return Ok((
-                axum::http::StatusCode::BAD_REQUEST,
-                Json(crate::openapi::ErrorBody { error: m }),
-            )
-                .into_response())
+            // Empty or too long: a bad parameter; a name matching no place: not found.
+            let status = if q.from.trim().is_empty()
+                || q.from.chars().count() > dklik_app::journeys::MAX_TYPED
+            {
+                axum::http::StatusCode::BAD_REQUEST
+            } else {
+                axum::http::StatusCode::NOT_FOUND
+            };
+            return Ok((status, Json(crate::openapi::ErrorBody { error: m })).into_response());
         }
     };
     let paris = dklik_app::now_paris();
