@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # "Can I get there by bus?" under load, on the demo network with N offers made by
-# scripts/gen-offers.py and the territory's places: the offer page answering "Depuis chez moi"
+# scripts/gen-offers.py and 50 places (the territory's, then points spread over the network
+# until there are 50): the offer page answering "Depuis chez moi"
 # for random offers and places (never from the page cache), beside the same pages without a
 # place (page cache off), and the reachability table's build time (places × offers) and the
 # server's memory. Needs wrk (installed when missing).
@@ -21,6 +22,16 @@ $BIN migrate --db "$DB" >/dev/null 2>&1
 $BIN import rome fixtures/rome --db "$DB" >/dev/null 2>&1
 $BIN import gtfs fixtures/gtfs/dunkerque-demo --db "$DB" >/dev/null 2>&1
 $BIN import places territoire/lieux-dunkerque.csv --db "$DB" >/dev/null 2>&1
+python3 - "$TMP/more-places.csv" <<'PY'
+import random, sys
+random.seed(20261130)
+known = sum(1 for _ in open("territoire/lieux-dunkerque.csv")) - 1
+with open(sys.argv[1], "w") as f:
+    f.write("nom;commune;code_insee;qpv;latitude;longitude\n")
+    for i in range(50 - known):
+        f.write(f"Point {i + 1};Dunkerque;59183;non;{random.uniform(50.95, 51.06):.4f};{random.uniform(2.13, 2.50):.4f}\n")
+PY
+$BIN import places "$TMP/more-places.csv" --db "$DB" >/dev/null 2>&1
 $BIN import offers "$TMP/offers.csv" --db "$DB" --fictional >/dev/null 2>&1
 P=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
 $BIN serve --db "$DB" --listen 127.0.0.1:$P --page-cache-seconds 0 --secret-file "$TMP/secret.key" \
