@@ -10,12 +10,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-10000}
 DUR=${2:-10}
-command -v wrk >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
-cargo build --release --bin dklik >/dev/null 2>&1
-BIN=./target/release/dklik
-TMP=$(mktemp -d /tmp/dklik-journeys.XXXXXX)
-SRV=
-trap 'kill $SRV 2>/dev/null || true; rm -rf "$TMP"' EXIT
+. scripts/lib-bench.sh
+bench_setup journeys
 DB=sqlite://$TMP/bench.db
 python3 scripts/gen-offers.py "$N" > "$TMP/offers.csv"
 $BIN migrate --db "$DB" >/dev/null 2>&1
@@ -33,7 +29,7 @@ with open(sys.argv[1], "w") as f:
 PY
 $BIN import places "$TMP/more-places.csv" --db "$DB" >/dev/null 2>&1
 $BIN import offers "$TMP/offers.csv" --db "$DB" --fictional >/dev/null 2>&1
-P=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+P=$(free_port)
 $BIN serve --db "$DB" --listen 127.0.0.1:$P --page-cache-seconds 0 --secret-file "$TMP/secret.key" \
   2>"$TMP/server.log" >/dev/null &
 SRV=$!

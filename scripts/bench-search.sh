@@ -10,12 +10,8 @@ cd "$(dirname "$0")/.."
 N=${1:-10000}
 PG=${2:-}
 DUR=${3:-10}
-command -v wrk >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
-cargo build --release --bin dklik >/dev/null 2>&1
-BIN=./target/release/dklik
-TMP=$(mktemp -d /tmp/dklik-search.XXXXXX)
-SRV=
-trap 'kill $SRV 2>/dev/null || true; rm -rf "$TMP"' EXIT
+. scripts/lib-bench.sh
+bench_setup search
 DB=${PG:-sqlite://$TMP/bench.db}
 python3 scripts/gen-offers.py "$N" > "$TMP/offers.csv"
 $BIN migrate --db "$DB" >/dev/null 2>&1
@@ -56,9 +52,8 @@ for line in io.lines("$TMP/paths.txt") do paths[#paths + 1] = line end
 math.randomseed(os.time())
 request = function() return wrk.format("GET", paths[math.random(#paths)]) end
 LUA
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 start() { # search engine, page cache seconds
-  P=$(port)
+  P=$(free_port)
   $BIN serve --db "$DB" --listen 127.0.0.1:$P --search "$1" --page-cache-seconds "$2" \
     --secret-file "$TMP/secret.key" 2>"$TMP/server.log" >/dev/null &
   SRV=$!

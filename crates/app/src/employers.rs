@@ -401,13 +401,7 @@ pub async fn check_offer_form(
         description: emp.description.clone(),
         fictional: emp.fictional,
     };
-    let new_site = NewSite {
-        name: site.name.clone(),
-        address: site.address.clone(),
-        commune: site.commune.clone(),
-        insee: site.insee.clone(),
-        coordinates: site.coordinates,
-    };
+    let new_site = NewSite::from(site);
     let search_text = offer.search_text(&emp.name, &site.commune);
     Ok(OfferToSave {
         employer,
@@ -648,13 +642,7 @@ pub async fn duplicate_offer(
             description: String::new(),
             fictional: offer.employer_fictional,
         },
-        site: NewSite {
-            name: site.name.clone(),
-            address: site.address.clone(),
-            commune: site.commune.clone(),
-            insee: site.insee.clone(),
-            coordinates: site.coordinates,
-        },
+        site: NewSite::from(site),
         search_text: copy.search_text(&offer.employer_name, &site.commune),
         offer: copy,
     };

@@ -125,6 +125,19 @@ pub struct Site {
     pub coordinates: Coordinates,
 }
 
+impl From<&Site> for NewSite {
+    /// The stored site as an import or a form writes it again (same place, same words).
+    fn from(s: &Site) -> Self {
+        Self {
+            name: s.name.clone(),
+            address: s.address.clone(),
+            commune: s.commune.clone(),
+            insee: s.insee.clone(),
+            coordinates: s.coordinates,
+        }
+    }
+}
+
 /// A SIRET number: the 9-digit SIREN of the company and the 5-digit NIC of the establishment,
 /// whose digits pass the Luhn check (La Poste's establishments, SIREN 356 000 000, may follow
 /// their own rule instead: the digits add up to a multiple of 5).
