@@ -453,6 +453,16 @@ async fn employer_page(
     employer_page_with(st, ident, id, notice, site_form, errors, "").await
 }
 
+/// The employer's page again with what was refused at its top (422).
+async fn refused(
+    st: &SharedState,
+    ident: &Identity,
+    id: EmployerId,
+    errors: Vec<FieldError>,
+) -> Result<Response, AppError> {
+    employer_page(st, ident, id, "", &SiteForm::default(), errors).await
+}
+
 fn invite_fields(d: &FormData, errors: &[FieldError]) -> Vec<Field> {
     let mut v = vec![
         Field::new("invite_nom", "Nom de la personne invitée", "text", "off")
@@ -1175,15 +1185,8 @@ pub async fn change_status(
         "pourvue" => OfferStatus::Filled,
         "fermer" => OfferStatus::Closed,
         _ => {
-            return employer_page(
-                &st,
-                &ident,
-                o.employer_id,
-                "",
-                &SiteForm::default(),
-                vec![FieldError::new("etat", "Choisissez un changement d'état.")],
-            )
-            .await
+            let why = vec![FieldError::new("etat", "Choisissez un changement d'état.")];
+            return refused(&st, &ident, o.employer_id, why).await;
         }
     };
     let (store, actor, now) = (st.store.as_ref(), actor_label(u), dklik_app::unix_now());
@@ -1203,17 +1206,7 @@ pub async fn change_status(
             };
             Ok(Redirect::to(&format!("{}?ok={ok}", space.home(o.employer_id))).into_response())
         }
-        Err(e) => {
-            employer_page(
-                &st,
-                &ident,
-                o.employer_id,
-                "",
-                &SiteForm::default(),
-                errors_of(e)?,
-            )
-            .await
-        }
+        Err(e) => refused(&st, &ident, o.employer_id, errors_of(e)?).await,
     }
 }
 
@@ -1235,17 +1228,7 @@ pub async fn duplicate(
         Ok(copy) => {
             Ok(Redirect::to(&format!("{}/{}/modifier", space.offers(), copy.code)).into_response())
         }
-        Err(e) => {
-            employer_page(
-                &st,
-                &ident,
-                o.employer_id,
-                "",
-                &SiteForm::default(),
-                errors_of(e)?,
-            )
-            .await
-        }
+        Err(e) => refused(&st, &ident, o.employer_id, errors_of(e)?).await,
     }
 }
 

@@ -634,58 +634,45 @@ pub async fn offer(
             return Ok(cached_html(html));
         }
     }
-    match published_offer(&st, &code).await? {
-        Some(o) if personal => {
-            let keep = src.retenir == "oui" || (kept.is_some() && src.depuis.trim().is_empty());
-            let bus = bus_section(&st, &o, &asked, keep && !forget).await?;
-            let cookie = match (&bus.answer, forget) {
-                (_, true) => Some(place_cookie("", st.base_url.starts_with("https://"))),
-                (Some(a), false) if src.retenir == "oui" => Some(place_cookie(
-                    &a.from.key,
-                    st.base_url.starts_with("https://"),
-                )),
-                _ => None,
-            };
-            let mut res = offer_page(
-                &o,
-                bus,
-                &st.base_url,
-                &src.src,
-                &imp,
-                FormState {
-                    moment: BestTime::Any.as_str().into(),
-                    ..Default::default()
-                },
-                StatusCode::OK,
-            )?;
-            if let Some(c) = cookie.and_then(|c| axum::http::HeaderValue::from_str(&c).ok()) {
-                res.headers_mut().append(axum::http::header::SET_COOKIE, c);
-            }
-            Ok(res)
+    let Some(o) = published_offer(&st, &code).await? else {
+        return gone_or_unknown(&st, &code).await;
+    };
+    let secure = st.base_url.starts_with("https://");
+    let bus = if personal {
+        let keep = src.retenir == "oui" || (kept.is_some() && src.depuis.trim().is_empty());
+        bus_section(&st, &o, &asked, keep && !forget).await?
+    } else {
+        bus_section(&st, &o, "", false).await?
+    };
+    let cookie = match (&bus.answer, forget) {
+        (_, true) => Some(place_cookie("", secure)),
+        (Some(a), false) if src.retenir == "oui" => Some(place_cookie(&a.from.key, secure)),
+        _ => None,
+    };
+    let mut res = offer_page(
+        &o,
+        bus,
+        &st.base_url,
+        &src.src,
+        &imp,
+        FormState {
+            moment: BestTime::Any.as_str().into(),
+            ..Default::default()
+        },
+        StatusCode::OK,
+    )?;
+    if personal {
+        if let Some(c) = cookie.and_then(|c| axum::http::HeaderValue::from_str(&c).ok()) {
+            res.headers_mut().append(axum::http::header::SET_COOKIE, c);
         }
-        Some(o) => {
-            let bus = bus_section(&st, &o, "", false).await?;
-            let res = offer_page(
-                &o,
-                bus,
-                &st.base_url,
-                &src.src,
-                &imp,
-                FormState {
-                    moment: BestTime::Any.as_str().into(),
-                    ..Default::default()
-                },
-                StatusCode::OK,
-            )?;
-            let bytes = axum::body::to_bytes(res.into_body(), 4 << 20)
-                .await
-                .map_err(|e| AppError::Internal(e.to_string()))?;
-            let html = Arc::new(String::from_utf8_lossy(&bytes).into_owned());
-            st.pages.put(key, html.clone());
-            Ok(cached_html(html))
-        }
-        None => gone_or_unknown(&st, &code).await,
+        return Ok(res);
     }
+    let bytes = axum::body::to_bytes(res.into_body(), 4 << 20)
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let html = Arc::new(String::from_utf8_lossy(&bytes).into_owned());
+    st.pages.put(key, html.clone());
+    Ok(cached_html(html))
 }
 
 #[derive(Template)]
