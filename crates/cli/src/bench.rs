@@ -1219,3 +1219,148 @@ pub fn impact(people: usize, steps: usize) -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+/// One protobuf field of wire type 2 (bytes), and a varint field.
+fn pb_bytes(out: &mut Vec<u8>, num: u64, b: &[u8]) {
+    pb_varint(out, (num << 3) | 2);
+    pb_varint(out, b.len() as u64);
+    out.extend_from_slice(b);
+}
+fn pb_varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+/// `dklik bench feed`: the time to take in one operator's feed of `vehicles` vehicles padded
+/// with trip updates to `bytes` bytes (as operators publish them in one FeedMessage): decoding
+/// alone, then decoding and every position through the trigger engine (10,000 sites); and the
+/// same vehicles as one SIRI-VM XML delivery. Best and median of `rounds` runs.
+pub fn feed(vehicles: usize, bytes: usize, rounds: usize) {
+    use dklik_transit::realtime::{gtfs_rt, siri, VehicleReport};
+    let rounds = rounds.max(1);
+    let w = world(10_000, vehicles, vehicles);
+    let t0 = 1_800_000_000i64;
+    let reports: Vec<VehicleReport> = w
+        .paths
+        .iter()
+        .enumerate()
+        .map(|(v, path)| VehicleReport {
+            vehicle: format!("DKB-{v:05}"),
+            trip_id: Some(format!("2026-11-30:L{}:{v:05}", v % 60)),
+            route_id: Some(format!("L{}", v % 60)),
+            stop_id: Some(format!("L{}S{}", v % 60, v % 50)),
+            lat: path.first().map_or(51.0, |p| p.0),
+            lon: path.first().map_or(2.3, |p| p.1),
+            timestamp: Some(t0 - (v % 30) as i64),
+        })
+        .collect();
+    let mut pb = gtfs_rt::encode(&reports, t0 as u64);
+    // Trip updates after the vehicles until the feed has its size: one per trip, each with the
+    // stop times of its next stops.
+    let mut k = 0usize;
+    while pb.len() < bytes {
+        let mut trip = Vec::new();
+        pb_bytes(
+            &mut trip,
+            1,
+            format!("2026-11-30:L{}:{k:05}", k % 60).as_bytes(),
+        );
+        let mut update = Vec::new();
+        pb_bytes(&mut update, 1, &trip);
+        for s in 0..12u64 {
+            let mut event = Vec::new();
+            pb_varint(&mut event, 2 << 3);
+            pb_varint(&mut event, t0 as u64 + s * 90);
+            let mut stu = Vec::new();
+            pb_varint(&mut stu, 1 << 3);
+            pb_varint(&mut stu, s + 1);
+            pb_bytes(&mut stu, 2, &event);
+            pb_bytes(&mut stu, 4, format!("L{}S{s}", k % 60).as_bytes());
+            pb_bytes(&mut update, 2, &stu);
+        }
+        let mut entity = Vec::new();
+        pb_bytes(&mut entity, 1, format!("tu-{k}").as_bytes());
+        pb_bytes(&mut entity, 3, &update);
+        pb_bytes(&mut pb, 2, &entity);
+        k += 1;
+    }
+    let cfg = EngineConfig {
+        stale_after_s: i64::MAX / 4,
+        future_tolerance_s: i64::MAX / 4,
+        ..Default::default()
+    };
+    let day = LocalTime {
+        day: 20261130,
+        minute: 9 * 60,
+    };
+    let mut decode_ms = Vec::new();
+    let mut take_ms = Vec::new();
+    let mut accepted = 0usize;
+    for _ in 0..rounds {
+        let s = Instant::now();
+        let d = gtfs_rt::decode(&pb).expect("the generated feed decodes");
+        decode_ms.push(s.elapsed().as_secs_f64() * 1000.0);
+        assert_eq!(d.reports.len(), vehicles);
+        drop(d);
+        let mut engine = Engine::new(
+            w.stops.clone(),
+            HashMap::new(),
+            w.offers.clone(),
+            vec![],
+            vec![],
+            cfg.clone(),
+        );
+        let s = Instant::now();
+        let d = gtfs_rt::decode(&pb).expect("decodes");
+        let positions = dklik_app::screens::positions_of(d.reports, t0);
+        accepted = positions
+            .iter()
+            .filter(|p| engine.update(p, t0, day).is_ok())
+            .count();
+        take_ms.push(s.elapsed().as_secs_f64() * 1000.0);
+    }
+    let mut xml = String::with_capacity(vehicles * 600);
+    xml.push_str(r#"<?xml version="1.0" encoding="UTF-8"?><Siri xmlns="http://www.siri.org.uk/siri" version="2.0"><ServiceDelivery><ResponseTimestamp>2026-11-30T09:00:00+01:00</ResponseTimestamp><VehicleMonitoringDelivery version="2.0">"#);
+    for r in &reports {
+        xml.push_str(&format!(
+            "<VehicleActivity><RecordedAtTime>2026-11-30T09:00:00+01:00</RecordedAtTime><MonitoredVehicleJourney><LineRef>{}</LineRef><FramedVehicleJourneyRef><DataFrameRef>2026-11-30</DataFrameRef><DatedVehicleJourneyRef>{}</DatedVehicleJourneyRef></FramedVehicleJourneyRef><VehicleLocation><Longitude>{:.6}</Longitude><Latitude>{:.6}</Latitude></VehicleLocation><VehicleRef>{}</VehicleRef><MonitoredCall><StopPointRef>{}</StopPointRef></MonitoredCall></MonitoredVehicleJourney></VehicleActivity>",
+            r.route_id.as_deref().unwrap_or(""),
+            r.trip_id.as_deref().unwrap_or(""),
+            r.lon,
+            r.lat,
+            r.vehicle,
+            r.stop_id.as_deref().unwrap_or("")
+        ));
+    }
+    xml.push_str("</VehicleMonitoringDelivery></ServiceDelivery></Siri>");
+    let mut siri_ms = Vec::new();
+    for _ in 0..rounds {
+        let s = Instant::now();
+        let d = siri::decode(xml.as_bytes()).expect("the generated delivery decodes");
+        siri_ms.push(s.elapsed().as_secs_f64() * 1000.0);
+        assert_eq!(d.reports.len(), vehicles);
+    }
+    let show = |name: &str, v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        println!(
+            "{name:<36}: best {:>7.1} ms  median {:>7.1} ms",
+            v[0],
+            v[v.len() / 2]
+        );
+    };
+    println!(
+        "GTFS-realtime feed: {:.1} MB, {vehicles} vehicles, {k} trip updates; {rounds} rounds",
+        pb.len() as f64 / 1e6
+    );
+    show("decode", &mut decode_ms);
+    show("decode + engine (10,000 sites)", &mut take_ms);
+    println!("  ({accepted} of {vehicles} positions accepted by the engine)");
+    println!(
+        "SIRI-VM XML delivery: {:.1} MB, {vehicles} vehicles",
+        xml.len() as f64 / 1e6
+    );
+    show("decode", &mut siri_ms);
+}

@@ -322,6 +322,22 @@ struct ScreenArgs {
     /// Seconds between two fetches of --gtfs-rt-url.
     #[arg(long, env = "DKLIK_GTFS_RT_EVERY", default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..=3600))]
     gtfs_rt_every: u64,
+    /// A SIRI Vehicle Monitoring service (http or https) to ask at an interval.
+    #[arg(long, env = "DKLIK_SIRI_VM_URL")]
+    siri_vm_url: Option<String>,
+    /// How to ask it: post (a GetVehicleMonitoring ServiceRequest, SIRI XML) or get (a SIRI
+    /// Lite delivery, JSON or XML).
+    #[arg(long, env = "DKLIK_SIRI_VM_METHOD", default_value = "post", value_parser = ["post", "get"])]
+    siri_vm_method: String,
+    /// The RequestorRef of the ServiceRequest, as the operator registered DKLIK.
+    #[arg(long, env = "DKLIK_SIRI_REQUESTOR_REF", default_value = "dklik")]
+    siri_requestor_ref: String,
+    /// The VehicleMonitoringRef of the ServiceRequest, when the service wants one.
+    #[arg(long, env = "DKLIK_SIRI_VM_REF")]
+    siri_vm_ref: Option<String>,
+    /// Seconds between two requests to --siri-vm-url.
+    #[arg(long, env = "DKLIK_SIRI_VM_EVERY", default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    siri_vm_every: u64,
     /// Seconds each slide stays on screen.
     #[arg(long, env = "DKLIK_SLIDE_SECONDS", default_value_t = dklik_app::screens::DEFAULT_SLIDE_SECONDS, value_parser = clap::value_parser!(i64).range(3..=120))]
     slide_seconds: i64,
@@ -341,6 +357,11 @@ impl Default for ScreenArgs {
             itxpt_vehicle: None,
             gtfs_rt_url: None,
             gtfs_rt_every: 15,
+            siri_vm_url: None,
+            siri_vm_method: "post".into(),
+            siri_requestor_ref: "dklik".into(),
+            siri_vm_ref: None,
+            siri_vm_every: 15,
             max_feed_bytes: dklik_web::DEFAULT_MAX_FEED_BYTES as u64,
             slide_seconds: dklik_app::screens::DEFAULT_SLIDE_SECONDS,
             walk_radius: 500,
@@ -480,6 +501,16 @@ enum BenchWhat {
         /// Print each sentence whose expected items are not in the first 5.
         #[arg(long)]
         misses: bool,
+    },
+    /// The time to take in one large GTFS-realtime feed (and the same vehicles in SIRI-VM).
+    Feed {
+        #[arg(long, default_value_t = 20_000)]
+        vehicles: usize,
+        /// The feed's size in bytes, reached with trip updates beside the vehicles.
+        #[arg(long, default_value_t = 10_000_000)]
+        bytes: usize,
+        #[arg(long, default_value_t = 10)]
+        rounds: usize,
     },
     /// Position updates through the trigger engine, beside a brute-force scan.
     Engine {
@@ -736,6 +767,17 @@ async fn run(cli: Cli) -> Result<()> {
                     postgres,
                 },
         } => bench::ranking(&rome, people, posts, offers, postgres).await,
+        Command::Bench {
+            what:
+                BenchWhat::Feed {
+                    vehicles,
+                    bytes,
+                    rounds,
+                },
+        } => {
+            bench::feed(vehicles, bytes, rounds);
+            Ok(())
+        }
         Command::Bench {
             what:
                 BenchWhat::Engine {
@@ -1014,14 +1056,50 @@ async fn serve(
             }
         }
     };
+    for (flag, url) in [
+        ("--gtfs-rt-url", &screen_args.gtfs_rt_url),
+        ("--siri-vm-url", &screen_args.siri_vm_url),
+    ] {
+        if let Some(u) = url {
+            if !(u.starts_with("http://") || u.starts_with("https://")) {
+                anyhow::bail!("{flag} : une adresse http:// ou https:// est attendue, pas « {u} »");
+            }
+        }
+    }
     if let Some(url) = screen_args.gtfs_rt_url.clone() {
         say!(
             "GTFS-realtime : positions lues à {url} toutes les {} s",
             screen_args.gtfs_rt_every
         );
         let (hub, hub_store) = (screens.clone(), store.clone());
-        let every = std::time::Duration::from_secs(screen_args.gtfs_rt_every);
-        tokio::spawn(async move { poll::gtfs_rt_forever(url, every, hub, hub_store).await });
+        let src = poll::Source {
+            url,
+            kind: poll::Kind::GtfsRt,
+            every: std::time::Duration::from_secs(screen_args.gtfs_rt_every),
+        };
+        tokio::spawn(async move { poll::poll_forever(src, hub, hub_store).await });
+    }
+    if let Some(url) = screen_args.siri_vm_url.clone() {
+        let kind = if screen_args.siri_vm_method == "get" {
+            poll::Kind::SiriGet
+        } else {
+            poll::Kind::SiriRequest {
+                requestor: screen_args.siri_requestor_ref.clone(),
+                monitoring_ref: screen_args.siri_vm_ref.clone(),
+            }
+        };
+        say!(
+            "SIRI-VM : positions demandées à {url} ({}) toutes les {} s",
+            screen_args.siri_vm_method.to_uppercase(),
+            screen_args.siri_vm_every
+        );
+        let (hub, hub_store) = (screens.clone(), store.clone());
+        let src = poll::Source {
+            url,
+            kind,
+            every: std::time::Duration::from_secs(screen_args.siri_vm_every),
+        };
+        tokio::spawn(async move { poll::poll_forever(src, hub, hub_store).await });
     }
     if let (Some(group), Some(vehicle)) = (
         screen_args.itxpt_group.clone(),

@@ -839,6 +839,91 @@ fn a_gtfs_realtime_url_is_polled_and_reaches_the_screens() {
     assert!(!bad.status.success());
 }
 
+/// A SIRI service polled by `serve --siri-vm-url`: it fails first (500, then malformed XML),
+/// then delivers a vehicle near the Mardyck Usine stop as SIRI Lite JSON; the screen shows it
+/// and the log says the failure once and the return.
+#[test]
+fn a_siri_vm_service_is_polled_and_reaches_the_screens() {
+    use std::io::{BufRead, BufReader, Write};
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = format!("sqlite://{}", dir.path().join("siri.db").display());
+    let o = dklik(&["demo", "--no-serve", "--db", &db]);
+    assert!(o.status.success(), "{}", text(&o));
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!(
+        "http://{}/siri-lite/vm.json",
+        listener.local_addr().expect("addr")
+    );
+    std::thread::spawn(move || {
+        for (n, conn) in listener.incoming().enumerate() {
+            let Ok(mut conn) = conn else { continue };
+            let mut reader = BufReader::new(conn.try_clone().expect("clone"));
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+            }
+            let now = time::OffsetDateTime::now_utc()
+                .format(&time::format_description::well_known::Rfc3339)
+                .expect("time");
+            let (status, body) = match n {
+                0 => ("500 Internal Server Error", "erreur".to_string()),
+                1 => ("200 OK", "<Siri><ServiceDelivery>".to_string()),
+                _ => (
+                    "200 OK",
+                    format!(
+                        r#"{{"Siri":{{"ServiceDelivery":{{"VehicleMonitoringDelivery":[{{"VehicleActivity":[{{"RecordedAtTime":"{now}","MonitoredVehicleJourney":{{"LineRef":"C1","VehicleRef":"siri-1","VehicleLocation":{{"Latitude":51.0301,"Longitude":2.2691}}}}}}]}}]}}}}}}"#
+                    ),
+                ),
+            };
+            let _ = conn.write_all(
+                format!(
+                    "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                )
+                .as_bytes(),
+            );
+        }
+    });
+    let log_path = dir.path().join("serve.log");
+    let log = std::fs::File::create(&log_path).expect("log");
+    let (_server, base) = serve_on(
+        dir.path(),
+        &db,
+        &[
+            "--siri-vm-url",
+            &url,
+            "--siri-vm-method",
+            "get",
+            "--siri-vm-every",
+            "1",
+        ],
+        std::process::Stdio::from(log),
+    );
+    let shown = (0..150).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        http_get(&base, "/ecran/siri-1").1.contains("Mardyck Usine")
+    });
+    let log = || std::fs::read_to_string(&log_path).unwrap_or_default();
+    assert!(shown, "the SIRI vehicle reached its screen\n{}", log());
+    let said = (0..30).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        log().contains("répond de nouveau")
+    });
+    let log = log();
+    assert!(said, "{log}");
+    assert!(log.contains("le serveur répond 500"), "{log}");
+    assert_eq!(
+        log.matches("nouvel essai").count(),
+        1,
+        "said once while failing: {log}"
+    );
+    let bad = dklik(&["serve", "--siri-vm-url", "ftp://x", "--db", &db]);
+    assert!(!bad.status.success());
+    assert!(text(&bad).contains("http"), "{}", text(&bad));
+}
+
 /// Suggestions from sentences keep their quality on the 107-sentence reference set, with the
 /// full ROME release (figures in BENCHMARKS.md; this floor catches a regression).
 #[test]

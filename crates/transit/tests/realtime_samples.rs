@@ -82,6 +82,51 @@ fn siri_mta_bustime_capture() {
     assert!(simple.reports.len() <= 2);
 }
 
+/// SIRI Lite JSON: a real capture gives its two vehicles with their trip, line and stop; the empty
+/// delivery gives none; references wrapped as {"value": …} and single objects are read too.
+#[test]
+fn siri_lite_json_capture_reads_like_its_xml() {
+    let json = siri::decode_any(&read("siri/mta-bustime/vehicle-monitoring.json"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(json.reports.len(), 2);
+    assert_eq!(json.reports[0].vehicle, "MTA NYCT_6174");
+    assert_eq!(json.reports[0].stop_id.as_deref(), Some("MTA NYCT_202985"));
+    assert_eq!(json.reports[0].route_id.as_deref(), Some("MTA NYCT_S40"));
+    for r in &json.reports {
+        assert!((40.0..41.5).contains(&r.lat) && r.lon < -73.0, "{r:?}");
+        assert!(r.trip_id.is_some() && r.timestamp.is_some(), "{r:?}");
+    }
+    // The XML capture reads through the same entry point.
+    let xml = siri::decode_any(&read("siri/mta-bustime/vehicle-monitoring.xml"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(xml.reports.len(), 2);
+    let empty = siri::decode_any(&read("siri/mta-bustime/vehicle-monitoring-simple.json"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(empty.reports.is_empty() && empty.skipped.is_empty());
+    let wrapped = siri::decode_json(
+        br#"{"Siri":{"ServiceDelivery":{"VehicleMonitoringDelivery":{"VehicleActivity":{
+            "RecordedAtTime":"2026-11-30T08:00:00+01:00",
+            "MonitoredVehicleJourney":{"LineRef":{"value":"C1"},"VehicleRef":{"value":"DK-12"},
+            "VehicleLocation":{"Latitude":"51.03","Longitude":2.37}}}}}}}"#,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(wrapped.reports.len(), 1);
+    assert_eq!(wrapped.reports[0].vehicle, "DK-12");
+    assert_eq!(wrapped.reports[0].route_id.as_deref(), Some("C1"));
+    let no_place = siri::decode_json(
+        br#"{"Siri":{"ServiceDelivery":{"VehicleMonitoringDelivery":[{"VehicleActivity":[{"MonitoredVehicleJourney":{"VehicleRef":"X"}}]}]}}}"#,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(no_place.skipped.len(), 1);
+    for bad in [&b"{"[..], b"{\"a\":1}", b"  ", b"[1,2]"] {
+        assert!(
+            siri::decode_any(bad).is_err(),
+            "{:?}",
+            String::from_utf8_lossy(bad)
+        );
+    }
+}
+
 #[test]
 fn itxpt_gnss_location_examples() {
     for p in [

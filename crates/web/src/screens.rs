@@ -665,12 +665,12 @@ pub async fn gtfs_rt(
     }
 }
 
-/// POST of a SIRI Vehicle Monitoring delivery (XML).
+/// POST of a SIRI Vehicle Monitoring delivery (XML, or SIRI Lite JSON).
 pub async fn siri(
     State(st): State<SharedState>,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
-    match dklik_transit::realtime::siri::decode(&body) {
+    match dklik_transit::realtime::siri::decode_any(&body) {
         Ok(d) => {
             let positions = ingest_all(&st, &to_positions(d.reports)).await?;
             Ok(Json(FeedAnswer {
@@ -857,6 +857,7 @@ pub(crate) fn routes() -> Vec<crate::routes::Route> {
             .feed()
             .doc(
                 Op::new("postSiri", "Positions en SIRI Vehicle Monitoring (XML, 1.x ou 2.0), par un jeton feed")
+                    .describe("Une livraison SIRI Lite en JSON (objet « Siri ») est lue aussi.")
                     .body_media("application/xml")
                     .answer::<FeedAnswer>(200, "Acceptées, refusées par raison, activités illisibles"),
             ),
