@@ -92,6 +92,21 @@ pub async fn tick(store: &dyn Store, mailer: &dyn Mailer, s: &JobSettings) {
             dklik_domain::privacy::redact(&e.to_string())
         ),
     }
+    match store.claim_job_run("screen_health", today).await {
+        Ok(true) => {
+            let silent = match store.load_gtfs().await {
+                Ok(feed) => crate::screen_health::daily(store, &feed, now).await,
+                Err(e) => Err(e),
+            };
+            match silent {
+                Ok(n) if n > 0 => tracing::info!("écrans : {n} écran(s) silencieux signalé(s)"),
+                Ok(_) => {}
+                Err(e) => tracing::error!("santé des écrans : {e}"),
+            }
+        }
+        Ok(false) => {}
+        Err(e) => tracing::error!("santé des écrans : {e}"),
+    }
     match store.claim_job_run("retention", today).await {
         Ok(true) => match crate::privacy::retention_job(store, s.retention_months, now).await {
             Ok(n) if n > 0 => tracing::info!("rétention : {n} personne(s) anonymisée(s)"),

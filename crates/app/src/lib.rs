@@ -31,6 +31,7 @@ pub mod people_store;
 pub mod privacy;
 pub mod questionnaire;
 pub mod rome;
+pub mod screen_health;
 pub mod screen_settings;
 pub mod screen_store;
 pub mod screens;
@@ -38,6 +39,7 @@ pub mod search;
 pub mod skills;
 pub mod skills_store;
 pub mod store;
+pub mod takeovers;
 
 pub use account_store::AccountStore;
 pub use employer_store::EmployerStore;

@@ -195,14 +195,24 @@ pub async fn set_fence(
     Ok(())
 }
 
+/// A physical screen as the admins register it.
+#[derive(Debug, Clone, Default)]
+pub struct ScreenForm {
+    /// Its address `/ecran/{id}`.
+    pub id: String,
+    /// Its vehicle, as the positions name it.
+    pub vehicle: String,
+    /// Its name for the team.
+    pub label: String,
+    /// The line it serves (empty: unknown).
+    pub line: String,
+    /// The part of the page it may use ([`crate::screen_health::Region`]'s name).
+    pub region: String,
+}
+
 /// Registers a physical screen on board a vehicle.
-pub async fn add_screen(
-    store: &dyn Store,
-    id: &str,
-    vehicle: &str,
-    label: &str,
-    at: i64,
-) -> Result<(), SettingsError> {
+pub async fn add_screen(store: &dyn Store, f: &ScreenForm, at: i64) -> Result<(), SettingsError> {
+    let (id, vehicle, label) = (f.id.as_str(), f.vehicle.as_str(), f.label.as_str());
     let mut errs = ValidationError::default();
     let ok = |s: &str| {
         !s.is_empty()
@@ -225,11 +235,24 @@ pub async fn add_screen(
     if label.trim().chars().count() > 80 {
         errs.push("libelle", "Le libellé fait 80 caractères au plus.");
     }
+    let line = f.line.trim();
+    if !line.is_empty() && !ok(&line.replace(' ', "_")) {
+        errs.push(
+            "ligne",
+            "Ligne : son nom court (« C1 ») ou son identifiant GTFS, 64 caractères au plus.",
+        );
+    }
+    let region = crate::screen_health::Region::parse(f.region.trim());
+    if region.is_none() {
+        errs.push("zone", "Choisissez la partie de l'écran dans la liste.");
+    }
     errs.into_result()?;
     let s = ScreenRecord {
         id: id.trim().to_string(),
         vehicle: vehicle.trim().to_string(),
         label: label.trim().to_string(),
+        line: (!line.is_empty()).then(|| line.to_string()),
+        region: region.map_or("", |r| r.name()).to_string(),
     };
     match store.add_screen(&s, at).await {
         Err(StoreError::Conflict(_)) => Err(ValidationError::single(

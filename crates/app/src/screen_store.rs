@@ -4,8 +4,8 @@
 //! `dklik_store_sql::impl_screen_store!`.
 
 use crate::store::{
-    CampaignRecord, DisplayReportRow, FenceRecord, Impression, Notifications, ScreenMessage,
-    ScreenRecord, StoreError,
+    CampaignRecord, DisplayReportRow, FenceRecord, Heartbeat, Impression, Notifications, PlayRow,
+    ScreenHealthRow, ScreenMessage, ScreenRecord, StoreError, Takeover,
 };
 use async_trait::async_trait;
 use dklik_domain::{EmployerId, SiteId};
@@ -74,4 +74,30 @@ pub trait ScreenStore: Send + Sync {
         from: i64,
         to: i64,
     ) -> Result<Vec<DisplayReportRow>, StoreError>;
+
+    /// Takes a screen's heartbeat: its last slide, slides shown today, when it was on, and the
+    /// plays of its vehicle's impressions. Whether the screen is registered (nothing is kept for
+    /// another). Heartbeats closer than 20 s to the last one count no play.
+    async fn screen_heartbeat(&self, beat: &Heartbeat) -> Result<bool, StoreError>;
+    /// Every registered screen's last heartbeat.
+    async fn screen_health(&self) -> Result<Vec<ScreenHealthRow>, StoreError>;
+    /// When the screens were on since `since`: (screen, from, to).
+    async fn screen_presence(&self, since: i64) -> Result<Vec<(String, i64, i64)>, StoreError>;
+    /// Forgets the stretches ended before `before`; how many.
+    async fn prune_screen_presence(&self, before: i64) -> Result<u64, StoreError>;
+
+    /// Records a service message; its number.
+    async fn add_takeover(&self, t: &Takeover) -> Result<i64, StoreError>;
+    /// The service messages running after `since` (on or to come), in order of start.
+    async fn takeovers(&self, since: i64) -> Result<Vec<Takeover>, StoreError>;
+    /// Ends a service message now; whether it was running.
+    async fn end_takeover(&self, id: i64, at: i64) -> Result<bool, StoreError>;
+
+    /// Proof of play between two instants, per offer and line; one employer's or all.
+    async fn proof_of_play(
+        &self,
+        from: i64,
+        to: i64,
+        employer: Option<EmployerId>,
+    ) -> Result<Vec<PlayRow>, StoreError>;
 }

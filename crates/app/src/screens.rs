@@ -1,7 +1,7 @@
 //! Bus screens at run time: the trigger engine fed with the stored network and the published
 //! offers, what each vehicle shows now, proof of display, and live updates for screen pages.
 
-use crate::store::{Impression, Store, StoreError};
+use crate::store::{Impression, Store, StoreError, Takeover};
 use dklik_domain::OfferId;
 use dklik_screens::engine::LocalTime;
 use dklik_screens::{
@@ -51,13 +51,23 @@ pub struct ScreenHub {
     origin: String,
     /// The GTFS feed's version the engine was made from.
     network: Mutex<Option<i64>>,
+    /// The service messages running or to come.
+    takeovers: tokio::sync::watch::Sender<Arc<Vec<Takeover>>>,
+    /// How long a screen keeps an offer slide without news from the server, in seconds.
+    pub offer_ttl_s: i64,
 }
 
-/// What a server tells the others when a vehicle's screens change.
+/// An offer slide older than this leaves the screen (2 hours by default).
+pub const DEFAULT_OFFER_TTL_S: i64 = 2 * 3600;
+
+/// What a server tells the others: a vehicle's screens changed, or the service messages.
 #[derive(Serialize, Deserialize)]
 struct Shared {
     origin: String,
-    state: ScreenState,
+    #[serde(default)]
+    state: Option<ScreenState>,
+    #[serde(default)]
+    takeovers: Option<Vec<Takeover>>,
 }
 
 /// Every published offer, with its site's place, as the engine wants them.
@@ -214,6 +224,13 @@ impl ScreenHub {
         let default_fallback = cfg.fallback.clone();
         let engine = engine_from(store, cfg).await?;
         let (tx, _) = broadcast::channel(1024);
+        let now = crate::unix_now();
+        let running: Vec<Takeover> = store
+            .takeovers(now)
+            .await?
+            .into_iter()
+            .filter(|t| t.ended_at.is_none())
+            .collect();
         Ok(Self {
             engine: Mutex::new(engine),
             current: RwLock::new(HashMap::new()),
@@ -222,7 +239,58 @@ impl ScreenHub {
             default_fallback,
             origin: crate::auth::random_token().map_err(|e| StoreError::Backend(e.to_string()))?,
             network: Mutex::new(Some(version)),
+            takeovers: tokio::sync::watch::Sender::new(Arc::new(running)),
+            offer_ttl_s: DEFAULT_OFFER_TTL_S,
         })
+    }
+
+    /// The same hub with another time-to-live for offer slides (seconds, at least a minute).
+    pub fn with_offer_ttl(mut self, seconds: i64) -> Self {
+        self.offer_ttl_s = seconds.max(60);
+        self
+    }
+
+    /// The service messages running or to come.
+    pub fn takeovers(&self) -> Arc<Vec<Takeover>> {
+        self.takeovers.borrow().clone()
+    }
+
+    /// Told each time the service messages change.
+    pub fn watch_takeovers(&self) -> tokio::sync::watch::Receiver<Arc<Vec<Takeover>>> {
+        self.takeovers.subscribe()
+    }
+
+    fn set_takeovers(&self, list: Vec<Takeover>) {
+        self.takeovers.send_if_modified(|cur| {
+            if cur.as_slice() == list.as_slice() {
+                false
+            } else {
+                *cur = Arc::new(list);
+                true
+            }
+        });
+    }
+
+    /// Re-reads the service messages (running or to come) and tells the open screen pages and
+    /// the other servers on the same database.
+    pub async fn reload_takeovers(&self, store: &dyn Store, now: i64) -> Result<(), StoreError> {
+        let list: Vec<Takeover> = store
+            .takeovers(now)
+            .await?
+            .into_iter()
+            .filter(|t| t.ended_at.is_none())
+            .collect();
+        self.set_takeovers(list.clone());
+        if let Ok(payload) = serde_json::to_string(&Shared {
+            origin: self.origin.clone(),
+            state: None,
+            takeovers: Some(list),
+        }) {
+            if let Err(e) = store.notify_screens(&payload).await {
+                tracing::warn!("écrans : message aux autres serveurs impossible : {e}");
+            }
+        }
+        Ok(())
     }
 
     /// Makes the engine again from the stored network when another GTFS feed was imported
@@ -253,6 +321,16 @@ impl ScreenHub {
     pub async fn refresh_offers(&self, store: &dyn Store) -> Result<(), StoreError> {
         let offers = published_offers(store).await?;
         let settings = engine_settings(store, crate::now_paris().date()).await?;
+        let now = crate::unix_now();
+        // Messages that ended, or began, since the last look.
+        let running: Vec<Takeover> = store
+            .takeovers(now)
+            .await?
+            .into_iter()
+            .filter(|t| t.ended_at.is_none())
+            .collect();
+        self.set_takeovers(running);
+        self.drop_closed(&offers.iter().map(|o| o.offer_id).collect());
         if let Ok(mut e) = self.engine.lock() {
             e.set_offers(offers);
             e.set_campaigns(settings.campaigns);
@@ -335,7 +413,8 @@ impl ScreenHub {
         // The other servers on the same database update their screen pages too.
         if let Ok(payload) = serde_json::to_string(&Shared {
             origin: self.origin.clone(),
-            state: (*state).clone(),
+            state: Some((*state).clone()),
+            takeovers: None,
         }) {
             if let Err(e) = store.notify_screens(&payload).await {
                 tracing::warn!(
@@ -374,6 +453,34 @@ impl ScreenHub {
         Ok(sum)
     }
 
+    /// Takes the offers no longer published off the screens showing them at once (a page
+    /// with no offer left shows the general card).
+    fn drop_closed(&self, published: &std::collections::HashSet<i64>) {
+        let changed: Vec<Arc<ScreenState>> = {
+            let Ok(mut cur) = self.current.write() else {
+                return;
+            };
+            let mut changed = Vec::new();
+            for state in cur.values_mut() {
+                let keep = |s: &ShownSlide| match s.slide {
+                    Slide::Offer { offer_id, .. } => published.contains(&offer_id),
+                    Slide::Fallback { .. } => true,
+                };
+                if state.slides.iter().all(keep) {
+                    continue;
+                }
+                let mut next = (**state).clone();
+                next.slides.retain(keep);
+                *state = Arc::new(next);
+                changed.push(state.clone());
+            }
+            changed
+        };
+        for s in changed {
+            let _ = self.tx.send(s);
+        }
+    }
+
     /// Applies a change told by another server (its impressions are already recorded).
     pub fn apply_shared(&self, payload: &str) {
         let Ok(shared) = serde_json::from_str::<Shared>(payload) else {
@@ -383,7 +490,11 @@ impl ScreenHub {
         if shared.origin == self.origin {
             return;
         }
-        let state = Arc::new(shared.state);
+        if let Some(list) = shared.takeovers {
+            self.set_takeovers(list);
+        }
+        let Some(state) = shared.state else { return };
+        let state = Arc::new(state);
         if let Ok(mut cur) = self.current.write() {
             cur.insert(state.vehicle.clone(), state.clone());
         }

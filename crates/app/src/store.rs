@@ -167,6 +167,132 @@ pub struct ScreenRecord {
     pub vehicle: String,
     /// Its name for the team.
     pub label: String,
+    /// The line its vehicle serves (GTFS route id or short name), when known: the screen should
+    /// be on while the line runs, and takes that line's service messages.
+    pub line: Option<String>,
+    /// The part of its page DKLIK may use ([`crate::screen_health::Region`]'s name; empty: all).
+    pub region: String,
+}
+
+/// What a screen page says every 30 seconds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Heartbeat {
+    /// The registered screen.
+    pub screen: String,
+    /// Its vehicle (the impressions it may count plays for).
+    pub vehicle: String,
+    /// When (Unix seconds, the server's clock).
+    pub at: i64,
+    /// What it shows now: an impression's code, "message" or "general".
+    pub slide: String,
+    /// The day in Paris (YYYY-MM-DD) the slides shown count for.
+    pub day: String,
+    /// Slides shown since the last heartbeat: impression code and times.
+    pub plays: Vec<(String, i64)>,
+    /// Seconds one slide stays (the seconds on screen of a play).
+    pub slide_seconds: i64,
+}
+
+/// A screen's last heartbeat.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScreenHealthRow {
+    /// The registered screen.
+    pub screen: String,
+    /// Its last heartbeat (Unix seconds).
+    pub last_seen: i64,
+    /// What it showed then.
+    pub slide: String,
+    /// The day of `shown_today` (YYYY-MM-DD).
+    pub day: String,
+    /// Slides shown that day.
+    pub shown_today: i64,
+}
+
+/// Which screens a service message takes over.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum TakeoverScope {
+    /// Every screen.
+    All,
+    /// The screens of one line.
+    Line,
+    /// One screen (or one vehicle's screens).
+    Screen,
+}
+
+impl TakeoverScope {
+    /// Its name in the database and the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::All => "all",
+            Self::Line => "line",
+            Self::Screen => "screen",
+        }
+    }
+    /// From its name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "all" => Some(Self::All),
+            "line" => Some(Self::Line),
+            "screen" => Some(Self::Screen),
+            _ => None,
+        }
+    }
+}
+
+/// A service message that replaces the offers on screens from a time until a time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema)]
+pub struct Takeover {
+    /// Its number.
+    pub id: i64,
+    /// The message.
+    pub text: String,
+    /// Which screens.
+    pub scope: TakeoverScope,
+    /// The line or the screen (empty for all).
+    pub target: String,
+    /// From (Unix seconds).
+    pub from: i64,
+    /// Until (Unix seconds).
+    pub until: i64,
+    /// Who put it.
+    pub created_by: String,
+    /// When.
+    pub created_at: i64,
+    /// When it was ended early, if it was.
+    pub ended_at: Option<i64>,
+}
+
+impl Takeover {
+    /// Whether it is on screens at `now`.
+    pub fn active(&self, now: i64) -> bool {
+        self.ended_at.is_none() && self.from <= now && now < self.until
+    }
+}
+
+/// Proof of play: one offer on one line over a period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlayRow {
+    /// The offer's short code.
+    pub offer_code: String,
+    /// The offer's title.
+    pub offer_title: String,
+    /// The employer.
+    pub employer_name: String,
+    /// The line (empty when the trip was not known).
+    pub line: String,
+    /// Slides put on screens.
+    pub impressions: i64,
+    /// Showings the screens reported.
+    pub plays: i64,
+    /// Seconds on screen the screens reported.
+    pub played_s: i64,
+    /// QR scans.
+    pub scans: i64,
+    /// Call-back requests made from those slides.
+    pub callbacks: i64,
 }
 
 /// A message shown when no offer is near (the next Café de l'emploi, where the job bus is…).

@@ -787,6 +787,8 @@ async fn screen_settings(store: &dyn Store) -> Result<()> {
                     id: id.into(),
                     vehicle: "demo-bus-1".into(),
                     label: label.into(),
+                    line: Some("11".into()),
+                    region: String::new(),
                 },
                 now,
             )

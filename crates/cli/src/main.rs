@@ -338,6 +338,10 @@ struct ScreenArgs {
     /// Seconds between two requests to --siri-vm-url.
     #[arg(long, env = "DKLIK_SIRI_VM_EVERY", default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..=3600))]
     siri_vm_every: u64,
+    /// Minutes an offer slide stays on a screen without news from the server (then the
+    /// general card, which needs no server).
+    #[arg(long, env = "DKLIK_OFFER_TTL_MINUTES", default_value_t = 120, value_parser = clap::value_parser!(i64).range(1..=1440))]
+    offer_ttl_minutes: i64,
     /// Seconds each slide stays on screen.
     #[arg(long, env = "DKLIK_SLIDE_SECONDS", default_value_t = dklik_app::screens::DEFAULT_SLIDE_SECONDS, value_parser = clap::value_parser!(i64).range(3..=120))]
     slide_seconds: i64,
@@ -362,6 +366,7 @@ impl Default for ScreenArgs {
             siri_requestor_ref: "dklik".into(),
             siri_vm_ref: None,
             siri_vm_every: 15,
+            offer_ttl_minutes: 120,
             max_feed_bytes: dklik_web::DEFAULT_MAX_FEED_BYTES as u64,
             slide_seconds: dklik_app::screens::DEFAULT_SLIDE_SECONDS,
             walk_radius: 500,
@@ -1044,7 +1049,7 @@ async fn serve(
         )
         .await
         {
-            Ok(hub) => break Arc::new(hub),
+            Ok(hub) => break Arc::new(hub.with_offer_ttl(screen_args.offer_ttl_minutes * 60)),
             Err(e) if e.is_unavailable() && tries < 60 => {
                 tries += 1;
                 tracing::warn!("écrans : base de données occupée, nouvel essai ({e})");

@@ -2,9 +2,10 @@
 //! helpers (`db_err`, dates, `CHUNK`, `insert_chunks`, `unix_now`).
 
 pub(crate) use dklik_app::store::{
-    ApiToken, CampaignRecord, DisplayReportRow, EmployerSummary, Facets, FenceRecord, Impression,
-    InboxFilter, InboxRow, OfferPage, OfferToSave, OutboxMessage, SaveOutcome, ScreenMessage,
-    ScreenRecord, SessionRecord, Store, StoreError,
+    ApiToken, CampaignRecord, DisplayReportRow, EmployerSummary, Facets, FenceRecord, Heartbeat,
+    Impression, InboxFilter, InboxRow, OfferPage, OfferToSave, OutboxMessage, PlayRow, SaveOutcome,
+    ScreenHealthRow, ScreenMessage, ScreenRecord, SessionRecord, Store, StoreError, Takeover,
+    TakeoverScope,
 };
 pub(crate) use dklik_domain::rome::{
     RomeAppellation, RomeCounts, RomeDomain, RomeItem, RomeJob, RomeReference,

@@ -467,42 +467,33 @@ impl ScreenStore for SqlStore {
     }
 
     async fn screens(&self) -> Result<Vec<ScreenRecord>, StoreError> {
-        query("SELECT id, vehicle, label FROM screens ORDER BY vehicle, id")
+        query("SELECT id, vehicle, label, line, region FROM screens ORDER BY vehicle, id")
             .fetch_all(&self.db)
             .await
             .map_err(db_err)?
             .iter()
-            .map(|r| {
-                Ok(ScreenRecord {
-                    id: r.get("id")?,
-                    vehicle: r.get("vehicle")?,
-                    label: r.get("label")?,
-                })
-            })
+            .map(screen_of)
             .collect()
     }
 
     async fn screen(&self, id: &str) -> Result<Option<ScreenRecord>, StoreError> {
-        query("SELECT id, vehicle, label FROM screens WHERE id = $1")
+        query("SELECT id, vehicle, label, line, region FROM screens WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.db)
             .await
             .map_err(db_err)?
-            .map(|r| {
-                Ok(ScreenRecord {
-                    id: r.get("id")?,
-                    vehicle: r.get("vehicle")?,
-                    label: r.get("label")?,
-                })
-            })
+            .as_ref()
+            .map(screen_of)
             .transpose()
     }
 
     async fn add_screen(&self, s: &ScreenRecord, at: i64) -> Result<(), StoreError> {
-        query("INSERT INTO screens (id, vehicle, label, created_at) VALUES ($1, $2, $3, $4)")
+        query("INSERT INTO screens (id, vehicle, label, line, region, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(&s.id)
             .bind(&s.vehicle)
             .bind(&s.label)
+            .bind(s.line.clone())
+            .bind(&s.region)
             .bind(at)
             .execute(&self.db)
             .await
@@ -511,6 +502,13 @@ impl ScreenStore for SqlStore {
     }
 
     async fn delete_screen(&self, id: &str) -> Result<(), StoreError> {
+        for table in ["screen_health", "screen_presence"] {
+            query(&format!("DELETE FROM {table} WHERE screen = $1"))
+                .bind(id)
+                .execute(&self.db)
+                .await
+                .map_err(db_err)?;
+        }
         self.delete_by_id(
             "DELETE FROM screens WHERE id = $1",
             Key::Text(id.to_string()),
@@ -598,4 +596,247 @@ impl ScreenStore for SqlStore {
             })
             .collect()
     }
+
+    async fn screen_heartbeat(&self, beat: &Heartbeat) -> Result<bool, StoreError> {
+        let mut tx = self.db.begin_write().await.map_err(db_err)?;
+        let known: Option<String> = query_scalar("SELECT vehicle FROM screens WHERE id = $1")
+            .bind(&beat.screen)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        if known.is_none() {
+            return Ok(false);
+        }
+        let last: Option<i64> =
+            query_scalar("SELECT last_seen FROM screen_health WHERE screen = $1")
+                .bind(&beat.screen)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        // Plays count only from a beat at a normal pace (a page cannot inflate them).
+        let counted = last.is_none_or(|l| beat.at - l >= 20);
+        let shown: i64 = if counted {
+            beat.plays.iter().map(|(_, n)| *n).sum()
+        } else {
+            0
+        };
+        query(
+            "INSERT INTO screen_health (screen, last_seen, slide, day, shown_today) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (screen) DO UPDATE SET last_seen = excluded.last_seen, slide = excluded.slide, \
+             shown_today = CASE WHEN screen_health.day = excluded.day THEN screen_health.shown_today + excluded.shown_today \
+             ELSE excluded.shown_today END, day = excluded.day",
+        )
+        .bind(&beat.screen)
+        .bind(beat.at)
+        .bind(&beat.slide)
+        .bind(&beat.day)
+        .bind(shown)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        let stretch = query(
+            "SELECT id, to_at FROM screen_presence WHERE screen = $1 ORDER BY to_at DESC LIMIT 1",
+        )
+        .bind(&beat.screen)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        let joined = match &stretch {
+            Some(r) => {
+                let (id, to): (i64, i64) = (r.get("id")?, r.get("to_at")?);
+                if beat.at >= to && beat.at - to <= 90 {
+                    query("UPDATE screen_presence SET to_at = $1 WHERE id = $2")
+                        .bind(beat.at)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db_err)?;
+                    true
+                } else {
+                    beat.at < to
+                }
+            }
+            None => false,
+        };
+        if !joined {
+            // A first beat stands for the half-minute before it.
+            query("INSERT INTO screen_presence (screen, from_at, to_at) VALUES ($1, $2, $3)")
+                .bind(&beat.screen)
+                .bind(beat.at - 30)
+                .bind(beat.at)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        }
+        if counted {
+            for (code, n) in &beat.plays {
+                query(
+                    "UPDATE impressions SET plays = plays + $1, played_s = played_s + $2 \
+                     WHERE code = $3 AND vehicle = $4",
+                )
+                .bind(*n)
+                .bind(*n * beat.slide_seconds)
+                .bind(code)
+                .bind(&beat.vehicle)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            }
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok(true)
+    }
+
+    async fn screen_health(&self) -> Result<Vec<ScreenHealthRow>, StoreError> {
+        query(
+            "SELECT h.screen, h.last_seen, h.slide, h.day, h.shown_today FROM screen_health h \
+               JOIN screens s ON s.id = h.screen ORDER BY h.screen",
+        )
+        .fetch_all(&self.db)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(|r| {
+            Ok(ScreenHealthRow {
+                screen: r.get("screen")?,
+                last_seen: r.get("last_seen")?,
+                slide: r.get("slide")?,
+                day: r.get("day")?,
+                shown_today: r.get("shown_today")?,
+            })
+        })
+        .collect()
+    }
+
+    async fn screen_presence(&self, since: i64) -> Result<Vec<(String, i64, i64)>, StoreError> {
+        query("SELECT screen, from_at, to_at FROM screen_presence WHERE to_at >= $1 ORDER BY screen, from_at")
+            .bind(since)
+            .fetch_all(&self.db)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(|r| Ok((r.get("screen")?, r.get("from_at")?, r.get("to_at")?)))
+            .collect()
+    }
+
+    async fn prune_screen_presence(&self, before: i64) -> Result<u64, StoreError> {
+        Ok(query("DELETE FROM screen_presence WHERE to_at < $1")
+            .bind(before)
+            .execute(&self.db)
+            .await
+            .map_err(db_err)?
+            .rows_affected())
+    }
+
+    async fn add_takeover(&self, t: &Takeover) -> Result<i64, StoreError> {
+        query_scalar(
+            "INSERT INTO screen_takeovers (text, scope, target, from_at, until_at, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(&t.text)
+        .bind(t.scope.as_str())
+        .bind(&t.target)
+        .bind(t.from)
+        .bind(t.until)
+        .bind(&t.created_by)
+        .bind(t.created_at)
+        .fetch_one(&self.db)
+        .await
+        .map_err(db_err)
+    }
+
+    async fn takeovers(&self, since: i64) -> Result<Vec<Takeover>, StoreError> {
+        query(
+            "SELECT id, text, scope, target, from_at, until_at, created_by, created_at, ended_at \
+             FROM screen_takeovers WHERE until_at > $1 ORDER BY from_at, id",
+        )
+        .bind(since)
+        .fetch_all(&self.db)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(|r| {
+            let scope: String = r.get("scope")?;
+            Ok(Takeover {
+                id: r.get("id")?,
+                text: r.get("text")?,
+                scope: TakeoverScope::parse(&scope)
+                    .ok_or_else(|| StoreError::Backend(format!("portée inconnue : {scope}")))?,
+                target: r.get("target")?,
+                from: r.get("from_at")?,
+                until: r.get("until_at")?,
+                created_by: r.get("created_by")?,
+                created_at: r.get("created_at")?,
+                ended_at: r.get("ended_at")?,
+            })
+        })
+        .collect()
+    }
+
+    async fn end_takeover(&self, id: i64, at: i64) -> Result<bool, StoreError> {
+        Ok(query(
+            "UPDATE screen_takeovers SET ended_at = $1 WHERE id = $2 AND ended_at IS NULL AND until_at > $1",
+        )
+        .bind(at)
+        .bind(id)
+        .execute(&self.db)
+        .await
+        .map_err(db_err)?
+        .rows_affected()
+            == 1)
+    }
+
+    async fn proof_of_play(
+        &self,
+        from: i64,
+        to: i64,
+        employer: Option<EmployerId>,
+    ) -> Result<Vec<PlayRow>, StoreError> {
+        query(
+            "SELECT o.code AS offer_code, o.title AS offer_title, e.name AS employer_name, \
+             COALESCE(i.line, '') AS line, COUNT(*) AS impressions, \
+             CAST(COALESCE(SUM(i.plays), 0) AS BIGINT) AS plays, \
+             CAST(COALESCE(SUM(i.played_s), 0) AS BIGINT) AS played_s, \
+             CAST(COALESCE(SUM(i.scans), 0) AS BIGINT) AS scans, \
+             CAST(COALESCE(SUM(c.n), 0) AS BIGINT) AS callbacks \
+             FROM impressions i JOIN offers o ON o.id = i.offer_id JOIN employers e ON e.id = o.employer_id \
+             LEFT JOIN (SELECT impression, COUNT(*) AS n FROM journey_events \
+                        WHERE kind = 'interest' AND impression IS NOT NULL GROUP BY impression) c \
+                    ON c.impression = i.code \
+             WHERE i.shown_at >= $1 AND i.shown_at < $2 AND ($3 < 0 OR o.employer_id = $3) \
+             GROUP BY o.code, o.title, e.name, COALESCE(i.line, '') \
+             ORDER BY e.name, o.code, COALESCE(i.line, '')",
+        )
+        .bind(from)
+        .bind(to)
+        .bind(employer.map_or(-1, |e| e.0))
+        .fetch_all(&self.db)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(|r| {
+            Ok(PlayRow {
+                offer_code: r.get("offer_code")?,
+                offer_title: r.get("offer_title")?,
+                employer_name: r.get("employer_name")?,
+                line: r.get("line")?,
+                impressions: r.get("impressions")?,
+                plays: r.get("plays")?,
+                played_s: r.get("played_s")?,
+                scans: r.get("scans")?,
+                callbacks: r.get("callbacks")?,
+            })
+        })
+        .collect()
+    }
+}
+
+fn screen_of(r: &crate::db::Row) -> Result<ScreenRecord, StoreError> {
+    Ok(ScreenRecord {
+        id: r.get("id")?,
+        vehicle: r.get("vehicle")?,
+        label: r.get("label")?,
+        line: r.get("line")?,
+        region: r.get("region")?,
+    })
 }

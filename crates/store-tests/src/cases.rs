@@ -1625,6 +1625,8 @@ pub async fn screen_settings_round_trip(store: &dyn Store) {
         id: "bus-214-avant".into(),
         vehicle: "bus-214".into(),
         label: "Écran avant".into(),
+        line: Some("C1".into()),
+        region: "tiers-droit".into(),
     };
     store.add_screen(&scr, 1).await.expect("screen");
     assert!(matches!(
@@ -4218,4 +4220,200 @@ pub async fn gtfs_version_moves_on_each_import(store: &dyn Store) {
     assert!(one > 0);
     store.save_gtfs(&feed, &|_| {}).await.expect("second");
     assert!(store.gtfs_version().await.expect("version") > one);
+}
+
+/// Screens' heartbeats (health, stretches of presence, plays on impressions), service
+/// messages, and proof of play per offer and line with the call-backs made from the slides.
+pub async fn screen_health_takeovers_and_proof_of_play(store: &dyn Store) {
+    use dklik_app::store::{Heartbeat, ScreenRecord, Takeover, TakeoverScope};
+    use dklik_app::Impression;
+    load_demo(store).await;
+    let o = store
+        .offer_by_external_id("DEMO-001")
+        .await
+        .expect("q")
+        .expect("offer");
+    let t0 = 1_790_000_000i64;
+    let imp = |code: &str, vehicle: &str, at: i64| Impression {
+        code: code.into(),
+        vehicle: vehicle.into(),
+        trip_id: None,
+        stop_id: Some("S1".into()),
+        stop_name: "Mardyck Usine".into(),
+        offer_id: Some(o.id),
+        slide: "offer".into(),
+        shown_at: at,
+        duration_s: 10,
+        scans: 0,
+        screen: None,
+        source: "dklik".into(),
+    };
+    store
+        .record_impressions(&[imp("PLAY2222", "bus-5", t0), imp("PLAY3333", "bus-6", t0)])
+        .await
+        .expect("impressions");
+    store
+        .add_screen(
+            &ScreenRecord {
+                id: "bus-5-avant".into(),
+                vehicle: "bus-5".into(),
+                label: "Avant".into(),
+                line: None,
+                region: String::new(),
+            },
+            t0,
+        )
+        .await
+        .expect("screen");
+    let beat = |at: i64, plays: Vec<(&str, i64)>, day: &str| Heartbeat {
+        screen: "bus-5-avant".into(),
+        vehicle: "bus-5".into(),
+        at,
+        slide: "PLAY2222".into(),
+        day: day.into(),
+        plays: plays.into_iter().map(|(c, n)| (c.to_string(), n)).collect(),
+        slide_seconds: 10,
+    };
+    // Unknown screen: nothing kept.
+    let mut stranger = beat(t0, vec![("PLAY2222", 3)], "2026-09-21");
+    stranger.screen = "nobody".into();
+    assert!(!store.screen_heartbeat(&stranger).await.expect("beat"));
+    assert!(store.screen_health().await.expect("h").is_empty());
+    // Beats 30 s apart make one stretch and count their plays; a beat 5 s after counts none;
+    // another vehicle's impression is not counted.
+    assert!(store
+        .screen_heartbeat(&beat(
+            t0 + 30,
+            vec![("PLAY2222", 2), ("PLAY3333", 2)],
+            "2026-09-21"
+        ))
+        .await
+        .expect("beat"));
+    store
+        .screen_heartbeat(&beat(t0 + 60, vec![("PLAY2222", 3)], "2026-09-21"))
+        .await
+        .expect("beat");
+    store
+        .screen_heartbeat(&beat(t0 + 65, vec![("PLAY2222", 3)], "2026-09-21"))
+        .await
+        .expect("beat");
+    let h = store.screen_health().await.expect("h");
+    assert_eq!(h.len(), 1);
+    assert_eq!((h[0].last_seen, h[0].shown_today), (t0 + 65, 7));
+    let stretches = store.screen_presence(t0 - 100).await.expect("presence");
+    assert_eq!(stretches, vec![("bus-5-avant".to_string(), t0, t0 + 65)]);
+    // A silence of more than 90 s starts another stretch; a new day counts afresh.
+    store
+        .screen_heartbeat(&beat(t0 + 400, vec![("PLAY2222", 1)], "2026-09-22"))
+        .await
+        .expect("beat");
+    assert_eq!(
+        store
+            .screen_presence(t0 - 100)
+            .await
+            .expect("presence")
+            .len(),
+        2
+    );
+    assert_eq!(store.screen_health().await.expect("h")[0].shown_today, 1);
+    assert_eq!(
+        store.prune_screen_presence(t0 + 100).await.expect("prune"),
+        1
+    );
+    // Plays on the impression: 2 + 3 + 1 (the 5-s beat counted none), 10 s each.
+    let played = store
+        .proof_of_play(t0 - 10, t0 + 10, Some(o.employer_id))
+        .await
+        .expect("proof");
+    let row = played
+        .iter()
+        .find(|r| r.offer_code == o.code.to_string())
+        .expect("row");
+    assert_eq!((row.impressions, row.plays, row.played_s), (2, 6, 60));
+    assert_eq!(row.line, "");
+
+    // A call-back made from one of those slides counts on its row.
+    let mut i = NewInterest::from_form(
+        &InterestForm {
+            first_name: "Rania".into(),
+            phone: "06 10 20 30 40".into(),
+            best_time: "matin".into(),
+            consent: true,
+            ..Default::default()
+        },
+        Some(o.id),
+        Channel::BusScreen,
+        "",
+    )
+    .expect("interest");
+    i.impression = Some("PLAY3333".into());
+    store
+        .add_interest(&i, t0 + 100, day("2026-09-23"))
+        .await
+        .expect("interest");
+    let played = store
+        .proof_of_play(t0 - 10, t0 + 10, None)
+        .await
+        .expect("proof");
+    let row = played
+        .iter()
+        .find(|r| r.offer_code == o.code.to_string())
+        .expect("row");
+    assert_eq!((row.callbacks, row.employer_name.is_empty()), (1, false));
+    assert!(store
+        .proof_of_play(t0 + 10, t0 + 20, None)
+        .await
+        .expect("proof")
+        .is_empty());
+    let other = store
+        .offer_by_external_id("DEMO-014")
+        .await
+        .expect("q")
+        .expect("offer");
+    if other.employer_id != o.employer_id {
+        assert!(store
+            .proof_of_play(t0 - 10, t0 + 10, Some(other.employer_id))
+            .await
+            .expect("proof")
+            .is_empty());
+    }
+    // Removing the screen removes its health.
+    store.delete_screen("bus-5-avant").await.expect("del");
+    assert!(store.screen_health().await.expect("h").is_empty());
+    assert!(store.screen_presence(0).await.expect("p").is_empty());
+
+    // Service messages: listed while running or to come, ended once.
+    let t = Takeover {
+        id: 0,
+        text: "Ligne C1 déviée rue de la Gare".into(),
+        scope: TakeoverScope::Line,
+        target: "C1".into(),
+        from: t0,
+        until: t0 + 3600,
+        created_by: "admin".into(),
+        created_at: t0,
+        ended_at: None,
+    };
+    let id = store.add_takeover(&t).await.expect("takeover");
+    let later = store
+        .add_takeover(&Takeover {
+            scope: TakeoverScope::All,
+            target: String::new(),
+            from: t0 + 7200,
+            until: t0 + 9000,
+            ..t.clone()
+        })
+        .await
+        .expect("takeover");
+    let list = store.takeovers(t0 + 10).await.expect("list");
+    assert_eq!(list.len(), 2);
+    assert_eq!(list[0], Takeover { id, ..t.clone() });
+    assert_eq!(list[1].id, later);
+    assert_eq!(store.takeovers(t0 + 3600).await.expect("list").len(), 1);
+    assert!(store.end_takeover(id, t0 + 20).await.expect("end"));
+    assert!(!store.end_takeover(id, t0 + 30).await.expect("end twice"));
+    assert!(!store.end_takeover(later + 100, t0).await.expect("unknown"));
+    let list = store.takeovers(t0 + 10).await.expect("list");
+    assert_eq!(list[0].ended_at, Some(t0 + 20));
+    assert!(!list[0].active(t0 + 25) && list[1].active(t0 + 8000));
 }

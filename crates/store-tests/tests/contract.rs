@@ -62,4 +62,5 @@ contract!(
     offers_review_pause_and_still_open_questions,
     france_travail_seen_and_gone,
     gtfs_version_moves_on_each_import,
+    screen_health_takeovers_and_proof_of_play,
 );

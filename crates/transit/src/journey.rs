@@ -765,3 +765,40 @@ pub fn connection_scan(
     }
     (best != INF).then_some(best)
 }
+
+/// When a line runs on a day: the first departure and the last arrival of its trips (seconds
+/// after the start of the service day; may pass 86,400), or `None` when it does not run. The
+/// line is named by its `route_id` or its short name ("C4"); `None` means the whole network.
+pub fn service_span(
+    feed: &Feed,
+    line: Option<&str>,
+    day: u32,
+    weekday: usize,
+) -> Option<(u32, u32)> {
+    let routes: std::collections::HashSet<&str> = feed
+        .routes
+        .iter()
+        .filter(|r| line.is_none_or(|l| r.id == l || r.short_name.eq_ignore_ascii_case(l)))
+        .map(|r| r.id.as_str())
+        .collect();
+    let trips: std::collections::HashSet<&str> = feed
+        .trips
+        .iter()
+        .filter(|t| routes.contains(t.route_id.as_str()))
+        .filter(|t| service_runs(feed, &t.service_id, day, weekday))
+        .map(|t| t.id.as_str())
+        .collect();
+    let mut span: Option<(u32, u32)> = None;
+    for st in feed
+        .stop_times
+        .iter()
+        .filter(|s| trips.contains(s.trip_id.as_str()))
+    {
+        let (a, b) = span.unwrap_or((u32::MAX, 0));
+        span = Some((
+            a.min(st.departure.min(st.arrival)),
+            b.max(st.arrival.max(st.departure)),
+        ));
+    }
+    span
+}

@@ -23,6 +23,7 @@ mod places;
 mod plan;
 mod questionnaire;
 pub mod routes;
+mod screen_health;
 mod screen_settings;
 mod screens;
 mod security;

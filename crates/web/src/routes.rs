@@ -82,6 +82,7 @@ pub fn all() -> Vec<Route> {
         crate::impact::routes(),
         crate::screen_settings::routes(),
         crate::screens::routes(),
+        crate::screen_health::routes(),
         crate::display_report::routes(),
         crate::employers::routes(),
         crate::links::routes(),

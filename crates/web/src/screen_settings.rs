@@ -36,8 +36,53 @@ struct SettingsPage {
     campaigns: Vec<CampaignRow>,
     fences: Vec<FenceRecord>,
     sites: Vec<(i64, String)>,
-    screens: Vec<dklik_app::store::ScreenRecord>,
+    health: Vec<HealthRow>,
+    regions: Vec<(&'static str, &'static str)>,
+    takeovers: Vec<TakeoverRow>,
     messages: Vec<(i64, String, String, String)>,
+}
+
+/// A registered screen and its health, as the admins read it.
+struct HealthRow {
+    id: String,
+    vehicle: String,
+    label: String,
+    line: String,
+    region: &'static str,
+    last_seen: String,
+    slide: String,
+    up_day: String,
+    up_week: String,
+    shown_today: i64,
+    /// "" when all is well, else what is wrong.
+    alert: String,
+}
+
+/// A service message running or to come.
+struct TakeoverRow {
+    id: i64,
+    text: String,
+    scope: String,
+    when: String,
+}
+
+fn percent(x: f64) -> String {
+    format!("{:.0} %", (x * 100.0).clamp(0.0, 100.0))
+}
+
+fn paris_time(t: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(t)
+        .map(|x| x.to_offset(dklik_app::now_paris().offset()))
+        .map(|x| {
+            format!(
+                "{:02}/{:02} {}h{:02}",
+                x.day(),
+                u8::from(x.month()),
+                x.hour(),
+                x.minute()
+            )
+        })
+        .unwrap_or_default()
 }
 
 fn hhmm(m: u16) -> String {
@@ -104,6 +149,55 @@ async fn settings_page(
             ));
         }
     }
+    let now = dklik_app::unix_now();
+    let feed = st.transit.feed(store).await?;
+    let health = dklik_app::screen_health::statuses(store, &feed, now)
+        .await?
+        .into_iter()
+        .map(|s| HealthRow {
+            region: dklik_app::screen_health::Region::parse(&s.screen.region)
+                .unwrap_or(dklik_app::screen_health::Region::Whole)
+                .label(),
+            last_seen: s
+                .health
+                .as_ref()
+                .map_or("jamais".into(), |h| paris_time(h.last_seen)),
+            slide: s
+                .health
+                .as_ref()
+                .map_or(String::new(), |h| match h.slide.as_str() {
+                    "general" => "la carte générale".into(),
+                    "message" => "un message".into(),
+                    code => format!("l'affichage {code}"),
+                }),
+            up_day: percent(s.uptime_day),
+            up_week: percent(s.uptime_week),
+            shown_today: s.shown_today,
+            alert: match s.silent_since {
+                Some(t) => format!("Silencieux depuis {} pendant le service", paris_time(t)),
+                None => String::new(),
+            },
+            id: s.screen.id,
+            vehicle: s.screen.vehicle,
+            label: s.screen.label,
+            line: s.screen.line.unwrap_or_default(),
+        })
+        .collect();
+    let takeovers = st
+        .screens
+        .takeovers()
+        .iter()
+        .map(|t| TakeoverRow {
+            id: t.id,
+            text: t.text.clone(),
+            scope: match t.scope {
+                dklik_app::store::TakeoverScope::All => "tous les écrans".into(),
+                dklik_app::store::TakeoverScope::Line => format!("ligne {}", t.target),
+                dklik_app::store::TakeoverScope::Screen => format!("écran {}", t.target),
+            },
+            when: format!("de {} à {}", paris_time(t.from), paris_time(t.until)),
+        })
+        .collect();
     let page = SettingsPage {
         me: actor_label(u),
         notice: notice.to_string(),
@@ -113,7 +207,12 @@ async fn settings_page(
         campaigns,
         fences: store.fences().await?,
         sites,
-        screens: store.screens().await?,
+        health,
+        regions: dklik_app::screen_health::Region::ALL
+            .iter()
+            .map(|r| (r.name(), r.label()))
+            .collect(),
+        takeovers,
         messages: store
             .screen_messages()
             .await?
@@ -140,6 +239,7 @@ pub async fn page(
         "zone" => "La zone est enregistrée.",
         "ecran" => "L'écran est enregistré.",
         "message" => "Le message est enregistré.",
+        "prioritaires" => "C'est fait : les écrans concernés le montrent déjà.",
         "supprime" => "C'est supprimé.",
         _ => "",
     };
@@ -151,7 +251,7 @@ pub async fn page(
 }
 
 /// After a change: the audit line, the engine reloaded, back to the page with a notice.
-async fn done(
+pub(crate) async fn done(
     st: &SharedState,
     ident: &Identity,
     subject: String,
@@ -168,7 +268,7 @@ async fn done(
 }
 
 /// The page again with the form's errors, or the failure.
-async fn refused(
+pub(crate) async fn refused(
     st: &SharedState,
     ident: &Identity,
     e: SettingsError,
@@ -245,6 +345,8 @@ pub struct ScreenFields {
     ecran: String,
     vehicule: String,
     libelle: String,
+    ligne: String,
+    zone: String,
 }
 
 pub async fn add_screen(
@@ -253,15 +355,14 @@ pub async fn add_screen(
     Form(f): Form<ScreenFields>,
 ) -> Result<Response, AppError> {
     let now = dklik_app::unix_now();
-    match dklik_app::screen_settings::add_screen(
-        st.store.as_ref(),
-        &f.ecran,
-        &f.vehicule,
-        &f.libelle,
-        now,
-    )
-    .await
-    {
+    let form = dklik_app::screen_settings::ScreenForm {
+        id: f.ecran.clone(),
+        vehicle: f.vehicule,
+        label: f.libelle,
+        line: f.ligne,
+        region: f.zone,
+    };
+    match dklik_app::screen_settings::add_screen(st.store.as_ref(), &form, now).await {
         Ok(()) => {
             done(
                 &st,

@@ -49,6 +49,9 @@ pub fn qr_svg(url: &str) -> String {
 }
 
 struct SlideView {
+    /// What the screen reports when it shows the slide: the impression's code, "message"
+    /// or "general".
+    impression: String,
     kicker: String,
     headline: String,
     sub: String,
@@ -70,8 +73,64 @@ struct ScreenPage<'a> {
     vehicle: &'a str,
     seconds: i64,
     slides_html: String,
-    /// The admins' preview: no rotation, no server push.
+    /// The admins' preview: no rotation, no server push, no heartbeat.
     preview: bool,
+    /// Seconds since the slides were chosen, and how long offer slides may stay.
+    age_s: i64,
+    ttl_s: i64,
+    /// The general card, shown when the offers are too old (it needs no server).
+    general_html: String,
+    /// The service message shown over the slides, if one runs for this screen.
+    takeover_html: String,
+}
+
+/// A screen that may use only part of its page: the slides in a frame over that part, the
+/// rest of the page left transparent for the operator's own information.
+#[derive(Template)]
+#[template(path = "screen_frame.html")]
+struct ScreenFrame<'a> {
+    page: &'a str,
+    region: &'static str,
+}
+
+/// A service message as the screens show it.
+#[derive(Template)]
+#[template(path = "screen_takeover.html")]
+struct TakeoverView<'a> {
+    text: &'a str,
+    left_s: i64,
+}
+
+/// The HTML of the service message this screen shows at `now` (empty when none).
+fn takeover_html(
+    st: &SharedState,
+    screen: &str,
+    vehicle: &str,
+    line: Option<&str>,
+    now: i64,
+) -> String {
+    let list = st.screens.takeovers();
+    dklik_app::takeovers::for_screen(&list, screen, vehicle, line, now)
+        .and_then(|t| {
+            TakeoverView {
+                text: &t.text,
+                left_s: t.until - now,
+            }
+            .render()
+            .ok()
+        })
+        .unwrap_or_default()
+}
+
+/// The screen behind a page address: a registered screen (its vehicle and line) or a vehicle.
+async fn screen_of(
+    st: &SharedState,
+    page: &str,
+) -> Result<(String, Option<dklik_app::store::ScreenRecord>), AppError> {
+    Ok(match st.store.screen(page).await? {
+        Some(s) => (s.vehicle.clone(), Some(s)),
+        None => (page.to_string(), None),
+    })
 }
 
 fn short(url: &str) -> String {
@@ -97,6 +156,7 @@ fn slides_html(state: Option<&ScreenState>, base_url: &str) -> Result<String, Ap
                         format!("{employer}, à {distance_m} m de l'arrêt {}", st.stop_name)
                     };
                     slides.push(SlideView {
+                        impression: s.impression.clone(),
                         kicker: "On recrute près d'ici".into(),
                         headline: title.clone(),
                         sub: near,
@@ -107,6 +167,7 @@ fn slides_html(state: Option<&ScreenState>, base_url: &str) -> Result<String, Ap
                     });
                 }
                 Slide::Fallback { text } => slides.push(SlideView {
+                    impression: "message".into(),
                     kicker: String::new(),
                     headline: text.clone(),
                     sub: String::new(),
@@ -119,25 +180,40 @@ fn slides_html(state: Option<&ScreenState>, base_url: &str) -> Result<String, Ap
         }
     }
     if slides.is_empty() {
-        let url = format!("{base_url}/offres");
-        slides.push(SlideView {
-            kicker: "DKLIK".into(),
-            headline: "Des entreprises recrutent près de chez vous".into(),
-            sub: "Scannez pour voir les offres".into(),
-            qr_svg: qr_svg(&url),
-            url_short: short(&url),
-            url,
-            code: String::new(),
-        });
+        slides.push(general_card(base_url));
     }
     Ok(SlidesFragment { slides }.render()?)
 }
 
+/// The card a screen shows with no offer near, or when its offers are too old.
+fn general_card(base_url: &str) -> SlideView {
+    let url = format!("{base_url}/offres");
+    SlideView {
+        impression: "general".into(),
+        kicker: "DKLIK".into(),
+        headline: "Des entreprises recrutent près de chez vous".into(),
+        sub: "Scannez pour voir les offres".into(),
+        qr_svg: qr_svg(&url),
+        url_short: short(&url),
+        url,
+        code: String::new(),
+    }
+}
+
+/// What a screen page may ask for.
+#[derive(Deserialize, Default)]
+pub struct ScreenQuery {
+    /// "plein": the slides themselves, inside a region's frame.
+    #[serde(default)]
+    zone: String,
+}
+
 pub async fn screen_page(
     State(st): State<SharedState>,
-    Path(vehicle): Path<String>,
+    Path(page): Path<String>,
+    Query(q): Query<ScreenQuery>,
 ) -> Result<Response, AppError> {
-    if !valid_vehicle(&vehicle) {
+    if !valid_vehicle(&page) {
         return Ok(message_page(
             StatusCode::NOT_FOUND,
             "Cet écran n'existe pas",
@@ -147,18 +223,35 @@ pub async fn screen_page(
         ));
     }
     // A registered physical screen shows what its vehicle shows.
-    let vehicle = match st.store.screen(&vehicle).await? {
-        Some(s) => s.vehicle,
-        None => vehicle,
-    };
+    let (vehicle, screen) = screen_of(&st, &page).await?;
+    if let Some(region) = screen
+        .as_ref()
+        .and_then(|s| dklik_app::screen_health::Region::parse(&s.region))
+        .filter(|r| *r != dklik_app::screen_health::Region::Whole && q.zone != "plein")
+    {
+        let frame = ScreenFrame {
+            page: &page,
+            region: region.name(),
+        };
+        return Ok(Html(frame.render()?).into_response());
+    }
+    let now = dklik_app::unix_now();
     let current = st.screens.current(&vehicle);
-    let page = ScreenPage {
-        vehicle: &vehicle,
+    let line = screen.as_ref().and_then(|s| s.line.as_deref());
+    let html = ScreenPage {
+        vehicle: &page,
         seconds: st.screens.slide_seconds,
         slides_html: slides_html(current.as_deref(), &st.base_url)?,
         preview: false,
+        age_s: current.as_ref().map_or(0, |c| (now - c.at).max(0)),
+        ttl_s: st.screens.offer_ttl_s,
+        general_html: SlidesFragment {
+            slides: vec![general_card(&st.base_url)],
+        }
+        .render()?,
+        takeover_html: takeover_html(&st, &page, &vehicle, line, now),
     };
-    Ok(Html(page.render()?).into_response())
+    Ok(Html(html.render()?).into_response())
 }
 
 /// What the preview shows beside the published offers.
@@ -193,6 +286,7 @@ pub async fn preview(
         .map(|o| {
             let url = format!("{base}/o/{}", o.code);
             SlideView {
+                impression: "general".into(),
                 kicker: "On recrute près d'ici".into(),
                 headline: o.title.clone(),
                 sub: format!("{}, à 450 m de l'arrêt {}", o.employer_name, o.site.commune),
@@ -216,6 +310,7 @@ pub async fn preview(
     {
         let url = format!("{base}/offres");
         slides.push(SlideView {
+            impression: "general".into(),
             kicker: "On recrute près d'ici".into(),
             headline: title.chars().take(200).collect(),
             sub: format!("{employer}, à 450 m de l'arrêt Gare de Dunkerque"),
@@ -235,6 +330,10 @@ pub async fn preview(
         seconds: st.screens.slide_seconds,
         slides_html: html,
         preview: true,
+        age_s: 0,
+        ttl_s: st.screens.offer_ttl_s,
+        general_html: String::new(),
+        takeover_html: String::new(),
     };
     Ok(Html(page.render()?).into_response())
 }
@@ -293,29 +392,87 @@ async fn rendered(
     .clone()
 }
 
-/// Server-sent events: each change of the vehicle's slides, as the HTML of the slides.
-pub async fn screen_stream(State(st): State<SharedState>, Path(vehicle): Path<String>) -> Response {
-    if !valid_vehicle(&vehicle) {
+/// Server-sent events: each change of the vehicle's slides, as the HTML of the slides
+/// ("slides"), and each change of the service message shown on this screen ("takeover", its
+/// HTML, empty when it ends).
+pub async fn screen_stream(State(st): State<SharedState>, Path(page): Path<String>) -> Response {
+    if !valid_vehicle(&page) {
         return StatusCode::NOT_FOUND.into_response();
     }
+    let (vehicle, screen) = match screen_of(&st, &page).await {
+        Ok(v) => v,
+        Err(e) => return e.into_response(),
+    };
+    let line = screen.and_then(|s| s.line);
     let rx = st.screens.subscribe();
-    let st2 = st.clone();
-    let stream =
-        futures_util::stream::unfold((rx, vehicle, st2), |(mut rx, vehicle, st)| async move {
-            loop {
-                match rx.recv().await {
-                    Ok(state) if state.vehicle == vehicle => {
-                        let html = rendered(&st, &state).await;
+    let mut watch = st.screens.watch_takeovers();
+    watch.mark_unchanged();
+    struct Ctx {
+        rx: tokio::sync::broadcast::Receiver<std::sync::Arc<ScreenState>>,
+        watch: tokio::sync::watch::Receiver<std::sync::Arc<Vec<dklik_app::store::Takeover>>>,
+        st: SharedState,
+        page: String,
+        vehicle: String,
+        line: Option<String>,
+        shown: String,
+    }
+    let ctx = Ctx {
+        shown: takeover_html(&st, &page, &vehicle, line.as_deref(), dklik_app::unix_now()),
+        rx,
+        watch,
+        st,
+        page,
+        vehicle,
+        line,
+    };
+    let stream = futures_util::stream::unfold(ctx, |mut c| async move {
+        loop {
+            // The next start or end of a message: the page is told then, without waiting.
+            let now = dklik_app::unix_now();
+            let next = c
+                .watch
+                .borrow()
+                .iter()
+                .flat_map(|t| [t.from, t.until])
+                .filter(|&at| at > now)
+                .min()
+                .map_or(60, |at| (at - now).clamp(1, 60));
+            tokio::select! {
+                _ = tokio::time::sleep(std::time::Duration::from_secs(next as u64)) => {
+                    let html = takeover_html(&c.st, &c.page, &c.vehicle, c.line.as_deref(), dklik_app::unix_now());
+                    if html == c.shown {
+                        continue;
+                    }
+                    c.shown = html.clone();
+                    let ev = Event::default().event("takeover").data(html);
+                    return Some((Ok(ev), c));
+                }
+                got = c.rx.recv() => match got {
+                    Ok(state) if state.vehicle == c.vehicle => {
+                        let html = rendered(&c.st, &state).await;
                         let ev = Event::default().event("slides").data(html.as_str());
-                        return Some((Ok::<Event, Infallible>(ev), (rx, vehicle, st)));
+                        return Some((Ok::<Event, Infallible>(ev), c));
                     }
                     Ok(_) => continue,
                     // A slow page missed updates: the next one will do.
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+                },
+                changed = c.watch.changed() => {
+                    if changed.is_err() {
+                        return None;
+                    }
+                    let html = takeover_html(&c.st, &c.page, &c.vehicle, c.line.as_deref(), dklik_app::unix_now());
+                    if html == c.shown {
+                        continue;
+                    }
+                    c.shown = html.clone();
+                    let ev = Event::default().event("takeover").data(html);
+                    return Some((Ok(ev), c));
                 }
             }
-        });
+        }
+    });
     Sse::new(stream)
         .keep_alive(KeepAlive::default())
         .into_response()

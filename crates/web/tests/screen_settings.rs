@@ -216,6 +216,8 @@ async fn players_report_impressions_once() {
                 id: "quai-gare-1".into(),
                 vehicle: "bus-90".into(),
                 label: "Lecteur tiers".into(),
+                line: None,
+                region: String::new(),
             },
             1,
         )

@@ -309,12 +309,22 @@ async fn employers_see_where_their_offers_were_shown() {
     let (cookie, _) = sign_in(&app, "rh%40t.fr", &PASSWORD.replace(' ', "+")).await;
     let html = get_as(&app, "/entreprise/diffusion", &cookie).await;
     assert_eq!(html.status, StatusCode::OK);
-    assert!(html.body.contains("Mardyck Usine"), "{}", html.body);
+    assert!(
+        html.body.contains("Diffusion sur les écrans des bus"),
+        "{}",
+        html.body
+    );
     let csv = get_as(&app, "/entreprise/diffusion.csv", &cookie).await;
     assert!(csv
         .body
-        .starts_with("code_offre;offre;arret;affichages;vehicules;scans"));
-    assert!(csv.body.contains(";Mardyck Usine;"), "{}", csv.body);
+        .starts_with("mois;entreprise;code_offre;offre;ligne;affichages"));
+    // Each row is one of the employer's offers shown this month, with its impressions.
+    let rows: Vec<&str> = csv.body.lines().skip(1).collect();
+    assert!(!rows.is_empty(), "{}", csv.body);
+    for r in rows {
+        let cells: Vec<&str> = r.split(';').collect();
+        assert!(cells[5].parse::<u32>().expect("impressions") >= 1, "{r}");
+    }
 }
 
 #[tokio::test]
