@@ -196,7 +196,7 @@ test('the back office pages pass the axe audit at 360x640, for each role', async
       '/conseil/personnes/1/modifier', '/conseil/tests', '/conseil/sessions/1', '/conseil/questionnaire',
       '/conseil/orientaklik', '/conseil/orientaklik/seances/1', '/conseil/orientaklik/bilan', '/conseil/agenda',
       '/conseil/personnes/1/emplois', '/pilotage?ventilation=quartier']],
-    ['admin@dklik.demo', ['/admin', '/admin/journal', '/admin/ecrans', '/deconnexion']],
+    ['admin@dklik.demo', ['/admin', '/admin/journal', '/admin/ecrans', '/admin/diffusion', '/deconnexion']],
     ['rh@dklik.demo', ['/entreprise', '/entreprise/diffusion', '/entreprise/mises-en-relation']],
     ['mobile@dklik.demo', ['/conseil/personnes', '/conseil/personnes/1', '/equipe-mobile']],
   ];
@@ -372,6 +372,106 @@ test('a screen page takes new slides pushed by the server without reloading', as
   await sendPosition('bus-live', 51.0301, 2.2691, now);
   await page.waitForSelector('text=On recrute près d\'ici', { timeout: 5000 });
   await ctx.close();
+});
+
+test('a screen says it is alive, a service message takes it over at once and ends, old offers give way to the general card, a totem uses its right third', async () => {
+  // The admin registers two screens of a vehicle nobody else moves: one on line 11, one that
+  // may use only the right third of its page.
+  const admin = await phonePage();
+  await signIn(admin.page, 'admin@dklik.demo');
+  for (const [id, zone] of [['e2e-ecran', ''], ['e2e-totem', 'tiers-droit']]) {
+    await admin.page.goto(`${base}/admin/ecrans`);
+    await admin.page.fill('#ecran', id);
+    await admin.page.fill('#vehicule', 'bus-e2e');
+    await admin.page.fill('#ligne', '11');
+    await admin.page.selectOption('#zone', zone);
+    await admin.page.click('button:has-text("Enregistrer l\'écran")');
+    await admin.page.waitForLoadState();
+    assert.match(await admin.page.textContent('[role=status]'), /enregistré/);
+  }
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await ctx.newPage();
+  const beats = [];
+  page.on('request', r => { if (r.url().endsWith('/e2e-ecran/signal')) beats.push(r.postDataJSON()); });
+  await page.clock.install();
+  await page.goto(`${base}/ecran/e2e-ecran`);
+  await page.waitForTimeout(300);
+  await sendPosition('bus-e2e', 51.0301, 2.2691, Math.floor(Date.now() / 1000));
+  await page.waitForSelector('text=On recrute près d\'ici', { timeout: 5000 });
+  // A heartbeat 2 s after loading, then every 30 s, with the slides shown since.
+  await page.clock.runFor(32_000);
+  for (let i = 0; i < 30 && beats.length < 2; i++) await page.waitForTimeout(100);
+  assert.ok(beats.length >= 2, `heartbeats sent: ${JSON.stringify(beats)}`);
+  const played = beats.flatMap(b => Object.values(b.plays)).reduce((a, b) => a + b, 0);
+  assert.ok(played >= 3, `slides counted: ${JSON.stringify(beats)}`);
+  assert.ok(beats.every(b => /^[A-Z0-9]{8}$|^general$/.test(b.slide)), JSON.stringify(beats));
+  // The admins see it alive, with its slides of today; the page passes axe on a phone.
+  await admin.page.goto(`${base}/admin/ecrans`);
+  const row = await admin.page.textContent('tr:has-text("e2e-ecran")');
+  assert.doesNotMatch(row, /jamais/);
+  assert.match(row, /Normal/);
+  assert.deepEqual((await audit(admin.page)).map(v => v.id), []);
+  assert.equal(await admin.page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth), false);
+  // A service message on line 11: on the screen at once, without reloading; stopped from the
+  // admins' page, it leaves at once too.
+  const say = async (text, minutes) => {
+    await admin.page.goto(`${base}/admin/ecrans`);
+    await admin.page.fill('#texte', text);
+    await admin.page.selectOption('#portee', 'line');
+    await admin.page.fill('#cible', '11');
+    await admin.page.fill('#duree', String(minutes));
+    await admin.page.click('button:has-text("Afficher maintenant")');
+    await admin.page.waitForLoadState();
+  };
+  await say('Ligne 11 déviée : arrêt Mardyck Usine reporté rue du Port, jusqu\'à 18 h', 30);
+  await page.waitForSelector('#takeover >> text=Ligne 11 déviée', { timeout: 5000 });
+  assert.equal(await page.isHidden('#slides'), true);
+  const fits = await page.evaluate(() => {
+    const t = document.querySelector('#takeover .text');
+    return t.scrollWidth <= t.clientWidth + 1 && t.scrollHeight <= t.clientHeight + 1;
+  });
+  assert.ok(fits, 'the message fits its box');
+  await admin.page.goto(`${base}/admin/ecrans`);
+  await admin.page.click('button:has-text("Arrêter ce message")');
+  await page.waitForSelector('#slides:not([hidden])', { timeout: 5000 });
+  // Another for one minute ends by itself on the screen, even without the server.
+  await say('Arrêt Gare fermé pendant une minute', 1);
+  await page.waitForSelector('#takeover >> text=Arrêt Gare fermé', { timeout: 5000 });
+  await page.route('**/*', r => r.abort());
+  await page.clock.runFor(61_000);
+  assert.equal(await page.isHidden('#slides'), false);
+  assert.equal((await page.textContent('#takeover')).trim(), '');
+  assert.match(await page.textContent('#slides .slide:not([hidden])'), /On recrute près d'ici/);
+  // Still no server two hours later: the offers are past their time-to-live, the general
+  // card (kept in the page) shows instead.
+  await page.clock.runFor(2 * 3600 * 1000);
+  assert.match(await page.textContent('#slides .slide:not([hidden]) h1'), /Des entreprises recrutent/);
+  const codes = await page.$$eval('#slides .slide', s => s.map(x => x.getAttribute('data-impression')));
+  assert.deepEqual(codes, ['general']);
+  await page.unroute('**/*');
+  await admin.page.goto(`${base}/admin/ecrans`);
+  await admin.page.click('button:has-text("Arrêter ce message")');
+  await admin.ctx.close();
+  await ctx.close();
+  // The totem: the slides in its right third, the rest of the page transparent.
+  const totem = await browser.newContext({ viewport: { width: 1920, height: 1080 } });
+  const tp = await totem.newPage();
+  await tp.goto(`${base}/ecran/e2e-totem`);
+  const box = await (await tp.$('iframe')).boundingBox();
+  assert.ok(Math.abs(box.x - 1280) <= 1 && Math.abs(box.width - 640) <= 1 && box.height === 1080, JSON.stringify(box));
+  assert.equal(await tp.evaluate(() => getComputedStyle(document.body).backgroundColor), 'rgba(0, 0, 0, 0)');
+  const frame = tp.frames().find(f => f.url().includes('zone=plein'));
+  await frame.waitForSelector('.slide:not([hidden]) h1');
+  const inside = await frame.evaluate(() => {
+    const s = document.querySelector('.slide:not([hidden])');
+    const t = s.querySelector('.text');
+    const q = s.querySelector('.qr');
+    const r = q ? q.getBoundingClientRect() : { right: 0, bottom: 0 };
+    return { fits: t.scrollWidth <= t.clientWidth + 1 && t.scrollHeight <= t.clientHeight + 1,
+      qrInside: r.right <= window.innerWidth + 1 && r.bottom <= window.innerHeight + 1, w: window.innerWidth };
+  });
+  assert.deepEqual(inside, { fits: true, qrInside: true, w: 640 });
+  await totem.close();
 });
 
 test('the skills questionnaire works on a phone without JavaScript, one question per screen, and passes the axe audit', async () => {

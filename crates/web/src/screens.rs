@@ -122,6 +122,17 @@ fn takeover_html(
         .unwrap_or_default()
 }
 
+/// The "takeover" event of a service message's HTML; an empty one (the message ended) is sent
+/// as a comment, since EventSource drops events without data.
+fn takeover_event(html: String) -> Event {
+    let data = if html.is_empty() {
+        "<!-- aucun message -->".to_string()
+    } else {
+        html
+    };
+    Event::default().event("takeover").data(data)
+}
+
 /// The screen behind a page address: a registered screen (its vehicle and line) or a vehicle.
 async fn screen_of(
     st: &SharedState,
@@ -444,7 +455,7 @@ pub async fn screen_stream(State(st): State<SharedState>, Path(page): Path<Strin
                         continue;
                     }
                     c.shown = html.clone();
-                    let ev = Event::default().event("takeover").data(html);
+                    let ev = takeover_event(html);
                     return Some((Ok(ev), c));
                 }
                 got = c.rx.recv() => match got {
@@ -467,7 +478,7 @@ pub async fn screen_stream(State(st): State<SharedState>, Path(page): Path<Strin
                         continue;
                     }
                     c.shown = html.clone();
-                    let ev = Event::default().event("takeover").data(html);
+                    let ev = takeover_event(html);
                     return Some((Ok(ev), c));
                 }
             }
