@@ -99,8 +99,8 @@ pub async fn offer(
 #[derive(serde::Deserialize, JsonSchema, Default)]
 pub struct JourneysQuery {
     /// A neighbourhood or a stop: its key (from `places`) or its name. An unknown place
-    /// answers 404 with a sentence saying so.
-    #[schemars(length(min = 1, max = 120))]
+    /// answers 404 with a sentence saying so; blank is refused (400).
+    #[schemars(length(min = 1, max = 120), extend("pattern" = "\\S"))]
     pub from: String,
 }
 

@@ -68,13 +68,17 @@ pub struct TakeoverIn {
     message: String,
     /// Which screens: all, a line's, or one screen.
     scope: TakeoverScope,
-    /// The line (short name or GTFS route id) or the screen (or vehicle); not for "all".
+    /// The line (short name or GTFS route id) or the screen (or vehicle); required for
+    /// "line" and "screen", ignored for "all".
     #[serde(default)]
+    #[schemars(length(max = 64), extend("pattern" = "^[A-Za-z0-9._ -]*$"))]
     target: String,
     /// Start, RFC 3339 (now when absent).
     #[serde(default)]
+    #[schemars(extend("format" = "date-time"))]
     from: Option<String>,
-    /// End, RFC 3339 (31 days after the start at most).
+    /// End, RFC 3339: after the start and after now, 31 days after the start at most.
+    #[schemars(extend("format" = "date-time"))]
     until: String,
 }
 
