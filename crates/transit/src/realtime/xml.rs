@@ -25,6 +25,7 @@ impl El {
         (!t.is_empty()).then_some(t)
     }
     /// Every descendant (and self) with this name.
+    #[cfg(test)]
     pub fn find_all<'a>(&'a self, name: &str, out: &mut Vec<&'a El>) {
         if self.name == name {
             out.push(self);
