@@ -541,6 +541,7 @@ impl Reach {
         if let Ok(mut g) = self.table.write() {
             *g = Some(std::sync::Arc::new(t));
         }
+        crate::release_memory();
         Ok(true)
     }
 

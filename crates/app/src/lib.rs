@@ -80,6 +80,10 @@ pub fn paris_instant(day: time::Date, minute: u16) -> i64 {
     naive - offset * 3600
 }
 
+/// Called after a large reading (all the offers), when its memory has been freed: the place to
+/// give it back to the system. Nothing is needed since offers are read by pages.
+pub fn release_memory() {}
+
 /// Now in Europe/Paris (UTC+1, UTC+2 in summer time).
 pub fn now_paris() -> time::OffsetDateTime {
     let utc = time::OffsetDateTime::now_utc();

@@ -55,6 +55,8 @@ pub struct ScreenHub {
     takeovers: tokio::sync::watch::Sender<Arc<Vec<Takeover>>>,
     /// How long a screen keeps an offer slide without news from the server, in seconds.
     pub offer_ttl_s: i64,
+    /// The offers' version (`Store::offers_version`) the engine's offers were read at.
+    offers_seen: Mutex<Option<(i64, i64)>>,
 }
 
 /// An offer slide older than this leaves the screen (2 hours by default).
@@ -241,6 +243,7 @@ impl ScreenHub {
             network: Mutex::new(Some(version)),
             takeovers: tokio::sync::watch::Sender::new(Arc::new(running)),
             offer_ttl_s: DEFAULT_OFFER_TTL_S,
+            offers_seen: Mutex::new(None),
         })
     }
 
@@ -319,7 +322,15 @@ impl ScreenHub {
     /// Re-reads the published offers and the team's settings (campaigns, fences, messages): a
     /// closed offer leaves the screens at the next trigger.
     pub async fn refresh_offers(&self, store: &dyn Store) -> Result<(), StoreError> {
-        let offers = published_offers(store).await?;
+        // The offers are read again only when they changed (at 100,000 offers a reading costs
+        // seconds); the team's settings, small, every time.
+        let version = store.offers_version().await?;
+        let seen = self.offers_seen.lock().ok().and_then(|v| *v);
+        let offers = if seen == Some(version) {
+            None
+        } else {
+            Some(published_offers(store).await?)
+        };
         let settings = engine_settings(store, crate::now_paris().date()).await?;
         let now = crate::unix_now();
         // Messages that ended, or began, since the last look.
@@ -330,9 +341,14 @@ impl ScreenHub {
             .filter(|t| t.ended_at.is_none())
             .collect();
         self.set_takeovers(running);
-        self.drop_closed(&offers.iter().map(|o| o.offer_id).collect());
+        if let Some(offers) = &offers {
+            self.drop_closed(&offers.iter().map(|o| o.offer_id).collect());
+        }
+        let read = offers.is_some();
         if let Ok(mut e) = self.engine.lock() {
-            e.set_offers(offers);
+            if let Some(offers) = offers {
+                e.set_offers(offers);
+            }
             e.set_campaigns(settings.campaigns);
             e.set_fences(settings.fences);
             if !settings.fallback.is_empty() || self.default_fallback.is_empty() {
@@ -340,6 +356,12 @@ impl ScreenHub {
             } else {
                 e.set_fallback(self.default_fallback.clone());
             }
+        }
+        if let Ok(mut v) = self.offers_seen.lock() {
+            *v = Some(version);
+        }
+        if read {
+            crate::release_memory();
         }
         Ok(())
     }

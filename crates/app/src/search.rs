@@ -102,6 +102,7 @@ impl OfferIndex {
         }
         let started = std::time::Instant::now();
         let offers = store.published_offers(true).await?;
+        let read_ms = started.elapsed().as_millis() as u64;
         let mut codes: Vec<RomeCode> = offers.iter().map(|o| o.rome.clone()).collect();
         codes.sort();
         codes.dedup();
@@ -129,12 +130,16 @@ impl OfferIndex {
         tracing::info!(
             offers = snap.docs.len(),
             words = snap.vocab.len(),
+            read_ms,
             ms = started.elapsed().as_millis() as u64,
             "index des offres à jour"
         );
-        if let Ok(mut s) = self.snap.write() {
-            *s = Some(Arc::new(snap));
-        }
+        let old = match self.snap.write() {
+            Ok(mut s) => s.replace(Arc::new(snap)),
+            Err(_) => None,
+        };
+        drop(old);
+        crate::release_memory();
         Ok(true)
     }
 
@@ -189,41 +194,64 @@ fn build(
     family_labels: HashMap<char, String>,
     version: (i64, i64),
 ) -> Snapshot {
-    let mut words: HashMap<String, HashMap<u32, f32>> = HashMap::new();
+    // Postings grow in document order (documents are added one after the other), so each is
+    // sorted as built and a word met again in the same document only raises its last weight.
+    let mut words: HashMap<String, Vec<(u32, f32)>> = HashMap::new();
     let mut written: HashMap<String, String> = HashMap::new();
     let mut communes: Vec<(String, String)> = Vec::new();
     let mut commune_of: HashMap<String, u32> = HashMap::new();
+    // The words of texts many offers share (job sheets' appellations, employers, communes,
+    // skills) are worked out once.
+    let mut known: HashMap<String, Arc<Vec<String>>> = HashMap::new();
     let mut docs = Vec::with_capacity(offers.len());
     for (i, o) in offers.into_iter().enumerate() {
         let id = i as u32;
-        let mut add = |text: &str, w: f32| {
-            for raw in fold(text).split_whitespace() {
-                if raw.chars().count() >= 5 && !written.contains_key(raw) {
-                    if let Some(t) = terms(raw).pop() {
-                        written.insert(raw.to_string(), t);
+        let mut add = |text: &str, w: f32, shared: bool| {
+            let list = match known.get(text) {
+                Some(l) => l.clone(),
+                None => {
+                    for raw in fold(text).split_whitespace() {
+                        if raw.chars().count() >= 5 && !written.contains_key(raw) {
+                            if let Some(t) = terms(raw).pop() {
+                                written.insert(raw.to_string(), t);
+                            }
+                        }
                     }
+                    let l = Arc::new(terms(text));
+                    if shared {
+                        known.insert(text.to_string(), l.clone());
+                    }
+                    l
                 }
-            }
-            for t in terms(text) {
-                let best = words.entry(t).or_default().entry(id).or_insert(0.0);
-                if w > *best {
-                    *best = w;
+            };
+            for t in list.iter() {
+                let postings = match words.get_mut(t.as_str()) {
+                    Some(p) => p,
+                    None => words.entry(t.clone()).or_default(),
+                };
+                match postings.last_mut() {
+                    Some(last) if last.0 == id => {
+                        if w > last.1 {
+                            last.1 = w;
+                        }
+                    }
+                    _ => postings.push((id, w)),
                 }
             }
         };
-        add(&o.title, W_TITLE);
-        add(&o.appellation_label, W_APPELLATION);
-        add(&o.rome_label, W_JOB_SHEET);
+        add(&o.title, W_TITLE, false);
+        add(&o.appellation_label, W_APPELLATION, true);
+        add(&o.rome_label, W_JOB_SHEET, true);
         if let Some(list) = synonyms.get(&o.rome) {
             for s in list {
-                add(s, W_SYNONYM);
+                add(s, W_SYNONYM, true);
             }
         }
-        add(&o.employer_name, W_PLACE);
-        add(&o.site.commune, W_PLACE);
-        add(&o.description, W_TEXT);
+        add(&o.employer_name, W_PLACE, true);
+        add(&o.site.commune, W_PLACE, true);
+        add(&o.description, W_TEXT, false);
         for it in &o.items {
-            add(&it.label, W_TEXT);
+            add(&it.label, W_TEXT, true);
         }
         let insee = o.site.insee.as_str().to_string();
         let commune = *commune_of.entry(insee.clone()).or_insert_with(|| {
@@ -251,9 +279,8 @@ fn build(
     }
     let mut vocab: Vec<(String, Vec<(u32, f32)>)> = words
         .into_iter()
-        .map(|(w, m)| {
-            let mut p: Vec<(u32, f32)> = m.into_iter().collect();
-            p.sort_by_key(|x| x.0);
+        .map(|(w, mut p)| {
+            p.shrink_to_fit();
             (w, p)
         })
         .collect();
@@ -375,6 +402,9 @@ struct Ranked {
 
 /// Queries whose ranking is kept, per index state (beyond it the cache starts again).
 const RANKED_KEPT: usize = 2_000;
+/// Offers held by the kept rankings together (about 16 MB): at 100,000 offers a query matching
+/// most of them holds 400 KB, and 2,000 such would hold most of a gigabyte.
+const RANKED_DOCS_KEPT: usize = 4_000_000;
 
 fn search(snap: &Snapshot, f: &OfferFilter, typed: &str) -> Found {
     let (page, total, facets) = search_docs(snap, f, typed, None);
@@ -411,7 +441,8 @@ fn search_docs(
         None => {
             let r = Arc::new(rank(snap, f, typed, only.map(|o| o.1)));
             if let Ok(mut m) = snap.ranked.lock() {
-                if m.len() >= RANKED_KEPT {
+                let held: usize = m.values().map(|x| x.docs.len()).sum();
+                if m.len() >= RANKED_KEPT || held + r.docs.len() > RANKED_DOCS_KEPT {
                     m.clear();
                 }
                 m.insert(key, r.clone());

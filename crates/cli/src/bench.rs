@@ -1364,3 +1364,56 @@ pub fn feed(vehicles: usize, bytes: usize, rounds: usize) {
     );
     show("decode", &mut siri_ms);
 }
+
+/// Resident memory of this process, in MiB.
+fn rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|k| k.parse::<f64>().ok())
+        })
+        .map_or(0.0, |k| k / 1024.0)
+}
+
+/// `dklik bench index`: reading the published offers alone, then the whole index rebuild (as a
+/// server's restart or a change does), `rounds` times; the memory before and with the index.
+pub async fn index(
+    store: &std::sync::Arc<dyn dklik_app::Store>,
+    rounds: usize,
+) -> anyhow::Result<()> {
+    let before = rss_mib();
+    let index = dklik_app::search::OfferIndex::default();
+    let mut read = Vec::new();
+    let mut whole = Vec::new();
+    let mut n = 0;
+    for _ in 0..rounds.max(1) {
+        let t = Instant::now();
+        n = store.published_offers(true).await?.len();
+        read.push(t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        index.refresh(store.as_ref(), true).await?;
+        whole.push(t.elapsed().as_secs_f64());
+    }
+    read.sort_by(f64::total_cmp);
+    whole.sort_by(f64::total_cmp);
+    println!("{n} published offers; {} rounds", read.len());
+    println!(
+        "read the offers with their items : best {:.2} s  median {:.2} s",
+        read[0],
+        read[read.len() / 2]
+    );
+    println!(
+        "whole index rebuild              : best {:.2} s  median {:.2} s",
+        whole[0],
+        whole[whole.len() / 2]
+    );
+    println!(
+        "memory: {:.0} MiB before, {:.0} MiB with the index",
+        before,
+        rss_mib()
+    );
+    Ok(())
+}

@@ -473,7 +473,6 @@ enum BenchWhat {
         #[arg(long)]
         postgres: Option<String>,
     },
-    /// Journeys on the demo network: one query, arrive-by over an hour, the reachability table.
     /// Impact figures on generated paths: every funnel, reach, OrientaKlik and the exports.
     Impact {
         #[arg(long, default_value_t = 100_000)]
@@ -482,6 +481,7 @@ enum BenchWhat {
         #[arg(long, default_value_t = 10)]
         steps: usize,
     },
+    /// Journeys on the demo network: one query, arrive-by over an hour, the reachability table.
     Journeys {
         #[arg(long, default_value_t = 2000)]
         queries: usize,
@@ -506,6 +506,14 @@ enum BenchWhat {
         /// Print each sentence whose expected items are not in the first 5.
         #[arg(long)]
         misses: bool,
+    },
+    /// The public search index built from a database's published offers: reading them, the
+    /// whole rebuild, and the server's memory with the index held.
+    Index {
+        #[arg(long, env = "DKLIK_DB", default_value = DEFAULT_DB)]
+        db: String,
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
     },
     /// The time to take in one large GTFS-realtime feed (and the same vehicles in SIRI-VM).
     Feed {
@@ -772,6 +780,9 @@ async fn run(cli: Cli) -> Result<()> {
                     postgres,
                 },
         } => bench::ranking(&rome, people, posts, offers, postgres).await,
+        Command::Bench {
+            what: BenchWhat::Index { db, rounds },
+        } => bench::index(&open_store(&db).await?, rounds).await,
         Command::Bench {
             what:
                 BenchWhat::Feed {

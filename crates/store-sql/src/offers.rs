@@ -177,6 +177,56 @@ impl SqlStore {
         if offers.is_empty() {
             return Ok(());
         }
+        // Many offers of close ids (a page read along the key): one row per offer with its items
+        // joined (a row costs more than its bytes), the offers of the range not asked left out.
+        let (lo, hi) = offers.iter().fold((i64::MAX, i64::MIN), |(a, b), o| {
+            (a.min(o.id.0), b.max(o.id.0))
+        });
+        if offers.len() > 50 && (hi - lo) < 4 * offers.len() as i64 {
+            let rows = query(
+                "SELECT offer_id, string_agg(CAST(code AS TEXT) || $3 || kind || $3 || CAST(level AS TEXT) \
+                 || $3 || importance || $3 || label, $4 ORDER BY position) AS items \
+                 FROM offer_items WHERE offer_id >= $1 AND offer_id <= $2 GROUP BY offer_id",
+            )
+            .bind(lo)
+            .bind(hi)
+            .bind("\u{1f}")
+            .bind("\u{1e}")
+            .fetch_all(&self.db)
+            .await
+            .map_err(db_err)?;
+            let mut by_offer: ::std::collections::HashMap<i64, Vec<RequiredItem>> =
+                ::std::collections::HashMap::with_capacity(rows.len());
+            for r in &rows {
+                let joined: String = r.get("items")?;
+                let mut items = Vec::new();
+                for one in joined.split('\u{1e}') {
+                    let f: Vec<&str> = one.splitn(5, '\u{1f}').collect();
+                    let [code, kind, level, importance, label] = f[..] else {
+                        return Err(corrupt("besoin d'offre", one));
+                    };
+                    items.push(RequiredItem {
+                        code: OgrCode(code.parse().map_err(|_| corrupt("code OGR", code))?),
+                        kind: ItemKind::parse(kind).map_err(|e| corrupt("nature", e))?,
+                        label: label.to_string(),
+                        level: level
+                            .parse::<u8>()
+                            .ok()
+                            .and_then(|l| Level::new(l).ok())
+                            .ok_or_else(|| corrupt("niveau", level))?,
+                        importance: match importance {
+                            "nice" => Importance::Nice,
+                            _ => Importance::Must,
+                        },
+                    });
+                }
+                by_offer.insert(r.get("offer_id")?, items);
+            }
+            for o in offers.iter_mut() {
+                o.items = by_offer.remove(&o.id.0).unwrap_or_default();
+            }
+            return Ok(());
+        }
         let rows = self
             .rows_in(
                 "SELECT offer_id, code, kind, label, level, importance FROM offer_items WHERE offer_id",

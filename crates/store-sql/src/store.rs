@@ -292,19 +292,41 @@ impl Store for SqlStore {
     }
 
     async fn published_offers(&self, with_items: bool) -> Result<Vec<Offer>, StoreError> {
+        // Read by pages along the primary key (each page cheap, and the rows and items of one
+        // page only in memory at a time), then put in the list's order.
+        const PAGE: usize = 2_000;
         let sql =
-            format!("{OFFER_SELECT} WHERE o.status = $1 ORDER BY o.published_on DESC, o.id DESC");
-        let mut offers = query(&sql)
-            .bind(OfferStatus::Published)
-            .fetch_all(&self.db)
-            .await
-            .map_err(db_err)?
-            .iter()
-            .map(Offer::from_row)
-            .collect::<Result<Vec<_>, _>>()?;
-        if with_items {
-            self.attach_items(&mut offers).await?;
+            format!("{OFFER_SELECT} WHERE o.status = $1 AND o.id > $2 ORDER BY o.id LIMIT {PAGE}");
+        let mut offers: Vec<Offer> = Vec::new();
+        let mut last = 0i64;
+        loop {
+            let mut page = query(&sql)
+                .bind(OfferStatus::Published)
+                .bind(last)
+                .fetch_all(&self.db)
+                .await
+                .map_err(db_err)?
+                .iter()
+                .map(Offer::from_row)
+                .collect::<Result<Vec<_>, _>>()?;
+            let Some(end) = page.last().map(|o| o.id.0) else {
+                break;
+            };
+            last = end;
+            if with_items {
+                self.attach_items(&mut page).await?;
+            }
+            let full = page.len() == PAGE;
+            offers.extend(page);
+            if !full {
+                break;
+            }
         }
+        offers.sort_by(|a, b| {
+            b.published_on
+                .cmp(&a.published_on)
+                .then(b.id.0.cmp(&a.id.0))
+        });
         Ok(offers)
     }
 
