@@ -5,6 +5,7 @@
 # and runs until RUNS executions or an hour, with 1 s per input and 2 GiB at most; a crash,
 # a timeout or an input over the memory limit stops it and is kept in fuzz/artifacts/TARGET/.
 # Usage: bash scripts/fuzz.sh [RUNS (10000000)] [TARGET…]   Figures go to BENCHMARKS.md.
+# FUZZ_SECONDS caps each target's time (3600 by default).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-10000000}
@@ -60,7 +61,7 @@ mkdir -p target/fuzz
 for t in $TARGETS; do
   echo "== $t"
   if CARGO_TARGET_DIR=target/fuzz cargo +nightly fuzz run --fuzz-dir fuzz "$t" "fuzz/corpus/$t" -- \
-    -runs="$RUNS" -max_total_time=3600 -timeout=1 -rss_limit_mb=2048 -max_len=65536 \
+    -runs="$RUNS" -max_total_time="${FUZZ_SECONDS:-3600}" -timeout=1 -rss_limit_mb=2048 -max_len=65536 \
     -print_final_stats=1 >"target/fuzz/$t.log" 2>&1; then
     grep -E "^stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)|^Done" "target/fuzz/$t.log" || true
   else
