@@ -441,6 +441,8 @@ impl SkillsStore for SqlStore {
                 .push_bind(w.clone())
                 .push(" OR REPLACE(COALESCE(p.phone, ''), ' ', '') LIKE ")
                 .push_bind(w.replace(' ', ""))
+                .push(" OR LOWER(COALESCE(pp.commune, '')) LIKE ")
+                .push_bind(w.clone())
                 .push(")");
         }
         qb.push(" ORDER BY p.last_activity_at DESC, p.id DESC LIMIT ")
@@ -453,12 +455,24 @@ impl SkillsStore for SqlStore {
             .iter()
             .map(Person::from_row)
             .collect::<Result<Vec<_>, _>>()?;
-        let mut out = Vec::with_capacity(people.len());
-        for person in people {
-            let profile = self.person_profile(person.id).await?;
-            out.push(PersonRow { person, profile });
-        }
-        Ok(out)
+        // The profiles of the whole page in one query (one per person was 200 queries).
+        let mut profiles: ::std::collections::HashMap<i64, PersonProfile> = self
+            .rows_in(
+                &format!("{PROFILE_SELECT} WHERE pp.person_id"),
+                people.iter().map(|p| Key::Id(p.id.0)).collect(),
+                "",
+            )
+            .await?
+            .iter()
+            .map(|r| PersonProfile::from_row(r).map(|p| (p.person_id.0, p)))
+            .collect::<Result<_, _>>()?;
+        Ok(people
+            .into_iter()
+            .map(|person| PersonRow {
+                profile: profiles.remove(&person.id.0),
+                person,
+            })
+            .collect())
     }
 
     async fn add_journey_event(&self, e: &JourneyEvent) -> Result<i64, StoreError> {

@@ -1721,7 +1721,14 @@ pub async fn person_records_timeline_and_skills(store: &dyn Store) {
     ));
     let found = store.search_people("benali", 10).await.expect("search");
     assert_eq!(found.len(), 1);
+    assert!(found[0].profile.is_some(), "the row carries its profile");
     assert_eq!(store.search_people("0611", 10).await.expect("s").len(), 1);
+    // By commune too, with a name.
+    let by_commune = store
+        .search_people("grande-synthe benali", 10)
+        .await
+        .expect("s");
+    assert_eq!(by_commune.len(), 1);
     assert!(store
         .search_people("dupont", 10)
         .await
