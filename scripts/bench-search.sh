@@ -73,6 +73,7 @@ stop() { kill $SRV; wait $SRV 2>/dev/null || true; SRV=; }
 start memory 0
 run "random searches, in-memory index" random
 echo "  server memory: $(awk '/VmRSS/{print $2/1024 " MiB"}' /proc/$SRV/status)"
+echo "  hostile query strings: $(python3 scripts/bad-queries.py "http://127.0.0.1:$P" | tail -1)"
 stop
 start sql 0
 run "random searches, SQL (before the index)" random
