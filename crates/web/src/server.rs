@@ -179,6 +179,9 @@ pub async fn run(
 ) -> std::io::Result<()> {
     use tower::Service;
     let open = Arc::new(Open::default());
+    // Connections refused for their address since the last warning, and when it was written:
+    // under a flood the log gets one line every 10 seconds, not one per connection.
+    let (mut refused, mut warned) = (0u64, None::<std::time::Instant>);
     let mut make = app.into_make_service_with_connect_info::<SocketAddr>();
     let mut tasks = tokio::task::JoinSet::new();
     tokio::pin!(shutdown);
@@ -203,9 +206,15 @@ pub async fn run(
                 Some(s) => Some(s),
                 None => {
                     // The address itself is not logged (personal data kept to the minimum).
-                    tracing::warn!(
-                        "trop de connexions ouvertes depuis une même adresse : connexion fermée"
-                    );
+                    refused += 1;
+                    if warned.is_none_or(|t| t.elapsed() >= Duration::from_secs(10)) {
+                        tracing::warn!(
+                            refused,
+                            "trop de connexions ouvertes depuis une même adresse : connexion(s) fermée(s)"
+                        );
+                        refused = 0;
+                        warned = Some(std::time::Instant::now());
+                    }
                     drop(stream);
                     continue;
                 }
