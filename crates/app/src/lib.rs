@@ -84,6 +84,38 @@ pub fn paris_instant(day: time::Date, minute: u16) -> i64 {
 /// give it back to the system. Nothing is needed since offers are read by pages.
 pub fn release_memory() {}
 
+/// An instant as "30/11 9h05", Paris time (e-mails and staff tables).
+pub fn short_time_fr(t: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(t)
+        .map(|x| x.to_offset(now_paris().offset()))
+        .map(|x| {
+            format!(
+                "{:02}/{:02} {}h{:02}",
+                x.day(),
+                u8::from(x.month()),
+                x.hour(),
+                x.minute()
+            )
+        })
+        .unwrap_or_default()
+}
+
+/// The months' names in French, January first.
+pub const MONTHS_FR: [&str; 12] = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+];
+
 /// Now in Europe/Paris (UTC+1, UTC+2 in summer time).
 pub fn now_paris() -> time::OffsetDateTime {
     let utc = time::OffsetDateTime::now_utc();

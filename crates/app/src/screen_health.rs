@@ -339,20 +339,7 @@ pub async fn daily(store: &dyn Store, feed: &Feed, now: i64) -> Result<usize, St
     for (s, a, b) in store.screen_presence(now - 86_400).await? {
         presence.entry(s).or_default().push((a, b));
     }
-    let hm = |t: i64| {
-        time::OffsetDateTime::from_unix_timestamp(t)
-            .map(|x| x.to_offset(crate::now_paris().offset()))
-            .map(|x| {
-                format!(
-                    "{:02}/{:02} {}h{:02}",
-                    x.day(),
-                    u8::from(x.month()),
-                    x.hour(),
-                    x.minute()
-                )
-            })
-            .unwrap_or_default()
-    };
+    let hm = crate::short_time_fr;
     let mut lines = Vec::new();
     for s in &screens {
         let service = service_windows(feed, s.line.as_deref(), now - 86_400, now);

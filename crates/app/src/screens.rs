@@ -91,6 +91,16 @@ pub async fn published_offers(store: &dyn Store) -> Result<Vec<HiringOffer>, Sto
         .collect())
 }
 
+/// The service messages running or to come at `now` (those ended early left out).
+pub async fn running_takeovers(store: &dyn Store, now: i64) -> Result<Vec<Takeover>, StoreError> {
+    Ok(store
+        .takeovers(now)
+        .await?
+        .into_iter()
+        .filter(|t| t.ended_at.is_none())
+        .collect())
+}
+
 /// What the programme team set, as the engine wants it.
 pub struct EngineSettings {
     /// Campaigns in force.
@@ -227,12 +237,7 @@ impl ScreenHub {
         let engine = engine_from(store, cfg).await?;
         let (tx, _) = broadcast::channel(1024);
         let now = crate::unix_now();
-        let running: Vec<Takeover> = store
-            .takeovers(now)
-            .await?
-            .into_iter()
-            .filter(|t| t.ended_at.is_none())
-            .collect();
+        let running: Vec<Takeover> = running_takeovers(store, now).await?;
         Ok(Self {
             engine: Mutex::new(engine),
             current: RwLock::new(HashMap::new()),
@@ -277,12 +282,7 @@ impl ScreenHub {
     /// Re-reads the service messages (running or to come) and tells the open screen pages and
     /// the other servers on the same database.
     pub async fn reload_takeovers(&self, store: &dyn Store, now: i64) -> Result<(), StoreError> {
-        let list: Vec<Takeover> = store
-            .takeovers(now)
-            .await?
-            .into_iter()
-            .filter(|t| t.ended_at.is_none())
-            .collect();
+        let list: Vec<Takeover> = running_takeovers(store, now).await?;
         self.set_takeovers(list.clone());
         if let Ok(payload) = serde_json::to_string(&Shared {
             origin: self.origin.clone(),
@@ -334,12 +334,7 @@ impl ScreenHub {
         let settings = engine_settings(store, crate::now_paris().date()).await?;
         let now = crate::unix_now();
         // Messages that ended, or began, since the last look.
-        let running: Vec<Takeover> = store
-            .takeovers(now)
-            .await?
-            .into_iter()
-            .filter(|t| t.ended_at.is_none())
-            .collect();
+        let running: Vec<Takeover> = running_takeovers(store, now).await?;
         self.set_takeovers(running);
         if let Some(offers) = &offers {
             self.drop_closed(&offers.iter().map(|o| o.offer_id).collect());

@@ -31,21 +31,6 @@ struct Month {
     to: i64,
 }
 
-const MONTHS_FR: [&str; 12] = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-];
-
 impl Month {
     fn of(year: i32, month: time::Month) -> Option<Month> {
         let offset = dklik_app::now_paris().offset();
@@ -86,7 +71,7 @@ impl Month {
     fn name(&self) -> String {
         format!(
             "{} {}",
-            MONTHS_FR[usize::from(u8::from(self.month)) - 1],
+            dklik_app::MONTHS_FR[usize::from(u8::from(self.month)) - 1],
             self.year
         )
     }

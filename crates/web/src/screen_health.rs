@@ -156,13 +156,7 @@ pub async fn api_create(
 /// `GET /api/v1/takeover`: the service messages running or to come.
 pub async fn api_list(State(st): State<SharedState>) -> Result<Json<TakeoverList>, ApiError> {
     let now = dklik_app::unix_now();
-    let takeovers = st
-        .store
-        .takeovers(now)
-        .await?
-        .into_iter()
-        .filter(|t| t.ended_at.is_none())
-        .collect();
+    let takeovers = dklik_app::screens::running_takeovers(st.store.as_ref(), now).await?;
     Ok(Json(TakeoverList { takeovers }))
 }
 

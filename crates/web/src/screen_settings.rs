@@ -71,18 +71,7 @@ fn percent(x: f64) -> String {
 }
 
 fn paris_time(t: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(t)
-        .map(|x| x.to_offset(dklik_app::now_paris().offset()))
-        .map(|x| {
-            format!(
-                "{:02}/{:02} {}h{:02}",
-                x.day(),
-                u8::from(x.month()),
-                x.hour(),
-                x.minute()
-            )
-        })
-        .unwrap_or_default()
+    dklik_app::short_time_fr(t)
 }
 
 fn hhmm(m: u16) -> String {

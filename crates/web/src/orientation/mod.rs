@@ -41,20 +41,7 @@ pub fn when_fr(t: i64) -> String {
     const DAYS: [&str; 7] = [
         "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
     ];
-    const MONTHS: [&str; 12] = [
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-    ];
+    const MONTHS: [&str; 12] = dklik_app::MONTHS_FR;
     let d = time::OffsetDateTime::from_unix_timestamp(t)
         .map(|x| x.to_offset(dklik_app::now_paris().offset()))
         .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
