@@ -26,6 +26,24 @@ pub struct EmployerCard {
     pub review_offers: bool,
 }
 
+/// An offer, whatever its state, as the staff's list of employers finds it by (see
+/// `crate::directory`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ListedOffer {
+    /// The offer.
+    pub id: OfferId,
+    /// Its employer.
+    pub employer: EmployerId,
+    /// Its short code.
+    pub code: String,
+    /// Its title.
+    pub title: String,
+    /// Its site's commune.
+    pub commune: String,
+    /// Its state.
+    pub status: OfferStatus,
+}
+
 /// An invitation sent to an employer's contact.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Invitation {
@@ -163,6 +181,12 @@ pub trait EmployerStore: Send + Sync {
     async fn employer_offers(&self, employer: EmployerId) -> Result<Vec<Offer>, StoreError>;
     /// Every offer in this state, oldest first (the advisors' list of offers to review).
     async fn offers_in_status(&self, status: OfferStatus) -> Result<Vec<Offer>, StoreError>;
+    /// Offers of every state with an id above `after`, by id, `limit` at most, as the staff's
+    /// list of employers finds them by.
+    async fn listed_offers(&self, after: i64, limit: u32) -> Result<Vec<ListedOffer>, StoreError>;
+    /// A cheap mark that moves when an employer is added or edited, or an offer added or
+    /// changed: the greatest ids and the latest change (Unix seconds), together.
+    async fn employers_version(&self) -> Result<(i64, i64), StoreError>;
     /// Moves an offer along its life and records who did it; `Conflict` when the change is not
     /// allowed from its state now.
     async fn change_offer_status(

@@ -8,6 +8,7 @@
 pub mod account_store;
 pub mod auth;
 pub mod callbacks;
+pub mod directory;
 pub mod employer_store;
 pub mod employers;
 pub mod france_travail;
@@ -40,6 +41,7 @@ pub mod skills;
 pub mod skills_store;
 pub mod store;
 pub mod takeovers;
+pub mod words;
 
 pub use account_store::AccountStore;
 pub use employer_store::EmployerStore;

@@ -16,7 +16,7 @@
 //! database is searchable within about two seconds. Until the first build, callers use SQL.
 
 use crate::store::{Facets, OfferPage, Store, StoreError};
-use dklik_domain::text::{fold, terms};
+use crate::words::{Words, WordsBuilder};
 use dklik_domain::{ContractType, EmployerId, Offer, OfferFilter, OfferId, RomeCode, ShiftPeriod};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -29,9 +29,6 @@ const W_JOB_SHEET: f32 = 2.0;
 const W_SYNONYM: f32 = 1.5;
 const W_PLACE: f32 = 1.0;
 const W_TEXT: f32 = 0.5;
-/// A query word that is only the start of an offer's word, or one letter away from it.
-const PREFIX: f32 = 0.9;
-const TYPO: f32 = 0.6;
 
 /// One offer as the index holds it: the offer, and what the filters and facets read.
 struct Doc {
@@ -62,11 +59,8 @@ pub struct Found {
 struct Snapshot {
     /// Published offers, most recent first (the SQL order: published on, then id).
     docs: Vec<Doc>,
-    /// Every word (its stem), sorted, with the offers holding it and its best weight there.
-    vocab: Vec<(String, Vec<(u32, f32)>)>,
-    /// Every word as written (folded, not stemmed), with its stem: typos are looked for among
-    /// these ("soudeir" is one letter from "soudeur", two from its stem "soudeu").
-    written: Vec<(String, String)>,
+    /// The words of the offers (a document is an offer's place in `docs`).
+    words: Words,
     /// The ROME families' labels.
     family_labels: HashMap<char, String>,
     /// The communes of the offers' sites: INSEE code and name (the first in alphabetical order
@@ -129,7 +123,7 @@ impl OfferIndex {
         .map_err(|e| StoreError::Backend(format!("index des offres : {e}")))?;
         tracing::info!(
             offers = snap.docs.len(),
-            words = snap.vocab.len(),
+            words = snap.words.len(),
             read_ms,
             ms = started.elapsed().as_millis() as u64,
             "index des offres à jour"
@@ -194,51 +188,13 @@ fn build(
     family_labels: HashMap<char, String>,
     version: (i64, i64),
 ) -> Snapshot {
-    // Postings grow in document order (documents are added one after the other), so each is
-    // sorted as built and a word met again in the same document only raises its last weight.
-    let mut words: HashMap<String, Vec<(u32, f32)>> = HashMap::new();
-    let mut written: HashMap<String, String> = HashMap::new();
+    let mut words = WordsBuilder::default();
     let mut communes: Vec<(String, String)> = Vec::new();
     let mut commune_of: HashMap<String, u32> = HashMap::new();
-    // The words of texts many offers share (job sheets' appellations, employers, communes,
-    // skills) are worked out once.
-    let mut known: HashMap<String, Arc<Vec<String>>> = HashMap::new();
     let mut docs = Vec::with_capacity(offers.len());
     for (i, o) in offers.into_iter().enumerate() {
         let id = i as u32;
-        let mut add = |text: &str, w: f32, shared: bool| {
-            let list = match known.get(text) {
-                Some(l) => l.clone(),
-                None => {
-                    for raw in fold(text).split_whitespace() {
-                        if raw.chars().count() >= 5 && !written.contains_key(raw) {
-                            if let Some(t) = terms(raw).pop() {
-                                written.insert(raw.to_string(), t);
-                            }
-                        }
-                    }
-                    let l = Arc::new(terms(text));
-                    if shared {
-                        known.insert(text.to_string(), l.clone());
-                    }
-                    l
-                }
-            };
-            for t in list.iter() {
-                let postings = match words.get_mut(t.as_str()) {
-                    Some(p) => p,
-                    None => words.entry(t.clone()).or_default(),
-                };
-                match postings.last_mut() {
-                    Some(last) if last.0 == id => {
-                        if w > last.1 {
-                            last.1 = w;
-                        }
-                    }
-                    _ => postings.push((id, w)),
-                }
-            }
-        };
+        let mut add = |text: &str, w: f32, shared: bool| words.add(id, text, w, shared);
         add(&o.title, W_TITLE, false);
         add(&o.appellation_label, W_APPELLATION, true);
         add(&o.rome_label, W_JOB_SHEET, true);
@@ -277,89 +233,13 @@ fn build(
             offer: Arc::new(o),
         });
     }
-    let mut vocab: Vec<(String, Vec<(u32, f32)>)> = words
-        .into_iter()
-        .map(|(w, mut p)| {
-            p.shrink_to_fit();
-            (w, p)
-        })
-        .collect();
-    vocab.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut written: Vec<(String, String)> = written.into_iter().collect();
-    written.sort();
     Snapshot {
         docs,
-        vocab,
-        written,
+        words: words.finish(),
         communes,
         family_labels,
         version,
         ranked: Default::default(),
-    }
-}
-
-/// Whether `a` and `b` are one insertion, deletion or substitution apart (not equal).
-fn one_apart(a: &str, b: &str) -> bool {
-    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-    let (short, long) = if a.len() <= b.len() {
-        (&a, &b)
-    } else {
-        (&b, &a)
-    };
-    if long.len() - short.len() > 1 {
-        return false;
-    }
-    let mut i = 0;
-    while i < short.len() && short[i] == long[i] {
-        i += 1;
-    }
-    if i == long.len() {
-        return false;
-    }
-    if short.len() == long.len() {
-        short[i + 1..] == long[i + 1..]
-    } else {
-        short[i..] == long[i + 1..]
-    }
-}
-
-/// The best weight of each offer holding a word that matches `term`, written into `out` (one
-/// slot per offer, zero where none matches; `typed`: the word as typed, folded, when known).
-fn weigh(snap: &Snapshot, term: &str, typed: Option<&str>, out: &mut [f32]) {
-    out.fill(0.0);
-    let mut take = |postings: &[(u32, f32)], factor: f32| {
-        for &(d, w) in postings {
-            let slot = &mut out[d as usize];
-            if w * factor > *slot {
-                *slot = w * factor;
-            }
-        }
-    };
-    // Words starting with the term are contiguous in the sorted vocabulary.
-    let start = snap.vocab.partition_point(|(w, _)| w.as_str() < term);
-    for (w, postings) in snap.vocab[start..]
-        .iter()
-        .take_while(|(w, _)| w.starts_with(term))
-    {
-        take(postings, if w == term { 1.0 } else { PREFIX });
-    }
-    let near = |a: &str, b: &str| {
-        let (n, m) = (a.len(), b.len());
-        n >= 5 && m + 2 >= n && m <= n + 2 && one_apart(a, b)
-    };
-    for (w, postings) in &snap.vocab {
-        if near(term, w) {
-            take(postings, TYPO);
-        }
-    }
-    if let Some(typed) = typed {
-        for (raw, stem) in &snap.written {
-            if near(typed, raw) {
-                if let Ok(i) = snap.vocab.binary_search_by(|(w, _)| w.as_str().cmp(stem)) {
-                    take(&snap.vocab[i].1, TYPO);
-                }
-            }
-        }
     }
 }
 
@@ -380,17 +260,6 @@ fn pass(d: &Doc, f: &OfferFilter) -> Pass {
             && f.employer.is_none_or(|e| d.employer == e)
             && f.rome.as_ref().is_none_or(|r| &d.rome == r),
     }
-}
-
-/// The typed words (folded) of each stem of `typed`.
-fn typed_words(typed: &str) -> HashMap<String, String> {
-    let mut out = HashMap::new();
-    for raw in fold(typed).split_whitespace() {
-        if let Some(t) = terms(raw).pop() {
-            out.entry(t).or_insert_with(|| raw.to_string());
-        }
-    }
-    out
 }
 
 /// A query's matches in order, with its facets: kept per index state, so that the next pages
@@ -469,36 +338,8 @@ fn rank(
     typed: &str,
     only: Option<&std::collections::HashSet<dklik_domain::OfferId>>,
 ) -> Ranked {
-    let typed = typed_words(typed);
-    // Offers holding every query word, with their score (dense: one slot per offer).
-    let candidates: Vec<(u32, f32)> = if f.terms.is_empty() {
-        (0..snap.docs.len() as u32).map(|d| (d, 0.0)).collect()
-    } else {
-        let n = snap.docs.len();
-        let (mut score, mut this) = (vec![0f32; n], vec![0f32; n]);
-        let mut alive: Option<Vec<u32>> = None;
-        for t in &f.terms {
-            weigh(snap, t, typed.get(t).map(String::as_str), &mut this);
-            alive = Some(match alive {
-                None => (0..n as u32).filter(|&d| this[d as usize] > 0.0).collect(),
-                Some(prev) => prev
-                    .into_iter()
-                    .filter(|&d| this[d as usize] > 0.0)
-                    .collect(),
-            });
-            for &d in alive.iter().flatten() {
-                score[d as usize] += this[d as usize];
-            }
-            if alive.as_ref().is_some_and(Vec::is_empty) {
-                break;
-            }
-        }
-        alive
-            .unwrap_or_default()
-            .into_iter()
-            .map(|d| (d, score[d as usize]))
-            .collect()
-    };
+    // Offers holding every query word, with their score.
+    let candidates = snap.words.matching(&f.terms, typed, snap.docs.len());
     let mut communes: Vec<u64> = vec![0; snap.communes.len()];
     let mut families: HashMap<char, u64> = HashMap::new();
     let mut hits: Vec<(u32, f32)> = Vec::new();
@@ -549,37 +390,40 @@ fn rank(
     }
 }
 
-/// Keeps `index` in step with the database: a cheap version check every second, a rebuild
-/// when it moved. A change made in the very second of a rebuild may not move the version (it
-/// counts seconds), so a rebuild whose last change is that recent is done once more.
+/// Keeps `index` in step with the database (see [`keep_in_step`]).
 pub async fn keep_fresh(store: Arc<dyn Store>, index: Arc<OfferIndex>) {
+    keep_in_step("index des offres", |force| {
+        let (store, index) = (store.clone(), index.clone());
+        async move {
+            Ok(match index.refresh(store.as_ref(), force).await? {
+                true => index.current().map(|s| s.version.1),
+                false => None,
+            })
+        }
+    })
+    .await
+}
+
+/// Runs `refresh(force)` every second: it asks the database for a cheap version and rebuilds
+/// when it moved, answering the rebuilt state's last change (Unix seconds), or `None` when
+/// nothing moved. A change made in the very second of a rebuild may not move the version (it
+/// counts seconds), so a rebuild whose last change is that recent is done once more; a failure
+/// is logged and tried again the next second.
+pub(crate) async fn keep_in_step<F, Fut>(what: &str, mut refresh: F)
+where
+    F: FnMut(bool) -> Fut,
+    Fut: std::future::Future<Output = Result<Option<i64>, StoreError>>,
+{
     let mut force = true;
     loop {
-        force = match index.refresh(store.as_ref(), force).await {
-            Ok(true) => index
-                .current()
-                .is_some_and(|s| s.version.1 >= crate::unix_now() - 1),
-            Ok(false) => false,
+        force = match refresh(force).await {
+            Ok(Some(last_change)) => last_change >= crate::unix_now() - 1,
+            Ok(None) => false,
             Err(e) => {
-                tracing::warn!(error = %e, "index des offres : mise à jour impossible, nouvel essai");
+                tracing::warn!(error = %e, "{what} : mise à jour impossible, nouvel essai");
                 true
             }
         };
         tokio::time::sleep(Duration::from_secs(1)).await;
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn one_letter_apart() {
-        assert!(one_apart("soudeur", "soudeir"));
-        assert!(one_apart("cariste", "carste"));
-        assert!(one_apart("cariste", "caristes"));
-        assert!(!one_apart("cariste", "cariste"));
-        assert!(!one_apart("cariste", "carist"[..4].as_ref()));
-        assert!(!one_apart("abc", "xyz"));
     }
 }

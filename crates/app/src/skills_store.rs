@@ -35,6 +35,27 @@ pub struct PersonRow {
     pub profile: Option<PersonProfile>,
 }
 
+/// A person as the staff's list shows them and finds them by (see `crate::directory`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ListedPerson {
+    /// The record.
+    pub id: PersonId,
+    /// First name (empty when not given).
+    pub first_name: String,
+    /// Last name, from the advisor's profile (empty without one).
+    pub last_name: String,
+    /// Phone as stored.
+    pub phone: Option<String>,
+    /// E-mail as stored.
+    pub email: Option<String>,
+    /// Commune, from the profile (empty without one).
+    pub commune: String,
+    /// Whether they live in a priority neighbourhood, when known.
+    pub qpv: Option<bool>,
+    /// Unix seconds of their last step.
+    pub last_activity_at: i64,
+}
+
 /// A session of a test.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TestSession {
@@ -239,6 +260,12 @@ pub trait SkillsStore: Send + Sync {
     async fn person_profile(&self, id: PersonId) -> Result<Option<PersonProfile>, StoreError>;
     /// People not anonymised whose name, phone or email contains the words, newest first.
     async fn search_people(&self, query: &str, limit: u32) -> Result<Vec<PersonRow>, StoreError>;
+    /// People not anonymised with an id above `after`, by id, `limit` of them at most: the
+    /// staff's list in memory is read by such pages.
+    async fn listed_people(&self, after: i64, limit: u32) -> Result<Vec<ListedPerson>, StoreError>;
+    /// A cheap mark that moves when a person is added, edited, active, merged or anonymised:
+    /// the greatest id, and the latest of those times (Unix seconds).
+    async fn people_version(&self) -> Result<(i64, i64), StoreError>;
     /// Everyone followed (a record, not anonymised) with their skills' evidence and the
     /// endorsements they received, for ranking people for a post; a few queries in all.
     async fn matching_people(&self) -> Result<Vec<MatchingPerson>, StoreError>;

@@ -387,6 +387,8 @@ pub struct InboxFilter {
     pub overdue_on: Option<time::Date>,
     /// Rows at most.
     pub limit: u32,
+    /// Rows skipped first (the pages after the first).
+    pub offset: u32,
 }
 
 /// One call-back request with what the inbox shows beside it.
@@ -506,6 +508,8 @@ pub trait Store:
     async fn interests(&self, limit: u32) -> Result<Vec<Interest>, StoreError>;
     /// Requests of the advisors' inbox, newest first.
     async fn inbox(&self, filter: &InboxFilter) -> Result<Vec<InboxRow>, StoreError>;
+    /// How many requests the filter keeps on every page (`limit` and `offset` ignored).
+    async fn inbox_count(&self, filter: &InboxFilter) -> Result<u64, StoreError>;
     /// One request with its offer and assignee.
     async fn interest(&self, id: i64) -> Result<Option<InboxRow>, StoreError>;
     /// Gives a request to an account (or to nobody).

@@ -1232,6 +1232,12 @@ async fn serve(
             state.store.clone(),
             state.search.clone(),
         ));
+        // So do the staff's lists of people and employers.
+        tokio::spawn(dklik_app::directory::keep_fresh(
+            state.store.clone(),
+            state.people.clone(),
+            state.employers.clone(),
+        ));
     }
     dklik_web::serve(state, listener).await?;
     Ok(())

@@ -4,7 +4,8 @@ use crate::db::{query, query_as, query_scalar, Row, Tx};
 use crate::prelude::*;
 use crate::SqlStore;
 use dklik_app::employer_store::{
-    CheckAnswer, CheckState, EmployerCard, EmployerStore, Invitation, OfferCheck, StatusChange,
+    CheckAnswer, CheckState, EmployerCard, EmployerStore, Invitation, ListedOffer, OfferCheck,
+    StatusChange,
 };
 use dklik_domain::employer::{EmployerInput, NewSite};
 
@@ -223,6 +224,47 @@ impl EmployerStore for SqlStore {
             Key::Text(status.as_str().into()),
         )
         .await
+    }
+
+    async fn listed_offers(&self, after: i64, limit: u32) -> Result<Vec<ListedOffer>, StoreError> {
+        query(
+            "SELECT o.id, o.employer_id, o.code, o.title, o.status, s.commune FROM offers o \
+             JOIN sites s ON s.id = o.site_id WHERE o.id > $1 ORDER BY o.id LIMIT $2",
+        )
+        .bind(after)
+        .bind(i64::from(limit.clamp(1, 10_000)))
+        .fetch_all(&self.db)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(|r| {
+            Ok(ListedOffer {
+                id: OfferId(r.get("id")?),
+                employer: EmployerId(r.get("employer_id")?),
+                code: r.get("code")?,
+                title: r.get("title")?,
+                commune: r.get("commune")?,
+                status: r.code::<OfferStatus>("status")?,
+            })
+        })
+        .collect()
+    }
+
+    async fn employers_version(&self) -> Result<(i64, i64), StoreError> {
+        let r = query(
+            "SELECT (SELECT COALESCE(MAX(id), 0) FROM employers) AS e, \
+             (SELECT COALESCE(MAX(id), 0) FROM offers) AS o, \
+             (SELECT COALESCE(MAX(updated_at), 0) FROM employers) AS edited, \
+             (SELECT COALESCE(MAX(created_at), 0) FROM employers) AS made, \
+             (SELECT COALESCE(MAX(updated_at), 0) FROM offers) AS changed",
+        )
+        .fetch_one(&self.db)
+        .await
+        .map_err(db_err)?;
+        let times: [i64; 3] = [r.get("edited")?, r.get("made")?, r.get("changed")?];
+        // Both ids in one number (each far below 2^31 in any territory).
+        let ids = (r.get::<i64>("e")? << 32) ^ r.get::<i64>("o")?;
+        Ok((ids, times.into_iter().max().unwrap_or(0)))
     }
 
     async fn change_offer_status(

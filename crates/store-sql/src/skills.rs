@@ -7,8 +7,8 @@ use crate::db::{query, query_scalar, FromRow, QueryBuilder, Row, Tx};
 use crate::prelude::*;
 use crate::SqlStore;
 pub(crate) use dklik_app::skills_store::{
-    Attendance, Endorsement, Observation, ObservedActivity, PersonRow, QuestionnaireResult,
-    RomeCatalogue, SessionPerson, SkillsStore, TestResult, TestSession,
+    Attendance, Endorsement, ListedPerson, Observation, ObservedActivity, PersonRow,
+    QuestionnaireResult, RomeCatalogue, SessionPerson, SkillsStore, TestResult, TestSession,
 };
 pub(crate) use dklik_domain::rome::RomeJobItem;
 pub(crate) use dklik_domain::{
@@ -473,6 +473,48 @@ impl SkillsStore for SqlStore {
                 person,
             })
             .collect())
+    }
+
+    async fn listed_people(&self, after: i64, limit: u32) -> Result<Vec<ListedPerson>, StoreError> {
+        query(
+            "SELECT p.id, p.first_name, p.phone, p.email, p.qpv, p.last_activity_at, \
+             pp.last_name, pp.commune FROM people p LEFT JOIN person_profiles pp ON pp.person_id = p.id \
+             WHERE p.anonymised_at IS NULL AND p.id > $1 ORDER BY p.id LIMIT $2",
+        )
+        .bind(after)
+        .bind(i64::from(limit.clamp(1, 10_000)))
+        .fetch_all(&self.db)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(|r| {
+            Ok(ListedPerson {
+                id: r.id("id")?,
+                first_name: r.get::<Option<String>>("first_name")?.unwrap_or_default(),
+                last_name: r.get::<Option<String>>("last_name")?.unwrap_or_default(),
+                phone: r.get("phone")?,
+                email: r.get("email")?,
+                commune: r.get::<Option<String>>("commune")?.unwrap_or_default(),
+                qpv: r.get("qpv")?,
+                last_activity_at: r.get("last_activity_at")?,
+            })
+        })
+        .collect()
+    }
+
+    async fn people_version(&self) -> Result<(i64, i64), StoreError> {
+        // Each a look-up in an index (migration 0018), not a scan.
+        let r = query(
+            "SELECT (SELECT COALESCE(MAX(id), 0) FROM people) AS id, \
+             (SELECT COALESCE(MAX(last_activity_at), 0) FROM people) AS active, \
+             (SELECT COALESCE(MAX(anonymised_at), 0) FROM people) AS gone, \
+             (SELECT COALESCE(MAX(updated_at), 0) FROM person_profiles) AS edited",
+        )
+        .fetch_one(&self.db)
+        .await
+        .map_err(db_err)?;
+        let times: [i64; 3] = [r.get("active")?, r.get("gone")?, r.get("edited")?];
+        Ok((r.get("id")?, times.into_iter().max().unwrap_or(0)))
     }
 
     async fn add_journey_event(&self, e: &JourneyEvent) -> Result<i64, StoreError> {

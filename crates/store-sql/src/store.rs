@@ -517,27 +517,24 @@ impl Store for SqlStore {
     async fn inbox(&self, f: &InboxFilter) -> Result<Vec<InboxRow>, StoreError> {
         let mut qb = QueryBuilder::new(INBOX_SELECT);
         qb.push(" WHERE p.id = i.person_id");
-        if let Some(u) = f.assigned_to {
-            qb.push(" AND i.assigned_to = ").push_bind(u);
-        }
-        if f.unassigned {
-            qb.push(" AND i.assigned_to IS NULL");
-        }
-        if let Some(st) = f.status {
-            qb.push(" AND i.status = ").push_bind(st);
-        }
-        if let Some(day) = f.overdue_on {
-            qb.push(" AND i.status IN (")
-                .push_bind(InterestStatus::New)
-                .push(", ")
-                .push_bind(InterestStatus::Unreachable)
-                .push(") AND i.callback_due < ")
-                .push_bind(date_to_text(day));
-        }
+        push_inbox_filter(&mut qb, f);
         qb.push(" ORDER BY i.callback_due, i.id LIMIT ")
-            .push_bind(f.limit.clamp(1, 1000) as i64);
+            .push_bind(f.limit.clamp(1, 1000) as i64)
+            .push(" OFFSET ")
+            .push_bind(i64::from(f.offset));
         let rows = qb.build().fetch_all(&self.db).await.map_err(db_err)?;
         rows.iter().map(InboxRow::from_row).collect()
+    }
+
+    async fn inbox_count(&self, f: &InboxFilter) -> Result<u64, StoreError> {
+        let mut qb = QueryBuilder::new("SELECT COUNT(*) FROM interests i WHERE 1 = 1");
+        push_inbox_filter(&mut qb, f);
+        let n: i64 = qb
+            .build_query_scalar()
+            .fetch_one(&self.db)
+            .await
+            .map_err(db_err)?;
+        Ok(n.max(0) as u64)
     }
 
     async fn interest(&self, id: i64) -> Result<Option<InboxRow>, StoreError> {
@@ -778,5 +775,26 @@ impl Store for SqlStore {
                 })
             })
             .collect()
+    }
+}
+
+/// The inbox's conditions on `interests i` (after a WHERE).
+fn push_inbox_filter(qb: &mut QueryBuilder, f: &InboxFilter) {
+    if let Some(u) = f.assigned_to {
+        qb.push(" AND i.assigned_to = ").push_bind(u);
+    }
+    if f.unassigned {
+        qb.push(" AND i.assigned_to IS NULL");
+    }
+    if let Some(st) = f.status {
+        qb.push(" AND i.status = ").push_bind(st);
+    }
+    if let Some(day) = f.overdue_on {
+        qb.push(" AND i.status IN (")
+            .push_bind(InterestStatus::New)
+            .push(", ")
+            .push_bind(InterestStatus::Unreachable)
+            .push(") AND i.callback_due < ")
+            .push_bind(date_to_text(day));
     }
 }

@@ -781,6 +781,34 @@ pub async fn inbox_filters_and_workflow(store: &dyn Store) {
         free.iter().map(|r| r.interest.id).collect::<Vec<_>>(),
         vec![b]
     );
+    // Pages: a count of every page and each page from its offset, in the inbox's order.
+    let every = store
+        .inbox(&InboxFilter {
+            limit: 1000,
+            ..Default::default()
+        })
+        .await
+        .expect("inbox");
+    assert!(every.len() >= 2);
+    let count = |f: InboxFilter| async move { store.inbox_count(&f).await.expect("count") };
+    assert_eq!(count(InboxFilter::default()).await, every.len() as u64);
+    assert_eq!(
+        count(InboxFilter {
+            unassigned: true,
+            ..Default::default()
+        })
+        .await,
+        1
+    );
+    let second = store
+        .inbox(&InboxFilter {
+            limit: 1,
+            offset: 1,
+            ..Default::default()
+        })
+        .await
+        .expect("page 2");
+    assert_eq!(second[0].interest.id, every[1].interest.id);
     let late = store
         .inbox(&InboxFilter {
             overdue_on: Some(day("2026-11-29")),
@@ -1734,6 +1762,56 @@ pub async fn person_records_timeline_and_skills(store: &dyn Store) {
         .await
         .expect("s")
         .is_empty());
+    // The staff's list in memory reads the same people by pages, and its version moves with
+    // each change that shows in the list.
+    let v0 = store.people_version().await.expect("version");
+    let listed = store.listed_people(0, 10).await.expect("listed");
+    let me = listed.iter().find(|p| p.id == id).expect("listed");
+    assert_eq!(
+        (
+            me.first_name.as_str(),
+            me.last_name.as_str(),
+            me.commune.as_str(),
+            me.qpv
+        ),
+        ("Inès", "Benali", "Grande-Synthe", Some(true))
+    );
+    assert_eq!(me.last_activity_at, 200);
+    let after: Vec<_> = store.listed_people(id.0, 10).await.expect("after");
+    assert!(
+        after.iter().all(|p| p.id.0 > id.0),
+        "a page starts after the key"
+    );
+    let other = store
+        .create_person(&sample_person("Léa"), 400)
+        .await
+        .expect("another");
+    let v1 = store.people_version().await.expect("version");
+    assert!(v1.0 > v0.0 && v1.1 >= 400, "{v0:?} → {v1:?}");
+    let mut renamed = sample_person("Léane");
+    renamed.last_name = "Martin".into();
+    store
+        .update_person(other, &renamed, 450)
+        .await
+        .expect("edit");
+    let v2 = store.people_version().await.expect("version");
+    assert!(v2.1 >= 450 && v2 != v1, "{v1:?} → {v2:?}");
+    let list = dklik_app::directory::PeopleDirectory::default();
+    list.refresh(store, true).await.expect("built");
+    let found = list.find("leane martin", 0, 10).expect("ready");
+    assert_eq!((found.total, found.rows[0].id), (1, other));
+    store.erase_person(other, 500).await.expect("erase");
+    let v3 = store.people_version().await.expect("version");
+    assert!(v3.1 >= 500, "{v2:?} → {v3:?}");
+    assert!(
+        list.refresh(store, false).await.expect("rebuilt"),
+        "the version moved"
+    );
+    assert_eq!(list.find("martin", 0, 10).expect("ready").total, 0);
+    assert!(
+        !list.refresh(store, false).await.expect("same"),
+        "nothing moved"
+    );
 
     for (at, kind) in [(300, "test"), (250, "record")] {
         store

@@ -63,6 +63,12 @@ struct InboxPage {
     can_steer: bool,
     filters: Vec<(String, &'static str, bool)>,
     rows: Vec<InboxCard>,
+    /// Requests the filter keeps, on every page.
+    total: u64,
+    page: u32,
+    pages: u32,
+    prev_link: String,
+    next_link: String,
     /// Pairs of records that may be one person (advisors and admins merge them).
     duplicates: usize,
 }
@@ -73,7 +79,13 @@ pub struct InboxQuery {
     filtre: String,
     #[serde(default)]
     retard: String,
+    /// Read leniently: anything but a page number is the first page.
+    #[serde(default)]
+    page: String,
 }
+
+/// Requests per page of the inbox.
+const INBOX_PER_PAGE: u32 = 50;
 
 pub async fn inbox(
     State(st): State<SharedState>,
@@ -88,7 +100,7 @@ pub async fn inbox(
         q.filtre.as_str()
     };
     let mut f = InboxFilter {
-        limit: 500,
+        limit: INBOX_PER_PAGE,
         ..Default::default()
     };
     let current = match filtre {
@@ -109,7 +121,12 @@ pub async fn inbox(
             "nouvelles"
         }
     };
+    let total = st.store.inbox_count(&f).await?;
+    let pages = (total.div_ceil(u64::from(INBOX_PER_PAGE)).max(1)).min(u64::from(u32::MAX)) as u32;
+    let page = q.page.trim().parse::<u32>().unwrap_or(1).clamp(1, pages);
+    f.offset = (page - 1).saturating_mul(INBOX_PER_PAGE);
     let rows = st.store.inbox(&f).await?;
+    let link = |p: u32| format!("/conseil/demandes?filtre={current}&page={p}");
     let filters = [
         ("nouvelles", "Nouvelles"),
         ("miennes", "Confiées à moi"),
@@ -124,6 +141,11 @@ pub async fn inbox(
         is_admin: u.role == Role::Admin,
         can_steer: matches!(u.role, Role::Admin | Role::Advisor),
         filters,
+        total,
+        page,
+        pages,
+        prev_link: link(page.saturating_sub(1).max(1)),
+        next_link: link(page + 1),
         rows: rows
             .iter()
             .map(|r| InboxCard {

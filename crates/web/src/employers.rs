@@ -104,6 +104,13 @@ struct EmployersPage {
     paused: Vec<(i64, String, String)>,
     /// (id, name, published offers in words, fictional)
     rows: Vec<(i64, String, String, bool)>,
+    q: String,
+    /// "1 234 entreprises", or the like.
+    caption: String,
+    page: usize,
+    pages: usize,
+    prev_link: String,
+    next_link: String,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -111,6 +118,20 @@ pub struct Notice {
     #[serde(default)]
     ok: String,
 }
+
+/// The list's address: a notice, the words looked for, the page (read leniently).
+#[derive(serde::Deserialize, Default)]
+pub struct ListQuery {
+    #[serde(default)]
+    ok: String,
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    page: String,
+}
+
+/// Employers per page of the list.
+const EMPLOYERS_PER_PAGE: usize = 50;
 
 /// The employer page's address: a notice, an address to look up, or a place chosen among
 /// the geocoder's answers (it fills the site form).
@@ -135,28 +156,92 @@ pub struct ShowQuery {
 pub async fn list(
     State(st): State<SharedState>,
     Extension(ident): Extension<Identity>,
-    Query(q): Query<Notice>,
+    Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
     me(&ident)?;
-    let rows = st
-        .store
-        .employers()
-        .await?
-        .into_iter()
-        .map(|e| {
-            let n = e.published_offers;
-            (
-                e.employer.id.0,
-                e.employer.name,
-                match n {
-                    0 => "Aucune offre publiée".to_string(),
-                    1 => "1 offre publiée".to_string(),
-                    n => format!("{n} offres publiées"),
-                },
-                e.employer.fictional,
-            )
-        })
-        .collect();
+    let query: String = q.q.chars().take(100).collect();
+    let asked = q
+        .page
+        .trim()
+        .parse::<usize>()
+        .unwrap_or(1)
+        .clamp(1, 100_000);
+    let in_words = |n: u64| match n {
+        0 => "Aucune offre publiée".to_string(),
+        1 => "1 offre publiée".to_string(),
+        n => format!("{n} offres publiées"),
+    };
+    // From memory (`dklik_app::directory`); until it is built, every employer from the
+    // database, filtered by name.
+    let find = |page: usize| {
+        st.employers
+            .find(&query, (page - 1) * EMPLOYERS_PER_PAGE, EMPLOYERS_PER_PAGE)
+    };
+    let mut found = find(asked);
+    // Past the last page: the last page.
+    if let Some(last) = found
+        .as_ref()
+        .map(|f| f.total.div_ceil(EMPLOYERS_PER_PAGE).max(1))
+        .filter(|&last| last < asked)
+    {
+        found = find(last);
+    }
+    let found = match found {
+        Some(f) => dklik_app::directory::Found {
+            total: f.total,
+            rows: f
+                .rows
+                .into_iter()
+                .map(|e| (e.id.0, e.name, in_words(e.published), e.fictional))
+                .collect(),
+        },
+        None => {
+            let folded = dklik_domain::text::fold(&query);
+            let all: Vec<_> = st
+                .store
+                .employers()
+                .await?
+                .into_iter()
+                .filter(|e| {
+                    let name = dklik_domain::text::fold(&e.employer.name);
+                    folded.split_whitespace().all(|w| name.contains(w))
+                })
+                .collect();
+            let last = all.len().div_ceil(EMPLOYERS_PER_PAGE).max(1);
+            dklik_app::directory::Found {
+                total: all.len(),
+                rows: all
+                    .into_iter()
+                    .skip((asked.min(last) - 1) * EMPLOYERS_PER_PAGE)
+                    .take(EMPLOYERS_PER_PAGE)
+                    .map(|e| {
+                        let n = e.published_offers;
+                        (
+                            e.employer.id.0,
+                            e.employer.name,
+                            in_words(n),
+                            e.employer.fictional,
+                        )
+                    })
+                    .collect(),
+            }
+        }
+    };
+    let pages = found.total.div_ceil(EMPLOYERS_PER_PAGE).max(1);
+    let page = asked.min(pages);
+    let link = |p: usize| {
+        let mut url = String::from("/conseil/entreprises?");
+        if !query.is_empty() {
+            url.push_str(&format!("q={}&", crate::pages::encode(&query)));
+        }
+        format!("{url}page={p}")
+    };
+    let caption = match found.total {
+        0 => "Aucune entreprise".to_string(),
+        1 => "1 entreprise".to_string(),
+        n => format!("{n} entreprises"),
+    };
+    let rows = found.rows;
     let notice = match q.ok.as_str() {
         "cree" => "L'entreprise est ajoutée.",
         _ => "",
@@ -186,6 +271,12 @@ pub async fn list(
             to_review,
             paused,
             rows,
+            q: query.clone(),
+            caption,
+            page,
+            pages,
+            prev_link: link(page.saturating_sub(1).max(1)),
+            next_link: link(page + 1),
         }
         .render()?,
     )

@@ -87,6 +87,10 @@ pub struct AppState {
     /// The published offers in memory, for the public search (`dklik_app::search`); until it
     /// is built (or where nothing keeps it fresh, as in some tests), searches go to SQL.
     pub search: Arc<dklik_app::search::OfferIndex>,
+    /// The staff's list of people in memory (`dklik_app::directory`); SQL until built.
+    pub people: Arc<dklik_app::directory::PeopleDirectory>,
+    /// The staff's list of employers in memory (`dklik_app::directory`); SQL until built.
+    pub employers: Arc<dklik_app::directory::EmployerDirectory>,
     /// Call-back requests the database could not take in time, kept on disk until it can
     /// (`dklik_app::callbacks`; `serve --callback-queue`).
     pub callbacks: Arc<dklik_app::callbacks::CallbackQueue>,
@@ -130,6 +134,8 @@ impl AppState {
             security_contact: "securite@dklik.invalid".into(),
             max_feed_bytes: DEFAULT_MAX_FEED_BYTES,
             search: Default::default(),
+            people: Default::default(),
+            employers: Default::default(),
             callbacks: Arc::new(dklik_app::callbacks::CallbackQueue::new(
                 DEFAULT_CALLBACK_QUEUE,
             )),

@@ -126,13 +126,25 @@ struct PeoplePage {
     me: String,
     q: String,
     rows: Vec<(PersonId, String, String, String, String)>,
+    /// "12 345 personnes", or the like.
+    caption: String,
+    page: usize,
+    pages: usize,
+    prev_link: String,
+    next_link: String,
 }
 
 #[derive(serde::Deserialize, Default)]
 pub struct SearchQuery {
     #[serde(default)]
     q: String,
+    /// Read leniently: anything but a page number is the first page.
+    #[serde(default)]
+    page: String,
 }
+
+/// People per page of the staff's list.
+const PEOPLE_PER_PAGE: usize = 100;
 
 pub async fn people(
     State(st): State<SharedState>,
@@ -141,40 +153,97 @@ pub async fn people(
 ) -> Result<Response, AppError> {
     let u = me(&ident)?;
     let query: String = q.q.chars().take(100).collect();
-    let rows = st
-        .store
-        .search_people(&query, 200)
-        .await?
-        .into_iter()
-        .map(|r| {
-            let last = r
-                .profile
-                .as_ref()
-                .map(|p| p.last_name.clone())
-                .unwrap_or_default();
-            (
-                r.person.id,
-                format!("{} {last}", r.person.first_name.clone().unwrap_or_default())
-                    .trim()
-                    .to_string(),
-                r.profile
-                    .as_ref()
-                    .map(|p| p.commune.clone())
-                    .unwrap_or_default(),
-                match r.profile.as_ref().map(|p| p.qpv) {
-                    Some(true) => "oui".into(),
-                    Some(false) => "non".into(),
-                    None => "?".into(),
-                },
-                format_time(r.person.last_activity_at),
-            )
-        })
-        .collect();
+    let asked = q.page.trim().parse::<usize>().unwrap_or(1).max(1);
+    let qpv = |v: Option<bool>| match v {
+        Some(true) => "oui",
+        Some(false) => "non",
+        None => "?",
+    };
+    // From memory (`dklik_app::directory`); until it is built, from the database (the first
+    // page only, as before the list was kept in memory).
+    let find = |page: usize| {
+        st.people
+            .find(&query, (page - 1) * PEOPLE_PER_PAGE, PEOPLE_PER_PAGE)
+    };
+    let mut found = find(asked.min(100_000));
+    // Past the last page: the last page.
+    if let Some(last) = found
+        .as_ref()
+        .map(|f| f.total.div_ceil(PEOPLE_PER_PAGE).max(1))
+        .filter(|&last| last < asked)
+    {
+        found = find(last);
+    }
+    let (rows, total): (Vec<_>, usize) = match found {
+        Some(found) => (
+            found
+                .rows
+                .into_iter()
+                .map(|p| {
+                    (
+                        p.id,
+                        format!("{} {}", p.first_name, p.last_name)
+                            .trim()
+                            .to_string(),
+                        p.commune,
+                        qpv(p.qpv).to_string(),
+                        format_time(p.last_activity_at),
+                    )
+                })
+                .collect(),
+            found.total,
+        ),
+        None => {
+            let rows: Vec<_> = st
+                .store
+                .search_people(&query, PEOPLE_PER_PAGE as u32)
+                .await?
+                .into_iter()
+                .map(|r| {
+                    let (last, commune) = r
+                        .profile
+                        .as_ref()
+                        .map(|p| (p.last_name.clone(), p.commune.clone()))
+                        .unwrap_or_default();
+                    (
+                        r.person.id,
+                        format!("{} {last}", r.person.first_name.clone().unwrap_or_default())
+                            .trim()
+                            .to_string(),
+                        commune,
+                        qpv(r.profile.as_ref().map(|p| p.qpv)).to_string(),
+                        format_time(r.person.last_activity_at),
+                    )
+                })
+                .collect();
+            let n = rows.len();
+            (rows, n)
+        }
+    };
+    let pages = total.div_ceil(PEOPLE_PER_PAGE).max(1);
+    let page = asked.min(pages);
+    let link = |p: usize| {
+        let mut url = String::from("/conseil/personnes?");
+        if !query.is_empty() {
+            url.push_str(&format!("q={}&", crate::pages::encode(&query)));
+        }
+        format!("{url}page={p}")
+    };
+    let caption = match total {
+        0 => "Aucune personne".to_string(),
+        1 => "1 personne".to_string(),
+        n => format!("{n} personnes"),
+    };
     Ok(Html(
         PeoplePage {
             me: actor_label(u),
-            q: query,
+            q: query.clone(),
             rows,
+            caption,
+            page,
+            pages,
+            prev_link: link(page.saturating_sub(1).max(1)),
+            next_link: link(page + 1),
         }
         .render()?,
     )

@@ -16,6 +16,10 @@ pub struct App {
     pub screens: Arc<dklik_app::screens::ScreenHub>,
     /// The in-memory offer index; not built until a test refreshes it (searches go to SQL).
     pub search: Arc<dklik_app::search::OfferIndex>,
+    /// The staff's list of people in memory; not built until a test refreshes it (SQL).
+    pub people: Arc<dklik_app::directory::PeopleDirectory>,
+    /// The staff's list of employers in memory; not built until a test refreshes it (SQL).
+    pub employers: Arc<dklik_app::directory::EmployerDirectory>,
     /// Call-back requests kept while the database cannot take them (in the test's folder).
     pub callbacks: Arc<dklik_app::callbacks::CallbackQueue>,
     /// The database's URL.
@@ -92,12 +96,16 @@ async fn app_on_tuned(
     let state = dklik_web::AppState::with_callback_queue(state, callbacks.clone());
     let state = tune(state);
     let search = state.search.clone();
+    let people = state.people.clone();
+    let employers = state.employers.clone();
     let router = dklik_web::router(state).layer(MockConnectInfo(SocketAddr::from((PEER, 4000))));
     App {
         router,
         store,
         screens,
         search,
+        people,
+        employers,
         callbacks,
         db_url: url.to_string(),
         _dir: dir,

@@ -1,0 +1,14 @@
+-- The staff's lists at 100,000 people and requests.
+
+-- What moves the people list's version (`people_version`): each read as the end of an index.
+CREATE INDEX people_anonymised ON people (anonymised_at);
+CREATE INDEX person_profiles_updated ON person_profiles (updated_at);
+
+-- The requests' queues, each read in the order shown (call-back day, then id) from its index.
+CREATE INDEX interests_status_due ON interests (status, callback_due, id);
+CREATE INDEX interests_assigned_due ON interests (assigned_to, callback_due, id);
+
+-- What moves the employers list's version (`employers_version`).
+CREATE INDEX offers_updated ON offers (updated_at);
+CREATE INDEX employers_updated ON employers (updated_at);
+CREATE INDEX employers_created ON employers (created_at);
