@@ -39,6 +39,8 @@ pub mod screens;
 pub mod search;
 pub mod skills;
 pub mod skills_store;
+pub mod sms;
+pub mod sms_store;
 pub mod store;
 pub mod takeovers;
 pub mod words;
@@ -51,6 +53,7 @@ pub use orientation_store::OrientationStore;
 pub use people_store::PeopleStore;
 pub use screen_store::ScreenStore;
 pub use skills_store::SkillsStore;
+pub use sms_store::SmsStore;
 pub use store::{
     ApiToken, DisplayReportRow, EmployerSummary, Facets, Impression, InboxFilter, InboxRow,
     Notifications, OfferPage, OfferToSave, OutboxMessage, SaveOutcome, SessionRecord, Store,

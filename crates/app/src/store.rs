@@ -425,6 +425,7 @@ pub trait Store:
     + crate::account_store::AccountStore
     + crate::people_store::PeopleStore
     + crate::employer_store::EmployerStore
+    + crate::sms_store::SmsStore
     + Send
     + Sync
 {
@@ -508,8 +509,9 @@ pub trait Store:
     async fn interests(&self, limit: u32) -> Result<Vec<Interest>, StoreError>;
     /// Requests of the advisors' inbox, newest first.
     async fn inbox(&self, filter: &InboxFilter) -> Result<Vec<InboxRow>, StoreError>;
-    /// How many requests the filter keeps on every page (`limit` and `offset` ignored).
-    async fn inbox_count(&self, filter: &InboxFilter) -> Result<u64, StoreError>;
+    /// How many requests the filter keeps on every page (`limit` and `offset` ignored), counted
+    /// up to `cap` at most (a count costs what it counts).
+    async fn inbox_count(&self, filter: &InboxFilter, cap: u64) -> Result<u64, StoreError>;
     /// One request with its offer and assignee.
     async fn interest(&self, id: i64) -> Result<Option<InboxRow>, StoreError>;
     /// Gives a request to an account (or to nobody).

@@ -84,7 +84,15 @@ impl WordsBuilder {
         vocab.sort_by(|a, b| a.0.cmp(&b.0));
         let mut written: Vec<(String, String)> = self.written.into_iter().collect();
         written.sort();
-        Words { vocab, written }
+        written.retain(|(w, _)| !has_digit(w));
+        let spelled = (0..vocab.len() as u32)
+            .filter(|&i| !has_digit(&vocab[i as usize].0))
+            .collect();
+        Words {
+            vocab,
+            written,
+            spelled,
+        }
     }
 }
 
@@ -92,8 +100,15 @@ impl WordsBuilder {
 pub struct Words {
     /// Every word (its stem), sorted, with the documents holding it and its best weight there.
     vocab: Vec<(String, Vec<(u32, f32)>)>,
-    /// Every word of 5 letters or more as written (folded, not stemmed), with its stem.
+    /// Every word of 5 letters or more as written (folded, not stemmed), with its stem; words
+    /// with a digit left out (a typo is looked for among words, not numbers or codes).
     written: Vec<(String, String)>,
+    /// The places in `vocab` of the words without a digit, where typos are looked for.
+    spelled: Vec<u32>,
+}
+
+fn has_digit(w: &str) -> bool {
+    w.bytes().any(|b| b.is_ascii_digit())
 }
 
 impl Words {
@@ -128,11 +143,16 @@ impl Words {
         {
             take(postings, if w == term { 1.0 } else { PREFIX });
         }
+        // A number or a code is matched by its start only.
+        if has_digit(term) {
+            return;
+        }
         let near = |a: &str, b: &str| {
             let (n, m) = (a.len(), b.len());
             n >= 5 && m + 2 >= n && m <= n + 2 && one_apart(a, b)
         };
-        for (w, postings) in &self.vocab {
+        for &i in &self.spelled {
+            let (w, postings) = &self.vocab[i as usize];
             if near(term, w) {
                 take(postings, TYPO);
             }
@@ -195,7 +215,14 @@ pub fn typed_words(typed: &str) -> HashMap<String, String> {
 
 /// Whether `a` and `b` are one insertion, deletion or substitution apart (not equal).
 pub fn one_apart(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        return one_apart_in(a.as_bytes(), b.as_bytes());
+    }
     let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    one_apart_in(&a, &b)
+}
+
+fn one_apart_in<T: PartialEq>(a: &[T], b: &[T]) -> bool {
     let (short, long) = if a.len() <= b.len() {
         (&a, &b)
     } else {

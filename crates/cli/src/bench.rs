@@ -1417,3 +1417,228 @@ pub async fn index(
     );
     Ok(())
 }
+
+/// `dklik bench staff`: fills the database up to `people` people (half with an advisor's record,
+/// half from call-back requests, each of those with two requests: `people` requests in all),
+/// then times the staff's lists: building them in memory, and searches and pages from memory
+/// beside the same through SQL.
+pub async fn staff(
+    store: &std::sync::Arc<dyn dklik_app::Store>,
+    people: usize,
+    rounds: usize,
+    fill_only: bool,
+    parallel: usize,
+) -> anyhow::Result<()> {
+    use dklik_domain::interest::{Channel, InterestForm, NewInterest};
+    const FIRST: [&str; 12] = [
+        "Inès", "Karim", "Léa", "Mehdi", "Sarah", "Kevin", "Chloé", "Yanis", "Manon", "Nadia",
+        "Thomas", "Océane",
+    ];
+    const LAST: [&str; 10] = [
+        "Benali",
+        "Dupont",
+        "Lefebvre",
+        "Martin",
+        "Vandenbussche",
+        "Dewaele",
+        "Bouchaïb",
+        "Leclercq",
+        "Haddad",
+        "Vermeersch",
+    ];
+    const COMMUNES: [&str; 6] = [
+        "Dunkerque",
+        "Grande-Synthe",
+        "Gravelines",
+        "Coudekerque-Branche",
+        "Loon-Plage",
+        "Saint-Pol-sur-Mer",
+    ];
+    let have = store.people_version().await?.0.max(0) as usize;
+    let start = std::time::Instant::now();
+    let t0 = dklik_app::unix_now() - 400 * 86_400;
+    let first_day = time::macros::date!(2026 - 11 - 01);
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut made = 0usize;
+    for i in have..people {
+        let store = store.clone();
+        let phone = format!(
+            "06 {:02} {:02} {:02} {:02}",
+            (i / 1_000_000) % 100 + 10,
+            (i / 10_000) % 100,
+            (i / 100) % 100,
+            i % 100
+        );
+        let (first, last) = (FIRST[i % FIRST.len()], LAST[(i / FIRST.len()) % LAST.len()]);
+        let first = first.to_string();
+        let commune = COMMUNES[i % COMMUNES.len()];
+        let at = t0 + (i as i64 * 337) % (400 * 86_400);
+        tasks.spawn(async move {
+            if i % 2 == 0 {
+                let p = dklik_domain::PersonForm {
+                    prenom: first,
+                    nom: format!("{last}-{}", i % 500),
+                    telephone: phone,
+                    commune: commune.into(),
+                    mobilite: vec!["bus".into()],
+                    ..Default::default()
+                }
+                .validate(|_| None)
+                .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+                store.create_person(&p, at).await?;
+            } else {
+                let form = InterestForm {
+                    first_name: first,
+                    phone,
+                    email: String::new(),
+                    best_time: "indifferent".into(),
+                    consent: true,
+                };
+                let n = NewInterest::from_form(&form, None, Channel::Website, "bench")
+                    .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+                let due = first_day + time::Duration::days((i % 60) as i64);
+                for k in 0..2 {
+                    store.add_interest(&n, at + k, due).await?;
+                }
+            }
+            anyhow::Ok(())
+        });
+        made += 1;
+        if tasks.len() >= parallel.max(1) {
+            tasks.join_next().await.expect("a task")??;
+        }
+        if made.is_multiple_of(10_000) {
+            eprintln!(
+                "{made} people made ({:.0} s)",
+                start.elapsed().as_secs_f64()
+            );
+        }
+    }
+    while let Some(r) = tasks.join_next().await {
+        r??;
+    }
+    if made > 0 {
+        println!(
+            "{made} people made in {:.0} s",
+            start.elapsed().as_secs_f64()
+        );
+    }
+    if fill_only {
+        return Ok(());
+    }
+    let before = rss_mib();
+    let list = dklik_app::directory::PeopleDirectory::default();
+    let employers = dklik_app::directory::EmployerDirectory::default();
+    let (mut p_build, mut e_build) = (Vec::new(), Vec::new());
+    for _ in 0..rounds.max(1) {
+        let t = Instant::now();
+        list.refresh(store.as_ref(), true).await?;
+        p_build.push(t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        employers.refresh(store.as_ref(), true).await?;
+        e_build.push(t.elapsed().as_secs_f64());
+    }
+    p_build.sort_by(f64::total_cmp);
+    e_build.sort_by(f64::total_cmp);
+    let everyone = list.find("", 0, 1).map_or(0, |f| f.total);
+    let all_employers = employers.find("", 0, 1).map_or(0, |f| f.total);
+    println!(
+        "{everyone} people, {all_employers} employers; lists built in {:.2} s and {:.2} s (median of {}); memory {:.0} MiB before, {:.0} MiB with both",
+        p_build[p_build.len() / 2],
+        e_build[e_build.len() / 2],
+        p_build.len(),
+        before,
+        rss_mib()
+    );
+    let queries = [
+        "benali",
+        "Benali Inès",
+        "dupont",
+        "lefebvre",
+        "vandenbusche",
+        "haddad karim",
+        "bouchaib",
+        "océane",
+        "oceane",
+        "chloe martin",
+        "06 10 00",
+        "0610",
+        "06 10 12 34",
+        "+33 6 10",
+        "grande-synthe",
+        "gravelines leclercq",
+        "loon plage",
+        "yanis",
+        "inconnu",
+        "",
+    ];
+    let time = |f: &mut dyn FnMut()| {
+        let t = Instant::now();
+        f();
+        t.elapsed().as_micros() as u64
+    };
+    let (mut mem, mut sql) = (Vec::new(), Vec::new());
+    for _ in 0..5 {
+        for q in queries {
+            mem.push(time(&mut || {
+                let _ = list.find(q, 0, 100);
+            }));
+            let t = Instant::now();
+            store.search_people(q, 100).await?;
+            sql.push(t.elapsed().as_micros() as u64);
+        }
+    }
+    let line = |label: &str, v: &mut Vec<u64>| {
+        println!(
+            "{label:<40} median {:>8.2} ms  p99 {:>8.2} ms",
+            percentile(v, 0.5) as f64 / 1000.0,
+            percentile(v, 0.99) as f64 / 1000.0
+        );
+    };
+    line("people search, from memory", &mut mem);
+    line("people search, SQL (before)", &mut sql);
+    let mut emp = Vec::new();
+    for _ in 0..5 {
+        for q in [
+            "nord",
+            "soudeur",
+            "cariste 12",
+            "littoral 3",
+            "dunkerque",
+            "zzz",
+            "",
+        ] {
+            emp.push(time(&mut || {
+                let _ = employers.find(q, 0, 50);
+            }));
+        }
+    }
+    line("employers search, from memory", &mut emp);
+    let today = dklik_app::today_paris();
+    let mut inbox = Vec::new();
+    let mut queue = 0;
+    for _ in 0..5 {
+        // The pages the inbox gives: the first 20 of each filter.
+        for (page, late) in [
+            (0u32, false),
+            (1, false),
+            (19, false),
+            (0, true),
+            (19, true),
+        ] {
+            let f = dklik_app::InboxFilter {
+                status: (!late).then_some(dklik_domain::InterestStatus::New),
+                overdue_on: late.then_some(today),
+                limit: 50,
+                offset: page * 50,
+                ..Default::default()
+            };
+            let t = Instant::now();
+            queue = store.inbox_count(&f, 1_001).await?;
+            store.inbox(&f).await?;
+            inbox.push(t.elapsed().as_micros() as u64);
+        }
+    }
+    line(&format!("requests page, SQL ({queue} late)"), &mut inbox);
+    Ok(())
+}

@@ -448,6 +448,153 @@ struct MailArgs {
     /// restarting, held by an import); written to the database, once, when it answers again.
     #[arg(long, env = "DKLIK_CALLBACK_QUEUE", default_value = dklik_web::DEFAULT_CALLBACK_QUEUE)]
     callback_queue: PathBuf,
+    #[command(flatten)]
+    sms: SmsArgs,
+}
+
+/// Text messages through providers (without any, they are written to --sms-dir).
+#[derive(clap::Args, Clone)]
+struct SmsArgs {
+    /// SMS providers in order of preference, separated by commas: `brevo`, `twilio`; the next
+    /// one takes a message when one fails or does not answer in time.
+    #[arg(long, env = "DKLIK_SMS_PROVIDERS", value_delimiter = ',')]
+    sms_providers: Vec<String>,
+    /// The sender name shown on the phone (3 to 11 letters or digits).
+    #[arg(long, env = "DKLIK_SMS_SENDER", default_value = "DKLIK")]
+    sms_sender: String,
+    #[arg(long, env = "DKLIK_BREVO_API_KEY", hide_env_values = true)]
+    brevo_api_key: Option<String>,
+    #[arg(long, env = "DKLIK_BREVO_URL", default_value = "https://api.brevo.com")]
+    brevo_url: String,
+    #[arg(long, env = "DKLIK_TWILIO_ACCOUNT_SID")]
+    twilio_account_sid: Option<String>,
+    #[arg(long, env = "DKLIK_TWILIO_AUTH_TOKEN", hide_env_values = true)]
+    twilio_auth_token: Option<String>,
+    #[arg(
+        long,
+        env = "DKLIK_TWILIO_URL",
+        default_value = "https://api.twilio.com"
+    )]
+    twilio_url: String,
+    /// The price of one message part per provider, in euros, recorded with each message
+    /// (`brevo=0.045,twilio=0.08`).
+    #[arg(long, env = "DKLIK_SMS_PRICES", value_delimiter = ',')]
+    sms_prices: Vec<String>,
+    /// The secret the providers' delivery receipts carry: give them
+    /// PUBLIC_URL/sms/accuses/PROVIDER?cle=SECRET (set on each message sent).
+    #[arg(long, env = "DKLIK_SMS_RECEIPTS_SECRET", hide_env_values = true)]
+    sms_receipts_secret: Option<String>,
+    /// Seconds to wait for a provider's answer.
+    #[arg(long, env = "DKLIK_SMS_TIMEOUT_SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=120))]
+    sms_timeout_seconds: u64,
+}
+
+impl Default for SmsArgs {
+    fn default() -> Self {
+        Self {
+            sms_providers: Vec::new(),
+            sms_sender: "DKLIK".into(),
+            brevo_api_key: None,
+            brevo_url: "https://api.brevo.com".into(),
+            twilio_account_sid: None,
+            twilio_auth_token: None,
+            twilio_url: "https://api.twilio.com".into(),
+            sms_prices: Vec::new(),
+            sms_receipts_secret: None,
+            sms_timeout_seconds: 10,
+        }
+    }
+}
+
+impl SmsArgs {
+    /// The providers as configured (none: texts go to the folder), each setting checked.
+    fn providers(&self, base_url: &str) -> Result<dklik_app::sms::Providers> {
+        use dklik_app::sms::{Brevo, ProviderSettings, Twilio};
+        let sender = dklik_domain::sms::sender_name(&self.sms_sender)
+            .map_err(|e| anyhow::anyhow!("--sms-sender : {e}"))?;
+        if let Some(k) = &self.sms_receipts_secret {
+            if k.len() < 16
+                || !k
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            {
+                anyhow::bail!("--sms-receipts-secret : 16 caractères au moins, lettres sans accent, chiffres, - et _ seulement");
+            }
+        }
+        let mut prices = std::collections::HashMap::new();
+        for p in &self.sms_prices {
+            let (name, euros) = p.split_once('=').ok_or_else(|| {
+                anyhow::anyhow!("--sms-prices : « {p} » devrait s'écrire fournisseur=prix, par exemple brevo=0.045")
+            })?;
+            let euros: f64 = euros
+                .trim()
+                .parse()
+                .ok()
+                .filter(|e: &f64| e.is_finite() && *e >= 0.0 && *e < 10.0)
+                .ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "--sms-prices : « {euros} » n'est pas un prix en euros (par exemple 0.045)"
+                    )
+                })?;
+            prices.insert(
+                name.trim().to_string(),
+                (euros * 1_000_000.0).round() as i64,
+            );
+        }
+        let settings = |name: &str, url: &str| -> Result<ProviderSettings> {
+            if !(url.starts_with("https://") || url.starts_with("http://")) {
+                anyhow::bail!("l'adresse de {name} doit commencer par https:// : « {url} »");
+            }
+            Ok(ProviderSettings {
+                base_url: url.to_string(),
+                sender: sender.clone(),
+                receipts_url: self.sms_receipts_secret.as_ref().map(|k| {
+                    format!(
+                        "{}/sms/accuses/{name}?cle={k}",
+                        base_url.trim_end_matches('/')
+                    )
+                }),
+                part_price_micro_eur: prices.get(name).copied(),
+                timeout: std::time::Duration::from_secs(self.sms_timeout_seconds),
+            })
+        };
+        let mut list: Vec<Arc<dyn dklik_app::sms::SmsProvider>> = Vec::new();
+        for name in self
+            .sms_providers
+            .iter()
+            .map(|n| n.trim())
+            .filter(|n| !n.is_empty())
+        {
+            match name {
+                "brevo" => {
+                    let key = self.brevo_api_key.as_deref().filter(|k| !k.is_empty()).ok_or_else(|| {
+                        anyhow::anyhow!("Brevo est choisi pour les SMS mais sa clé manque (--brevo-api-key ou DKLIK_BREVO_API_KEY)")
+                    })?;
+                    list.push(Arc::new(Brevo::new(
+                        settings("brevo", &self.brevo_url)?,
+                        key,
+                    )));
+                }
+                "twilio" => {
+                    let (Some(sid), Some(token)) = (
+                        self.twilio_account_sid.as_deref().filter(|s| !s.is_empty()),
+                        self.twilio_auth_token.as_deref().filter(|s| !s.is_empty()),
+                    ) else {
+                        anyhow::bail!("Twilio est choisi pour les SMS mais son identifiant ou son jeton manque (--twilio-account-sid, --twilio-auth-token)");
+                    };
+                    list.push(Arc::new(Twilio::new(
+                        settings("twilio", &self.twilio_url)?,
+                        sid,
+                        token,
+                    )));
+                }
+                other => anyhow::bail!(
+                    "--sms-providers : « {other} » n'est pas un fournisseur connu (brevo, twilio)"
+                ),
+            }
+        }
+        Ok(dklik_app::sms::Providers(list))
+    }
 }
 
 #[derive(Subcommand)]
@@ -514,6 +661,21 @@ enum BenchWhat {
         db: String,
         #[arg(long, default_value_t = 3)]
         rounds: usize,
+    },
+    /// The staff's lists (people, employers, requests) at size: fills the database, then times
+    /// the lists in memory beside SQL.
+    Staff {
+        #[arg(long, env = "DKLIK_DB", default_value = DEFAULT_DB)]
+        db: String,
+        /// People in the database at least (made when fewer): half with an advisor's record,
+        /// half from call-back requests (two requests each).
+        #[arg(long, default_value_t = 100_000)]
+        people: usize,
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+        /// Only fill the database.
+        #[arg(long)]
+        fill_only: bool,
     },
     /// The time to take in one large GTFS-realtime feed (and the same vehicles in SIRI-VM).
     Feed {
@@ -707,6 +869,7 @@ async fn run(cli: Cli) -> Result<()> {
                 mail_dir: demo::mail_dir(&db),
                 sms_dir: demo::mail_dir(&db).with_file_name("sms"),
                 callback_queue: demo::mail_dir(&db).with_file_name("rappels-en-attente.jsonl"),
+                sms: SmsArgs::default(),
             };
             serve(
                 store,
@@ -783,6 +946,19 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Bench {
             what: BenchWhat::Index { db, rounds },
         } => bench::index(&open_store(&db).await?, rounds).await,
+        Command::Bench {
+            what:
+                BenchWhat::Staff {
+                    db,
+                    people,
+                    rounds,
+                    fill_only,
+                },
+        } => {
+            // SQLite takes one writer at a time: filling it from several tasks only waits.
+            let parallel = if db.starts_with("sqlite:") { 1 } else { 8 };
+            bench::staff(&open_store(&db).await?, people, rounds, fill_only, parallel).await
+        }
         Command::Bench {
             what:
                 BenchWhat::Feed {
@@ -1022,6 +1198,28 @@ async fn serve(
         .with_context(|| format!("impossible d'écouter sur {listen}"))?;
     let addr = listener.local_addr()?;
     let base = public_url.unwrap_or_else(|| format!("http://{addr}"));
+    let providers = mail.sms.providers(&base)?;
+    // With providers, texts wait in the database's queue and a task hands them over; without,
+    // they are written to the folder.
+    let sms: Arc<dyn dklik_app::orientation::SmsSender> = if providers.0.is_empty() {
+        say!(
+            "SMS : écrits dans {} (pas de fournisseur configuré)",
+            mail.sms_dir.display()
+        );
+        Arc::new(dklik_app::orientation::FolderSms {
+            dir: mail.sms_dir.clone(),
+        })
+    } else {
+        let names: Vec<&str> = providers.0.iter().map(|p| p.name()).collect();
+        say!("SMS : envoyés par {} (dans cet ordre)", names.join(", "));
+        tokio::spawn(dklik_app::sms::keep_sending(
+            store.clone(),
+            providers.clone(),
+        ));
+        Arc::new(dklik_app::sms::QueuedSms {
+            store: store.clone(),
+        })
+    };
     match &mail.smtp {
         Some(s) => say!("Courriels : relais SMTP {s}"),
         None => say!(
@@ -1035,9 +1233,7 @@ async fn serve(
         base_url: base.clone(),
         retention_months,
         daily_hour: 8,
-        sms: Arc::new(dklik_app::orientation::FolderSms {
-            dir: mail.sms_dir.clone(),
-        }),
+        sms: sms.clone(),
     };
     tokio::spawn(async move {
         loop {
@@ -1180,12 +1376,7 @@ async fn serve(
         }
     });
     let state = dklik_web::AppState::new(store, &base, retention_months, screens);
-    let state = dklik_web::AppState::with_sms(
-        state,
-        Arc::new(dklik_app::orientation::FolderSms {
-            dir: mail.sms_dir.clone(),
-        }),
-    );
+    let state = dklik_web::AppState::with_sms(state, sms, mail.sms.sms_receipts_secret.clone());
     let state = dklik_web::AppState::with_map_tiles(state, map_tiles);
     let state = dklik_web::AppState::with_geocoder(state, geocoder);
     let state = dklik_web::AppState::with_security(state, key, proxies);

@@ -1295,6 +1295,74 @@ fn france_travail_settings_are_checked_at_start() {
     assert!(text(&o).contains("« Dunkerque »"), "{}", text(&o));
 }
 
+/// Each wrong text-message setting stops the server at start with a sentence that names it.
+#[test]
+fn sms_settings_are_checked_at_start() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = format!("sqlite://{}", dir.path().join("sms.db").display());
+    for (args, said) in [
+        (vec!["--sms-providers", "brevo"], "sa clé manque"),
+        (
+            vec!["--sms-providers", "twilio", "--twilio-account-sid", "AC1"],
+            "son jeton manque",
+        ),
+        (
+            vec!["--sms-providers", "brevo,orange", "--brevo-api-key", "k"],
+            "« orange » n'est pas un fournisseur connu",
+        ),
+        (
+            vec![
+                "--sms-providers",
+                "brevo",
+                "--brevo-api-key",
+                "k",
+                "--sms-sender",
+                "Dunkerque Emploi",
+            ],
+            "de 3 à 11 caractères",
+        ),
+        (
+            vec![
+                "--sms-providers",
+                "brevo",
+                "--brevo-api-key",
+                "k",
+                "--sms-receipts-secret",
+                "court",
+            ],
+            "16 caractères au moins",
+        ),
+        (
+            vec![
+                "--sms-providers",
+                "brevo",
+                "--brevo-api-key",
+                "k",
+                "--sms-prices",
+                "brevo=beaucoup",
+            ],
+            "n'est pas un prix",
+        ),
+        (
+            vec![
+                "--sms-providers",
+                "brevo",
+                "--brevo-api-key",
+                "k",
+                "--brevo-url",
+                "ftp://x",
+            ],
+            "doit commencer par https://",
+        ),
+    ] {
+        let mut all = vec!["serve", "--db", &db, "--listen", "127.0.0.1:0"];
+        all.extend(args.iter().copied());
+        let o = dklik(&all);
+        assert!(!o.status.success(), "{args:?}");
+        assert!(text(&o).contains(said), "{args:?}: {}", text(&o));
+    }
+}
+
 /// The territory's places file imports (twice: known places are updated), a bad one is refused.
 #[test]
 fn the_territory_places_import_and_a_bad_file_is_refused() {

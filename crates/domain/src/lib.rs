@@ -22,6 +22,7 @@ pub mod orientation;
 pub mod privacy;
 pub mod rome;
 pub mod skills;
+pub mod sms;
 pub mod suggest;
 pub mod text;
 

@@ -27,6 +27,7 @@ pub mod people;
 mod prelude;
 pub mod screens;
 pub mod skills;
+pub mod sms;
 pub mod store;
 
 /// The store: a [`db::Db`] and the contracts implemented over it.

@@ -507,7 +507,7 @@ impl SkillsStore for SqlStore {
         let r = query(
             "SELECT (SELECT COALESCE(MAX(id), 0) FROM people) AS id, \
              (SELECT COALESCE(MAX(last_activity_at), 0) FROM people) AS active, \
-             (SELECT COALESCE(MAX(anonymised_at), 0) FROM people) AS gone, \
+             (SELECT COALESCE(MAX(anonymised_at), 0) FROM people WHERE anonymised_at IS NOT NULL) AS gone, \
              (SELECT COALESCE(MAX(updated_at), 0) FROM person_profiles) AS edited",
         )
         .fetch_one(&self.db)

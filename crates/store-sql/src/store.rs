@@ -517,7 +517,11 @@ impl Store for SqlStore {
     async fn inbox(&self, f: &InboxFilter) -> Result<Vec<InboxRow>, StoreError> {
         let mut qb = QueryBuilder::new(INBOX_SELECT);
         qb.push(" WHERE p.id = i.person_id");
-        push_inbox_filter(&mut qb, f);
+        push_inbox_filter(
+            &mut qb,
+            f,
+            i64::from(f.offset) + i64::from(f.limit.clamp(1, 1000)),
+        );
         qb.push(" ORDER BY i.callback_due, i.id LIMIT ")
             .push_bind(f.limit.clamp(1, 1000) as i64)
             .push(" OFFSET ")
@@ -526,9 +530,13 @@ impl Store for SqlStore {
         rows.iter().map(InboxRow::from_row).collect()
     }
 
-    async fn inbox_count(&self, f: &InboxFilter) -> Result<u64, StoreError> {
-        let mut qb = QueryBuilder::new("SELECT COUNT(*) FROM interests i WHERE 1 = 1");
-        push_inbox_filter(&mut qb, f);
+    async fn inbox_count(&self, f: &InboxFilter, cap: u64) -> Result<u64, StoreError> {
+        let mut qb =
+            QueryBuilder::new("SELECT COUNT(*) FROM (SELECT 1 AS one FROM interests i WHERE 1 = 1");
+        push_inbox_filter(&mut qb, f, i64::try_from(cap).unwrap_or(i64::MAX));
+        qb.push(" LIMIT ")
+            .push_bind(i64::try_from(cap).unwrap_or(i64::MAX))
+            .push(") AS kept");
         let n: i64 = qb
             .build_query_scalar()
             .fetch_one(&self.db)
@@ -778,8 +786,9 @@ impl Store for SqlStore {
     }
 }
 
-/// The inbox's conditions on `interests i` (after a WHERE).
-fn push_inbox_filter(qb: &mut QueryBuilder, f: &InboxFilter) {
+/// The inbox's conditions on `interests i` (after a WHERE); `window`: the rows the caller reads
+/// at most, in the inbox's order.
+fn push_inbox_filter(qb: &mut QueryBuilder, f: &InboxFilter, window: i64) {
     if let Some(u) = f.assigned_to {
         qb.push(" AND i.assigned_to = ").push_bind(u);
     }
@@ -788,6 +797,30 @@ fn push_inbox_filter(qb: &mut QueryBuilder, f: &InboxFilter) {
     }
     if let Some(st) = f.status {
         qb.push(" AND i.status = ").push_bind(st);
+    }
+    let alone = f.assigned_to.is_none() && !f.unassigned && f.status.is_none();
+    if let (Some(day), true) = (f.overdue_on, alone) {
+        // The late requests alone: the first `window` of each waiting state, each read in order
+        // from its index, then merged (the two states' rows together would all be sorted).
+        let day = date_to_text(day);
+        qb.push(" AND i.id IN (");
+        for (n, st) in [InterestStatus::New, InterestStatus::Unreachable]
+            .into_iter()
+            .enumerate()
+        {
+            if n > 0 {
+                qb.push(" UNION ALL ");
+            }
+            qb.push("SELECT id FROM (SELECT id FROM interests WHERE status = ")
+                .push_bind(st)
+                .push(" AND callback_due < ")
+                .push_bind(day.clone())
+                .push(" ORDER BY callback_due, id LIMIT ")
+                .push_bind(window)
+                .push(format!(") AS w{n}"));
+        }
+        qb.push(")");
+        return;
     }
     if let Some(day) = f.overdue_on {
         qb.push(" AND i.status IN (")

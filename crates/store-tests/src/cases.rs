@@ -790,8 +790,16 @@ pub async fn inbox_filters_and_workflow(store: &dyn Store) {
         .await
         .expect("inbox");
     assert!(every.len() >= 2);
-    let count = |f: InboxFilter| async move { store.inbox_count(&f).await.expect("count") };
+    let count = |f: InboxFilter| async move { store.inbox_count(&f, 1_000).await.expect("count") };
     assert_eq!(count(InboxFilter::default()).await, every.len() as u64);
+    assert_eq!(
+        store
+            .inbox_count(&InboxFilter::default(), 1)
+            .await
+            .expect("capped"),
+        1,
+        "counted up to the cap"
+    );
     assert_eq!(
         count(InboxFilter {
             unassigned: true,
@@ -4501,4 +4509,126 @@ pub async fn screen_health_takeovers_and_proof_of_play(store: &dyn Store) {
     let list = store.takeovers(t0 + 10).await.expect("list");
     assert_eq!(list[0].ended_at, Some(t0 + 20));
     assert!(!list[0].active(t0 + 25) && list[1].active(t0 + 8000));
+}
+
+/// Text messages: queued with their encoding and parts, due in order, retried, taken by a
+/// provider with its reference and cost, moved by a receipt once (a replay counts once, a late
+/// "undelivered" does not undo "delivered"), given up; counts per state.
+pub async fn sms_queue_states_and_receipts(store: &dyn Store) {
+    use dklik_app::sms_store::{NewSms, ReceiptOutcome, SmsState};
+    use dklik_domain::sms::{Encoding, Purpose};
+    let new = |to: &str, not_before: i64| NewSms {
+        to: to.into(),
+        body: "Bonjour".into(),
+        purpose: Purpose::Transactional,
+        person: None,
+        not_before,
+    };
+    let a = store
+        .queue_sms(&new("33611111111", 100), Encoding::Gsm7, 1, 100)
+        .await
+        .expect("a");
+    let b = store
+        .queue_sms(&new("33622222222", 500), Encoding::Ucs2, 3, 100)
+        .await
+        .expect("b");
+    let due: Vec<i64> = store
+        .due_sms(200, 10)
+        .await
+        .expect("due")
+        .iter()
+        .map(|m| m.id)
+        .collect();
+    assert_eq!(due, vec![a], "b waits until 500");
+    let m = store.sms_message(b).await.expect("b").expect("there");
+    assert_eq!(
+        (m.encoding.as_str(), m.parts, m.state, m.next_attempt_at),
+        ("ucs2", 3, SmsState::Queued, 500)
+    );
+    store
+        .sms_retry(a, "Brevo répond 503", 260)
+        .await
+        .expect("retry");
+    assert!(store.due_sms(200, 10).await.expect("due").is_empty());
+    let m = store.sms_message(a).await.expect("a").expect("there");
+    assert_eq!(
+        (m.attempts, m.last_error.as_deref()),
+        (1, Some("Brevo répond 503"))
+    );
+    store
+        .sms_sent(a, "brevo", "42", Some(45_000), 270)
+        .await
+        .expect("sent");
+    let m = store.sms_message(a).await.expect("a").expect("there");
+    assert_eq!(
+        (
+            m.state,
+            m.provider.as_deref(),
+            m.provider_ref.as_deref(),
+            m.cost_micro_eur,
+            m.attempts,
+            m.sent_at
+        ),
+        (
+            SmsState::Sent,
+            Some("brevo"),
+            Some("42"),
+            Some(45_000),
+            2,
+            Some(270)
+        )
+    );
+    // A sent message is not due again, nor sent twice.
+    assert!(store
+        .due_sms(1_000, 10)
+        .await
+        .expect("due")
+        .iter()
+        .all(|m| m.id != a));
+    let receipt = |r: &'static str, key: &'static str, ok: bool| async move {
+        store
+            .sms_receipt("brevo", r, key, ok, 300)
+            .await
+            .expect("receipt")
+    };
+    assert_eq!(
+        receipt("42", "42:delivered", true).await,
+        ReceiptOutcome::Applied
+    );
+    assert_eq!(
+        receipt("42", "42:delivered", true).await,
+        ReceiptOutcome::Replayed
+    );
+    assert_eq!(
+        receipt("42", "42:failed", false).await,
+        ReceiptOutcome::Applied
+    );
+    assert_eq!(
+        store.sms_message(a).await.expect("a").expect("t").state,
+        SmsState::Delivered,
+        "stays delivered"
+    );
+    assert_eq!(
+        receipt("999", "999:delivered", true).await,
+        ReceiptOutcome::Unknown
+    );
+    assert_eq!(
+        store
+            .sms_receipt("twilio", "42", "42:delivered", true, 300)
+            .await
+            .expect("r"),
+        ReceiptOutcome::Unknown,
+        "another provider's reference"
+    );
+    store
+        .sms_failed(b, "refusé partout", 600)
+        .await
+        .expect("failed");
+    let m = store.sms_message(b).await.expect("b").expect("there");
+    assert_eq!((m.state, m.done_at), (SmsState::Failed, Some(600)));
+    let counts = store.sms_counts().await.expect("counts");
+    assert_eq!(
+        counts,
+        vec![(SmsState::Delivered, 1), (SmsState::Failed, 1)]
+    );
 }

@@ -63,4 +63,5 @@ contract!(
     france_travail_seen_and_gone,
     gtfs_version_moves_on_each_import,
     screen_health_takeovers_and_proof_of_play,
+    sms_queue_states_and_receipts,
 );

@@ -63,8 +63,10 @@ struct InboxPage {
     can_steer: bool,
     filters: Vec<(String, &'static str, bool)>,
     rows: Vec<InboxCard>,
-    /// Requests the filter keeps, on every page.
+    /// Requests the filter keeps, on every page (up to `INBOX_COUNTED`).
     total: u64,
+    /// More than that.
+    more: bool,
     page: u32,
     pages: u32,
     prev_link: String,
@@ -86,6 +88,8 @@ pub struct InboxQuery {
 
 /// Requests per page of the inbox.
 const INBOX_PER_PAGE: u32 = 50;
+/// Requests counted and given by pages, at most.
+const INBOX_COUNTED: u64 = 1_000;
 
 pub async fn inbox(
     State(st): State<SharedState>,
@@ -121,8 +125,12 @@ pub async fn inbox(
             "nouvelles"
         }
     };
-    let total = st.store.inbox_count(&f).await?;
-    let pages = (total.div_ceil(u64::from(INBOX_PER_PAGE)).max(1)).min(u64::from(u32::MAX)) as u32;
+    // Counted up to a thousand: beyond, filters serve better than pages.
+    let total = st.store.inbox_count(&f, INBOX_COUNTED + 1).await?;
+    let pages = total
+        .min(INBOX_COUNTED)
+        .div_ceil(u64::from(INBOX_PER_PAGE))
+        .max(1) as u32;
     let page = q.page.trim().parse::<u32>().unwrap_or(1).clamp(1, pages);
     f.offset = (page - 1).saturating_mul(INBOX_PER_PAGE);
     let rows = st.store.inbox(&f).await?;
@@ -141,7 +149,8 @@ pub async fn inbox(
         is_admin: u.role == Role::Admin,
         can_steer: matches!(u.role, Role::Admin | Role::Advisor),
         filters,
-        total,
+        total: total.min(INBOX_COUNTED),
+        more: total > INBOX_COUNTED,
         page,
         pages,
         prev_link: link(page.saturating_sub(1).max(1)),

@@ -29,6 +29,7 @@ mod screens;
 mod security;
 pub mod server;
 mod skills;
+mod sms;
 mod views;
 
 use axum::Router;
@@ -74,6 +75,9 @@ pub struct AppState {
     pub reach: Arc<dklik_app::journeys::Reach>,
     /// Text messages (cancellations, a place freed); the server sets it with `with_sms`.
     pub sms: Arc<dyn dklik_app::orientation::SmsSender>,
+    /// The shared secret the SMS providers' receipts carry (`serve --sms-receipts-secret`);
+    /// none: receipts are not taken.
+    pub sms_receipts_secret: Option<String>,
     /// The server's secret key (a person's codes are kept as HMACs under it).
     pub key: dklik_app::auth::ServerKey,
     /// Reverse proxies whose forwarded addresses are believed (`serve --trusted-proxy`).
@@ -130,6 +134,7 @@ impl AppState {
                 dir: std::env::temp_dir().join("dklik-sms"),
             }),
             key: dklik_app::auth::ServerKey::ephemeral(),
+            sms_receipts_secret: None,
             trusted_proxies: Vec::new(),
             security_contact: "securite@dklik.invalid".into(),
             max_feed_bytes: DEFAULT_MAX_FEED_BYTES,
@@ -239,10 +244,12 @@ impl AppState {
     pub fn with_sms(
         state: SharedState,
         sms: Arc<dyn dklik_app::orientation::SmsSender>,
+        receipts_secret: Option<String>,
     ) -> SharedState {
         match Arc::try_unwrap(state) {
             Ok(mut s) => {
                 s.sms = sms;
+                s.sms_receipts_secret = receipts_secret.filter(|k| !k.is_empty());
                 Arc::new(s)
             }
             Err(shared) => shared,

@@ -87,6 +87,7 @@ pub fn all() -> Vec<Route> {
         crate::employers::routes(),
         crate::links::routes(),
         crate::places::routes(),
+        crate::sms::routes(),
     ]
     .into_iter()
     .flatten()

@@ -1,0 +1,206 @@
+//! `dklik_app::SmsStore` for [`SqlStore`]: the text messages' queue and states, and the
+//! delivery receipts taken into account once.
+
+use crate::db::{query, query_scalar, FromRow, Row};
+#[allow(unused_imports)]
+use crate::prelude::*;
+use crate::SqlStore;
+use dklik_app::sms_store::{NewSms, ReceiptOutcome, SmsMessage, SmsState, SmsStore};
+use dklik_domain::sms::Encoding;
+
+const SMS_SELECT: &str = "SELECT id, to_phone, body, purpose, person_id, state, encoding, parts, \
+    provider, provider_ref, cost_micro_eur, attempts, next_attempt_at, created_at, sent_at, \
+    done_at, last_error FROM sms_messages";
+
+impl FromRow for SmsMessage {
+    fn from_row(r: &Row) -> Result<Self, StoreError> {
+        let state: String = r.get("state")?;
+        Ok(SmsMessage {
+            id: r.get("id")?,
+            to: r.get("to_phone")?,
+            body: r.get("body")?,
+            purpose: r.get("purpose")?,
+            person: r.id("person_id")?,
+            state: SmsState::parse(&state)
+                .ok_or_else(|| StoreError::Backend(format!("état de SMS inconnu : {state}")))?,
+            encoding: r.get("encoding")?,
+            parts: r.get::<i64>("parts")?.clamp(0, i64::from(u32::MAX)) as u32,
+            provider: r.get("provider")?,
+            provider_ref: r.get("provider_ref")?,
+            cost_micro_eur: r.get("cost_micro_eur")?,
+            attempts: r.get::<i64>("attempts")?.clamp(0, i64::from(u32::MAX)) as u32,
+            next_attempt_at: r.get("next_attempt_at")?,
+            created_at: r.get("created_at")?,
+            sent_at: r.get("sent_at")?,
+            done_at: r.get("done_at")?,
+            last_error: r.get("last_error")?,
+        })
+    }
+}
+
+#[::async_trait::async_trait]
+impl SmsStore for SqlStore {
+    async fn queue_sms(
+        &self,
+        m: &NewSms,
+        encoding: Encoding,
+        parts: u32,
+        at: i64,
+    ) -> Result<i64, StoreError> {
+        let mut tx = self.db.begin_write().await.map_err(db_err)?;
+        let id: i64 = query_scalar(
+            "INSERT INTO sms_messages (to_phone, body, purpose, person_id, state, encoding, parts, \
+             next_attempt_at, created_at) VALUES ($1, $2, $3, $4, 'queued', $5, $6, $7, $8) RETURNING id",
+        )
+        .bind(&m.to)
+        .bind(&m.body)
+        .bind(m.purpose.as_str())
+        .bind(m.person.map(|p| p.0))
+        .bind(encoding.as_str())
+        .bind(i64::from(parts))
+        .bind(m.not_before.max(at))
+        .bind(at)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(id)
+    }
+
+    async fn due_sms(&self, now: i64, limit: u32) -> Result<Vec<SmsMessage>, StoreError> {
+        query(&format!(
+            "{SMS_SELECT} WHERE state = 'queued' AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2"
+        ))
+        .bind(now)
+        .bind(i64::from(limit.clamp(1, 1000)))
+        .fetch_all(&self.db)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(SmsMessage::from_row)
+        .collect()
+    }
+
+    async fn sms_sent(
+        &self,
+        id: i64,
+        provider: &str,
+        provider_ref: &str,
+        cost_micro_eur: Option<i64>,
+        at: i64,
+    ) -> Result<(), StoreError> {
+        query(
+            "UPDATE sms_messages SET state = 'sent', provider = $2, provider_ref = $3, \
+             cost_micro_eur = $4, sent_at = $5, attempts = attempts + 1, last_error = NULL \
+             WHERE id = $1 AND state = 'queued'",
+        )
+        .bind(id)
+        .bind(provider)
+        .bind(provider_ref)
+        .bind(cost_micro_eur)
+        .bind(at)
+        .execute(&self.db)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn sms_retry(&self, id: i64, error: &str, next_at: i64) -> Result<(), StoreError> {
+        query(
+            "UPDATE sms_messages SET attempts = attempts + 1, last_error = $2, next_attempt_at = $3 \
+             WHERE id = $1 AND state = 'queued'",
+        )
+        .bind(id)
+        .bind(error)
+        .bind(next_at)
+        .execute(&self.db)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn sms_failed(&self, id: i64, error: &str, at: i64) -> Result<(), StoreError> {
+        query(
+            "UPDATE sms_messages SET state = 'failed', attempts = attempts + 1, last_error = $2, \
+             done_at = $3 WHERE id = $1 AND state = 'queued'",
+        )
+        .bind(id)
+        .bind(error)
+        .bind(at)
+        .execute(&self.db)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn sms_receipt(
+        &self,
+        provider: &str,
+        provider_ref: &str,
+        receipt: &str,
+        delivered: bool,
+        at: i64,
+    ) -> Result<ReceiptOutcome, StoreError> {
+        let mut tx = self.db.begin_write().await.map_err(db_err)?;
+        let known: Option<i64> = query_scalar(
+            "SELECT MIN(id) FROM sms_messages WHERE provider = $1 AND provider_ref = $2",
+        )
+        .bind(provider)
+        .bind(provider_ref)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        let Some(id) = known else {
+            return Ok(ReceiptOutcome::Unknown);
+        };
+        let fresh = query(
+            "INSERT INTO sms_receipts (provider, receipt, at) VALUES ($1, $2, $3) \
+             ON CONFLICT (provider, receipt) DO NOTHING",
+        )
+        .bind(provider)
+        .bind(receipt)
+        .bind(at)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?
+        .rows_affected();
+        if fresh == 0 {
+            return Ok(ReceiptOutcome::Replayed);
+        }
+        // A delivered message stays delivered (receipts may arrive out of order).
+        query(
+            "UPDATE sms_messages SET state = $2, done_at = $3 WHERE id = $1 AND state <> 'delivered'",
+        )
+        .bind(id)
+        .bind(if delivered { "delivered" } else { "failed" })
+        .bind(at)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(ReceiptOutcome::Applied)
+    }
+
+    async fn sms_message(&self, id: i64) -> Result<Option<SmsMessage>, StoreError> {
+        query(&format!("{SMS_SELECT} WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.db)
+            .await
+            .map_err(db_err)?
+            .as_ref()
+            .map(SmsMessage::from_row)
+            .transpose()
+    }
+
+    async fn sms_counts(&self) -> Result<Vec<(SmsState, u64)>, StoreError> {
+        let rows: Vec<(String, i64)> = crate::db::query_as(
+            "SELECT state, COUNT(*) FROM sms_messages GROUP BY state ORDER BY state",
+        )
+        .fetch_all(&self.db)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(s, n)| SmsState::parse(&s).map(|s| (s, n.max(0) as u64)))
+            .collect())
+    }
+}

@@ -1,0 +1,438 @@
+//! Text messages through the providers, against a loopback server that answers as Brevo's
+//! transactional SMS and Twilio's Messages API do (taken, refused, a server error, no answer in
+//! time), and their delivery receipts posted back (the secret, once, a replay, an unknown
+//! message). The queue is in the database: a server started again finds it.
+
+mod common;
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::Router;
+use common::{app_tuned, post_form, send};
+use dklik_app::sms::{self, Brevo, ProviderSettings, Providers, Twilio};
+use dklik_app::sms_store::SmsState;
+use dklik_app::SmsStore as _;
+use dklik_domain::sms::Purpose;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// How a fake provider answers.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Mode {
+    Take,
+    Status(u16),
+    Slow,
+}
+
+struct Fake {
+    brevo: Mode,
+    twilio: Mode,
+    /// (provider, headers, body) of each call.
+    calls: Vec<(String, HeaderMap, String)>,
+}
+
+type Shared = Arc<Mutex<Fake>>;
+
+async fn answer(mode: Mode, taken: serde_json::Value) -> Response {
+    match mode {
+        Mode::Take => (StatusCode::CREATED, axum::Json(taken)).into_response(),
+        Mode::Status(code) => (
+            StatusCode::from_u16(code).expect("status"),
+            axum::Json(serde_json::json!({"code": "invalid_parameter", "message": "refusé par le faux fournisseur"})),
+        )
+            .into_response(),
+        Mode::Slow => {
+            tokio::time::sleep(Duration::from_secs(3)).await;
+            (StatusCode::CREATED, axum::Json(taken)).into_response()
+        }
+    }
+}
+
+async fn brevo(State(f): State<Shared>, headers: HeaderMap, body: String) -> Response {
+    let mode = {
+        let mut f = f.lock().expect("lock");
+        f.calls.push(("brevo".into(), headers, body));
+        f.brevo
+    };
+    answer(mode, serde_json::json!({"messageId": 1511882900176220u64})).await
+}
+
+async fn twilio(
+    State(f): State<Shared>,
+    Path(sid): Path<String>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    assert_eq!(sid, "AC0123456789");
+    let (mode, n) = {
+        let mut f = f.lock().expect("lock");
+        f.calls.push(("twilio".into(), headers, body));
+        (f.twilio, f.calls.len())
+    };
+    answer(
+        mode,
+        serde_json::json!({"sid": format!("SM9f3c{n}"), "status": "queued", "num_segments": "1", "price": null}),
+    )
+    .await
+}
+
+async fn fake() -> (Shared, String) {
+    let shared: Shared = Arc::new(Mutex::new(Fake {
+        brevo: Mode::Take,
+        twilio: Mode::Take,
+        calls: Vec::new(),
+    }));
+    let app = Router::new()
+        .route("/brevo/v3/transactionalSMS/send", post(brevo))
+        .route(
+            "/twilio/2010-04-01/Accounts/{sid}/Messages.json",
+            post(twilio),
+        )
+        .with_state(shared.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (shared, format!("http://{addr}"))
+}
+
+fn providers(base: &str) -> Providers {
+    let settings = |p: &str, price: i64| ProviderSettings {
+        base_url: format!("{base}/{p}"),
+        sender: "DKLIK".into(),
+        receipts_url: Some(format!(
+            "https://dklik.example/sms/accuses/{p}?cle=cle-secrete-de-test"
+        )),
+        part_price_micro_eur: Some(price),
+        timeout: Duration::from_secs(1),
+    };
+    Providers(vec![
+        Arc::new(Brevo::new(settings("brevo", 45_000), "cle-brevo")),
+        Arc::new(Twilio::new(
+            settings("twilio", 80_000),
+            "AC0123456789",
+            "jeton-twilio",
+        )),
+    ])
+}
+
+fn modes(f: &Shared, brevo: Mode, twilio: Mode) {
+    let mut f = f.lock().expect("lock");
+    f.brevo = brevo;
+    f.twilio = twilio;
+    f.calls.clear();
+}
+
+/// Monday 30 November 2026, 10:00 in Paris.
+const MONDAY_10H: i64 = 1_796_029_200;
+
+#[tokio::test]
+async fn messages_go_to_the_first_provider_that_takes_them_and_wait_when_none_does() {
+    let app = app_tuned(|s| s).await;
+    let store = app.store.as_ref();
+    let (f, base) = fake().await;
+    let p = providers(&base);
+    let now = MONDAY_10H;
+    let queue = |text: &'static str, purpose: Purpose, at: i64| async move {
+        sms::queue(store, "06 12 34 56 78", text, purpose, None, at)
+            .await
+            .expect("queued")
+    };
+
+    // Brevo takes it: its documented request, the reference and the cost recorded.
+    let id = queue(
+        "Bonjour Inès, rendez-vous demain à 9 h.",
+        Purpose::Transactional,
+        now,
+    )
+    .await;
+    modes(&f, Mode::Take, Mode::Take);
+    assert_eq!(sms::send_due(store, &p, now).await.expect("send"), 1);
+    let m = store.sms_message(id).await.expect("read").expect("there");
+    assert_eq!(m.state, SmsState::Sent);
+    assert_eq!(
+        (
+            m.provider.as_deref(),
+            m.provider_ref.as_deref(),
+            m.cost_micro_eur,
+            m.parts,
+            m.encoding.as_str()
+        ),
+        (
+            Some("brevo"),
+            Some("1511882900176220"),
+            Some(45_000),
+            1,
+            "gsm7"
+        )
+    );
+    {
+        let f = f.lock().expect("lock");
+        let (who, headers, body) = &f.calls[0];
+        assert_eq!(who, "brevo");
+        assert_eq!(headers["api-key"], "cle-brevo");
+        let v: serde_json::Value = serde_json::from_str(body).expect("json");
+        assert_eq!(v["sender"], "DKLIK");
+        assert_eq!(v["recipient"], "33612345678");
+        assert_eq!(v["content"], "Bonjour Inès, rendez-vous demain à 9 h.");
+        assert_eq!(v["type"], "transactional");
+        assert_eq!(v["unicodeEnabled"], false);
+        assert_eq!(
+            v["webUrl"],
+            "https://dklik.example/sms/accuses/brevo?cle=cle-secrete-de-test"
+        );
+    }
+
+    // Brevo fails (500): Twilio takes it, with Basic authentication and its form; a text with
+    // an emoji goes as UCS-2.
+    let id = queue("Prêt pour demain ? 👍", Purpose::Transactional, now).await;
+    modes(&f, Mode::Status(500), Mode::Take);
+    assert_eq!(sms::send_due(store, &p, now).await.expect("send"), 1);
+    let m = store.sms_message(id).await.expect("read").expect("there");
+    assert_eq!(
+        (m.provider.as_deref(), m.provider_ref.as_deref()),
+        (Some("twilio"), Some("SM9f3c2"))
+    );
+    assert_eq!(
+        (m.encoding.as_str(), m.cost_micro_eur),
+        ("ucs2", Some(80_000))
+    );
+    {
+        let f = f.lock().expect("lock");
+        assert_eq!(f.calls.len(), 2, "Brevo first, then Twilio");
+        let v: serde_json::Value = serde_json::from_str(&f.calls[0].2).expect("json");
+        assert_eq!(v["unicodeEnabled"], true);
+        let (_, headers, body) = &f.calls[1];
+        // base64("AC0123456789:jeton-twilio")
+        assert_eq!(
+            headers["authorization"],
+            "Basic QUMwMTIzNDU2Nzg5OmpldG9uLXR3aWxpbw=="
+        );
+        let form: Vec<(String, String)> = form_urlencoded::parse(body.as_bytes())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        for (k, v) in [
+            ("To", "+33612345678"),
+            ("From", "DKLIK"),
+            ("Body", "Prêt pour demain ? 👍"),
+            (
+                "StatusCallback",
+                "https://dklik.example/sms/accuses/twilio?cle=cle-secrete-de-test",
+            ),
+        ] {
+            assert!(form.contains(&(k.into(), v.into())), "{k}: {form:?}");
+        }
+    }
+
+    // Brevo does not answer in time and Twilio is overloaded: the message waits 30 s, then
+    // goes when one answers again.
+    let id = queue("Votre code : 482913", Purpose::Transactional, now).await;
+    modes(&f, Mode::Slow, Mode::Status(503));
+    assert_eq!(sms::send_due(store, &p, now).await.expect("send"), 0);
+    let m = store.sms_message(id).await.expect("read").expect("there");
+    assert_eq!(
+        (m.state, m.attempts, m.next_attempt_at),
+        (SmsState::Queued, 1, now + 30)
+    );
+    let why = m.last_error.expect("said");
+    assert!(
+        why.contains("Brevo ne répond pas") && why.contains("Twilio répond 503"),
+        "{why}"
+    );
+    assert_eq!(
+        sms::send_due(store, &p, now + 10).await.expect("send"),
+        0,
+        "not due yet"
+    );
+    modes(&f, Mode::Status(503), Mode::Take);
+    assert_eq!(sms::send_due(store, &p, now + 31).await.expect("send"), 1);
+    assert_eq!(
+        store.sms_message(id).await.expect("r").expect("t").state,
+        SmsState::Sent
+    );
+
+    // Both refuse for good (400): given up at once, both reasons kept.
+    let id = queue("Message refusé", Purpose::Transactional, now).await;
+    modes(&f, Mode::Status(400), Mode::Status(401));
+    sms::send_due(store, &p, now + 40).await.expect("send");
+    let m = store.sms_message(id).await.expect("r").expect("t");
+    assert_eq!(m.state, SmsState::Failed);
+    let why = m.last_error.expect("said");
+    assert!(
+        why.contains("Brevo répond 400") && why.contains("Twilio répond 401"),
+        "{why}"
+    );
+
+    // An information message queued at 21:00 waits for 08:00 and carries STOP.
+    let evening = now + 11 * 3600;
+    let id = queue(
+        "Nouvelle offre près de chez vous : cariste à Loon-Plage",
+        Purpose::Information,
+        evening,
+    )
+    .await;
+    let m = store.sms_message(id).await.expect("r").expect("t");
+    assert_eq!(m.next_attempt_at, now + 22 * 3600, "Tuesday 08:00");
+    assert!(m.body.ends_with("STOP : répondez STOP"), "{}", m.body);
+    modes(&f, Mode::Take, Mode::Take);
+    assert_eq!(
+        sms::send_due(store, &p, evening + 60).await.expect("send"),
+        0,
+        "not at night"
+    );
+
+    // Not a mobile, an empty text: refused with a sentence.
+    for (phone, text) in [("03 28 00 00 00", "Bonjour"), ("06 12 34 56 78", "  ")] {
+        let e = sms::queue(store, phone, text, Purpose::Transactional, None, now)
+            .await
+            .expect_err("refused");
+        assert!(!e.to_string().is_empty());
+    }
+
+    // The queue is in the database: a server started again finds the waiting message.
+    let again = dklik_store_sql::SqlStore::connect(&app.db_url)
+        .await
+        .expect("reopen");
+    let due = again.due_sms(now + 22 * 3600, 10).await.expect("due");
+    assert_eq!(due.iter().map(|m| m.id).collect::<Vec<_>>(), vec![id]);
+}
+
+#[tokio::test]
+async fn receipts_move_a_message_once_and_need_the_secret() {
+    let secret = "cle-secrete-de-test";
+    let app = app_tuned(|s| {
+        let sms = s.sms.clone();
+        dklik_web::AppState::with_sms(s, sms, Some(secret.into()))
+    })
+    .await;
+    let store = app.store.as_ref();
+    let now = MONDAY_10H;
+    let mut ids = Vec::new();
+    for (provider, reference) in [("twilio", "SM1"), ("brevo", "777")] {
+        let id = sms::queue(
+            store,
+            "07 11 22 33 44",
+            "Bonjour",
+            Purpose::Transactional,
+            None,
+            now,
+        )
+        .await
+        .expect("queued");
+        store
+            .sms_sent(id, provider, reference, None, now)
+            .await
+            .expect("sent");
+        ids.push(id);
+    }
+    let twilio = |key: &str| format!("/sms/accuses/twilio?cle={key}");
+    let form = "MessageSid=SM1&MessageStatus=delivered&To=%2B33711223344";
+    assert_eq!(
+        post_form(&app, &twilio("fausse"), form).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        post_form(&app, "/sms/accuses/twilio", form).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        store
+            .sms_message(ids[0])
+            .await
+            .expect("r")
+            .expect("t")
+            .state,
+        SmsState::Sent
+    );
+    let ok = post_form(&app, &twilio(secret), form).await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    assert!(ok.body.contains("Pris en compte"));
+    assert_eq!(
+        store
+            .sms_message(ids[0])
+            .await
+            .expect("r")
+            .expect("t")
+            .state,
+        SmsState::Delivered
+    );
+    let replay = post_form(&app, &twilio(secret), form).await;
+    assert!(
+        replay.body.contains("Déjà pris en compte"),
+        "{}",
+        replay.body
+    );
+    // A late "undelivered" for a delivered message does not undo it (out of order).
+    post_form(
+        &app,
+        &twilio(secret),
+        "MessageSid=SM1&MessageStatus=undelivered",
+    )
+    .await;
+    assert_eq!(
+        store
+            .sms_message(ids[0])
+            .await
+            .expect("r")
+            .expect("t")
+            .state,
+        SmsState::Delivered
+    );
+    // An intermediate state changes nothing; an unknown message is ignored without an error.
+    let sent = post_form(&app, &twilio(secret), "MessageSid=SM1&MessageStatus=sent").await;
+    assert!(sent.body.contains("rien à changer"));
+    let unknown = post_form(
+        &app,
+        &twilio(secret),
+        "MessageSid=SM404&MessageStatus=delivered",
+    )
+    .await;
+    assert!(unknown.body.contains("inconnu") && unknown.status == StatusCode::OK);
+    let unreadable = post_form(&app, &twilio(secret), "MessageStatus=delivered").await;
+    assert_eq!(unreadable.status, StatusCode::BAD_REQUEST);
+
+    // Brevo posts JSON: a hard bounce makes the message failed.
+    let req = axum::http::Request::post(format!("/sms/accuses/brevo?cle={secret}"))
+        .header("content-type", "application/json")
+        .body(axum::body::Body::from(
+            r#"{"messageId": 777, "msg_status": "hard_bounce", "to": "33711223344"}"#,
+        ))
+        .expect("request");
+    let r = send(&app, req).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        store
+            .sms_message(ids[1])
+            .await
+            .expect("r")
+            .expect("t")
+            .state,
+        SmsState::Failed
+    );
+    assert_eq!(
+        post_form(&app, &format!("/sms/accuses/autre?cle={secret}"), form)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let counts = store.sms_counts().await.expect("counts");
+    assert!(
+        counts.contains(&(SmsState::Delivered, 1)) && counts.contains(&(SmsState::Failed, 1)),
+        "{counts:?}"
+    );
+}
+
+#[tokio::test]
+async fn without_a_secret_no_receipt_is_taken() {
+    let app = app_tuned(|s| s).await;
+    let r = post_form(
+        &app,
+        "/sms/accuses/twilio?cle=n-importe-quoi",
+        "MessageSid=SM1&MessageStatus=delivered",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+}
