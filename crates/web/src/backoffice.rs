@@ -181,10 +181,7 @@ pub async fn inbox(
             })
             .collect(),
         duplicates: if matches!(u.role, Role::Admin | Role::Advisor) {
-            st.store
-                .duplicates(None, dklik_app::unix_now() - RECENT_DUPLICATES_S, 100)
-                .await?
-                .len()
+            recent_duplicates(&st).await?
         } else {
             0
         },
@@ -195,6 +192,28 @@ pub async fn inbox(
 /// The inbox and `/conseil/doublons` look for duplicates among the records of the last 90
 /// days (a person's page looks among all).
 const RECENT_DUPLICATES_S: i64 = 90 * 86_400;
+
+/// Pairs of likely duplicates among recent records, as the inbox's banner counts them: counted
+/// again when people changed (`people_version`) or after ten minutes.
+async fn recent_duplicates(st: &SharedState) -> Result<usize, AppError> {
+    let version = st.store.people_version().await?;
+    let kept = st.inbox_duplicates.lock().ok().and_then(|c| {
+        c.filter(|(v, at, _)| *v == version && at.elapsed() < std::time::Duration::from_secs(600))
+            .map(|(_, _, n)| n)
+    });
+    if let Some(n) = kept {
+        return Ok(n);
+    }
+    let n = st
+        .store
+        .duplicates(None, dklik_app::unix_now() - RECENT_DUPLICATES_S, 100)
+        .await?
+        .len();
+    if let Ok(mut c) = st.inbox_duplicates.lock() {
+        *c = Some((version, std::time::Instant::now(), n));
+    }
+    Ok(n)
+}
 
 /// One pair of likely duplicates, as shown.
 pub(crate) struct DupView {
@@ -567,6 +586,9 @@ struct AdminPage {
     employers: Vec<(i64, String)>,
     tokens: Vec<(i64, String, &'static str, String, bool)>,
     outbox: Vec<String>,
+    /// Texts per state ("12 envoyés", …), and those waiting with why.
+    sms_counts: Vec<String>,
+    sms_waiting: Vec<String>,
     csrf: String,
     errors: Vec<FieldError>,
 }
@@ -638,6 +660,44 @@ async fn admin_page(
                     m.to,
                     m.subject,
                     m.attempts,
+                    m.last_error.map(|e| format!(" – {e}")).unwrap_or_default()
+                )
+            })
+            .collect(),
+        sms_counts: st
+            .store
+            .sms_counts()
+            .await?
+            .into_iter()
+            .map(|(state, n)| {
+                let word = match state {
+                    dklik_app::sms_store::SmsState::Queued => "en attente",
+                    dklik_app::sms_store::SmsState::Sent => "remis au fournisseur",
+                    dklik_app::sms_store::SmsState::Delivered => "reçus",
+                    dklik_app::sms_store::SmsState::Failed => "abandonnés ou non reçus",
+                };
+                format!("{n} {word}")
+            })
+            .collect(),
+        sms_waiting: st
+            .store
+            .due_sms(i64::MAX, 20)
+            .await?
+            .into_iter()
+            .map(|m| {
+                // The number's end only: enough to recognise it, not to copy it.
+                let end: String =
+                    m.to.chars()
+                        .rev()
+                        .take(4)
+                        .collect::<Vec<_>>()
+                        .into_iter()
+                        .rev()
+                        .collect();
+                format!(
+                    "…{end} – {} essai(s), prochain le {}{}",
+                    m.attempts,
+                    format_time(m.next_attempt_at),
                     m.last_error.map(|e| format!(" – {e}")).unwrap_or_default()
                 )
             })

@@ -93,6 +93,11 @@ pub struct AppState {
     pub search: Arc<dklik_app::search::OfferIndex>,
     /// The staff's list of people in memory (`dklik_app::directory`); SQL until built.
     pub people: Arc<dklik_app::directory::PeopleDirectory>,
+    /// The inbox's count of likely duplicate records, with the people version and the instant
+    /// it was counted at (counting compares every recent record with the others: at 100,000
+    /// people it costs a tenth of a second, so it is counted again only when people changed or
+    /// after ten minutes).
+    pub inbox_duplicates: std::sync::Mutex<Option<((i64, i64), std::time::Instant, usize)>>,
     /// The staff's list of employers in memory (`dklik_app::directory`); SQL until built.
     pub employers: Arc<dklik_app::directory::EmployerDirectory>,
     /// Call-back requests the database could not take in time, kept on disk until it can
@@ -141,6 +146,7 @@ impl AppState {
             search: Default::default(),
             people: Default::default(),
             employers: Default::default(),
+            inbox_duplicates: Default::default(),
             callbacks: Arc::new(dklik_app::callbacks::CallbackQueue::new(
                 DEFAULT_CALLBACK_QUEUE,
             )),
