@@ -97,7 +97,7 @@ pub struct AppState {
     /// it was counted at (counting compares every recent record with the others: at 100,000
     /// people it costs a tenth of a second, so it is counted again only when people changed or
     /// after ten minutes).
-    pub inbox_duplicates: std::sync::Mutex<Option<((i64, i64), std::time::Instant, usize)>>,
+    pub inbox_duplicates: std::sync::Mutex<Option<CountedDuplicates>>,
     /// The staff's list of employers in memory (`dklik_app::directory`); SQL until built.
     pub employers: Arc<dklik_app::directory::EmployerDirectory>,
     /// Call-back requests the database could not take in time, kept on disk until it can
@@ -107,6 +107,9 @@ pub struct AppState {
     /// are placed by typing their coordinates.
     pub geocoder: Option<String>,
 }
+
+/// A count of likely duplicates: the people version it was counted at, when, and the count.
+pub type CountedDuplicates = ((i64, i64), std::time::Instant, usize);
 
 /// Where call-back requests wait during an outage, unless `serve --callback-queue` says.
 pub const DEFAULT_CALLBACK_QUEUE: &str = "data/rappels-en-attente.jsonl";
