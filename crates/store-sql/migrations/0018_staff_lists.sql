@@ -14,3 +14,7 @@ CREATE INDEX interests_assigned_due ON interests (assigned_to, callback_due, id)
 CREATE INDEX offers_updated ON offers (updated_at);
 CREATE INDEX employers_updated ON employers (updated_at);
 CREATE INDEX employers_created ON employers (created_at);
+
+-- The requests nobody has taken, in the queue's order: PostgreSQL orders by the columns after an
+-- equality, not after IS NULL, so it sorted every request without this one.
+CREATE INDEX interests_unassigned_due ON interests (callback_due, id) WHERE assigned_to IS NULL;

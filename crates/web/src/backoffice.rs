@@ -197,21 +197,19 @@ const RECENT_DUPLICATES_S: i64 = 90 * 86_400;
 /// again when people changed (`people_version`) or after ten minutes.
 async fn recent_duplicates(st: &SharedState) -> Result<usize, AppError> {
     let version = st.store.people_version().await?;
-    let kept = st.inbox_duplicates.lock().ok().and_then(|c| {
-        c.filter(|(v, at, _)| *v == version && at.elapsed() < std::time::Duration::from_secs(600))
-            .map(|(_, _, n)| n)
-    });
-    if let Some(n) = kept {
-        return Ok(n);
+    // Held while counting: the requests arriving meanwhile wait for this count, not start theirs.
+    let mut kept = st.inbox_duplicates.lock().await;
+    if let Some((v, at, n)) = *kept {
+        if v == version && at.elapsed() < std::time::Duration::from_secs(600) {
+            return Ok(n);
+        }
     }
     let n = st
         .store
         .duplicates(None, dklik_app::unix_now() - RECENT_DUPLICATES_S, 100)
         .await?
         .len();
-    if let Ok(mut c) = st.inbox_duplicates.lock() {
-        *c = Some((version, std::time::Instant::now(), n));
-    }
+    *kept = Some((version, std::time::Instant::now(), n));
     Ok(n)
 }
 

@@ -97,7 +97,8 @@ pub struct AppState {
     /// it was counted at (counting compares every recent record with the others: at 100,000
     /// people it costs a tenth of a second, so it is counted again only when people changed or
     /// after ten minutes).
-    pub inbox_duplicates: std::sync::Mutex<Option<CountedDuplicates>>,
+    /// One request counts while the others wait for its count (an async lock).
+    pub inbox_duplicates: tokio::sync::Mutex<Option<CountedDuplicates>>,
     /// The staff's list of employers in memory (`dklik_app::directory`); SQL until built.
     pub employers: Arc<dklik_app::directory::EmployerDirectory>,
     /// Call-back requests the database could not take in time, kept on disk until it can
