@@ -325,6 +325,9 @@ pub enum QueueError {
     /// An empty text.
     #[error("Le message est vide.")]
     Empty,
+    /// The person answered STOP.
+    #[error("Ce numéro a répondu STOP : aucun SMS ne lui est plus envoyé.")]
+    Stopped,
     /// The database.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -343,6 +346,9 @@ pub async fn queue(
     let to = sms::international(phone).ok_or_else(|| QueueError::NotAMobile(phone.to_string()))?;
     if text.trim().is_empty() {
         return Err(QueueError::Empty);
+    }
+    if store.sms_stopped(&to).await? {
+        return Err(QueueError::Stopped);
     }
     let body = sms::with_stop(purpose, text.trim());
     let paris = time::OffsetDateTime::from_unix_timestamp(now)

@@ -149,4 +149,9 @@ pub trait SmsStore {
     async fn sms_message(&self, id: i64) -> Result<Option<SmsMessage>, StoreError>;
     /// Messages per state (for the admin page).
     async fn sms_counts(&self) -> Result<Vec<(SmsState, u64)>, StoreError>;
+    /// Records that this number (international form) answered STOP, and gives up the texts
+    /// still queued for it; returns whether it is new.
+    async fn sms_stop(&self, phone: &str, at: i64) -> Result<bool, StoreError>;
+    /// Whether this number answered STOP.
+    async fn sms_stopped(&self, phone: &str) -> Result<bool, StoreError>;
 }

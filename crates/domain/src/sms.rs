@@ -102,6 +102,9 @@ pub fn international(phone: &str) -> Option<String> {
         format!("0{}", digits.strip_prefix("33")?)
     } else if let Some(rest) = digits.strip_prefix("0033") {
         format!("0{rest}")
+    } else if digits.len() == 11 && digits.starts_with("33") {
+        // As the providers write it: international, without the plus.
+        format!("0{}", &digits[2..])
     } else {
         digits
     };

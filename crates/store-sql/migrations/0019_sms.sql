@@ -32,3 +32,9 @@ CREATE TABLE sms_receipts (
     at BIGINT NOT NULL,
     PRIMARY KEY (provider, receipt)
 );
+
+-- Numbers that answered STOP: nothing more is sent to them.
+CREATE TABLE sms_stops (
+    phone TEXT PRIMARY KEY,
+    at BIGINT NOT NULL
+);

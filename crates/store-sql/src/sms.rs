@@ -203,4 +203,37 @@ impl SmsStore for SqlStore {
             .filter_map(|(s, n)| SmsState::parse(&s).map(|s| (s, n.max(0) as u64)))
             .collect())
     }
+
+    async fn sms_stop(&self, phone: &str, at: i64) -> Result<bool, StoreError> {
+        let mut tx = self.db.begin_write().await.map_err(db_err)?;
+        let fresh = query(
+            "INSERT INTO sms_stops (phone, at) VALUES ($1, $2) ON CONFLICT (phone) DO NOTHING",
+        )
+        .bind(phone)
+        .bind(at)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?
+        .rows_affected();
+        query(
+            "UPDATE sms_messages SET state = 'failed', done_at = $2, \
+             last_error = 'la personne a répondu STOP' WHERE to_phone = $1 AND state = 'queued'",
+        )
+        .bind(phone)
+        .bind(at)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(fresh > 0)
+    }
+
+    async fn sms_stopped(&self, phone: &str) -> Result<bool, StoreError> {
+        let n: i64 = query_scalar("SELECT COUNT(*) FROM sms_stops WHERE phone = $1")
+            .bind(phone)
+            .fetch_one(&self.db)
+            .await
+            .map_err(db_err)?;
+        Ok(n > 0)
+    }
 }

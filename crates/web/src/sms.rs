@@ -1,7 +1,8 @@
-//! The text-message providers' delivery receipts: `POST /sms/accuses/brevo` (JSON) and
-//! `POST /sms/accuses/twilio` (a form), each with the shared secret in `cle` (the address given
-//! to the provider, `serve --sms-receipts-secret`). A receipt moves its message to delivered or
-//! failed once; one posted again changes nothing.
+//! What the text-message providers post back, each with the shared secret in `cle` (the address
+//! given to the provider, `serve --sms-receipts-secret`): delivery receipts
+//! (`POST /sms/accuses/brevo` as JSON, `/sms/accuses/twilio` as a form), each moving its message
+//! to delivered or failed once, and texts people send (`POST /sms/recus/…`), of which STOP is
+//! read.
 
 use crate::SharedState;
 use axum::body::Bytes;
@@ -79,9 +80,94 @@ pub async fn receipt(
     }
 }
 
+/// A text a person sent to the programme's number, as the provider posts it: Twilio's form
+/// (`From`, `Body`), or JSON (`from` or `sender`, and `text`, `content` or `body`).
+fn inbound(provider: &str, body: &[u8]) -> Option<(String, String)> {
+    match provider {
+        "twilio" => {
+            let form: Vec<(String, String)> = form_urlencoded::parse(body)
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+            let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+            Some((get("From")?, get("Body").unwrap_or_default()))
+        }
+        "brevo" => {
+            let v: serde_json::Value = serde_json::from_slice(body).ok()?;
+            let pick = |keys: &[&str]| {
+                keys.iter()
+                    .find_map(|k| v.get(*k).and_then(|x| x.as_str()).map(str::to_string))
+            };
+            Some((
+                pick(&["from", "sender", "msisdn"])?,
+                pick(&["text", "content", "body"]).unwrap_or_default(),
+            ))
+        }
+        _ => None,
+    }
+}
+
+/// `POST /sms/recus/{provider}?cle=SECRET`: a text received. STOP stops every text to that
+/// number at once (the texts still queued for it are given up); other texts are not read yet
+/// (logged, so that an administrator sees them).
+pub async fn received(
+    State(st): State<SharedState>,
+    Path(provider): Path<String>,
+    Query(k): Query<Key>,
+    body: Bytes,
+) -> Response {
+    let Some(secret) = st.sms_receipts_secret.as_deref() else {
+        return answer(StatusCode::NOT_FOUND, "Aucun SMS reçu n'est attendu.");
+    };
+    if !dklik_app::auth::same(&k.cle, secret) {
+        return answer(StatusCode::FORBIDDEN, "Clé absente ou fausse.");
+    }
+    if !matches!(provider.as_str(), "brevo" | "twilio") {
+        return answer(StatusCode::NOT_FOUND, "Fournisseur inconnu.");
+    }
+    let Some((from, text)) = inbound(&provider, &body) else {
+        return answer(
+            StatusCode::BAD_REQUEST,
+            "SMS illisible : l'expéditeur manque.",
+        );
+    };
+    let Some(phone) = dklik_domain::sms::international(&from) else {
+        return answer(
+            StatusCode::OK,
+            "Expéditeur qui n'est pas un portable français : ignoré.",
+        );
+    };
+    match dklik_domain::sms::read_reply(&text, |_| false) {
+        dklik_domain::sms::Reply::Stop => {
+            match st.store.sms_stop(&phone, dklik_app::unix_now()).await {
+                Ok(_) => answer(
+                    StatusCode::OK,
+                    "STOP enregistré : plus aucun SMS vers ce numéro.",
+                ),
+                Err(e) => {
+                    tracing::warn!(error = %e, "STOP reçu par SMS non enregistré");
+                    answer(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "Enregistrement impossible pour le moment : renvoyez plus tard.",
+                    )
+                }
+            }
+        }
+        _ => {
+            tracing::warn!(
+                provider,
+                "SMS reçu d'une personne : pas encore lu par DKLIK (seul STOP l'est)"
+            );
+            answer(StatusCode::OK, "Reçu, pas encore lu (seul STOP l'est).")
+        }
+    }
+}
+
 /// This module's routes.
 pub(crate) fn routes() -> Vec<crate::routes::Route> {
     use crate::access::Who;
     use crate::routes::post;
-    vec![post("/sms/accuses/{provider}", Who::Anyone, receipt)]
+    vec![
+        post("/sms/accuses/{provider}", Who::Anyone, receipt),
+        post("/sms/recus/{provider}", Who::Anyone, received),
+    ]
 }

@@ -436,3 +436,88 @@ async fn without_a_secret_no_receipt_is_taken() {
     .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_stop_texted_back_stops_every_text_to_that_number() {
+    let secret = "cle-secrete-de-test";
+    let app = app_tuned(|s| {
+        let sms = s.sms.clone();
+        dklik_web::AppState::with_sms(s, sms, Some(secret.into()))
+    })
+    .await;
+    let store = app.store.as_ref();
+    let now = MONDAY_10H;
+    let waiting = sms::queue(
+        store,
+        "06 12 34 56 78",
+        "Rappel : demain 9 h",
+        Purpose::Transactional,
+        None,
+        now + 3600,
+    )
+    .await
+    .expect("queued");
+    // Without the secret: refused; a text that is not STOP changes nothing.
+    let url = format!("/sms/recus/twilio?cle={secret}");
+    assert_eq!(
+        post_form(
+            &app,
+            "/sms/recus/twilio?cle=faux",
+            "From=%2B33612345678&Body=STOP"
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    let other = post_form(
+        &app,
+        &url,
+        "From=%2B33612345678&Body=Bonjour+je+cherche+du+travail",
+    )
+    .await;
+    assert!(other.body.contains("pas encore lu"), "{}", other.body);
+    assert!(!store.sms_stopped("33612345678").await.expect("q"));
+    // "Stop svp 🙏" from Twilio (a form): recorded, the queued text given up, no more queued.
+    let stop = post_form(
+        &app,
+        &url,
+        "From=%2B33612345678&Body=Stop+svp+%F0%9F%99%8F&MessageSid=SM7",
+    )
+    .await;
+    assert_eq!(stop.status, StatusCode::OK, "{}", stop.body);
+    assert!(stop.body.contains("STOP enregistré"));
+    assert_eq!(
+        store
+            .sms_message(waiting)
+            .await
+            .expect("r")
+            .expect("t")
+            .state,
+        SmsState::Failed
+    );
+    let e = sms::queue(
+        store,
+        "+33 6 12 34 56 78",
+        "Nouvelle offre",
+        Purpose::Information,
+        None,
+        now,
+    )
+    .await
+    .expect_err("stopped");
+    assert!(e.to_string().contains("STOP"), "{e}");
+    // Brevo posts JSON; a sender that is not a French mobile is ignored; no sender: 400.
+    let json = |body: &'static str| {
+        axum::http::Request::post(format!("/sms/recus/brevo?cle={secret}"))
+            .header("content-type", "application/json")
+            .body(axum::body::Body::from(body))
+            .expect("request")
+    };
+    let r = send(&app, json(r#"{"from": "33711223344", "text": "STOP"}"#)).await;
+    assert!(r.body.contains("STOP enregistré"), "{}", r.body);
+    assert!(store.sms_stopped("33711223344").await.expect("q"));
+    let r = send(&app, json(r#"{"from": "+447700900123", "text": "STOP"}"#)).await;
+    assert!(r.body.contains("ignoré"), "{}", r.body);
+    let r = send(&app, json(r#"{"text": "STOP"}"#)).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+}
