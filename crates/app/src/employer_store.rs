@@ -181,6 +181,13 @@ pub trait EmployerStore: Send + Sync {
     async fn employer_offers(&self, employer: EmployerId) -> Result<Vec<Offer>, StoreError>;
     /// Every offer in this state, oldest first (the advisors' list of offers to review).
     async fn offers_in_status(&self, status: OfferStatus) -> Result<Vec<Offer>, StoreError>;
+    /// The first `limit` offers in this state, oldest first, as the list shows them (with their
+    /// employer's name), and how many there are: the advisors' "à traiter".
+    async fn offers_to_handle(
+        &self,
+        status: OfferStatus,
+        limit: u32,
+    ) -> Result<(Vec<(ListedOffer, String)>, u64), StoreError>;
     /// Offers of every state with an id above `after`, by id, `limit` at most, as the staff's
     /// list of employers finds them by.
     async fn listed_offers(&self, after: i64, limit: u32) -> Result<Vec<ListedOffer>, StoreError>;

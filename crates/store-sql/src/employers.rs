@@ -250,6 +250,44 @@ impl EmployerStore for SqlStore {
         .collect()
     }
 
+    async fn offers_to_handle(
+        &self,
+        status: OfferStatus,
+        limit: u32,
+    ) -> Result<(Vec<(ListedOffer, String)>, u64), StoreError> {
+        let total: i64 = query_scalar("SELECT COUNT(*) FROM offers WHERE status = $1")
+            .bind(status.as_str())
+            .fetch_one(&self.db)
+            .await
+            .map_err(db_err)?;
+        let rows = query(
+            "SELECT o.id, o.employer_id, o.code, o.title, o.status, s.commune, e.name AS employer_name \
+             FROM offers o JOIN sites s ON s.id = o.site_id JOIN employers e ON e.id = o.employer_id \
+             WHERE o.status = $1 ORDER BY o.id LIMIT $2",
+        )
+        .bind(status.as_str())
+        .bind(i64::from(limit.clamp(1, 1000)))
+        .fetch_all(&self.db)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(|r| {
+            Ok((
+                ListedOffer {
+                    id: OfferId(r.get("id")?),
+                    employer: EmployerId(r.get("employer_id")?),
+                    code: r.get("code")?,
+                    title: r.get("title")?,
+                    commune: r.get("commune")?,
+                    status: r.code::<OfferStatus>("status")?,
+                },
+                r.get::<String>("employer_name")?,
+            ))
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok((rows, total.max(0) as u64))
+    }
+
     async fn employers_version(&self) -> Result<(i64, i64), StoreError> {
         let r = query(
             "SELECT (SELECT COALESCE(MAX(id), 0) FROM employers) AS e, \

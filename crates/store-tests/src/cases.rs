@@ -4105,6 +4105,21 @@ pub async fn offers_review_pause_and_still_open_questions(store: &dyn Store) {
         .expect("to review");
     assert_eq!(waiting.iter().map(|x| x.id).collect::<Vec<_>>(), [o.id]);
     assert_eq!(waiting[0].items.len(), 1, "with its needs");
+    // The advisors' "à traiter" reads the first ones light, with their employer, and the count.
+    let (shown, total) = store
+        .offers_to_handle(OfferStatus::Review, 20)
+        .await
+        .expect("to handle");
+    assert_eq!(total, 1);
+    assert_eq!(
+        (shown[0].0.id, shown[0].0.code.as_str(), shown[0].1.as_str()),
+        (o.id, o.code.as_str(), o.employer_name.as_str())
+    );
+    let (none, zero) = store
+        .offers_to_handle(OfferStatus::Filled, 20)
+        .await
+        .expect("none");
+    assert!(none.is_empty() && zero == 0);
     assert!(store.published_offers(false).await.expect("q").is_empty());
     assert!(employers::employer_change_status(
         store,

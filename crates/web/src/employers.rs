@@ -101,7 +101,11 @@ struct EmployersPage {
     notice: String,
     /// (employer id, employer, offer) waiting for review, then paused.
     to_review: Vec<(i64, String, String)>,
+    /// Offers waiting for review beyond those shown.
+    to_review_more: u64,
     paused: Vec<(i64, String, String)>,
+    /// Paused offers beyond those shown.
+    paused_more: u64,
     /// (id, name, published offers in words, fictional)
     rows: Vec<(i64, String, String, bool)>,
     q: String,
@@ -132,6 +136,8 @@ pub struct ListQuery {
 
 /// Employers per page of the list.
 const EMPLOYERS_PER_PAGE: usize = 50;
+/// Offers shown per state to handle (review, paused).
+const PENDING_SHOWN: u32 = 20;
 
 /// The employer page's address: a notice, an address to look up, or a place chosen among
 /// the geocoder's answers (it fills the site form).
@@ -246,30 +252,29 @@ pub async fn list(
         "cree" => "L'entreprise est ajoutée.",
         _ => "",
     };
+    // The first ones of each state to handle, and how many more (a few, usually; never every
+    // one of thousands read in full).
     let mut pending = Vec::new();
     for status in [OfferStatus::Review, OfferStatus::Paused] {
-        pending.push(
-            st.store
-                .offers_in_status(status)
-                .await?
+        let (shown, total) = st.store.offers_to_handle(status, PENDING_SHOWN).await?;
+        let more = total.saturating_sub(shown.len() as u64);
+        pending.push((
+            shown
                 .into_iter()
-                .map(|o| {
-                    (
-                        o.employer_id.0,
-                        o.employer_name,
-                        format!("{} ({})", o.title, o.code),
-                    )
-                })
+                .map(|(o, employer)| (o.employer.0, employer, format!("{} ({})", o.title, o.code)))
                 .collect::<Vec<_>>(),
-        );
+            more,
+        ));
     }
-    let paused = pending.pop().unwrap_or_default();
-    let to_review = pending.pop().unwrap_or_default();
+    let (paused, paused_more) = pending.pop().unwrap_or_default();
+    let (to_review, to_review_more) = pending.pop().unwrap_or_default();
     Ok(Html(
         EmployersPage {
             notice: notice.into(),
             to_review,
+            to_review_more,
             paused,
+            paused_more,
             rows,
             q: query.clone(),
             caption,

@@ -159,6 +159,25 @@ async fn people_and_employers_are_found_from_memory_page_by_page() {
         "{}",
         by_title.body
     );
+    // A paused offer is listed "à traiter", light, with its employer.
+    dklik_app::EmployerStore::change_offer_status(
+        app.store.as_ref(),
+        offer.id,
+        dklik_domain::OfferStatus::Paused,
+        dklik_app::today_paris(),
+        "test",
+        10,
+    )
+    .await
+    .expect("paused");
+    let pending = get_as(&app, "/conseil/entreprises", &cookie).await;
+    assert!(
+        pending.body.contains(
+            &format!("En pause : {} ({})", offer.title, offer.code).replace('\'', "&#39;")
+        ),
+        "{}",
+        pending.body
+    );
     let all = get_as(&app, "/conseil/entreprises?page=abc", &cookie).await;
     assert!(all.body.contains(" entreprises") && all.status == StatusCode::OK);
 }
