@@ -237,16 +237,7 @@ impl EmployerStore for SqlStore {
         .await
         .map_err(db_err)?
         .iter()
-        .map(|r| {
-            Ok(ListedOffer {
-                id: OfferId(r.get("id")?),
-                employer: EmployerId(r.get("employer_id")?),
-                code: r.get("code")?,
-                title: r.get("title")?,
-                commune: r.get("commune")?,
-                status: r.code::<OfferStatus>("status")?,
-            })
-        })
+        .map(listed_offer)
         .collect()
     }
 
@@ -271,19 +262,7 @@ impl EmployerStore for SqlStore {
         .await
         .map_err(db_err)?
         .iter()
-        .map(|r| {
-            Ok((
-                ListedOffer {
-                    id: OfferId(r.get("id")?),
-                    employer: EmployerId(r.get("employer_id")?),
-                    code: r.get("code")?,
-                    title: r.get("title")?,
-                    commune: r.get("commune")?,
-                    status: r.code::<OfferStatus>("status")?,
-                },
-                r.get::<String>("employer_name")?,
-            ))
-        })
+        .map(|r| Ok((listed_offer(r)?, r.get::<String>("employer_name")?)))
         .collect::<Result<Vec<_>, StoreError>>()?;
         Ok((rows, total.max(0) as u64))
     }
@@ -558,4 +537,17 @@ impl EmployerStore for SqlStore {
         );
         self.offers_where_one(&sql, Key::Id(since)).await
     }
+}
+
+/// An offer as the staff's lists read it (`id`, `employer_id`, `code`, `title`, `status`,
+/// `commune`).
+fn listed_offer(r: &Row) -> Result<ListedOffer, StoreError> {
+    Ok(ListedOffer {
+        id: OfferId(r.get("id")?),
+        employer: EmployerId(r.get("employer_id")?),
+        code: r.get("code")?,
+        title: r.get("title")?,
+        commune: r.get("commune")?,
+        status: r.code::<OfferStatus>("status")?,
+    })
 }
