@@ -21,20 +21,24 @@ fn answer(status: StatusCode, text: &str) -> Response {
     (status, axum::Json(serde_json::json!({ "message": text }))).into_response()
 }
 
+/// The shared secret's check, the same for every post of a provider: none configured → 404
+/// (`none`: what is not expected), wrong or missing → 403; `None` when the post may go on.
+fn refusal(st: &SharedState, k: &Key, none: &str) -> Option<Response> {
+    let Some(secret) = st.sms_receipts_secret.as_deref() else {
+        return Some(answer(StatusCode::NOT_FOUND, none));
+    };
+    (!dklik_app::auth::same(&k.cle, secret))
+        .then(|| answer(StatusCode::FORBIDDEN, "Clé absente ou fausse."))
+}
+
 pub async fn receipt(
     State(st): State<SharedState>,
     Path(provider): Path<String>,
     Query(k): Query<Key>,
     body: Bytes,
 ) -> Response {
-    let Some(secret) = st.sms_receipts_secret.as_deref() else {
-        return answer(
-            StatusCode::NOT_FOUND,
-            "Aucun accusé de réception n'est attendu.",
-        );
-    };
-    if !dklik_app::auth::same(&k.cle, secret) {
-        return answer(StatusCode::FORBIDDEN, "Clé absente ou fausse.");
+    if let Some(r) = refusal(&st, &k, "Aucun accusé de réception n'est attendu.") {
+        return r;
     }
     let read = match provider.as_str() {
         "brevo" => dklik_app::sms::brevo_receipt(&body),
@@ -115,11 +119,8 @@ pub async fn received(
     Query(k): Query<Key>,
     body: Bytes,
 ) -> Response {
-    let Some(secret) = st.sms_receipts_secret.as_deref() else {
-        return answer(StatusCode::NOT_FOUND, "Aucun SMS reçu n'est attendu.");
-    };
-    if !dklik_app::auth::same(&k.cle, secret) {
-        return answer(StatusCode::FORBIDDEN, "Clé absente ou fausse.");
+    if let Some(r) = refusal(&st, &k, "Aucun SMS reçu n'est attendu.") {
+        return r;
     }
     if !matches!(provider.as_str(), "brevo" | "twilio") {
         return answer(StatusCode::NOT_FOUND, "Fournisseur inconnu.");

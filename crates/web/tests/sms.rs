@@ -126,6 +126,18 @@ fn modes(f: &Shared, brevo: Mode, twilio: Mode) {
     f.calls.clear();
 }
 
+/// The secret the providers' posts carry in the tests.
+const SECRET: &str = "cle-secrete-de-test";
+
+/// The app taking the providers' posts with [`SECRET`].
+async fn app_with_secret() -> common::App {
+    app_tuned(|s| {
+        let sms = s.sms.clone();
+        dklik_web::AppState::with_sms(s, sms, Some(SECRET.into()))
+    })
+    .await
+}
+
 /// Monday 30 November 2026, 10:00 in Paris.
 const MONDAY_10H: i64 = 1_796_029_200;
 
@@ -302,12 +314,8 @@ async fn messages_go_to_the_first_provider_that_takes_them_and_wait_when_none_do
 
 #[tokio::test]
 async fn receipts_move_a_message_once_and_need_the_secret() {
-    let secret = "cle-secrete-de-test";
-    let app = app_tuned(|s| {
-        let sms = s.sms.clone();
-        dklik_web::AppState::with_sms(s, sms, Some(secret.into()))
-    })
-    .await;
+    let secret = SECRET;
+    let app = app_with_secret().await;
     let store = app.store.as_ref();
     let now = MONDAY_10H;
     let mut ids = Vec::new();
@@ -439,12 +447,8 @@ async fn without_a_secret_no_receipt_is_taken() {
 
 #[tokio::test]
 async fn a_stop_texted_back_stops_every_text_to_that_number() {
-    let secret = "cle-secrete-de-test";
-    let app = app_tuned(|s| {
-        let sms = s.sms.clone();
-        dklik_web::AppState::with_sms(s, sms, Some(secret.into()))
-    })
-    .await;
+    let secret = SECRET;
+    let app = app_with_secret().await;
     let store = app.store.as_ref();
     let now = MONDAY_10H;
     let waiting = sms::queue(
