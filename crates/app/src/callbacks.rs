@@ -183,10 +183,7 @@ async fn write_one(store: &dyn Store, q: &Queued) -> Result<(), StoreError> {
     if let Some(code) = &q.unresolved_impression {
         if let Some(i) = store.impression(code).await? {
             interest.channel = dklik_domain::Channel::BusScreen;
-            interest.channel_detail = format!(
-                "bus {}, arrêt {} (affichage {})",
-                i.vehicle, i.stop_name, i.code
-            );
+            interest.channel_detail = i.detail();
             interest.impression = Some(code.clone());
         }
     }

@@ -8,7 +8,7 @@ use crate::store::{
     ScreenHealthRow, ScreenMessage, ScreenRecord, StoreError, Takeover,
 };
 use async_trait::async_trait;
-use dklik_domain::{EmployerId, SiteId};
+use dklik_domain::{EmployerId, OfferId, SiteId};
 
 /// Screens, campaigns, fences, service messages and impressions.
 #[async_trait]
@@ -37,6 +37,12 @@ pub trait ScreenStore: Send + Sync {
     async fn record_impressions(&self, rows: &[Impression]) -> Result<u64, StoreError>;
     /// An impression by its code.
     async fn impression(&self, code: &str) -> Result<Option<Impression>, StoreError>;
+    /// The last time this offer was shown on a screen since `since` (Unix seconds), if it was.
+    async fn offer_shown_since(
+        &self,
+        offer: OfferId,
+        since: i64,
+    ) -> Result<Option<Impression>, StoreError>;
     /// Counts a scan of an impression's QR code; false when the code is unknown.
     async fn record_scan(&self, code: &str, at: i64) -> Result<bool, StoreError>;
     // --- What the programme team sets for the screens ---

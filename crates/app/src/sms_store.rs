@@ -6,6 +6,7 @@ use crate::store::StoreError;
 use async_trait::async_trait;
 use dklik_domain::privacy::PersonId;
 use dklik_domain::sms::{Encoding, Purpose};
+use dklik_domain::NewInterest;
 use serde::Serialize;
 
 /// Where a message is in its life.
@@ -154,4 +155,20 @@ pub trait SmsStore {
     async fn sms_stop(&self, phone: &str, at: i64) -> Result<bool, StoreError>;
     /// Whether this number answered STOP.
     async fn sms_stopped(&self, phone: &str) -> Result<bool, StoreError>;
+    /// Records a request that came by text message. Its `submission` is made from the
+    /// provider's reference of the text, so a text posted twice makes one request; returns the
+    /// request's row and whether it is new.
+    async fn sms_request(
+        &self,
+        i: &NewInterest,
+        at: i64,
+        callback_due: time::Date,
+    ) -> Result<(i64, bool), StoreError>;
+    /// How many requests came by text from this phone (as stored: "06 12 34 56 78") since
+    /// `since`.
+    async fn sms_requests_since(&self, phone: &str, since: i64) -> Result<u64, StoreError>;
+    /// The person answered OUI: their requests by text since `since` still waiting for it get
+    /// the consent (recorded with the others, purpose "rappel_offre", wording
+    /// [`dklik_domain::interest::SMS_CONSENT_VERSION`]); returns how many.
+    async fn sms_agree(&self, phone: &str, since: i64, at: i64) -> Result<u64, StoreError>;
 }

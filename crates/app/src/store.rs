@@ -116,6 +116,16 @@ pub struct Impression {
     pub source: String,
 }
 
+impl Impression {
+    /// Where a request made from this showing came from, in words, as advisors read it.
+    pub fn detail(&self) -> String {
+        format!(
+            "bus {}, arrêt {} (affichage {})",
+            self.vehicle, self.stop_name, self.code
+        )
+    }
+}
+
 /// A campaign: which offers are pushed, when, on which lines and how strongly.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CampaignRecord {

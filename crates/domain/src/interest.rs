@@ -73,16 +73,19 @@ pub enum Channel {
     ShortLink,
     /// The public soft-skills questionnaire, sent to an advisor.
     Questionnaire,
+    /// A text message to the programme's number (an offer code, or words for an advisor).
+    Sms,
 }
 
 impl Channel {
     /// Every channel, in the order of the figures.
-    pub const ALL: [Channel; 5] = [
+    pub const ALL: [Channel; 6] = [
         Self::Website,
         Self::BusScreen,
         Self::Poster,
         Self::ShortLink,
         Self::Questionnaire,
+        Self::Sms,
     ];
     /// The stored word.
     pub fn as_str(self) -> &'static str {
@@ -92,12 +95,22 @@ impl Channel {
             Self::Poster => "affiche",
             Self::ShortLink => "lien",
             Self::Questionnaire => "questionnaire",
+            Self::Sms => "sms",
         }
     }
+    /// A stored word read back (unknown words are the website).
+    pub fn from_stored(s: &str) -> Self {
+        Self::ALL
+            .into_iter()
+            .find(|c| c.as_str() == s)
+            .unwrap_or(Self::Website)
+    }
     /// Unknown values fall back to the website: the source is a clue, never a reason to refuse.
+    /// A web form never claims to be a text message.
     pub fn parse_lenient(s: &str) -> Self {
         Self::ALL
             .into_iter()
+            .filter(|c| *c != Self::Sms)
             .find(|c| c.as_str() == s.trim())
             .unwrap_or(Self::Website)
     }
@@ -109,6 +122,7 @@ impl Channel {
             Self::Poster => "Affiche",
             Self::ShortLink => "Lien court",
             Self::Questionnaire => "Questionnaire des qualités",
+            Self::Sms => "SMS",
         }
     }
 }
@@ -117,6 +131,12 @@ impl Channel {
 pub const INTEREST_CONSENT_VERSION: &str = "interet-2026-11";
 /// The consent a person gives on the call-back form.
 pub const INTEREST_CONSENT_TEXT: &str = "J'accepte qu'un conseiller DKLIK m'appelle ou m'écrive au sujet de cette offre. Mes coordonnées servent seulement à cela.";
+
+/// The consent of a request that came by text message before the person answered OUI: the
+/// request is kept for the advisors, no consent is recorded yet.
+pub const CONSENT_AWAITED: &str = "attendu";
+/// The wording version of the consent given by answering OUI to the programme's text.
+pub const SMS_CONSENT_VERSION: &str = "sms-oui-2026-11";
 
 /// A validated call-back request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -143,6 +163,9 @@ pub struct NewInterest {
     /// outage and written when the database is back): the store writes it once.
     #[serde(default)]
     pub submission: Option<String>,
+    /// What the person wrote, when they wrote rather than filled a form (a text message).
+    #[serde(default)]
+    pub message: Option<String>,
 }
 
 /// What the form sent, unchecked.
@@ -268,6 +291,7 @@ impl NewInterest {
             channel_detail: channel_detail.chars().take(200).collect(),
             impression: None,
             submission: None,
+            message: None,
         })
     }
 }
@@ -303,6 +327,8 @@ pub struct Interest {
     pub assigned_to: Option<i64>,
     /// The day by which the person should have been called.
     pub callback_due: Option<time::Date>,
+    /// What the person wrote (a text message), if anything.
+    pub message: Option<String>,
 }
 
 #[cfg(test)]

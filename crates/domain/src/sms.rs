@@ -194,21 +194,53 @@ pub enum Reply {
     Other,
 }
 
+/// The words of a received text, folded to upper case without accents, cut at anything that is
+/// not a letter or a digit ("hw4uzh." → "HW4UZH", "Oui 👍" → "OUI").
+fn reply_words(text: &str) -> Vec<String> {
+    crate::text::fold(text)
+        .to_uppercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// The words of a text that could be offer codes, to look up before [`read_reply`]: each word
+/// written in the codes' alphabet, and the whole text's letters and digits when they make 6
+/// ("HW4 UZH"); 5 at most.
+pub fn code_candidates(text: &str) -> Vec<String> {
+    let words = reply_words(text);
+    let mut out: Vec<String> = Vec::new();
+    let joined = words.concat();
+    for w in words.iter().chain(std::iter::once(&joined)) {
+        if out.len() < 5 && crate::ShortCode::parse(w).is_ok() && !out.contains(w) {
+            out.push(w.clone());
+        }
+    }
+    out
+}
+
+/// Whether a word looks like an offer code someone meant to send (the codes' alphabet, with a
+/// digit: "HW4UZH", not "MERCI"); used to answer "unknown code" rather than "message received".
+pub fn looks_like_code(word: &str) -> bool {
+    crate::ShortCode::parse(word).is_ok() && word.bytes().any(|b| b.is_ascii_digit())
+}
+
 /// Reads a received text. `is_code` says whether a 6-character word is a known offer code (a
 /// text "MERCI!" is not a code; "HW4UZH" is when an offer has it).
 pub fn read_reply(text: &str, is_code: impl Fn(&str) -> bool) -> Reply {
-    let folded = crate::text::fold(text).to_uppercase();
-    let words: Vec<&str> = folded.split_whitespace().collect();
-    if words.first() == Some(&"STOP") || (words.len() <= 3 && words.contains(&"STOP")) {
+    let words = reply_words(text);
+    let first = words.first().map(String::as_str);
+    if first == Some("STOP") || (words.len() <= 3 && words.iter().any(|w| w == "STOP")) {
         return Reply::Stop;
     }
-    if words.first() == Some(&"OUI") && words.len() <= 3 {
+    if first == Some("OUI") && words.len() <= 3 {
         return Reply::Yes;
     }
     let mut codes: Vec<String> = Vec::new();
     for w in &words {
-        if w.len() == 6 && is_code(w) && !codes.iter().any(|c| c == w) {
-            codes.push(w.to_string());
+        if w.len() == 6 && is_code(w) && !codes.contains(w) {
+            codes.push(w.clone());
         }
     }
     // A code typed with spaces ("HW4 UZH", "hw 4u zh"): the letters and digits of the text.
@@ -343,5 +375,24 @@ mod tests {
         );
         assert_eq!(read_reply("Je voudrais du travail", known), Reply::Other);
         assert_eq!(read_reply("", known), Reply::Other);
+        assert_eq!(read_reply("HW4UZH.", known), Reply::Code("HW4UZH".into()));
+        assert_eq!(read_reply("hw4-uzh", known), Reply::Code("HW4UZH".into()));
+        assert_eq!(read_reply("STOP!", known), Reply::Stop);
+    }
+
+    #[test]
+    fn code_candidates_are_the_words_in_the_codes_alphabet() {
+        assert_eq!(code_candidates("hw4uzh"), vec!["HW4UZH"]);
+        assert_eq!(code_candidates("HW4 UZH"), vec!["HW4UZH"]);
+        assert_eq!(
+            code_candidates("Bonjour, HW4UZH et k7x2pq svp"),
+            vec!["HW4UZH", "K7X2PQ"]
+        );
+        // "MAISON" has letters outside the alphabet (I, O); 7 letters are no code.
+        assert!(code_candidates("maison bonjour").is_empty());
+        assert!(code_candidates(&"AB2CDE ".repeat(20)).len() <= 5);
+        assert!(looks_like_code("HW4UZH"));
+        assert!(!looks_like_code("ABCDEF"), "no digit: a word, not a code");
+        assert!(!looks_like_code("HW4UZ"));
     }
 }

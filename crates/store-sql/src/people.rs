@@ -443,7 +443,7 @@ impl PeopleStore for SqlStore {
 
 pub(crate) const INBOX_SELECT: &str = "SELECT i.id, i.offer_id, i.person_id, p.first_name, p.phone, p.email, \
     i.best_time, i.consent_version, i.channel, i.channel_detail, i.created_at, i.status, i.assigned_to, \
-    i.callback_due, o.code AS offer_code, o.title AS offer_title, u.display_name AS assigned_name, i.unverified \
+    i.callback_due, o.code AS offer_code, o.title AS offer_title, u.display_name AS assigned_name, i.unverified, i.message \
     FROM interests i JOIN people p ON p.id = i.person_id LEFT JOIN offers o ON o.id = i.offer_id \
     LEFT JOIN users u ON u.id = i.assigned_to";
 
@@ -459,12 +459,13 @@ impl FromRow for InboxRow {
                 email: r.get("email")?,
                 best_time: BestTime::parse(&r.get::<String>("best_time")?).unwrap_or(BestTime::Any),
                 consent_version: r.get("consent_version")?,
-                channel: Channel::parse_lenient(&r.get::<String>("channel")?),
+                channel: Channel::from_stored(&r.get::<String>("channel")?),
                 channel_detail: r.get("channel_detail")?,
                 created_at: r.get("created_at")?,
                 status: r.code::<InterestStatus>("status")?,
                 assigned_to: r.get("assigned_to")?,
                 callback_due: opt_date(r.get("callback_due")?)?,
+                message: r.get("message")?,
             },
             offer_code: r.get("offer_code")?,
             offer_title: r.get("offer_title")?,
@@ -574,20 +575,24 @@ pub(crate) async fn insert_interest_tx(
         at,
     )
     .await?;
-    query(
-        "INSERT INTO consents (person_id, purpose, wording_version, given_at) VALUES ($1, $2, $3, $4)",
-    )
-    .bind(person_id)
-    .bind(::dklik_domain::privacy::PURPOSE_CALLBACK)
-    .bind(&i.consent_version)
-    .bind(at)
-    .execute(&mut **tx)
-    .await
-    .map_err(db_err)?;
+    // A request by text message is kept before the person answers OUI: no consent yet.
+    if i.consent_version != ::dklik_domain::interest::CONSENT_AWAITED {
+        query(
+            "INSERT INTO consents (person_id, purpose, wording_version, given_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(person_id)
+        .bind(::dklik_domain::privacy::PURPOSE_CALLBACK)
+        .bind(&i.consent_version)
+        .bind(at)
+        .execute(&mut **tx)
+        .await
+        .map_err(db_err)?;
+    }
     let id: i64 = query_scalar(
         "INSERT INTO interests (offer_id, person_id, best_time, consent_version, channel, \
-         channel_detail, created_at, status, callback_due, updated_at, unverified, submission) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $10, $8, $7, $9, $11) RETURNING id",
+         channel_detail, created_at, status, callback_due, updated_at, unverified, submission, \
+         message) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $10, $8, $7, $9, $11, $12) RETURNING id",
     )
     .bind(i.offer_id.map(|o| o.0))
     .bind(person_id)
@@ -600,6 +605,7 @@ pub(crate) async fn insert_interest_tx(
     .bind(attached)
     .bind(InterestStatus::New)
     .bind(i.submission.as_deref())
+    .bind(i.message.as_deref())
     .fetch_one(&mut **tx)
     .await
     .map_err(db_err)?;

@@ -1,11 +1,33 @@
 //! `dklik_app::ScreenStore` for [`SqlStore`]: the GTFS feed, impressions and scans, the
 //! screens' settings and the proof of display.
 
-use crate::db::{query, query_scalar};
+use crate::db::{query, query_scalar, FromRow, Row};
 #[allow(unused_imports)]
 use crate::prelude::*;
 use crate::SqlStore;
 pub(crate) use dklik_app::screen_store::ScreenStore;
+
+const IMPRESSION_SELECT: &str = "SELECT code, vehicle, trip_id, stop_id, stop_name, offer_id, \
+    slide, shown_at, duration_s, scans, screen, source FROM impressions";
+
+impl FromRow for Impression {
+    fn from_row(r: &Row) -> Result<Self, StoreError> {
+        Ok(Impression {
+            code: r.get("code")?,
+            vehicle: r.get("vehicle")?,
+            trip_id: r.get("trip_id")?,
+            stop_id: r.get("stop_id")?,
+            stop_name: r.get("stop_name")?,
+            offer_id: r.get::<Option<i64>>("offer_id")?.map(OfferId),
+            slide: r.get("slide")?,
+            shown_at: r.get("shown_at")?,
+            duration_s: r.get("duration_s")?,
+            scans: r.get("scans")?,
+            screen: r.get("screen")?,
+            source: r.get("source")?,
+        })
+    }
+}
 
 #[::async_trait::async_trait]
 impl ScreenStore for SqlStore {
@@ -323,31 +345,31 @@ impl ScreenStore for SqlStore {
     }
 
     async fn impression(&self, code: &str) -> Result<Option<Impression>, StoreError> {
-        let r = query(
-            "SELECT code, vehicle, trip_id, stop_id, stop_name, offer_id, slide, shown_at, duration_s, scans, screen, source \
-             FROM impressions WHERE code = $1",
-        )
-        .bind(code)
-        .fetch_optional(&self.db)
-        .await
-        .map_err(db_err)?;
-        r.map(|r| {
-            Ok(Impression {
-                code: r.get("code")?,
-                vehicle: r.get("vehicle")?,
-                trip_id: r.get("trip_id")?,
-                stop_id: r.get("stop_id")?,
-                stop_name: r.get("stop_name")?,
-                offer_id: r.get::<Option<i64>>("offer_id")?.map(OfferId),
-                slide: r.get("slide")?,
-                shown_at: r.get("shown_at")?,
-                duration_s: r.get("duration_s")?,
-                scans: r.get("scans")?,
-                screen: r.get("screen")?,
-                source: r.get("source")?,
-            })
-        })
-        .transpose()
+        let sql = format!("{IMPRESSION_SELECT} WHERE code = $1");
+        let r = query(&sql)
+            .bind(code)
+            .fetch_optional(&self.db)
+            .await
+            .map_err(db_err)?;
+        r.as_ref().map(Impression::from_row).transpose()
+    }
+
+    async fn offer_shown_since(
+        &self,
+        offer: OfferId,
+        since: i64,
+    ) -> Result<Option<Impression>, StoreError> {
+        let sql = format!(
+            "{IMPRESSION_SELECT} WHERE offer_id = $1 AND shown_at >= $2 \
+             ORDER BY shown_at DESC LIMIT 1"
+        );
+        let r = query(&sql)
+            .bind(offer.0)
+            .bind(since)
+            .fetch_optional(&self.db)
+            .await
+            .map_err(db_err)?;
+        r.as_ref().map(Impression::from_row).transpose()
     }
 
     async fn campaigns(&self) -> Result<Vec<CampaignRecord>, StoreError> {

@@ -1,12 +1,13 @@
 //! `dklik_app::SmsStore` for [`SqlStore`]: the text messages' queue and states, and the
 //! delivery receipts taken into account once.
 
-use crate::db::{query, query_scalar, FromRow, Row};
+use crate::db::{query, query_as, query_scalar, FromRow, Row};
 #[allow(unused_imports)]
 use crate::prelude::*;
 use crate::SqlStore;
 use dklik_app::sms_store::{NewSms, ReceiptOutcome, SmsMessage, SmsState, SmsStore};
 use dklik_domain::sms::Encoding;
+use dklik_domain::NewInterest;
 
 const SMS_SELECT: &str = "SELECT id, to_phone, body, purpose, person_id, state, encoding, parts, \
     provider, provider_ref, cost_micro_eur, attempts, next_attempt_at, created_at, sent_at, \
@@ -235,5 +236,82 @@ impl SmsStore for SqlStore {
             .await
             .map_err(db_err)?;
         Ok(n > 0)
+    }
+
+    async fn sms_request(
+        &self,
+        i: &NewInterest,
+        at: i64,
+        callback_due: ::time::Date,
+    ) -> Result<(i64, bool), StoreError> {
+        let mut tx = self.db.begin_write().await.map_err(db_err)?;
+        if let Some(key) = &i.submission {
+            let first: Option<i64> = query_scalar("SELECT id FROM interests WHERE submission = $1")
+                .bind(key)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            if let Some(id) = first {
+                return Ok((id, false));
+            }
+        }
+        let (id, _, _) = crate::people::insert_interest_tx(&mut tx, i, at, callback_due).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok((id, true))
+    }
+
+    async fn sms_requests_since(&self, phone: &str, since: i64) -> Result<u64, StoreError> {
+        let n: i64 = query_scalar(
+            "SELECT COUNT(*) FROM interests i JOIN people p ON p.id = i.person_id \
+             WHERE i.channel = 'sms' AND i.created_at >= $2 AND p.phone = $1",
+        )
+        .bind(phone)
+        .bind(since)
+        .fetch_one(&self.db)
+        .await
+        .map_err(db_err)?;
+        Ok(n.max(0) as u64)
+    }
+
+    async fn sms_agree(&self, phone: &str, since: i64, at: i64) -> Result<u64, StoreError> {
+        let mut tx = self.db.begin_write().await.map_err(db_err)?;
+        let waiting: Vec<(i64, i64)> = query_as(
+            "SELECT i.id, i.person_id FROM interests i JOIN people p ON p.id = i.person_id \
+             WHERE i.channel = 'sms' AND i.created_at >= $2 AND p.phone = $1 \
+             AND i.consent_version = $3 ORDER BY i.id",
+        )
+        .bind(phone)
+        .bind(since)
+        .bind(dklik_domain::interest::CONSENT_AWAITED)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut people: Vec<i64> = Vec::new();
+        for (id, person) in &waiting {
+            query("UPDATE interests SET consent_version = $1, updated_at = $2 WHERE id = $3")
+                .bind(dklik_domain::interest::SMS_CONSENT_VERSION)
+                .bind(at)
+                .bind(*id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            if !people.contains(person) {
+                people.push(*person);
+            }
+        }
+        for person in people {
+            query(
+                "INSERT INTO consents (person_id, purpose, wording_version, given_at) \
+                 VALUES ($1, $2, $3, $4)",
+            )
+            .bind(person)
+            .bind(dklik_domain::privacy::PURPOSE_CALLBACK)
+            .bind(dklik_domain::interest::SMS_CONSENT_VERSION)
+            .bind(at)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok(waiting.len() as u64)
     }
 }

@@ -4647,3 +4647,205 @@ pub async fn sms_queue_states_and_receipts(store: &dyn Store) {
         vec![(SmsState::Delivered, 1), (SmsState::Failed, 1)]
     );
 }
+
+/// Texts received on the programme's number (`dklik_app::sms_inbound`): an offer code however
+/// typed becomes a call-back request by SMS naming the bus seen in the last hour, the reply asks
+/// for a OUI that records the consent, several codes make several requests, other words and
+/// unknown codes reach the inbox as messages, a text posted twice counts once, STOP stops.
+pub async fn texts_received_become_requests_and_messages(store: &dyn Store) {
+    use dklik_app::sms_inbound::{take_text, Received, Taken};
+    use dklik_app::Impression;
+    use dklik_domain::interest::{CONSENT_AWAITED, SMS_CONSENT_VERSION};
+    load_demo(store).await;
+    let a = store
+        .offer_by_external_id("DEMO-001")
+        .await
+        .expect("q")
+        .expect("offer a");
+    let b = store
+        .offer_by_external_id("DEMO-002")
+        .await
+        .expect("q")
+        .expect("offer b");
+    let now: i64 = 1_796_029_200;
+    // Offer a was on bus 12's screen 20 minutes ago; b was shown 2 hours ago only.
+    let shown = |code: &str, offer: dklik_domain::OfferId, vehicle: &str, at: i64| Impression {
+        code: code.into(),
+        vehicle: vehicle.into(),
+        trip_id: None,
+        stop_id: Some("S1".into()),
+        stop_name: "Mardyck Usine".into(),
+        offer_id: Some(offer),
+        slide: "offer".into(),
+        shown_at: at,
+        duration_s: 10,
+        scans: 0,
+        screen: None,
+        source: "dklik".into(),
+    };
+    store
+        .record_impressions(&[
+            shown("SMSIMP01", a.id, "bus-12", now - 1200),
+            shown("SMSIMP02", b.id, "bus-7", now - 7200),
+        ])
+        .await
+        .expect("impressions");
+    let text = |reference: &'static str, from: &'static str, text: &'static str| Received {
+        provider: "twilio",
+        reference: Some(reference),
+        from,
+        text,
+    };
+    // The code in lower case with a space and an emoji.
+    let typed = format!(
+        "{} {} 🚌",
+        &a.code.as_str()[..3].to_lowercase(),
+        &a.code.as_str()[3..].to_lowercase()
+    );
+    let typed: &'static str = Box::leak(typed.into_boxed_str());
+    let got = take_text(store, text("SM1", "+33612345678", typed), now)
+        .await
+        .expect("code");
+    let Taken::Requested { ids, codes, fresh } = got else {
+        panic!("a request: {got:?}")
+    };
+    assert!(fresh);
+    assert_eq!(codes, vec![a.code.as_str().to_string()]);
+    let r = store.interest(ids[0]).await.expect("q").expect("request");
+    assert_eq!(r.interest.channel, dklik_domain::Channel::Sms);
+    assert_eq!(r.interest.offer_id, Some(a.id));
+    assert_eq!(r.interest.phone.as_deref(), Some("06 12 34 56 78"));
+    assert_eq!(r.interest.consent_version, CONSENT_AWAITED);
+    assert!(
+        r.interest.channel_detail.contains("bus bus-12")
+            && r.interest.channel_detail.contains("Mardyck Usine"),
+        "{}",
+        r.interest.channel_detail
+    );
+    assert!(
+        store
+            .consents(r.interest.person_id)
+            .await
+            .expect("c")
+            .is_empty(),
+        "no consent before OUI"
+    );
+    // The reply: queued to the sender, naming the offer and asking for OUI.
+    let due = store.due_sms(now, 50).await.expect("due");
+    let reply = due.iter().find(|m| m.to == "33612345678").expect("a reply");
+    assert!(
+        reply.body.contains(a.code.as_str()) && reply.body.contains("OUI"),
+        "{}",
+        reply.body
+    );
+    // Posted again by the provider: the same request, no second reply.
+    let again = take_text(store, text("SM1", "+33612345678", typed), now + 5)
+        .await
+        .expect("again");
+    assert!(
+        matches!(again, Taken::Requested { fresh: false, ref ids, .. } if ids == &vec![r.interest.id])
+    );
+    assert_eq!(
+        store.due_sms(now + 5, 50).await.expect("due").len(),
+        due.len()
+    );
+    // OUI: the consent is recorded with the others.
+    let yes = take_text(store, text("SM2", "+33612345678", "Oui 👍"), now + 60)
+        .await
+        .expect("oui");
+    assert_eq!(yes, Taken::Agreed(1));
+    let r = store.interest(r.interest.id).await.expect("q").expect("r");
+    assert_eq!(r.interest.consent_version, SMS_CONSENT_VERSION);
+    let consents = store.consents(r.interest.person_id).await.expect("c");
+    assert_eq!(consents.len(), 1);
+    // Two codes in one text: two requests; b was shown too long ago to name a bus.
+    let two = format!("{} et {}", a.code.as_str(), b.code.as_str());
+    let two: &'static str = Box::leak(two.into_boxed_str());
+    let got = take_text(store, text("SM3", "+33698765432", two), now + 100)
+        .await
+        .expect("two");
+    let Taken::Requested { ids, .. } = got else {
+        panic!("requests: {got:?}")
+    };
+    assert_eq!(ids.len(), 2);
+    let rb = store.interest(ids[1]).await.expect("q").expect("b");
+    assert_eq!(rb.interest.offer_id, Some(b.id));
+    assert!(!rb.interest.channel_detail.contains("bus-7"));
+    // Words, and a code of no open offer: messages for the advisors.
+    let got = take_text(
+        store,
+        text(
+            "SM4",
+            "+33698765432",
+            "Bonjour, je cherche du travail\u{7} le matin",
+        ),
+        now + 200,
+    )
+    .await
+    .expect("words");
+    let Taken::Message {
+        id,
+        unknown_code: None,
+        fresh: true,
+    } = got
+    else {
+        panic!("a message: {got:?}")
+    };
+    let m = store.interest(id).await.expect("q").expect("m");
+    assert_eq!(m.interest.offer_id, None);
+    assert_eq!(
+        m.interest.message.as_deref(),
+        Some("Bonjour, je cherche du travail  le matin"),
+        "control characters taken out"
+    );
+    let got = take_text(store, text("SM5", "+33698765432", "ZZ9ZZ9"), now + 300)
+        .await
+        .expect("unknown");
+    assert!(
+        matches!(got, Taken::Message { unknown_code: Some(ref c), .. } if c == "ZZ9ZZ9"),
+        "{got:?}"
+    );
+    // A sender that is not a French mobile, an empty text: not read.
+    assert!(matches!(
+        take_text(store, text("SM6", "+447700900123", "HELLO"), now)
+            .await
+            .expect("uk"),
+        Taken::Ignored(_)
+    ));
+    assert!(matches!(
+        take_text(store, text("SM7", "+33611111111", "  "), now)
+            .await
+            .expect("empty"),
+        Taken::Ignored(_)
+    ));
+    // More than the day's limit from one number: read no further.
+    for n in 0..dklik_app::sms_inbound::DAILY_LIMIT {
+        let reference: &'static str = Box::leak(format!("SMF{n}").into_boxed_str());
+        take_text(store, text(reference, "+33622222222", "allo"), now + 400)
+            .await
+            .expect("flood");
+    }
+    assert_eq!(
+        take_text(store, text("SMF-last", "+33622222222", "allo"), now + 401)
+            .await
+            .expect("limit"),
+        Taken::Ignored("trop de SMS aujourd'hui depuis ce numéro")
+    );
+    // STOP: the number is stopped and nothing more is queued to it.
+    assert_eq!(
+        take_text(store, text("SM8", "+33698765432", "STOP"), now + 500)
+            .await
+            .expect("stop"),
+        Taken::Stopped
+    );
+    assert!(store.sms_stopped("33698765432").await.expect("q"));
+    let before = store.due_sms(now + 600, 500).await.expect("due").len();
+    take_text(store, text("SM9", "+33698765432", "Encore moi"), now + 600)
+        .await
+        .expect("after stop");
+    assert_eq!(
+        store.due_sms(now + 600, 500).await.expect("due").len(),
+        before,
+        "no reply after STOP"
+    );
+}

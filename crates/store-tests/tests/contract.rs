@@ -64,4 +64,5 @@ contract!(
     gtfs_version_moves_on_each_import,
     screen_health_takeovers_and_proof_of_play,
     sms_queue_states_and_receipts,
+    texts_received_become_requests_and_messages,
 );

@@ -43,6 +43,10 @@ fn store_err(e: StoreError) -> Result<Response, AppError> {
 
 struct InboxCard {
     id: i64,
+    /// What the person wrote by text, cut.
+    message: Option<String>,
+    /// A request by text whose "OUI" has not come yet.
+    consent_awaited: bool,
     /// Attached to an existing record because the contact matched: to check first.
     unverified: bool,
     name: String,
@@ -160,11 +164,15 @@ pub async fn inbox(
             .map(|r| InboxCard {
                 id: r.interest.id,
                 unverified: r.unverified,
-                name: if r.interest.first_name.is_empty() {
-                    "(données effacées)".into()
-                } else {
-                    r.interest.first_name.clone()
-                },
+                name: requester_name(&r.interest),
+                message: r.interest.message.as_ref().map(|m| {
+                    if m.chars().count() > 140 {
+                        format!("{}…", m.chars().take(139).collect::<String>())
+                    } else {
+                        m.clone()
+                    }
+                }),
+                consent_awaited: consent_awaited(&r.interest),
                 offer: r
                     .offer_title
                     .clone()
@@ -356,6 +364,8 @@ pub async fn merge(
 #[template(path = "interest.html")]
 struct InterestPage {
     id: i64,
+    message: Option<String>,
+    consent_awaited: bool,
     person_id: PersonId,
     name: String,
     offer: String,
@@ -376,6 +386,23 @@ struct InterestPage {
     can_manage_data: bool,
     errors: Vec<FieldError>,
     unverified: bool,
+}
+
+/// Who asked, as the inbox names them: the first name typed; for a text message, none was
+/// typed; an erased record has none left.
+fn requester_name(i: &dklik_domain::Interest) -> String {
+    if !i.first_name.is_empty() {
+        i.first_name.clone()
+    } else if i.channel == dklik_domain::Channel::Sms && i.phone.is_some() {
+        "Par SMS (prénom inconnu)".into()
+    } else {
+        "(données effacées)".into()
+    }
+}
+
+/// A request by text message still waiting for the person's "OUI".
+fn consent_awaited(i: &dklik_domain::Interest) -> bool {
+    i.consent_version == dklik_domain::interest::CONSENT_AWAITED
 }
 
 async fn load_interest(st: &SharedState, id: i64) -> Result<InboxRow, AppError> {
@@ -417,11 +444,9 @@ pub async fn interest(
     let page = InterestPage {
         id,
         person_id: i.person_id,
-        name: if i.first_name.is_empty() {
-            "(données effacées)".into()
-        } else {
-            i.first_name.clone()
-        },
+        name: requester_name(i),
+        message: i.message.clone(),
+        consent_awaited: consent_awaited(i),
         offer: r
             .offer_title
             .clone()

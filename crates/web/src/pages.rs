@@ -814,10 +814,7 @@ pub async fn interest(
         match st.store.impression(&imp).await {
             Ok(Some(i)) => {
                 channel = Channel::BusScreen;
-                detail = format!(
-                    "bus {}, arrêt {} (affichage {})",
-                    i.vehicle, i.stop_name, i.code
-                );
+                detail = i.detail();
             }
             Ok(None) => {}
             Err(e) if e.is_unavailable() => unresolved = Some(imp.clone()),

@@ -1,8 +1,8 @@
 //! What the text-message providers post back, each with the shared secret in `cle` (the address
 //! given to the provider, `serve --sms-receipts-secret`): delivery receipts
 //! (`POST /sms/accuses/brevo` as JSON, `/sms/accuses/twilio` as a form), each moving its message
-//! to delivered or failed once, and texts people send (`POST /sms/recus/…`), of which STOP is
-//! read.
+//! to delivered or failed once, and texts people send (`POST /sms/recus/…`): offer codes, OUI,
+//! STOP and messages for the advisors.
 
 use crate::SharedState;
 use axum::body::Bytes;
@@ -85,80 +85,103 @@ pub async fn receipt(
 }
 
 /// A text a person sent to the programme's number, as the provider posts it: Twilio's form
-/// (`From`, `Body`), or JSON (`from` or `sender`, and `text`, `content` or `body`).
-fn inbound(provider: &str, body: &[u8]) -> Option<(String, String)> {
+/// (`From`, `Body`, `MessageSid`), or JSON (`from` or `sender`; `text`, `content` or `body`;
+/// `messageId`, `id` or `uuid`). Returns the sender, the text and the provider's reference.
+fn inbound(provider: &str, body: &[u8]) -> Option<(String, String, Option<String>)> {
     match provider {
         "twilio" => {
             let form: Vec<(String, String)> = form_urlencoded::parse(body)
                 .map(|(k, v)| (k.into_owned(), v.into_owned()))
                 .collect();
             let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-            Some((get("From")?, get("Body").unwrap_or_default()))
+            Some((
+                get("From")?,
+                get("Body").unwrap_or_default(),
+                get("MessageSid").or_else(|| get("SmsSid")),
+            ))
         }
         "brevo" => {
             let v: serde_json::Value = serde_json::from_slice(body).ok()?;
             let pick = |keys: &[&str]| {
-                keys.iter()
-                    .find_map(|k| v.get(*k).and_then(|x| x.as_str()).map(str::to_string))
+                keys.iter().find_map(|k| {
+                    v.get(*k).and_then(|x| match x {
+                        serde_json::Value::String(s) => Some(s.clone()),
+                        serde_json::Value::Number(n) => Some(n.to_string()),
+                        _ => None,
+                    })
+                })
             };
             Some((
                 pick(&["from", "sender", "msisdn"])?,
                 pick(&["text", "content", "body"]).unwrap_or_default(),
+                pick(&["messageId", "id", "uuid"]),
             ))
         }
         _ => None,
     }
 }
 
-/// `POST /sms/recus/{provider}?cle=SECRET`: a text received. STOP stops every text to that
-/// number at once (the texts still queued for it are given up); other texts are not read yet
-/// (logged, so that an administrator sees them).
+/// `POST /sms/recus/{provider}?cle=SECRET`: a text received (`dklik_app::sms_inbound`): an
+/// offer code becomes a call-back request, OUI gives the agreement, STOP stops every text,
+/// anything else reaches the advisors' inbox. Answered 200 whatever the text says (the
+/// provider would post it again otherwise); 503 when it could not be recorded.
 pub async fn received(
     State(st): State<SharedState>,
     Path(provider): Path<String>,
     Query(k): Query<Key>,
     body: Bytes,
 ) -> Response {
+    use dklik_app::sms_inbound::{take_text, Received, Taken};
     if let Some(r) = refusal(&st, &k, "Aucun SMS reçu n'est attendu.") {
         return r;
     }
     if !matches!(provider.as_str(), "brevo" | "twilio") {
         return answer(StatusCode::NOT_FOUND, "Fournisseur inconnu.");
     }
-    let Some((from, text)) = inbound(&provider, &body) else {
+    let Some((from, text, reference)) = inbound(&provider, &body) else {
         return answer(
             StatusCode::BAD_REQUEST,
             "SMS illisible : l'expéditeur manque.",
         );
     };
-    let Some(phone) = dklik_domain::sms::international(&from) else {
-        return answer(
-            StatusCode::OK,
-            "Expéditeur qui n'est pas un portable français : ignoré.",
-        );
+    let received = Received {
+        provider: &provider,
+        reference: reference.as_deref(),
+        from: &from,
+        text: &text,
     };
-    match dklik_domain::sms::read_reply(&text, |_| false) {
-        dklik_domain::sms::Reply::Stop => {
-            match st.store.sms_stop(&phone, dklik_app::unix_now()).await {
-                Ok(_) => answer(
-                    StatusCode::OK,
-                    "STOP enregistré : plus aucun SMS vers ce numéro.",
-                ),
-                Err(e) => {
-                    tracing::warn!(error = %e, "STOP reçu par SMS non enregistré");
-                    answer(
-                        StatusCode::SERVICE_UNAVAILABLE,
-                        "Enregistrement impossible pour le moment : renvoyez plus tard.",
-                    )
-                }
-            }
-        }
-        _ => {
-            tracing::warn!(
-                provider,
-                "SMS reçu d'une personne : pas encore lu par DKLIK (seul STOP l'est)"
-            );
-            answer(StatusCode::OK, "Reçu, pas encore lu (seul STOP l'est).")
+    match take_text(st.store.as_ref(), received, dklik_app::unix_now()).await {
+        Ok(Taken::Stopped) => answer(
+            StatusCode::OK,
+            "STOP enregistré : plus aucun SMS vers ce numéro.",
+        ),
+        Ok(Taken::Agreed(n)) => answer(
+            StatusCode::OK,
+            &format!("Accord enregistré pour {n} demande(s)."),
+        ),
+        Ok(Taken::Requested { ids, fresh, .. }) => answer(
+            StatusCode::OK,
+            &if fresh {
+                format!("Demande(s) de rappel enregistrée(s) : {}.", ids.len())
+            } else {
+                "Déjà pris en compte.".to_string()
+            },
+        ),
+        Ok(Taken::Message { fresh, .. }) => answer(
+            StatusCode::OK,
+            if fresh {
+                "Message transmis aux conseillers."
+            } else {
+                "Déjà pris en compte."
+            },
+        ),
+        Ok(Taken::Ignored(why)) => answer(StatusCode::OK, &format!("Ignoré : {why}.")),
+        Err(e) => {
+            tracing::warn!(error = %e, "SMS reçu non enregistré");
+            answer(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Enregistrement impossible pour le moment : renvoyez plus tard.",
+            )
         }
     }
 }

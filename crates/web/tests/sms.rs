@@ -461,7 +461,7 @@ async fn a_stop_texted_back_stops_every_text_to_that_number() {
     )
     .await
     .expect("queued");
-    // Without the secret: refused; a text that is not STOP changes nothing.
+    // Without the secret: refused; a text that is not STOP stops nothing.
     let url = format!("/sms/recus/twilio?cle={secret}");
     assert_eq!(
         post_form(
@@ -479,7 +479,11 @@ async fn a_stop_texted_back_stops_every_text_to_that_number() {
         "From=%2B33612345678&Body=Bonjour+je+cherche+du+travail",
     )
     .await;
-    assert!(other.body.contains("pas encore lu"), "{}", other.body);
+    assert!(
+        other.body.contains("transmis aux conseillers"),
+        "{}",
+        other.body
+    );
     assert!(!store.sms_stopped("33612345678").await.expect("q"));
     // "Stop svp 🙏" from Twilio (a form): recorded, the queued text given up, no more queued.
     let stop = post_form(
@@ -521,7 +525,80 @@ async fn a_stop_texted_back_stops_every_text_to_that_number() {
     assert!(r.body.contains("STOP enregistré"), "{}", r.body);
     assert!(store.sms_stopped("33711223344").await.expect("q"));
     let r = send(&app, json(r#"{"from": "+447700900123", "text": "STOP"}"#)).await;
-    assert!(r.body.contains("ignoré"), "{}", r.body);
+    assert!(r.body.contains("Ignoré"), "{}", r.body);
     let r = send(&app, json(r#"{"text": "STOP"}"#)).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn a_code_texted_in_reaches_the_advisors_inbox_with_its_reply() {
+    let app = app_with_secret().await;
+    let offer = common::demo_staff(&app).await;
+    let store = app.store.as_ref();
+    let url = format!("/sms/recus/twilio?cle={SECRET}");
+    // Twilio's form: the code in lower case with spaces.
+    let code = offer.code.as_str().to_lowercase();
+    let body = format!(
+        "From=%2B33612345678&To=%2B33757000000&MessageSid=SMa1&Body={}",
+        common::enc(&format!("{} {}", &code[..3], &code[3..]))
+    );
+    let r = post_form(&app, &url, &body).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("enregistrée(s) : 1"), "{}", r.body);
+    // The provider posts it again: counted once.
+    let r = post_form(&app, &url, &body).await;
+    assert!(r.body.contains("Déjà pris en compte"), "{}", r.body);
+    // The reply waits in the queue for the sender.
+    let queued = store.due_sms(i64::MAX / 2, 50).await.expect("due");
+    assert_eq!(
+        queued.iter().filter(|m| m.to == "33612345678").count(),
+        1,
+        "one reply"
+    );
+    // Brevo's JSON: words for an advisor, with an emoji.
+    let r = send(
+        &app,
+        axum::http::Request::post(format!("/sms/recus/brevo?cle={SECRET}"))
+            .header("content-type", "application/json")
+            .body(axum::body::Body::from(
+                r#"{"from": "33698765432", "text": "Je n'ai pas de voiture, il y a un bus ? 🚌", "messageId": 77}"#,
+            ))
+            .expect("request"),
+    )
+    .await;
+    assert!(r.body.contains("transmis aux conseillers"), "{}", r.body);
+    // The advisor's inbox: both, marked as waiting for OUI; the message quoted.
+    let (cookie, _) = common::sign_in(&app, "conseil@t.fr", common::PASSWORD).await;
+    let inbox = common::get_as(&app, "/conseil/demandes", &cookie).await;
+    assert_eq!(inbox.status, StatusCode::OK);
+    assert!(
+        inbox.body.contains("Par SMS (prénom inconnu)"),
+        "{}",
+        inbox.body
+    );
+    assert!(inbox.body.contains("Source : SMS"));
+    assert!(inbox.body.contains("il y a un bus ? 🚌"), "{}", inbox.body);
+    assert!(inbox.body.contains("Accord attendu"));
+    // OUI: the agreement is recorded; the request's page no longer says it is awaited.
+    let r = post_form(&app, &url, "From=%2B33612345678&MessageSid=SMa2&Body=oui").await;
+    assert!(r.body.contains("Accord enregistré pour 1"), "{}", r.body);
+    let rows = store
+        .inbox(&dklik_app::InboxFilter {
+            limit: 50,
+            ..Default::default()
+        })
+        .await
+        .expect("inbox");
+    let coded = rows
+        .iter()
+        .find(|r| r.interest.offer_id == Some(offer.id))
+        .expect("the request");
+    let page = common::get_as(
+        &app,
+        &format!("/conseil/demandes/{}", coded.interest.id),
+        &cookie,
+    )
+    .await;
+    assert!(!page.body.contains("Accord attendu"), "{}", page.body);
+    assert!(page.body.contains("06 12 34 56 78"));
 }
