@@ -18,6 +18,8 @@ const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const BIN = process.env.DKLIK_BIN;
 const CHROME = process.env.CHROMIUM || '/usr/bin/chromium';
 assert.ok(BIN, 'DKLIK_BIN must name the dklik binary');
+// The programme's number for texts (a number the regulator keeps for fiction).
+const SMS_NUMBER = '06 39 98 00 12';
 
 let server, browser, base, dir, db, feedToken, geocoder;
 
@@ -63,7 +65,7 @@ before(async () => {
   });
   await new Promise(r => geocoder.listen(0, '127.0.0.1', r));
   const geocoderUrl = `http://127.0.0.1:${geocoder.address().port}`;
-  server = spawn(BIN, ['demo', '--listen', `127.0.0.1:${port}`, '--db', db, '--geocoder', geocoderUrl], { stdio: ['ignore', 'pipe', 'inherit'] });
+  server = spawn(BIN, ['demo', '--listen', `127.0.0.1:${port}`, '--db', db, '--geocoder', geocoderUrl, '--sms-number', SMS_NUMBER], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   server.stdout.on('data', d => { out += d; });
   await waitFor(`${base}/healthz`);
@@ -267,6 +269,7 @@ test('a screen page at three sizes: big headline, no scroll, 7:1 contrast, a QR 
         font: parseFloat(cs.fontSize), color: cs.color, bg: getComputedStyle(document.body).backgroundColor,
         scrollH: document.documentElement.scrollHeight, scrollW: document.documentElement.scrollWidth,
         url: slide.querySelector('.url')?.textContent, code: slide.querySelector('.code strong')?.textContent,
+        texting: slide.querySelector('.code')?.innerText.replace(/\s+/g, ' '),
       };
     });
     assert.ok(m.font >= 0.08 * h, `${w}x${h}: headline ${m.font}px is under 8 % of the height`);
@@ -274,6 +277,8 @@ test('a screen page at three sizes: big headline, no scroll, 7:1 contrast, a QR 
     assert.ok(contrast(m.color, m.bg) >= 7, `${w}x${h}: contrast ${contrast(m.color, m.bg)}`);
     assert.match(m.url, /\/s\/[A-Z0-9]{8}$/);
     assert.match(m.code, /^[A-Z0-9]{6}$/);
+    // The programme's number is configured: people without a smartphone text the code.
+    assert.equal(m.texting, `Pas de smartphone ? Envoyez ${m.code} au ${SMS_NUMBER}`);
     // Decode the QR from a screenshot, as a phone would.
     const shot = PNG.sync.read(await page.screenshot());
     const qr = jsQR(new Uint8ClampedArray(shot.data), shot.width, shot.height);

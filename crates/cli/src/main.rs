@@ -158,6 +158,10 @@ enum Command {
         /// A geocoder for the employers' sites, as `serve --geocoder`.
         #[arg(long, env = "DKLIK_GEOCODER")]
         geocoder: Option<String>,
+        /// The programme's number for texts, shown on slides and posters, as `serve
+        /// --sms-number` (the demo receives no text: no provider is configured).
+        #[arg(long)]
+        sms_number: Option<String>,
     },
     /// Import reference data or offers.
     Import {
@@ -484,6 +488,11 @@ struct SmsArgs {
     /// PUBLIC_URL/sms/accuses/PROVIDER?cle=SECRET (set on each message sent).
     #[arg(long, env = "DKLIK_SMS_RECEIPTS_SECRET", hide_env_values = true)]
     sms_receipts_secret: Option<String>,
+    /// The programme's number people text offer codes to (a mobile or a 5-digit short number);
+    /// bus slides and posters then say "Pas de smartphone ? Envoyez CODE au …". Give the
+    /// providers PUBLIC_URL/sms/recus/PROVIDER?cle=SECRET for the texts it receives.
+    #[arg(long, env = "DKLIK_SMS_NUMBER")]
+    sms_number: Option<String>,
     /// Seconds to wait for a provider's answer.
     #[arg(long, env = "DKLIK_SMS_TIMEOUT_SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=120))]
     sms_timeout_seconds: u64,
@@ -501,12 +510,26 @@ impl Default for SmsArgs {
             twilio_url: "https://api.twilio.com".into(),
             sms_prices: Vec::new(),
             sms_receipts_secret: None,
+            sms_number: None,
             sms_timeout_seconds: 10,
         }
     }
 }
 
 impl SmsArgs {
+    /// The programme's number as shown, checked.
+    fn number(&self) -> Result<Option<String>> {
+        self.sms_number
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(|n| {
+                dklik_domain::sms::display_number(n)
+                    .map_err(|e| anyhow::anyhow!("--sms-number : {e}"))
+            })
+            .transpose()
+    }
+
     /// The providers as configured (none: texts go to the folder), each setting checked.
     fn providers(&self, base_url: &str) -> Result<dklik_app::sms::Providers> {
         use dklik_app::sms::{Brevo, ProviderSettings, Twilio};
@@ -833,6 +856,7 @@ async fn run(cli: Cli) -> Result<()> {
             no_serve,
             db,
             geocoder,
+            sms_number,
         } => {
             let (store, accounts) = demo::prepare(&db, &listen).await?;
             if no_serve {
@@ -869,7 +893,10 @@ async fn run(cli: Cli) -> Result<()> {
                 mail_dir: demo::mail_dir(&db),
                 sms_dir: demo::mail_dir(&db).with_file_name("sms"),
                 callback_queue: demo::mail_dir(&db).with_file_name("rappels-en-attente.jsonl"),
-                sms: SmsArgs::default(),
+                sms: SmsArgs {
+                    sms_number,
+                    ..SmsArgs::default()
+                },
             };
             serve(
                 store,
@@ -1199,6 +1226,7 @@ async fn serve(
     let addr = listener.local_addr()?;
     let base = public_url.unwrap_or_else(|| format!("http://{addr}"));
     let providers = mail.sms.providers(&base)?;
+    let sms_number = mail.sms.number()?;
     // With providers, texts wait in the database's queue and a task hands them over; without,
     // they are written to the folder.
     let sms: Arc<dyn dklik_app::orientation::SmsSender> = if providers.0.is_empty() {
@@ -1377,6 +1405,7 @@ async fn serve(
     });
     let state = dklik_web::AppState::new(store, &base, retention_months, screens);
     let state = dklik_web::AppState::with_sms(state, sms, mail.sms.sms_receipts_secret.clone());
+    let state = dklik_web::AppState::with_sms_number(state, sms_number);
     let state = dklik_web::AppState::with_map_tiles(state, map_tiles);
     let state = dklik_web::AppState::with_geocoder(state, geocoder);
     let state = dklik_web::AppState::with_security(state, key, proxies);

@@ -1354,6 +1354,10 @@ fn sms_settings_are_checked_at_start() {
             ],
             "doit commencer par https://",
         ),
+        (
+            vec!["--sms-number", "03 28 00 00 00"],
+            "n'est pas un numéro qui reçoit des SMS",
+        ),
     ] {
         let mut all = vec!["serve", "--db", &db, "--listen", "127.0.0.1:0"];
         all.extend(args.iter().copied());

@@ -112,6 +112,35 @@ pub fn international(phone: &str) -> Option<String> {
     ok.then(|| format!("33{}", &national[1..]))
 }
 
+/// The programme's number as shown to people ("Envoyez HW4UZH au 06 39 98 00 12"): a French
+/// mobile, written in pairs, or a 5-digit short number ("36 111"); anything else is refused in
+/// French.
+pub fn display_number(s: &str) -> Result<String, String> {
+    let t = s.trim();
+    let digits: String = t.chars().filter(char::is_ascii_digit).collect();
+    let only_digits = t
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '.' | '-' | '+'));
+    if only_digits && digits.len() == 5 && !t.contains('+') && digits.as_bytes()[0] != b'0' {
+        return Ok(format!("{} {}", &digits[..2], &digits[2..]));
+    }
+    match international(t) {
+        Some(i) if only_digits => {
+            let national = format!("0{}", &i[2..]);
+            Ok(national
+                .as_bytes()
+                .chunks(2)
+                .map(|c| std::str::from_utf8(c).unwrap_or(""))
+                .collect::<Vec<_>>()
+                .join(" "))
+        }
+        _ => Err(format!(
+            "« {} » n'est pas un numéro qui reçoit des SMS : un portable (06 ou 07, 10 chiffres) ou un numéro court de 5 chiffres.",
+            t.chars().take(30).collect::<String>()
+        )),
+    }
+}
+
 /// What a message is for, which says when it may go out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Purpose {
@@ -312,6 +341,29 @@ mod tests {
         assert_eq!(international("03 28 00 00 00"), None, "a landline");
         assert_eq!(international("+44 7700 900123"), None);
         assert_eq!(international(""), None);
+    }
+
+    #[test]
+    fn the_programme_number_is_a_mobile_or_a_short_number() {
+        assert_eq!(
+            display_number("0639980012").as_deref(),
+            Ok("06 39 98 00 12")
+        );
+        assert_eq!(
+            display_number("+33 6 39 98 00 12").as_deref(),
+            Ok("06 39 98 00 12")
+        );
+        assert_eq!(display_number("36111").as_deref(), Ok("36 111"));
+        for bad in [
+            "03 28 00 00 00",
+            "0800123456",
+            "06 39 98",
+            "bonjour",
+            "",
+            "06-39-98-00-12<",
+        ] {
+            assert!(display_number(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

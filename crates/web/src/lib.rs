@@ -78,6 +78,9 @@ pub struct AppState {
     /// The shared secret the SMS providers' receipts carry (`serve --sms-receipts-secret`);
     /// none: receipts are not taken.
     pub sms_receipts_secret: Option<String>,
+    /// The programme's number people text offer codes to, as shown ("06 39 98 00 12"); bus
+    /// slides and posters say "Pas de smartphone ? Envoyez CODE au …" when it is set.
+    pub sms_number: Option<String>,
     /// The server's secret key (a person's codes are kept as HMACs under it).
     pub key: dklik_app::auth::ServerKey,
     /// Reverse proxies whose forwarded addresses are believed (`serve --trusted-proxy`).
@@ -144,6 +147,7 @@ impl AppState {
             }),
             key: dklik_app::auth::ServerKey::ephemeral(),
             sms_receipts_secret: None,
+            sms_number: None,
             trusted_proxies: Vec::new(),
             security_contact: "securite@dklik.invalid".into(),
             max_feed_bytes: DEFAULT_MAX_FEED_BYTES,
@@ -244,6 +248,18 @@ impl AppState {
                         && t.contains("{x}")
                         && t.contains("{y}")
                 });
+                Arc::new(s)
+            }
+            Err(shared) => shared,
+        }
+    }
+
+    /// The same state with the programme's number for texts (checked by
+    /// `dklik_domain::sms::display_number`), shown on slides and posters.
+    pub fn with_sms_number(state: SharedState, number: Option<String>) -> SharedState {
+        match Arc::try_unwrap(state) {
+            Ok(mut s) => {
+                s.sms_number = number.filter(|n| !n.is_empty());
                 Arc::new(s)
             }
             Err(shared) => shared,

@@ -867,6 +867,37 @@ pub async fn interest(
     }
 }
 
+/// `/offres/{code}/affiche`: a published offer as a poster to print (employers' doors, job
+/// clubs, bus shelters), its QR code counted as the poster channel, and "Envoyez CODE au …"
+/// when the programme has a number for texts.
+pub async fn offer_poster(
+    State(st): State<SharedState>,
+    Path(code): Path<String>,
+) -> Result<Response, AppError> {
+    let Some(o) = published_offer(&st, &code).await? else {
+        return Ok(unknown_code_page(&code));
+    };
+    let short = format!("{}/o/{}", st.base_url, o.code);
+    let when = match o.shifts.first() {
+        Some(s) => format!("{}, {}", o.contract.label_fr(), s.describe_fr()),
+        None => o.contract.label_fr().to_string(),
+    };
+    let page = crate::orientation::PosterPage {
+        title: o.title.clone(),
+        when,
+        place: format!("{} – {}", o.employer_name, o.site.commune),
+        qr: crate::screens::qr_svg(&format!("{short}?src=affiche")),
+        short_text: short.split("://").nth(1).unwrap_or(&short).to_string(),
+        short,
+        texting: st
+            .sms_number
+            .as_deref()
+            .map(|n| format!("Envoyez {} au {n}", o.code))
+            .unwrap_or_default(),
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
 pub async fn thanks(
     State(st): State<SharedState>,
     Path(code): Path<String>,
@@ -943,6 +974,7 @@ pub(crate) fn routes() -> Vec<crate::routes::Route> {
         get("/offres/{code}", Who::Anyone, offer),
         post("/offres/{code}/interet", Who::Anyone, interest),
         get("/offres/{code}/merci", Who::Anyone, thanks),
+        get("/offres/{code}/affiche", Who::Anyone, offer_poster),
         get("/o", Who::Anyone, code_form),
         get("/o/{code}", Who::Anyone, short_link),
         get("/static/dklik.css", Who::Anyone, css),

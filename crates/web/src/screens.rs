@@ -59,6 +59,8 @@ struct SlideView {
     url: String,
     url_short: String,
     code: String,
+    /// The programme's number for texts, when set: the code is then shown as "Envoyez CODE au …".
+    sms_number: String,
 }
 
 #[derive(Template)]
@@ -148,7 +150,11 @@ fn short(url: &str) -> String {
     url.split("://").nth(1).unwrap_or(url).to_string()
 }
 
-fn slides_html(state: Option<&ScreenState>, base_url: &str) -> Result<String, AppError> {
+fn slides_html(
+    state: Option<&ScreenState>,
+    base_url: &str,
+    sms_number: Option<&str>,
+) -> Result<String, AppError> {
     let mut slides = Vec::new();
     if let Some(st) = state {
         for s in &st.slides {
@@ -175,6 +181,7 @@ fn slides_html(state: Option<&ScreenState>, base_url: &str) -> Result<String, Ap
                         url_short: short(&url),
                         url,
                         code: code.clone(),
+                        sms_number: sms_number.unwrap_or_default().to_string(),
                     });
                 }
                 Slide::Fallback { text } => slides.push(SlideView {
@@ -186,6 +193,7 @@ fn slides_html(state: Option<&ScreenState>, base_url: &str) -> Result<String, Ap
                     url: String::new(),
                     url_short: String::new(),
                     code: String::new(),
+                    sms_number: String::new(),
                 }),
             }
         }
@@ -208,6 +216,7 @@ fn general_card(base_url: &str) -> SlideView {
         url_short: short(&url),
         url,
         code: String::new(),
+        sms_number: String::new(),
     }
 }
 
@@ -252,7 +261,7 @@ pub async fn screen_page(
     let html = ScreenPage {
         vehicle: &page,
         seconds: st.screens.slide_seconds,
-        slides_html: slides_html(current.as_deref(), &st.base_url)?,
+        slides_html: slides_html(current.as_deref(), &st.base_url, st.sms_number.as_deref())?,
         preview: false,
         age_s: current.as_ref().map_or(0, |c| (now - c.at).max(0)),
         ttl_s: st.screens.offer_ttl_s,
@@ -305,6 +314,7 @@ pub async fn preview(
                 url_short: short(&url),
                 url,
                 code: o.code.to_string(),
+                sms_number: st.sms_number.clone().unwrap_or_default(),
             }
         })
         .collect();
@@ -329,10 +339,11 @@ pub async fn preview(
             url_short: short(&url),
             url,
             code: "ABC234".into(),
+            sms_number: st.sms_number.clone().unwrap_or_default(),
         });
     }
     let html = if slides.is_empty() {
-        slides_html(None, base)?
+        slides_html(None, base, None)?
     } else {
         SlidesFragment { slides }.render()?
     };
@@ -389,7 +400,10 @@ async fn rendered(
     let key = (state.vehicle.clone(), state.at);
     let cell = {
         let Ok(mut cache) = st.slides_cache.lock() else {
-            return std::sync::Arc::new(slides_html(Some(state), &st.base_url).unwrap_or_default());
+            return std::sync::Arc::new(
+                slides_html(Some(state), &st.base_url, st.sms_number.as_deref())
+                    .unwrap_or_default(),
+            );
         };
         if cache.len() > 512 {
             cache.clear();
@@ -397,7 +411,9 @@ async fn rendered(
         cache.entry(key).or_default().clone()
     };
     cell.get_or_init(|| async {
-        std::sync::Arc::new(slides_html(Some(state), &st.base_url).unwrap_or_default())
+        std::sync::Arc::new(
+            slides_html(Some(state), &st.base_url, st.sms_number.as_deref()).unwrap_or_default(),
+        )
     })
     .await
     .clone()

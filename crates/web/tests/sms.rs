@@ -602,3 +602,40 @@ async fn a_code_texted_in_reaches_the_advisors_inbox_with_its_reply() {
     assert!(!page.body.contains("Accord attendu"), "{}", page.body);
     assert!(page.body.contains("06 12 34 56 78"));
 }
+
+#[tokio::test]
+async fn the_programme_number_is_on_posters_and_slides_only_when_set() {
+    let plain = app_tuned(|s| s).await;
+    let offer = common::demo_staff(&plain).await;
+    let poster = format!("/offres/{}/affiche", offer.code);
+    let r = common::get(&plain, &poster).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains(&format!("/o/{}", offer.code)));
+    assert!(!r.body.contains("Pas de smartphone"), "no number, no line");
+    let with =
+        app_tuned(|s| dklik_web::AppState::with_sms_number(s, Some("06 39 98 00 12".into()))).await;
+    let offer = common::demo_staff(&with).await;
+    let r = common::get(&with, &format!("/offres/{}/affiche", offer.code)).await;
+    assert!(
+        r.body.contains(&format!(
+            "Pas de smartphone ? Envoyez {} au 06 39 98 00 12",
+            offer.code
+        )),
+        "{}",
+        r.body
+    );
+    // The slides' preview shows the line in place of the bare code.
+    let (cookie, _) = common::sign_in(&with, "admin@t.fr", common::PASSWORD).await;
+    let r = common::get_as(&with, "/admin/ecrans/apercu", &cookie).await;
+    assert!(
+        r.body.contains(&format!(
+            "Envoyez <strong>{}</strong> au 06 39 98 00 12",
+            offer.code
+        )),
+        "{}",
+        r.body
+    );
+    // An unknown code: the helpful page, not a poster.
+    let r = common::get(&with, "/offres/ZZZZZZ/affiche").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+}

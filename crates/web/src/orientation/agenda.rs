@@ -351,15 +351,19 @@ pub async fn register_event(
     }
 }
 
+/// A poster to print: a title, when and where, the QR code and the short link; for an offer,
+/// the way to ask by text when the programme has a number.
 #[derive(Template)]
 #[template(path = "poster.html")]
-struct PosterPage {
-    title: String,
-    when: String,
-    place: String,
-    qr: String,
-    short: String,
-    short_text: String,
+pub(crate) struct PosterPage {
+    pub title: String,
+    pub when: String,
+    pub place: String,
+    pub qr: String,
+    pub short: String,
+    pub short_text: String,
+    /// "Envoyez CODE au …", or empty.
+    pub texting: String,
 }
 
 /// A poster to print, with the event's QR code.
@@ -381,6 +385,7 @@ pub async fn poster(
         qr: crate::screens::qr_svg(&format!("{short}?src=affiche")),
         short_text: short.split("://").nth(1).unwrap_or(&short).to_string(),
         short,
+        texting: String::new(),
     };
     Ok(Html(page.render()?).into_response())
 }
