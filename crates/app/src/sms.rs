@@ -375,6 +375,56 @@ pub async fn queue(
         .await?)
 }
 
+/// One month of text messages on the dashboard.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SmsMonth {
+    /// "2026-11"
+    pub month: String,
+    /// What became of the month's messages.
+    pub figures: crate::sms_store::SmsPeriod,
+}
+
+/// The months of `from`..=`to` (Europe/Paris; 24 at most, the latest kept), each with its
+/// messages.
+pub async fn monthly(
+    store: &dyn crate::Store,
+    from: time::Date,
+    to: time::Date,
+) -> Result<Vec<SmsMonth>, StoreError> {
+    let first = |d: time::Date| d.replace_day(1).unwrap_or(d);
+    let mut starts = vec![first(from)];
+    while let Some(next) = starts
+        .last()
+        .and_then(|d| d.checked_add(time::Duration::days(32)))
+        .map(first)
+        .filter(|d| *d <= to)
+    {
+        starts.push(next);
+    }
+    if starts.len() > 24 {
+        starts.drain(..starts.len() - 24);
+    }
+    let end = starts
+        .last()
+        .and_then(|d| d.checked_add(time::Duration::days(32)))
+        .map(first)
+        .unwrap_or(to);
+    let bounds: Vec<i64> = starts
+        .iter()
+        .chain(std::iter::once(&end))
+        .map(|d| crate::paris_instant(*d, 0))
+        .collect();
+    let figures = store.sms_periods(&bounds).await?;
+    Ok(starts
+        .iter()
+        .zip(figures)
+        .map(|(d, figures)| SmsMonth {
+            month: format!("{:04}-{:02}", d.year(), d.month() as u8),
+            figures,
+        })
+        .collect())
+}
+
 /// Hand-overs tried before a message is given up (a day with the delays below: both providers
 /// may be down for hours).
 pub const MAX_ATTEMPTS: u32 = 14;

@@ -110,6 +110,31 @@ pub enum ReceiptOutcome {
     Unknown,
 }
 
+/// The messages queued in one period, by what became of them (the dashboard's month).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct SmsPeriod {
+    /// Still waiting in the queue.
+    pub queued: u64,
+    /// Taken by a provider, no receipt yet.
+    pub sent: u64,
+    /// Delivered to the phone.
+    pub delivered: u64,
+    /// Given up or undelivered.
+    pub failed: u64,
+    /// Message parts billed (messages that left the queue).
+    pub parts: u64,
+    /// What they cost, in millionths of a euro, as the providers' prices say.
+    pub cost_micro_eur: i64,
+}
+
+impl SmsPeriod {
+    /// Delivered among those whose fate is known (delivered or failed), when any.
+    pub fn delivery_rate(&self) -> Option<f64> {
+        let known = self.delivered + self.failed;
+        (known > 0).then(|| self.delivered as f64 / known as f64)
+    }
+}
+
 /// The storage of text messages.
 #[async_trait]
 pub trait SmsStore {
@@ -150,6 +175,9 @@ pub trait SmsStore {
     async fn sms_message(&self, id: i64) -> Result<Option<SmsMessage>, StoreError>;
     /// Messages per state (for the admin page).
     async fn sms_counts(&self) -> Result<Vec<(SmsState, u64)>, StoreError>;
+    /// The messages queued in each period between consecutive `bounds` (ascending Unix
+    /// seconds; n + 1 bounds give n periods), by state, with parts and cost.
+    async fn sms_periods(&self, bounds: &[i64]) -> Result<Vec<SmsPeriod>, StoreError>;
     /// Records that this number (international form) answered STOP, and gives up the texts
     /// still queued for it; returns whether it is new.
     async fn sms_stop(&self, phone: &str, at: i64) -> Result<bool, StoreError>;

@@ -934,10 +934,11 @@ async fn impact_demo(store: &dyn Store, feed: &dklik_transit::gtfs::Feed) -> Res
             .map(|x| x.name.clone())
             .unwrap_or_default()
     };
-    const CHANNELS: [(&str, u64); 8] = [
+    const CHANNELS: [(&str, u64); 9] = [
         ("ecran", 30),
         ("affiche", 10),
-        ("site", 18),
+        ("site", 13),
+        ("sms", 5),
         ("lien", 5),
         ("questionnaire", 5),
         ("cafe_emploi", 12),

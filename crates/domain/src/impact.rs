@@ -101,7 +101,7 @@ impl Stage {
 }
 
 /// The channels a step can come through, with their labels. Codes not listed read "Autre".
-pub const CHANNELS: [(&str, &str); 15] = [
+pub const CHANNELS: [(&str, &str); 16] = [
     ("ecran", "Écran de bus"),
     ("affiche", "Affiche (QR code)"),
     ("lien", "Lien court"),
@@ -117,6 +117,7 @@ pub const CHANNELS: [(&str, &str); 15] = [
     ("bouche_a_oreille", "Bouche-à-oreille"),
     ("entreprise", "Entreprise"),
     ("liste_attente", "Liste d'attente"),
+    ("sms", "SMS au numéro du programme"),
 ];
 
 /// A channel's code in words ("ecran" → "Écran de bus").

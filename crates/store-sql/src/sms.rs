@@ -1,11 +1,11 @@
 //! `dklik_app::SmsStore` for [`SqlStore`]: the text messages' queue and states, and the
 //! delivery receipts taken into account once.
 
-use crate::db::{query, query_as, query_scalar, FromRow, Row};
+use crate::db::{query, query_as, query_scalar, FromRow, QueryBuilder, Row};
 #[allow(unused_imports)]
 use crate::prelude::*;
 use crate::SqlStore;
-use dklik_app::sms_store::{NewSms, ReceiptOutcome, SmsMessage, SmsState, SmsStore};
+use dklik_app::sms_store::{NewSms, ReceiptOutcome, SmsMessage, SmsPeriod, SmsState, SmsStore};
 use dklik_domain::sms::Encoding;
 use dklik_domain::NewInterest;
 
@@ -203,6 +203,52 @@ impl SmsStore for SqlStore {
             .into_iter()
             .filter_map(|(s, n)| SmsState::parse(&s).map(|s| (s, n.max(0) as u64)))
             .collect())
+    }
+
+    async fn sms_periods(&self, bounds: &[i64]) -> Result<Vec<SmsPeriod>, StoreError> {
+        let n = bounds.len().saturating_sub(1);
+        let mut out = vec![SmsPeriod::default(); n];
+        if n == 0 {
+            return Ok(out);
+        }
+        let mut qb = QueryBuilder::new("SELECT CASE");
+        for (k, b) in bounds[1..].iter().enumerate() {
+            qb.push(" WHEN created_at < ")
+                .push_bind(*b)
+                .push(" THEN ")
+                .push_bind(k as i64);
+        }
+        qb.push(
+            " END AS period, state, COUNT(*) AS n, \
+             CAST(SUM(CASE WHEN provider IS NULL THEN 0 ELSE parts END) AS BIGINT) AS parts, \
+             CAST(SUM(cost_micro_eur) AS BIGINT) AS cost FROM sms_messages WHERE created_at >= ",
+        )
+        .push_bind(bounds[0])
+        .push(" AND created_at < ")
+        .push_bind(bounds[n])
+        .push(" GROUP BY 1, state");
+        let rows = qb.build().fetch_all(&self.db).await.map_err(db_err)?;
+        for r in &rows {
+            let k: i64 = r.get("period")?;
+            let Some(p) = usize::try_from(k).ok().and_then(|k| out.get_mut(k)) else {
+                continue;
+            };
+            let count = r.get::<i64>("n")?.max(0) as u64;
+            let state: String = r.get("state")?;
+            match SmsState::parse(&state) {
+                Some(SmsState::Queued) => {
+                    p.queued += count;
+                    continue;
+                }
+                Some(SmsState::Sent) => p.sent += count,
+                Some(SmsState::Delivered) => p.delivered += count,
+                Some(SmsState::Failed) => p.failed += count,
+                None => continue,
+            }
+            p.parts += r.get::<Option<i64>>("parts")?.unwrap_or(0).max(0) as u64;
+            p.cost_micro_eur += r.get::<Option<i64>>("cost")?.unwrap_or(0);
+        }
+        Ok(out)
     }
 
     async fn sms_stop(&self, phone: &str, at: i64) -> Result<bool, StoreError> {

@@ -4646,6 +4646,28 @@ pub async fn sms_queue_states_and_receipts(store: &dyn Store) {
         counts,
         vec![(SmsState::Delivered, 1), (SmsState::Failed, 1)]
     );
+    // By period (both were queued at 100): a delivered one billed 45,000 µ€, a failed one never
+    // taken (no part billed); a third, queued later, in the second period.
+    store
+        .queue_sms(&new("33633333333", 2_000), Encoding::Gsm7, 2, 2_000)
+        .await
+        .expect("c");
+    let periods = store.sms_periods(&[0, 1_000, 3_000]).await.expect("p");
+    assert_eq!(periods.len(), 2);
+    assert_eq!(
+        (
+            periods[0].delivered,
+            periods[0].failed,
+            periods[0].queued,
+            periods[0].parts,
+            periods[0].cost_micro_eur
+        ),
+        (1, 1, 0, 1, 45_000)
+    );
+    assert_eq!(periods[0].delivery_rate(), Some(0.5));
+    assert_eq!((periods[1].queued, periods[1].parts), (1, 0));
+    assert_eq!(periods[1].delivery_rate(), None);
+    assert!(store.sms_periods(&[5]).await.expect("none").is_empty());
 }
 
 /// Texts received on the programme's number (`dklik_app::sms_inbound`): an offer code however

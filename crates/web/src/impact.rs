@@ -52,6 +52,7 @@ struct ImpactPage {
     reach_places: Chart,
     outreach: Chart,
     orientation: Chart,
+    sms: Chart,
     exports: Vec<(String, String)>,
     admin: bool,
     key_error: String,
@@ -329,6 +330,66 @@ fn orientation_chart(report: &Report) -> Chart {
     }
 }
 
+/// Euros from millionths, as people read them ("12,35 €").
+fn euros(micro: i64) -> String {
+    let cents = (micro as f64 / 10_000.0).round() as i64;
+    format!("{},{:02} €", cents / 100, (cents % 100).abs())
+}
+
+fn sms_chart(months: &[dklik_app::sms::SmsMonth]) -> Chart {
+    let used: Vec<&dklik_app::sms::SmsMonth> = months
+        .iter()
+        .filter(|m| m.figures != Default::default())
+        .collect();
+    let bars: Vec<(String, u64)> = used
+        .iter()
+        .map(|m| {
+            let f = &m.figures;
+            (m.month.clone(), f.sent + f.delivered + f.failed)
+        })
+        .collect();
+    Chart {
+        svg: bar_chart(
+            "graphe-sms",
+            "SMS envoyés par mois",
+            &describe(&bars),
+            &bars,
+        ),
+        caption: "SMS aux personnes par mois : remis, échoués, taux de remise et coût".into(),
+        headers: [
+            "Mois",
+            "Envoyés",
+            "Remis",
+            "Échoués",
+            "Sans accusé",
+            "En file",
+            "Taux de remise",
+            "Parties facturées",
+            "Coût",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect(),
+        rows: used
+            .iter()
+            .map(|m| {
+                let f = &m.figures;
+                vec![
+                    m.month.clone(),
+                    (f.sent + f.delivered + f.failed).to_string(),
+                    f.delivered.to_string(),
+                    f.failed.to_string(),
+                    f.sent.to_string(),
+                    f.queued.to_string(),
+                    pct(f.delivery_rate()),
+                    f.parts.to_string(),
+                    euros(f.cost_micro_eur),
+                ]
+            })
+            .collect(),
+    }
+}
+
 fn query_of(p: &ReportParams) -> String {
     format!(
         "du={}&au={}&canal={}",
@@ -383,6 +444,7 @@ async fn render(
         reach_places,
         outreach: outreach_chart(&report),
         orientation: orientation_chart(&report),
+        sms: sms_chart(&dklik_app::sms::monthly(st.store.as_ref(), params.from, params.to).await?),
         exports: app_imp::export_names()
             .into_iter()
             .map(|n| (format!("/pilotage/export/{n}.csv?{q}"), format!("{n}.csv")))

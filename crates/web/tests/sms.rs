@@ -601,6 +601,20 @@ async fn a_code_texted_in_reaches_the_advisors_inbox_with_its_reply() {
     .await;
     assert!(!page.body.contains("Accord attendu"), "{}", page.body);
     assert!(page.body.contains("06 12 34 56 78"));
+    // SMS is a channel of the funnel: the two people who texted are counted under it.
+    let dash = common::get_as(&app, "/pilotage?ventilation=canal", &cookie).await;
+    let row = dash
+        .body
+        .split("<tr>")
+        .find(|r| r.contains("<th scope=\"row\">SMS au numéro du programme</th>"))
+        .unwrap_or_else(|| panic!("no SMS row in the funnel: {}", dash.body));
+    assert!(row.contains("<td>2</td>"), "{row}");
+    let csv = common::get_as(&app, "/pilotage/export/entonnoir-canal.csv", &cookie).await;
+    assert!(
+        csv.body.contains("SMS au numéro du programme"),
+        "{}",
+        csv.body
+    );
 }
 
 #[tokio::test]
@@ -638,4 +652,63 @@ async fn the_programme_number_is_on_posters_and_slides_only_when_set() {
     // An unknown code: the helpful page, not a poster.
     let r = common::get(&with, "/offres/ZZZZZZ/affiche").await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_dashboard_gives_the_delivery_rate_and_cost_of_each_month() {
+    let app = app_tuned(|s| s).await;
+    common::demo_staff(&app).await;
+    let store = app.store.as_ref();
+    let now = dklik_app::unix_now();
+    let mut ids = Vec::new();
+    for phone in ["06 12 34 56 78", "06 98 76 54 32", "07 11 22 33 44"] {
+        ids.push(
+            sms::queue(
+                store,
+                phone,
+                "Rappel : demain 9 h",
+                Purpose::Transactional,
+                None,
+                now,
+            )
+            .await
+            .expect("queued"),
+        );
+    }
+    store
+        .sms_sent(ids[0], "brevo", "r1", Some(45_000), now)
+        .await
+        .expect("sent");
+    store
+        .sms_sent(ids[1], "twilio", "r2", Some(80_000), now)
+        .await
+        .expect("sent");
+    store
+        .sms_receipt("brevo", "r1", "r1:delivered", true, now)
+        .await
+        .expect("delivered");
+    store
+        .sms_receipt("twilio", "r2", "r2:undelivered", false, now)
+        .await
+        .expect("failed");
+    let (cookie, _) = common::sign_in(&app, "admin@t.fr", common::PASSWORD).await;
+    let page = common::get_as(&app, "/pilotage", &cookie).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let month = dklik_domain::impact::month_of(now);
+    let row = page
+        .body
+        .split("<tr>")
+        .find(|r| r.contains(&format!("<th scope=\"row\">{month}</th>")) && r.contains("€"))
+        .unwrap_or_else(|| panic!("no SMS row for {month}: {}", page.body));
+    // 2 sent, 1 delivered, 1 failed, 1 still queued; 50 %; 0,13 € (0.045 + 0.08).
+    let cells: Vec<&str> = row
+        .split("<td>")
+        .skip(1)
+        .map(|c| c.split('<').next().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        cells,
+        vec!["2", "1", "1", "0", "1", "50 %", "2", "0,13 €"],
+        "{row}"
+    );
 }
