@@ -454,21 +454,55 @@ async fn check_code(
     Ok(live)
 }
 
-/// Sends a person (known by email) a 6-digit login code. Answers the same whether or not the
-/// email is known. A new code replaces the earlier one; a person gets at most
-/// [`CODES_PER_HOUR`] codes an hour, whoever asks.
+/// How a person signs in to "Mon espace": the e-mail address or the mobile number they left.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PersonContact {
+    /// An e-mail address, lower case.
+    Email(String),
+    /// A French mobile, as records keep it ("06 12 34 56 78").
+    Mobile(String),
+}
+
+impl PersonContact {
+    /// Reads what the person typed: an address with an "@", or a mobile number.
+    pub fn parse(typed: &str) -> Result<Self, String> {
+        let t = typed.trim();
+        if t.contains('@') {
+            return dklik_domain::interest::normalize_email(t)
+                .map(Self::Email)
+                .map_err(|_| {
+                    "Cette adresse e-mail n'est pas valide. Exemple : prenom@exemple.fr".into()
+                });
+        }
+        match (
+            dklik_domain::sms::international(t),
+            dklik_domain::interest::normalize_phone(t),
+        ) {
+            (Some(_), Ok(national)) => Ok(Self::Mobile(national)),
+            (None, Ok(_)) => Err("Ce numéro ne reçoit pas de SMS : donnez un portable (06 ou 07) ou votre adresse e-mail.".into()),
+            _ => Err("Écrivez votre adresse e-mail ou votre numéro de portable, par exemple 06 12 34 56 78.".into()),
+        }
+    }
+
+    async fn person(&self, store: &dyn Store) -> Result<Option<dklik_domain::Person>, StoreError> {
+        match self {
+            Self::Email(e) => store.person_for_login(e).await,
+            Self::Mobile(p) => store.person_for_phone_login(p).await,
+        }
+    }
+}
+
+/// Sends a person a code to open "Mon espace": by e-mail, or by text message to a mobile
+/// (`sms`). Says nothing of whether the contact is known (the same answer either way).
 pub async fn request_person_code(
     store: &dyn Store,
     key: &ServerKey,
-    email: &str,
+    sms: &dyn crate::orientation::SmsSender,
+    contact: &str,
     now: i64,
 ) -> Result<(), AuthError> {
-    let Ok(email) = dklik_domain::interest::normalize_email(email) else {
-        return Err(AuthError::Invalid(
-            "Cette adresse e-mail n'est pas valide. Exemple : prenom@exemple.fr".into(),
-        ));
-    };
-    let Some(person) = store.person_for_login(&email).await? else {
+    let contact = PersonContact::parse(contact).map_err(AuthError::Invalid)?;
+    let Some(person) = contact.person(store).await? else {
         return Ok(());
     };
     let code = random_code()?;
@@ -486,31 +520,43 @@ pub async fn request_person_code(
     if !issued {
         return Ok(());
     }
-    let body = format!(
-        "Bonjour,\n\nVotre code pour ouvrir votre espace DKLIK : {code}\n\nIl marche 15 minutes, une seule fois. Un nouveau code remplace celui-ci. Si vous n'avez rien demandé, ignorez ce message.\n"
-    );
-    store
-        .enqueue_mail(&email, "DKLIK : votre code", &body, now)
-        .await?;
+    match &contact {
+        PersonContact::Email(email) => {
+            let body = format!(
+                "Bonjour,\n\nVotre code pour ouvrir votre espace DKLIK : {code}\n\nIl marche 15 minutes, une seule fois. Un nouveau code remplace celui-ci. Si vous n'avez rien demandé, ignorez ce message.\n"
+            );
+            store
+                .enqueue_mail(email, "DKLIK : votre code", &body, now)
+                .await?;
+        }
+        PersonContact::Mobile(phone) => {
+            let body = format!(
+                "DKLIK : votre code pour ouvrir votre espace est {code}. Il marche 15 minutes. Ne le donnez à personne."
+            );
+            if let Err(e) = sms.send(phone, &body).await {
+                tracing::warn!("SMS de code : {}", dklik_domain::privacy::redact(&e));
+            }
+        }
+    }
     Ok(())
 }
 
-/// Opens a person's session from the emailed code; using it proves the address is theirs.
+/// Opens a person's session from the code received; using it proves the address or the
+/// mobile is theirs.
 pub async fn person_login(
     store: &dyn Store,
     key: &ServerKey,
-    email: &str,
+    contact: &str,
     code: &str,
     now: i64,
 ) -> Result<(PersonId, NewSession), AuthError> {
-    let email =
-        dklik_domain::interest::normalize_email(email).map_err(|_| AuthError::InvalidLink)?;
-    let person = store
-        .person_for_login(&email)
-        .await?
-        .ok_or(AuthError::InvalidLink)?;
+    let contact = PersonContact::parse(contact).map_err(|_| AuthError::InvalidLink)?;
+    let person = contact.person(store).await?.ok_or(AuthError::InvalidLink)?;
     check_code(store, key, person.id, CodePurpose::Login, code, now).await?;
-    store.verify_contact(person.id, true, false, now).await?;
+    let by_mobile = matches!(contact, PersonContact::Mobile(_));
+    store
+        .verify_contact(person.id, !by_mobile, by_mobile, now)
+        .await?;
     let session = open_session(store, None, Some(person.id), now).await?;
     Ok((person.id, session))
 }

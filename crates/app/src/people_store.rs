@@ -127,6 +127,9 @@ pub trait PeopleStore: Send + Sync {
     /// The record "Mon espace" opens for this e-mail: among the records not anonymised that
     /// hold it, the ones where it was verified first, then the oldest.
     async fn person_for_login(&self, email: &str) -> Result<Option<Person>, StoreError>;
+    /// The record "Mon espace" opens for this mobile number (as records keep it: "06 12 34 56
+    /// 78"): the same choice as [`Self::person_for_login`], by phone.
+    async fn person_for_phone_login(&self, phone: &str) -> Result<Option<Person>, StoreError>;
     /// Marks the e-mail (and/or phone) of a record as verified at `at`.
     async fn verify_contact(
         &self,

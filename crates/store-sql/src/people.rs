@@ -212,6 +212,19 @@ impl PeopleStore for SqlStore {
         r.as_ref().map(Person::from_row).transpose()
     }
 
+    async fn person_for_phone_login(&self, phone: &str) -> Result<Option<Person>, StoreError> {
+        let sql = format!(
+            "{PERSON_SELECT} WHERE phone = $1 AND anonymised_at IS NULL \
+             ORDER BY CASE WHEN phone_verified_at IS NULL THEN 1 ELSE 0 END, id LIMIT 1"
+        );
+        let r = query(&sql)
+            .bind(phone)
+            .fetch_optional(&self.db)
+            .await
+            .map_err(db_err)?;
+        r.as_ref().map(Person::from_row).transpose()
+    }
+
     async fn verify_contact(
         &self,
         person_id: PersonId,

@@ -1284,9 +1284,25 @@ pub async fn password_reset_links_work_once(store: &dyn Store) {
     );
 }
 
+/// Text messages kept in memory instead of being sent.
+#[derive(Default)]
+pub struct KeptTexts(pub std::sync::Mutex<Vec<(String, String)>>);
+
+#[async_trait::async_trait]
+impl dklik_app::orientation::SmsSender for KeptTexts {
+    async fn send(&self, to: &str, text: &str) -> Result<(), String> {
+        self.0
+            .lock()
+            .map_err(|e| e.to_string())?
+            .push((to.to_string(), text.to_string()));
+        Ok(())
+    }
+}
+
 pub async fn person_login_by_code(store: &dyn Store) {
     use dklik_app::auth::{self, AuthError, ServerKey};
     let key = ServerKey::random().expect("key");
+    let texts = KeptTexts::default();
     add(
         store,
         &interest_form("Léa", "", "lea@exemple.fr"),
@@ -1304,10 +1320,10 @@ pub async fn person_login_by_code(store: &dyn Store) {
             .take(6)
             .collect()
     };
-    auth::request_person_code(store, &key, "lea@exemple.fr", now)
+    auth::request_person_code(store, &key, &texts, "lea@exemple.fr", now)
         .await
         .expect("code");
-    auth::request_person_code(store, &key, "inconnue@exemple.fr", now)
+    auth::request_person_code(store, &key, &texts, "inconnue@exemple.fr", now)
         .await
         .expect("same answer");
     let mails = store.outbox(10).await.expect("outbox");
@@ -1373,11 +1389,11 @@ pub async fn person_login_by_code(store: &dyn Store) {
         "once only"
     );
     // One live code: a new one replaces the earlier.
-    auth::request_person_code(store, &key, "lea@exemple.fr", now + 100)
+    auth::request_person_code(store, &key, &texts, "lea@exemple.fr", now + 100)
         .await
         .expect("code");
     let first = code_in(&store.outbox(1).await.expect("outbox")[0].body);
-    auth::request_person_code(store, &key, "lea@exemple.fr", now + 110)
+    auth::request_person_code(store, &key, &texts, "lea@exemple.fr", now + 110)
         .await
         .expect("code");
     let second = code_in(&store.outbox(1).await.expect("outbox")[0].body);
@@ -1390,7 +1406,7 @@ pub async fn person_login_by_code(store: &dyn Store) {
         );
     }
     // Five tries per code: after five wrong ones, even the right code fails.
-    auth::request_person_code(store, &key, "lea@exemple.fr", now + 200)
+    auth::request_person_code(store, &key, &texts, "lea@exemple.fr", now + 200)
         .await
         .expect("code");
     let right = code_in(&store.outbox(1).await.expect("outbox")[0].body);
@@ -1416,12 +1432,59 @@ pub async fn person_login_by_code(store: &dyn Store) {
     // (the one of `now` is older than an hour only later), one more, then none.
     let before = store.outbox(100).await.expect("outbox").len();
     for k in 0..5 {
-        auth::request_person_code(store, &key, "lea@exemple.fr", now + 300 + k)
+        auth::request_person_code(store, &key, &texts, "lea@exemple.fr", now + 300 + k)
             .await
             .expect("same answer");
     }
     let sent = store.outbox(100).await.expect("outbox").len() - before;
     assert_eq!(sent as i64, auth::CODES_PER_HOUR - 4, "per-person limit");
+    assert!(
+        texts.0.lock().expect("lock").is_empty(),
+        "no text for an e-mail"
+    );
+    // By mobile: a request left with a phone only; the code goes by text.
+    add(
+        store,
+        &interest_form("Nour", "06 98 76 54 32", ""),
+        None,
+        1_790_000_000,
+        "2026-12-01",
+    )
+    .await;
+    auth::request_person_code(store, &key, &texts, "+33 6 98 76 54 32", now)
+        .await
+        .expect("code");
+    auth::request_person_code(store, &key, &texts, "07 00 00 00 01", now)
+        .await
+        .expect("same answer, nobody has it");
+    let (to, text) = texts.0.lock().expect("lock").pop().expect("one text");
+    assert!(texts.0.lock().expect("lock").is_empty());
+    assert_eq!(to, "06 98 76 54 32");
+    let code: String = text
+        .split(" est ")
+        .nth(1)
+        .expect("code")
+        .chars()
+        .take(6)
+        .collect();
+    assert!(matches!(
+        auth::request_person_code(store, &key, &texts, "03 28 00 00 00", now).await,
+        Err(AuthError::Invalid(_))
+    ));
+    let (pid, _) = auth::person_login(store, &key, "0698765432", &code, now + 10)
+        .await
+        .expect("in by mobile");
+    let p = store.person(pid).await.expect("q").expect("person");
+    assert_eq!(p.first_name.as_deref(), Some("Nour"));
+    assert!(p.phone_verified_at.is_some() && p.email_verified_at.is_none());
+    assert_eq!(
+        store
+            .person_for_phone_login("06 98 76 54 32")
+            .await
+            .expect("q")
+            .map(|p| p.id),
+        Some(pid)
+    );
 }
 
 pub async fn api_tokens_are_hashed_and_revocable(store: &dyn Store) {

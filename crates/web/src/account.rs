@@ -307,38 +307,57 @@ pub async fn reset(
 
 // --- A person's own space -------------------------------------------------------------------
 
-fn person_email_form(email: &str) -> FormPage {
+fn person_contact_form(contact: &str) -> FormPage {
     FormPage {
         title: "Mon espace",
         intro: vec![
-            "Vous avez laissé votre adresse e-mail pour être rappelé ?".into(),
-            "Écrivez-la ici. Vous recevrez un code à 6 chiffres pour voir vos données.".into(),
+            "Vous avez laissé votre numéro de portable ou votre adresse e-mail pour être rappelé ?".into(),
+            "Écrivez-le ici. Vous recevrez un code à 6 chiffres, par SMS ou par e-mail, pour voir vos données.".into(),
         ],
         action: "/mon-espace".into(),
         csrf: String::new(),
         hidden: vec![],
-        fields: vec![Field::new("email", "Votre adresse e-mail", "email", "email").value(email)],
+        fields: vec![Field::new(
+            "contact",
+            "Votre numéro de portable ou votre adresse e-mail",
+            "text",
+            "username",
+        )
+        .hint("Par exemple 06 12 34 56 78 ou prenom@exemple.fr")
+        .value(contact)],
         submit: "Recevoir mon code",
         links: vec![("/confidentialite", "Ce que nous faisons de vos données")],
         errors: vec![],
     }
 }
 
-fn person_code_form(email: &str) -> FormPage {
+fn person_code_form(contact: &str) -> FormPage {
+    let by_mobile = !contact.contains('@');
     FormPage {
         title: "Votre code",
         intro: vec![
-            "Si votre adresse est connue, un e-mail vient de partir avec un code à 6 chiffres."
-                .into(),
+            if by_mobile {
+                "Si votre numéro est connu, un SMS vient de partir avec un code à 6 chiffres."
+            } else {
+                "Si votre adresse est connue, un e-mail vient de partir avec un code à 6 chiffres."
+            }
+            .into(),
             "Le code marche 15 minutes.".into(),
         ],
         action: "/mon-espace/code".into(),
         csrf: String::new(),
-        hidden: vec![("email", email.chars().take(254).collect())],
-        fields: vec![
-            Field::new("code", "Le code reçu par e-mail", "text", "one-time-code")
-                .hint("6 chiffres, par exemple 042917"),
-        ],
+        hidden: vec![("contact", contact.chars().take(254).collect())],
+        fields: vec![Field::new(
+            "code",
+            if by_mobile {
+                "Le code reçu par SMS"
+            } else {
+                "Le code reçu par e-mail"
+            },
+            "text",
+            "one-time-code",
+        )
+        .hint("6 chiffres, par exemple 042917")],
         submit: "Ouvrir mon espace",
         links: vec![("/mon-espace", "Recommencer")],
         errors: vec![],
@@ -349,23 +368,37 @@ pub async fn person_page(Extension(id): Extension<Identity>) -> Response {
     if let Identity::Person { .. } = id {
         return Redirect::to("/mon-espace/donnees").into_response();
     }
-    person_email_form("").respond(StatusCode::OK)
+    person_contact_form("").respond(StatusCode::OK)
+}
+
+/// What the "Mon espace" form sends: a mobile or an e-mail (`email`, its former name, is
+/// still read).
+#[derive(serde::Deserialize, Default)]
+pub struct ContactField {
+    #[serde(default, alias = "email")]
+    contact: String,
 }
 
 pub async fn person_request_code(
     State(st): State<SharedState>,
     ClientAddr(ip): ClientAddr,
-    Form(f): Form<EmailField>,
+    Form(f): Form<ContactField>,
 ) -> Result<Response, AppError> {
     if !st.login_limiter.allow(ip) {
         return Err(AppError::TooManyRequests);
     }
-    match auth::request_person_code(st.store.as_ref(), &st.key, &f.email, dklik_app::unix_now())
-        .await
+    match auth::request_person_code(
+        st.store.as_ref(),
+        &st.key,
+        st.sms.as_ref(),
+        &f.contact,
+        dklik_app::unix_now(),
+    )
+    .await
     {
-        Ok(()) => Ok(person_code_form(&f.email).respond(StatusCode::OK)),
-        Err(AuthError::Invalid(m)) => Ok(person_email_form(&f.email)
-            .with_errors(vec![FieldError::new("email", m)])
+        Ok(()) => Ok(person_code_form(&f.contact).respond(StatusCode::OK)),
+        Err(AuthError::Invalid(m)) => Ok(person_contact_form(&f.contact)
+            .with_errors(vec![FieldError::new("contact", m)])
             .respond(StatusCode::UNPROCESSABLE_ENTITY)),
         Err(e) => Err(internal(e)),
     }
@@ -373,8 +406,8 @@ pub async fn person_request_code(
 
 #[derive(serde::Deserialize, Default)]
 pub struct CodeFields {
-    #[serde(default)]
-    email: String,
+    #[serde(default, alias = "email")]
+    contact: String,
     #[serde(default)]
     code: String,
 }
@@ -390,7 +423,7 @@ pub async fn person_login(
     match auth::person_login(
         st.store.as_ref(),
         &st.key,
-        &f.email,
+        &f.contact,
         &f.code,
         dklik_app::unix_now(),
     )
@@ -400,7 +433,7 @@ pub async fn person_login(
             session_cookie(&session.token, secure(&st)),
             "/mon-espace/donnees",
         )),
-        Err(AuthError::InvalidLink) => Ok(person_code_form(&f.email)
+        Err(AuthError::InvalidLink) => Ok(person_code_form(&f.contact)
             .with_errors(vec![FieldError::new(
                 "code",
                 "Ce code ne marche pas : il est faux, a expiré ou a déjà servi.",

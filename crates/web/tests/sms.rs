@@ -712,3 +712,85 @@ async fn the_dashboard_gives_the_delivery_rate_and_cost_of_each_month() {
         "{row}"
     );
 }
+
+#[tokio::test]
+async fn a_mobile_number_is_enough_to_open_my_space() {
+    let kept = Arc::new(dklik_store_tests::cases::KeptTexts::default());
+    let sender = kept.clone();
+    let app = app_tuned(move |s| dklik_web::AppState::with_sms(s, sender, None)).await;
+    let offer = common::demo_staff(&app).await;
+    // A request with a phone only.
+    let r = post_form(
+        &app,
+        &format!("/offres/{}/interet", offer.code),
+        "prenom=Nour&telephone=06+12+34+56+78&moment=soir&consentement=oui",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // The form asks for a mobile or an e-mail; a landline is refused in French.
+    let page = common::get(&app, "/mon-espace").await;
+    assert!(page
+        .body
+        .contains("numéro de portable ou votre adresse e-mail"));
+    let landline = post_form(&app, "/mon-espace", "contact=03+28+00+00+00").await;
+    assert_eq!(landline.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        landline.body.contains("ne reçoit pas de SMS"),
+        "{}",
+        landline.body
+    );
+    let junk = post_form(&app, "/mon-espace", "contact=bonjour").await;
+    assert_eq!(junk.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // An unknown mobile: the same answer, no text sent.
+    let unknown = post_form(&app, "/mon-espace", "contact=07+99+99+99+99").await;
+    assert!(unknown.body.contains("un SMS vient de partir"));
+    assert!(kept.0.lock().expect("lock").is_empty());
+    // The known one, typed another way: a code by text.
+    let asked = post_form(&app, "/mon-espace", "contact=%2B33612345678").await;
+    assert!(
+        asked.body.contains("Le code reçu par SMS"),
+        "{}",
+        asked.body
+    );
+    let (to, text) = kept.0.lock().expect("lock").pop().expect("a text");
+    assert_eq!(to, "06 12 34 56 78");
+    let code: String = text
+        .split(" est ")
+        .nth(1)
+        .expect("code")
+        .chars()
+        .take(6)
+        .collect();
+    assert!(code.chars().all(|c| c.is_ascii_digit()), "{text}");
+    let wrong = post_form(&app, "/mon-espace/code", "contact=0612345678&code=000000").await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let ok = post_form(
+        &app,
+        "/mon-espace/code",
+        &format!("contact=06.12.34.56.78&code={code}"),
+    )
+    .await;
+    assert_eq!(
+        ok.location.as_deref(),
+        Some("/mon-espace/donnees"),
+        "{}",
+        ok.body
+    );
+    let cookie = ok
+        .headers
+        .get(axum::http::header::SET_COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|c| c.split(';').next())
+        .expect("cookie")
+        .to_string();
+    let data = common::get_as(&app, "/mon-espace/donnees", &cookie).await;
+    assert!(data.body.contains("Nour") && data.body.contains("06 12 34 56 78"));
+    // Using the code proved the number.
+    let pid = app
+        .store
+        .person_for_phone_login("06 12 34 56 78")
+        .await
+        .expect("q")
+        .expect("person");
+    assert!(pid.phone_verified_at.is_some());
+}
