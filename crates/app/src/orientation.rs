@@ -314,9 +314,10 @@ fn when_fr(t: i64) -> String {
     )
 }
 
-/// Registers a person to a session and tells them where they stand.
+/// Registers a person to a session and tells them where they stand, the way they chose.
 async fn register_person(
     store: &dyn Store,
+    sms: &dyn SmsSender,
     session: SessionId,
     who: Registrant<'_>,
     channel: &str,
@@ -358,29 +359,30 @@ async fn register_person(
     )
     .await?;
     if let Some(p) = store.person(person_id).await? {
-        if let Some(email) = p.email {
-            let body = match status {
-                RegistrationStatus::Waiting => format!(
-                    "Bonjour {},\n\nLa séance « {} » {} est complète : vous êtes sur la liste d'attente. Si une place se libère, elle est pour vous et nous vous écrivons.\n\nDKLIK",
-                    p.first_name.unwrap_or_default(),
-                    s.service_name,
-                    when_fr(s.starts_at)
-                ),
-                RegistrationStatus::Registered
-                | RegistrationStatus::Cancelled
-                | RegistrationStatus::Present
-                | RegistrationStatus::Absent => format!(
-                    "Bonjour {},\n\nVous êtes inscrit(e) à « {} » {}, {}. Nous vous le rappellerons la veille.\n\nDKLIK",
-                    p.first_name.unwrap_or_default(),
-                    s.service_name,
-                    when_fr(s.starts_at),
-                    s.place
-                ),
-            };
-            store
-                .enqueue_mail(&email, "Votre inscription OrientaKlik", &body, now)
-                .await?;
+        let name = p.first_name.clone().unwrap_or_default();
+        let body = match status {
+            RegistrationStatus::Waiting => format!(
+                "Bonjour {name}, la séance « {} » {} est complète : vous êtes sur la liste d'attente. Si une place se libère, elle est pour vous et nous vous prévenons. DKLIK",
+                s.service_name,
+                when_fr(s.starts_at)
+            ),
+            RegistrationStatus::Registered
+            | RegistrationStatus::Cancelled
+            | RegistrationStatus::Present
+            | RegistrationStatus::Absent => format!(
+                "Bonjour {name}, vous êtes inscrit(e) à « {} » {}, {}. Nous vous le rappellerons la veille. DKLIK",
+                s.service_name,
+                when_fr(s.starts_at),
+                s.place
+            ),
+        };
+        Contacts {
+            email: p.email.as_deref(),
+            phone: p.phone.as_deref(),
+            contact_by: p.contact_by.as_deref(),
         }
+        .tell(store, sms, "Votre inscription OrientaKlik", &body, now)
+        .await?;
     }
     Ok(status)
 }
@@ -388,6 +390,7 @@ async fn register_person(
 /// Registration by the person, without an account.
 pub async fn register_public(
     store: &dyn Store,
+    sms: &dyn SmsSender,
     session: SessionId,
     f: &ContactForm,
     now: i64,
@@ -405,6 +408,7 @@ pub async fn register_public(
     let c = check_contact(f)?;
     register_person(
         store,
+        sms,
         session,
         Registrant::Contact(&c),
         "orientaklik",
@@ -417,6 +421,7 @@ pub async fn register_public(
 /// Registration by an advisor, for a person they follow.
 pub async fn register_by_advisor(
     store: &dyn Store,
+    sms: &dyn SmsSender,
     session: SessionId,
     person_id: PersonId,
     actor: &str,
@@ -431,6 +436,7 @@ pub async fn register_by_advisor(
     }
     register_person(
         store,
+        sms,
         session,
         Registrant::Person(person_id),
         "conseiller",
@@ -448,15 +454,53 @@ async fn tell(
     body: &str,
     now: i64,
 ) -> Result<(), StoreError> {
-    if let Some(e) = &r.email {
-        store.enqueue_mail(e, subject, body, now).await?;
-    }
-    if let Some(p) = &r.phone {
-        if let Err(e) = sms.send(p, body).await {
-            tracing::warn!("SMS : {}", dklik_domain::privacy::redact(&e.to_string()));
+    let to = Contacts {
+        email: r.email.as_deref(),
+        phone: r.phone.as_deref(),
+        contact_by: r.contact_by.as_deref(),
+    };
+    to.tell(store, sms, subject, body, now).await
+}
+
+/// A person's contacts and how they want messages.
+pub struct Contacts<'a> {
+    /// The e-mail address, if any.
+    pub email: Option<&'a str>,
+    /// The phone, if any (a text goes only to a mobile).
+    pub phone: Option<&'a str>,
+    /// "sms", "email", or none for both.
+    pub contact_by: Option<&'a str>,
+}
+
+impl Contacts<'_> {
+    /// Sends a message the way the person chose ([`dklik_domain::privacy::message_routes`]):
+    /// queued as an e-mail, handed to the text sender, or both.
+    pub async fn tell(
+        &self,
+        store: &dyn Store,
+        sms: &dyn SmsSender,
+        subject: &str,
+        body: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let mobile = self
+            .phone
+            .filter(|p| dklik_domain::sms::international(p).is_some());
+        let (by_mail, by_text) = dklik_domain::privacy::message_routes(
+            self.contact_by,
+            self.email.is_some(),
+            mobile.is_some(),
+        );
+        if let (true, Some(e)) = (by_mail, self.email) {
+            store.enqueue_mail(e, subject, body, now).await?;
         }
+        if let (true, Some(p)) = (by_text, mobile) {
+            if let Err(e) = sms.send(p, body).await {
+                tracing::warn!("SMS : {}", dklik_domain::privacy::redact(&e.to_string()));
+            }
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 /// Cancels one registration; the first waiting person gets the place and is told.
@@ -700,16 +744,19 @@ pub async fn send_reminders(
             when_fr(r.starts_at).replacen("le ", "", 1),
             r.place
         );
-        if let Some(e) = &r.email {
-            store
-                .enqueue_mail(e, "Rappel : votre séance OrientaKlik demain", &body, now)
-                .await?;
+        Contacts {
+            email: r.email.as_deref(),
+            phone: r.phone.as_deref(),
+            contact_by: r.contact_by.as_deref(),
         }
-        if let Some(p) = &r.phone {
-            if let Err(e) = sms.send(p, &body).await {
-                tracing::warn!("SMS : {}", dklik_domain::privacy::redact(&e.to_string()));
-            }
-        }
+        .tell(
+            store,
+            sms,
+            "Rappel : votre séance OrientaKlik demain",
+            &body,
+            now,
+        )
+        .await?;
         store.mark_reminded(r.registration_id, now).await?;
     }
     Ok(due.len())

@@ -64,6 +64,8 @@ pub struct Registration {
     pub phone: Option<String>,
     /// E-mail.
     pub email: Option<String>,
+    /// How the person wants messages ("sms", "email", none: both).
+    pub contact_by: Option<String>,
     /// Registered, waiting, cancelled, present or absent.
     pub status: RegistrationStatus,
     /// How they came (site, conseiller…).
@@ -83,6 +85,8 @@ pub struct Reminder {
     pub phone: Option<String>,
     /// E-mail.
     pub email: Option<String>,
+    /// How the person wants messages ("sms", "email", none: both).
+    pub contact_by: Option<String>,
     /// The service's name.
     pub service: String,
     /// Start, Unix seconds.

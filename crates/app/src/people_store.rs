@@ -130,6 +130,18 @@ pub trait PeopleStore: Send + Sync {
     /// The record "Mon espace" opens for this mobile number (as records keep it: "06 12 34 56
     /// 78"): the same choice as [`Self::person_for_login`], by phone.
     async fn person_for_phone_login(&self, phone: &str) -> Result<Option<Person>, StoreError>;
+    /// Records how a person wants the programme's messages (`contact_by`: "sms", "email", or
+    /// none for both) and whether they want information texts: starting records a consent
+    /// (purpose [`dklik_domain::privacy::PURPOSE_SMS_NEWS`]), stopping withdraws it.
+    async fn set_message_choice(
+        &self,
+        person: PersonId,
+        contact_by: Option<&str>,
+        sms_news: bool,
+        at: i64,
+    ) -> Result<(), StoreError>;
+    /// Whether the person wants information texts (a consent given and not withdrawn).
+    async fn wants_sms_news(&self, person: PersonId) -> Result<bool, StoreError>;
     /// Marks the e-mail (and/or phone) of a record as verified at `at`.
     async fn verify_contact(
         &self,

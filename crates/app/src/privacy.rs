@@ -108,6 +108,74 @@ pub async fn merge_people(
     Ok(())
 }
 
+/// Records how a person wants messages and whether they want information texts, as the
+/// person chose or as an advisor recorded it, with a line in the audit journal. `contact_by`
+/// as typed: "sms", "email", or "" for both; anything else is refused in French.
+pub async fn set_message_choice(
+    store: &dyn Store,
+    person: PersonId,
+    contact_by: &str,
+    sms_news: bool,
+    actor_user_id: Option<i64>,
+    actor: &str,
+    now: i64,
+) -> Result<(), ChoiceError> {
+    let contact_by = match contact_by.trim() {
+        "" => None,
+        "sms" => Some("sms"),
+        "email" => Some("email"),
+        _ => return Err(ChoiceError::Invalid("Choisissez SMS, e-mail, ou les deux.")),
+    };
+    let p = store
+        .person(person)
+        .await?
+        .filter(|p| p.anonymised_at.is_none())
+        .ok_or(StoreError::NotFound)?;
+    let mobile = p
+        .phone
+        .as_deref()
+        .is_some_and(|ph| dklik_domain::sms::international(ph).is_some());
+    if (contact_by == Some("sms") || sms_news) && !mobile {
+        return Err(ChoiceError::Invalid(
+            "Pas de numéro de portable dans le dossier : les SMS ne sont pas possibles.",
+        ));
+    }
+    if contact_by == Some("email") && p.email.is_none() {
+        return Err(ChoiceError::Invalid(
+            "Pas d'adresse e-mail dans le dossier : choisissez les SMS.",
+        ));
+    }
+    store
+        .set_message_choice(person, contact_by, sms_news, now)
+        .await?;
+    store
+        .add_audit(
+            actor_user_id,
+            actor,
+            "change",
+            &format!("person:{person}"),
+            &format!(
+                "messages : {}, SMS d'information : {}",
+                contact_by.unwrap_or("les deux"),
+                if sms_news { "oui" } else { "non" }
+            ),
+            now,
+        )
+        .await?;
+    Ok(())
+}
+
+/// Why a choice of messages was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ChoiceError {
+    /// In French, for the form.
+    #[error("{0}")]
+    Invalid(&'static str),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
 /// Writes that someone read a person's data.
 pub async fn audit_read(
     store: &dyn Store,

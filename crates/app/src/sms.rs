@@ -328,13 +328,19 @@ pub enum QueueError {
     /// The person answered STOP.
     #[error("Ce numéro a répondu STOP : aucun SMS ne lui est plus envoyé.")]
     Stopped,
+    /// An information text to someone who has not agreed to receive them.
+    #[error(
+        "Cette personne n'a pas accepté de recevoir des SMS d'information (nouvelles offres)."
+    )]
+    NoConsent,
     /// The database.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
-/// Queues a text to `phone` (as stored or typed): an information message carries the way to
-/// stop and waits for the allowed hours. Returns the message's row.
+/// Queues a text to `phone` (as stored or typed): an information message goes only to a
+/// `person` who agreed to them, carries the way to stop and waits for the allowed hours.
+/// Returns the message's row.
 pub async fn queue(
     store: &dyn crate::Store,
     phone: &str,
@@ -349,6 +355,13 @@ pub async fn queue(
     }
     if store.sms_stopped(&to).await? {
         return Err(QueueError::Stopped);
+    }
+    // Information needs the person's consent for it (recorded as the other consents).
+    if purpose == Purpose::Information {
+        match person {
+            Some(p) if store.wants_sms_news(p).await? => {}
+            _ => return Err(QueueError::NoConsent),
+        }
     }
     let body = sms::with_stop(purpose, text.trim());
     let paris = time::OffsetDateTime::from_unix_timestamp(now)

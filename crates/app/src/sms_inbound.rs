@@ -16,7 +16,7 @@
 use crate::interests::callback_due;
 use crate::sms::{queue, QueueError};
 use crate::store::{Store, StoreError};
-use dklik_domain::interest::{normalize_phone, BestTime, CONSENT_AWAITED};
+use dklik_domain::interest::{BestTime, CONSENT_AWAITED};
 use dklik_domain::sms::{self, Purpose, Reply};
 use dklik_domain::{Channel, NewInterest, Offer, OfferStatus, ShortCode};
 
@@ -99,8 +99,8 @@ fn short_title(t: &str) -> String {
 /// Reads a received text, records what it says and queues the reply. `now` in Unix seconds.
 pub async fn take_text(store: &dyn Store, r: Received<'_>, now: i64) -> Result<Taken, StoreError> {
     // "33612345678" as the provider writes it; "06 12 34 56 78" as records keep it.
-    let Some((intl, national)) = sms::international(r.from)
-        .and_then(|i| Some((i.clone(), normalize_phone(&format!("+{i}")).ok()?)))
+    let Some((intl, national)) =
+        sms::international(r.from).and_then(|i| Some((i.clone(), sms::national(&i)?)))
     else {
         return Ok(Taken::Ignored(
             "l'expéditeur n'est pas un portable français",

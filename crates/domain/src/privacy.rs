@@ -9,6 +9,13 @@ pub const PURPOSE_CALLBACK: &str = "rappel_offre";
 pub const PURPOSE_SUPPORT: &str = "accompagnement";
 /// Giving age band and gender for the programme's figures.
 pub const PURPOSE_STATS: &str = "statistiques";
+/// Receiving information text messages (new offers near them). Transactional texts (codes,
+/// reminders, answers) need no consent of their own: they answer what the person did.
+pub const PURPOSE_SMS_NEWS: &str = "sms_information";
+/// The version of the information-texts wording.
+pub const SMS_NEWS_CONSENT_VERSION: &str = "sms-information-2026-11";
+/// The wording of the information-texts consent.
+pub const SMS_NEWS_CONSENT_TEXT: &str = "Je veux recevoir par SMS les nouvelles offres près de chez moi. Jamais le soir après 20 h, ni le dimanche ni les jours fériés. Je peux arrêter à tout moment en répondant STOP.";
 /// The version of the wording an advisor reads to the person before creating a record.
 pub const SUPPORT_CONSENT_VERSION: &str = "accompagnement-2026-11";
 /// The wording an advisor reads to the person before creating a record.
@@ -61,6 +68,20 @@ pub struct Person {
     pub email_verified_at: Option<i64>,
     /// When an advisor entered or confirmed the phone number.
     pub phone_verified_at: Option<i64>,
+    /// How the person wants the programme's messages: "sms", "email", or none for both (each
+    /// only where known).
+    #[serde(default)]
+    pub contact_by: Option<String>,
+}
+
+/// Which of a person's contacts a message to them goes to: their choice when the contact it
+/// names is known, otherwise every contact known. Returns (by e-mail, by text).
+pub fn message_routes(contact_by: Option<&str>, email: bool, mobile: bool) -> (bool, bool) {
+    match contact_by {
+        Some("sms") if mobile => (false, true),
+        Some("email") if email => (true, false),
+        _ => (email, mobile),
+    }
 }
 
 /// Consent given for one purpose, with the version of the wording shown.
@@ -164,5 +185,17 @@ mod tests {
         assert!(r.contains("Key"));
         assert_eq!(redact("offre 42 : 3 postes"), "offre 42 : 3 postes");
         assert_eq!(redact("le 2026-11-30 à 12:00"), "le 2026-11-30 à 12:00");
+    }
+
+    #[test]
+    fn messages_go_the_way_chosen_when_that_contact_is_known() {
+        // (by e-mail, by text)
+        assert_eq!(message_routes(None, true, true), (true, true));
+        assert_eq!(message_routes(Some("sms"), true, true), (false, true));
+        assert_eq!(message_routes(Some("email"), true, true), (true, false));
+        // The chosen contact is gone: whatever is known still gets it.
+        assert_eq!(message_routes(Some("sms"), true, false), (true, false));
+        assert_eq!(message_routes(Some("email"), false, true), (false, true));
+        assert_eq!(message_routes(None, false, false), (false, false));
     }
 }

@@ -112,6 +112,21 @@ pub fn international(phone: &str) -> Option<String> {
     ok.then(|| format!("33{}", &national[1..]))
 }
 
+/// A mobile's international form ("33612345678") as records keep it ("06 12 34 56 78").
+pub fn national(intl: &str) -> Option<String> {
+    let rest = intl
+        .strip_prefix("33")
+        .filter(|r| r.len() == 9 && r.bytes().all(|b| b.is_ascii_digit()))?;
+    let n = format!("0{rest}");
+    Some(
+        n.as_bytes()
+            .chunks(2)
+            .map(|c| std::str::from_utf8(c).unwrap_or(""))
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
+}
+
 /// The programme's number as shown to people ("Envoyez HW4UZH au 06 39 98 00 12"): a French
 /// mobile, written in pairs, or a 5-digit short number ("36 111"); anything else is refused in
 /// French.
@@ -124,16 +139,8 @@ pub fn display_number(s: &str) -> Result<String, String> {
     if only_digits && digits.len() == 5 && !t.contains('+') && digits.as_bytes()[0] != b'0' {
         return Ok(format!("{} {}", &digits[..2], &digits[2..]));
     }
-    match international(t) {
-        Some(i) if only_digits => {
-            let national = format!("0{}", &i[2..]);
-            Ok(national
-                .as_bytes()
-                .chunks(2)
-                .map(|c| std::str::from_utf8(c).unwrap_or(""))
-                .collect::<Vec<_>>()
-                .join(" "))
-        }
+    match international(t).and_then(|i| national(&i)) {
+        Some(n) if only_digits => Ok(n),
         _ => Err(format!(
             "« {} » n'est pas un numéro qui reçoit des SMS : un portable (06 ou 07, 10 chiffres) ou un numéro court de 5 chiffres.",
             t.chars().take(30).collect::<String>()
@@ -354,6 +361,8 @@ mod tests {
             Ok("06 39 98 00 12")
         );
         assert_eq!(display_number("36111").as_deref(), Ok("36 111"));
+        assert_eq!(national("33612345678").as_deref(), Some("06 12 34 56 78"));
+        assert_eq!(national("3361234567"), None);
         for bad in [
             "03 28 00 00 00",
             "0800123456",

@@ -71,7 +71,7 @@ impl FromRow for OrientationSession {
 
 pub(crate) const REGISTRATION_SELECT: &str =
     "SELECT r.id, r.session_id, r.person_id, COALESCE(p.first_name, '') AS first_name, \
-    p.phone, p.email, r.status, r.channel, r.created_at \
+    p.phone, p.email, p.contact_by, r.status, r.channel, r.created_at \
     FROM registrations r JOIN people p ON p.id = r.person_id";
 
 impl FromRow for Registration {
@@ -83,6 +83,7 @@ impl FromRow for Registration {
             first_name: r.get("first_name")?,
             phone: r.get("phone")?,
             email: r.get("email")?,
+            contact_by: r.get("contact_by")?,
             status: r.code::<RegistrationStatus>("status")?,
             channel: r.get("channel")?,
             created_at: r.get("created_at")?,
@@ -703,7 +704,8 @@ impl OrientationStore for SqlStore {
 
     async fn due_reminders(&self, from: i64, to: i64) -> Result<Vec<Reminder>, StoreError> {
         query(
-            "SELECT r.id, COALESCE(p.first_name, '') AS first_name, p.phone, p.email, v.name AS service, \
+            "SELECT r.id, COALESCE(p.first_name, '') AS first_name, p.phone, p.email, p.contact_by, \
+             v.name AS service, \
              s.starts_at, s.place FROM registrations r JOIN people p ON p.id = r.person_id \
              JOIN orientation_sessions s ON s.id = r.session_id JOIN orientation_services v ON v.id = s.service_id \
              WHERE r.status = $3 AND r.reminded_at IS NULL AND s.status = $4 \
@@ -723,6 +725,7 @@ impl OrientationStore for SqlStore {
                 first_name: r.get("first_name")?,
                 phone: r.get("phone")?,
                 email: r.get("email")?,
+                contact_by: r.get("contact_by")?,
                 service: r.get("service")?,
                 starts_at: r.get("starts_at")?,
                 place: r.get("place")?,

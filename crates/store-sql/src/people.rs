@@ -225,6 +225,75 @@ impl PeopleStore for SqlStore {
         r.as_ref().map(Person::from_row).transpose()
     }
 
+    async fn set_message_choice(
+        &self,
+        person: PersonId,
+        contact_by: Option<&str>,
+        sms_news: bool,
+        at: i64,
+    ) -> Result<(), StoreError> {
+        use ::dklik_domain::privacy::{PURPOSE_SMS_NEWS, SMS_NEWS_CONSENT_VERSION};
+        let mut tx = self.db.begin_write().await.map_err(db_err)?;
+        let n = query("UPDATE people SET contact_by = $2 WHERE id = $1 AND anonymised_at IS NULL")
+            .bind(person)
+            .bind(contact_by)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?
+            .rows_affected();
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        let active: i64 = query_scalar(
+            "SELECT COUNT(*) FROM consents WHERE person_id = $1 AND purpose = $2 \
+             AND withdrawn_at IS NULL",
+        )
+        .bind(person)
+        .bind(PURPOSE_SMS_NEWS)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        if sms_news && active == 0 {
+            query(
+                "INSERT INTO consents (person_id, purpose, wording_version, given_at) \
+                 VALUES ($1, $2, $3, $4)",
+            )
+            .bind(person)
+            .bind(PURPOSE_SMS_NEWS)
+            .bind(SMS_NEWS_CONSENT_VERSION)
+            .bind(at)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        } else if !sms_news && active > 0 {
+            query(
+                "UPDATE consents SET withdrawn_at = $3 WHERE person_id = $1 AND purpose = $2 \
+                 AND withdrawn_at IS NULL",
+            )
+            .bind(person)
+            .bind(PURPOSE_SMS_NEWS)
+            .bind(at)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn wants_sms_news(&self, person: PersonId) -> Result<bool, StoreError> {
+        let n: i64 = query_scalar(
+            "SELECT COUNT(*) FROM consents WHERE person_id = $1 AND purpose = $2 \
+             AND withdrawn_at IS NULL",
+        )
+        .bind(person)
+        .bind(::dklik_domain::privacy::PURPOSE_SMS_NEWS)
+        .fetch_one(&self.db)
+        .await
+        .map_err(db_err)?;
+        Ok(n > 0)
+    }
+
     async fn verify_contact(
         &self,
         person_id: PersonId,
@@ -648,7 +717,7 @@ pub(crate) async fn insert_interest_tx(
 
 pub(crate) const PERSON_SELECT: &str =
     "SELECT id, first_name, phone, email, created_at, last_activity_at, anonymised_at, \
-     email_verified_at, phone_verified_at FROM people";
+     email_verified_at, phone_verified_at, contact_by FROM people";
 
 impl FromRow for Person {
     fn from_row(r: &Row) -> Result<Self, StoreError> {
@@ -662,6 +731,7 @@ impl FromRow for Person {
             anonymised_at: r.get("anonymised_at")?,
             email_verified_at: r.get("email_verified_at")?,
             phone_verified_at: r.get("phone_verified_at")?,
+            contact_by: r.get("contact_by")?,
         })
     }
 }

@@ -429,7 +429,7 @@ impl SkillsStore for SqlStore {
             .collect();
         let mut qb = QueryBuilder::new(
             "SELECT p.id, p.first_name, p.phone, p.email, p.created_at, p.last_activity_at, p.anonymised_at, \
-             p.email_verified_at, p.phone_verified_at \
+             p.email_verified_at, p.phone_verified_at, p.contact_by \
              FROM people p LEFT JOIN person_profiles pp ON pp.person_id = p.id WHERE p.anonymised_at IS NULL",
         );
         for w in &words {

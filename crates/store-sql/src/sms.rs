@@ -271,6 +271,19 @@ impl SmsStore for SqlStore {
         .execute(&mut *tx)
         .await
         .map_err(db_err)?;
+        // STOP also withdraws the consent to information texts of whoever has this number.
+        if let Some(national) = dklik_domain::sms::national(phone) {
+            query(
+                "UPDATE consents SET withdrawn_at = $3 WHERE purpose = $2 AND withdrawn_at IS NULL \
+                 AND person_id IN (SELECT id FROM people WHERE phone = $1)",
+            )
+            .bind(national)
+            .bind(dklik_domain::privacy::PURPOSE_SMS_NEWS)
+            .bind(at)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        }
         tx.commit().await.map_err(db_err)?;
         Ok(fresh > 0)
     }

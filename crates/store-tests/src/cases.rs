@@ -4916,6 +4916,23 @@ pub async fn texts_received_become_requests_and_messages(store: &dyn Store) {
             .expect("limit"),
         Taken::Ignored("trop de SMS aujourd'hui depuis ce numéro")
     );
+    // The person chose texts and information texts; STOP withdraws that consent too.
+    let who = rb.interest.person_id;
+    store
+        .set_message_choice(who, Some("sms"), true, now + 450)
+        .await
+        .expect("choice");
+    assert!(store.wants_sms_news(who).await.expect("q"));
+    assert_eq!(
+        store
+            .person(who)
+            .await
+            .expect("q")
+            .expect("p")
+            .contact_by
+            .as_deref(),
+        Some("sms")
+    );
     // STOP: the number is stopped and nothing more is queued to it.
     assert_eq!(
         take_text(store, text("SM8", "+33698765432", "STOP"), now + 500)
@@ -4924,6 +4941,18 @@ pub async fn texts_received_become_requests_and_messages(store: &dyn Store) {
         Taken::Stopped
     );
     assert!(store.sms_stopped("33698765432").await.expect("q"));
+    assert!(
+        !store.wants_sms_news(who).await.expect("q"),
+        "withdrawn by STOP"
+    );
+    let consent = store
+        .consents(who)
+        .await
+        .expect("c")
+        .into_iter()
+        .find(|c| c.purpose == dklik_domain::privacy::PURPOSE_SMS_NEWS)
+        .expect("kept, withdrawn");
+    assert_eq!(consent.withdrawn_at, Some(now + 500));
     let before = store.due_sms(now + 600, 500).await.expect("due").len();
     take_text(store, text("SM9", "+33698765432", "Encore moi"), now + 600)
         .await

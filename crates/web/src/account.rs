@@ -479,9 +479,17 @@ fn person_id(id: &Identity) -> Result<PersonId, AppError> {
     }
 }
 
+/// A notice after a change (`?ok=messages`).
+#[derive(serde::Deserialize, Default)]
+pub struct DoneQuery {
+    #[serde(default)]
+    ok: String,
+}
+
 pub async fn person_data(
     State(st): State<SharedState>,
     Extension(id): Extension<Identity>,
+    Query(done): Query<DoneQuery>,
 ) -> Result<Response, AppError> {
     let pid = person_id(&id)?;
     let now = dklik_app::unix_now();
@@ -503,6 +511,24 @@ pub async fn person_data(
         ],
         vec!["Téléphone".into(), person.phone.clone().unwrap_or_default()],
         vec!["E-mail".into(), person.email.clone().unwrap_or_default()],
+        vec![
+            "Messages de DKLIK".into(),
+            match person.contact_by.as_deref() {
+                Some("sms") => "par SMS",
+                Some("email") => "par e-mail",
+                _ => "par SMS et e-mail (ce qui est connu)",
+            }
+            .into(),
+        ],
+        vec![
+            "Nouvelles offres par SMS".into(),
+            if st.store.wants_sms_news(pid).await? {
+                "oui"
+            } else {
+                "non"
+            }
+            .into(),
+        ],
     ];
     for i in &interests {
         rows.push(vec![
@@ -512,7 +538,14 @@ pub async fn person_data(
     }
     TablePage {
         title: "Mes données".into(),
-        intro: vec!["Voici tout ce que DKLIK garde sur vous.".into()],
+        intro: if done.ok == "messages" {
+            vec![
+                "Votre choix est enregistré.".into(),
+                "Voici tout ce que DKLIK garde sur vous.".into(),
+            ]
+        } else {
+            vec!["Voici tout ce que DKLIK garde sur vous.".into()]
+        },
         links: vec![
             (
                 "/mon-espace/export".into(),
@@ -521,6 +554,10 @@ pub async fn person_data(
             (
                 "/mon-espace/adresse".into(),
                 "Changer mon adresse e-mail".into(),
+            ),
+            (
+                "/mon-espace/messages".into(),
+                "Choisir comment DKLIK m'écrit (SMS ou e-mail)".into(),
             ),
             ("/confidentialite".into(), "Ce que nous en faisons".into()),
             ("/deconnexion".into(), "Se déconnecter".into()),

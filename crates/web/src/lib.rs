@@ -16,6 +16,7 @@ mod impact;
 mod links;
 mod log;
 mod matching;
+mod message_choice;
 mod openapi;
 mod orientation;
 mod pages;

@@ -88,6 +88,7 @@ pub fn all() -> Vec<Route> {
         crate::links::routes(),
         crate::places::routes(),
         crate::sms::routes(),
+        crate::message_choice::routes(),
     ]
     .into_iter()
     .flatten()

@@ -346,6 +346,30 @@ async fn reminders_go_the_day_before_by_email_and_text_message_once() {
             .status,
         StatusCode::SEE_OTHER
     );
+    // Sami chose texts only (an advisor recorded it): the reminder is not e-mailed to him.
+    assert_eq!(
+        register(&app, service, session, "Sami", "0622222222")
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let sami = app
+        .store
+        .person_for_phone_login("06 22 22 22 22")
+        .await
+        .expect("q")
+        .expect("Sami");
+    dklik_app::privacy::set_message_choice(
+        app.store.as_ref(),
+        sami.id,
+        "sms",
+        false,
+        None,
+        "test",
+        5,
+    )
+    .await
+    .expect("choice");
     let dir = tempfile::tempdir().expect("tmp");
     let sms = dklik_app::orientation::FolderSms {
         dir: dir.path().to_path_buf(),
@@ -354,12 +378,27 @@ async fn reminders_go_the_day_before_by_email_and_text_message_once() {
     let n = dklik_app::orientation::send_reminders(app.store.as_ref(), &sms, today, 10)
         .await
         .expect("send");
-    assert_eq!(n, 1);
-    let texts: Vec<String> = std::fs::read_dir(dir.path())
+    assert_eq!(n, 2);
+    let mut texts: Vec<String> = std::fs::read_dir(dir.path())
         .expect("dir")
         .map(|e| std::fs::read_to_string(e.expect("e").path()).expect("read"))
         .collect();
-    assert_eq!(texts.len(), 1);
+    texts.sort();
+    assert_eq!(texts.len(), 2);
+    let reminders: Vec<String> = app
+        .store
+        .outbox(50)
+        .await
+        .expect("o")
+        .into_iter()
+        .filter(|m| m.subject.contains("Rappel"))
+        .map(|m| m.to)
+        .collect();
+    assert_eq!(
+        reminders,
+        vec!["nora@exemple.fr".to_string()],
+        "Sami by text only"
+    );
     assert!(
         texts[0].contains("06 11 11 11 11")
             && texts[0].contains("rappel")

@@ -278,14 +278,78 @@ async fn messages_go_to_the_first_provider_that_takes_them_and_wait_when_none_do
         "{why}"
     );
 
-    // An information message queued at 21:00 waits for 08:00 and carries STOP.
+    // An information message needs the person's consent to them.
     let evening = now + 11 * 3600;
-    let id = queue(
-        "Nouvelle offre près de chez vous : cariste à Loon-Plage",
+    let news = "Nouvelle offre près de chez vous : cariste à Loon-Plage";
+    let e = sms::queue(
+        store,
+        "06 12 34 56 78",
+        news,
         Purpose::Information,
+        None,
         evening,
     )
-    .await;
+    .await
+    .expect_err("nobody agreed");
+    assert!(matches!(e, sms::QueueError::NoConsent), "{e}");
+    let offer = store
+        .offer_by_external_id("DEMO-001")
+        .await
+        .expect("q")
+        .expect("offer");
+    let request = dklik_app::interests::submit_interest(
+        store,
+        &dklik_domain::interest::InterestForm {
+            first_name: "Inès".into(),
+            phone: "06 12 34 56 78".into(),
+            email: String::new(),
+            best_time: "matin".into(),
+            consent: true,
+        },
+        Some(offer.id),
+        dklik_app::interests::Source {
+            channel: dklik_domain::Channel::Website,
+            detail: "",
+            impression: None,
+        },
+        now,
+    )
+    .await
+    .expect("request");
+    let person = store
+        .interest(request)
+        .await
+        .expect("q")
+        .expect("r")
+        .interest
+        .person_id;
+    assert!(matches!(
+        sms::queue(
+            store,
+            "06 12 34 56 78",
+            news,
+            Purpose::Information,
+            Some(person),
+            evening
+        )
+        .await,
+        Err(sms::QueueError::NoConsent)
+    ));
+    store
+        .set_message_choice(person, None, true, now)
+        .await
+        .expect("agreed");
+    // Queued at 21:00, it waits for 08:00 and carries STOP.
+    let id = sms::queue(
+        store,
+        "06 12 34 56 78",
+        news,
+        Purpose::Information,
+        Some(person),
+        evening,
+    )
+    .await
+    .expect("queued");
     let m = store.sms_message(id).await.expect("r").expect("t");
     assert_eq!(m.next_attempt_at, now + 22 * 3600, "Tuesday 08:00");
     assert!(m.body.ends_with("STOP : répondez STOP"), "{}", m.body);
@@ -793,4 +857,74 @@ async fn a_mobile_number_is_enough_to_open_my_space() {
         .expect("q")
         .expect("person");
     assert!(pid.phone_verified_at.is_some());
+    // The person chooses texts, and new offers by text (a consent recorded).
+    let csrf = common::csrf_of(&app, &cookie).await;
+    let form = common::get_as(&app, "/mon-espace/messages", &cookie).await;
+    assert!(
+        form.body.contains("Recevoir les messages par"),
+        "{}",
+        form.body
+    );
+    let no_mail = common::post_as(
+        &app,
+        "/mon-espace/messages",
+        &cookie,
+        &format!("csrf={csrf}&par=email&sms_infos=non"),
+    )
+    .await;
+    assert_eq!(no_mail.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        no_mail.body.contains("Pas d&#39;adresse e-mail"),
+        "{}",
+        no_mail.body
+    );
+    let ok = common::post_as(
+        &app,
+        "/mon-espace/messages",
+        &cookie,
+        &format!("csrf={csrf}&par=sms&sms_infos=oui"),
+    )
+    .await;
+    assert_eq!(
+        ok.location.as_deref(),
+        Some("/mon-espace/donnees?ok=messages")
+    );
+    let data = common::get_as(&app, "/mon-espace/donnees?ok=messages", &cookie).await;
+    assert!(data.body.contains("Votre choix est enregistré") && data.body.contains("par SMS"));
+    assert!(app.store.wants_sms_news(pid.id).await.expect("q"));
+    let forged = common::post_as(&app, "/mon-espace/messages", &cookie, "par=&sms_infos=non").await;
+    assert_ne!(
+        forged.status,
+        StatusCode::SEE_OTHER,
+        "no CSRF token, no change"
+    );
+    assert!(app.store.wants_sms_news(pid.id).await.expect("q"));
+    // An advisor records that the person no longer wants news.
+    let (staff, staff_csrf) = common::sign_in(&app, "conseil@t.fr", common::PASSWORD).await;
+    let url = format!("/conseil/personnes/{}/messages", pid.id);
+    let page = common::get_as(&app, &url, &staff).await;
+    assert!(page.body.contains("06 12 34 56 78"), "{}", page.body);
+    let r = common::post_as(
+        &app,
+        &url,
+        &staff,
+        &format!("csrf={staff_csrf}&par=sms&sms_infos=non"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(!app.store.wants_sms_news(pid.id).await.expect("q"));
+    let audit = app
+        .store
+        .audit_log(Some(&format!("person:{}", pid.id)), 20)
+        .await
+        .expect("audit");
+    assert!(
+        audit
+            .iter()
+            .any(|a| a.action == "change" && a.detail.contains("SMS d'information : non")),
+        "{audit:?}"
+    );
+    // The person's own page is not the advisors', and the reverse.
+    let r = common::get_as(&app, &url, &cookie).await;
+    assert_ne!(r.status, StatusCode::OK);
 }

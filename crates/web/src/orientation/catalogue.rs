@@ -276,6 +276,7 @@ pub async fn register(
     };
     match dklik_app::orientation::register_public(
         st.store.as_ref(),
+        st.sms.as_ref(),
         session,
         &c,
         dklik_app::unix_now(),

@@ -280,9 +280,16 @@ pub async fn session_change(
                 .get("personne")
                 .parse::<i64>()
                 .map_or(PersonId(0), PersonId);
-            dklik_app::orientation::register_by_advisor(store, id, person, &actor, now)
-                .await
-                .map(|_| ())
+            dklik_app::orientation::register_by_advisor(
+                store,
+                st.sms.as_ref(),
+                id,
+                person,
+                &actor,
+                now,
+            )
+            .await
+            .map(|_| ())
         }
         "presence" => {
             dklik_app::orientation::set_attendance(

@@ -357,6 +357,7 @@ pub async fn person(
     let notice = match q.ok.as_str() {
         "cree" => "Le dossier est créé.",
         "modifie" => "Le dossier est modifié.",
+        "messages" => "Le choix des messages (SMS ou e-mail) est enregistré.",
         "competence" => "La compétence est ajoutée.",
         "ecartee" => "La suggestion est écartée.",
         "activite" => "L'activité est ajoutée.",
