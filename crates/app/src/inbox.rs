@@ -37,15 +37,31 @@ pub async fn assign(
         .await
 }
 
-/// Moves a request along its workflow; recorded in the audit log.
+/// How the programme answers a person: the text sender, and its number for texts back when
+/// there is one (`serve --sms-number`).
+#[derive(Clone, Copy)]
+pub struct Answering<'a> {
+    /// Texts go through it.
+    pub sms: &'a dyn crate::orientation::SmsSender,
+    /// The programme's number, as shown.
+    pub number: Option<&'a str>,
+}
+
+/// Moves a request along its workflow; recorded in the audit log. A person who could not be
+/// reached is told so, by text or e-mail as they chose, with the way to answer.
 pub async fn set_status(
     store: &dyn Store,
+    answering: Answering<'_>,
     by: &User,
     id: i64,
     status: InterestStatus,
     now: i64,
 ) -> Result<(), StoreError> {
+    let before = store.interest(id).await?.ok_or(StoreError::NotFound)?;
     store.set_interest_status(id, status, now).await?;
+    if status == InterestStatus::Unreachable && before.interest.status != status {
+        tell_unreachable(store, answering, &before, now).await?;
+    }
     if matches!(status, InterestStatus::Contacted | InterestStatus::FollowUp) {
         if let Some(row) = store.interest(id).await? {
             let i = row.interest;
@@ -77,6 +93,47 @@ pub async fn set_status(
             now,
         )
         .await
+}
+
+/// The answer to a request whose person could not be reached.
+async fn tell_unreachable(
+    store: &dyn Store,
+    answering: Answering<'_>,
+    row: &crate::store::InboxRow,
+    now: i64,
+) -> Result<(), StoreError> {
+    let i = &row.interest;
+    let Some(p) = store.person(i.person_id).await? else {
+        return Ok(());
+    };
+    let about = match &row.offer_title {
+        Some(t) => format!(" pour l'offre « {t} »"),
+        None => String::new(),
+    };
+    let hello = match p.first_name.as_deref().filter(|n| !n.is_empty()) {
+        Some(n) => format!("Bonjour {n}, "),
+        None => "Bonjour, ".to_string(),
+    };
+    let back = match answering.number {
+        Some(n) => format!(" Vous pouvez aussi écrire au {n} quand vous êtes disponible."),
+        None => String::new(),
+    };
+    let body = format!(
+        "{hello}un conseiller DKLIK a essayé de vous appeler{about}, sans vous joindre. Il rappellera.{back} DKLIK"
+    );
+    crate::orientation::Contacts {
+        email: p.email.as_deref(),
+        phone: p.phone.as_deref(),
+        contact_by: p.contact_by.as_deref(),
+    }
+    .tell(
+        store,
+        answering.sms,
+        "DKLIK : nous avons essayé de vous appeler",
+        &body,
+        now,
+    )
+    .await
 }
 
 /// Once a day: each advisor and mobile-team member gets an email listing their overdue

@@ -501,8 +501,19 @@ pub async fn set_status(
             "",
         ));
     };
-    match dklik_app::inbox::set_status(st.store.as_ref(), u, id, status, dklik_app::unix_now())
-        .await
+    let answering = dklik_app::inbox::Answering {
+        sms: st.sms.as_ref(),
+        number: st.sms_number.as_deref(),
+    };
+    match dklik_app::inbox::set_status(
+        st.store.as_ref(),
+        answering,
+        u,
+        id,
+        status,
+        dklik_app::unix_now(),
+    )
+    .await
     {
         Ok(()) => Ok(Redirect::to(&format!("/conseil/demandes/{id}")).into_response()),
         Err(e) => store_err(e),

@@ -928,3 +928,75 @@ async fn a_mobile_number_is_enough_to_open_my_space() {
     let r = common::get_as(&app, &url, &cookie).await;
     assert_ne!(r.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_person_who_could_not_be_reached_is_told_the_way_they_chose() {
+    let kept = Arc::new(dklik_store_tests::cases::KeptTexts::default());
+    let sender = kept.clone();
+    let app = app_tuned(move |s| {
+        let s = dklik_web::AppState::with_sms(s, sender, None);
+        dklik_web::AppState::with_sms_number(s, Some("06 39 98 00 12".into()))
+    })
+    .await;
+    let offer = common::demo_staff(&app).await;
+    let ask = |form: &'static str| {
+        let app = &app;
+        let code = offer.code.to_string();
+        async move {
+            let r = post_form(app, &format!("/offres/{code}/interet"), form).await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        }
+    };
+    ask("prenom=Nour&telephone=06+12+34+56+78&moment=soir&consentement=oui").await;
+    ask("prenom=Louis&email=louis%40t.fr&moment=matin&consentement=oui").await;
+    let rows = app
+        .store
+        .inbox(&dklik_app::InboxFilter {
+            limit: 50,
+            ..Default::default()
+        })
+        .await
+        .expect("inbox");
+    let id_of = |name: &str| {
+        rows.iter()
+            .find(|r| r.interest.first_name == name)
+            .expect("request")
+            .interest
+            .id
+    };
+    let (cookie, csrf) = common::sign_in(&app, "conseil@t.fr", common::PASSWORD).await;
+    let set = |id: i64, etat: &'static str| {
+        let (app, cookie, csrf) = (&app, cookie.clone(), csrf.clone());
+        async move {
+            let r = common::post_as(
+                app,
+                &format!("/conseil/demandes/{id}/etat"),
+                &cookie,
+                &format!("csrf={csrf}&etat={etat}"),
+            )
+            .await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        }
+    };
+    let mails_before = app.store.outbox(50).await.expect("o").len();
+    set(id_of("Nour"), "unreachable").await;
+    set(id_of("Louis"), "unreachable").await;
+    let texts = kept.0.lock().expect("lock").clone();
+    assert_eq!(texts.len(), 1, "{texts:?}");
+    assert_eq!(texts[0].0, "06 12 34 56 78");
+    assert!(
+        texts[0].1.contains("Bonjour Nour")
+            && texts[0].1.contains(&offer.title)
+            && texts[0].1.contains("écrire au 06 39 98 00 12"),
+        "{}",
+        texts[0].1
+    );
+    let mails = app.store.outbox(50).await.expect("o");
+    assert_eq!(mails.len(), mails_before + 1);
+    assert!(mails
+        .iter()
+        .any(|m| m.to == "louis@t.fr" && m.subject.contains("essayé de vous appeler")));
+    // Reached later: nothing more is sent.
+    set(id_of("Nour"), "contacted").await;
+    assert_eq!(kept.0.lock().expect("lock").len(), 1);
+}
