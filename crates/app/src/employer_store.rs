@@ -146,6 +146,8 @@ pub struct CheckState {
     pub waiting_since: Option<i64>,
     /// The employer contact's e-mail, else an employer account's, if any.
     pub email: Option<String>,
+    /// The employer contact's phone, if any (asked by text when no e-mail is known).
+    pub phone: Option<String>,
 }
 
 /// One change of an offer's state.

@@ -1,6 +1,7 @@
 //! "Toujours d'actualité ?": 14 days after an offer is published, and every 14 days after,
 //! its employer's contact gets an e-mail with two links that work without signing in (still
-//! open / no longer open), each once, for 14 days. An offer nobody confirmed within 7 more days
+//! open / no longer open), each once, for 14 days; a text message with the same links when
+//! only the contact's mobile is known. An offer nobody confirmed within 7 more days
 //! is paused and the advisors are told. Run once a day by `crate::jobs`.
 
 use crate::auth;
@@ -60,35 +61,56 @@ pub async fn daily_as_of(
             }
             continue;
         }
-        let (Some(email), Some(due)) = (&s.email, next_due(&s)) else {
+        let mobile = s
+            .phone
+            .as_deref()
+            .filter(|p| dklik_domain::sms::international(p).is_some());
+        let to = match (&s.email, mobile) {
+            (Some(e), _) => Asked::Mail(e),
+            (None, Some(p)) => Asked::Text(p),
+            (None, None) => continue,
+        };
+        let Some(due) = next_due(&s) else {
             continue;
         };
         if now >= due {
             let Some(offer) = store.offer(s.offer_id).await? else {
                 continue;
             };
-            send(store, &offer, email, base_url, now, mail_at).await?;
+            send(store, &offer, to, base_url, now, mail_at).await?;
             run.sent += 1;
         }
     }
     Ok(run)
 }
 
+/// Where a question goes.
+#[derive(Clone, Copy)]
+enum Asked<'a> {
+    /// The contact's e-mail.
+    Mail(&'a str),
+    /// The contact's mobile, when no e-mail is known.
+    Text(&'a str),
+}
+
 async fn send(
     store: &dyn Store,
     offer: &Offer,
-    email: &str,
+    to: Asked<'_>,
     base_url: &str,
     now: i64,
     mail_at: i64,
 ) -> Result<(), StoreError> {
     let token = auth::random_token().map_err(|e| StoreError::Backend(e.to_string()))?;
+    let sent_to = match to {
+        Asked::Mail(e) | Asked::Text(e) => e,
+    };
     store
         .create_offer_check(
             &auth::token_hash(&token),
             &OfferCheck {
                 offer_id: offer.id,
-                sent_to: email.to_string(),
+                sent_to: sent_to.to_string(),
                 sent_at: now,
                 expires_at: now + LINK_SECONDS,
                 answered_at: None,
@@ -96,6 +118,37 @@ async fn send(
             },
         )
         .await?;
+    let email = match to {
+        Asked::Mail(e) => e,
+        Asked::Text(phone) => {
+            let title: String = if offer.title.chars().count() > 40 {
+                format!("{}...", offer.title.chars().take(37).collect::<String>())
+            } else {
+                offer.title.clone()
+            };
+            let text = format!(
+                "DKLIK : votre offre \"{title}\" ({code}) est-elle toujours à pourvoir ? Oui : {base_url}/offres/suivi/{token}?reponse=oui Non : {base_url}/offres/suivi/{token}?reponse=non (liens valables 14 jours)",
+                code = offer.code,
+            );
+            return match crate::sms::queue(
+                store,
+                phone,
+                &text,
+                dklik_domain::sms::Purpose::Transactional,
+                None,
+                mail_at,
+            )
+            .await
+            {
+                Ok(_) => Ok(()),
+                Err(crate::sms::QueueError::Store(e)) => Err(e),
+                Err(e) => {
+                    tracing::warn!(error = %e, "question « toujours d'actualité ? » non envoyée par SMS");
+                    Ok(())
+                }
+            };
+        }
+    };
     let body = format!(
         "Bonjour,\n\nVotre offre « {title} » ({code}, {commune}) est publiée sur DKLIK et sur les écrans des bus.\n\nEst-elle toujours d'actualité ? Un clic suffit, sans mot de passe :\n\n- Oui, le poste est toujours à pourvoir :\n  {base_url}/offres/suivi/{token}?reponse=oui\n\n- Non, le poste est pourvu ou l'offre est annulée :\n  {base_url}/offres/suivi/{token}?reponse=non\n\nSans réponse d'ici 7 jours, l'offre sera mise en pause (retirée du site et des bus) et un conseiller vous contactera. Les liens servent une fois, pendant 14 jours.\n",
         title = offer.title,

@@ -71,6 +71,40 @@ pub trait SmsProvider: Send + Sync {
     fn send(&self, m: &Outgoing) -> Result<Taken, NotTaken>;
 }
 
+/// Without a provider (the demo, a trial): each text is written to a file of a folder, where
+/// an operator's gateway may pick it up. It goes through the same queue as the others.
+pub struct Folder {
+    /// The folder.
+    pub dir: std::path::PathBuf,
+}
+
+impl SmsProvider for Folder {
+    fn name(&self) -> &'static str {
+        "dossier"
+    }
+    fn part_price_micro_eur(&self) -> Option<i64> {
+        None
+    }
+    fn send(&self, m: &Outgoing) -> Result<Taken, NotTaken> {
+        std::fs::create_dir_all(&self.dir)
+            .map_err(|e| NotTaken::ForNow(format!("dossier {} : {e}", self.dir.display())))?;
+        let mut nonce = [0u8; 4];
+        getrandom::getrandom(&mut nonce).map_err(|e| NotTaken::ForNow(e.to_string()))?;
+        let name = format!(
+            "{}-{}-{}.txt",
+            crate::unix_now(),
+            m.to,
+            nonce.iter().map(|b| format!("{b:02x}")).collect::<String>()
+        );
+        std::fs::write(
+            self.dir.join(&name),
+            format!("À : +{}\n\n{}\n", m.to, m.text),
+        )
+        .map_err(|e| NotTaken::ForNow(format!("écriture {name} : {e}")))?;
+        Ok(Taken { reference: name })
+    }
+}
+
 /// Settings shared by the providers.
 #[derive(Debug, Clone)]
 pub struct ProviderSettings {

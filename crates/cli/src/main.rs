@@ -1227,27 +1227,25 @@ async fn serve(
     let base = public_url.unwrap_or_else(|| format!("http://{addr}"));
     let providers = mail.sms.providers(&base)?;
     let sms_number = mail.sms.number()?;
-    // With providers, texts wait in the database's queue and a task hands them over; without,
-    // they are written to the folder.
-    let sms: Arc<dyn dklik_app::orientation::SmsSender> = if providers.0.is_empty() {
+    // Texts wait in the database's queue and a task hands them to the providers in order;
+    // without any, to a folder (one file each).
+    let providers = if providers.0.is_empty() {
         say!(
             "SMS : écrits dans {} (pas de fournisseur configuré)",
             mail.sms_dir.display()
         );
-        Arc::new(dklik_app::orientation::FolderSms {
+        dklik_app::sms::Providers(vec![Arc::new(dklik_app::sms::Folder {
             dir: mail.sms_dir.clone(),
-        })
+        })])
     } else {
         let names: Vec<&str> = providers.0.iter().map(|p| p.name()).collect();
         say!("SMS : envoyés par {} (dans cet ordre)", names.join(", "));
-        tokio::spawn(dklik_app::sms::keep_sending(
-            store.clone(),
-            providers.clone(),
-        ));
-        Arc::new(dklik_app::sms::QueuedSms {
-            store: store.clone(),
-        })
+        providers
     };
+    tokio::spawn(dklik_app::sms::keep_sending(store.clone(), providers));
+    let sms: Arc<dyn dklik_app::orientation::SmsSender> = Arc::new(dklik_app::sms::QueuedSms {
+        store: store.clone(),
+    });
     match &mail.smtp {
         Some(s) => say!("Courriels : relais SMTP {s}"),
         None => say!(

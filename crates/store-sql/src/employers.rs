@@ -489,7 +489,8 @@ impl EmployerStore for SqlStore {
              (SELECT min(k.sent_at) FROM offer_checks k \
                WHERE k.offer_id = o.id AND k.answered_at IS NULL) AS waiting_since, \
              COALESCE(e.contact_email, (SELECT min(u.email) FROM users u \
-               WHERE u.employer_id = o.employer_id AND NOT u.disabled)) AS email \
+               WHERE u.employer_id = o.employer_id AND NOT u.disabled)) AS email, \
+             e.contact_phone AS phone \
              FROM offers o JOIN employers e ON e.id = o.employer_id \
              WHERE o.status = $1 ORDER BY o.id",
         )
@@ -507,6 +508,7 @@ impl EmployerStore for SqlStore {
                     last_sent_at: r.get("last_sent_at")?,
                     waiting_since: r.get("waiting_since")?,
                     email: r.get("email")?,
+                    phone: r.get("phone")?,
                 })
             })
             .collect()

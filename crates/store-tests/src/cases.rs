@@ -3948,6 +3948,18 @@ async fn browser_offer(
     siret: &str,
     review: bool,
 ) -> (dklik_domain::EmployerId, dklik_domain::Offer) {
+    browser_offer_with(store, name, siret, review, "rh@littoral.example", "").await
+}
+
+/// [`browser_offer`] with the contact's e-mail and phone given.
+async fn browser_offer_with(
+    store: &dyn Store,
+    name: &str,
+    siret: &str,
+    review: bool,
+    email: &str,
+    phone: &str,
+) -> (dklik_domain::EmployerId, dklik_domain::Offer) {
     use dklik_app::employers::{self, OfferForm, SiteForm};
     use dklik_domain::employer::EmployerForm;
     load_rome(store).await;
@@ -3961,7 +3973,8 @@ async fn browser_offer(
             nom: name.into(),
             siret: siret.into(),
             contact: "Claire Martin".into(),
-            email: "rh@littoral.example".into(),
+            email: email.into(),
+            telephone: phone.into(),
             relecture: if review { "oui".into() } else { String::new() },
             ..Default::default()
         },
@@ -4962,4 +4975,62 @@ pub async fn texts_received_become_requests_and_messages(store: &dyn Store) {
         before,
         "no reply after STOP"
     );
+}
+
+/// "Toujours d'actualité ?" by text message when the employer's contact left only a mobile:
+/// the same one-time links, queued as a text to that number.
+pub async fn still_open_questions_go_by_text_when_only_a_mobile_is_known(store: &dyn Store) {
+    use dklik_app::employer_store::CheckAnswer;
+    use dklik_app::employers;
+    use dklik_app::offer_checks;
+    let (_, o) = browser_offer_with(
+        store,
+        "Garage du Port",
+        "73282932000074",
+        false,
+        "",
+        "06 55 44 33 22",
+    )
+    .await;
+    let t0 = dklik_app::paris_instant(dklik_app::today_paris(), 9 * 60);
+    let day = 24 * 3600;
+    employers::change_status(
+        store,
+        &o,
+        OfferStatus::Published,
+        "Camille (conseiller)",
+        t0,
+    )
+    .await
+    .expect("published");
+    let run = offer_checks::daily(store, "https://dklik.example", t0 + 14 * day + 5)
+        .await
+        .expect("run");
+    assert_eq!(run.sent, 1);
+    assert!(store
+        .outbox(50)
+        .await
+        .expect("outbox")
+        .iter()
+        .all(|m| !m.subject.contains("toujours d'actualité")));
+    let texts = store.due_sms(t0 + 15 * day, 50).await.expect("due");
+    let text = texts
+        .iter()
+        .find(|m| m.to == "33655443322")
+        .expect("a text to the contact");
+    assert!(text.body.contains(o.code.as_str()), "{}", text.body);
+    let marker = "https://dklik.example/offres/suivi/";
+    let token: String = text.body[text.body.find(marker).expect("link") + marker.len()..]
+        .chars()
+        .take_while(char::is_ascii_hexdigit)
+        .collect();
+    assert!(
+        dklik_domain::sms::segments(&text.body).parts <= 3,
+        "{}",
+        text.body
+    );
+    let kept = offer_checks::answer(store, &token, CheckAnswer::Confirmed, t0 + 15 * day)
+        .await
+        .expect("confirmed by text");
+    assert_eq!(kept.status, OfferStatus::Published);
 }

@@ -65,4 +65,5 @@ contract!(
     screen_health_takeovers_and_proof_of_play,
     sms_queue_states_and_receipts,
     texts_received_become_requests_and_messages,
+    still_open_questions_go_by_text_when_only_a_mobile_is_known,
 );
