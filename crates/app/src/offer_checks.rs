@@ -313,6 +313,7 @@ mod tests {
             last_sent_at: None,
             waiting_since: None,
             email: Some("rh@example.org".into()),
+            phone: None,
         };
         let start = crate::paris_instant(day, 0);
         assert_eq!(next_due(&s), Some(start + 14 * DAY));

@@ -716,8 +716,8 @@ pub async fn survey_changes(store: &dyn Store) -> Result<Vec<SurveyChange>, Stor
     Ok(out)
 }
 
-/// Reminders the day before: every registered person of the sessions starting tomorrow
-/// (Europe/Paris), by email and SMS, once.
+/// Reminders the day before: every registered person of the sessions and events starting
+/// tomorrow (Europe/Paris), by e-mail and/or text as they chose, once.
 pub async fn send_reminders(
     store: &dyn Store,
     sms: &dyn SmsSender,
@@ -759,7 +759,38 @@ pub async fn send_reminders(
         .await?;
         store.mark_reminded(r.registration_id, now).await?;
     }
-    Ok(due.len())
+    let events = store
+        .due_event_reminders(
+            crate::paris_instant(tomorrow, 0),
+            crate::paris_instant(after, 0),
+        )
+        .await?;
+    for r in &events {
+        let body = format!(
+            "Bonjour {}, rappel : « {} » demain {}, {}. Venez avec votre CV si vous en avez un. DKLIK",
+            r.first_name,
+            r.title,
+            when_fr(r.starts_at).replacen("le ", "", 1),
+            r.place
+        );
+        Contacts {
+            email: r.email.as_deref(),
+            phone: r.phone.as_deref(),
+            contact_by: r.contact_by.as_deref(),
+        }
+        .tell(
+            store,
+            sms,
+            &format!("Rappel : {} demain", r.title),
+            &body,
+            now,
+        )
+        .await?;
+        store
+            .mark_event_reminded(r.event_id, r.person_id, now)
+            .await?;
+    }
+    Ok(due.len() + events.len())
 }
 
 /// An event as typed by the team.

@@ -95,6 +95,29 @@ pub struct Reminder {
     pub place: String,
 }
 
+/// A reminder to send the day before an event (Café de l'emploi, Bus de l'emploi…).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EventReminder {
+    /// The event.
+    pub event_id: i64,
+    /// Who.
+    pub person_id: PersonId,
+    /// First name.
+    pub first_name: String,
+    /// Phone.
+    pub phone: Option<String>,
+    /// E-mail.
+    pub email: Option<String>,
+    /// How the person wants messages ("sms", "email", none: both).
+    pub contact_by: Option<String>,
+    /// The event's title.
+    pub title: String,
+    /// Start, Unix seconds.
+    pub starts_at: i64,
+    /// Where.
+    pub place: String,
+}
+
 /// One person's before and after answers for a session of a service.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SurveyPair {
@@ -225,6 +248,19 @@ pub trait OrientationStore: Send + Sync {
     async fn due_reminders(&self, from: i64, to: i64) -> Result<Vec<Reminder>, StoreError>;
     /// Marks a reminder as sent.
     async fn mark_reminded(&self, registration_id: i64, at: i64) -> Result<(), StoreError>;
+    /// People registered to events (not cancelled) starting in [from, to), not reminded yet.
+    async fn due_event_reminders(
+        &self,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<EventReminder>, StoreError>;
+    /// Marks an event reminder as sent.
+    async fn mark_event_reminded(
+        &self,
+        event_id: i64,
+        person: PersonId,
+        at: i64,
+    ) -> Result<(), StoreError>;
     /// Before or after answers; sending the same phase again replaces them.
     async fn save_survey(
         &self,

@@ -7,3 +7,5 @@ CREATE INDEX interests_channel_created ON interests (channel, created_at);
 -- where known); chosen by the person in "Mon espace" or recorded by an advisor.
 ALTER TABLE people ADD COLUMN contact_by TEXT CHECK (contact_by IN ('sms', 'email'));
 CREATE INDEX consents_person_purpose ON consents (person_id, purpose);
+-- Event registrations are reminded the day before, once.
+ALTER TABLE event_registrations ADD COLUMN reminded_at BIGINT;

@@ -7,8 +7,8 @@ use crate::db::{query, query_scalar, FromRow, QueryBuilder, Row, Tx};
 use crate::prelude::*;
 use crate::SqlStore;
 pub(crate) use dklik_app::orientation_store::{
-    Contact, OrientationStore, OutreachContact, Registrant, Registration, Reminder, ServiceFilter,
-    SurveyPair,
+    Contact, EventReminder, OrientationStore, OutreachContact, Registrant, Registration, Reminder,
+    ServiceFilter, SurveyPair,
 };
 pub(crate) use dklik_domain::orientation::{
     Event, EventKind, OrientationService, OrientationSession, PlaceKind, RegistrationStatus,
@@ -732,6 +732,58 @@ impl OrientationStore for SqlStore {
             })
         })
         .collect()
+    }
+
+    async fn due_event_reminders(
+        &self,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<EventReminder>, StoreError> {
+        query(
+            "SELECT r.event_id, r.person_id, COALESCE(p.first_name, '') AS first_name, p.phone, \
+             p.email, p.contact_by, e.title, e.starts_at, e.place \
+             FROM event_registrations r JOIN people p ON p.id = r.person_id \
+             JOIN events e ON e.id = r.event_id \
+             WHERE r.reminded_at IS NULL AND e.status = $3 AND e.starts_at >= $1 \
+             AND e.starts_at < $2 AND p.anonymised_at IS NULL ORDER BY r.event_id, r.person_id",
+        )
+        .bind(from)
+        .bind(to)
+        .bind(EventState::Planned)
+        .fetch_all(&self.db)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(|r| {
+            Ok(EventReminder {
+                event_id: r.get("event_id")?,
+                person_id: r.id("person_id")?,
+                first_name: r.get("first_name")?,
+                phone: r.get("phone")?,
+                email: r.get("email")?,
+                contact_by: r.get("contact_by")?,
+                title: r.get("title")?,
+                starts_at: r.get("starts_at")?,
+                place: r.get("place")?,
+            })
+        })
+        .collect()
+    }
+
+    async fn mark_event_reminded(
+        &self,
+        event_id: i64,
+        person: PersonId,
+        at: i64,
+    ) -> Result<(), StoreError> {
+        query("UPDATE event_registrations SET reminded_at = $1 WHERE event_id = $2 AND person_id = $3")
+            .bind(at)
+            .bind(event_id)
+            .bind(person)
+            .execute(&self.db)
+            .await
+            .map_err(db_err)?;
+        Ok(())
     }
 
     async fn mark_reminded(&self, registration_id: i64, at: i64) -> Result<(), StoreError> {

@@ -419,6 +419,55 @@ async fn reminders_go_the_day_before_by_email_and_text_message_once() {
             .expect("again"),
         0
     );
+    // An event tomorrow: its registrant is reminded too, by text (a phone only), once.
+    let r = post_as(
+        &app,
+        "/conseil/agenda",
+        &cookie,
+        &format!(
+            "csrf={csrf}&type_evenement=cafe_emploi&titre={}&description=&jour={}&debut=09%3A00&fin=12%3A00&lieu={}&latitude=51.0136&longitude=2.3029",
+            enc("Café de l'emploi"),
+            day_after(1),
+            enc("Maison de l'emploi, Grande-Synthe"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let code = r
+        .location
+        .expect("loc")
+        .rsplit('=')
+        .next()
+        .expect("code")
+        .to_string();
+    let yes = post_form(
+        &app,
+        &format!("/e/{code}/inscription"),
+        "prenom=Mo&telephone=0633333333&consentement=oui",
+    )
+    .await;
+    assert_eq!(yes.status, StatusCode::SEE_OTHER, "{}", yes.body);
+    let n = dklik_app::orientation::send_reminders(app.store.as_ref(), &sms, today, 12)
+        .await
+        .expect("events");
+    assert_eq!(n, 1);
+    let texts: Vec<String> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .map(|e| std::fs::read_to_string(e.expect("e").path()).expect("read"))
+        .filter(|t| t.contains("06 33 33 33 33"))
+        .collect();
+    assert_eq!(texts.len(), 1);
+    assert!(
+        texts[0].contains("Café de l'emploi") && texts[0].contains("demain"),
+        "{}",
+        texts[0]
+    );
+    assert_eq!(
+        dklik_app::orientation::send_reminders(app.store.as_ref(), &sms, today, 13)
+            .await
+            .expect("again"),
+        0
+    );
 }
 
 #[tokio::test]
