@@ -197,7 +197,7 @@ test('the back office pages pass the axe audit at 360x640, for each role', async
       '/conseil/personnes', '/conseil/personnes/nouvelle', '/conseil/personnes/1', '/conseil/personnes/1?chercher=soudure',
       '/conseil/personnes/1/modifier', '/conseil/tests', '/conseil/sessions/1', '/conseil/questionnaire',
       '/conseil/orientaklik', '/conseil/orientaklik/seances/1', '/conseil/orientaklik/bilan', '/conseil/agenda',
-      '/conseil/personnes/1/emplois', '/pilotage?ventilation=quartier']],
+      '/conseil/personnes/1/emplois', '/conseil/personnes/1/messages', '/pilotage?ventilation=quartier']],
     ['admin@dklik.demo', ['/admin', '/admin/journal', '/admin/ecrans', '/admin/diffusion', '/deconnexion']],
     ['rh@dklik.demo', ['/entreprise', '/entreprise/diffusion', '/entreprise/mises-en-relation']],
     ['mobile@dklik.demo', ['/conseil/personnes', '/conseil/personnes/1', '/equipe-mobile']],
