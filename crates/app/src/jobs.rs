@@ -53,6 +53,18 @@ pub async fn tick(store: &dyn Store, mailer: &dyn Mailer, s: &JobSettings) {
             dklik_domain::privacy::redact(&e.to_string())
         ),
     }
+    match store.claim_job_run("sms_news", today).await {
+        Ok(true) => match crate::sms_news::weekly(store, &s.base_url, now).await {
+            Ok(n) if n > 0 => tracing::info!("nouvelles offres par SMS : {n} message(s)"),
+            Ok(_) => {}
+            Err(e) => tracing::error!(
+                "nouvelles offres par SMS : {}",
+                dklik_domain::privacy::redact(&e.to_string())
+            ),
+        },
+        Ok(false) => {}
+        Err(e) => tracing::error!("nouvelles offres par SMS : {e}"),
+    }
     match store.claim_job_run("offers_expiry", today).await {
         Ok(true) => match crate::employers::expire_offers(store, today, now).await {
             Ok(n) if n > 0 => tracing::info!("offres : {n} arrivée(s) à leur date de fin"),

@@ -41,6 +41,7 @@ pub mod skills;
 pub mod skills_store;
 pub mod sms;
 pub mod sms_inbound;
+pub mod sms_news;
 pub mod sms_store;
 pub mod store;
 pub mod takeovers;

@@ -135,6 +135,19 @@ impl SmsPeriod {
     }
 }
 
+/// Someone who agreed to information texts, with where they live.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewsReader {
+    /// Their record.
+    pub person: PersonId,
+    /// Their mobile, as records keep it.
+    pub phone: String,
+    /// Their first name ("" when none).
+    pub first_name: String,
+    /// Their neighbourhood's point (latitude, longitude).
+    pub at: (f64, f64),
+}
+
 /// The storage of text messages.
 #[async_trait]
 pub trait SmsStore {
@@ -195,6 +208,9 @@ pub trait SmsStore {
     /// How many requests came by text from this phone (as stored: "06 12 34 56 78") since
     /// `since`.
     async fn sms_requests_since(&self, phone: &str, since: i64) -> Result<u64, StoreError>;
+    /// The people who agree to information texts (a consent not withdrawn), have a phone and a
+    /// neighbourhood, and were sent no information text since `since`.
+    async fn sms_news_readers(&self, since: i64) -> Result<Vec<NewsReader>, StoreError>;
     /// The person answered OUI: their requests by text since `since` still waiting for it get
     /// the consent (recorded with the others, purpose "rappel_offre", wording
     /// [`dklik_domain::interest::SMS_CONSENT_VERSION`]); returns how many.

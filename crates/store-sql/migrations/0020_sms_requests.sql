@@ -9,3 +9,5 @@ ALTER TABLE people ADD COLUMN contact_by TEXT CHECK (contact_by IN ('sms', 'emai
 CREATE INDEX consents_person_purpose ON consents (person_id, purpose);
 -- Event registrations are reminded the day before, once.
 ALTER TABLE event_registrations ADD COLUMN reminded_at BIGINT;
+-- The information texts a person was sent (one a week at most).
+CREATE INDEX sms_person ON sms_messages (person_id, purpose, created_at);

@@ -5,7 +5,9 @@ use crate::db::{query, query_as, query_scalar, FromRow, QueryBuilder, Row};
 #[allow(unused_imports)]
 use crate::prelude::*;
 use crate::SqlStore;
-use dklik_app::sms_store::{NewSms, ReceiptOutcome, SmsMessage, SmsPeriod, SmsState, SmsStore};
+use dklik_app::sms_store::{
+    NewSms, NewsReader, ReceiptOutcome, SmsMessage, SmsPeriod, SmsState, SmsStore,
+};
 use dklik_domain::sms::Encoding;
 use dklik_domain::NewInterest;
 
@@ -203,6 +205,34 @@ impl SmsStore for SqlStore {
             .into_iter()
             .filter_map(|(s, n)| SmsState::parse(&s).map(|s| (s, n.max(0) as u64)))
             .collect())
+    }
+
+    async fn sms_news_readers(&self, since: i64) -> Result<Vec<NewsReader>, StoreError> {
+        let rows = query(
+            "SELECT p.id, p.phone, COALESCE(p.first_name, '') AS first_name, h.lat, h.lon \
+             FROM people p JOIN neighbourhoods h ON h.id = p.neighbourhood_id \
+             WHERE p.anonymised_at IS NULL AND p.phone IS NOT NULL \
+             AND EXISTS (SELECT 1 FROM consents c WHERE c.person_id = p.id AND c.purpose = $1 \
+                         AND c.withdrawn_at IS NULL) \
+             AND NOT EXISTS (SELECT 1 FROM sms_messages m WHERE m.person_id = p.id \
+                             AND m.purpose = 'information' AND m.created_at >= $2) \
+             ORDER BY p.id",
+        )
+        .bind(dklik_domain::privacy::PURPOSE_SMS_NEWS)
+        .bind(since)
+        .fetch_all(&self.db)
+        .await
+        .map_err(db_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(NewsReader {
+                    person: r.id("id")?,
+                    phone: r.get("phone")?,
+                    first_name: r.get("first_name")?,
+                    at: (r.get("lat")?, r.get("lon")?),
+                })
+            })
+            .collect()
     }
 
     async fn sms_periods(&self, bounds: &[i64]) -> Result<Vec<SmsPeriod>, StoreError> {

@@ -5034,3 +5034,98 @@ pub async fn still_open_questions_go_by_text_when_only_a_mobile_is_known(store: 
         .expect("confirmed by text");
     assert_eq!(kept.status, OfferStatus::Published);
 }
+
+/// "Nouvelles offres près de chez vous": only to people who agreed, near their neighbourhood,
+/// once a week, as information texts (the STOP mention, the allowed hours).
+pub async fn news_texts_go_weekly_to_those_who_agreed(store: &dyn Store) {
+    use dklik_app::sms_news;
+    load_demo(store).await;
+    store
+        .save_neighbourhoods(&[
+            dklik_domain::Neighbourhood {
+                id: 0,
+                name: "Centre".into(),
+                commune: "Dunkerque".into(),
+                insee: "59183".into(),
+                qpv: false,
+                lat: 51.0343,
+                lon: 2.3768,
+                fictional: true,
+            },
+            dklik_domain::Neighbourhood {
+                id: 0,
+                name: "Loin".into(),
+                commune: "Lille".into(),
+                insee: "59350".into(),
+                qpv: false,
+                lat: 50.6292,
+                lon: 3.0573,
+                fictional: true,
+            },
+        ])
+        .await
+        .expect("hoods");
+    let hoods = store.neighbourhoods().await.expect("hoods");
+    let hood = |name: &str| hoods.iter().find(|h| h.name == name).expect("hood").id;
+    let person = |first: &str, phone: &str, near: &str| {
+        let mut p = sample_person(first);
+        p.phone = Some(phone.into());
+        p.neighbourhood_id = Some(hood(near));
+        p
+    };
+    // Monday 30 November 2026, 10:00 in Paris: texts may go at once.
+    let now: i64 = 1_796_029_200;
+    let ines = store
+        .create_person(&person("Inès", "06 11 11 11 11", "Centre"), now - 100)
+        .await
+        .expect("Inès");
+    let far = store
+        .create_person(&person("Lou", "06 22 22 22 22", "Loin"), now - 100)
+        .await
+        .expect("Lou");
+    let silent = store
+        .create_person(&person("Max", "06 33 33 33 33", "Centre"), now - 100)
+        .await
+        .expect("Max");
+    for p in [ines, far] {
+        store
+            .set_message_choice(p, None, true, now - 50)
+            .await
+            .expect("agreed");
+    }
+    // The demo offers were published today: new this week. Inès lives near them; Lou far away;
+    // Max did not agree.
+    let n = sms_news::weekly(store, "https://dklik.example", now)
+        .await
+        .expect("news");
+    assert_eq!(n, 1);
+    let due = store.due_sms(now, 50).await.expect("due");
+    let news: Vec<_> = due.iter().filter(|m| m.purpose == "information").collect();
+    assert_eq!(news.len(), 1);
+    assert_eq!(news[0].to, "33611111111");
+    assert_eq!(news[0].person, Some(ines));
+    assert!(
+        news[0].body.starts_with("DKLIK : Bonjour Inès, ")
+            && news[0].body.contains("près de chez vous")
+            && news[0].body.ends_with(dklik_domain::sms::STOP_MENTION),
+        "{}",
+        news[0].body
+    );
+    // Not twice in a week; a week later, again.
+    assert_eq!(
+        sms_news::weekly(store, "https://dklik.example", now + 3600)
+            .await
+            .expect("again"),
+        0
+    );
+    // A week later Inès may be sent news again; Max never agreed.
+    let readers: Vec<_> = store
+        .sms_news_readers(now + 8 * 24 * 3600 - sms_news::EVERY_DAYS * 24 * 3600)
+        .await
+        .expect("readers")
+        .into_iter()
+        .map(|r| r.person)
+        .collect();
+    assert_eq!(readers, vec![ines, far]);
+    assert!(!readers.contains(&silent));
+}

@@ -66,4 +66,5 @@ contract!(
     sms_queue_states_and_receipts,
     texts_received_become_requests_and_messages,
     still_open_questions_go_by_text_when_only_a_mobile_is_known,
+    news_texts_go_weekly_to_those_who_agreed,
 );
