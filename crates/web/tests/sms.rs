@@ -254,6 +254,17 @@ async fn messages_go_to_the_first_provider_that_takes_them_and_wait_when_none_do
         why.contains("Brevo ne répond pas") && why.contains("Twilio répond 503"),
         "{why}"
     );
+    // The admin page says a text waits, and why.
+    common::demo_staff(&app).await;
+    let (admin, _) = common::sign_in(&app, "admin@t.fr", common::PASSWORD).await;
+    let page = common::get_as(&app, "/admin", &admin).await;
+    assert!(
+        page.body.contains("En attente d'un fournisseur")
+            && page.body.contains("…5678 – 1 essai(s)")
+            && page.body.contains("Twilio répond 503"),
+        "{}",
+        page.body
+    );
     assert_eq!(
         sms::send_due(store, &p, now + 10).await.expect("send"),
         0,
