@@ -87,6 +87,12 @@ impl<T: Clone + Send + Sync + 'static> Directory<T> {
         self.current().is_some()
     }
 
+    /// The version the list was built at (`None` until built): what others kept beside it
+    /// (the advisors' offers to handle) may be kept until it moves.
+    pub fn version(&self) -> Option<(i64, i64)> {
+        self.current().map(|s| s.version)
+    }
+
     fn current(&self) -> Option<Arc<Snapshot<T>>> {
         self.snap.read().ok().and_then(|s| s.clone())
     }

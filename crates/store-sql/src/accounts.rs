@@ -110,8 +110,12 @@ impl AccountStore for SqlStore {
         token_hash: &str,
         now: i64,
     ) -> Result<Option<SessionRecord>, StoreError> {
+        // The session and its account in one read (every signed-in page starts here).
         let r = query(
-            "SELECT user_id, person_id, csrf, expires_at FROM sessions WHERE token_hash = $1 AND expires_at > $2",
+            "SELECT s.user_id, s.person_id, s.csrf, s.expires_at, u.id, u.email, u.display_name, \
+             u.password_hash, u.role, u.employer_id, u.failed_logins, u.locked_until, u.disabled \
+             FROM sessions s LEFT JOIN users u ON u.id = s.user_id \
+             WHERE s.token_hash = $1 AND s.expires_at > $2",
         )
         .bind(token_hash)
         .bind(now)
@@ -121,9 +125,15 @@ impl AccountStore for SqlStore {
         let Some(r) = r else { return Ok(None) };
         let user_id: Option<i64> = r.get("user_id")?;
         let user = match user_id {
-            Some(id) => match self.user(id).await? {
-                Some(u) if !u.disabled => Some(u),
-                _ => return Ok(None),
+            Some(_) => match r.get::<Option<i64>>("id")? {
+                Some(_) => {
+                    let u = User::from_row(&r)?;
+                    if u.disabled {
+                        return Ok(None);
+                    }
+                    Some(u)
+                }
+                None => return Ok(None),
             },
             None => None,
         };

@@ -94,6 +94,8 @@ pub struct InboxQuery {
 const INBOX_PER_PAGE: u32 = 50;
 /// Requests counted and given by pages, at most.
 const INBOX_COUNTED: u64 = 1_000;
+/// How long a queue's count is kept.
+const INBOX_COUNT_KEPT: std::time::Duration = std::time::Duration::from_secs(2);
 
 pub async fn inbox(
     State(st): State<SharedState>,
@@ -129,8 +131,26 @@ pub async fn inbox(
             "nouvelles"
         }
     };
-    // Counted up to a thousand: beyond, filters serve better than pages.
-    let total = st.store.inbox_count(&f, INBOX_COUNTED + 1).await?;
+    // Counted up to a thousand: beyond, filters serve better than pages. A count is kept 2
+    // seconds per queue (the rows themselves are always read).
+    let key = format!("{current}:{}:{today}", f.assigned_to.unwrap_or(0));
+    let kept = st.inbox_counts.lock().ok().and_then(|m| {
+        m.get(&key)
+            .filter(|(at, _)| at.elapsed() < INBOX_COUNT_KEPT)
+            .map(|(_, n)| *n)
+    });
+    let total = match kept {
+        Some(n) => n,
+        None => {
+            let n = st.store.inbox_count(&f, INBOX_COUNTED + 1).await?;
+            if let Ok(mut m) = st.inbox_counts.lock() {
+                // One entry per queue and advisor: a few hundred at most; emptied when old.
+                m.retain(|_, (at, _)| at.elapsed() < INBOX_COUNT_KEPT);
+                m.insert(key, (std::time::Instant::now(), n));
+            }
+            n
+        }
+    };
     let pages = total
         .min(INBOX_COUNTED)
         .div_ceil(u64::from(INBOX_PER_PAGE))
@@ -204,7 +224,11 @@ const RECENT_DUPLICATES_S: i64 = 90 * 86_400;
 /// Pairs of likely duplicates among recent records, as the inbox's banner counts them: counted
 /// again when people changed (`people_version`) or after ten minutes.
 async fn recent_duplicates(st: &SharedState) -> Result<usize, AppError> {
-    let version = st.store.people_version().await?;
+    // The people list in memory follows the same version every second: no read then.
+    let version = match st.people.version() {
+        Some(v) => v,
+        None => st.store.people_version().await?,
+    };
     // Held while counting: the requests arriving meanwhile wait for this count, not start theirs.
     let mut kept = st.inbox_duplicates.lock().await;
     if let Some((v, at, n)) = *kept {

@@ -252,22 +252,9 @@ pub async fn list(
         "cree" => "L'entreprise est ajoutée.",
         _ => "",
     };
-    // The first ones of each state to handle, and how many more (a few, usually; never every
-    // one of thousands read in full).
-    let mut pending = Vec::new();
-    for status in [OfferStatus::Review, OfferStatus::Paused] {
-        let (shown, total) = st.store.offers_to_handle(status, PENDING_SHOWN).await?;
-        let more = total.saturating_sub(shown.len() as u64);
-        pending.push((
-            shown
-                .into_iter()
-                .map(|(o, employer)| (o.employer.0, employer, format!("{} ({})", o.title, o.code)))
-                .collect::<Vec<_>>(),
-            more,
-        ));
-    }
-    let (paused, paused_more) = pending.pop().unwrap_or_default();
-    let (to_review, to_review_more) = pending.pop().unwrap_or_default();
+    let handle = to_handle(&st).await?;
+    let (to_review, to_review_more) = handle.0[0].clone();
+    let (paused, paused_more) = handle.0[1].clone();
     Ok(Html(
         EmployersPage {
             notice: notice.into(),
@@ -286,6 +273,52 @@ pub async fn list(
         .render()?,
     )
     .into_response())
+}
+
+/// The offers to handle: under review, then paused; of each, the first ones (employer id,
+/// employer, "title (code)") and how many more.
+pub struct ToHandle([(Vec<(i64, String, String)>, u64); 2]);
+
+/// The offers to handle as read, with the employers list's version then and when.
+pub type KeptToHandle = ((i64, i64), std::time::Instant, std::sync::Arc<ToHandle>);
+
+/// How long the offers to handle are kept at most.
+const TO_HANDLE_KEPT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// The offers to handle: from the copy kept with the employers list's version when it is
+/// built, not older than 2 seconds (a change moves that version within a second; two in the
+/// same second may not, the age bounds it), else read.
+async fn to_handle(st: &SharedState) -> Result<std::sync::Arc<ToHandle>, AppError> {
+    let version = st.employers.version();
+    if let (Some(v), Ok(kept)) = (version, st.offers_to_handle.lock()) {
+        if let Some((_, _, h)) = kept
+            .as_ref()
+            .filter(|(at, when, _)| *at == v && when.elapsed() < TO_HANDLE_KEPT)
+        {
+            return Ok(h.clone());
+        }
+    }
+    // The first ones of each state to handle, and how many more (a few, usually; never every
+    // one of thousands read in full).
+    let mut pending = Vec::new();
+    for status in [OfferStatus::Review, OfferStatus::Paused] {
+        let (shown, total) = st.store.offers_to_handle(status, PENDING_SHOWN).await?;
+        let more = total.saturating_sub(shown.len() as u64);
+        pending.push((
+            shown
+                .into_iter()
+                .map(|(o, employer)| (o.employer.0, employer, format!("{} ({})", o.title, o.code)))
+                .collect::<Vec<_>>(),
+            more,
+        ));
+    }
+    let paused = pending.pop().unwrap_or_default();
+    let review = pending.pop().unwrap_or_default();
+    let h = std::sync::Arc::new(ToHandle([review, paused]));
+    if let (Some(v), Ok(mut kept)) = (version, st.offers_to_handle.lock()) {
+        *kept = Some((v, std::time::Instant::now(), h.clone()));
+    }
+    Ok(h)
 }
 
 fn employer_form_page(

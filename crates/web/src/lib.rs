@@ -105,6 +105,13 @@ pub struct AppState {
     pub inbox_duplicates: tokio::sync::Mutex<Option<CountedDuplicates>>,
     /// The staff's list of employers in memory (`dklik_app::directory`); SQL until built.
     pub employers: Arc<dklik_app::directory::EmployerDirectory>,
+    /// The advisors' offers to handle (under review, paused), kept with the employers list's
+    /// version and the instant they were read: read again when an offer or an employer
+    /// changed, and at least every 2 seconds.
+    pub offers_to_handle: std::sync::Mutex<Option<employers::KeptToHandle>>,
+    /// The inbox's queue counts, each kept 2 seconds (by queue, advisor and day).
+    pub inbox_counts:
+        std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, u64)>>,
     /// Call-back requests the database could not take in time, kept on disk until it can
     /// (`dklik_app::callbacks`; `serve --callback-queue`).
     pub callbacks: Arc<dklik_app::callbacks::CallbackQueue>,
@@ -156,6 +163,8 @@ impl AppState {
             people: Default::default(),
             employers: Default::default(),
             inbox_duplicates: Default::default(),
+            offers_to_handle: Default::default(),
+            inbox_counts: Default::default(),
             callbacks: Arc::new(dklik_app::callbacks::CallbackQueue::new(
                 DEFAULT_CALLBACK_QUEUE,
             )),

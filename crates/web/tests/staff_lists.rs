@@ -166,10 +166,18 @@ async fn people_and_employers_are_found_from_memory_page_by_page() {
         dklik_domain::OfferStatus::Paused,
         dklik_app::today_paris(),
         "test",
-        10,
+        // Later than anything made above, whatever the second: the version moves.
+        dklik_app::unix_now() + 5,
     )
     .await
     .expect("paused");
+    // The offers to handle are kept with the employers list's version: the servers see it move
+    // within a second (`directory::keep_fresh`); here the list is refreshed by hand.
+    assert!(app
+        .employers
+        .refresh(app.store.as_ref(), false)
+        .await
+        .expect("refreshed"));
     let pending = get_as(&app, "/conseil/entreprises", &cookie).await;
     assert!(
         pending.body.contains(
@@ -180,4 +188,35 @@ async fn people_and_employers_are_found_from_memory_page_by_page() {
     );
     let all = get_as(&app, "/conseil/entreprises?page=abc", &cookie).await;
     assert!(all.body.contains(" entreprises") && all.status == StatusCode::OK);
+}
+
+/// A queue's count is kept 2 seconds, the rows are always read: a new request shows in the
+/// list at once and in the count within 2 seconds.
+#[tokio::test]
+async fn the_inbox_count_follows_new_requests_within_two_seconds() {
+    let app = app().await;
+    let offer = demo_staff(&app).await;
+    let ask = |name: &'static str| {
+        let app = &app;
+        let code = offer.code.to_string();
+        async move {
+            let r = common::post_form(
+                app,
+                &format!("/offres/{code}/interet"),
+                &format!("prenom={name}&email={name}%40t.fr&moment=soir&consentement=oui"),
+            )
+            .await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER);
+        }
+    };
+    ask("Anna").await;
+    let (cookie, _) = sign_in(&app, "conseil@t.fr", PASSWORD).await;
+    let first = get_as(&app, "/conseil/demandes", &cookie).await;
+    assert!(first.body.contains("1 demande."), "{}", first.body);
+    ask("Bilal").await;
+    let now = get_as(&app, "/conseil/demandes", &cookie).await;
+    assert!(now.body.contains("Bilal"), "the rows are read each time");
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let later = get_as(&app, "/conseil/demandes", &cookie).await;
+    assert!(later.body.contains("2 demandes."), "{}", later.body);
 }
