@@ -1428,6 +1428,7 @@ pub async fn staff(
     rounds: usize,
     fill_only: bool,
     parallel: usize,
+    postgres: Option<&str>,
 ) -> anyhow::Result<()> {
     use dklik_domain::interest::{Channel, InterestForm, NewInterest};
     const FIRST: [&str; 12] = [
@@ -1522,6 +1523,13 @@ pub async fn staff(
             "{made} people made in {:.0} s",
             start.elapsed().as_secs_f64()
         );
+        // A database in use has its planner's statistics; one just filled has them only when
+        // autovacuum comes by: gathered now, so that the figures are those of a database in use.
+        if let Some(url) = postgres {
+            use sqlx::Connection;
+            let mut c = sqlx::PgConnection::connect(url).await?;
+            sqlx::query("ANALYZE").execute(&mut c).await?;
+        }
     }
     if fill_only {
         return Ok(());

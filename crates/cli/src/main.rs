@@ -984,7 +984,16 @@ async fn run(cli: Cli) -> Result<()> {
         } => {
             // SQLite takes one writer at a time: filling it from several tasks only waits.
             let parallel = if db.starts_with("sqlite:") { 1 } else { 8 };
-            bench::staff(&open_store(&db).await?, people, rounds, fill_only, parallel).await
+            let postgres = db.starts_with("postgres").then_some(db.as_str());
+            bench::staff(
+                &open_store(&db).await?,
+                people,
+                rounds,
+                fill_only,
+                parallel,
+                postgres,
+            )
+            .await
         }
         Command::Bench {
             what:
