@@ -1466,6 +1466,10 @@ async fn serve(
             state.employers.clone(),
         ));
     }
+    // What the first staff pages would otherwise compute while others wait (the inbox's
+    // likely duplicates: a tenth of a second at 100,000 people).
+    let warm = state.clone();
+    tokio::spawn(async move { dklik_web::warm_up(&warm).await });
     dklik_web::serve(state, listener).await?;
     Ok(())
 }

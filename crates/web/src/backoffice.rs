@@ -223,6 +223,13 @@ const RECENT_DUPLICATES_S: i64 = 90 * 86_400;
 
 /// Pairs of likely duplicates among recent records, as the inbox's banner counts them: counted
 /// again when people changed (`people_version`) or after ten minutes.
+/// Counts the likely duplicates before the first inbox asks (`dklik_web::warm_up`).
+pub(crate) async fn warm_duplicates(st: &SharedState) {
+    if let Err(e) = recent_duplicates(st).await {
+        tracing::warn!("doublons probables non comptés au démarrage : {e:?}");
+    }
+}
+
 async fn recent_duplicates(st: &SharedState) -> Result<usize, AppError> {
     // The people list in memory follows the same version every second: no read then.
     let version = match st.people.version() {

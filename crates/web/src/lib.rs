@@ -293,6 +293,11 @@ impl AppState {
     }
 }
 
+/// Work a server does once at start so that the first pages do not wait for it.
+pub async fn warm_up(st: &SharedState) {
+    backoffice::warm_duplicates(st).await;
+}
+
 /// Public pages (offers list, offer pages) rendered in the last few seconds, by address.
 /// Under load most requests are then answered from memory; a change (an offer closed) shows
 /// within the time to live.
