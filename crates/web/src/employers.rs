@@ -277,7 +277,10 @@ pub async fn list(
 
 /// The offers to handle: under review, then paused; of each, the first ones (employer id,
 /// employer, "title (code)") and how many more.
-pub struct ToHandle([(Vec<(i64, String, String)>, u64); 2]);
+pub struct ToHandle([Pending; 2]);
+
+/// Of one state: the first offers (employer id, employer, "title (code)") and how many more.
+type Pending = (Vec<(i64, String, String)>, u64);
 
 /// The offers to handle as read, with the employers list's version then and when.
 pub type KeptToHandle = ((i64, i64), std::time::Instant, std::sync::Arc<ToHandle>);
