@@ -63,21 +63,11 @@ pub struct FolderSms {
 #[async_trait]
 impl SmsSender for FolderSms {
     async fn send(&self, to: &str, text: &str) -> Result<(), String> {
-        tokio::fs::create_dir_all(&self.dir)
+        let (dir, to, text) = (self.dir.clone(), to.to_string(), text.to_string());
+        tokio::task::spawn_blocking(move || crate::sms::write_to_folder(&dir, &to, &text))
             .await
-            .map_err(|e| format!("dossier {} : {e}", self.dir.display()))?;
-        let name = format!(
-            "{}-{}.txt",
-            crate::unix_now(),
-            to.chars().filter(char::is_ascii_digit).collect::<String>()
-        );
-        let path = self.dir.join(name);
-        let body = format!("À : {to}\n\n{text}\n");
-        let mut existing = tokio::fs::read_to_string(&path).await.unwrap_or_default();
-        existing.push_str(&body);
-        tokio::fs::write(&path, existing)
-            .await
-            .map_err(|e| format!("écriture {} : {e}", path.display()))
+            .map_err(|e| e.to_string())?
+            .map(|_| ())
     }
 }
 

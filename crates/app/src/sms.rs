@@ -86,23 +86,27 @@ impl SmsProvider for Folder {
         None
     }
     fn send(&self, m: &Outgoing) -> Result<Taken, NotTaken> {
-        std::fs::create_dir_all(&self.dir)
-            .map_err(|e| NotTaken::ForNow(format!("dossier {} : {e}", self.dir.display())))?;
-        let mut nonce = [0u8; 4];
-        getrandom::getrandom(&mut nonce).map_err(|e| NotTaken::ForNow(e.to_string()))?;
-        let name = format!(
-            "{}-{}-{}.txt",
-            crate::unix_now(),
-            m.to,
-            nonce.iter().map(|b| format!("{b:02x}")).collect::<String>()
-        );
-        std::fs::write(
-            self.dir.join(&name),
-            format!("À : +{}\n\n{}\n", m.to, m.text),
-        )
-        .map_err(|e| NotTaken::ForNow(format!("écriture {name} : {e}")))?;
+        let name =
+            write_to_folder(&self.dir, &format!("+{}", m.to), &m.text).map_err(NotTaken::ForNow)?;
         Ok(Taken { reference: name })
     }
+}
+
+/// Writes one text to a new file of `dir` ("À : TO", a blank line, the text); returns the
+/// file's name. Used by [`Folder`] and by `orientation::FolderSms`.
+pub fn write_to_folder(dir: &std::path::Path, to: &str, text: &str) -> Result<String, String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("dossier {} : {e}", dir.display()))?;
+    let mut nonce = [0u8; 4];
+    getrandom::getrandom(&mut nonce).map_err(|e| e.to_string())?;
+    let name = format!(
+        "{}-{}-{}.txt",
+        crate::unix_now(),
+        to.chars().filter(char::is_ascii_digit).collect::<String>(),
+        nonce.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    );
+    std::fs::write(dir.join(&name), format!("À : {to}\n\n{text}\n"))
+        .map_err(|e| format!("écriture {name} : {e}"))?;
+    Ok(name)
 }
 
 /// Settings shared by the providers.

@@ -110,9 +110,10 @@ pub async fn take_text(store: &dyn Store, r: Received<'_>, now: i64) -> Result<T
         return Ok(Taken::Ignored("SMS vide"));
     }
     // The offer codes the text may carry, looked up before it is read.
+    let candidates = sms::code_candidates(r.text);
     let mut offers: Vec<Offer> = Vec::new();
-    for c in sms::code_candidates(r.text) {
-        if let Ok(code) = ShortCode::parse(&c) {
+    for c in &candidates {
+        if let Ok(code) = ShortCode::parse(c) {
             if let Some(o) = store.offer_by_code(&code).await? {
                 if open_for_requests(&o) {
                     offers.push(o);
@@ -168,9 +169,7 @@ pub async fn take_text(store: &dyn Store, r: Received<'_>, now: i64) -> Result<T
         _ => Vec::new(),
     };
     if codes.is_empty() {
-        let unknown_code = sms::code_candidates(r.text)
-            .into_iter()
-            .find(|w| sms::looks_like_code(w));
+        let unknown_code = candidates.into_iter().find(|w| sms::looks_like_code(w));
         let mut i = base;
         i.message = Some(clean_message(r.text));
         i.submission = submission("message");

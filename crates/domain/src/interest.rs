@@ -98,20 +98,19 @@ impl Channel {
             Self::Sms => "sms",
         }
     }
+    /// The channel of a stored word.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
     /// A stored word read back (unknown words are the website).
     pub fn from_stored(s: &str) -> Self {
-        Self::ALL
-            .into_iter()
-            .find(|c| c.as_str() == s)
-            .unwrap_or(Self::Website)
+        Self::parse(s).unwrap_or(Self::Website)
     }
     /// Unknown values fall back to the website: the source is a clue, never a reason to refuse.
     /// A web form never claims to be a text message.
     pub fn parse_lenient(s: &str) -> Self {
-        Self::ALL
-            .into_iter()
+        Self::parse(s.trim())
             .filter(|c| *c != Self::Sms)
-            .find(|c| c.as_str() == s.trim())
             .unwrap_or(Self::Website)
     }
     /// The channel in words.

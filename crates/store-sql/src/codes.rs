@@ -117,7 +117,7 @@ impl StoredCode for Channel {
         self.as_str()
     }
     fn from_code(s: &str) -> Option<Self> {
-        Channel::ALL.into_iter().find(|c| c.as_str() == s)
+        Channel::parse(s)
     }
 }
 bound_codes!(Channel);

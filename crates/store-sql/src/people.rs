@@ -244,15 +244,12 @@ impl PeopleStore for SqlStore {
         if n == 0 {
             return Err(StoreError::NotFound);
         }
-        let active: i64 = query_scalar(
-            "SELECT COUNT(*) FROM consents WHERE person_id = $1 AND purpose = $2 \
-             AND withdrawn_at IS NULL",
-        )
-        .bind(person)
-        .bind(PURPOSE_SMS_NEWS)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db_err)?;
+        let active: i64 = query_scalar(ACTIVE_CONSENTS)
+            .bind(person)
+            .bind(PURPOSE_SMS_NEWS)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_err)?;
         if sms_news && active == 0 {
             query(
                 "INSERT INTO consents (person_id, purpose, wording_version, given_at) \
@@ -282,15 +279,12 @@ impl PeopleStore for SqlStore {
     }
 
     async fn wants_sms_news(&self, person: PersonId) -> Result<bool, StoreError> {
-        let n: i64 = query_scalar(
-            "SELECT COUNT(*) FROM consents WHERE person_id = $1 AND purpose = $2 \
-             AND withdrawn_at IS NULL",
-        )
-        .bind(person)
-        .bind(::dklik_domain::privacy::PURPOSE_SMS_NEWS)
-        .fetch_one(&self.db)
-        .await
-        .map_err(db_err)?;
+        let n: i64 = query_scalar(ACTIVE_CONSENTS)
+            .bind(person)
+            .bind(::dklik_domain::privacy::PURPOSE_SMS_NEWS)
+            .fetch_one(&self.db)
+            .await
+            .map_err(db_err)?;
         Ok(n > 0)
     }
 
@@ -714,6 +708,11 @@ pub(crate) async fn insert_interest_tx(
     .await?;
     Ok((id, person_id, attached))
 }
+
+/// A person's consents of one purpose not withdrawn ($1 the person, $2 the purpose).
+const ACTIVE_CONSENTS: &str =
+    "SELECT COUNT(*) FROM consents WHERE person_id = $1 AND purpose = $2 \
+    AND withdrawn_at IS NULL";
 
 pub(crate) const PERSON_SELECT: &str =
     "SELECT id, first_name, phone, email, created_at, last_activity_at, anonymised_at, \

@@ -1299,6 +1299,16 @@ impl dklik_app::orientation::SmsSender for KeptTexts {
     }
 }
 
+/// The 6-digit code of a "votre code … est 123456" text.
+pub fn code_in_text(text: &str) -> String {
+    text.split(" est ")
+        .nth(1)
+        .expect("a code in the text")
+        .chars()
+        .take(6)
+        .collect()
+}
+
 pub async fn person_login_by_code(store: &dyn Store) {
     use dklik_app::auth::{self, AuthError, ServerKey};
     let key = ServerKey::random().expect("key");
@@ -1460,13 +1470,7 @@ pub async fn person_login_by_code(store: &dyn Store) {
     let (to, text) = texts.0.lock().expect("lock").pop().expect("one text");
     assert!(texts.0.lock().expect("lock").is_empty());
     assert_eq!(to, "06 98 76 54 32");
-    let code: String = text
-        .split(" est ")
-        .nth(1)
-        .expect("code")
-        .chars()
-        .take(6)
-        .collect();
+    let code = code_in_text(&text);
     assert!(matches!(
         auth::request_person_code(store, &key, &texts, "03 28 00 00 00", now).await,
         Err(AuthError::Invalid(_))

@@ -829,13 +829,7 @@ async fn a_mobile_number_is_enough_to_open_my_space() {
     );
     let (to, text) = kept.0.lock().expect("lock").pop().expect("a text");
     assert_eq!(to, "06 12 34 56 78");
-    let code: String = text
-        .split(" est ")
-        .nth(1)
-        .expect("code")
-        .chars()
-        .take(6)
-        .collect();
+    let code = dklik_store_tests::cases::code_in_text(&text);
     assert!(code.chars().all(|c| c.is_ascii_digit()), "{text}");
     let wrong = post_form(&app, "/mon-espace/code", "contact=0612345678&code=000000").await;
     assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
