@@ -427,200 +427,6 @@ impl dklik_domain::matching::ItemFacts for RomeFacts {
     }
 }
 
-/// Ranking quality: profiles built from job sheets (some items removed, noise added) must
-/// rank their source sheet high; the sheet's neighbouring jobs (ROME mobility links) count as
-/// relevant too. DKLIK's score beside plain cosine similarity over item sets.
-pub fn matching_quality(rome: &std::path::Path, profiles: usize) -> anyhow::Result<()> {
-    use dklik_domain::matching::score;
-    use dklik_domain::{Evidence, Importance, ItemKind, Level, OgrCode, RequiredItem};
-    use std::collections::{HashMap, HashSet};
-    let r = match dklik_imports::rome::read_dir(rome) {
-        Ok(r) => r,
-        Err(e) => anyhow::bail!("{e}"),
-    };
-    let kinds: HashMap<i64, (ItemKind, String, Option<i64>)> = r
-        .items
-        .iter()
-        .map(|i| {
-            (
-                i.code.0,
-                (i.kind, i.label.clone(), i.macro_code.map(|m| m.0)),
-            )
-        })
-        .collect();
-    let mut sheets: HashMap<String, Vec<(i64, bool)>> = HashMap::new();
-    for ji in &r.job_items {
-        if kinds
-            .get(&ji.item.0)
-            .is_some_and(|(k, _, _)| *k != ItemKind::Context && *k != ItemKind::MacroCompetence)
-        {
-            sheets
-                .entry(ji.rome.as_str().to_string())
-                .or_default()
-                .push((ji.item.0, ji.core));
-        }
-    }
-    let mut codes: Vec<String> = sheets.keys().cloned().collect();
-    codes.sort();
-    let total = codes.len() as f64;
-    let mut count: HashMap<i64, f64> = HashMap::new();
-    for items in sheets.values() {
-        for (i, _) in items {
-            *count.entry(*i).or_default() += 1.0;
-        }
-    }
-    let facts = RomeFacts {
-        macro_of: kinds
-            .iter()
-            .filter_map(|(c, (_, _, m))| m.map(|m| (*c, m)))
-            .collect(),
-        spread: count.iter().map(|(c, n)| (*c, n / total)).collect(),
-    };
-    // Each sheet as a post: core items are musts (level 2), the others nice to have.
-    let posts: Vec<Vec<RequiredItem>> = codes
-        .iter()
-        .map(|c| {
-            sheets[c]
-                .iter()
-                .map(|(i, core)| RequiredItem {
-                    code: OgrCode(*i),
-                    kind: kinds[i].0,
-                    label: kinds[i].1.clone(),
-                    level: Level::DEFAULT,
-                    importance: if *core {
-                        Importance::Must
-                    } else {
-                        Importance::Nice
-                    },
-                })
-                .collect()
-        })
-        .collect();
-    let mut neighbours: HashMap<&str, Vec<(&str, i32)>> = HashMap::new();
-    for m in &r.mobility {
-        neighbours
-            .entry(m.from.as_str())
-            .or_default()
-            .push((m.to.as_str(), m.rank));
-    }
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
-    let evidences = [
-        Evidence::Declared,
-        Evidence::SelfAssessed,
-        Evidence::Observed,
-        Evidence::Tested,
-    ];
-    let (mut ndcg, mut mrr, mut recall) = ([0.0f64; 3], [0.0f64; 3], [0.0f64; 3]);
-    let t0 = Instant::now();
-    let n = profiles.min(codes.len());
-    for p in 0..n {
-        let src = rng.below(codes.len());
-        let mut items: Vec<i64> = sheets[&codes[src]]
-            .iter()
-            .filter(|_| rng.below(10) >= 6)
-            .map(|(i, _)| *i)
-            .collect();
-        for _ in 0..5 {
-            let other = &sheets[&codes[rng.below(codes.len())]];
-            items.push(other[rng.below(other.len())].0);
-        }
-        items.sort();
-        items.dedup();
-        let skills: Vec<dklik_domain::PersonSkill> = items
-            .iter()
-            .map(|i| dklik_domain::PersonSkill {
-                item: OgrCode(*i),
-                label: kinds[i].1.clone(),
-                level: Level::new(2 + (rng.below(2) as u8)).unwrap_or(Level::DEFAULT),
-                evidence: evidences[rng.below(evidences.len())],
-                endorsed_by: vec![],
-                pieces: vec![],
-            })
-            .collect();
-        let set: HashSet<i64> = items.iter().copied().collect();
-        // Graded relevance: the source sheet 3, its nearest neighbours 2, the others 1.
-        let mut rel: HashMap<&str, f64> = HashMap::new();
-        rel.insert(codes[src].as_str(), 3.0);
-        for (to, rank) in neighbours
-            .get(codes[src].as_str())
-            .map(Vec::as_slice)
-            .unwrap_or(&[])
-        {
-            rel.entry(to).or_insert(if *rank <= 3 { 2.0 } else { 1.0 });
-        }
-        let dklik: Vec<f64> = posts
-            .iter()
-            .map(|needs| score(&skills, needs, &facts, vec![]).value)
-            .collect();
-        // What share of the post's items the profile has, nothing weighted: tells the part of
-        // the gap to cosine that comes from normalising by the post alone.
-        let coverage: Vec<f64> = codes
-            .iter()
-            .map(|c| {
-                let sh = &sheets[c];
-                sh.iter().filter(|(i, _)| set.contains(i)).count() as f64 / sh.len().max(1) as f64
-            })
-            .collect();
-        let cosine: Vec<f64> = codes
-            .iter()
-            .map(|c| {
-                let s = &sheets[c];
-                let common = s.iter().filter(|(i, _)| set.contains(i)).count() as f64;
-                common / ((s.len() as f64).sqrt() * (set.len() as f64).sqrt()).max(1e-9)
-            })
-            .collect();
-        for (m, scores) in [dklik, cosine, coverage].iter().enumerate() {
-            let mut order: Vec<usize> = (0..codes.len()).collect();
-            order.sort_by(|a, b| scores[*b].total_cmp(&scores[*a]).then(a.cmp(b)));
-            let gain = |k: usize| rel.get(codes[order[k]].as_str()).copied().unwrap_or(0.0);
-            let dcg: f64 = (0..10)
-                .map(|k| (2f64.powf(gain(k)) - 1.0) / ((k + 2) as f64).log2())
-                .sum();
-            let mut ideal: Vec<f64> = rel.values().copied().collect();
-            ideal.sort_by(|a, b| b.total_cmp(a));
-            let idcg: f64 = ideal
-                .iter()
-                .take(10)
-                .enumerate()
-                .map(|(k, g)| (2f64.powf(*g) - 1.0) / ((k + 2) as f64).log2())
-                .sum();
-            ndcg[m] += dcg / idcg.max(1e-9);
-            if let Some(pos) = order.iter().position(|i| *i == src) {
-                mrr[m] += 1.0 / (pos as f64 + 1.0);
-            }
-            let found = (0..20).filter(|k| gain(*k) > 0.0).count() as f64;
-            recall[m] += found / (rel.len() as f64);
-        }
-        if p == 0 {
-            eprintln!(
-                "{} fiches métiers comme postes ; premier profil classé en {:.2?}",
-                codes.len(),
-                t0.elapsed()
-            );
-        }
-    }
-    let n = n as f64;
-    println!("{} profils tirés de fiches ROME (60 % des éléments retirés, 5 ajoutés au hasard), {} postes :", n, codes.len());
-    println!("| classement | NDCG@10 | MRR | Recall@20 |");
-    println!("|---|---|---|---|");
-    for (m, name) in [
-        "score DKLIK",
-        "cosinus des ensembles d'éléments",
-        "part des éléments du poste (sans poids)",
-    ]
-    .iter()
-    .enumerate()
-    {
-        println!(
-            "| {name} | {:.3} | {:.3} | {:.3} |",
-            ndcg[m] / n,
-            mrr[m] / n,
-            recall[m] / n
-        );
-    }
-    Ok(())
-}
-
 fn percentile_f(v: &mut [f64], p: f64) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     v[((v.len() as f64 - 1.0) * p).round() as usize]
@@ -964,7 +770,7 @@ pub async fn ranking(
 
 /// The same ranking written as SQL on PostgreSQL (one table of people's items).
 async fn ranking_sql(url: &str, w: &RankWorld, posts: usize) -> anyhow::Result<()> {
-    use dklik_domain::matching::{evidence_weight, ItemFacts, MUST_WEIGHT};
+    use dklik_domain::matching::{evidence_weight, need_weight, rarity, ItemFacts, SIBLING_CREDIT};
     use sqlx::Connection;
     let mut c = sqlx::PgConnection::connect(url).await?;
     sqlx::query("DROP TABLE IF EXISTS bench_person_items")
@@ -972,12 +778,13 @@ async fn ranking_sql(url: &str, w: &RankWorld, posts: usize) -> anyhow::Result<(
         .await?;
     sqlx::query(
         "CREATE TABLE bench_person_items (person INTEGER NOT NULL, item BIGINT NOT NULL, \
-         level DOUBLE PRECISION NOT NULL, ev DOUBLE PRECISION NOT NULL, macro BIGINT NOT NULL)",
+         level DOUBLE PRECISION NOT NULL, ev DOUBLE PRECISION NOT NULL, macro BIGINT NOT NULL, \
+         r DOUBLE PRECISION NOT NULL)",
     )
     .execute(&mut c)
     .await?;
     let t0 = Instant::now();
-    let rows: Vec<(i32, i64, f64, f64, i64)> = w
+    let rows: Vec<(i32, i64, f64, f64, i64, f64)> = w
         .people
         .iter()
         .enumerate()
@@ -992,20 +799,22 @@ async fn ranking_sql(url: &str, w: &RankWorld, posts: usize) -> anyhow::Result<(
                         .macro_of(dklik_domain::OgrCode(*i))
                         .map(|m| m.0)
                         .unwrap_or(0),
+                    rarity(w.facts.spread(dklik_domain::OgrCode(*i))),
                 )
             })
         })
         .collect();
     for chunk in rows.chunks(5000) {
         let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new(
-            "INSERT INTO bench_person_items (person, item, level, ev, macro) ",
+            "INSERT INTO bench_person_items (person, item, level, ev, macro, r) ",
         );
         qb.push_values(chunk, |mut b, r| {
             b.push_bind(r.0)
                 .push_bind(r.1)
                 .push_bind(r.2)
                 .push_bind(r.3)
-                .push_bind(r.4);
+                .push_bind(r.4)
+                .push_bind(r.5);
         });
         qb.build().execute(&mut c).await?;
     }
@@ -1029,28 +838,29 @@ async fn ranking_sql(url: &str, w: &RankWorld, posts: usize) -> anyhow::Result<(
     let mut times = Vec::new();
     for needs in w.posts.iter().take(posts) {
         let mut qb =
-            sqlx::QueryBuilder::<sqlx::Postgres>::new("WITH needs (item, mac, lvl, weight) AS (");
+            sqlx::QueryBuilder::<sqlx::Postgres>::new("WITH needs (item, mac, lvl, w, weight) AS (");
         qb.push_values(needs, |mut b, r| {
-            let imp = if r.importance == dklik_domain::Importance::Must {
-                MUST_WEIGHT
-            } else {
-                1.0
-            };
+            let spread = w.facts.spread(r.code);
+            let weight = need_weight(r.importance, spread);
             b.push_bind(r.code.0)
                 .push_bind(w.facts.macro_of(r.code).map(|m| m.0).unwrap_or(0))
                 .push_bind(f64::from(r.level.get()))
-                .push_bind(imp * (1.0 - 0.6 * w.facts.spread(r.code).clamp(0.0, 1.0)));
+                .push_bind(weight)
+                .push_bind(weight * rarity(spread));
         });
         qb.push(
-            "), total AS (SELECT SUM(weight) AS t FROM needs), \
+            "), total AS (SELECT SQRT(SUM(w * w)) AS t FROM needs), \
+             norms AS (SELECT person, SQRT(SUM(ev * r * ev * r)) AS pn FROM bench_person_items GROUP BY person), \
              matched AS (SELECT p.person, n.item, n.weight * LEAST(1.0, p.level / n.lvl) * p.ev AS c \
                FROM needs n JOIN bench_person_items p ON p.item = n.item), \
-             sib AS (SELECT p.person, n.item, MAX(0.35 * n.weight * LEAST(1.0, p.level / n.lvl) * p.ev) AS c \
+             sib AS (SELECT p.person, n.item, MAX($SIB * n.weight * LEAST(1.0, p.level / n.lvl) * p.ev) AS c \
                FROM needs n JOIN bench_person_items p ON p.macro = n.mac AND n.mac <> 0 \
                WHERE NOT EXISTS (SELECT 1 FROM bench_person_items x WHERE x.person = p.person AND x.item = n.item) \
                GROUP BY p.person, n.item) \
-             SELECT person, SUM(c) / (SELECT t FROM total) AS v FROM (SELECT * FROM matched UNION ALL SELECT * FROM sib) u \
-             GROUP BY person ORDER BY v DESC, person LIMIT 50",
+             SELECT u.person, LEAST(1.0, SUM(c) / ((SELECT t FROM total) * MAX(pn))) AS v \
+               FROM (SELECT * FROM matched UNION ALL SELECT * FROM sib) u JOIN norms USING (person) \
+             GROUP BY u.person ORDER BY v DESC, u.person LIMIT 50"
+                .replace("$SIB", &SIBLING_CREDIT.to_string()),
         );
         let s = Instant::now();
         let top: Vec<(i32, f64)> = qb.build_query_as().fetch_all(&mut c).await?;

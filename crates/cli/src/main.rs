@@ -11,6 +11,7 @@ macro_rules! say {
 }
 
 mod bench;
+mod bench_matching;
 mod demo;
 mod poll;
 mod replay;
@@ -656,14 +657,21 @@ enum BenchWhat {
         #[arg(long, default_value_t = 2000)]
         queries: usize,
     },
-    /// Ranking quality on profiles built from ROME job sheets (NDCG@10, MRR, Recall@20), beside
-    /// cosine similarity.
+    /// Ranking quality on three tasks drawn from the ROME job sheets (NDCG@10, MRR, Recall@20),
+    /// beside cosine and idf-weighted cosine, and how proposals spread over posts.
     Matching {
         /// A ROME release folder (the official CSV files).
         #[arg(long)]
         rome: PathBuf,
+        /// Profiles drawn for the tasks (a) and (c).
         #[arg(long, default_value_t = 300)]
         profiles: usize,
+        /// Generated people for the spread of proposals.
+        #[arg(long, default_value_t = 10_000)]
+        people: usize,
+        /// Open posts for the spread of proposals.
+        #[arg(long, default_value_t = 300)]
+        posts: usize,
     },
     /// Skills suggested from sentences, measured on a reference set (Recall@5, MRR).
     Suggest {
@@ -952,8 +960,17 @@ async fn run(cli: Cli) -> Result<()> {
             what: BenchWhat::Suggest { rome, gold, misses },
         } => bench::suggest(&rome, &gold, misses),
         Command::Bench {
-            what: BenchWhat::Matching { rome, profiles },
-        } => bench::matching_quality(&rome, profiles),
+            what:
+                BenchWhat::Matching {
+                    rome,
+                    profiles,
+                    people,
+                    posts,
+                },
+        } => {
+            bench_matching::run(&rome, profiles, people, posts)?;
+            bench_matching::demo_spread(3).await
+        }
         Command::Bench {
             what: BenchWhat::Journeys { queries },
         } => bench::journeys(queries),

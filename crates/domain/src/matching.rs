@@ -25,10 +25,42 @@ pub fn evidence_weight(e: Evidence, endorsed: bool) -> f64 {
     }
 }
 
-/// A must item weighs this many times a nice-to-have one.
-pub const MUST_WEIGHT: f64 = 4.0;
+/// A must item weighs this many times a nice-to-have one in the post's needs.
+pub const MUST_WEIGHT: f64 = 1.5;
 /// Partial credit for a sibling item under the same macro-competence.
-pub const SIBLING_CREDIT: f64 = 0.35;
+pub const SIBLING_CREDIT: f64 = 0.1;
+
+/// How much an item tells about a match, from the share of job sheets that list it: the log of
+/// its inverse (an item of one sheet in 1,500 weighs about 7.3, one of every sheet 0.1).
+pub fn rarity(spread: f64) -> f64 {
+    let s = if spread.is_finite() { spread } else { 1.0 };
+    (1.0 / s.clamp(1.0 / 2000.0, 1.0)).ln().max(0.1)
+}
+
+/// The weight of one of a post's needs: its importance times the square root of its rarity.
+pub fn need_weight(importance: Importance, spread: f64) -> f64 {
+    let importance = match importance {
+        Importance::Must => MUST_WEIGHT,
+        Importance::Nice => 1.0,
+    };
+    importance * rarity(spread).sqrt()
+}
+
+/// The weight of one of a person's skills: how it is known times the item's rarity.
+pub fn skill_weight(evidence: f64, spread: f64) -> f64 {
+    evidence * rarity(spread)
+}
+
+/// A post proposed to this many people ranks as if its value were halved.
+pub const CROWDING_HALF: f64 = 5.0;
+
+/// What a ranking multiplies a value by when the post (or the person) already has `open`
+/// proposals in course (introductions not ended, call-back requests waiting): 1 for none,
+/// 1/2 at [`CROWDING_HALF`], 1/3 at twice that. The shown value does not change; the order
+/// does, so that one good post is not proposed to everyone.
+pub fn crowding(open: u32) -> f64 {
+    1.0 / (1.0 + f64::from(open) / CROWDING_HALF)
+}
 
 /// What the scorer needs to know of an item.
 pub trait ItemFacts {
@@ -74,10 +106,12 @@ pub struct Term {
     pub importance: Importance,
     /// The level the post needs.
     pub required: Level,
-    /// What the term adds to the score.
+    /// The need's weight in the post (importance and rarity).
     pub weight: f64,
-    /// 0 to 1.
+    /// How far the person meets it, 0 to 1 (level reached times how it is known).
     pub credit: f64,
+    /// What the term adds to the score: the terms add up to [`Score::value`].
+    pub points: f64,
     /// How the person meets it.
     pub how: Credit,
 }
@@ -119,8 +153,10 @@ impl Badge {
 /// The score of a person for a post, with its explanation.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Score {
-    /// 0 to 1.
+    /// 0 to 1: the ranking value, the sum of the terms' points.
     pub value: f64,
+    /// Share of the post's needs the person meets, weighted, 0 to 1 (gives the badge).
+    pub coverage: f64,
     /// Share of must items met at least in part.
     pub must_coverage: f64,
     /// The badge.
@@ -180,8 +216,40 @@ impl Score {
     }
 }
 
+/// The norm of a person's skills as the score sees them (0 without skills).
+fn person_norm(skills: &[PersonSkill], facts: &dyn ItemFacts) -> f64 {
+    skills
+        .iter()
+        .map(|s| {
+            let w = skill_weight(
+                evidence_weight(s.evidence, !s.endorsed_by.is_empty()),
+                facts.spread(s.item),
+            );
+            w * w
+        })
+        .sum::<f64>()
+        .sqrt()
+}
+
+/// The value from the terms' raw sum and the two norms: a cosine between the post's needs and
+/// the person's skills, at most 1.
+fn value_of(raw: f64, post_norm: f64, person_norm: f64) -> f64 {
+    let norm = post_norm * person_norm;
+    if norm > 0.0 {
+        (raw / norm).min(1.0)
+    } else {
+        0.0
+    }
+}
+
 /// Scores a person's skills against a post's needs. `blockers` are the hard filters the caller
 /// found failing (they do not change the value, they make the post ineligible).
+///
+/// The value is a cosine between the post's needs (importance × √rarity each) and the person's
+/// skills (how each is known × rarity): it rewards posts whose needs the person meets *and*
+/// posts that use much of what the person knows, and rare items (few job sheets list them)
+/// count more than common ones. A need the person lacks earns a little through a skill of the
+/// same macro-competence. Each need is one term; the terms' points add up to the value.
 pub fn score(
     skills: &[PersonSkill],
     needs: &[RequiredItem],
@@ -189,14 +257,11 @@ pub fn score(
     blockers: Vec<Blocker>,
 ) -> Score {
     let mut terms = Vec::with_capacity(needs.len());
-    let (mut sum_w, mut sum, mut must, mut must_met) = (0.0, 0.0, 0usize, 0usize);
+    let (mut sum_w, mut sum_w2, mut covered, mut raw) = (0.0, 0.0, 0.0, 0.0);
+    let (mut must, mut must_met) = (0usize, 0usize);
     for r in needs {
-        let importance = match r.importance {
-            Importance::Must => MUST_WEIGHT,
-            Importance::Nice => 1.0,
-        };
-        // Items nearly every job sheet lists (a common soft skill) weigh less.
-        let weight = importance * (1.0 - 0.6 * facts.spread(r.code).clamp(0.0, 1.0));
+        let spread = facts.spread(r.code);
+        let weight = need_weight(r.importance, spread);
         let level_ratio = |l: Level| (f64::from(l.get()) / f64::from(r.level.get())).min(1.0);
         let (credit, how) = match skills.iter().find(|s| s.item == r.code) {
             Some(s) => {
@@ -238,7 +303,10 @@ pub fn score(
             }
         };
         sum_w += weight;
-        sum += weight * credit;
+        sum_w2 += weight * weight;
+        covered += weight * credit;
+        let points = weight * credit * rarity(spread);
+        raw += points;
         if r.importance == Importance::Must {
             must += 1;
             if credit >= 0.25 {
@@ -252,18 +320,25 @@ pub fn score(
             required: r.level,
             weight,
             credit,
+            points,
             how,
         });
     }
-    let value = if sum_w > 0.0 { sum / sum_w } else { 0.0 };
+    let value = value_of(raw, sum_w2.sqrt(), person_norm(skills, facts));
+    // Each term's share of the value (scaled down with it when the value is capped at 1).
+    let scale = if raw > 0.0 { value / raw } else { 0.0 };
+    for t in &mut terms {
+        t.points *= scale;
+    }
+    let coverage = if sum_w > 0.0 { covered / sum_w } else { 0.0 };
     let must_coverage = if must > 0 {
         must_met as f64 / must as f64
     } else {
         1.0
     };
-    let badge = if value >= 0.55 && must_coverage >= 0.999 {
+    let badge = if coverage >= 0.55 && must_coverage >= 0.999 {
         Badge::Strong
-    } else if value >= 0.25 {
+    } else if coverage >= 0.25 {
         Badge::Partial
     } else {
         Badge::ToDevelop
@@ -277,6 +352,7 @@ pub fn score(
     });
     Score {
         value,
+        coverage,
         must_coverage,
         badge,
         terms,
@@ -362,15 +438,66 @@ mod tests {
     }
 
     #[test]
-    fn must_items_weigh_far_more_and_tested_beats_declared() {
+    fn must_items_weigh_more_and_tested_beats_declared() {
         let needs = [need(1, 2, Importance::Must), need(3, 2, Importance::Nice)];
         let a = score(&[has(1, 2, Evidence::Tested)], &needs, &Facts, vec![]);
         let b = score(&[has(3, 2, Evidence::Tested)], &needs, &Facts, vec![]);
-        assert!(a.value > 0.75 && b.value < 0.25, "{} {}", a.value, b.value);
-        let c = score(&[has(1, 2, Evidence::Declared)], &needs, &Facts, vec![]);
-        assert!(a.value > c.value);
+        assert!(a.value > b.value, "{} {}", a.value, b.value);
+        assert!(a.coverage > 0.55 && b.coverage < 0.45, "{a:?} {b:?}");
+        // The same person but for how the needed item is known.
+        let tested = [has(1, 2, Evidence::Tested), has(4, 2, Evidence::Declared)];
+        let declared = [has(1, 2, Evidence::Declared), has(4, 2, Evidence::Declared)];
+        let c = score(&declared, &needs, &Facts, vec![]);
+        assert!(score(&tested, &needs, &Facts, vec![]).value > c.value);
         assert_eq!(a.badge, Badge::Strong);
         assert_eq!(b.must_coverage, 0.0);
+    }
+
+    #[test]
+    fn the_terms_add_up_to_the_value() {
+        let needs = [
+            need(1, 2, Importance::Must),
+            need(2, 3, Importance::Must),
+            need(3, 2, Importance::Nice),
+            need(9, 1, Importance::Nice),
+        ];
+        for skills in [
+            vec![has(1, 2, Evidence::Tested), has(9, 1, Evidence::Declared)],
+            vec![has(2, 1, Evidence::Observed)],
+            vec![has(1, 4, Evidence::Tested), has(3, 2, Evidence::Tested)],
+            vec![],
+        ] {
+            let s = score(&skills, &needs, &Facts, vec![]);
+            let sum: f64 = s.terms.iter().map(|t| t.points).sum();
+            assert!((sum - s.value).abs() < 1e-12, "{sum} vs {}", s.value);
+            assert!((0.0..=1.0).contains(&s.value));
+        }
+        // One need met exactly by the person's only skill: the whole value.
+        let one = score(
+            &[has(3, 2, Evidence::Tested)],
+            &[need(3, 2, Importance::Nice)],
+            &Facts,
+            vec![],
+        );
+        assert!((one.value - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_post_that_uses_more_of_the_profile_ranks_higher() {
+        // Two people meet the post's only need; the second knows many other things the post
+        // does not use, so the post fits the first better.
+        let needs = [need(3, 2, Importance::Must)];
+        let focused = score(&[has(3, 2, Evidence::Tested)], &needs, &Facts, vec![]);
+        let broad: Vec<PersonSkill> = (3..12).map(|i| has(i, 2, Evidence::Tested)).collect();
+        let broad = score(&broad, &needs, &Facts, vec![]);
+        assert!(
+            focused.value > broad.value,
+            "{} {}",
+            focused.value,
+            broad.value
+        );
+        // Both meet every need: the badge says so for both.
+        assert_eq!((focused.badge, broad.badge), (Badge::Strong, Badge::Strong));
     }
 
     #[test]
@@ -546,34 +673,32 @@ mod intro_tests {
 
 /// A post's needs prepared for ranking many people at once (the same value as [`score`]).
 pub struct CompiledNeeds {
-    /// (item, macro-competence or 0, required level, weight, must), by item.
-    needs: Vec<(i64, i64, u8, f64, bool)>,
+    /// (item, macro-competence or 0, required level, weight × rarity), by item.
+    needs: Vec<(i64, i64, u8, f64)>,
     /// Positions in `needs` of the needs with a macro-competence, by macro-competence.
     by_macro: Vec<u32>,
-    total: f64,
+    /// The norm of the needs' weights.
+    norm: f64,
 }
 
 impl CompiledNeeds {
     /// The needs of a post prepared for scoring many people.
     pub fn new(needs: &[RequiredItem], facts: &dyn ItemFacts) -> Self {
-        let needs: Vec<(i64, i64, u8, f64, bool)> = needs
+        let mut norm = 0.0;
+        let mut needs: Vec<(i64, i64, u8, f64)> = needs
             .iter()
             .map(|r| {
-                let importance = match r.importance {
-                    Importance::Must => MUST_WEIGHT,
-                    Importance::Nice => 1.0,
-                };
+                let spread = facts.spread(r.code);
+                let weight = need_weight(r.importance, spread);
+                norm += weight * weight;
                 (
                     r.code.0,
                     facts.macro_of(r.code).map(|m| m.0).unwrap_or(0),
                     r.level.get(),
-                    importance * (1.0 - 0.6 * facts.spread(r.code).clamp(0.0, 1.0)),
-                    r.importance == Importance::Must,
+                    weight * rarity(spread),
                 )
             })
             .collect();
-        let total = needs.iter().map(|n| n.3).sum();
-        let mut needs = needs;
         needs.sort_by_key(|n| n.0);
         let mut by_macro: Vec<u32> = (0..needs.len() as u32)
             .filter(|i| needs[*i as usize].1 != 0)
@@ -582,9 +707,14 @@ impl CompiledNeeds {
         Self {
             needs,
             by_macro,
-            total,
+            norm: norm.sqrt(),
         }
     }
+}
+
+/// The credit of a level against the level required.
+fn ratio(level: u8, required: u8) -> f64 {
+    (f64::from(level) / f64::from(required)).min(1.0)
 }
 
 /// People as item postings, for ranking many at once: who has each item and each
@@ -595,6 +725,8 @@ pub struct PeopleIndex {
     by_item: std::collections::HashMap<i64, Vec<(u32, u8, f64)>>,
     /// macro-competence → (person, level, evidence weight)
     by_macro: std::collections::HashMap<i64, Vec<(u32, u8, f64)>>,
+    /// Each person's norm.
+    norms: Vec<f64>,
     /// People indexed.
     pub len: usize,
 }
@@ -616,6 +748,7 @@ impl PeopleIndex {
                     .push((n, s.level.get(), e));
             }
         }
+        self.norms.push(person_norm(skills, facts));
         self.len += 1;
         n
     }
@@ -624,7 +757,7 @@ impl PeopleIndex {
     pub fn values(&self, post: &CompiledNeeds, out: &mut Vec<f64>) {
         out.clear();
         out.resize(self.len, 0.0);
-        if post.total <= 0.0 {
+        if post.norm <= 0.0 {
             return;
         }
         // Per person: the need (numbered from 1) it last matched, and its best sibling credit
@@ -632,12 +765,11 @@ impl PeopleIndex {
         let mut matched_for = vec![0u32; self.len];
         let mut best = vec![0.0f64; self.len];
         let mut touched: Vec<u32> = Vec::new();
-        for (k, &(item, mac, level, weight, _)) in post.needs.iter().enumerate() {
+        for (k, &(item, mac, level, wr)) in post.needs.iter().enumerate() {
             let stamp = k as u32 + 1;
-            let ratio = |l: u8| (f64::from(l) / f64::from(level)).min(1.0);
             if let Some(list) = self.by_item.get(&item) {
                 for &(p, l, e) in list {
-                    out[p as usize] += weight * ratio(l) * e;
+                    out[p as usize] += wr * ratio(l, level) * e;
                     matched_for[p as usize] = stamp;
                 }
             }
@@ -648,7 +780,7 @@ impl PeopleIndex {
                         if matched_for[p as usize] == stamp {
                             continue;
                         }
-                        let c = SIBLING_CREDIT * ratio(l) * e;
+                        let c = SIBLING_CREDIT * ratio(l, level) * e;
                         let b = &mut best[p as usize];
                         if *b == 0.0 {
                             touched.push(p);
@@ -658,14 +790,14 @@ impl PeopleIndex {
                         }
                     }
                     for &p in &touched {
-                        out[p as usize] += weight * best[p as usize];
+                        out[p as usize] += wr * best[p as usize];
                         best[p as usize] = 0.0;
                     }
                 }
             }
         }
-        for v in out.iter_mut() {
-            *v /= post.total;
+        for (v, n) in out.iter_mut().zip(&self.norms) {
+            *v = value_of(*v, post.norm, *n);
         }
     }
 
@@ -709,6 +841,8 @@ pub struct CompiledPerson {
     items: Vec<(i64, u8, f64)>,
     /// (macro-competence, level, evidence weight), by macro-competence.
     macros: Vec<(i64, u8, f64)>,
+    /// The person's norm.
+    norm: f64,
 }
 
 impl CompiledPerson {
@@ -738,68 +872,67 @@ impl CompiledPerson {
             })
             .collect();
         macros.sort_by_key(|x| x.0);
-        Self { items, macros }
+        Self {
+            items,
+            macros,
+            norm: person_norm(skills, facts),
+        }
     }
 
-    /// The score value for a post.
-    pub fn value(&self, post: &CompiledNeeds) -> f64 {
-        if post.total <= 0.0 {
-            return 0.0;
-        }
+    /// The raw sum of the terms for needs sorted by item (`by_macro`: positions of those with
+    /// a macro-competence, by macro-competence; `met`: scratch).
+    fn raw(&self, needs: &[(i64, i64, u8, f64)], by_macro: &[u32], met: &mut Vec<bool>) -> f64 {
+        met.clear();
+        met.resize(needs.len(), false);
         let mut sum = 0.0;
         // Both lists are sorted by item: walk them together, noting which needs are met.
-        let mut met = [false; 128];
-        let many = post.needs.len() > met.len();
-        let mut met_vec = if many {
-            vec![false; post.needs.len()]
-        } else {
-            Vec::new()
-        };
         let mut j = 0;
-        for (k, &(item, _, level, weight, _)) in post.needs.iter().enumerate() {
+        for (k, &(item, _, level, wr)) in needs.iter().enumerate() {
             while j < self.items.len() && self.items[j].0 < item {
                 j += 1;
             }
             if j < self.items.len() && self.items[j].0 == item {
                 let (_, l, e) = self.items[j];
-                sum += weight * (f64::from(l) / f64::from(level)).min(1.0) * e;
-                if many {
-                    met_vec[k] = true;
-                } else {
-                    met[k] = true;
-                }
+                sum += wr * ratio(l, level) * e;
+                met[k] = true;
             }
         }
         // Then the needs not met, by macro-competence, against the person's macro-competences.
         let mut m = 0;
-        for &k in &post.by_macro {
+        for &k in by_macro {
             let k = k as usize;
-            if (many && met_vec[k]) || (!many && met[k]) {
+            if met[k] {
                 continue;
             }
-            let (_, mac, level, weight, _) = post.needs[k];
+            let (_, mac, level, wr) = needs[k];
             while m < self.macros.len() && self.macros[m].0 < mac {
                 m += 1;
             }
             let best = self.macros[m..]
                 .iter()
                 .take_while(|x| x.0 == mac)
-                .map(|&(_, l, e)| SIBLING_CREDIT * (f64::from(l) / f64::from(level)).min(1.0) * e)
+                .map(|&(_, l, e)| SIBLING_CREDIT * ratio(l, level) * e)
                 .fold(0.0, f64::max);
-            sum += weight * best;
+            sum += wr * best;
         }
-        sum / post.total
+        sum
+    }
+
+    /// The score value for a post.
+    pub fn value(&self, post: &CompiledNeeds) -> f64 {
+        let raw = self.raw(&post.needs, &post.by_macro, &mut Vec::new());
+        value_of(raw, post.norm, self.norm)
     }
 }
 
 /// Many offers' needs in one contiguous block, for scoring one person against all of them.
 #[derive(Default)]
 pub struct OfferSet {
-    /// (item, macro-competence or 0, required level, weight), each offer's by item.
+    /// (item, macro-competence or 0, required level, weight × rarity), each offer's by item.
     needs: Vec<(i64, i64, u8, f64)>,
-    /// Positions in `needs` of each offer's needs with a macro-competence, by macro.
+    /// Positions in each offer's needs of those with a macro-competence, by macro.
     by_macro: Vec<u32>,
-    /// Per offer: needs start, needs end, by_macro start, by_macro end, total weight.
+    /// Per offer: needs start, needs end, by_macro start, by_macro end, norm.
     offers: Vec<(u32, u32, u32, u32, f64)>,
 }
 
@@ -807,15 +940,14 @@ impl OfferSet {
     /// Adds a post's needs.
     pub fn push(&mut self, c: &CompiledNeeds) {
         let (n0, m0) = (self.needs.len() as u32, self.by_macro.len() as u32);
-        self.needs
-            .extend(c.needs.iter().map(|&(i, m, l, w, _)| (i, m, l, w)));
-        self.by_macro.extend(c.by_macro.iter().map(|k| n0 + k));
+        self.needs.extend_from_slice(&c.needs);
+        self.by_macro.extend_from_slice(&c.by_macro);
         self.offers.push((
             n0,
             self.needs.len() as u32,
             m0,
             self.by_macro.len() as u32,
-            c.total,
+            c.norm,
         ));
     }
 
@@ -834,46 +966,17 @@ impl OfferSet {
         out.clear();
         out.reserve(self.offers.len());
         let mut met: Vec<bool> = Vec::new();
-        for &(n0, n1, m0, m1, total) in &self.offers {
-            if total <= 0.0 {
+        for &(n0, n1, m0, m1, norm) in &self.offers {
+            if norm <= 0.0 {
                 out.push(0.0);
                 continue;
             }
-            let needs = &self.needs[n0 as usize..n1 as usize];
-            met.clear();
-            met.resize(needs.len(), false);
-            let mut sum = 0.0;
-            let mut j = 0;
-            for (k, &(item, _, level, weight)) in needs.iter().enumerate() {
-                while j < person.items.len() && person.items[j].0 < item {
-                    j += 1;
-                }
-                if j < person.items.len() && person.items[j].0 == item {
-                    let (_, l, e) = person.items[j];
-                    sum += weight * (f64::from(l) / f64::from(level)).min(1.0) * e;
-                    met[k] = true;
-                }
-            }
-            let mut m = 0;
-            for &k in &self.by_macro[m0 as usize..m1 as usize] {
-                let local = (k - n0) as usize;
-                if met[local] {
-                    continue;
-                }
-                let (_, mac, level, weight) = self.needs[k as usize];
-                while m < person.macros.len() && person.macros[m].0 < mac {
-                    m += 1;
-                }
-                let best = person.macros[m..]
-                    .iter()
-                    .take_while(|x| x.0 == mac)
-                    .map(|&(_, l, e)| {
-                        SIBLING_CREDIT * (f64::from(l) / f64::from(level)).min(1.0) * e
-                    })
-                    .fold(0.0, f64::max);
-                sum += weight * best;
-            }
-            out.push(sum / total);
+            let raw = person.raw(
+                &self.needs[n0 as usize..n1 as usize],
+                &self.by_macro[m0 as usize..m1 as usize],
+                &mut met,
+            );
+            out.push(value_of(raw, norm, person.norm));
         }
     }
 }
