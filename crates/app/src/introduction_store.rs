@@ -134,4 +134,27 @@ pub trait IntroductionStore: Send + Sync {
     async fn due_followups(&self, now: i64) -> Result<Vec<Introduction>, StoreError>;
     /// Marks a hire's follow-up as done.
     async fn mark_followup(&self, id: i64, done: i64) -> Result<(), StoreError>;
+    /// Proposals in course: per post, its open introductions and the call-back requests about
+    /// it still waiting (new or to call again); per person, their open introductions.
+    async fn open_proposals(&self) -> Result<OpenProposals, StoreError>;
+}
+
+/// Proposals in course, counted for the crowding rule of the rankings.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OpenProposals {
+    /// Offer id → proposals in course.
+    pub per_offer: std::collections::HashMap<i64, u32>,
+    /// Person id → open introductions.
+    pub per_person: std::collections::HashMap<i64, u32>,
+}
+
+impl OpenProposals {
+    /// An offer's proposals in course.
+    pub fn offer(&self, id: i64) -> u32 {
+        self.per_offer.get(&id).copied().unwrap_or(0)
+    }
+    /// A person's open introductions.
+    pub fn person(&self, id: i64) -> u32 {
+        self.per_person.get(&id).copied().unwrap_or(0)
+    }
 }

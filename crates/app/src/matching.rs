@@ -5,7 +5,7 @@
 
 use crate::skills::SkillsRef;
 use crate::store::{Store, StoreError};
-use dklik_domain::matching::{required_certificates, score, Blocker, ItemFacts, Score};
+use dklik_domain::matching::{crowding, required_certificates, score, Blocker, ItemFacts, Score};
 use dklik_domain::privacy::PersonId;
 use dklik_domain::skills::{summarise, PersonSkill};
 use dklik_domain::{Evidence, Offer, OfferFilter, OgrCode, PersonProfile, Shift};
@@ -356,6 +356,10 @@ pub struct RankedOffer {
     pub there: Option<String>,
     /// The bus back.
     pub back: Option<String>,
+    /// Proposals in course for this offer (open introductions, waiting call-back requests).
+    pub proposed: u32,
+    /// The value the order uses: the score's, lowered by [`crowding`] of `proposed`.
+    pub rank_value: f64,
 }
 
 /// How many offers a person can reach the list explains (then it stops looking).
@@ -371,9 +375,10 @@ pub struct PersonOffers {
     pub scored: usize,
 }
 
-/// Every published offer is scored (pure, explained); the best are checked against the hard
-/// filters, journeys included, until [`OFFERS_SHOWN`] are within reach; "what would open more"
-/// looks at every offer.
+/// Every published offer is scored (pure, explained) and ranked by its value lowered by how
+/// many proposals it already has in course ([`crowding`]); the best are checked against the
+/// hard filters, journeys included, until [`OFFERS_SHOWN`] are within reach; "what would open
+/// more" looks at every offer.
 pub async fn offers_for_person(
     store: &dyn Store,
     r: &SkillsRef,
@@ -381,6 +386,7 @@ pub async fn offers_for_person(
     person: &PersonView,
     today: time::Date,
 ) -> Result<PersonOffers, StoreError> {
+    let proposals = store.open_proposals().await?;
     let mut all: Vec<(Offer, Score)> = Vec::new();
     let mut offset = 0;
     loop {
@@ -401,9 +407,10 @@ pub async fn offers_for_person(
         }
         offset += n;
     }
+    let ranked_value = |o: &Offer, s: &Score| s.value * crowding(proposals.offer(o.id.0));
     all.sort_by(|a, b| {
-        b.1.value
-            .total_cmp(&a.1.value)
+        ranked_value(&b.0, &b.1)
+            .total_cmp(&ranked_value(&a.0, &a.1))
             .then(a.0.title.cmp(&b.0.title))
     });
     let openings = what_would_open_more(all.iter().map(|(_, s)| s), 5);
@@ -422,18 +429,21 @@ pub async fn offers_for_person(
         if s.eligible() {
             within_reach += 1;
         }
+        let proposed = proposals.offer(o.id.0);
         ranked.push(RankedOffer {
+            rank_value: s.value * crowding(proposed),
             offer: o,
             score: s,
             there: check.there,
             back: check.back,
+            proposed,
         });
     }
     ranked.sort_by(|a, b| {
         b.score
             .eligible()
             .cmp(&a.score.eligible())
-            .then(b.score.value.total_cmp(&a.score.value))
+            .then(b.rank_value.total_cmp(&a.rank_value))
             .then(a.offer.title.cmp(&b.offer.title))
     });
     Ok(PersonOffers {
@@ -490,6 +500,10 @@ pub struct RankedPerson {
     pub score: Score,
     /// The bus there.
     pub there: Option<String>,
+    /// The person's open introductions (to any post).
+    pub proposed: u32,
+    /// The value the order uses: the score's, lowered by [`crowding`] of `proposed`.
+    pub rank_value: f64,
 }
 
 /// How many people who can take a post the ranking explains (then it stops looking).
@@ -528,7 +542,8 @@ pub async fn followed_people(
 /// The people advisors follow, ranked for one post: everyone is scored at once (the
 /// compiled score, equal to [`score`]), then the best are explained and checked against the
 /// hard filters (days, hours, licences, the bus there and back) until [`PEOPLE_SHOWN`] can
-/// take the post; those set aside on the way come after them, with the reason.
+/// take the post; those set aside on the way come after them, with the reason. People with
+/// open introductions go down by [`crowding`], so that proposals spread over people too.
 pub async fn people_for_offer(
     store: &dyn Store,
     r: &SkillsRef,
@@ -544,6 +559,11 @@ pub async fn people_for_offer(
     let post = dklik_domain::matching::CompiledNeeds::new(&offer.items, r);
     let mut values = Vec::new();
     index.values(&post, &mut values);
+    // People already introduced to several posts go down, so that proposals spread.
+    let proposals = store.open_proposals().await?;
+    for (v, p) in values.iter_mut().zip(&people) {
+        *v *= crowding(proposals.person(p.id.0));
+    }
     let mut order: Vec<usize> = (0..people.len()).collect();
     order.sort_by(|a, b| values[*b].total_cmp(&values[*a]).then(a.cmp(b)));
     let mut out = Vec::new();
@@ -558,18 +578,21 @@ pub async fn people_for_offer(
         if s.eligible() {
             eligible += 1;
         }
+        let proposed = proposals.person(p.id.0);
         out.push(RankedPerson {
             person_id: p.id,
             name: p.name.clone(),
+            rank_value: s.value * crowding(proposed),
             score: s,
             there: check.there,
+            proposed,
         });
     }
     out.sort_by(|a, b| {
         b.score
             .eligible()
             .cmp(&a.score.eligible())
-            .then(b.score.value.total_cmp(&a.score.value))
+            .then(b.rank_value.total_cmp(&a.rank_value))
             .then(a.name.cmp(&b.name))
     });
     Ok(out)

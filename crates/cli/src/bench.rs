@@ -837,8 +837,9 @@ async fn ranking_sql(url: &str, w: &RankWorld, posts: usize) -> anyhow::Result<(
     );
     let mut times = Vec::new();
     for needs in w.posts.iter().take(posts) {
-        let mut qb =
-            sqlx::QueryBuilder::<sqlx::Postgres>::new("WITH needs (item, mac, lvl, w, weight) AS (");
+        let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new(
+            "WITH needs (item, mac, lvl, w, weight) AS (",
+        );
         qb.push_values(needs, |mut b, r| {
             let spread = w.facts.spread(r.code);
             let weight = need_weight(r.importance, spread);

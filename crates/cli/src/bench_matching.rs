@@ -106,7 +106,12 @@ impl Sheets {
             .collect();
         let parent = codes
             .iter()
-            .map(|c| parents.get(c.as_str()).cloned().unwrap_or_else(|| c.clone()))
+            .map(|c| {
+                parents
+                    .get(c.as_str())
+                    .cloned()
+                    .unwrap_or_else(|| c.clone())
+            })
             .collect();
         let mut links = vec![Vec::new(); codes.len()];
         for m in &r.mobility {
@@ -416,11 +421,7 @@ fn task_advisor(s: &Sheets, n: usize, rng: &mut Rng) -> Vec<Query> {
         if relevant.is_empty() {
             continue;
         }
-        let mut core: Vec<i64> = s.items[src]
-            .iter()
-            .filter(|x| x.1)
-            .map(|x| x.0)
-            .collect();
+        let mut core: Vec<i64> = s.items[src].iter().filter(|x| x.1).map(|x| x.0).collect();
         if core.len() < 3 {
             core = s.items[src].iter().map(|x| x.0).collect();
         }
@@ -627,7 +628,12 @@ pub fn run(rome: &Path, profiles: usize, people: usize, posts: usize) -> anyhow:
         &posts_for_people(&s, &all_posts, &c),
     );
     let values = generated(&s, people, posts, &mut rng);
-    spread_table("Répartition des propositions, personnes générées", &values, posts, 3);
+    spread_table(
+        "Répartition des propositions, personnes générées",
+        &values,
+        posts,
+        3,
+    );
     eprintln!("fait en {:.1?}", t0.elapsed());
     Ok(())
 }
@@ -648,10 +654,17 @@ pub async fn demo_spread(k: usize) -> anyhow::Result<()> {
         .map(|p| {
             offers
                 .iter()
-                .map(|o| dklik_domain::matching::score(&p.skills, &o.items, r.as_ref(), vec![]).value)
+                .map(|o| {
+                    dklik_domain::matching::score(&p.skills, &o.items, r.as_ref(), vec![]).value
+                })
                 .collect()
         })
         .collect();
-    spread_table("Répartition des propositions, démo", &values, offers.len(), k);
+    spread_table(
+        "Répartition des propositions, démo",
+        &values,
+        offers.len(),
+        k,
+    );
     Ok(())
 }

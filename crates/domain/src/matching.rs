@@ -29,6 +29,9 @@ pub fn evidence_weight(e: Evidence, endorsed: bool) -> f64 {
 pub const MUST_WEIGHT: f64 = 1.5;
 /// Partial credit for a sibling item under the same macro-competence.
 pub const SIBLING_CREDIT: f64 = 0.1;
+/// The share of a post's needs (weighted) a person must meet, every must included, for the
+/// badge "correspond bien".
+pub const STRONG_COVERAGE: f64 = 0.4;
 
 /// How much an item tells about a match, from the share of job sheets that list it: the log of
 /// its inverse (an item of one sheet in 1,500 weighs about 7.3, one of every sheet 0.1).
@@ -211,6 +214,17 @@ impl Score {
                 ),
                 Credit::Missing => format!("{} ({need}) : manque", t.label),
             });
+            if t.points > 0.0 {
+                if let Some(line) = out.last_mut() {
+                    line.push_str(&format!(" – {}", points_fr(t.points)));
+                }
+            }
+        }
+        if !self.terms.is_empty() {
+            out.push(format!(
+                "Total : {} sur 100 (plus le poste utilise ce que la personne sait faire, plus il monte).",
+                points_fr(self.value)
+            ));
         }
         out
     }
@@ -239,6 +253,97 @@ fn value_of(raw: f64, post_norm: f64, person_norm: f64) -> f64 {
         (raw / norm).min(1.0)
     } else {
         0.0
+    }
+}
+
+/// A share of the value as points out of 100, one decimal, with a French decimal comma.
+fn points_fr(share: f64) -> String {
+    format!("{:.1} points", share * 100.0).replace('.', ",")
+}
+
+/// "1 chose", "3 choses".
+fn count_fr(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+/// "A", "A et B", "A, B et C"; beyond three, "A, B, C et d'autres".
+fn list_fr(labels: &[&str]) -> String {
+    match labels {
+        [] => String::new(),
+        [a] => (*a).to_string(),
+        [rest @ .., last] if labels.len() <= 3 => format!("{} et {last}", rest.join(", ")),
+        _ => format!("{} et d'autres", labels[..3].join(", ")),
+    }
+}
+
+impl Score {
+    /// Why the post is proposed, in short plain sentences (in the spirit of FALC, "facile à
+    /// lire et à comprendre"): what is already known, what is close, what is missing.
+    /// `you`: said to the person ("vous"); otherwise said about them ("la personne").
+    pub fn plain_fr(&self, you: bool) -> Vec<String> {
+        let (who, knows, is_close) = if you {
+            ("Vous", "savez", "Vous savez faire")
+        } else {
+            ("La personne", "sait", "Elle sait faire")
+        };
+        let mut out = Vec::new();
+        let n = self.terms.len();
+        if n == 0 {
+            out.push("Ce poste ne dit pas encore ce qu'il demande.".to_string());
+            return out;
+        }
+        let met = self
+            .terms
+            .iter()
+            .filter(|t| matches!(t.how, Credit::Matched { .. }))
+            .count();
+        out.push(match met {
+            0 => format!("{who} ne {knows} pas encore faire les choses demandées."),
+            m if m == n => format!("{who} {knows} déjà faire toutes les choses demandées ({n})."),
+            m => format!("{who} {knows} déjà faire {m} des {n} choses demandées."),
+        });
+        let close = self
+            .terms
+            .iter()
+            .filter(|t| matches!(t.how, Credit::Sibling { .. }))
+            .count();
+        if close > 0 {
+            out.push(format!(
+                "{is_close} des choses proches pour {}.",
+                count_fr(close, "autre", "autres")
+            ));
+        }
+        let missing = |importance: Importance| -> Vec<&str> {
+            self.terms
+                .iter()
+                .filter(|t| t.importance == importance && matches!(t.how, Credit::Missing))
+                .map(|t| t.label.as_str())
+                .collect()
+        };
+        let must = missing(Importance::Must);
+        if !must.is_empty() {
+            out.push(format!(
+                "Il manque {} : {}.",
+                count_fr(must.len(), "chose importante", "choses importantes"),
+                list_fr(&must)
+            ));
+        }
+        let nice = missing(Importance::Nice);
+        if !nice.is_empty() {
+            out.push(format!("À apprendre aussi : {}.", list_fr(&nice)));
+        }
+        if self.value >= 0.5 {
+            out.push(if you {
+                "Ce poste ressemble beaucoup à ce que vous savez faire.".to_string()
+            } else {
+                "Ce poste ressemble beaucoup à ce qu'elle sait faire.".to_string()
+            });
+        }
+        out
     }
 }
 
@@ -336,9 +441,10 @@ pub fn score(
     } else {
         1.0
     };
-    let badge = if coverage >= 0.55 && must_coverage >= 0.999 {
+    // Every must met and a good part of the rest: "correspond bien".
+    let badge = if coverage >= STRONG_COVERAGE && must_coverage >= 0.999 {
         Badge::Strong
-    } else if coverage >= 0.25 {
+    } else if coverage >= 0.25 || must_coverage >= 0.5 {
         Badge::Partial
     } else {
         Badge::ToDevelop
@@ -517,6 +623,42 @@ mod tests {
             vec![],
         );
         assert!((low.value - 0.25).abs() < 1e-9, "level 1 of 4: a quarter");
+    }
+
+    #[test]
+    fn why_a_post_is_proposed_is_said_in_plain_words() {
+        let mut needs: Vec<RequiredItem> = (1..=4).map(|i| need(i, 2, Importance::Must)).collect();
+        needs.extend((5..=9).map(|i| need(i, 2, Importance::Nice)));
+        // 1, 3, 5, 6, 7, 8, 9 known (7 of 9); 2 only through its sibling 1; 4 missing.
+        let skills: Vec<PersonSkill> = [1, 3, 5, 6, 7, 8, 9]
+            .into_iter()
+            .map(|i| has(i, 2, Evidence::Declared))
+            .collect();
+        let s = score(&skills, &needs, &Facts, vec![]);
+        let said = s.plain_fr(true);
+        assert_eq!(said[0], "Vous savez déjà faire 7 des 9 choses demandées.");
+        assert_eq!(said[1], "Vous savez faire des choses proches pour 1 autre.");
+        assert_eq!(said[2], "Il manque 1 chose importante : item 4.");
+        assert!(
+            said.iter()
+                .any(|x| x == "Ce poste ressemble beaucoup à ce que vous savez faire."),
+            "{said:?}"
+        );
+        let about = s.plain_fr(false);
+        assert_eq!(
+            about[0],
+            "La personne sait déjà faire 7 des 9 choses demandées."
+        );
+        let none = score(&[], &needs, &Facts, vec![]).plain_fr(true);
+        assert_eq!(
+            none[0],
+            "Vous ne savez pas encore faire les choses demandées."
+        );
+        assert_eq!(
+            none[1],
+            "Il manque 4 choses importantes : item 1, item 2, item 3 et d'autres."
+        );
+        assert!(none[2].starts_with("À apprendre aussi : item 5, item 6, item 7 et d'autres."));
     }
 
     #[test]

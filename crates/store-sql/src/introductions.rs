@@ -7,9 +7,10 @@ use crate::db::{query, query_scalar, FromRow, Row};
 use crate::prelude::*;
 use crate::SqlStore;
 pub(crate) use dklik_app::introduction_store::{
-    IntroChange, IntroStep, Introduction, IntroductionStore, NewIntroduction,
+    IntroChange, IntroStep, Introduction, IntroductionStore, NewIntroduction, OpenProposals,
 };
 pub(crate) use dklik_domain::matching::IntroStatus;
+use dklik_domain::InterestStatus;
 
 pub(crate) const INTRO_SELECT: &str = "SELECT i.id, i.person_id, TRIM(COALESCE(p.first_name, '') || ' ' || COALESCE(pp.last_name, '')) AS person_name, \
     i.offer_id, o.code AS offer_code, o.title AS offer_title, o.employer_id, i.status, i.score, i.created_by, \
@@ -263,5 +264,46 @@ impl IntroductionStore for SqlStore {
             .await
             .map_err(db_err)?;
         Ok(())
+    }
+
+    async fn open_proposals(&self) -> Result<OpenProposals, StoreError> {
+        let open: Vec<IntroStatus> = IntroStatus::ALL
+            .into_iter()
+            .filter(|s| s.deadline_days().is_some())
+            .collect();
+        let waiting = sql_list(&[InterestStatus::New, InterestStatus::FollowUp]);
+        let counts = |rows: Vec<Row>,
+                      key: &str|
+         -> Result<std::collections::HashMap<i64, u32>, StoreError> {
+            rows.iter()
+                .map(|r| {
+                    Ok((
+                        r.get::<i64>(key)?,
+                        u32::try_from(r.get::<i64>("n")?).unwrap_or(u32::MAX),
+                    ))
+                })
+                .collect()
+        };
+        let per_offer = query(&format!(
+            "SELECT offer_id, COUNT(*) AS n FROM (\
+               SELECT offer_id FROM introductions WHERE status IN {open} \
+               UNION ALL SELECT offer_id FROM interests WHERE offer_id IS NOT NULL AND status IN {waiting}\
+             ) u GROUP BY offer_id",
+            open = sql_list(&open)
+        ))
+        .fetch_all(&self.db)
+        .await
+        .map_err(db_err)?;
+        let per_person = query(&format!(
+            "SELECT person_id, COUNT(*) AS n FROM introductions WHERE status IN {} GROUP BY person_id",
+            sql_list(&open)
+        ))
+        .fetch_all(&self.db)
+        .await
+        .map_err(db_err)?;
+        Ok(OpenProposals {
+            per_offer: counts(per_offer, "offer_id")?,
+            per_person: counts(per_person, "person_id")?,
+        })
     }
 }

@@ -2702,6 +2702,34 @@ pub async fn introductions_take_positions_and_fill_posts(store: &dyn Store) {
         ));
         ids.push(id);
     }
+    // Proposals in course: every introduction is open, and a waiting call-back request about
+    // the post counts too; a request already handled does not.
+    let before = store.open_proposals().await.expect("open");
+    assert_eq!(before.offer(offer.id.0), ids.len() as u32);
+    let waiting = add(
+        store,
+        &interest_form("Lina", "06 11 22 33 44", ""),
+        Some(offer.id),
+        30,
+        "2026-12-01",
+    )
+    .await;
+    add(
+        store,
+        &interest_form("Noé", "06 11 22 33 55", ""),
+        Some(offer.id),
+        31,
+        "2026-12-01",
+    )
+    .await;
+    store
+        .set_interest_status(waiting, InterestStatus::Contacted, 32)
+        .await
+        .expect("handled");
+    let open = store.open_proposals().await.expect("open");
+    assert_eq!(open.offer(offer.id.0), ids.len() as u32 + 1);
+    let first = store.introduction(ids[0]).await.expect("q").expect("i");
+    assert_eq!(open.person(first.person_id.0), 1);
     let change = |id, from, to| IntroChange {
         id,
         from,
@@ -2747,6 +2775,10 @@ pub async fn introductions_take_positions_and_fill_posts(store: &dyn Store) {
         "the last hire fills the post"
     );
     assert_eq!(store.introduction_steps(ids[0]).await.expect("s").len(), 3);
+    // Hires end their introductions: only the one refused for want of a position is open.
+    let after = store.open_proposals().await.expect("open");
+    assert_eq!(after.offer(offer.id.0), 1 + 1);
+    assert_eq!(after.person(first.person_id.0), 0);
     assert_eq!(
         store
             .due_followups(20 + 31 * 86_400)

@@ -30,6 +30,19 @@ struct JobRow {
     there: String,
     back: String,
     reasons: Vec<String>,
+    /// Why, in plain words.
+    plain: Vec<String>,
+    /// Said when the ranking set the offer lower for its proposals in course.
+    crowded: String,
+}
+
+/// What the crowding rule did, in words; empty when nothing is in course.
+fn crowded_fr(n: u32, about: &str) -> String {
+    match n {
+        0 => String::new(),
+        1 => format!("Déjà 1 proposition en cours {about} : placé un peu plus bas, pour que les propositions se répartissent."),
+        n => format!("Déjà {n} propositions en cours {about} : placé plus bas, pour que les propositions se répartissent."),
+    }
 }
 
 #[derive(Template)]
@@ -114,6 +127,8 @@ pub async fn person_jobs(
             there: x.there.clone().unwrap_or_default(),
             back: x.back.clone().unwrap_or_default(),
             reasons: x.score.reasons_fr(),
+            plain: x.score.plain_fr(false),
+            crowded: crowded_fr(x.proposed, "pour cette offre"),
         })
         .collect();
     let shown = found.ranked.len();
@@ -163,7 +178,19 @@ struct OfferPeoplePage {
     employer: String,
     place: String,
     needs: usize,
-    rows: Vec<(PersonId, String, String, u32, String, Vec<String>)>,
+    rows: Vec<PersonRow>,
+}
+
+/// A person ranked for a post, as shown.
+struct PersonRow {
+    id: PersonId,
+    name: String,
+    badge: String,
+    percent: u32,
+    there: String,
+    reasons: Vec<String>,
+    plain: Vec<String>,
+    crowded: String,
 }
 
 /// The people advisors follow, ranked for one post.
@@ -184,19 +211,19 @@ pub async fn offer_people(
             .await?;
     let rows = ranked
         .into_iter()
-        .map(|p| {
-            (
-                p.person_id,
-                p.name,
-                if p.score.eligible() {
-                    p.score.badge.label_fr().to_string()
-                } else {
-                    "hors d'atteinte".into()
-                },
-                (p.score.value * 100.0).round() as u32,
-                p.there.unwrap_or_default(),
-                p.score.reasons_fr(),
-            )
+        .map(|p| PersonRow {
+            id: p.person_id,
+            name: p.name,
+            badge: if p.score.eligible() {
+                p.score.badge.label_fr().to_string()
+            } else {
+                "hors d'atteinte".into()
+            },
+            percent: (p.score.value * 100.0).round() as u32,
+            there: p.there.unwrap_or_default(),
+            reasons: p.score.reasons_fr(),
+            plain: p.score.plain_fr(false),
+            crowded: crowded_fr(p.proposed, "pour cette personne"),
         })
         .collect();
     Ok(Html(

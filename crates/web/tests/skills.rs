@@ -713,6 +713,16 @@ async fn offers_are_ranked_for_a_person_with_the_bus_at_shift_time() {
         first.contains("niveau 2 testée"),
         "each term is explained: {first}"
     );
+    // Why, in plain words first; then the detail, point by point, with its total.
+    assert!(
+        first.contains("La personne sait déjà faire") && first.contains("choses demandées."),
+        "{first}"
+    );
+    assert!(
+        first.contains("Total : ") && first.contains(" points"),
+        "{first}"
+    );
+    assert!(!first.contains("propositions en cours"), "{first}");
     assert!(page.body.contains("Ce qui ouvrirait le plus d'offres"));
     let published = app
         .store
@@ -728,6 +738,52 @@ async fn offers_are_ranked_for_a_person_with_the_bus_at_shift_time() {
         page.body
             .contains(&format!("{published} offres publiées comparées")),
         "every published offer is scored"
+    );
+    // Twelve call-back requests waiting about the welding post: it goes down the list, and
+    // the page says why.
+    let welding = app
+        .store
+        .list_offers(&dklik_domain::OfferFilter {
+            limit: 500,
+            ..Default::default()
+        })
+        .await
+        .expect("offers")
+        .offers
+        .into_iter()
+        .find(|o| o.title == "Soudeur / Soudeuse à l'arc")
+        .expect("the welding post");
+    for k in 0..12 {
+        let form = dklik_domain::interest::InterestForm {
+            first_name: format!("Personne {k}"),
+            phone: format!("06 00 00 00 {k:02}"),
+            email: String::new(),
+            best_time: "matin".into(),
+            consent: true,
+        };
+        let i = dklik_domain::interest::NewInterest::from_form(
+            &form,
+            Some(welding.id),
+            dklik_domain::interest::Channel::Website,
+            "",
+        )
+        .expect("valid");
+        app.store
+            .add_interest(&i, 100 + k as i64, time::macros::date!(2026 - 12 - 01))
+            .await
+            .expect("request");
+    }
+    let crowded = get_as(&app, &format!("/conseil/personnes/{id}/emplois"), &cookie).await;
+    let cards: Vec<&str> = crowded.body.split("<li class=\"card\">").skip(1).collect();
+    let at = cards
+        .iter()
+        .position(|c| c.contains("Soudeur / Soudeuse à l&#39;arc"))
+        .expect("still listed");
+    assert!(at > 0, "another post comes first now");
+    assert!(
+        cards[at].contains("Déjà 12 propositions en cours pour cette offre"),
+        "{}",
+        cards[at]
     );
     // Offers out of reach or outside the person's hours come last, with the reason.
     assert!(page.body.contains("hors d&#39;atteinte"));
