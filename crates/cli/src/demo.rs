@@ -1008,6 +1008,33 @@ async fn impact_demo(store: &dyn Store, feed: &dklik_transit::gtfs::Feed) -> Res
         let person = store.create_person(&input, t0).await?;
         people += 1;
         let offer = &offers[next(offers.len() as u64) as usize];
+        // Every other person has skills noted, as an advisor would have: two thirds of the
+        // needs of the offer they came for, declared or observed (no draw from the generator,
+        // so the rest of the history stays the same).
+        if i % 2 == 0 {
+            let skills: Vec<dklik_domain::SkillEvidence> = offer
+                .items
+                .iter()
+                .enumerate()
+                .filter(|(k, _)| (i as usize + k) % 3 != 0)
+                .map(|(k, r)| dklik_domain::SkillEvidence {
+                    id: 0,
+                    person_id: person,
+                    item: r.code,
+                    level: dklik_domain::Level::new(1 + ((i as usize + k) % 3) as u8)
+                        .unwrap_or(dklik_domain::Level::DEFAULT),
+                    evidence: if k % 2 == 0 {
+                        dklik_domain::Evidence::Declared
+                    } else {
+                        dklik_domain::Evidence::Observed
+                    },
+                    source: "historique de démonstration".into(),
+                    recorded_by: "démo".into(),
+                    at: t0,
+                })
+                .collect();
+            store.add_skill_evidence(&skills).await?;
+        }
         let event = |at: i64, stage: Stage, channel: &str, offer: Option<dklik_domain::OfferId>| {
             dklik_domain::JourneyEvent {
                 id: 0,

@@ -559,6 +559,10 @@ pub async fn person_data(
                 "/mon-espace/messages".into(),
                 "Choisir comment DKLIK m'écrit (SMS ou e-mail)".into(),
             ),
+            (
+                "/mon-espace/propositions".into(),
+                "Les postes qu'on me propose".into(),
+            ),
             ("/confidentialite".into(), "Ce que nous en faisons".into()),
             ("/deconnexion".into(), "Se déconnecter".into()),
         ],
@@ -571,6 +575,64 @@ pub async fn person_data(
             "Je veux que DKLIK efface mes données. Un conseiller ne pourra plus me rappeler.",
             true,
         )],
+        csrf: id.csrf().to_string(),
+    }
+    .respond()
+}
+
+/// The posts an advisor proposed to the person, each with why in plain words ("vous savez
+/// déjà faire 7 des 9 choses demandées") and where it stands.
+pub async fn person_proposals(
+    State(st): State<SharedState>,
+    Extension(id): Extension<Identity>,
+) -> Result<Response, AppError> {
+    let pid = person_id(&id)?;
+    let store = st.store.as_ref();
+    let r = crate::skills::reference(&st).await?;
+    let me = dklik_app::matching::person_view(store, &r, pid)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    dklik_app::privacy::audit_read(
+        store,
+        None,
+        "la personne elle-même",
+        &format!("person:{pid}"),
+        "mes propositions",
+        dklik_app::unix_now(),
+    )
+    .await?;
+    let mut rows = Vec::new();
+    for i in store.person_introductions(pid).await? {
+        let why = match store.offer(i.offer_id).await? {
+            Some(o) => dklik_domain::matching::score(&me.skills, &o.items, r.as_ref(), vec![])
+                .plain_fr(true)
+                .join(" "),
+            None => String::new(),
+        };
+        rows.push(vec![
+            i.offer_title.clone(),
+            i.status.label_fr().to_string(),
+            why,
+        ]);
+    }
+    TablePage {
+        title: "Les postes qu'on me propose".into(),
+        intro: vec![
+            "Votre conseiller vous propose ces postes.".into(),
+            "Pour chacun : où on en est, et pourquoi ce poste.".into(),
+        ],
+        links: vec![
+            ("/mon-espace/donnees".into(), "Mes données".into()),
+            (
+                "/mon-espace/messages".into(),
+                "Choisir comment DKLIK m'écrit (SMS ou e-mail)".into(),
+            ),
+            ("/deconnexion".into(), "Se déconnecter".into()),
+        ],
+        headers: vec!["Poste", "Où on en est", "Pourquoi ce poste"],
+        rows,
+        empty: "Aucun poste ne vous est proposé pour l'instant.",
+        forms: vec![],
         csrf: id.csrf().to_string(),
     }
     .respond()
@@ -815,6 +877,11 @@ pub(crate) fn routes() -> Vec<crate::routes::Route> {
         post("/mon-espace/code", Who::Anyone, person_login),
         get("/mon-espace/donnees", Who::Roles(PERSON), person_data),
         get("/mon-espace/export", Who::Roles(PERSON), person_export),
+        get(
+            "/mon-espace/propositions",
+            Who::Roles(PERSON),
+            person_proposals,
+        ),
         post("/mon-espace/effacer", Who::Roles(PERSON), person_erase),
         get("/mon-espace/adresse", Who::Roles(PERSON), new_email_page),
         post("/mon-espace/adresse", Who::Roles(PERSON), new_email_request),

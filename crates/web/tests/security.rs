@@ -8,8 +8,8 @@ mod common;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use common::{
-    app, app_with_proxies, demo_staff, enc, get, get_as, post_as, post_form, send, sign_in, Answer,
-    App, PASSWORD, PEER,
+    app, app_with_proxies, code_for, demo_staff, enc, get, get_as, post_as, post_form, send,
+    sign_in, Answer, App, PASSWORD, PEER,
 };
 
 async fn offer_code(app: &App) -> String {
@@ -20,25 +20,6 @@ async fn offer_code(app: &App) -> String {
         .expect("offer")
         .code
         .to_string()
-}
-
-/// The last code mailed to this address.
-async fn code_for(app: &App, email: &str) -> String {
-    let mail = app
-        .store
-        .outbox(50)
-        .await
-        .expect("outbox")
-        .into_iter()
-        .find(|m| m.to == email)
-        .expect("a mail to this address");
-    mail.body
-        .split(" : ")
-        .find_map(|part| {
-            let digits: String = part.chars().take_while(char::is_ascii_digit).collect();
-            (digits.len() == 6).then_some(digits)
-        })
-        .expect("a 6-digit code")
 }
 
 async fn person_session(app: &App, email: &str) -> Option<String> {

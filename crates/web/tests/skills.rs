@@ -1273,3 +1273,101 @@ async fn a_post_without_skills_and_a_day_without_buses_are_said_plainly() {
         "the person's list says it too"
     );
 }
+
+#[tokio::test]
+async fn a_person_reads_the_posts_proposed_and_why_in_plain_words() {
+    use dklik_domain::{Evidence, Level, OgrCode, SkillEvidence};
+    let app = app().await;
+    let (cookie, csrf) = advisor(&app).await;
+    let hood = europe(&app).await;
+    let r = post_as(
+        &app,
+        "/conseil/personnes/nouvelle",
+        &cookie,
+        &format!("csrf={csrf}&prenom=Ines&nom=Rivage&telephone=0611000009&email=ines%40t.fr&quartier={hood}&mobilite=bus&horaires=tot&horaires=matin&consentement=oui"),
+    )
+    .await;
+    let id = r
+        .location
+        .expect("loc")
+        .trim_start_matches("/conseil/personnes/")
+        .split('?')
+        .next()
+        .and_then(|x| x.parse().ok().map(PersonId))
+        .expect("id");
+    let ev = |item: i64| SkillEvidence {
+        id: 0,
+        person_id: id,
+        item: OgrCode(item),
+        level: Level::new(2).expect("l"),
+        evidence: Evidence::Observed,
+        source: "test".into(),
+        recorded_by: "test".into(),
+        at: 1,
+    };
+    app.store
+        .add_skill_evidence(&[ev(486593), ev(114828), ev(300483)])
+        .await
+        .expect("skills");
+    let offer = app
+        .store
+        .offer_by_external_id("DEMO-001")
+        .await
+        .expect("q")
+        .expect("o");
+    let proposed = post_as(
+        &app,
+        &format!("/conseil/personnes/{id}/mises-en-relation"),
+        &cookie,
+        &format!("csrf={csrf}&offre={}", offer.code),
+    )
+    .await;
+    assert_eq!(
+        proposed.status,
+        axum::http::StatusCode::SEE_OTHER,
+        "{}",
+        proposed.body
+    );
+    // The person opens their space with the code mailed to them.
+    let asked = post_form(&app, "/mon-espace", "email=ines%40t.fr").await;
+    assert_eq!(asked.status, axum::http::StatusCode::OK, "{}", asked.body);
+    let code = common::code_for(&app, "ines@t.fr").await;
+    let ok = post_form(
+        &app,
+        "/mon-espace/code",
+        &format!("email=ines%40t.fr&code={code}"),
+    )
+    .await;
+    let me = ok
+        .headers
+        .get(axum::http::header::SET_COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|c| c.split(';').next())
+        .expect("cookie")
+        .to_string();
+    let data = get_as(&app, "/mon-espace/donnees", &me).await;
+    assert!(data.body.contains("href=\"/mon-espace/propositions\""));
+    let page = get_as(&app, "/mon-espace/propositions", &me).await;
+    assert_eq!(page.status, axum::http::StatusCode::OK, "{}", page.body);
+    let title = offer.title.replace('\'', "&#39;");
+    assert!(page.body.contains(&title), "{}", page.body);
+    assert!(page.body.contains("proposée"), "where it stands");
+    assert!(
+        page.body.contains("Vous savez déjà faire 3 des ")
+            && page.body.contains("choses demandées."),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("Il manque") || page.body.contains("À apprendre aussi"));
+    assert!(
+        page.body.contains("href=\"/mon-espace/donnees\""),
+        "its own navigation"
+    );
+    // Nobody else reads it: an advisor is not this person.
+    assert_ne!(
+        get_as(&app, "/mon-espace/propositions", &cookie)
+            .await
+            .status,
+        axum::http::StatusCode::OK
+    );
+}

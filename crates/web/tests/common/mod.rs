@@ -285,3 +285,22 @@ pub async fn europe(app: &App) -> i64 {
         .expect("hood");
     find().await.expect("saved")
 }
+
+/// The last code mailed to this address.
+pub async fn code_for(app: &App, email: &str) -> String {
+    let mail = app
+        .store
+        .outbox(50)
+        .await
+        .expect("outbox")
+        .into_iter()
+        .find(|m| m.to == email)
+        .expect("a mail to this address");
+    mail.body
+        .split(" : ")
+        .find_map(|part| {
+            let digits: String = part.chars().take_while(char::is_ascii_digit).collect();
+            (digits.len() == 6).then_some(digits)
+        })
+        .expect("a 6-digit code")
+}
