@@ -1016,7 +1016,7 @@ async fn impact_demo(store: &dyn Store, feed: &dklik_transit::gtfs::Feed) -> Res
                 .items
                 .iter()
                 .enumerate()
-                .filter(|(k, _)| (i as usize + k) % 3 != 0)
+                .filter(|(k, _)| !(i as usize + k).is_multiple_of(3))
                 .map(|(k, r)| dklik_domain::SkillEvidence {
                     id: 0,
                     person_id: person,
