@@ -9,6 +9,18 @@ use common::{
 };
 use dklik_domain::PersonId;
 
+/// A person followed by the advisor, created from the record form; their id.
+async fn followed(app: &App, cookie: &str, form: &str) -> PersonId {
+    let r = post_as(app, "/conseil/personnes/nouvelle", cookie, form).await;
+    r.location
+        .expect("loc")
+        .trim_start_matches("/conseil/personnes/")
+        .split('?')
+        .next()
+        .and_then(|x| x.parse().ok().map(PersonId))
+        .expect("id")
+}
+
 async fn advisor(app: &App) -> (String, String) {
     demo_staff(app).await;
     sign_in(app, "conseil@t.fr", PASSWORD).await
@@ -658,21 +670,7 @@ async fn offers_are_ranked_for_a_person_with_the_bus_at_shift_time() {
     let (cookie, csrf) = advisor(&app).await;
     let hood = europe(&app).await;
     // Bus only, early shifts possible, every weekday.
-    let r = post_as(
-        &app,
-        "/conseil/personnes/nouvelle",
-        &cookie,
-        &format!("csrf={csrf}&prenom=Sami&nom=Test&telephone=0611223300&quartier={hood}&mobilite=bus&jours=0&jours=1&jours=2&jours=3&jours=4&horaires=tot&horaires=matin&consentement=oui"),
-    )
-    .await;
-    let id = r
-        .location
-        .expect("loc")
-        .trim_start_matches("/conseil/personnes/")
-        .split('?')
-        .next()
-        .and_then(|x| x.parse().ok().map(PersonId))
-        .expect("id");
+    let id = followed(&app, &cookie, &format!("csrf={csrf}&prenom=Sami&nom=Test&telephone=0611223300&quartier={hood}&mobilite=bus&jours=0&jours=1&jours=2&jours=3&jours=4&horaires=tot&horaires=matin&consentement=oui")).await;
     let ev = |item: i64, level: u8, evidence| SkillEvidence {
         id: 0,
         person_id: id,
@@ -837,21 +835,7 @@ async fn offers_are_ranked_for_a_person_with_the_bus_at_shift_time() {
 async fn welder(app: &App, cookie: &str, csrf: &str, phone: &str) -> PersonId {
     use dklik_domain::{Evidence, Level, OgrCode, SkillEvidence};
     let hood = europe(app).await;
-    let r = post_as(
-        app,
-        "/conseil/personnes/nouvelle",
-        cookie,
-        &format!("csrf={csrf}&prenom=Sami&nom=Zebulon&telephone={phone}&quartier={hood}&mobilite=bus&horaires=tot&horaires=matin&consentement=oui"),
-    )
-    .await;
-    let id = r
-        .location
-        .expect("loc")
-        .trim_start_matches("/conseil/personnes/")
-        .split('?')
-        .next()
-        .and_then(|x| x.parse().ok().map(PersonId))
-        .expect("id");
+    let id = followed(app, cookie, &format!("csrf={csrf}&prenom=Sami&nom=Zebulon&telephone={phone}&quartier={hood}&mobilite=bus&horaires=tot&horaires=matin&consentement=oui")).await;
     let ev = |item: i64| SkillEvidence {
         id: 0,
         person_id: id,
@@ -1280,21 +1264,7 @@ async fn a_person_reads_the_posts_proposed_and_why_in_plain_words() {
     let app = app().await;
     let (cookie, csrf) = advisor(&app).await;
     let hood = europe(&app).await;
-    let r = post_as(
-        &app,
-        "/conseil/personnes/nouvelle",
-        &cookie,
-        &format!("csrf={csrf}&prenom=Ines&nom=Rivage&telephone=0611000009&email=ines%40t.fr&quartier={hood}&mobilite=bus&horaires=tot&horaires=matin&consentement=oui"),
-    )
-    .await;
-    let id = r
-        .location
-        .expect("loc")
-        .trim_start_matches("/conseil/personnes/")
-        .split('?')
-        .next()
-        .and_then(|x| x.parse().ok().map(PersonId))
-        .expect("id");
+    let id = followed(&app, &cookie, &format!("csrf={csrf}&prenom=Ines&nom=Rivage&telephone=0611000009&email=ines%40t.fr&quartier={hood}&mobilite=bus&horaires=tot&horaires=matin&consentement=oui")).await;
     let ev = |item: i64| SkillEvidence {
         id: 0,
         person_id: id,
