@@ -20,6 +20,7 @@ use sqlx::{ColumnIndex, Decode, Type};
 use std::borrow::Cow;
 use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The database: a pool of connections to SQLite or PostgreSQL.
 #[derive(Clone, Debug)]
@@ -43,10 +44,48 @@ impl Db {
     /// IMMEDIATE`): a transaction that read first and wrote later could not wait for another
     /// writer. On PostgreSQL, row locks and constraints do the serialising.
     pub async fn begin_write(&self) -> Result<Tx, sqlx::Error> {
+        let _waiting = Waiting::count();
+        self.begin_write_now().await
+    }
+
+    /// Opens a write transaction for one step of long work (an import written in steps):
+    /// the writers of this process waiting for the lock go first, for up to `max_wait`.
+    pub async fn begin_write_after_others(
+        &self,
+        max_wait: std::time::Duration,
+    ) -> Result<Tx, sqlx::Error> {
+        let until = std::time::Instant::now() + max_wait;
+        while WRITERS_WAITING.load(Ordering::SeqCst) > 0 && std::time::Instant::now() < until {
+            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+        }
+        self.begin_write_now().await
+    }
+
+    async fn begin_write_now(&self) -> Result<Tx, sqlx::Error> {
         Ok(Tx(match self {
             Db::Sqlite(p) => Conn::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
             Db::Postgres(p) => Conn::Postgres(p.begin().await?),
         }))
+    }
+}
+
+/// How many writers of this process wait for a write transaction (long work in steps lets
+/// them go first).
+static WRITERS_WAITING: AtomicUsize = AtomicUsize::new(0);
+
+/// One writer counted in [`WRITERS_WAITING`] while it exists (also when its future is dropped).
+struct Waiting;
+
+impl Waiting {
+    fn count() -> Waiting {
+        WRITERS_WAITING.fetch_add(1, Ordering::SeqCst);
+        Waiting
+    }
+}
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        WRITERS_WAITING.fetch_sub(1, Ordering::SeqCst);
     }
 }
 

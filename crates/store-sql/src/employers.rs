@@ -227,10 +227,11 @@ impl EmployerStore for SqlStore {
     }
 
     async fn listed_offers(&self, after: i64, limit: u32) -> Result<Vec<ListedOffer>, StoreError> {
-        query(
-            "SELECT o.id, o.employer_id, o.code, o.title, o.status, s.commune FROM offers o \
-             JOIN sites s ON s.id = o.site_id WHERE o.id > $1 ORDER BY o.id LIMIT $2",
-        )
+        query(concat!(
+            "SELECT o.id, o.employer_id, o.code, o.title, o.status, s.commune FROM ",
+            seen_offers!(),
+            " o JOIN sites s ON s.id = o.site_id WHERE o.id > $1 ORDER BY o.id LIMIT $2"
+        ))
         .bind(after)
         .bind(i64::from(limit.clamp(1, 10_000)))
         .fetch_all(&self.db)
@@ -246,16 +247,22 @@ impl EmployerStore for SqlStore {
         status: OfferStatus,
         limit: u32,
     ) -> Result<(Vec<(ListedOffer, String)>, u64), StoreError> {
-        let total: i64 = query_scalar("SELECT COUNT(*) FROM offers WHERE status = $1")
-            .bind(status.as_str())
-            .fetch_one(&self.db)
-            .await
-            .map_err(db_err)?;
-        let rows = query(
-            "SELECT o.id, o.employer_id, o.code, o.title, o.status, s.commune, e.name AS employer_name \
-             FROM offers o JOIN sites s ON s.id = o.site_id JOIN employers e ON e.id = o.employer_id \
-             WHERE o.status = $1 ORDER BY o.id LIMIT $2",
-        )
+        let total: i64 = query_scalar(concat!(
+            "SELECT COUNT(*) FROM ",
+            seen_offers!(),
+            " o WHERE status = $1"
+        ))
+        .bind(status.as_str())
+        .fetch_one(&self.db)
+        .await
+        .map_err(db_err)?;
+        let rows = query(concat!(
+            "SELECT o.id, o.employer_id, o.code, o.title, o.status, s.commune, \
+                 e.name AS employer_name FROM ",
+            seen_offers!(),
+            " o JOIN sites s ON s.id = o.site_id JOIN employers e ON e.id = o.employer_id \
+                 WHERE o.status = $1 ORDER BY o.id LIMIT $2"
+        ))
         .bind(status.as_str())
         .bind(i64::from(limit.clamp(1, 1000)))
         .fetch_all(&self.db)
@@ -273,12 +280,18 @@ impl EmployerStore for SqlStore {
              (SELECT COALESCE(MAX(id), 0) FROM offers) AS o, \
              (SELECT COALESCE(MAX(updated_at), 0) FROM employers) AS edited, \
              (SELECT COALESCE(MAX(created_at), 0) FROM employers) AS made, \
-             (SELECT COALESCE(MAX(updated_at), 0) FROM offers) AS changed",
+             (SELECT COALESCE(MAX(updated_at), 0) FROM offers) AS changed, \
+             (SELECT COALESCE(MAX(finished_at), 0) FROM offer_imports) AS switched",
         )
         .fetch_one(&self.db)
         .await
         .map_err(db_err)?;
-        let times: [i64; 3] = [r.get("edited")?, r.get("made")?, r.get("changed")?];
+        let times: [i64; 4] = [
+            r.get("edited")?,
+            r.get("made")?,
+            r.get("changed")?,
+            r.get("switched")?,
+        ];
         // Both ids in one number (each far below 2^31 in any territory).
         let ids = (r.get::<i64>("e")? << 32) ^ r.get::<i64>("o")?;
         Ok((ids, times.into_iter().max().unwrap_or(0)))
@@ -481,7 +494,7 @@ impl EmployerStore for SqlStore {
     }
 
     async fn check_states(&self) -> Result<Vec<CheckState>, StoreError> {
-        let rows = query(
+        let rows = query(concat!(
             "SELECT o.id, o.employer_id, o.published_on, \
              (SELECT max(c.at) FROM offer_status_changes c \
                WHERE c.offer_id = o.id AND c.to_status = $1) AS last_published_at, \
@@ -491,9 +504,10 @@ impl EmployerStore for SqlStore {
              COALESCE(e.contact_email, (SELECT min(u.email) FROM users u \
                WHERE u.employer_id = o.employer_id AND NOT u.disabled)) AS email, \
              e.contact_phone AS phone \
-             FROM offers o JOIN employers e ON e.id = o.employer_id \
-             WHERE o.status = $1 ORDER BY o.id",
-        )
+             FROM ",
+            seen_offers!(),
+            " o JOIN employers e ON e.id = o.employer_id WHERE o.status = $1 ORDER BY o.id"
+        ))
         .bind(OfferStatus::Published)
         .fetch_all(&self.db)
         .await

@@ -17,10 +17,12 @@ impl ImpactStore for SqlStore {
         offer_code: Option<&str>,
         target: &str,
     ) -> Result<(), StoreError> {
-        query(
+        query(concat!(
             "INSERT INTO link_visits (at, channel, offer_id, target) \
-             VALUES ($1, $2, (SELECT id FROM offers WHERE code = $3), $4)",
-        )
+                 VALUES ($1, $2, (SELECT id FROM ",
+            seen_offers!(),
+            " o WHERE code = $3), $4)"
+        ))
         .bind(at)
         .bind(channel)
         .bind(offer_code)
@@ -83,10 +85,11 @@ impl ImpactStore for SqlStore {
     }
 
     async fn impact_offers(&self) -> Result<Vec<imp::OfferFacts>, StoreError> {
-        query(
-            "SELECT o.id, m.name AS employer, o.rome FROM offers o \
-             JOIN employers m ON m.id = o.employer_id ORDER BY o.id",
-        )
+        query(concat!(
+            "SELECT o.id, m.name AS employer, o.rome FROM ",
+            seen_offers!(),
+            " o JOIN employers m ON m.id = o.employer_id ORDER BY o.id"
+        ))
         .fetch_all(&self.db)
         .await
         .map_err(db_err)?

@@ -21,6 +21,7 @@ pub mod employers;
 pub mod impact;
 pub mod introductions;
 pub mod migrate;
+mod offer_saving;
 mod offers;
 pub mod orientation;
 pub mod people;

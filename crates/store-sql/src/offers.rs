@@ -7,15 +7,17 @@ use crate::db::{query, query_scalar, Conn, FromRow, Query, QueryBuilder, Row};
 use crate::prelude::*;
 use crate::SqlStore;
 
-pub(crate) const OFFER_SELECT: &str =
+pub(crate) const OFFER_SELECT: &str = concat!(
     "SELECT o.id, o.code, o.employer_id, e.name AS employer_name, \
     e.fictional AS employer_fictional, s.id AS site_id, s.name AS site_name, s.address, \
     s.commune, s.insee, s.lat, s.lon, o.external_id, o.title, o.description, o.rome, \
     COALESCE(j.label, '') AS rome_label, o.appellation, o.appellation_label, o.shifts, \
     o.contract, o.weekly_hours, o.positions, o.no_diploma, o.status, o.created_on, \
-    o.published_on, o.ended_on, o.expires_on \
-    FROM offers o JOIN employers e ON e.id = o.employer_id \
-    JOIN sites s ON s.id = o.site_id LEFT JOIN rome_jobs j ON j.code = o.rome";
+    o.published_on, o.ended_on, o.expires_on FROM ",
+    seen_offers!(),
+    " o JOIN employers e ON e.id = o.employer_id \
+    JOIN sites s ON s.id = o.site_id LEFT JOIN rome_jobs j ON j.code = o.rome"
+);
 
 /// The columns of an offer that an import writes, in `bind_content`'s order.
 pub(crate) const OFFER_CONTENT: [&str; 17] = [

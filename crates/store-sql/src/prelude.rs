@@ -18,5 +18,6 @@ pub(crate) use dklik_domain::{
 };
 
 pub(crate) use crate::common::*;
+pub(crate) use crate::offer_saving::seen_offers;
 pub(crate) use crate::offers::*;
 pub(crate) use crate::people::*;

@@ -3,7 +3,7 @@
 //! modules of their area (`offers`, `people`, `accounts`, `common`).
 
 use crate::codes::sql_list;
-use crate::db::{query, query_as, query_scalar, FromRow, QueryBuilder};
+use crate::db::{query, query_scalar, FromRow, QueryBuilder};
 #[allow(unused_imports)]
 use crate::prelude::*;
 use crate::SqlStore;
@@ -178,96 +178,7 @@ impl Store for SqlStore {
     }
 
     async fn save_offers(&self, offers: &[OfferToSave]) -> Result<SaveOutcome, StoreError> {
-        let mut tx = self.db.begin_write().await.map_err(db_err)?;
-        let mut outcome = SaveOutcome::default();
-        let now = unix_now();
-        let today = date_to_text(::dklik_app::today_paris());
-        for o in offers {
-            let (employer_id, site_id) = find_or_create_ids(&mut tx, o, now).await?;
-            let n = &o.offer;
-            let shifts = ::serde_json::to_string(&n.shifts)
-                .map_err(|e| StoreError::Backend(e.to_string()))?;
-            let existing: Option<(i64, String)> = match &n.external_id {
-                Some(x) => {
-                    query_as("SELECT id, status FROM offers WHERE external_id = $1")
-                        .bind(x)
-                        .fetch_optional(&mut *tx)
-                        .await?
-                }
-                None => None,
-            };
-            let content = OfferContent {
-                employer_id,
-                site_id,
-                offer: n,
-                shifts,
-                search_text: &o.search_text,
-                now,
-            };
-            let offer_id = if let Some((id, status)) = existing {
-                let current = OfferStatus::parse(&status).map_err(|e| corrupt("état", e))?;
-                if current != n.status && !current.can_become(n.status) {
-                    return Err(StoreError::Conflict(format!(
-                        "l'offre « {} » est « {} » : elle ne peut pas redevenir « {} ».",
-                        n.external_id.as_deref().unwrap_or(""),
-                        current.label_fr(),
-                        n.status.label_fr()
-                    )));
-                }
-                // An offer published now keeps the day it was first published.
-                let sql = format!(
-                    "UPDATE offers SET {}, published_on = COALESCE(published_on, $1) WHERE id = $2",
-                    OFFER_CONTENT
-                        .iter()
-                        .enumerate()
-                        .map(|(i, c)| format!("{c} = ${}", i + 3))
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                );
-                let published_on = (n.status == OfferStatus::Published).then(|| today.clone());
-                let q = query(&sql).bind(published_on).bind(id);
-                bind_content(q, &content)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
-                outcome.updated += 1;
-                id
-            } else {
-                let mut code = ShortCode::random();
-                for _ in 0..20 {
-                    let taken: Option<i64> = query_scalar("SELECT id FROM offers WHERE code = $1")
-                        .bind(&code)
-                        .fetch_optional(&mut *tx)
-                        .await
-                        .map_err(db_err)?;
-                    if taken.is_none() {
-                        break;
-                    }
-                    code = ShortCode::random();
-                }
-                let published_on = (n.status == OfferStatus::Published).then(|| today.clone());
-                let sql = format!(
-                    "INSERT INTO offers (code, external_id, created_on, published_on, {}) VALUES ($1, $2, $3, $4, {}) RETURNING id",
-                    OFFER_CONTENT.join(", "),
-                    (5..5 + OFFER_CONTENT.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
-                );
-                let q = query(&sql)
-                    .bind(&code)
-                    .bind(&n.external_id)
-                    .bind(&today)
-                    .bind(published_on);
-                let id: i64 = bind_content(q, &content)
-                    .fetch_one(&mut *tx)
-                    .await
-                    .map_err(db_err)?
-                    .get("id")?;
-                outcome.created += 1;
-                id
-            };
-            write_items(&mut tx, offer_id, &n.items).await?;
-        }
-        tx.commit().await.map_err(db_err)?;
-        Ok(outcome)
+        crate::offer_saving::save_offers(&self.db, offers).await
     }
 
     async fn offer(&self, id: OfferId) -> Result<Option<Offer>, StoreError> {
@@ -332,19 +243,28 @@ impl Store for SqlStore {
 
     async fn offers_version(&self) -> Result<(i64, i64), StoreError> {
         let row = query(
-            "SELECT CAST(COALESCE(SUM(CASE WHEN status = $1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS n, \
-             CAST(COALESCE(MAX(updated_at), 0) AS BIGINT) AS at FROM offers",
+            concat!(
+                "SELECT CAST(COALESCE(SUM(CASE WHEN status = $1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS n, \
+                 CAST(COALESCE(MAX(updated_at), 0) AS BIGINT) AS at, \
+                 (SELECT COALESCE(MAX(finished_at), 0) FROM offer_imports) AS switched FROM ",
+                seen_offers!(),
+                " o"
+            ),
         )
         .bind(OfferStatus::Published)
         .fetch_one(&self.db)
         .await
         .map_err(db_err)?;
-        Ok((row.get("n")?, row.get("at")?))
+        let at: i64 = row.get("at")?;
+        Ok((row.get("n")?, at.max(row.get("switched")?)))
     }
 
     async fn list_offers(&self, f: &OfferFilter) -> Result<OfferPage, StoreError> {
-        let mut qb =
-            QueryBuilder::new("SELECT COUNT(*) FROM offers o JOIN sites s ON s.id = o.site_id");
+        let mut qb = QueryBuilder::new(concat!(
+            "SELECT COUNT(*) FROM ",
+            seen_offers!(),
+            " o JOIN sites s ON s.id = o.site_id"
+        ));
         push_offer_filter(&mut qb, f);
         let total: i64 = qb
             .build_query_scalar()
@@ -370,11 +290,12 @@ impl Store for SqlStore {
     }
 
     async fn offer_facets(&self) -> Result<Facets, StoreError> {
-        let communes = query(
-            "SELECT s.insee, MIN(s.commune) AS commune, COUNT(*) AS n FROM offers o \
-             JOIN sites s ON s.id = o.site_id WHERE o.status = $1 \
-             GROUP BY s.insee ORDER BY MIN(s.commune)",
-        )
+        let communes = query(concat!(
+            "SELECT s.insee, MIN(s.commune) AS commune, COUNT(*) AS n FROM ",
+            seen_offers!(),
+            " o JOIN sites s ON s.id = o.site_id WHERE o.status = $1 \
+                 GROUP BY s.insee ORDER BY MIN(s.commune)"
+        ))
         .bind(OfferStatus::Published)
         .fetch_all(&self.db)
         .await
@@ -388,12 +309,13 @@ impl Store for SqlStore {
             ))
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
-        let families = query(
+        let families = query(concat!(
             "SELECT f.family, COALESCE(d.label, '') AS label, f.n FROM \
-             (SELECT substr(rome, 1, 1) AS family, COUNT(*) AS n FROM offers \
-              WHERE status = $1 GROUP BY substr(rome, 1, 1)) f \
-             LEFT JOIN rome_domains d ON d.code = f.family ORDER BY f.family",
-        )
+             (SELECT substr(rome, 1, 1) AS family, COUNT(*) AS n FROM ",
+            seen_offers!(),
+            " o WHERE status = $1 GROUP BY substr(rome, 1, 1)) f \
+             LEFT JOIN rome_domains d ON d.code = f.family ORDER BY f.family"
+        ))
         .bind(OfferStatus::Published)
         .fetch_all(&self.db)
         .await
@@ -423,12 +345,14 @@ impl Store for SqlStore {
     }
 
     async fn employers(&self) -> Result<Vec<EmployerSummary>, StoreError> {
-        let rows = query(
+        let rows = query(concat!(
             "SELECT e.id, e.name, e.description, e.fictional, \
              COALESCE(SUM(CASE WHEN o.status = $1 THEN 1 ELSE 0 END), 0) AS n \
-             FROM employers e LEFT JOIN offers o ON o.employer_id = e.id \
-             GROUP BY e.id, e.name, e.description, e.fictional ORDER BY e.name",
-        )
+             FROM employers e LEFT JOIN ",
+            seen_offers!(),
+            " o ON o.employer_id = e.id \
+             GROUP BY e.id, e.name, e.description, e.fictional ORDER BY e.name"
+        ))
         .bind(OfferStatus::Published)
         .fetch_all(&self.db)
         .await

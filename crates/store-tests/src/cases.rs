@@ -150,6 +150,126 @@ pub async fn offers_import_then_upsert_by_external_id(store: &dyn Store) {
     assert_eq!(published.published_on, Some(dklik_app::today_paris()));
 }
 
+/// Every offer the staff lists see (all states).
+async fn offers_seen(store: &dyn Store) -> usize {
+    store
+        .listed_offers(0, 1_000_000)
+        .await
+        .expect("staff list")
+        .len()
+}
+
+/// A large import is written in short steps (SQLite's one write lock is never held long) but
+/// seen whole or not at all: while it writes nothing of it is seen; a failure at its last offer
+/// leaves nothing of it, so the same offers can be imported again at once.
+pub async fn a_large_import_is_seen_whole_or_not_at_all(store: &dyn Store) {
+    load_demo(store).await;
+    let demo = String::from_utf8(demo_csv()).expect("utf-8");
+    let (head, body) = demo.split_once('\n').expect("a header");
+    let copies: String = (0..5)
+        .map(|k| body.replace("DEMO-", &format!("GEN{k}-")))
+        .collect();
+    let line = |id: &str| {
+        body.lines()
+            .find(|l| l.starts_with(&format!("{id};")))
+            .expect("a demo offer")
+            .to_string()
+    };
+    let first = store
+        .offer_by_external_id("DEMO-001")
+        .await
+        .expect("query")
+        .expect("DEMO-001");
+    let changed = line("DEMO-001").replacen(&first.title, "Soudeur / Soudeuse (import long)", 1);
+    assert_ne!(changed, line("DEMO-001"), "the title is in the line");
+    // A closed offer the file would publish again: refused, at the import's very end.
+    let closed = store
+        .offer_by_external_id("DEMO-010")
+        .await
+        .expect("query")
+        .expect("DEMO-010");
+    store
+        .change_offer_status(closed.id, OfferStatus::Closed, day("2026-01-05"), "test", 1)
+        .await
+        .expect("closed");
+    let before = offers_seen(store).await;
+    let (_, version_before) = store.offers_version().await.expect("version");
+
+    let failing = format!("{head}\n{changed}\n{copies}{}\n", line("DEMO-010"));
+    let err = import_offers(
+        store,
+        read("long.csv", failing.as_bytes()).expect("reads"),
+        true,
+    )
+    .await
+    .expect_err("a closed offer is not published again");
+    assert!(err.to_string().contains("DEMO-010"), "{err}");
+    assert_eq!(
+        offers_seen(store).await,
+        before,
+        "nothing of a failed import"
+    );
+    assert!(store
+        .offer_by_external_id("GEN0-001")
+        .await
+        .expect("query")
+        .is_none());
+    let kept = store.offer(first.id).await.expect("query").expect("kept");
+    assert_eq!(
+        (kept.title, kept.items),
+        (first.title.clone(), first.items.clone())
+    );
+
+    // The same offers without the refused one: nothing is seen until all of it is.
+    let ok = format!("{head}\n{changed}\n{copies}");
+    let done = std::cell::Cell::new(false);
+    let mut counts = Vec::new();
+    let (out, ()) = tokio::join!(
+        async {
+            let out =
+                import_offers(store, read("long.csv", ok.as_bytes()).expect("reads"), true).await;
+            done.set(true);
+            out
+        },
+        async {
+            while !done.get() {
+                counts.push(offers_seen(store).await);
+                tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+            }
+        }
+    );
+    let out = out.expect("the import, again, without the refused offer");
+    assert_eq!((out.created, out.updated), (5 * 64, 1));
+    let after = offers_seen(store).await;
+    assert_eq!(after, before + 5 * 64);
+    assert!(!counts.is_empty(), "looked while the import wrote");
+    assert!(
+        counts.iter().all(|n| *n == before || *n == after),
+        "only the whole import or none of it is seen: {counts:?}"
+    );
+    let now = store
+        .offer(first.id)
+        .await
+        .expect("query")
+        .expect("same id");
+    assert_eq!(now.title, "Soudeur / Soudeuse (import long)");
+    assert_eq!((now.code, now.items), (first.code, first.items));
+    let copy = store
+        .offer_by_external_id("GEN4-064")
+        .await
+        .expect("query")
+        .expect("the last copy");
+    assert!(!copy.items.is_empty(), "items come with the offer");
+    let (_, version_after) = store.offers_version().await.expect("version");
+    assert!(version_after >= version_before);
+    // The same file once more: every offer found, none written twice.
+    let again = import_offers(store, read("long.csv", ok.as_bytes()).expect("reads"), true)
+        .await
+        .expect("third import");
+    assert_eq!((again.created, again.updated), (0, 5 * 64 + 1));
+    assert_eq!(offers_seen(store).await, after);
+}
+
 pub async fn bad_offer_file_writes_nothing(store: &dyn Store) {
     load_rome(store).await;
     let csv = format!(

@@ -29,6 +29,7 @@ contract!(
     rome_changes_are_applied,
     offers_import_then_upsert_by_external_id,
     bad_offer_file_writes_nothing,
+    a_large_import_is_seen_whole_or_not_at_all,
     search_ignores_accents_and_plurals,
     search_index_agrees_with_sql_and_knows_synonyms,
     list_filters,

@@ -7,7 +7,7 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::{get, post_form, App};
+use common::{get, post_form, post_from, App};
 use sqlx::Connection;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -109,6 +109,119 @@ async fn a_call_back_never_waits_for_an_import_and_is_written_once() {
         .find(|i| i.phone.as_deref() == Some("06 11 22 33 99"))
         .expect("the request");
     assert_eq!(journey.first_name, "Nadia");
+}
+
+/// A real import of thousands of offers beside people's requests (SQLite, one writer): the
+/// import writes in short steps and lets them go first, so every request is answered at once,
+/// none fails, and the offers are seen all together when the import ends. (Before, one long
+/// transaction held the lock: a code request waited its 2 s and got 503.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn people_are_answered_while_a_large_import_writes() {
+    // Each person from an address of their own (the test's peer is a trusted proxy).
+    let app =
+        common::app_with_proxies(vec![dklik_web::Cidr::parse("192.0.2.7").expect("cidr")]).await;
+    let code = code_of(&app).await;
+    for k in 0..10 {
+        let r = post_from(
+            &app,
+            &format!("/offres/{code}/interet"),
+            &format!("prenom=P{k}&email=p{k}%40t.fr&moment=matin&consentement=oui&src=site"),
+            &format!("198.51.100.{k}"),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    }
+    let seen = |app: &App| {
+        let store = app.store.clone();
+        async move {
+            store
+                .listed_offers(0, 1_000_000)
+                .await
+                .expect("offers")
+                .len()
+        }
+    };
+    let before = seen(&app).await;
+    // The demo file a hundred times under new references: 6,400 offers (in one transaction,
+    // longer than the 2 s a writer waits for the lock).
+    let demo =
+        std::fs::read_to_string(dklik_store_tests::fixtures_dir().join("offers/demo-offres.csv"))
+            .expect("demo offers");
+    let (head, body) = demo.split_once('\n').expect("header");
+    let copies: String = (0..100)
+        .map(|k| body.replace("DEMO-", &format!("LONG{k}-")))
+        .collect();
+    let raw = dklik_imports::offers::read("long.csv", format!("{head}\n{copies}").as_bytes())
+        .expect("reads");
+    let store = app.store.clone();
+    let import = tokio::spawn(async move {
+        let started = Instant::now();
+        let out = dklik_app::offers::import_offers(store.as_ref(), raw, true).await;
+        (out, started.elapsed())
+    });
+    let (mut during, mut slowest, mut phones) = (0, Duration::ZERO, Vec::new());
+    let mut k = 0;
+    while !import.is_finished() && k < 500 {
+        let asked = Instant::now();
+        let r = if k % 2 == 0 {
+            let phone = format!("0611{k:06}");
+            phones.push(phone.clone());
+            post_from(
+                &app,
+                &format!("/offres/{code}/interet"),
+                &format!("prenom=Sam&telephone={phone}&moment=matin&consentement=oui&src=site"),
+                &format!("203.0.{}.{}", k / 200, k % 200),
+            )
+            .await
+        } else {
+            let contact = format!("contact=p{}%40t.fr", k / 2 % 10);
+            post_from(
+                &app,
+                "/mon-espace",
+                &contact,
+                &format!("203.0.{}.{}", k / 200, k % 200),
+            )
+            .await
+        };
+        let took = asked.elapsed();
+        assert!(
+            r.status == StatusCode::SEE_OTHER || r.status == StatusCode::OK,
+            "request {k} during the import: {} {}",
+            r.status,
+            r.body
+        );
+        if !import.is_finished() {
+            during += 1;
+            slowest = slowest.max(took);
+        }
+        let n = seen(&app).await;
+        assert!(
+            n == before || n == before + 6_400,
+            "only none or all of the import is seen: {n}"
+        );
+        k += 1;
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let (out, took) = import.await.expect("import task");
+    let out = out.expect("the import");
+    assert_eq!(out.created, 6_400);
+    eprintln!(
+        "import of 6,400 offers: {took:?}; {during} requests answered while it wrote, \
+         the slowest in {slowest:?}"
+    );
+    assert!(
+        during >= 4,
+        "requests were made while the import wrote ({during})"
+    );
+    assert_eq!(seen(&app).await, before + 6_400);
+    // Every call-back written once (at once, or by the journal's replay).
+    app.callbacks
+        .replay(app.store.as_ref())
+        .await
+        .expect("replay");
+    for phone in &phones {
+        assert_eq!(requests_of(&app, phone).await, 1, "{phone}");
+    }
 }
 
 /// A loopback TCP proxy to PostgreSQL that the test can cut (as if the server stopped) and

@@ -8,8 +8,8 @@ mod common;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use common::{
-    app, app_with_proxies, code_for, demo_staff, enc, get, get_as, post_as, post_form, send,
-    sign_in, Answer, App, PASSWORD, PEER,
+    app, app_with_proxies, code_for, demo_staff, enc, get, get_as, post_as, post_form, post_from,
+    send, sign_in, Answer, App, PASSWORD, PEER,
 };
 
 async fn offer_code(app: &App) -> String {
@@ -40,20 +40,6 @@ async fn person_session(app: &App, email: &str) -> Option<String> {
             .expect("cookie")
             .to_string()
     })
-}
-
-fn with_header(mut req: Request<Body>, name: &'static str, value: &str) -> Request<Body> {
-    req.headers_mut()
-        .insert(name, value.parse().expect("header value"));
-    req
-}
-
-async fn post_from(app: &App, uri: &str, form: &str, client: &str) -> Answer {
-    let req = Request::post(uri)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from(form.to_string()))
-        .expect("request");
-    send(app, with_header(req, "x-forwarded-for", client)).await
 }
 
 #[tokio::test]

@@ -154,6 +154,18 @@ pub async fn post_form(app: &App, uri: &str, form: &str) -> Answer {
 }
 
 /// A request with a session cookie (and, for forms, the session's CSRF token).
+/// A form posted by `client` (an address in `X-Forwarded-For`, believed when the app trusts
+/// the test's peer as a proxy: `app_with_proxies`).
+pub async fn post_from(app: &App, uri: &str, form: &str, client: &str) -> Answer {
+    let mut req = Request::post(uri)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(form.to_string()))
+        .expect("request");
+    req.headers_mut()
+        .insert("x-forwarded-for", client.parse().expect("header value"));
+    send(app, req).await
+}
+
 pub async fn get_as(app: &App, uri: &str, cookie: &str) -> Answer {
     send(
         app,

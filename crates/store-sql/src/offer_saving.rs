@@ -1,0 +1,409 @@
+//! How offers are saved. A few (a form, a small file) in one short transaction. Many (a file,
+//! a France Travail sync) in short steps behind a switch (migration 0021): SQLite has one
+//! writer, and one long transaction would make people's requests wait for the whole import.
+//!
+//! - The import is a row of `offer_imports`. Each step writes a few hundred offers in its own
+//!   transaction, holds the lock at most [`STEP_TIME`], then rests as long, and lets this
+//!   process's waiting writers go first ([`crate::db::Db::begin_write_after_others`]).
+//! - A new offer is written with the import's id: hidden from every read ([`SEEN_OFFERS`])
+//!   until the import finishes. A change to an existing offer is written as a hidden row that
+//!   `replaces` it.
+//! - The switch, one short transaction: the changes are copied onto their offers (their
+//!   items moved), the hidden rows removed, and the import marked finished, which shows every
+//!   new offer at once.
+//! - A failed import is abandoned (its rows removed in steps); one whose process died
+//!   (silent [`DEAD_AFTER_S`]) is swept by the next import. Either way nothing was seen.
+//! - The same content again (its fingerprint, with the time it was written) changes nothing,
+//!   so a sync that brings back unchanged offers has little to switch.
+
+use crate::db::{query, query_scalar, Conn, Db, Row};
+#[allow(unused_imports)]
+use crate::prelude::*;
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+/// The offers every read sees, in place of the table (`FROM seen_offers!() o`): rows of an
+/// unfinished import are not. A macro, so that constant queries can `concat!` it.
+macro_rules! seen_offers {
+    () => {
+        "(SELECT * FROM offers WHERE import_id IS NULL OR import_id \
+         NOT IN (SELECT id FROM offer_imports WHERE finished_at IS NULL))"
+    };
+}
+pub(crate) use seen_offers;
+
+/// Up to this many offers are saved in one transaction.
+const SMALL: usize = 50;
+/// How long one step of an import may hold the write lock.
+const STEP_TIME: Duration = Duration::from_millis(25);
+/// How long a step waits for this process's other writers to go first.
+const GIVE_WAY: Duration = Duration::from_millis(250);
+/// An unfinished import silent this long (seconds) is taken as dead.
+const DEAD_AFTER_S: i64 = 120;
+
+/// Saves offers (new, or updated by external id): all or nothing.
+pub(crate) async fn save_offers(
+    db: &Db,
+    offers: &[OfferToSave],
+) -> Result<SaveOutcome, StoreError> {
+    let mut w = Writer::new(None);
+    sweep_dead(db).await?;
+    if offers.len() <= SMALL {
+        let mut tx = db.begin_write().await.map_err(db_err)?;
+        for o in offers {
+            w.write(&mut tx, o).await?;
+        }
+        tx.commit().await.map_err(db_err)?;
+        return Ok(w.outcome);
+    }
+    let import: i64 = {
+        let mut tx = db.begin_write().await.map_err(db_err)?;
+        let id = query_scalar(
+            "INSERT INTO offer_imports (started_at, alive_at) VALUES ($1, $1) RETURNING id",
+        )
+        .bind(w.now)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        tx.commit().await.map_err(db_err)?;
+        id
+    };
+    w.import = Some(import);
+    let written = write_in_steps(db, &mut w, offers).await;
+    let switched = match written {
+        Ok(()) => switch(db, import).await,
+        Err(e) => Err(e),
+    };
+    match switched {
+        Ok(()) => Ok(w.outcome),
+        Err(e) => {
+            // The import's rows were never seen; take them away now (a failure here leaves
+            // them hidden, for the next import's sweep).
+            let _ = abandon(db, import).await;
+            Err(e)
+        }
+    }
+}
+
+async fn write_in_steps(db: &Db, w: &mut Writer, offers: &[OfferToSave]) -> Result<(), StoreError> {
+    let import = w.import.unwrap_or_default();
+    let mut next = offers.iter().peekable();
+    while next.peek().is_some() {
+        let mut tx = db
+            .begin_write_after_others(GIVE_WAY)
+            .await
+            .map_err(db_err)?;
+        let held = Instant::now();
+        while held.elapsed() < STEP_TIME {
+            let Some(o) = next.next() else { break };
+            w.write(&mut tx, o).await?;
+        }
+        query("UPDATE offer_imports SET alive_at = $1 WHERE id = $2")
+            .bind(unix_now())
+            .bind(import)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        tx.commit().await.map_err(db_err)?;
+        // Rest as long as the lock was held: a writer of another process (SQLite retries a
+        // busy lock every few milliseconds) gets its turn.
+        tokio::time::sleep(held.elapsed()).await;
+    }
+    Ok(())
+}
+
+/// Shows what the import wrote, in one transaction.
+async fn switch(db: &Db, import: i64) -> Result<(), StoreError> {
+    let mut tx = db.begin_write().await.map_err(db_err)?;
+    let copied = OFFER_CONTENT
+        .iter()
+        .map(|c| format!("{c} = s.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let statements = [
+        format!(
+            "UPDATE offers SET {copied}, content_hash = s.content_hash, \
+             published_on = COALESCE(offers.published_on, s.published_on) \
+             FROM offers AS s WHERE s.import_id = $1 AND s.replaces = offers.id"
+        ),
+        "DELETE FROM offer_items WHERE offer_id IN \
+         (SELECT replaces FROM offers WHERE import_id = $1 AND replaces IS NOT NULL)"
+            .to_string(),
+        "UPDATE offer_items SET offer_id = (SELECT s.replaces FROM offers s WHERE s.id = offer_items.offer_id) \
+         WHERE offer_id IN (SELECT id FROM offers WHERE import_id = $1 AND replaces IS NOT NULL)"
+            .to_string(),
+        "DELETE FROM offers WHERE import_id = $1 AND replaces IS NOT NULL".to_string(),
+    ];
+    for sql in &statements {
+        query(sql)
+            .bind(import)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+    }
+    query("UPDATE offer_imports SET finished_at = $1, alive_at = $1 WHERE id = $2")
+        .bind(unix_now())
+        .bind(import)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+    tx.commit().await.map_err(db_err)
+}
+
+/// Removes an unfinished import's rows, in steps (their items go with them).
+async fn abandon(db: &Db, import: i64) -> Result<(), StoreError> {
+    loop {
+        let mut tx = db
+            .begin_write_after_others(GIVE_WAY)
+            .await
+            .map_err(db_err)?;
+        let removed = query(
+            "DELETE FROM offers WHERE id IN (SELECT id FROM offers WHERE import_id = $1 LIMIT 500)",
+        )
+        .bind(import)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        if removed.rows_affected() == 0 {
+            query("UPDATE offer_imports SET abandoned_at = $1 WHERE id = $2")
+                .bind(unix_now())
+                .bind(import)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            return tx.commit().await.map_err(db_err);
+        }
+        tx.commit().await.map_err(db_err)?;
+    }
+}
+
+/// Abandons the imports whose process died (unfinished and silent [`DEAD_AFTER_S`]).
+async fn sweep_dead(db: &Db) -> Result<(), StoreError> {
+    let dead: Vec<i64> = query_scalar(
+        "SELECT id FROM offer_imports WHERE finished_at IS NULL AND abandoned_at IS NULL \
+         AND alive_at < $1",
+    )
+    .bind(unix_now() - DEAD_AFTER_S)
+    .fetch_all(db)
+    .await
+    .map_err(db_err)?;
+    for id in dead {
+        abandon(db, id).await?;
+    }
+    Ok(())
+}
+
+/// Writes offers one at a time, for one transaction or one import.
+struct Writer {
+    import: Option<i64>,
+    now: i64,
+    today: String,
+    /// Employers and sites already written by this save: (employer, site) by what names them.
+    ids: HashMap<String, (i64, i64)>,
+    outcome: SaveOutcome,
+}
+
+/// An offer already stored under the external id being saved.
+struct Existing {
+    id: i64,
+    status: OfferStatus,
+    import_id: Option<i64>,
+    updated_at: i64,
+    content_hash: Option<String>,
+}
+
+impl Writer {
+    fn new(import: Option<i64>) -> Self {
+        Writer {
+            import,
+            now: unix_now(),
+            today: date_to_text(::dklik_app::today_paris()),
+            ids: HashMap::new(),
+            outcome: SaveOutcome::default(),
+        }
+    }
+
+    async fn write(&mut self, conn: &mut Conn, o: &OfferToSave) -> Result<(), StoreError> {
+        let key = format!("{:?}", (&o.employer, &o.site));
+        let (employer_id, site_id) = match self.ids.get(&key) {
+            Some(ids) => *ids,
+            None => {
+                let ids = find_or_create_ids(conn, o, self.now).await?;
+                self.ids.insert(key, ids);
+                ids
+            }
+        };
+        let n = &o.offer;
+        let shifts =
+            ::serde_json::to_string(&n.shifts).map_err(|e| StoreError::Backend(e.to_string()))?;
+        let content = OfferContent {
+            employer_id,
+            site_id,
+            offer: n,
+            shifts,
+            search_text: &o.search_text,
+            now: self.now,
+        };
+        let hash = fingerprint(&format!("{:?}", (n, employer_id, site_id, &o.search_text)));
+        let stamp = format!("{hash:016x}@{}", self.now);
+        let existing = match &n.external_id {
+            Some(x) => existing(conn, x).await?,
+            None => None,
+        };
+        let Some(e) = existing else {
+            let id = self
+                .insert(conn, &content, n.external_id.as_deref(), None, &stamp)
+                .await?;
+            write_items(conn, id, &n.items).await?;
+            self.outcome.created += 1;
+            return Ok(());
+        };
+        if let Some(other) = e.import_id.filter(|i| Some(*i) != self.import) {
+            if unfinished(conn, other).await? {
+                return Err(StoreError::Conflict(format!(
+                    "l'offre « {} » est déjà dans une autre importation en cours : \
+                     réessayez quand elle sera finie.",
+                    n.external_id.as_deref().unwrap_or("")
+                )));
+            }
+        }
+        if e.status != n.status && !e.status.can_become(n.status) {
+            return Err(StoreError::Conflict(format!(
+                "l'offre « {} » est « {} » : elle ne peut pas redevenir « {} ».",
+                n.external_id.as_deref().unwrap_or(""),
+                e.status.label_fr(),
+                n.status.label_fr()
+            )));
+        }
+        self.outcome.updated += 1;
+        if e.content_hash.as_deref() == Some(&format!("{hash:016x}@{}", e.updated_at)) {
+            return Ok(()); // the same content: nothing to write
+        }
+        // In place: without an import, or a row this import wrote. Otherwise a hidden row
+        // that replaces the offer when the import finishes.
+        let target = match self.import {
+            Some(import) if e.import_id != Some(import) => {
+                let staged: Option<i64> =
+                    query_scalar("SELECT id FROM offers WHERE import_id = $1 AND replaces = $2")
+                        .bind(import)
+                        .bind(e.id)
+                        .fetch_optional(&mut *conn)
+                        .await
+                        .map_err(db_err)?;
+                match staged {
+                    Some(id) => id,
+                    None => {
+                        let id = self
+                            .insert(conn, &content, None, Some(e.id), &stamp)
+                            .await?;
+                        write_items(conn, id, &n.items).await?;
+                        return Ok(());
+                    }
+                }
+            }
+            _ => e.id,
+        };
+        // An offer published now keeps the day it was first published.
+        let sql = format!(
+            "UPDATE offers SET {}, content_hash = $3, published_on = COALESCE(published_on, $1) \
+             WHERE id = $2",
+            OFFER_CONTENT
+                .iter()
+                .enumerate()
+                .map(|(i, c)| format!("{c} = ${}", i + 4))
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
+        let published_on = (n.status == OfferStatus::Published).then(|| self.today.clone());
+        let q = query(&sql).bind(published_on).bind(target).bind(&stamp);
+        bind_content(q, &content)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_err)?;
+        write_items(conn, target, &n.items).await
+    }
+
+    /// Inserts an offer's row (hidden when written by an import), with a fresh short code.
+    async fn insert(
+        &self,
+        conn: &mut Conn,
+        content: &OfferContent<'_>,
+        external_id: Option<&str>,
+        replaces: Option<i64>,
+        stamp: &str,
+    ) -> Result<i64, StoreError> {
+        let mut code = ShortCode::random();
+        for _ in 0..20 {
+            let taken: Option<i64> = query_scalar("SELECT id FROM offers WHERE code = $1")
+                .bind(&code)
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(db_err)?;
+            if taken.is_none() {
+                break;
+            }
+            code = ShortCode::random();
+        }
+        let published_on =
+            (content.offer.status == OfferStatus::Published).then(|| self.today.clone());
+        let sql = format!(
+            "INSERT INTO offers (code, external_id, created_on, published_on, import_id, replaces, \
+             content_hash, {}) VALUES ($1, $2, $3, $4, $5, $6, $7, {}) RETURNING id",
+            OFFER_CONTENT.join(", "),
+            (8..8 + OFFER_CONTENT.len())
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let q = query(&sql)
+            .bind(&code)
+            .bind(external_id)
+            .bind(&self.today)
+            .bind(published_on)
+            .bind(self.import)
+            .bind(replaces)
+            .bind(stamp);
+        bind_content(q, content)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(db_err)?
+            .get("id")
+    }
+}
+
+async fn existing(conn: &mut Conn, external_id: &str) -> Result<Option<Existing>, StoreError> {
+    let row: Option<Row> = query(
+        "SELECT id, status, import_id, updated_at, content_hash FROM offers WHERE external_id = $1",
+    )
+    .bind(external_id)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    row.map(|r| {
+        Ok(Existing {
+            id: r.get("id")?,
+            status: r.code::<OfferStatus>("status")?,
+            import_id: r.get("import_id")?,
+            updated_at: r.get("updated_at")?,
+            content_hash: r.get("content_hash")?,
+        })
+    })
+    .transpose()
+}
+
+async fn unfinished(conn: &mut Conn, import: i64) -> Result<bool, StoreError> {
+    let open: Option<i64> =
+        query_scalar("SELECT id FROM offer_imports WHERE id = $1 AND finished_at IS NULL")
+            .bind(import)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db_err)?;
+    Ok(open.is_some())
+}
+
+/// FNV-1a over a text: the fingerprint of what an import wrote.
+fn fingerprint(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
