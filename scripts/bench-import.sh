@@ -12,7 +12,6 @@ cd "$(dirname "$0")/.."
 N=${1:-40000}
 . scripts/lib-bench.sh
 bench_setup import
-BIN=${DKLIK_BIN:-$BIN}
 DB=sqlite://$TMP/bench.db
 python3 scripts/gen-offers.py "$N" > "$TMP/offers.csv"
 $BIN migrate --db "$DB" >/dev/null 2>&1

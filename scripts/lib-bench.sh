@@ -3,8 +3,9 @@
 # bench_setup NAME sets BIN, TMP and SRV (the server's pid, empty when none runs).
 bench_setup() {
   command -v wrk >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
-  cargo build --release --bin dklik >/dev/null 2>&1
-  BIN=./target/release/dklik
+  # DKLIK_BIN=path: another build (a baseline), used as it is.
+  [ -n "${DKLIK_BIN:-}" ] || cargo build --release --bin dklik >/dev/null 2>&1
+  BIN=${DKLIK_BIN:-./target/release/dklik}
   TMP=$(mktemp -d "/tmp/dklik-$1.XXXXXX")
   SRV=
   trap 'kill $SRV 2>/dev/null || true; rm -rf "$TMP"' EXIT

@@ -1,7 +1,8 @@
 //! Helpers shared by the store's modules: errors, dates, chunked inserts.
 
-use crate::db::{QueryBuilder, Separated, Tx};
+use crate::db::{Db, QueryBuilder, Separated, Tx};
 use dklik_app::store::StoreError;
+use std::time::{Duration, Instant};
 
 pub(crate) fn db_err(e: ::sqlx::Error) -> StoreError {
     match e {
@@ -99,4 +100,56 @@ pub(crate) async fn insert_chunks<T: Sync>(
         progress(*done);
     }
     Ok(changed)
+}
+
+/// How long one step of long work (an import written in steps) may hold the write lock.
+pub(crate) const STEP_TIME: Duration = Duration::from_millis(25);
+/// Rows in one statement of a step.
+const STEP_ROWS: usize = 200;
+/// How long a step waits for this process's other writers to go first.
+pub(crate) const GIVE_WAY: Duration = Duration::from_millis(250);
+
+/// Opens the write transaction of one step of long work, after this process's waiting
+/// writers; gives the moment the lock was taken.
+pub(crate) async fn begin_step(db: &Db) -> Result<(Tx, Instant), StoreError> {
+    let tx = db
+        .begin_write_after_others(GIVE_WAY)
+        .await
+        .map_err(db_err)?;
+    Ok((tx, Instant::now()))
+}
+
+/// Ends one step of long work: commits, then rests twice as long as the lock was held. A writer
+/// of another process meets the lock free two times in three: SQLite retries a busy lock after
+/// 1, 2, 5, 10… ms, so it waits more than 250 ms about once in a hundred thousand.
+pub(crate) async fn end_step(tx: Tx, held: Instant) -> Result<(), StoreError> {
+    tx.commit().await.map_err(db_err)?;
+    tokio::time::sleep(2 * held.elapsed()).await;
+    Ok(())
+}
+
+/// [`insert_chunks`] in steps: each step's transaction writes chunks for at most
+/// [`STEP_TIME`]. What was written is committed: the caller hides it until its switch.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn insert_in_steps<T: Sync>(
+    db: &Db,
+    done: &mut u64,
+    progress: &(dyn Fn(u64) + Send + Sync),
+    rows: &[T],
+    head: &str,
+    tail: &str,
+    bind: impl Fn(Separated<'_>, &T) + Send + Sync,
+) -> Result<u64, StoreError> {
+    let mut written = 0;
+    // Smaller statements than `CHUNK`, so that a step ends close to its time.
+    let mut chunks = rows.chunks(STEP_ROWS).peekable();
+    while chunks.peek().is_some() {
+        let (mut tx, held) = begin_step(db).await?;
+        while held.elapsed() < STEP_TIME {
+            let Some(chunk) = chunks.next() else { break };
+            written += insert_chunks(&mut tx, done, progress, chunk, head, tail, &bind).await?;
+        }
+        end_step(tx, held).await?;
+    }
+    Ok(written)
 }

@@ -4,6 +4,7 @@ use crate::codes::SurveyPhase;
 use crate::db::{query, Row};
 #[allow(unused_imports)]
 use crate::prelude::*;
+use crate::screens::CURRENT_FEED;
 use crate::SqlStore;
 pub(crate) use dklik_app::impact_store::ImpactStore;
 pub(crate) use dklik_domain::impact as imp;
@@ -34,13 +35,14 @@ impl ImpactStore for SqlStore {
     }
 
     async fn impact_events(&self, to: i64) -> Result<Vec<imp::PathEvent>, StoreError> {
-        query(
+        query(&format!(
             "SELECT e.id, e.person_id, e.at, e.stage, e.channel, e.offer_id, i.vehicle, \
              COALESCE(i.line, r.short_name) AS line, i.stop_name AS stop \
              FROM journey_events e LEFT JOIN impressions i ON i.code = e.impression \
-             LEFT JOIN gtfs_trips t ON t.id = i.trip_id LEFT JOIN gtfs_routes r ON r.id = t.route_id \
-             WHERE e.at < $1 ORDER BY e.at, e.id",
-        )
+             LEFT JOIN gtfs_trips t ON t.feed = {CURRENT_FEED} AND t.id = i.trip_id \
+             LEFT JOIN gtfs_routes r ON r.feed = t.feed AND r.id = t.route_id \
+             WHERE e.at < $1 ORDER BY e.at, e.id"
+        ))
         .bind(to)
         .fetch_all(&self.db)
         .await
@@ -105,15 +107,15 @@ impl ImpactStore for SqlStore {
     }
 
     async fn impact_displays(&self, p: imp::Period) -> Result<Vec<imp::DisplayCount>, StoreError> {
-        query(
+        query(&format!(
             "SELECT i.offer_id, COALESCE(i.line, r.short_name, '') AS line, i.stop_name AS stop, \
              COUNT(*) AS n, CAST(COALESCE(SUM(i.scans), 0) AS BIGINT) AS scans \
-             FROM impressions i LEFT JOIN gtfs_trips t ON t.id = i.trip_id \
-             LEFT JOIN gtfs_routes r ON r.id = t.route_id \
+             FROM impressions i LEFT JOIN gtfs_trips t ON t.feed = {CURRENT_FEED} AND t.id = i.trip_id \
+             LEFT JOIN gtfs_routes r ON r.feed = t.feed AND r.id = t.route_id \
              WHERE i.shown_at >= $1 AND i.shown_at < $2 \
              GROUP BY i.offer_id, COALESCE(i.line, r.short_name, ''), i.stop_name \
-             ORDER BY i.offer_id, line, stop",
-        )
+             ORDER BY i.offer_id, line, stop"
+        ))
         .bind(p.from)
         .bind(p.to)
         .fetch_all(&self.db)

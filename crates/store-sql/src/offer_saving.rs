@@ -20,7 +20,6 @@ use crate::db::{query, query_scalar, Conn, Db, Row};
 #[allow(unused_imports)]
 use crate::prelude::*;
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
 
 /// The offers every read sees, in place of the table (`FROM seen_offers!() o`): rows of an
 /// unfinished import are not. A macro, so that constant queries can `concat!` it.
@@ -34,10 +33,6 @@ pub(crate) use seen_offers;
 
 /// Up to this many offers are saved in one transaction.
 const SMALL: usize = 50;
-/// How long one step of an import may hold the write lock.
-const STEP_TIME: Duration = Duration::from_millis(25);
-/// How long a step waits for this process's other writers to go first.
-const GIVE_WAY: Duration = Duration::from_millis(250);
 /// An unfinished import silent this long (seconds) is taken as dead.
 const DEAD_AFTER_S: i64 = 120;
 
@@ -89,11 +84,7 @@ async fn write_in_steps(db: &Db, w: &mut Writer, offers: &[OfferToSave]) -> Resu
     let import = w.import.unwrap_or_default();
     let mut next = offers.iter().peekable();
     while next.peek().is_some() {
-        let mut tx = db
-            .begin_write_after_others(GIVE_WAY)
-            .await
-            .map_err(db_err)?;
-        let held = Instant::now();
+        let (mut tx, held) = begin_step(db).await?;
         while held.elapsed() < STEP_TIME {
             let Some(o) = next.next() else { break };
             w.write(&mut tx, o).await?;
@@ -104,10 +95,7 @@ async fn write_in_steps(db: &Db, w: &mut Writer, offers: &[OfferToSave]) -> Resu
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
-        tx.commit().await.map_err(db_err)?;
-        // Rest as long as the lock was held: a writer of another process (SQLite retries a
-        // busy lock every few milliseconds) gets its turn.
-        tokio::time::sleep(held.elapsed()).await;
+        end_step(tx, held).await?;
     }
     Ok(())
 }
@@ -153,10 +141,7 @@ async fn switch(db: &Db, import: i64) -> Result<(), StoreError> {
 /// Removes an unfinished import's rows, in steps (their items go with them).
 async fn abandon(db: &Db, import: i64) -> Result<(), StoreError> {
     loop {
-        let mut tx = db
-            .begin_write_after_others(GIVE_WAY)
-            .await
-            .map_err(db_err)?;
+        let (mut tx, held) = begin_step(db).await?;
         let removed = query(
             "DELETE FROM offers WHERE id IN (SELECT id FROM offers WHERE import_id = $1 LIMIT 500)",
         )
@@ -173,7 +158,7 @@ async fn abandon(db: &Db, import: i64) -> Result<(), StoreError> {
                 .map_err(db_err)?;
             return tx.commit().await.map_err(db_err);
         }
-        tx.commit().await.map_err(db_err)?;
+        end_step(tx, held).await?;
     }
 }
 
@@ -261,8 +246,8 @@ impl Writer {
         if let Some(other) = e.import_id.filter(|i| Some(*i) != self.import) {
             if unfinished(conn, other).await? {
                 return Err(StoreError::Conflict(format!(
-                    "l'offre « {} » est déjà dans une autre importation en cours : \
-                     réessayez quand elle sera finie.",
+                    "l'offre « {} » est déjà dans une autre importation, en cours ou \
+                     interrompue il y a moins de 2 minutes : réessayez dans quelques minutes.",
                     n.external_id.as_deref().unwrap_or("")
                 )));
             }

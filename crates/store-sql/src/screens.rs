@@ -36,157 +36,38 @@ impl ScreenStore for SqlStore {
         f: &::dklik_transit::gtfs::Feed,
         progress: &(dyn Fn(u64) + Send + Sync),
     ) -> Result<u64, StoreError> {
-        let mut tx = self.db.begin_write().await.map_err(db_err)?;
-        for table in [
-            "gtfs_agencies",
-            "gtfs_routes",
-            "gtfs_stops",
-            "gtfs_trips",
-            "gtfs_stop_times",
-            "gtfs_calendars",
-            "gtfs_calendar_dates",
-            "gtfs_shapes",
-        ] {
-            query(&format!("DELETE FROM {table}"))
+        // Written beside the feed in use, in steps, under a feed number of its own (the time it
+        // started, in milliseconds); nothing reads it before the switch at the end.
+        let db = &self.db;
+        let in_use = current_feed(db).await?;
+        let feed = unix_now_ms().max(in_use + 1);
+        // Feeds neither in use nor being written (started 2 hours ago or more): the one the
+        // last import replaced, or one whose import died.
+        remove_feeds(db, "feed <> $1 AND feed < $2", in_use, feed - 2 * 3_600_000).await?;
+        match self.write_feed(f, feed, progress).await {
+            Ok(written) => {
+                let mut tx = db.begin_write().await.map_err(db_err)?;
+                // The version moves on every import (even two in the same second).
+                query(
+                    "INSERT INTO gtfs_version (id, imported_at, feed) VALUES (1, $1, $2) \
+                     ON CONFLICT (id) DO UPDATE SET feed = excluded.feed, imported_at = \
+                     CASE WHEN excluded.imported_at > gtfs_version.imported_at \
+                     THEN excluded.imported_at ELSE gtfs_version.imported_at + 1 END",
+                )
+                .bind(crate::common::unix_now())
+                .bind(feed)
                 .execute(&mut *tx)
                 .await
                 .map_err(db_err)?;
+                tx.commit().await.map_err(db_err)?;
+                Ok(written)
+            }
+            Err(e) => {
+                // Never read; removed now (or by the next import's sweep).
+                let _ = remove_feeds(db, "feed = $1 AND feed = $2", feed, feed).await;
+                Err(e)
+            }
         }
-        let mut done = 0u64;
-        let mut written = 0u64;
-        written += insert_chunks(
-            &mut tx,
-            &mut done,
-            progress,
-            &f.agencies,
-            "INSERT INTO gtfs_agencies (id, name, timezone) ",
-            "",
-            |mut b, a| {
-                b.push_bind(a.id.clone())
-                    .push_bind(a.name.clone())
-                    .push_bind(a.timezone.clone());
-            },
-        )
-        .await?;
-        written += insert_chunks(&mut tx, &mut done, progress, &f.routes,
-            "INSERT INTO gtfs_routes (id, agency_id, short_name, long_name, route_type, color, text_color) ", "",
-            |mut b, r| { b.push_bind(r.id.clone()).push_bind(r.agency_id.clone()).push_bind(r.short_name.clone())
-                .push_bind(r.long_name.clone()).push_bind(i64::from(r.route_type)).push_bind(r.color.clone())
-                .push_bind(r.text_color.clone()); }).await?;
-        written += insert_chunks(
-            &mut tx,
-            &mut done,
-            progress,
-            &f.stops,
-            "INSERT INTO gtfs_stops (id, code, name, lat, lon, location_type, parent_station) ",
-            "",
-            |mut b, s| {
-                b.push_bind(s.id.clone())
-                    .push_bind(s.code.clone())
-                    .push_bind(s.name.clone())
-                    .push_bind(s.lat)
-                    .push_bind(s.lon)
-                    .push_bind(i64::from(s.location_type))
-                    .push_bind(s.parent_station.clone());
-            },
-        )
-        .await?;
-        written += insert_chunks(
-            &mut tx,
-            &mut done,
-            progress,
-            &f.trips,
-            "INSERT INTO gtfs_trips (id, route_id, service_id, shape_id, headsign, direction_id) ",
-            "",
-            |mut b, t| {
-                b.push_bind(t.id.clone())
-                    .push_bind(t.route_id.clone())
-                    .push_bind(t.service_id.clone())
-                    .push_bind(t.shape_id.clone())
-                    .push_bind(t.headsign.clone())
-                    .push_bind(i64::from(t.direction_id));
-            },
-        )
-        .await?;
-        written += insert_chunks(
-            &mut tx,
-            &mut done,
-            progress,
-            &f.stop_times,
-            "INSERT INTO gtfs_stop_times (trip_id, stop_id, sequence, arrival, departure) ",
-            "",
-            |mut b, s| {
-                b.push_bind(s.trip_id.clone())
-                    .push_bind(s.stop_id.clone())
-                    .push_bind(i64::from(s.sequence))
-                    .push_bind(i64::from(s.arrival))
-                    .push_bind(i64::from(s.departure));
-            },
-        )
-        .await?;
-        written += insert_chunks(
-            &mut tx,
-            &mut done,
-            progress,
-            &f.calendars,
-            "INSERT INTO gtfs_calendars (service_id, days, start_date, end_date) ",
-            "",
-            |mut b, c| {
-                b.push_bind(c.service_id.clone())
-                    .push_bind(c.days.iter().enumerate().fold(0i64, |acc, (i, d)| {
-                        if *d {
-                            acc | (1 << i)
-                        } else {
-                            acc
-                        }
-                    }))
-                    .push_bind(i64::from(c.start))
-                    .push_bind(i64::from(c.end));
-            },
-        )
-        .await?;
-        written += insert_chunks(
-            &mut tx,
-            &mut done,
-            progress,
-            &f.calendar_dates,
-            "INSERT INTO gtfs_calendar_dates (service_id, date, added) ",
-            " ON CONFLICT (service_id, date) DO NOTHING",
-            |mut b, c| {
-                b.push_bind(c.service_id.clone())
-                    .push_bind(i64::from(c.date))
-                    .push_bind(c.added);
-            },
-        )
-        .await?;
-        written += insert_chunks(
-            &mut tx,
-            &mut done,
-            progress,
-            &f.shapes,
-            "INSERT INTO gtfs_shapes (shape_id, sequence, lat, lon) ",
-            " ON CONFLICT (shape_id, sequence) DO NOTHING",
-            |mut b, p| {
-                b.push_bind(p.shape_id.clone())
-                    .push_bind(i64::from(p.sequence))
-                    .push_bind(p.lat)
-                    .push_bind(p.lon);
-            },
-        )
-        .await?;
-        // The version moves on every import (even two in the same second).
-        query(
-            "INSERT INTO gtfs_version (id, imported_at) VALUES (1, $1) \
-             ON CONFLICT (id) DO UPDATE SET imported_at = \
-             CASE WHEN excluded.imported_at > gtfs_version.imported_at \
-             THEN excluded.imported_at ELSE gtfs_version.imported_at + 1 END",
-        )
-        .bind(crate::common::unix_now())
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
-        tx.commit().await.map_err(db_err)?;
-        Ok(written)
     }
 
     async fn gtfs_version(&self) -> Result<i64, StoreError> {
@@ -202,7 +83,9 @@ impl ScreenStore for SqlStore {
     async fn load_gtfs(&self) -> Result<::dklik_transit::gtfs::Feed, StoreError> {
         use ::dklik_transit::gtfs::*;
         let mut f = Feed::default();
-        for r in query("SELECT id, name, timezone FROM gtfs_agencies")
+        let feed = current_feed(&self.db).await?;
+        for r in query("SELECT id, name, timezone FROM gtfs_agencies WHERE feed = $1")
+            .bind(feed)
             .fetch_all(&self.db)
             .await
             .map_err(db_err)?
@@ -213,8 +96,8 @@ impl ScreenStore for SqlStore {
                 timezone: r.get("timezone")?,
             });
         }
-        for r in query("SELECT id, agency_id, short_name, long_name, route_type, color, text_color FROM gtfs_routes ORDER BY id")
-            .fetch_all(&self.db).await.map_err(db_err)?
+        for r in query("SELECT id, agency_id, short_name, long_name, route_type, color, text_color FROM gtfs_routes WHERE feed = $1 ORDER BY id")
+            .bind(feed).fetch_all(&self.db).await.map_err(db_err)?
         {
             f.routes.push(Route {
                 id: r.get("id")?, agency_id: r.get("agency_id")?,
@@ -223,8 +106,8 @@ impl ScreenStore for SqlStore {
                 color: r.get("color")?, text_color: r.get("text_color")?,
             });
         }
-        for r in query("SELECT id, code, name, lat, lon, location_type, parent_station FROM gtfs_stops ORDER BY id")
-            .fetch_all(&self.db).await.map_err(db_err)?
+        for r in query("SELECT id, code, name, lat, lon, location_type, parent_station FROM gtfs_stops WHERE feed = $1 ORDER BY id")
+            .bind(feed).fetch_all(&self.db).await.map_err(db_err)?
         {
             f.stops.push(Stop {
                 id: r.get("id")?, code: r.get("code")?, name: r.get("name")?,
@@ -233,8 +116,8 @@ impl ScreenStore for SqlStore {
                 parent_station: r.get("parent_station")?,
             });
         }
-        for r in query("SELECT id, route_id, service_id, shape_id, headsign, direction_id FROM gtfs_trips ORDER BY id")
-            .fetch_all(&self.db).await.map_err(db_err)?
+        for r in query("SELECT id, route_id, service_id, shape_id, headsign, direction_id FROM gtfs_trips WHERE feed = $1 ORDER BY id")
+            .bind(feed).fetch_all(&self.db).await.map_err(db_err)?
         {
             f.trips.push(Trip {
                 id: r.get("id")?, route_id: r.get("route_id")?,
@@ -242,8 +125,8 @@ impl ScreenStore for SqlStore {
                 headsign: r.get("headsign")?, direction_id: r.get::<i64>("direction_id")? as i32,
             });
         }
-        for r in query("SELECT trip_id, stop_id, sequence, arrival, departure FROM gtfs_stop_times ORDER BY trip_id, sequence")
-            .fetch_all(&self.db).await.map_err(db_err)?
+        for r in query("SELECT trip_id, stop_id, sequence, arrival, departure FROM gtfs_stop_times WHERE feed = $1 ORDER BY trip_id, sequence")
+            .bind(feed).fetch_all(&self.db).await.map_err(db_err)?
         {
             f.stop_times.push(StopTime {
                 trip_id: r.get("trip_id")?, stop_id: r.get("stop_id")?,
@@ -253,9 +136,9 @@ impl ScreenStore for SqlStore {
             });
         }
         for r in query(
-            "SELECT service_id, days, start_date, end_date FROM gtfs_calendars ORDER BY service_id",
+            "SELECT service_id, days, start_date, end_date FROM gtfs_calendars WHERE feed = $1 ORDER BY service_id",
         )
-        .fetch_all(&self.db)
+        .bind(feed).fetch_all(&self.db)
         .await
         .map_err(db_err)?
         {
@@ -272,9 +155,9 @@ impl ScreenStore for SqlStore {
             });
         }
         for r in query(
-            "SELECT service_id, date, added FROM gtfs_calendar_dates ORDER BY service_id, date",
+            "SELECT service_id, date, added FROM gtfs_calendar_dates WHERE feed = $1 ORDER BY service_id, date",
         )
-        .fetch_all(&self.db)
+        .bind(feed).fetch_all(&self.db)
         .await
         .map_err(db_err)?
         {
@@ -285,9 +168,9 @@ impl ScreenStore for SqlStore {
             });
         }
         for r in query(
-            "SELECT shape_id, sequence, lat, lon FROM gtfs_shapes ORDER BY shape_id, sequence",
+            "SELECT shape_id, sequence, lat, lon FROM gtfs_shapes WHERE feed = $1 ORDER BY shape_id, sequence",
         )
-        .fetch_all(&self.db)
+        .bind(feed).fetch_all(&self.db)
         .await
         .map_err(db_err)?
         {
@@ -330,11 +213,12 @@ impl ScreenStore for SqlStore {
         let (from, to) = rows.iter().fold((i64::MAX, i64::MIN), |(a, b), i| {
             (a.min(i.shown_at), b.max(i.shown_at))
         });
-        query(
+        query(&format!(
             "UPDATE impressions SET line = (SELECT r.short_name FROM gtfs_trips t \
-             JOIN gtfs_routes r ON r.id = t.route_id WHERE t.id = impressions.trip_id) \
-             WHERE shown_at >= $1 AND shown_at <= $2 AND line IS NULL AND trip_id IS NOT NULL",
-        )
+                 JOIN gtfs_routes r ON r.feed = t.feed AND r.id = t.route_id \
+                 WHERE t.feed = {CURRENT_FEED} AND t.id = impressions.trip_id) \
+                 WHERE shown_at >= $1 AND shown_at <= $2 AND line IS NULL AND trip_id IS NOT NULL"
+        ))
         .bind(from)
         .bind(to)
         .execute(&mut *tx)
@@ -861,4 +745,200 @@ fn screen_of(r: &crate::db::Row) -> Result<ScreenRecord, StoreError> {
         line: r.get("line")?,
         region: r.get("region")?,
     })
+}
+
+impl SqlStore {
+    /// Writes a whole feed under the number `feed`, in steps.
+    async fn write_feed(
+        &self,
+        f: &::dklik_transit::gtfs::Feed,
+        feed: i64,
+        progress: &(dyn Fn(u64) + Send + Sync),
+    ) -> Result<u64, StoreError> {
+        let db = &self.db;
+        let mut done = 0u64;
+        let mut written = 0u64;
+        written += insert_in_steps(
+            db,
+            &mut done,
+            progress,
+            &f.agencies,
+            "INSERT INTO gtfs_agencies (feed, id, name, timezone) ",
+            "",
+            |mut b, a| {
+                b.push_bind(feed)
+                    .push_bind(a.id.clone())
+                    .push_bind(a.name.clone())
+                    .push_bind(a.timezone.clone());
+            },
+        )
+        .await?;
+        written += insert_in_steps(db, &mut done, progress, &f.routes,
+            "INSERT INTO gtfs_routes (feed, id, agency_id, short_name, long_name, route_type, color, text_color) ", "",
+            |mut b, r| { b.push_bind(feed).push_bind(r.id.clone()).push_bind(r.agency_id.clone()).push_bind(r.short_name.clone())
+                .push_bind(r.long_name.clone()).push_bind(i64::from(r.route_type)).push_bind(r.color.clone())
+                .push_bind(r.text_color.clone()); }).await?;
+        written += insert_in_steps(
+            db,
+            &mut done,
+            progress,
+            &f.stops,
+            "INSERT INTO gtfs_stops (feed, id, code, name, lat, lon, location_type, parent_station) ",
+            "",
+            |mut b, s| {
+                b.push_bind(feed).push_bind(s.id.clone())
+                    .push_bind(s.code.clone())
+                    .push_bind(s.name.clone())
+                    .push_bind(s.lat)
+                    .push_bind(s.lon)
+                    .push_bind(i64::from(s.location_type))
+                    .push_bind(s.parent_station.clone());
+            },
+        )
+        .await?;
+        written += insert_in_steps(
+            db,
+            &mut done,
+            progress,
+            &f.trips,
+            "INSERT INTO gtfs_trips (feed, id, route_id, service_id, shape_id, headsign, direction_id) ",
+            "",
+            |mut b, t| {
+                b.push_bind(feed).push_bind(t.id.clone())
+                    .push_bind(t.route_id.clone())
+                    .push_bind(t.service_id.clone())
+                    .push_bind(t.shape_id.clone())
+                    .push_bind(t.headsign.clone())
+                    .push_bind(i64::from(t.direction_id));
+            },
+        )
+        .await?;
+        written += insert_in_steps(
+            db,
+            &mut done,
+            progress,
+            &f.stop_times,
+            "INSERT INTO gtfs_stop_times (feed, trip_id, stop_id, sequence, arrival, departure) ",
+            "",
+            |mut b, s| {
+                b.push_bind(feed)
+                    .push_bind(s.trip_id.clone())
+                    .push_bind(s.stop_id.clone())
+                    .push_bind(i64::from(s.sequence))
+                    .push_bind(i64::from(s.arrival))
+                    .push_bind(i64::from(s.departure));
+            },
+        )
+        .await?;
+        written += insert_in_steps(
+            db,
+            &mut done,
+            progress,
+            &f.calendars,
+            "INSERT INTO gtfs_calendars (feed, service_id, days, start_date, end_date) ",
+            "",
+            |mut b, c| {
+                b.push_bind(feed)
+                    .push_bind(c.service_id.clone())
+                    .push_bind(c.days.iter().enumerate().fold(0i64, |acc, (i, d)| {
+                        if *d {
+                            acc | (1 << i)
+                        } else {
+                            acc
+                        }
+                    }))
+                    .push_bind(i64::from(c.start))
+                    .push_bind(i64::from(c.end));
+            },
+        )
+        .await?;
+        written += insert_in_steps(
+            db,
+            &mut done,
+            progress,
+            &f.calendar_dates,
+            "INSERT INTO gtfs_calendar_dates (feed, service_id, date, added) ",
+            " ON CONFLICT (feed, service_id, date) DO NOTHING",
+            |mut b, c| {
+                b.push_bind(feed)
+                    .push_bind(c.service_id.clone())
+                    .push_bind(i64::from(c.date))
+                    .push_bind(c.added);
+            },
+        )
+        .await?;
+        written += insert_in_steps(
+            db,
+            &mut done,
+            progress,
+            &f.shapes,
+            "INSERT INTO gtfs_shapes (feed, shape_id, sequence, lat, lon) ",
+            " ON CONFLICT (feed, shape_id, sequence) DO NOTHING",
+            |mut b, p| {
+                b.push_bind(feed)
+                    .push_bind(p.shape_id.clone())
+                    .push_bind(i64::from(p.sequence))
+                    .push_bind(p.lat)
+                    .push_bind(p.lon);
+            },
+        )
+        .await?;
+        Ok(written)
+    }
+}
+
+/// The number of the GTFS feed in use (0 before any import since migration 0022).
+async fn current_feed(db: &crate::db::Db) -> Result<i64, StoreError> {
+    Ok(
+        query_scalar::<i64>("SELECT feed FROM gtfs_version WHERE id = 1")
+            .fetch_optional(db)
+            .await
+            .map_err(db_err)?
+            .unwrap_or(0),
+    )
+}
+
+/// The feed in use, in SQL (for the joins that name an impression's line).
+pub(crate) const CURRENT_FEED: &str = "COALESCE((SELECT feed FROM gtfs_version WHERE id = 1), 0)";
+
+/// Removes the rows of the feeds that `which` names (`$1`, `$2` bound to `a`, `b`), in steps.
+async fn remove_feeds(db: &crate::db::Db, which: &str, a: i64, b: i64) -> Result<(), StoreError> {
+    // Each table by its key, 2,000 rows a step.
+    for (table, key) in [
+        ("gtfs_stop_times", "trip_id, sequence"),
+        ("gtfs_shapes", "shape_id, sequence"),
+        ("gtfs_trips", "id"),
+        ("gtfs_stops", "id"),
+        ("gtfs_routes", "id"),
+        ("gtfs_calendar_dates", "service_id, date"),
+        ("gtfs_calendars", "service_id"),
+        ("gtfs_agencies", "id"),
+    ] {
+        let sql = format!(
+            "DELETE FROM {table} WHERE {which} AND (feed, {key}) IN \
+             (SELECT DISTINCT feed, {key} FROM {table} WHERE {which} LIMIT 2000)"
+        );
+        loop {
+            let (mut tx, held) = begin_step(db).await?;
+            let removed = query(&sql)
+                .bind(a)
+                .bind(b)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?
+                .rows_affected();
+            end_step(tx, held).await?;
+            if removed == 0 {
+                break;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn unix_now_ms() -> i64 {
+    ::std::time::SystemTime::now()
+        .duration_since(::std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
 }

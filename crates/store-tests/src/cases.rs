@@ -1019,6 +1019,76 @@ pub async fn gtfs_feed_round_trip_and_replace(store: &dyn Store) {
     assert_eq!(back.trips.len(), small.trips.len());
 }
 
+/// A GTFS import is written beside the feed in use, in short steps: while it writes, and
+/// after it fails, the feed in use is read whole; its switch shows the new feed at once.
+pub async fn a_gtfs_import_is_seen_whole_or_not_at_all(store: &dyn Store) {
+    let demo = demo_gtfs();
+    store.save_gtfs(&demo, &|_| {}).await.expect("first feed");
+    let version = store.gtfs_version().await.expect("version");
+    // A feed that fails at its last table (a shape point twice is kept once; a stop time
+    // twice is refused).
+    let mut bad = demo_gtfs();
+    bad.routes.truncate(1);
+    let dup = bad.stop_times.last().expect("stop times").clone();
+    bad.stop_times.push(dup);
+    assert!(store.save_gtfs(&bad, &|_| {}).await.is_err());
+    let back = store.load_gtfs().await.expect("load");
+    assert_eq!(
+        (back.routes.len(), back.stop_times.len()),
+        (demo.routes.len(), demo.stop_times.len()),
+        "the feed in use, whole"
+    );
+    assert_eq!(store.gtfs_version().await.expect("version"), version);
+    // A bigger feed (every trip four times): read while it writes, only the old or the new.
+    let mut big = demo_gtfs();
+    for k in 1..4 {
+        for t in demo.trips.iter() {
+            let mut t = t.clone();
+            t.id = format!("{}-{k}", t.id);
+            big.trips.push(t);
+        }
+        for st in demo.stop_times.iter() {
+            let mut st = st.clone();
+            st.trip_id = format!("{}-{k}", st.trip_id);
+            big.stop_times.push(st);
+        }
+    }
+    let done = std::cell::Cell::new(false);
+    let mut seen = Vec::new();
+    let (saved, ()) = tokio::join!(
+        async {
+            let r = store.save_gtfs(&big, &|_| {}).await;
+            done.set(true);
+            r
+        },
+        async {
+            while !done.get() {
+                let f = store.load_gtfs().await.expect("load while writing");
+                seen.push((f.trips.len(), f.stop_times.len()));
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+        }
+    );
+    saved.expect("the big feed");
+    assert!(!seen.is_empty(), "read while the import wrote");
+    let old = (demo.trips.len(), demo.stop_times.len());
+    let new = (big.trips.len(), big.stop_times.len());
+    assert!(
+        seen.iter().all(|s| *s == old || *s == new),
+        "only a whole feed is read: {seen:?}"
+    );
+    let back = store.load_gtfs().await.expect("load");
+    assert_eq!((back.trips.len(), back.stop_times.len()), new);
+    assert!(store.gtfs_version().await.expect("version") > version);
+    // The next import sweeps the feeds no longer in use, and reads stay whole.
+    store
+        .save_gtfs(&demo, &|_| {})
+        .await
+        .expect("the demo again");
+    let back = store.load_gtfs().await.expect("load");
+    assert_eq!((back.trips.len(), back.stop_times.len()), old);
+}
+
 pub async fn impressions_are_idempotent_and_scans_attributed(store: &dyn Store) {
     use dklik_app::Impression;
     load_demo(store).await;

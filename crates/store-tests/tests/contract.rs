@@ -46,6 +46,7 @@ contract!(
     erasure_keeps_anonymous_figures,
     employers_and_sites,
     gtfs_feed_round_trip_and_replace,
+    a_gtfs_import_is_seen_whole_or_not_at_all,
     impressions_are_idempotent_and_scans_attributed,
     screen_settings_round_trip,
     person_records_timeline_and_skills,
