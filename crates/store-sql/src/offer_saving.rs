@@ -33,8 +33,9 @@ pub(crate) use seen_offers;
 
 /// Up to this many offers are saved in one transaction.
 const SMALL: usize = 50;
-/// An unfinished import silent this long (seconds) is taken as dead.
-const DEAD_AFTER_S: i64 = 120;
+/// An unfinished import silent this long (seconds) is taken as dead: a live one marks each
+/// step, a fraction of a second apart (a step waits at most GIVE_WAY and SQLite's 2 s).
+const DEAD_AFTER_S: i64 = 30;
 
 /// Saves offers (new, or updated by external id): all or nothing.
 pub(crate) async fn save_offers(
@@ -247,7 +248,7 @@ impl Writer {
             if unfinished(conn, other).await? {
                 return Err(StoreError::Conflict(format!(
                     "l'offre « {} » est déjà dans une autre importation, en cours ou \
-                     interrompue il y a moins de 2 minutes : réessayez dans quelques minutes.",
+                     interrompue il y a moins de 30 secondes : réessayez dans une minute.",
                     n.external_id.as_deref().unwrap_or("")
                 )));
             }
