@@ -58,6 +58,9 @@ pub struct SaveOutcome {
     pub created: u64,
     /// Offers updated.
     pub updated: u64,
+    /// Offers the import would have changed but that someone changed while it ran (a hire,
+    /// a status): left as that person made them.
+    pub kept: u64,
 }
 
 /// One page of the offers list.

@@ -1575,6 +1575,13 @@ async fn import_offer_file(file: &std::path::Path, db: &str, fictional: bool) ->
                 "Offres importées : {} créées, {} mises à jour.",
                 out.created, out.updated
             );
+            if out.kept > 0 {
+                println!(
+                    "{} offres modifiées par quelqu'un pendant l'importation (une embauche, \
+                     un statut) sont restées telles que cette personne les a laissées.",
+                    out.kept
+                );
+            }
             Ok(())
         }
         Err(ImportError::Invalid(e)) => bail!("{e}"),

@@ -83,12 +83,13 @@ async fn change_status_tx(
     let sql = match to {
         OfferStatus::Published => {
             "UPDATE offers SET status = $1, published_on = COALESCE(published_on, $2), \
-             ended_on = NULL, updated_at = $3 WHERE id = $4"
+             ended_on = NULL, updated_at = $3, revision = revision + 1 WHERE id = $4"
         }
         OfferStatus::Draft | OfferStatus::Review | OfferStatus::Paused => {
-            "UPDATE offers SET status = $1, updated_at = $3 WHERE id = $4 AND $2 = $2"
+            "UPDATE offers SET status = $1, updated_at = $3, revision = revision + 1 WHERE id = $4 AND $2 = $2"
         }
-        _ => "UPDATE offers SET status = $1, ended_on = $2, updated_at = $3 WHERE id = $4",
+        _ => "UPDATE offers SET status = $1, ended_on = $2, updated_at = $3, revision = revision + 1 \
+              WHERE id = $4",
     };
     query(sql)
         .bind(to)

@@ -187,7 +187,7 @@ impl IntroductionStore for SqlStore {
         };
         if c.to == IntroStatus::Hired {
             let left: Option<i64> = query_scalar(
-                "UPDATE offers SET positions = positions - 1, updated_at = $1 WHERE id = $2 AND positions > 0 \
+                "UPDATE offers SET positions = positions - 1, updated_at = $1, revision = revision + 1 WHERE id = $2 AND positions > 0 \
                  AND status = $3 RETURNING positions",
             )
             .bind(c.at)
@@ -203,7 +203,7 @@ impl IntroductionStore for SqlStore {
                     ))
                 }
                 Some(0) => {
-                    query("UPDATE offers SET status = $3, ended_on = $1 WHERE id = $2")
+                    query("UPDATE offers SET status = $3, ended_on = $1, revision = revision + 1 WHERE id = $2")
                         .bind(date_to_text(
                             ::time::OffsetDateTime::from_unix_timestamp(c.at)
                                 .map(|t| t.date())

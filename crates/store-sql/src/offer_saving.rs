@@ -10,7 +10,9 @@
 //!   `replaces` it.
 //! - The switch, one short transaction: the changes are copied onto their offers (their
 //!   items moved), the hidden rows removed, and the import marked finished, which shows every
-//!   new offer at once.
+//!   new offer at once. An offer someone else changed after the import prepared its change (a
+//!   hire, a status, its items: its `revision` moved, migration 0023) keeps that change: the
+//!   import's row for it is dropped, and counted as `kept`.
 //! - A failed import is abandoned (its rows removed in steps); one whose process died
 //!   (silent [`DEAD_AFTER_S`]) is swept by the next import. Either way nothing was seen.
 //! - The same content again (its fingerprint, with the time it was written) changes nothing,
@@ -71,7 +73,11 @@ pub(crate) async fn save_offers(
         Err(e) => Err(e),
     };
     match switched {
-        Ok(()) => Ok(w.outcome),
+        Ok(kept) => {
+            w.outcome.updated -= kept.min(w.outcome.updated);
+            w.outcome.kept = kept;
+            Ok(w.outcome)
+        }
         Err(e) => {
             // The import's rows were never seen; take them away now (a failure here leaves
             // them hidden, for the next import's sweep).
@@ -101,9 +107,21 @@ async fn write_in_steps(db: &Db, w: &mut Writer, offers: &[OfferToSave]) -> Resu
     Ok(())
 }
 
-/// Shows what the import wrote, in one transaction.
-async fn switch(db: &Db, import: i64) -> Result<(), StoreError> {
+/// Shows what the import wrote, in one transaction. An offer someone changed after the import
+/// prepared its change (its status, a hire, its items: anything that moves its `revision`)
+/// keeps that change: the import's hidden row for it is dropped and counted in `kept`.
+async fn switch(db: &Db, import: i64) -> Result<u64, StoreError> {
     let mut tx = db.begin_write().await.map_err(db_err)?;
+    // A hidden row's `revision` is the one it saw of the offer it replaces.
+    let kept = query(
+        "DELETE FROM offers WHERE import_id = $1 AND replaces IS NOT NULL AND EXISTS \
+         (SELECT 1 FROM offers t WHERE t.id = offers.replaces AND t.revision <> offers.revision)",
+    )
+    .bind(import)
+    .execute(&mut *tx)
+    .await
+    .map_err(db_err)?
+    .rows_affected();
     let copied = OFFER_CONTENT
         .iter()
         .map(|c| format!("{c} = s.{c}"))
@@ -112,7 +130,8 @@ async fn switch(db: &Db, import: i64) -> Result<(), StoreError> {
     let statements = [
         format!(
             "UPDATE offers SET {copied}, content_hash = s.content_hash, \
-             published_on = COALESCE(offers.published_on, s.published_on) \
+             published_on = COALESCE(offers.published_on, s.published_on), \
+             revision = offers.revision + 1 \
              FROM offers AS s WHERE s.import_id = $1 AND s.replaces = offers.id"
         ),
         "DELETE FROM offer_items WHERE offer_id IN \
@@ -136,7 +155,8 @@ async fn switch(db: &Db, import: i64) -> Result<(), StoreError> {
         .execute(&mut *tx)
         .await
         .map_err(db_err)?;
-    tx.commit().await.map_err(db_err)
+    tx.commit().await.map_err(db_err)?;
+    Ok(kept)
 }
 
 /// Removes an unfinished import's rows, in steps (their items go with them).
@@ -196,6 +216,7 @@ struct Existing {
     import_id: Option<i64>,
     updated_at: i64,
     content_hash: Option<String>,
+    revision: i64,
 }
 
 impl Writer {
@@ -280,7 +301,7 @@ impl Writer {
                     Some(id) => id,
                     None => {
                         let id = self
-                            .insert(conn, &content, None, Some(e.id), &stamp)
+                            .insert(conn, &content, None, Some((e.id, e.revision)), &stamp)
                             .await?;
                         write_items(conn, id, &n.items).await?;
                         return Ok(());
@@ -291,8 +312,8 @@ impl Writer {
         };
         // An offer published now keeps the day it was first published.
         let sql = format!(
-            "UPDATE offers SET {}, content_hash = $3, published_on = COALESCE(published_on, $1) \
-             WHERE id = $2",
+            "UPDATE offers SET {}, content_hash = $3, published_on = COALESCE(published_on, $1), \
+             revision = revision + 1 WHERE id = $2",
             OFFER_CONTENT
                 .iter()
                 .enumerate()
@@ -309,13 +330,14 @@ impl Writer {
         write_items(conn, target, &n.items).await
     }
 
-    /// Inserts an offer's row (hidden when written by an import), with a fresh short code.
+    /// Inserts an offer's row (hidden when written by an import), with a fresh short code;
+    /// `replaces`: the offer a hidden row replaces, with the revision it saw of it.
     async fn insert(
         &self,
         conn: &mut Conn,
         content: &OfferContent<'_>,
         external_id: Option<&str>,
-        replaces: Option<i64>,
+        replaces: Option<(i64, i64)>,
         stamp: &str,
     ) -> Result<i64, StoreError> {
         let mut code = ShortCode::random();
@@ -334,9 +356,9 @@ impl Writer {
             (content.offer.status == OfferStatus::Published).then(|| self.today.clone());
         let sql = format!(
             "INSERT INTO offers (code, external_id, created_on, published_on, import_id, replaces, \
-             content_hash, {}) VALUES ($1, $2, $3, $4, $5, $6, $7, {}) RETURNING id",
+             content_hash, revision, {}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, {}) RETURNING id",
             OFFER_CONTENT.join(", "),
-            (8..8 + OFFER_CONTENT.len())
+            (9..9 + OFFER_CONTENT.len())
                 .map(|i| format!("${i}"))
                 .collect::<Vec<_>>()
                 .join(", ")
@@ -347,8 +369,9 @@ impl Writer {
             .bind(&self.today)
             .bind(published_on)
             .bind(self.import)
-            .bind(replaces)
-            .bind(stamp);
+            .bind(replaces.map(|(id, _)| id))
+            .bind(stamp)
+            .bind(replaces.map_or(0, |(_, revision)| revision));
         bind_content(q, content)
             .fetch_one(&mut *conn)
             .await
@@ -359,7 +382,8 @@ impl Writer {
 
 async fn existing(conn: &mut Conn, external_id: &str) -> Result<Option<Existing>, StoreError> {
     let row: Option<Row> = query(
-        "SELECT id, status, import_id, updated_at, content_hash FROM offers WHERE external_id = $1",
+        "SELECT id, status, import_id, updated_at, content_hash, revision FROM offers \
+         WHERE external_id = $1",
     )
     .bind(external_id)
     .fetch_optional(&mut *conn)
@@ -372,6 +396,7 @@ async fn existing(conn: &mut Conn, external_id: &str) -> Result<Option<Existing>
             import_id: r.get("import_id")?,
             updated_at: r.get("updated_at")?,
             content_hash: r.get("content_hash")?,
+            revision: r.get("revision")?,
         })
     })
     .transpose()

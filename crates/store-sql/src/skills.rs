@@ -649,7 +649,7 @@ impl SkillsStore for SqlStore {
         items: &[RequiredItem],
     ) -> Result<(), StoreError> {
         let mut tx = self.db.begin_write().await.map_err(db_err)?;
-        let n = query("UPDATE offers SET updated_at = $1 WHERE id = $2")
+        let n = query("UPDATE offers SET updated_at = $1, revision = revision + 1 WHERE id = $2")
             .bind(unix_now())
             .bind(offer.0)
             .execute(&mut *tx)
