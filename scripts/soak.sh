@@ -201,7 +201,14 @@ if outage:
     during = [(k, ok, w) for k, rs in rows.items() for ok, w, at in rs if a <= at - w <= b + 2]
     slow = max((w for _, _, w in during), default=0)
     print(f"outage from {a / 60:.1f} to {b / 60:.1f} min: {len(during)} requests asked during it, "
-          f"the longest answered in {slow * 1000:.0f} ms")
+          f"the longest answered in {slow * 1000:.0f} ms; "
+          f"{sum(1 for _, ok, _ in during if not ok)} of them not the usual answer (503 is expected)")
+    outside = [ok for rs in rows.values() for ok, w, at in rs if not a <= at - w <= b + 2]
+    print(f"outside the outage: {len(outside)} requests, {outside.count(False)} unexpected answers")
+    for kind, rs in sorted(rows.items()):
+        ws = sorted(w for ok, w, at in rs if not a <= at - w <= b + 2)
+        print(f"  {kind:10} outside the outage: p50 {q(ws, .5):.1f} ms, p99 {q(ws, .99):.1f} ms, "
+              f"max {ws[-1] * 1000:.1f} ms")
     after = sorted((at - w, ok) for rs in rows.values() for ok, w, at in rs if at - w > b)
     bad_after = [s for s, ok in after if not ok]
     print(f"after the return: first request {after[0][0] - b:.1f} s after it; "

@@ -30,7 +30,10 @@ pub struct Queued {
 /// The journal of call-back requests waiting for the database.
 pub struct CallbackQueue {
     path: PathBuf,
+    /// Held to append to the journal or to rewrite it.
     lock: tokio::sync::Mutex<()>,
+    /// One replay at a time.
+    replaying: tokio::sync::Mutex<()>,
 }
 
 /// A new random key for one sending.
@@ -98,6 +101,7 @@ impl CallbackQueue {
         Self {
             path: path.into(),
             lock: tokio::sync::Mutex::new(()),
+            replaying: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -135,47 +139,57 @@ impl CallbackQueue {
 
     /// Writes the waiting requests to the database, oldest first, and keeps in the journal
     /// only those not written; stops at the first sign the database is still unavailable.
-    /// Returns how many were written.
+    /// Returns how many were written. The journal's lock is held only to read it and to
+    /// rewrite it, never while the database is tried: a request pushed during an outage does
+    /// not wait for a replay that waits for the database.
     pub async fn replay(&self, store: &dyn Store) -> Result<usize, StoreError> {
-        let _guard = self.lock.lock().await;
-        let all = read_lines(&self.path).map_err(io_err)?;
+        let _one_replay = self.replaying.lock().await;
+        let all = {
+            let _guard = self.lock.lock().await;
+            read_lines(&self.path).map_err(io_err)?
+        };
         if all.is_empty() {
             return Ok(0);
         }
-        let mut rest = Vec::new();
-        let mut written = 0;
-        let mut down = false;
-        for q in all {
-            if down {
-                rest.push(q);
-                continue;
-            }
-            match write_one(store, &q).await {
-                Ok(()) => written += 1,
-                Err(e) if e.is_unavailable() => {
-                    down = true;
-                    rest.push(q);
+        let mut done = std::collections::HashSet::new();
+        for q in &all {
+            match write_one(store, q).await {
+                Ok(()) => {
+                    done.insert(line_of(q));
                 }
+                Err(e) if e.is_unavailable() => break,
                 Err(e) => {
                     // Kept for another try (and for whoever reads the log); the others go on.
                     tracing::error!(
                         "rappel en attente non enregistré : {}",
                         dklik_domain::privacy::redact(&e.to_string())
                     );
-                    rest.push(q);
                 }
             }
         }
-        rewrite(&self.path, &rest).map_err(io_err)?;
-        if written > 0 {
-            tracing::info!(
-                written,
-                waiting = rest.len(),
-                "rappels en attente enregistrés"
-            );
+        if done.is_empty() {
+            return Ok(0);
         }
-        Ok(written)
+        // Read again: requests pushed while the database was tried stay.
+        let _guard = self.lock.lock().await;
+        let rest: Vec<Queued> = read_lines(&self.path)
+            .map_err(io_err)?
+            .into_iter()
+            .filter(|q| !done.contains(&line_of(q)))
+            .collect();
+        rewrite(&self.path, &rest).map_err(io_err)?;
+        tracing::info!(
+            written = done.len(),
+            waiting = rest.len(),
+            "rappels en attente enregistrés"
+        );
+        Ok(done.len())
     }
+}
+
+/// A request as its journal line: what tells two lines apart.
+fn line_of(q: &Queued) -> String {
+    serde_json::to_string(q).unwrap_or_default()
 }
 
 async fn write_one(store: &dyn Store, q: &Queued) -> Result<(), StoreError> {

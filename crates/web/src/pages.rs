@@ -835,7 +835,12 @@ pub async fn interest(
             i,
             unresolved,
             now,
-            CALLBACK_BUDGET,
+            // The offer could not be read just now: straight to the journal, no second wait.
+            if db_down {
+                std::time::Duration::ZERO
+            } else {
+                CALLBACK_BUDGET
+            },
         )
         .await
         .map_err(InterestError::Store),

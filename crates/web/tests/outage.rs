@@ -67,15 +67,30 @@ async fn a_call_back_never_waits_for_an_import_and_is_written_once() {
     assert_eq!(waiting.len(), 1, "kept on disk while the import writes");
     assert_eq!(waiting[0].interest.first_name, "Nadia");
     assert!(waiting[0].interest.submission.is_some());
-    // While the lock is held the journal cannot be written out; nothing is lost.
-    assert_eq!(
-        app.callbacks
-            .replay(app.store.as_ref())
-            .await
-            .expect("replay"),
-        0
+    // While the lock is held the journal cannot be written out; nothing is lost. A replay
+    // waiting for the database does not hold the journal: another person's request, sent
+    // meanwhile, is thanked before that replay gives up.
+    let replay_over = AtomicBool::new(false);
+    let (replayed, second) = tokio::join!(
+        async {
+            let n = app.callbacks.replay(app.store.as_ref()).await;
+            replay_over.store(true, Ordering::SeqCst);
+            n
+        },
+        async {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            let r = post_form(
+                &app,
+                &format!("/offres/{code}/interet"),
+                "prenom=Yanis&telephone=0611223388&email=&moment=soir&consentement=oui&src=site",
+            )
+            .await;
+            (r.status, replay_over.load(Ordering::SeqCst))
+        }
     );
-    assert_eq!(app.callbacks.pending().await.expect("journal").len(), 1);
+    assert_eq!(replayed.expect("replay"), 0);
+    assert_eq!(second, (StatusCode::SEE_OTHER, false));
+    assert_eq!(app.callbacks.pending().await.expect("journal").len(), 2);
     sqlx::query("COMMIT")
         .execute(&mut import)
         .await
@@ -85,10 +100,11 @@ async fn a_call_back_never_waits_for_an_import_and_is_written_once() {
             .replay(app.store.as_ref())
             .await
             .expect("replay"),
-        1
+        2
     );
     assert!(app.callbacks.pending().await.expect("journal").is_empty());
     assert_eq!(requests_of(&app, "0611223399").await, 1);
+    assert_eq!(requests_of(&app, "0611223388").await, 1);
     // A server stopped between writing the request and clearing its journal writes it again:
     // the store knows its key, one request stays.
     app.callbacks.push(&waiting[0]).await.expect("again");
