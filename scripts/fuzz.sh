@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-10000000}
 shift || true
-ALL="gtfs_rt siri_xml siri_json itxpt offers_csv france_travail_json places_csv gtfs_files gtfs_zip rome_csv"
+ALL="gtfs_rt siri_xml siri_json itxpt positions_json offers_csv france_travail_json places_csv gtfs_files gtfs_zip rome_csv public_forms"
 TARGETS=${*:-$ALL}
 rustup toolchain list | grep -q nightly || { echo "the nightly toolchain is needed (rustup toolchain install nightly)"; exit 1; }
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
@@ -54,6 +54,11 @@ rome = ["unix_referentiel_code_rome.csv", "unix_referentiel_appellation.csv",
         "unix_referentiel_competence.csv", "unix_referentiel_savoir.csv",
         "unix_referentiel_contexte_travail.csv", "unix_coherence_item.csv",
         "unix_grand_domaine.csv", "unix_rubrique_mobilite.csv"]
+put("positions_json", "one.json", b'{"vehicle":"DK-101","lat":51.03,"lon":2.37,"timestamp":1767225600,"trip_id":"T1","route_id":"C1","stop_id":"S1"}')
+put("positions_json", "list.json", b'[{"vehicle":"DK-101","lat":51.03,"lon":2.37,"timestamp":1767225600},{"vehicle":"DK-102","lat":51.04,"lon":2.38,"timestamp":1767225610.0}]')
+put("public_forms", "callback", b"prenom=Nadia&telephone=06+11+22+33+99&email=&moment=matin&consentement=oui&src=ecran&imp=ABCDEFGH&code=K7M3PX")
+put("public_forms", "registration", b"seance=12&prenom=Jos%C3%A9&telephone=%2B33611223399&email=jose%40exemple.fr&consentement=oui")
+put("public_forms", "questionnaire", b"reponses=q1%3Da%2Cq2%3Db&prenom=&telephone=0611")
 put("rome_csv", "fixture", b"\0".join(head(f"fixtures/rome/{f}", 40) for f in rome))
 PY
 FOUND=0

@@ -663,6 +663,107 @@ pub struct PlayerImpression {
 /// can have seen.
 pub const LATEST_INSTANT: i64 = 4_102_444_800;
 
+/// One vehicle's position, as an operator's simple JSON feed sends it.
+#[derive(Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "Position")]
+pub struct PositionIn {
+    /// The vehicle (its fleet number or the feed's own id).
+    #[schemars(length(min = 1, max = 100))]
+    vehicle: String,
+    /// Latitude (WGS84).
+    lat: f64,
+    /// Longitude (WGS84).
+    lon: f64,
+    /// Unix seconds.
+    #[serde(deserialize_with = "dklik_domain::numbers::whole_i64")]
+    #[schemars(range(min = 0, max = 4_102_444_800_i64))]
+    timestamp: i64,
+    /// The GTFS trip it runs, if known.
+    #[serde(default)]
+    trip_id: Option<String>,
+    /// The GTFS route, if known.
+    #[serde(default)]
+    route_id: Option<String>,
+    /// The GTFS stop it is at or heads to, if known.
+    #[serde(default)]
+    stop_id: Option<String>,
+}
+
+/// One position, or a list of at most 10,000 (more: 422).
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(untagged)]
+pub enum PositionsIn {
+    /// Several positions.
+    Many(Vec<PositionIn>),
+    /// One position.
+    One(PositionIn),
+}
+
+/// Why a positions body was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PositionsRefused {
+    /// Not JSON of the expected shape (HTTP 400).
+    #[error("JSON illisible : {0}")]
+    Unreadable(String),
+    /// Read, but some positions are wrong or too many (HTTP 422): said in French, the first ten.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// At most this many positions in one body.
+pub const MAX_POSITIONS_PER_BODY: usize = 10_000;
+
+/// Reads an operator's simple JSON feed: one position or a list, each with a vehicle of 1 to
+/// 100 characters and a timestamp in Unix seconds; anything else is refused, in French.
+pub fn read_positions_json(body: &[u8]) -> Result<Vec<Position>, PositionsRefused> {
+    let parsed: PositionsIn =
+        serde_json::from_slice(body).map_err(|e| PositionsRefused::Unreadable(e.to_string()))?;
+    let list = match parsed {
+        PositionsIn::Many(v) => v,
+        PositionsIn::One(p) => vec![p],
+    };
+    if list.len() > MAX_POSITIONS_PER_BODY {
+        return Err(PositionsRefused::Invalid(
+            "10 000 positions au plus par envoi".into(),
+        ));
+    }
+    let bad: Vec<String> = list
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| {
+            if p.vehicle.is_empty() || p.vehicle.chars().count() > 100 {
+                Some(format!(
+                    "position n° {} : le véhicule a de 1 à 100 caractères",
+                    i + 1
+                ))
+            } else if !(0..=LATEST_INSTANT).contains(&p.timestamp) {
+                Some(format!(
+                    "position n° {} : timestamp en secondes Unix, de 0 à 4102444800",
+                    i + 1
+                ))
+            } else {
+                None
+            }
+        })
+        .take(10)
+        .collect();
+    if !bad.is_empty() {
+        return Err(PositionsRefused::Invalid(bad.join(" ; ")));
+    }
+    Ok(list
+        .into_iter()
+        .map(|p| Position {
+            vehicle: p.vehicle,
+            trip_id: p.trip_id,
+            route_id: p.route_id,
+            stop_id: p.stop_id,
+            lat: p.lat,
+            lon: p.lon,
+            timestamp: p.timestamp,
+        })
+        .collect())
+}
+
 impl PlayerImpression {
     /// What the API's schema says of one impression, checked before anything is written.
     pub fn schema_problem(&self) -> Option<String> {

@@ -546,42 +546,6 @@ pub async fn scan(
     Ok(Redirect::to(&to).into_response())
 }
 
-/// One vehicle's position, as an operator's simple JSON feed sends it.
-#[derive(Deserialize, JsonSchema)]
-#[schemars(rename = "Position")]
-pub struct PositionIn {
-    /// The vehicle (its fleet number or the feed's own id).
-    #[schemars(length(min = 1, max = 100))]
-    vehicle: String,
-    /// Latitude (WGS84).
-    lat: f64,
-    /// Longitude (WGS84).
-    lon: f64,
-    /// Unix seconds.
-    #[serde(deserialize_with = "dklik_domain::numbers::whole_i64")]
-    #[schemars(range(min = 0, max = 4_102_444_800_i64))]
-    timestamp: i64,
-    /// The GTFS trip it runs, if known.
-    #[serde(default)]
-    trip_id: Option<String>,
-    /// The GTFS route, if known.
-    #[serde(default)]
-    route_id: Option<String>,
-    /// The GTFS stop it is at or heads to, if known.
-    #[serde(default)]
-    stop_id: Option<String>,
-}
-
-/// One position, or a list of at most 10,000 (more: 422).
-#[derive(Deserialize, JsonSchema)]
-#[serde(untagged)]
-pub enum PositionsIn {
-    /// Several positions.
-    Many(Vec<PositionIn>),
-    /// One position.
-    One(PositionIn),
-}
-
 /// What became of a decoded feed's positions, and what could not be read.
 #[derive(Serialize, JsonSchema)]
 pub struct FeedAnswer {
@@ -673,72 +637,24 @@ pub async fn positions(
     State(st): State<SharedState>,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
-    let parsed: PositionsIn = match serde_json::from_slice(&body) {
+    let positions = match dklik_app::screens::read_positions_json(&body) {
         Ok(p) => p,
         Err(e) => {
+            let status = match e {
+                dklik_app::screens::PositionsRefused::Unreadable(_) => StatusCode::BAD_REQUEST,
+                dklik_app::screens::PositionsRefused::Invalid(_) => {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                }
+            };
             return Ok((
-                StatusCode::BAD_REQUEST,
+                status,
                 Json(ErrorBody {
-                    error: format!("JSON illisible : {e}"),
+                    error: e.to_string(),
                 }),
             )
-                .into_response())
+                .into_response());
         }
     };
-    let list = match parsed {
-        PositionsIn::Many(v) => v,
-        PositionsIn::One(p) => vec![p],
-    };
-    if list.len() > 10_000 {
-        return Ok((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Json(ErrorBody {
-                error: "10 000 positions au plus par envoi".into(),
-            }),
-        )
-            .into_response());
-    }
-    let bad: Vec<String> = list
-        .iter()
-        .enumerate()
-        .filter_map(|(i, p)| {
-            if p.vehicle.is_empty() || p.vehicle.chars().count() > 100 {
-                Some(format!(
-                    "position n° {} : le véhicule a de 1 à 100 caractères",
-                    i + 1
-                ))
-            } else if !(0..=dklik_app::screens::LATEST_INSTANT).contains(&p.timestamp) {
-                Some(format!(
-                    "position n° {} : timestamp en secondes Unix, de 0 à 4102444800",
-                    i + 1
-                ))
-            } else {
-                None
-            }
-        })
-        .take(10)
-        .collect();
-    if !bad.is_empty() {
-        return Ok((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Json(ErrorBody {
-                error: bad.join(" ; "),
-            }),
-        )
-            .into_response());
-    }
-    let positions: Vec<Position> = list
-        .into_iter()
-        .map(|p| Position {
-            vehicle: p.vehicle,
-            trip_id: p.trip_id,
-            route_id: p.route_id,
-            stop_id: p.stop_id,
-            lat: p.lat,
-            lon: p.lon,
-            timestamp: p.timestamp,
-        })
-        .collect();
     Ok(Json(ingest_all(&st, &positions).await?).into_response())
 }
 
@@ -1026,7 +942,7 @@ pub(crate) fn routes() -> Vec<crate::routes::Route> {
             .feed()
             .doc(
                 Op::new("postPositions", "Positions de véhicules (flux JSON simple), par un jeton de rôle feed")
-                    .json_body::<PositionsIn>()
+                    .json_body::<dklik_app::screens::PositionsIn>()
                     .answer::<IngestSummary>(200, "Ce qui a été accepté ou refusé, par raison"),
             ),
         post("/api/v1/positions/gtfs-rt", Who::Roles(FEED), gtfs_rt)
