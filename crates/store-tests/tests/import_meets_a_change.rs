@@ -3,7 +3,6 @@
 //! to that one offer is dropped and counted as kept, its other offers are written. Both
 //! databases; the test looks at the database itself to act at the right moment.
 
-use dklik_app::employer_store::EmployerStore as _;
 use dklik_app::offers::import_offers;
 use dklik_domain::OfferStatus;
 use dklik_imports::offers::read;
