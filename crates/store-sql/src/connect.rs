@@ -87,7 +87,7 @@ pub async fn postgres(url: &str) -> Result<Db, StoreError> {
         .connect(url)
         .await
         .map_err(db_err)?;
-    Ok(Db::Postgres(pool))
+    Ok(Db::Postgres(pool, Default::default()))
 }
 
 /// The channel servers use to tell each other that a vehicle's screens changed.
@@ -98,7 +98,7 @@ const SCREENS_CHANNEL: &str = "dklik_screens";
 pub async fn notify_screens(db: &Db, payload: &str) -> Result<(), StoreError> {
     match db {
         Db::Sqlite(_) => Ok(()),
-        Db::Postgres(_) => {
+        Db::Postgres(..) => {
             query("SELECT pg_notify($1, $2)")
                 .bind(SCREENS_CHANNEL)
                 .bind(payload)
@@ -127,7 +127,7 @@ pub async fn listen_screens(
 ) -> Result<Option<Box<dyn dklik_app::Notifications>>, StoreError> {
     match db {
         Db::Sqlite(_) => Ok(None),
-        Db::Postgres(pool) => {
+        Db::Postgres(pool, _) => {
             let mut l = sqlx::postgres::PgListener::connect_with(pool)
                 .await
                 .map_err(db_err)?;

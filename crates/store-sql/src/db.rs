@@ -20,15 +20,16 @@ use sqlx::{ColumnIndex, Decode, Type};
 use std::borrow::Cow;
 use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
 
 /// The database: a pool of connections to SQLite or PostgreSQL.
 #[derive(Clone, Debug)]
 pub enum Db {
     /// The embedded default: one file.
     Sqlite(SqlitePool),
-    /// A server, for several DKLIK servers and scale.
-    Postgres(PgPool),
+    /// A server, for several DKLIK servers and scale; the outage it is known to be in.
+    Postgres(PgPool, Arc<Outage>),
 }
 
 impl Db {
@@ -36,7 +37,7 @@ impl Db {
     pub fn backend(&self) -> &'static str {
         match self {
             Db::Sqlite(_) => "sqlite",
-            Db::Postgres(_) => "postgres",
+            Db::Postgres(..) => "postgres",
         }
     }
 
@@ -64,8 +65,66 @@ impl Db {
     async fn begin_write_now(&self) -> Result<Tx, sqlx::Error> {
         Ok(Tx(match self {
             Db::Sqlite(p) => Conn::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
-            Db::Postgres(p) => Conn::Postgres(p.begin().await?),
+            Db::Postgres(p, o) => {
+                // During an outage, a connection first (within the short wait), given back
+                // to the pool for the transaction to take.
+                drop(o.fast_connection(p).await?);
+                Conn::Postgres(o.watch(p, p.begin().await)?)
+            }
         }))
+    }
+}
+
+/// What a PostgreSQL pool knows of an outage. Once a statement has failed because the server
+/// is gone (stopped, restarting, unreachable), each statement waits at most [`OUTAGE_WAIT`]
+/// for a connection rather than the pool's whole timeout: during an outage a page that reads
+/// twice answers "briefly unavailable" at once, not after twice the timeout. The first
+/// connection obtained ends the outage.
+#[derive(Debug, Default)]
+pub struct Outage {
+    down: AtomicBool,
+}
+
+/// How long a statement waits for a connection while the server is known to be gone: a
+/// connection to a server that is back takes a few milliseconds.
+pub const OUTAGE_WAIT: std::time::Duration = std::time::Duration::from_millis(300);
+
+impl Outage {
+    /// Whether the server is known to be gone.
+    pub fn is_down(&self) -> bool {
+        self.down.load(Ordering::SeqCst)
+    }
+
+    /// During an outage: a connection within [`OUTAGE_WAIT`] (which ends the outage), or
+    /// `PoolTimedOut`. Otherwise `None`: the statement runs on the pool as usual.
+    async fn fast_connection(
+        &self,
+        pool: &PgPool,
+    ) -> Result<Option<sqlx::pool::PoolConnection<Postgres>>, sqlx::Error> {
+        if !self.is_down() {
+            return Ok(None);
+        }
+        match tokio::time::timeout(OUTAGE_WAIT, pool.acquire()).await {
+            Ok(Ok(c)) => {
+                self.down.store(false, Ordering::SeqCst);
+                Ok(Some(c))
+            }
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(sqlx::Error::PoolTimedOut),
+        }
+    }
+
+    /// Notes what a statement run on the pool says of the server, and passes its result on.
+    fn watch<T>(&self, pool: &PgPool, r: Result<T, sqlx::Error>) -> Result<T, sqlx::Error> {
+        if let Err(e) = &r {
+            // A pool that timed out with every connection open is busy, not cut off.
+            let busy = matches!(e, sqlx::Error::PoolTimedOut)
+                && pool.size() >= pool.options().get_max_connections();
+            if crate::common::unavailable(e) && !busy {
+                self.down.store(true, Ordering::SeqCst);
+            }
+        }
+        r
     }
 }
 
@@ -136,8 +195,8 @@ impl DerefMut for Tx {
 pub enum Target<'e> {
     /// A SQLite pool.
     SqlitePool(&'e SqlitePool),
-    /// A PostgreSQL pool.
-    PgPool(&'e PgPool),
+    /// A PostgreSQL pool, and the outage it may be in.
+    PgPool(&'e PgPool, &'e Outage),
     /// One SQLite connection (in a transaction).
     SqliteConn(&'e mut SqliteConnection),
     /// One PostgreSQL connection (in a transaction).
@@ -148,7 +207,7 @@ impl<'e> From<&'e Db> for Target<'e> {
     fn from(db: &'e Db) -> Self {
         match db {
             Db::Sqlite(p) => Target::SqlitePool(p),
-            Db::Postgres(p) => Target::PgPool(p),
+            Db::Postgres(p, o) => Target::PgPool(p, o),
         }
     }
 }
@@ -299,10 +358,11 @@ impl<'q> Query<'q> {
                 .execute(c)
                 .await?
                 .rows_affected(),
-            Target::PgPool(p) => pg_query(&self.sql, self.args)
-                .execute(p)
-                .await?
-                .rows_affected(),
+            Target::PgPool(p, o) => match o.fast_connection(p).await? {
+                Some(mut c) => pg_query(&self.sql, self.args).execute(&mut *c).await?,
+                None => o.watch(p, pg_query(&self.sql, self.args).execute(p).await)?,
+            }
+            .rows_affected(),
             Target::PgConn(c) => pg_query(&self.sql, self.args)
                 .execute(c)
                 .await?
@@ -322,8 +382,11 @@ impl<'q> Query<'q> {
                 sqlite_query(&self.sql, self.args).fetch_all(c).await?,
                 Row::Sqlite,
             ),
-            Target::PgPool(p) => wrap(
-                pg_query(&self.sql, self.args).fetch_all(p).await?,
+            Target::PgPool(p, o) => wrap(
+                match o.fast_connection(p).await? {
+                    Some(mut c) => pg_query(&self.sql, self.args).fetch_all(&mut *c).await?,
+                    None => o.watch(p, pg_query(&self.sql, self.args).fetch_all(p).await)?,
+                },
                 Row::Postgres,
             ),
             Target::PgConn(c) => wrap(
@@ -347,10 +410,15 @@ impl<'q> Query<'q> {
                 .fetch_optional(c)
                 .await?
                 .map(Row::Sqlite),
-            Target::PgPool(p) => pg_query(&self.sql, self.args)
-                .fetch_optional(p)
-                .await?
-                .map(Row::Postgres),
+            Target::PgPool(p, o) => match o.fast_connection(p).await? {
+                Some(mut c) => {
+                    pg_query(&self.sql, self.args)
+                        .fetch_optional(&mut *c)
+                        .await?
+                }
+                None => o.watch(p, pg_query(&self.sql, self.args).fetch_optional(p).await)?,
+            }
+            .map(Row::Postgres),
             Target::PgConn(c) => pg_query(&self.sql, self.args)
                 .fetch_optional(c)
                 .await?

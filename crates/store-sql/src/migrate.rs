@@ -157,7 +157,7 @@ pub async fn migrate(db: &Db) -> Result<(), StoreError> {
             .await?;
             widen_sqlite_checks(&mut c).await
         }
-        Db::Postgres(p) => {
+        Db::Postgres(p, _) => {
             let mut c = p.acquire().await.map_err(db_err)?;
             run(
                 &mut *c,

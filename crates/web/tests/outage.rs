@@ -240,51 +240,74 @@ async fn people_are_answered_while_a_large_import_writes() {
     }
 }
 
-/// A loopback TCP proxy to PostgreSQL that the test can cut (as if the server stopped) and
-/// restore, without touching the server other tests use.
+/// A loopback TCP proxy to PostgreSQL that the test can cut (as if the server stopped: its
+/// port refuses connections, open ones are closed) and restore, without touching the server
+/// other tests use.
 struct Proxy {
     port: u16,
-    up: Arc<AtomicBool>,
+    upstream: String,
+    accepting: Mutex<Option<tokio::task::JoinHandle<()>>>,
     links: Arc<Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+}
+
+/// Listens on a loopback port (0: any free one).
+fn listen(port: u16) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    socket.set_reuseaddr(true)?;
+    socket.bind(std::net::SocketAddr::from(([127, 0, 0, 1], port)))?;
+    socket.listen(128)
 }
 
 impl Proxy {
     async fn start(upstream: String) -> Proxy {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
+        let listener = listen(0).expect("bind");
         let port = listener.local_addr().expect("addr").port();
-        let up = Arc::new(AtomicBool::new(true));
-        let links: Arc<Mutex<Vec<tokio::task::JoinHandle<()>>>> = Arc::default();
-        let (up2, links2) = (up.clone(), links.clone());
-        tokio::spawn(async move {
+        let proxy = Proxy {
+            port,
+            upstream,
+            accepting: Mutex::new(None),
+            links: Arc::default(),
+        };
+        proxy.accept(listener);
+        proxy
+    }
+
+    fn accept(&self, listener: tokio::net::TcpListener) {
+        let (upstream, links) = (self.upstream.clone(), self.links.clone());
+        let task = tokio::spawn(async move {
             while let Ok((mut client, _)) = listener.accept().await {
-                if !up2.load(Ordering::SeqCst) {
-                    // The database is "stopped": the connection closes at once.
-                    drop(client);
-                    continue;
-                }
                 let upstream = upstream.clone();
                 let task = tokio::spawn(async move {
                     if let Ok(mut server) = tokio::net::TcpStream::connect(&upstream).await {
                         let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
                     }
                 });
-                links2.lock().expect("links").push(task);
+                links.lock().expect("links").push(task);
             }
         });
-        Proxy { port, up, links }
+        *self.accepting.lock().expect("accepting") = Some(task);
     }
 
-    fn cut(&self) {
-        self.up.store(false, Ordering::SeqCst);
+    async fn cut(&self) {
+        let accepting = self.accepting.lock().expect("accepting").take();
+        if let Some(task) = accepting {
+            task.abort();
+            let _ = task.await; // the listener is closed: the port refuses connections
+        }
         for t in self.links.lock().expect("links").drain(..) {
             t.abort();
         }
     }
 
-    fn restore(&self) {
-        self.up.store(true, Ordering::SeqCst);
+    async fn restore(&self) {
+        for _ in 0..100 {
+            if let Ok(listener) = listen(self.port) {
+                self.accept(listener);
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("port {} could not be listened on again", self.port);
     }
 }
 
@@ -305,7 +328,7 @@ async fn a_database_outage_is_answered_fast_and_loses_no_call_back() {
     let code = code_of(&app).await;
     assert_eq!(get(&app, "/healthz").await.status, StatusCode::OK);
 
-    proxy.cut();
+    proxy.cut().await;
     // The call-back form: thanked at once, the request kept on disk.
     let started = Instant::now();
     let r = post_form(
@@ -341,6 +364,15 @@ async fn a_database_outage_is_answered_fast_and_loses_no_call_back() {
     assert_eq!(v["parts"]["database"], "indisponible");
     assert_eq!(v["parts"]["callback_queue"]["waiting"], 1);
     assert_eq!(v["parts"]["search_index"], "ok");
+    // The outage is known now: one request after another, each is told at once (the pool's
+    // whole wait, 1.5 s, for each of ten would be 15 s; a generous bound, machines are shared).
+    let started = Instant::now();
+    for _ in 0..10 {
+        let r = get(&app, "/api/v1/employers").await;
+        assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", r.body);
+    }
+    let took = started.elapsed();
+    assert!(took < Duration::from_millis(7_500), "{took:?}");
     // The API: JSON, 503, Retry-After.
     let api = get(&app, "/api/v1/employers").await;
     assert_eq!(api.status, StatusCode::SERVICE_UNAVAILABLE, "{}", api.body);
@@ -361,7 +393,7 @@ async fn a_database_outage_is_answered_fast_and_loses_no_call_back() {
     assert!(login.body.contains("Envoyer de nouveau"));
     assert!(!login.body.contains("SecretTresLong42"));
 
-    proxy.restore();
+    proxy.restore().await;
     // Back to normal at the next request; the journal is written once.
     assert_eq!(get(&app, "/healthz").await.status, StatusCode::OK);
     assert_eq!(
