@@ -355,6 +355,40 @@ pub fn parse_files(files: &HashMap<String, Vec<u8>>) -> Result<RomeReference, Im
 mod tests {
     use super::*;
 
+    /// Inputs the fuzzer once reported (`fixtures/fuzz/rome_csv`: the files one after the
+    /// other, split by a zero byte, as the fuzz target reads them; this one was a timeout of a
+    /// fuzzer starved of CPU, 5 ms when run alone): read to the end, no panic; when refused,
+    /// each problem said in French.
+    #[test]
+    fn inputs_the_fuzzer_found_are_read_to_the_end() {
+        const FILES: [&str; 8] = [
+            "unix_referentiel_code_rome.csv",
+            "unix_referentiel_appellation.csv",
+            "unix_referentiel_competence.csv",
+            "unix_referentiel_savoir.csv",
+            "unix_referentiel_contexte_travail.csv",
+            "unix_coherence_item.csv",
+            "unix_grand_domaine.csv",
+            "unix_rubrique_mobilite.csv",
+        ];
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/fuzz/rome_csv");
+        let mut seen = 0;
+        for entry in std::fs::read_dir(dir).expect("the folder") {
+            let data = std::fs::read(entry.expect("an entry").path()).expect("the input");
+            let files: HashMap<String, Vec<u8>> = FILES
+                .iter()
+                .zip(data.split(|b| *b == 0))
+                .map(|(n, b)| (n.to_string(), b.to_vec()))
+                .collect();
+            if let Err(e) = parse_files(&files) {
+                assert!(!e.0.is_empty());
+                assert!(e.0.iter().all(|p| !p.message.is_empty()), "{e}");
+            }
+            seen += 1;
+        }
+        assert!(seen > 0);
+    }
+
     fn fixture() -> HashMap<String, Vec<u8>> {
         let mut m = HashMap::new();
         m.insert(JOBS.into(), b"\"code_rome\",\"code_fiche_metier\",\"code_ogr\",\"libelle_rome\",\"code_rome_parent\"\n\"H2913\",\"380\",\"290\",\"Soudeur / Soudeuse\",\"H2913\"\n\"N1101\",\"1\",\"2\",\"Cariste\",\"N1101\"\n".to_vec());
