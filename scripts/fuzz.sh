@@ -5,7 +5,12 @@
 # and runs until RUNS executions or an hour, with 1 s per input and 2 GiB at most; a crash,
 # a timeout or an input over the memory limit stops it and is kept in fuzz/artifacts/TARGET/.
 # Usage: bash scripts/fuzz.sh [RUNS (10000000)] [TARGET…]   Figures go to BENCHMARKS.md.
-# FUZZ_SECONDS caps each target's time (3600 by default).
+# FUZZ_SECONDS caps each target's time (3600 by default). The 1 s per input is wall-clock time:
+# on a machine busy with other work (a build beside a fuzzer at low priority) an input can be
+# reported as a timeout although it takes milliseconds alone; run the reported input alone
+# (`target/fuzz/x86_64-unknown-linux-gnu/release/TARGET FILE`) before calling it a finding.
+# Inputs once reported are kept in fixtures/fuzz/TARGET (regression tests read them) and seed
+# the corpus.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-10000000}
@@ -59,6 +64,8 @@ put("positions_json", "list.json", b'[{"vehicle":"DK-101","lat":51.03,"lon":2.37
 put("public_forms", "callback", b"prenom=Nadia&telephone=06+11+22+33+99&email=&moment=matin&consentement=oui&src=ecran&imp=ABCDEFGH&code=K7M3PX")
 put("public_forms", "registration", b"seance=12&prenom=Jos%C3%A9&telephone=%2B33611223399&email=jose%40exemple.fr&consentement=oui")
 put("public_forms", "questionnaire", b"reponses=q1%3Da%2Cq2%3Db&prenom=&telephone=0611")
+for p in glob.glob("fixtures/fuzz/*/*"):
+    put(os.path.basename(os.path.dirname(p)), "found-" + os.path.basename(p), open(p, "rb").read())
 put("rome_csv", "fixture", b"\0".join(head(f"fixtures/rome/{f}", 40) for f in rome))
 PY
 FOUND=0
