@@ -23,6 +23,26 @@ pub const DOMAINES: &str = "unix_domaine_professionnel.csv";
 
 /// Files without which a release is not usable.
 pub const REQUIRED: [&str; 5] = [JOBS, APPELLATIONS, COMPETENCES, SAVOIRS, JOB_ITEMS];
+
+/// A release's files in one input, one after the other, split by a zero byte, in this order:
+/// how the fuzz target and the regression tests of its findings hand a release over.
+pub fn files_of_one_input(data: &[u8]) -> HashMap<String, Vec<u8>> {
+    const ORDER: [&str; 8] = [
+        JOBS,
+        APPELLATIONS,
+        COMPETENCES,
+        SAVOIRS,
+        CONTEXTS,
+        JOB_ITEMS,
+        GRANDS_DOMAINES,
+        MOBILITY,
+    ];
+    ORDER
+        .iter()
+        .zip(data.split(|b| *b == 0))
+        .map(|(n, b)| (n.to_string(), b.to_vec()))
+        .collect()
+}
 /// Files read when present.
 pub const OPTIONAL: [&str; 4] = [CONTEXTS, MOBILITY, GRANDS_DOMAINES, DOMAINES];
 
@@ -361,26 +381,11 @@ mod tests {
     /// each problem said in French.
     #[test]
     fn inputs_the_fuzzer_found_are_read_to_the_end() {
-        const FILES: [&str; 8] = [
-            "unix_referentiel_code_rome.csv",
-            "unix_referentiel_appellation.csv",
-            "unix_referentiel_competence.csv",
-            "unix_referentiel_savoir.csv",
-            "unix_referentiel_contexte_travail.csv",
-            "unix_coherence_item.csv",
-            "unix_grand_domaine.csv",
-            "unix_rubrique_mobilite.csv",
-        ];
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/fuzz/rome_csv");
         let mut seen = 0;
         for entry in std::fs::read_dir(dir).expect("the folder") {
             let data = std::fs::read(entry.expect("an entry").path()).expect("the input");
-            let files: HashMap<String, Vec<u8>> = FILES
-                .iter()
-                .zip(data.split(|b| *b == 0))
-                .map(|(n, b)| (n.to_string(), b.to_vec()))
-                .collect();
-            if let Err(e) = parse_files(&files) {
+            if let Err(e) = parse_files(&files_of_one_input(&data)) {
                 assert!(!e.0.is_empty());
                 assert!(e.0.iter().all(|p| !p.message.is_empty()), "{e}");
             }
