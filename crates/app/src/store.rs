@@ -450,8 +450,10 @@ pub trait Store:
     async fn ping(&self) -> Result<(), StoreError>;
 
     // --- ROME reference ---
-    /// Writes a release in one transaction; rows already equal are left alone. Calls
-    /// `progress` with the number of rows handled so far. Returns the rows inserted or changed.
+    /// Writes a release, all or nothing: its new rows ahead, hidden, in short steps; what it
+    /// changes in one short switch that shows them (rows already equal are left alone). Another
+    /// import of a release still writing: `Conflict`. Calls `progress` with the number of rows
+    /// handled so far. Returns the rows inserted or changed.
     async fn save_rome(
         &self,
         rome: &RomeReference,

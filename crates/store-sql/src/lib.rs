@@ -26,6 +26,7 @@ mod offers;
 pub mod orientation;
 pub mod people;
 mod prelude;
+mod rome_saving;
 pub mod screens;
 pub mod skills;
 pub mod sms;

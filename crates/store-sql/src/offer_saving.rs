@@ -13,7 +13,8 @@
 //!   new offer at once. An offer someone else changed after the import prepared its change (a
 //!   hire, a status, its items: its `revision` moved, migration 0023) keeps that change: the
 //!   import's row for it is dropped, and counted as `kept`.
-//! - A failed import is abandoned (its rows removed in steps); one whose process died
+//! - A failed import is abandoned (its rows removed in steps, then the employers and sites it
+//!   created that nothing else names, migration 0025); one whose process died
 //!   (silent [`DEAD_AFTER_S`]) is swept by the next import. Either way nothing was seen.
 //! - The same content again (its fingerprint, with the time it was written) changes nothing,
 //!   so a sync that brings back unchanged offers has little to switch.
@@ -171,6 +172,13 @@ async fn abandon(db: &Db, import: i64) -> Result<(), StoreError> {
         .await
         .map_err(db_err)?;
         if removed.rows_affected() == 0 {
+            for sql in LEFT_BEHIND {
+                query(sql)
+                    .bind(import)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+            }
             query("UPDATE offer_imports SET abandoned_at = $1 WHERE id = $2")
                 .bind(unix_now())
                 .bind(import)
@@ -182,6 +190,21 @@ async fn abandon(db: &Db, import: i64) -> Result<(), StoreError> {
         end_step(tx, held).await?;
     }
 }
+
+/// What an abandoned import (`$1`) created besides its offers: its sites, then its employers,
+/// those nothing else names.
+const LEFT_BEHIND: [&str; 2] = [
+    "DELETE FROM sites WHERE import_id = $1 \
+     AND NOT EXISTS (SELECT 1 FROM offers o WHERE o.site_id = sites.id) \
+     AND NOT EXISTS (SELECT 1 FROM fences f WHERE f.site_id = sites.id)",
+    "DELETE FROM employers WHERE import_id = $1 \
+     AND NOT EXISTS (SELECT 1 FROM sites s WHERE s.employer_id = employers.id) \
+     AND NOT EXISTS (SELECT 1 FROM offers o WHERE o.employer_id = employers.id) \
+     AND NOT EXISTS (SELECT 1 FROM users u WHERE u.employer_id = employers.id) \
+     AND NOT EXISTS (SELECT 1 FROM invitations i WHERE i.employer_id = employers.id) \
+     AND NOT EXISTS (SELECT 1 FROM skill_test_employers t WHERE t.employer_id = employers.id) \
+     AND NOT EXISTS (SELECT 1 FROM event_employers e WHERE e.employer_id = employers.id)",
+];
 
 /// Abandons the imports whose process died (unfinished and silent [`DEAD_AFTER_S`]).
 async fn sweep_dead(db: &Db) -> Result<(), StoreError> {
@@ -235,7 +258,7 @@ impl Writer {
         let (employer_id, site_id) = match self.ids.get(&key) {
             Some(ids) => *ids,
             None => {
-                let ids = find_or_create_ids(conn, o, self.now).await?;
+                let ids = find_or_create_ids(conn, o, self.now, self.import).await?;
                 self.ids.insert(key, ids);
                 ids
             }

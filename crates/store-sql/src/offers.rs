@@ -260,11 +260,15 @@ impl SqlStore {
 
     /// The ROME items of a kind.
     pub(crate) async fn count_kind(&self, kind: ItemKind) -> Result<u64, StoreError> {
-        let n: i64 = query_scalar("SELECT COUNT(*) FROM rome_items WHERE kind = $1")
-            .bind(kind)
-            .fetch_one(&self.db)
-            .await
-            .map_err(db_err)?;
+        let n: i64 = query_scalar(concat!(
+            "SELECT COUNT(*) FROM ",
+            seen_rome!("rome_items"),
+            " WHERE kind = $1"
+        ))
+        .bind(kind)
+        .fetch_one(&self.db)
+        .await
+        .map_err(db_err)?;
         Ok(n.max(0) as u64)
     }
 
@@ -310,25 +314,30 @@ pub(crate) fn push_offer_filter(qb: &mut QueryBuilder, f: &OfferFilter) {
     }
 }
 
+/// The employer and site an offer names, created when new (naming `import`, the large import
+/// that creates them, if any: it takes them away if it fails).
 pub(crate) async fn find_or_create_ids(
     conn: &mut Conn,
     o: &OfferToSave,
     now: i64,
+    import: Option<i64>,
 ) -> Result<(i64, i64), StoreError> {
     let employer_id: i64 = query_scalar(
-        "INSERT INTO employers (name, description, fictional, created_at) VALUES ($1, $2, $3, $4) \
+        "INSERT INTO employers (name, description, fictional, created_at, import_id) \
+         VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (name) DO UPDATE SET fictional = excluded.fictional RETURNING id",
     )
     .bind(&o.employer.name)
     .bind(&o.employer.description)
     .bind(o.employer.fictional)
     .bind(now)
+    .bind(import)
     .fetch_one(&mut *conn)
     .await
     .map_err(db_err)?;
     let site_id: i64 = query_scalar(
-        "INSERT INTO sites (employer_id, name, address, commune, insee, lat, lon) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) \
+        "INSERT INTO sites (employer_id, name, address, commune, insee, lat, lon, import_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
          ON CONFLICT (employer_id, insee, address, name) DO UPDATE SET \
          commune = excluded.commune, lat = excluded.lat, lon = excluded.lon RETURNING id",
     )
@@ -339,6 +348,7 @@ pub(crate) async fn find_or_create_ids(
     .bind(&o.site.insee)
     .bind(o.site.coordinates.lat())
     .bind(o.site.coordinates.lon())
+    .bind(import)
     .fetch_one(&mut *conn)
     .await
     .map_err(db_err)?;

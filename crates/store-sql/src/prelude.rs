@@ -21,3 +21,4 @@ pub(crate) use crate::common::*;
 pub(crate) use crate::offer_saving::seen_offers;
 pub(crate) use crate::offers::*;
 pub(crate) use crate::people::*;
+pub(crate) use crate::rome_saving::seen_rome;

@@ -237,24 +237,29 @@ impl SqlStore {
 #[::async_trait::async_trait]
 impl SkillsStore for SqlStore {
     async fn rome_catalogue(&self) -> Result<RomeCatalogue, StoreError> {
-        let jobs = query("SELECT code, label, parent FROM rome_jobs ORDER BY code")
-            .fetch_all(&self.db)
-            .await
-            .map_err(db_err)?
-            .iter()
-            .map(|r| {
-                let parent: Option<String> = r.get("parent")?;
-                Ok(RomeJob {
-                    code: RomeCode::parse(&r.get::<String>("code")?)
-                        .map_err(|e| corrupt("rome", e))?,
-                    label: r.get("label")?,
-                    parent: parent.and_then(|p| RomeCode::parse(&p).ok()),
-                })
+        let jobs = query(concat!(
+            "SELECT code, label, parent FROM ",
+            seen_rome!("rome_jobs"),
+            " ORDER BY code"
+        ))
+        .fetch_all(&self.db)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(|r| {
+            let parent: Option<String> = r.get("parent")?;
+            Ok(RomeJob {
+                code: RomeCode::parse(&r.get::<String>("code")?).map_err(|e| corrupt("rome", e))?,
+                label: r.get("label")?,
+                parent: parent.and_then(|p| RomeCode::parse(&p).ok()),
             })
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        let items = query(
-            "SELECT code, kind, label, macro_code, category, definition FROM rome_items WHERE kind <> $1 ORDER BY code",
-        )
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+        let items = query(concat!(
+            "SELECT code, kind, label, macro_code, category, definition FROM ",
+            seen_rome!("rome_items"),
+            " WHERE kind <> $1 ORDER BY code"
+        ))
         .bind(ItemKind::Context)
         .fetch_all(&self.db)
         .await
@@ -262,36 +267,41 @@ impl SkillsStore for SqlStore {
         .iter()
         .map(RomeItem::from_row)
         .collect::<Result<Vec<_>, _>>()?;
-        let appellations =
-            query("SELECT code, label, short_label, rome FROM rome_appellations ORDER BY code")
-                .fetch_all(&self.db)
-                .await
-                .map_err(db_err)?
-                .iter()
-                .map(|r| {
-                    Ok(RomeAppellation {
-                        code: OgrCode(r.get("code")?),
-                        label: r.get("label")?,
-                        short_label: r.get("short_label")?,
-                        rome: RomeCode::parse(&r.get::<String>("rome")?)
-                            .map_err(|e| corrupt("rome", e))?,
-                    })
-                })
-                .collect::<Result<Vec<_>, StoreError>>()?;
-        let job_items = query("SELECT rome, item, core FROM rome_job_items ORDER BY rome, item")
-            .fetch_all(&self.db)
-            .await
-            .map_err(db_err)?
-            .iter()
-            .map(|r| {
-                Ok(RomeJobItem {
-                    rome: RomeCode::parse(&r.get::<String>("rome")?)
-                        .map_err(|e| corrupt("rome", e))?,
-                    item: OgrCode(r.get("item")?),
-                    core: r.get("core")?,
-                })
+        let appellations = query(concat!(
+            "SELECT code, label, short_label, rome FROM ",
+            seen_rome!("rome_appellations"),
+            " ORDER BY code"
+        ))
+        .fetch_all(&self.db)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(|r| {
+            Ok(RomeAppellation {
+                code: OgrCode(r.get("code")?),
+                label: r.get("label")?,
+                short_label: r.get("short_label")?,
+                rome: RomeCode::parse(&r.get::<String>("rome")?).map_err(|e| corrupt("rome", e))?,
             })
-            .collect::<Result<Vec<_>, StoreError>>()?;
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+        let job_items = query(concat!(
+            "SELECT rome, item, core FROM ",
+            seen_rome!("rome_job_items"),
+            " ORDER BY rome, item"
+        ))
+        .fetch_all(&self.db)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(|r| {
+            Ok(RomeJobItem {
+                rome: RomeCode::parse(&r.get::<String>("rome")?).map_err(|e| corrupt("rome", e))?,
+                item: OgrCode(r.get("item")?),
+                core: r.get("core")?,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
         Ok(RomeCatalogue {
             jobs,
             items,

@@ -28,159 +28,27 @@ impl Store for SqlStore {
         r: &RomeReference,
         progress: &(dyn Fn(u64) + Send + Sync),
     ) -> Result<u64, StoreError> {
-        // What is stored is read first (no lock); only the rows that are new or differ are
-        // written, in one transaction: a new release changes some rows and holds the write
-        // lock that long, the same release again writes nothing.
-        use crate::codes::StoredCode;
-        let db = &self.db;
-        let domains = stored_rows(db, "SELECT code AS k, label AS v FROM rome_domains").await?;
-        let domains: Vec<_> = r
-            .domains
-            .iter()
-            .filter(|d| differs(&domains, &d.code, &[&d.label]))
-            .collect();
-        let jobs = stored_rows(
-            db,
-            "SELECT code AS k, label AS v, parent AS w FROM rome_jobs",
-        )
-        .await?;
-        let jobs: Vec<_> = r
-            .jobs
-            .iter()
-            .filter(|j| {
-                differs(
-                    &jobs,
-                    j.code.as_str(),
-                    &[&j.label, j.parent.as_ref().map_or(NULL, |p| p.as_str())],
-                )
-            })
-            .collect();
-        let appellations = stored_rows(db,
-            "SELECT CAST(code AS TEXT) AS k, label AS v, short_label AS w, rome AS x FROM rome_appellations").await?;
-        let appellations: Vec<_> = r
-            .appellations
-            .iter()
-            .filter(|a| {
-                differs(
-                    &appellations,
-                    &a.code.0.to_string(),
-                    &[&a.label, &a.short_label, a.rome.as_str()],
-                )
-            })
-            .collect();
-        let items = stored_rows(db,
-            "SELECT CAST(code AS TEXT) AS k, kind AS v, label AS w, CAST(macro_code AS TEXT) AS x, \
-             category AS y, definition AS z FROM rome_items").await?;
-        let items: Vec<_> = r
-            .items
-            .iter()
-            .filter(|i| {
-                let m = i.macro_code.map(|m| m.0.to_string());
-                differs(
-                    &items,
-                    &i.code.0.to_string(),
-                    &[
-                        i.kind.code(),
-                        &i.label,
-                        m.as_deref().unwrap_or(NULL),
-                        &i.category,
-                        &i.definition,
-                    ],
-                )
-            })
-            .collect();
-        let job_items = stored_rows(db,
-            "SELECT rome || ' ' || CAST(item AS TEXT) AS k, CASE WHEN core THEN 'o' ELSE 'n' END AS v \
-             FROM rome_job_items").await?;
-        let job_items: Vec<_> = r
-            .job_items
-            .iter()
-            .filter(|l| {
-                differs(
-                    &job_items,
-                    &format!("{} {}", l.rome.as_str(), l.item.0),
-                    &[if l.core { "o" } else { "n" }],
-                )
-            })
-            .collect();
-        let mobility = stored_rows(
-            db,
-            "SELECT from_rome || ' ' || to_rome AS k, CAST(rank AS TEXT) AS v FROM rome_mobility",
-        )
-        .await?;
-        let mobility: Vec<_> = r
-            .mobility
-            .iter()
-            .filter(|m| {
-                differs(
-                    &mobility,
-                    &format!("{} {}", m.from.as_str(), m.to.as_str()),
-                    &[&(m.rank as i64).to_string()],
-                )
-            })
-            .collect();
-        // The rows already as stored count as done.
-        let total = (r.domains.len()
-            + r.jobs.len()
-            + r.appellations.len()
-            + r.items.len()
-            + r.job_items.len()
-            + r.mobility.len()) as u64;
-        let to_write = (domains.len()
-            + jobs.len()
-            + appellations.len()
-            + items.len()
-            + job_items.len()
-            + mobility.len()) as u64;
-        let mut done = total - to_write;
-        progress(done);
-        if to_write == 0 {
-            return Ok(0);
-        }
-        let mut tx = self.db.begin_write().await.map_err(db_err)?;
-        let mut changed = 0u64;
-        changed += insert_chunks(&mut tx, &mut done, progress, &domains,
-            "INSERT INTO rome_domains (code, label) ",
-            " ON CONFLICT (code) DO UPDATE SET label = excluded.label WHERE rome_domains.label <> excluded.label",
-            |mut b, d| { b.push_bind(d.code.clone()).push_bind(d.label.clone()); }).await?;
-        changed += insert_chunks(&mut tx, &mut done, progress, &jobs,
-            "INSERT INTO rome_jobs (code, label, parent) ",
-            " ON CONFLICT (code) DO UPDATE SET label = excluded.label, parent = excluded.parent \
-             WHERE rome_jobs.label <> excluded.label OR rome_jobs.parent IS DISTINCT FROM excluded.parent",
-            |mut b, j| { b.push_bind(j.code.as_str().to_string()).push_bind(j.label.clone()).push_bind(j.parent.as_ref().map(|p| p.as_str().to_string())); }).await?;
-        changed += insert_chunks(&mut tx, &mut done, progress, &appellations,
-            "INSERT INTO rome_appellations (code, label, short_label, rome) ",
-            " ON CONFLICT (code) DO UPDATE SET label = excluded.label, short_label = excluded.short_label, rome = excluded.rome \
-             WHERE rome_appellations.label <> excluded.label OR rome_appellations.short_label <> excluded.short_label \
-             OR rome_appellations.rome <> excluded.rome",
-            |mut b, a| { b.push_bind(a.code.0).push_bind(a.label.clone()).push_bind(a.short_label.clone()).push_bind(a.rome.as_str().to_string()); }).await?;
-        changed += insert_chunks(&mut tx, &mut done, progress, &items,
-            "INSERT INTO rome_items (code, kind, label, macro_code, category, definition) ",
-            " ON CONFLICT (code) DO UPDATE SET kind = excluded.kind, label = excluded.label, \
-             macro_code = excluded.macro_code, category = excluded.category, definition = excluded.definition \
-             WHERE rome_items.kind <> excluded.kind OR rome_items.label <> excluded.label \
-             OR rome_items.macro_code IS DISTINCT FROM excluded.macro_code OR rome_items.category <> excluded.category \
-             OR rome_items.definition <> excluded.definition",
-            |mut b, i| { b.push_bind(i.code.0).push_bind(i.kind).push_bind(i.label.clone()).push_bind(i.macro_code.map(|m| m.0)).push_bind(i.category.clone()).push_bind(i.definition.clone()); }).await?;
-        changed += insert_chunks(&mut tx, &mut done, progress, &job_items,
-            "INSERT INTO rome_job_items (rome, item, core) ",
-            " ON CONFLICT (rome, item) DO UPDATE SET core = excluded.core WHERE rome_job_items.core <> excluded.core",
-            |mut b, l| { b.push_bind(l.rome.as_str().to_string()).push_bind(l.item.0).push_bind(l.core); }).await?;
-        changed += insert_chunks(&mut tx, &mut done, progress, &mobility,
-            "INSERT INTO rome_mobility (from_rome, to_rome, rank) ",
-            " ON CONFLICT (from_rome, to_rome) DO UPDATE SET rank = excluded.rank WHERE rome_mobility.rank <> excluded.rank",
-            |mut b, m| { b.push_bind(m.from.as_str().to_string()).push_bind(m.to.as_str().to_string()).push_bind(m.rank as i64); }).await?;
-        tx.commit().await.map_err(db_err)?;
-        Ok(changed)
+        crate::rome_saving::save_rome(&self.db, r, progress).await
     }
 
     async fn rome_counts(&self) -> Result<RomeCounts, StoreError> {
         Ok(RomeCounts {
-            jobs: self.count("SELECT COUNT(*) FROM rome_jobs").await?,
-            appellations: self.count("SELECT COUNT(*) FROM rome_appellations").await?,
+            jobs: self
+                .count(concat!("SELECT COUNT(*) FROM ", seen_rome!("rome_jobs")))
+                .await?,
+            appellations: self
+                .count(concat!(
+                    "SELECT COUNT(*) FROM ",
+                    seen_rome!("rome_appellations")
+                ))
+                .await?,
             competences: self
                 .count(&format!(
-                    "SELECT COUNT(*) FROM rome_items WHERE kind IN {}",
+                    concat!(
+                        "SELECT COUNT(*) FROM ",
+                        seen_rome!("rome_items"),
+                        " WHERE kind IN {}"
+                    ),
                     sql_list(&[
                         ItemKind::SavoirFaire,
                         ItemKind::MacroCompetence,
@@ -191,14 +59,28 @@ impl Store for SqlStore {
             savoir_etre: self.count_kind(ItemKind::SavoirEtre).await?,
             savoirs: self.count_kind(ItemKind::Savoir).await?,
             contexts: self.count_kind(ItemKind::Context).await?,
-            job_items: self.count("SELECT COUNT(*) FROM rome_job_items").await?,
-            mobility: self.count("SELECT COUNT(*) FROM rome_mobility").await?,
+            job_items: self
+                .count(concat!(
+                    "SELECT COUNT(*) FROM ",
+                    seen_rome!("rome_job_items")
+                ))
+                .await?,
+            mobility: self
+                .count(concat!(
+                    "SELECT COUNT(*) FROM ",
+                    seen_rome!("rome_mobility")
+                ))
+                .await?,
         })
     }
 
     async fn rome_items(&self, codes: &[OgrCode]) -> Result<Vec<RomeItem>, StoreError> {
         self.rows_in(
-            "SELECT code, kind, label, macro_code, category, definition FROM rome_items WHERE code",
+            concat!(
+                "SELECT code, kind, label, macro_code, category, definition FROM ",
+                seen_rome!("rome_items"),
+                " WHERE code"
+            ),
             codes.iter().map(|c| Key::Id(c.0)).collect(),
             "ORDER BY code",
         )
@@ -209,9 +91,11 @@ impl Store for SqlStore {
     }
 
     async fn rome_savoir_etre(&self) -> Result<Vec<RomeItem>, StoreError> {
-        let rows = query(
-            "SELECT code, kind, label, macro_code, category, definition FROM rome_items WHERE kind = $1 ORDER BY code",
-        )
+        let rows = query(concat!(
+            "SELECT code, kind, label, macro_code, category, definition FROM ",
+            seen_rome!("rome_items"),
+            " WHERE kind = $1 ORDER BY code"
+        ))
         .bind(ItemKind::SavoirEtre)
         .fetch_all(&self.db)
         .await
@@ -222,7 +106,11 @@ impl Store for SqlStore {
     async fn rome_jobs(&self, codes: &[RomeCode]) -> Result<Vec<RomeJob>, StoreError> {
         let rows = self
             .rows_in(
-                "SELECT code, label, parent FROM rome_jobs WHERE code",
+                concat!(
+                    "SELECT code, label, parent FROM ",
+                    seen_rome!("rome_jobs"),
+                    " WHERE code"
+                ),
                 codes
                     .iter()
                     .map(|c| Key::Text(c.as_str().to_string()))
@@ -249,7 +137,11 @@ impl Store for SqlStore {
     ) -> Result<Vec<RomeAppellation>, StoreError> {
         let rows = self
             .rows_in(
-                "SELECT code, label, short_label, rome FROM rome_appellations WHERE rome",
+                concat!(
+                    "SELECT code, label, short_label, rome FROM ",
+                    seen_rome!("rome_appellations"),
+                    " WHERE rome"
+                ),
                 romes
                     .iter()
                     .map(|c| Key::Text(c.as_str().to_string()))
@@ -862,39 +754,4 @@ fn push_inbox_filter(qb: &mut QueryBuilder, f: &InboxFilter, window: i64) {
             .push(") AND i.callback_due < ")
             .push_bind(date_to_text(day));
     }
-}
-
-/// A value that is NULL, as [`stored_rows`] gives it.
-const NULL: &str = "\u{0}";
-
-/// Rows of a reference table as text: `k` the key, then `v`, `w`, `x`, `y`, `z` (those the
-/// query names; NULL as [`NULL`]).
-async fn stored_rows(
-    db: &crate::db::Db,
-    sql: &str,
-) -> Result<::std::collections::HashMap<String, Vec<String>>, StoreError> {
-    let rows = query(sql).fetch_all(db).await.map_err(db_err)?;
-    let mut out = ::std::collections::HashMap::with_capacity(rows.len());
-    for r in &rows {
-        let mut values = Vec::new();
-        for c in ["v", "w", "x", "y", "z"] {
-            match r.get::<Option<String>>(c) {
-                Ok(v) => values.push(v.unwrap_or_else(|| NULL.to_string())),
-                Err(_) => break,
-            }
-        }
-        out.insert(r.get::<String>("k")?, values);
-    }
-    Ok(out)
-}
-
-/// Whether a row of the file is new or differs from the stored one.
-fn differs(
-    stored: &::std::collections::HashMap<String, Vec<String>>,
-    key: &str,
-    values: &[&str],
-) -> bool {
-    stored
-        .get(key)
-        .is_none_or(|s| s.len() != values.len() || s.iter().zip(values).any(|(a, b)| a != b))
 }

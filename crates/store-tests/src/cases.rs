@@ -88,6 +88,128 @@ pub async fn rome_changes_are_applied(store: &dyn Store) {
     assert!(se.iter().all(|i| i.kind == ItemKind::SavoirEtre));
 }
 
+/// A release bigger than the fixture: 400 new job sheets, each with an appellation and the
+/// fixture's first 20 items; one item's label changed.
+fn bigger_release() -> dklik_domain::rome::RomeReference {
+    use dklik_domain::rome::{RomeAppellation, RomeJob, RomeJobItem};
+    use dklik_domain::{OgrCode, RomeCode};
+    let mut r = rome_fixture();
+    let items: Vec<OgrCode> = r.items.iter().take(20).map(|i| i.code).collect();
+    for n in 0..400 {
+        let code = RomeCode::parse(&format!("N9{n:03}")).expect("code");
+        r.jobs.push(RomeJob {
+            code: code.clone(),
+            label: format!("Métier d'essai numéro {n}"),
+            parent: None,
+        });
+        r.appellations.push(RomeAppellation {
+            code: OgrCode(9_000_000 + n),
+            label: format!("Appellation d'essai numéro {n}"),
+            short_label: format!("Essai {n}"),
+            rome: code.clone(),
+        });
+        for item in &items {
+            r.job_items.push(RomeJobItem {
+                rome: code.clone(),
+                item: *item,
+                core: n % 2 == 0,
+            });
+        }
+    }
+    r.items[0].label = "Libellé de la nouvelle version".into();
+    r
+}
+
+pub async fn a_rome_release_is_seen_whole_or_not_at_all(store: &dyn Store) {
+    load_rome(store).await;
+    let old = store.rome_counts().await.expect("counts");
+    let first = rome_fixture().items[0].clone();
+    // A release that fails at its last row (an item no sheet can name): nothing of it is
+    // seen, and what it wrote ahead is taken away (the next import could not write otherwise).
+    let mut bad = bigger_release();
+    bad.job_items.push(dklik_domain::rome::RomeJobItem {
+        rome: bad.jobs[0].code.clone(),
+        item: dklik_domain::OgrCode(999_999_999),
+        core: true,
+    });
+    assert!(store.save_rome(&bad, &|_| {}).await.is_err());
+    assert_eq!(store.rome_counts().await.expect("counts"), old);
+    let items = store.rome_items(&[first.code]).await.expect("item");
+    assert_eq!(items[0].label, first.label, "the change was not written");
+    // The release, read while it writes: the old reference or the new one, never a mix.
+    let big = bigger_release();
+    let done = std::cell::Cell::new(false);
+    let mut seen = Vec::new();
+    let (saved, ()) = tokio::join!(
+        async {
+            let r = store.save_rome(&big, &|_| {}).await;
+            done.set(true);
+            r
+        },
+        async {
+            // The label read before and after the counts: when both agree, the switch (one
+            // moment) came before both or after both, and the counts must agree with them.
+            let label = || async {
+                store.rome_items(&[first.code]).await.expect("item")[0]
+                    .label
+                    .clone()
+            };
+            while !done.get() {
+                let ahead = label().await;
+                let c = store.rome_counts().await.expect("counts while writing");
+                if label().await == ahead {
+                    seen.push((c.jobs, c.appellations, c.job_items, ahead));
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+            }
+        }
+    );
+    let written = saved.expect("the bigger release");
+    assert_eq!(
+        written,
+        400 + 400 + 8_000 + 1,
+        "new rows and the changed one"
+    );
+    let new = store.rome_counts().await.expect("counts");
+    assert_eq!(
+        (new.jobs, new.appellations, new.job_items),
+        (
+            old.jobs + 400,
+            old.appellations + 400,
+            old.job_items + 8_000
+        )
+    );
+    let before = (
+        old.jobs,
+        old.appellations,
+        old.job_items,
+        first.label.clone(),
+    );
+    assert!(
+        seen.contains(&before),
+        "read while the import wrote its rows ahead"
+    );
+    let after = (
+        new.jobs,
+        new.appellations,
+        new.job_items,
+        "Libellé de la nouvelle version".to_string(),
+    );
+    assert!(
+        seen.iter().all(|s| *s == before || *s == after),
+        "only a whole reference is read: {:?}",
+        seen.iter()
+            .filter(|s| **s != before && **s != after)
+            .take(3)
+            .collect::<Vec<_>>()
+    );
+    // What the skills pages read (the catalogue) has the new sheets; the same release again
+    // writes nothing.
+    let catalogue = store.rome_catalogue().await.expect("catalogue");
+    assert_eq!(catalogue.jobs.len() as u64, new.jobs);
+    assert_eq!(store.save_rome(&big, &|_| {}).await.expect("again"), 0);
+}
+
 pub async fn offers_import_then_upsert_by_external_id(store: &dyn Store) {
     let created = load_demo(store).await;
     assert_eq!(created, 64);
@@ -195,7 +317,19 @@ pub async fn a_large_import_is_seen_whole_or_not_at_all(store: &dyn Store) {
     let before = offers_seen(store).await;
     let (_, version_before) = store.offers_version().await.expect("version");
 
-    let failing = format!("{head}\n{changed}\n{copies}{}\n", line("DEMO-010"));
+    // An offer of an employer new to the database, at a site new to it: a failed import takes
+    // them away with its offers.
+    let stranger = {
+        let mut f: Vec<String> = line("DEMO-002").split(';').map(String::from).collect();
+        f[0] = "LOST-001".into();
+        f[1] = "Entreprise d'un import manqué".into();
+        f.join(";")
+    };
+    let employers_before = store.employers().await.expect("employers").len();
+    let failing = format!(
+        "{head}\n{changed}\n{stranger}\n{copies}{}\n",
+        line("DEMO-010")
+    );
     let err = import_offers(
         store,
         read("long.csv", failing.as_bytes()).expect("reads"),
@@ -214,6 +348,16 @@ pub async fn a_large_import_is_seen_whole_or_not_at_all(store: &dyn Store) {
         .await
         .expect("query")
         .is_none());
+    let employers = store.employers().await.expect("employers");
+    assert_eq!(
+        employers.len(),
+        employers_before,
+        "the failed import's new employer is taken away: {:?}",
+        employers
+            .iter()
+            .map(|e| e.employer.name.as_str())
+            .collect::<Vec<_>>()
+    );
     let kept = store.offer(first.id).await.expect("query").expect("kept");
     assert_eq!(
         (kept.title, kept.items),

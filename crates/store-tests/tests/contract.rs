@@ -27,6 +27,7 @@ contract!(
     migrations_are_idempotent,
     rome_import_counts_and_is_idempotent,
     rome_changes_are_applied,
+    a_rome_release_is_seen_whole_or_not_at_all,
     offers_import_then_upsert_by_external_id,
     bad_offer_file_writes_nothing,
     a_large_import_is_seen_whole_or_not_at_all,

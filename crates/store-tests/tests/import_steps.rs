@@ -86,3 +86,85 @@ async fn a_dead_import_is_swept_and_a_live_one_is_waited_for() {
     .expect("imports");
     assert_eq!(left, 0, "no import is left unfinished");
 }
+
+/// The same for a ROME release: rows an import whose process died wrote ahead are not seen,
+/// and are swept by the next import once it has been silent 30 s; an import still alive makes
+/// another wait (refused, in French).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_rome_import_is_swept_and_a_live_one_is_waited_for() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let store = dklik_store_sql::SqlStore::connect(&url)
+        .await
+        .expect("open");
+    store.migrate().await.expect("migrate");
+    let mut rome = dklik_store_tests::rome_fixture();
+    store.save_rome(&rome, &|_| {}).await.expect("ROME");
+    let before = store.rome_counts().await.expect("counts");
+    let mut raw = sqlx::SqliteConnection::connect(&url).await.expect("raw");
+    // A sheet and one of its items, as an import killed a minute ago left them.
+    let dead: i64 = sqlx::query_scalar(
+        "INSERT INTO rome_imports (started_at, alive_at) VALUES ($1, $1) RETURNING id",
+    )
+    .bind(now() - 60)
+    .fetch_one(&mut raw)
+    .await
+    .expect("an import");
+    sqlx::query("INSERT INTO rome_jobs (code, label, import_id) VALUES ('N9999', 'Laissé', $1)")
+        .bind(dead)
+        .execute(&mut raw)
+        .await
+        .expect("its sheet");
+    sqlx::query(
+        "INSERT INTO rome_job_items (rome, item, core, import_id) \
+         SELECT 'N9999', code, true, $1 FROM rome_items LIMIT 1",
+    )
+    .bind(dead)
+    .execute(&mut raw)
+    .await
+    .expect("its item");
+    assert_eq!(
+        store.rome_counts().await.expect("counts"),
+        before,
+        "an unfinished import's rows are not seen"
+    );
+    // Another import, alive a second ago: a release must wait for it.
+    sqlx::query("INSERT INTO rome_imports (started_at, alive_at) VALUES ($1, $1)")
+        .bind(now() - 1)
+        .execute(&mut raw)
+        .await
+        .expect("a live import");
+    rome.jobs.push(dklik_domain::rome::RomeJob {
+        code: dklik_domain::RomeCode::parse("N9999").expect("code"),
+        label: "Conduite d'essai".into(),
+        parent: None,
+    });
+    let err = store
+        .save_rome(&rome, &|_| {})
+        .await
+        .expect_err("an import is still alive");
+    assert!(err.to_string().contains("réessayez"), "{err}");
+    // That one dies too: the next release sweeps both, and its own sheet N9999 is written.
+    sqlx::query("UPDATE rome_imports SET alive_at = alive_at - 60")
+        .execute(&mut raw)
+        .await
+        .expect("silent");
+    assert_eq!(store.save_rome(&rome, &|_| {}).await.expect("release"), 1);
+    let after = store.rome_counts().await.expect("counts");
+    assert_eq!(
+        (after.jobs, after.job_items),
+        (before.jobs + 1, before.job_items)
+    );
+    let job = store
+        .rome_jobs(&[dklik_domain::RomeCode::parse("N9999").expect("code")])
+        .await
+        .expect("sheet");
+    assert_eq!(job[0].label, "Conduite d'essai");
+    let left: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM rome_imports WHERE finished_at IS NULL AND abandoned_at IS NULL",
+    )
+    .fetch_one(&mut raw)
+    .await
+    .expect("imports");
+    assert_eq!(left, 0, "no import is left unfinished");
+}
