@@ -1395,3 +1395,48 @@ fn the_territory_places_import_and_a_bad_file_is_refused() {
     assert!(!refused.status.success());
     assert!(text(&refused).contains("ligne 2"), "{}", text(&refused));
 }
+
+/// The server runs with two malloc arenas: the binary starts itself again with
+/// `MALLOC_ARENA_MAX` when it is not set, so that its memory stays flat across offer imports
+/// (BENCHMARKS.md, "Memory after imports").
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[test]
+fn the_server_starts_again_with_two_malloc_arenas() {
+    let (dir, db) = temp_db();
+    assert!(dklik(&["migrate", "--db", &db]).status.success());
+    let mut server = Command::new(env!("CARGO_BIN_EXE_dklik"))
+        .env_remove("MALLOC_ARENA_MAX")
+        .env_remove("GLIBC_TUNABLES")
+        .env("DKLIK_SECRET_FILE", dir.path().join("secret.key"))
+        .args([
+            "serve",
+            "--db",
+            &db,
+            "--listen",
+            "127.0.0.1:0",
+            "--mail-dir",
+            dir.path().to_str().expect("path"),
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("serve");
+    let environ = format!("/proc/{}/environ", server.id());
+    let mut set = false;
+    for _ in 0..200 {
+        let env = std::fs::read(&environ).unwrap_or_default();
+        if env.split(|b| *b == 0).any(|v| v == b"MALLOC_ARENA_MAX=2") {
+            set = true;
+            break;
+        }
+        if let Ok(Some(status)) = server.try_wait() {
+            panic!("the server stopped: {status}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let still = server.try_wait().expect("wait").is_none();
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(set, "the same process runs with MALLOC_ARENA_MAX=2");
+    assert!(still, "and serves");
+}
