@@ -153,3 +153,37 @@ pub(crate) async fn insert_in_steps<T: Sync>(
     }
     Ok(written)
 }
+
+/// Runs a `DELETE` that removes a bounded batch of rows (`… LIMIT n`), one step at a time,
+/// until it removes nothing: what an import left is taken away without holding the lock.
+pub(crate) async fn delete_in_steps(db: &Db, sql: &str, args: &[i64]) -> Result<(), StoreError> {
+    loop {
+        let (mut tx, held) = begin_step(db).await?;
+        let mut q = crate::db::query(sql);
+        for a in args {
+            q = q.bind(*a);
+        }
+        let removed = q.execute(&mut *tx).await.map_err(db_err)?.rows_affected();
+        end_step(tx, held).await?;
+        if removed == 0 {
+            return Ok(());
+        }
+    }
+}
+
+/// An unfinished import silent this long (seconds) is taken as dead: a live one marks itself
+/// alive as it writes, a second or two apart.
+pub(crate) const DEAD_AFTER_S: i64 = 30;
+
+/// The imports of `table` (`offer_imports`, `rome_imports`) whose process died: unfinished,
+/// not abandoned, and silent [`DEAD_AFTER_S`].
+pub(crate) async fn dead_imports(db: &Db, table: &str) -> Result<Vec<i64>, StoreError> {
+    crate::db::query_scalar(&format!(
+        "SELECT id FROM {table} WHERE finished_at IS NULL AND abandoned_at IS NULL \
+         AND alive_at < $1"
+    ))
+    .bind(unix_now() - DEAD_AFTER_S)
+    .fetch_all(db)
+    .await
+    .map_err(db_err)
+}

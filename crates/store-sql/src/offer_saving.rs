@@ -36,9 +36,6 @@ pub(crate) use seen_offers;
 
 /// Up to this many offers are saved in one transaction.
 const SMALL: usize = 50;
-/// An unfinished import silent this long (seconds) is taken as dead: a live one marks each
-/// step, a fraction of a second apart (a step waits at most GIVE_WAY and SQLite's 2 s).
-const DEAD_AFTER_S: i64 = 30;
 
 /// Saves offers (new, or updated by external id): all or nothing.
 pub(crate) async fn save_offers(
@@ -208,15 +205,7 @@ const LEFT_BEHIND: [&str; 2] = [
 
 /// Abandons the imports whose process died (unfinished and silent [`DEAD_AFTER_S`]).
 async fn sweep_dead(db: &Db) -> Result<(), StoreError> {
-    let dead: Vec<i64> = query_scalar(
-        "SELECT id FROM offer_imports WHERE finished_at IS NULL AND abandoned_at IS NULL \
-         AND alive_at < $1",
-    )
-    .bind(unix_now() - DEAD_AFTER_S)
-    .fetch_all(db)
-    .await
-    .map_err(db_err)?;
-    for id in dead {
+    for id in dead_imports(db, "offer_imports").await? {
         abandon(db, id).await?;
     }
     Ok(())

@@ -35,10 +35,8 @@ macro_rules! seen_rome {
 }
 pub(crate) use seen_rome;
 
-/// An unfinished import silent this long (seconds) is taken as dead: a live one marks itself
-/// every [`ALIVE_ROWS`] rows, a second or two apart.
-const DEAD_AFTER_S: i64 = 30;
-/// New rows written between two marks that the import is alive.
+/// New rows written between two marks that the import is alive ([`DEAD_AFTER_S`] apart at
+/// most: a second or two).
 const ALIVE_ROWS: usize = 2_000;
 
 /// A value that is NULL, as [`stored_rows`] gives it.
@@ -396,19 +394,7 @@ async fn abandon(db: &Db, import: i64) -> Result<(), StoreError> {
             "DELETE FROM {table} WHERE import_id = $1 AND ({key}) IN \
              (SELECT {key} FROM {table} WHERE import_id = $1 LIMIT 2000)"
         );
-        loop {
-            let (mut tx, held) = begin_step(db).await?;
-            let removed = query(&sql)
-                .bind(import)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?
-                .rows_affected();
-            end_step(tx, held).await?;
-            if removed == 0 {
-                break;
-            }
-        }
+        delete_in_steps(db, &sql, &[import]).await?;
     }
     query("UPDATE rome_imports SET abandoned_at = $1 WHERE id = $2")
         .bind(unix_now())
@@ -422,15 +408,7 @@ async fn abandon(db: &Db, import: i64) -> Result<(), StoreError> {
 /// Abandons the imports whose process died (unfinished and silent [`DEAD_AFTER_S`]); also
 /// those whose removal failed half-way, as `abandoned_at` is set only once it is done.
 async fn sweep_dead(db: &Db) -> Result<(), StoreError> {
-    let dead: Vec<i64> = query_scalar(
-        "SELECT id FROM rome_imports WHERE finished_at IS NULL AND abandoned_at IS NULL \
-         AND alive_at < $1",
-    )
-    .bind(unix_now() - DEAD_AFTER_S)
-    .fetch_all(db)
-    .await
-    .map_err(db_err)?;
-    for id in dead {
+    for id in dead_imports(db, "rome_imports").await? {
         abandon(db, id).await?;
     }
     Ok(())

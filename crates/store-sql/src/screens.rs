@@ -918,20 +918,7 @@ async fn remove_feeds(db: &crate::db::Db, which: &str, a: i64, b: i64) -> Result
             "DELETE FROM {table} WHERE {which} AND (feed, {key}) IN \
              (SELECT DISTINCT feed, {key} FROM {table} WHERE {which} LIMIT 2000)"
         );
-        loop {
-            let (mut tx, held) = begin_step(db).await?;
-            let removed = query(&sql)
-                .bind(a)
-                .bind(b)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?
-                .rows_affected();
-            end_step(tx, held).await?;
-            if removed == 0 {
-                break;
-            }
-        }
+        delete_in_steps(db, &sql, &[a, b]).await?;
     }
     Ok(())
 }
